@@ -1,0 +1,31 @@
+# The two set-up commands of a fresh machine are `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: env demo test lint bench clean
+
+$(BIN)/datacert: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(BIN)/datacert
+
+env: $(BIN)/datacert
+
+demo: env
+	mkdir -p out
+	$(BIN)/datacert check --demo --json out/demo-certificate.json --html out/demo-report.html; \
+	  code=$$?; echo "datacert exit code: $$code (0 release, 3 prequalify, 4 reject)"; \
+	  echo "wrote out/demo-certificate.json and out/demo-report.html"; [ $$code -le 4 ] && [ $$code -ne 1 ] && [ $$code -ne 2 ]
+
+test: env
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -n 2 tests
+
+bench: env
+	$(BIN)/pip install --quiet -e ".[bench]"
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

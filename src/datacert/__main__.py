@@ -1,0 +1,3 @@
+from datacert.cli import main
+
+main()

@@ -1,0 +1,12 @@
+"""Checks: pure functions of (dataset, profile, params) in a registry, one module per check.
+
+Sub-packages group checks by dimension; any module in them that registers a check is found
+automatically.
+"""
+
+from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._registry import REGISTRY, load_all_checks, register
+from datacert.checks._runner import CheckOutcome, resolve_params, run_checks
+
+__all__ = ["REGISTRY", "Check", "CheckOutcome", "CheckResult", "Needs", "load_all_checks", "register",
+           "resolve_params", "run_checks"]

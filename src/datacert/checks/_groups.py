@@ -1,0 +1,30 @@
+"""Grouping of identical records by hash, verified exactly (hash collisions never fire a check)."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+
+def duplicate_groups(frame: pl.DataFrame, columns: list[str], hashes: np.ndarray | None = None) -> list[np.ndarray]:
+    """Groups (arrays of row positions, first occurrence first) of records equal on `columns`.
+
+    Hashing is one vectorised pass; only rows whose hash repeats are compared exactly.
+    """
+    if not columns or frame.height < 2:
+        return []
+    if hashes is None:
+        hashes = frame.select(columns).hash_rows(seed=0).to_numpy()
+    _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
+    candidates = np.flatnonzero(counts[inverse] > 1)
+    if candidates.size == 0:
+        return []
+    subset = frame.select(columns)[candidates].with_columns(pl.Series("__pos", candidates))
+    grouped = (
+        subset.group_by(columns, maintain_order=True)
+        .agg(pl.col("__pos"))
+        .filter(pl.col("__pos").list.len() > 1)
+        .get_column("__pos")
+        .to_list()
+    )
+    return sorted((np.asarray(sorted(g), dtype=np.int64) for g in grouped), key=lambda g: int(g[0]))

@@ -1,0 +1,83 @@
+"""`datacert check`: the certificate of analysis for one dataset, with an exit code to gate on."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from datacert.cli._app import app
+from datacert.cli._output import EXIT_INTERNAL, fail, guard_outputs_differ, progress_display, write_atomic
+from datacert.io import InputError
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    MD = "md"
+
+
+@app.command("check")
+def check_command(
+    path: Path | None = typer.Argument(None, help="Data file: CSV/TSV, Parquet, Excel .xlsx, SAS .xpt/.sas7bdat, "
+                                                   "JSON Lines.", show_default=False),
+    target: str | None = typer.Option(None, "--target", help="The label to be learned."),
+    id_column: str | None = typer.Option(None, "--id", help="A record identifier column."),
+    group: str | None = typer.Option(None, "--group", help="The unit that must not be split across train/test "
+                                                          "(the patient)."),
+    time_column: str | None = typer.Option(None, "--time", help="The record's date."),
+    split: str | None = typer.Option(None, "--split", help="A column naming the partition (train/test/site)."),
+    sensitive: list[str] = typer.Option([], "--sensitive", help="Attribute for bias checks (repeatable)."),
+    text: list[str] = typer.Option([], "--text", help="Free-text column (repeatable)."),
+    policy: Path | None = typer.Option(None, "--policy", help="Policy file (YAML/JSON): check parameters."),
+    json_out: Path | None = typer.Option(None, "--json", help="Write the JSON certificate here."),
+    html_out: Path | None = typer.Option(None, "--html", help="Write the HTML report here."),
+    md_out: Path | None = typer.Option(None, "--md", help="Write a Markdown summary here."),
+    output_format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format",
+                                               help="What to print on standard output."),
+    redact: bool = typer.Option(False, "--redact", help="Show no record values in the HTML report."),
+    demo: bool = typer.Option(False, "--demo", help="Check the built-in demo cohort instead of PATH."),
+) -> None:
+    """Check a dataset and issue its certificate. Exit 0 release, 3 prequalify, 4 reject, 2 bad input."""
+    from datacert.pipeline import certify, load_dataset
+    from datacert.policy import load_policy
+    from datacert.roles import Roles
+
+    if demo == (path is not None):
+        raise fail("give either a data file PATH or --demo.")
+    roles = Roles.build(target=target, id=id_column, group=group, time=time_column, split=split,
+                        sensitive=sensitive, text=text)
+    try:
+        if demo:
+            from datacert.demo import demo_frame, demo_roles
+
+            source = demo_frame()
+            roles = demo_roles() if not any(roles.to_dict().values()) else roles
+        else:
+            source = path
+            guard_outputs_differ([path], [json_out, html_out, md_out])
+        loaded_policy = load_policy(policy)
+        dataset = load_dataset(source, roles)
+        with progress_display(True) as progress:
+            certificate = certify(dataset, loaded_policy, progress=progress)
+    except InputError as exc:
+        raise fail(str(exc)) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - anything else is our bug: exit 1, say so
+        raise fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL) from exc
+    if json_out:
+        write_atomic(json_out, certificate.to_json())
+    if html_out:
+        write_atomic(html_out, certificate.to_html(redact=redact))
+    if md_out:
+        write_atomic(md_out, certificate.to_markdown())
+    if output_format == OutputFormat.JSON:
+        sys.stdout.write(certificate.to_json())
+    elif output_format == OutputFormat.MD:
+        sys.stdout.write(certificate.to_markdown())
+    else:
+        sys.stdout.write(certificate.to_text(color=sys.stdout.isatty()))
+    raise typer.Exit(certificate.exit_code)

@@ -1,0 +1,163 @@
+"""Dataset: the table, the roles of its columns and their semantic types, frozen together.
+
+Everything downstream (profile, checks, scores) receives a Dataset and never the raw file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from datacert.fingerprint import fingerprint_frame
+from datacert.io import InputError, LoadedTable
+from datacert.roles import MULTI_ROLES, SINGLE_ROLES, Roles
+from datacert.semantics import SemanticType, infer_semantic_types
+
+_ID_NAME = re.compile(
+    r"^(id|ipp|nda|nip|record_?id|row_?id|subject_?id|sample_?id|patient_?id|participant_?id|"
+    r"sujet_?id|num_?patient|n_?patient|.*_id|id_.*)$",
+    re.IGNORECASE,
+)
+_BIRTH_NAME = re.compile(r"naiss|birth|dob|ddn", re.IGNORECASE)
+NUMERIC_KINDS = {SemanticType.CONTINUOUS, SemanticType.COUNT, SemanticType.INTEGER_CATEGORY, SemanticType.BOOLEAN}
+
+
+class RoleError(InputError):
+    """A role names a column that is not in the table."""
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A table ready to be checked. Immutable: checks may read it, never change it."""
+
+    frame: pl.DataFrame
+    roles: Roles
+    semantic_types: Mapping[str, SemanticType]
+    inferred: Mapping[str, Any] = field(default_factory=dict)
+    format: str = "polars"
+    path: str | None = None
+    source_facts: Mapping[str, Any] = field(default_factory=dict)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def n_rows(self) -> int:
+        return self.frame.height
+
+    @property
+    def n_columns(self) -> int:
+        return self.frame.width
+
+    @property
+    def columns(self) -> list[str]:
+        if "columns" not in self._cache:
+            self._cache["columns"] = self.frame.columns
+        return list(self._cache["columns"])
+
+    @property
+    def schema(self) -> pl.Schema:
+        """The table's schema, cached: polars rebuilds it on every access (costly at p = 20,000)."""
+        if "schema" not in self._cache:
+            self._cache["schema"] = self.frame.schema
+        return self._cache["schema"]
+
+    @property
+    def fingerprint(self) -> str:
+        if "fingerprint" not in self._cache:
+            self._cache["fingerprint"] = fingerprint_frame(self.frame)
+        return self._cache["fingerprint"]
+
+    def feature_columns(self) -> list[str]:
+        """Columns a model would learn from: everything but target, ids, group, time, split, text."""
+        excluded = self.roles.non_feature_columns()
+        return [c for c in self.columns if c not in excluded]
+
+    def numeric_feature_columns(self) -> list[str]:
+        """Feature columns stored as numbers (booleans included)."""
+        schema = self.schema
+        return [c for c in self.feature_columns() if schema[c].is_numeric() or schema[c] == pl.Boolean]
+
+    def columns_of_type(self, *kinds: SemanticType) -> list[str]:
+        return [c for c in self.columns if self.semantic_types.get(c) in kinds]
+
+    def numeric_matrix(self, columns: list[str] | None = None) -> np.ndarray:
+        """The numeric feature block as one read-only float64 matrix (NaN = missing), cached.
+
+        Wide data (p = 20,000) is handled as one matrix: column statistics become a few
+        vectorised reductions instead of one engine expression per column.
+        """
+        columns = self.numeric_feature_columns() if columns is None else columns
+        key = "matrix:" + "\x1f".join(columns)
+        if key not in self._cache:
+            if not columns:
+                matrix = np.empty((self.n_rows, 0))
+            else:
+                block = self.frame.select([pl.col(c).cast(pl.Float64) for c in columns])
+                matrix = block.to_numpy().astype(np.float64, copy=False)
+                matrix = np.ascontiguousarray(matrix)
+            matrix.setflags(write=False)
+            for old in [k for k in self._cache if k.startswith("matrix:")][8:]:
+                del self._cache[old]
+            self._cache[key] = matrix
+        return self._cache[key]
+
+    def target(self) -> pl.Series | None:
+        return self.frame.get_column(self.roles.target) if self.roles.target else None
+
+
+def build_dataset(table: LoadedTable, roles: Roles | None = None, infer_roles: bool = True) -> Dataset:
+    """Attach roles (given and safely inferred) and semantic types to a table."""
+    roles = roles or Roles()
+    validate_roles(table.frame, roles)
+    types = infer_semantic_types(table.frame)
+    inferred: dict[str, Any] = {}
+    if infer_roles:
+        inferred = infer_roles_from(table.frame, roles, types)
+        roles = roles.merged_with({k: v["column"] if k not in MULTI_ROLES else tuple(v["columns"])
+                                   for k, v in inferred.items()})
+    return Dataset(frame=table.frame, roles=roles, semantic_types=types, inferred=inferred,
+                   format=table.format, path=table.path, source_facts=dict(table.facts))
+
+
+def validate_roles(frame: pl.DataFrame, roles: Roles) -> None:
+    """Every role must name a column of the table; say which names are close when it does not."""
+    wanted: list[tuple[str, str]] = [(r, getattr(roles, r)) for r in SINGLE_ROLES if getattr(roles, r)]
+    wanted += [(r, c) for r in MULTI_ROLES for c in getattr(roles, r)]
+    for role, column in wanted:
+        if column not in frame.columns:
+            close = difflib.get_close_matches(column, frame.columns, n=3)
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise RoleError(f"--{role} names column {column!r}, which is not in the table.{hint}")
+
+
+def infer_roles_from(frame: pl.DataFrame, roles: Roles, types: Mapping[str, SemanticType]) -> dict[str, Any]:
+    """Infer only the obvious roles: a unique id column by name, the one date column, free text."""
+    taken = roles.columns()
+    schema = frame.schema
+    inferred: dict[str, Any] = {}
+    if not roles.id:
+        candidates = [c for c in frame.columns if c not in taken and _ID_NAME.match(c)
+                      and not schema[c].is_float()]
+        if candidates:
+            uniques = frame.select([pl.col(c).n_unique().alias(c) for c in candidates]
+                                   + [pl.col(c).null_count().alias(c + "\x00n") for c in candidates]).row(0, named=True)
+            unique_ids = [c for c in candidates if uniques[c] == frame.height and uniques[c + "\x00n"] == 0]
+            if len(unique_ids) >= 1:
+                inferred["id"] = {"column": unique_ids[0],
+                                  "reason": "its name reads as an identifier and every value is unique"}
+    if not roles.time:
+        dates = [c for c in frame.columns
+                 if c not in taken and (schema[c] == pl.Date or isinstance(schema[c], pl.Datetime))]
+        dates = [c for c in dates if not _BIRTH_NAME.search(c)]
+        if len(dates) == 1:
+            inferred["time"] = {"column": dates[0], "reason": "it is the only date column besides birth dates"}
+    if not roles.text:
+        texts = [c for c in frame.columns if c not in taken and types.get(c) == SemanticType.TEXT]
+        if texts:
+            inferred["text"] = {"columns": texts, "reason": "long free-text values with many words"}
+    return inferred

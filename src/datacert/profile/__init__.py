@@ -1,0 +1,8 @@
+"""Profile: one scan of the table, shared by every check, mergeable across row partitions."""
+
+from datacert.profile._compute import compute_profile
+from datacert.profile._merge import PartialProfile, merge_partials, partial_profile
+from datacert.profile._profile import QUANTILE_NAMES, QUANTILES, Profile
+
+__all__ = ["PartialProfile", "Profile", "QUANTILES", "QUANTILE_NAMES", "compute_profile", "merge_partials",
+           "partial_profile"]

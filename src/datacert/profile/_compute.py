@@ -1,0 +1,239 @@
+"""Compute a Profile in as few passes as the engine allows.
+
+Tall, mixed tables: one polars `select` builds every statistic of every column at once.
+Wide numeric blocks (hundreds of columns or more): one numpy matrix, column statistics as
+vectorised reductions, because polars plans one expression per column and statistic and that
+planning alone explodes at 20,000 columns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from datacert.profile._profile import COLUMN_SCHEMA, QUANTILE_NAMES, QUANTILES, Profile
+from datacert.semantics import SemanticType, sample_rows
+
+WIDE_THRESHOLD = 200          # numeric columns above which the numpy path is used
+EXACT_QUANTILE_ROWS = 200_000  # beyond this, quantiles and high-cardinality top values are sampled
+TOP_K = 10
+EXACT_TOP_CARDINALITY = 1_000
+
+
+def compute_profile(frame: pl.DataFrame, semantic_types: dict[str, SemanticType] | None = None) -> Profile:
+    """Profile a table: counts, missing, distinct, moments, quantiles, top values, text lengths."""
+    semantic_types = semantic_types or {}
+    schema = frame.schema  # polars rebuilds the schema on each access: read it once
+    numeric = [c for c, d in schema.items() if d.is_numeric() or d == pl.Boolean]
+    numeric_set = set(numeric)
+    other = [c for c in schema if c not in numeric_set]
+    sampled = frame.height > EXACT_QUANTILE_ROWS
+    sample = sample_rows(frame, EXACT_QUANTILE_ROWS) if sampled else frame
+
+    rows: dict[str, dict] = {}
+    if len(numeric) > WIDE_THRESHOLD:
+        matrix = frame.select([pl.col(c).cast(pl.Float64) for c in numeric]).to_numpy().astype(np.float64, copy=False)
+        stats, tops = _numeric_stats_numpy(matrix, numeric)
+        row_nulls = np.isnan(matrix).sum(axis=1)
+    else:
+        stats, tops = _numeric_stats_polars(frame, sample, numeric)
+        row_nulls = np.zeros(frame.height, dtype=np.int64)
+        if numeric:
+            row_nulls += frame.select(pl.sum_horizontal([pl.col(c).is_null() for c in numeric])).to_series().to_numpy()
+    rows.update(stats)
+    other_stats, other_tops = _other_stats_polars(frame, sample, other)
+    rows.update(other_stats)
+    tops.update(other_tops)
+    if other:
+        row_nulls = row_nulls + frame.select(
+            pl.sum_horizontal([pl.col(c).is_null() for c in other])).to_series().to_numpy()
+
+    records = []
+    for name in schema:
+        record = {k: None for k in COLUMN_SCHEMA}
+        record.update(rows[name])
+        record["name"] = name
+        record["dtype"] = str(schema[name])
+        record["semantic_type"] = str(semantic_types.get(name, ""))
+        records.append(record)
+    columns = pl.DataFrame(records, schema=COLUMN_SCHEMA, orient="row")
+    row_hash = frame.hash_rows(seed=0).to_numpy() if frame.width else np.zeros(frame.height, np.uint64)
+    return Profile(
+        n_rows=frame.height,
+        columns=columns,
+        top_values={k: tuple(v) for k, v in tops.items()},
+        row_null_count=row_nulls.astype(np.int64),
+        row_hash=row_hash,
+        facts={"sampled_rows": sample.height if sampled else None},
+    )
+
+
+def _numeric_stats_polars(frame: pl.DataFrame, sample: pl.DataFrame, columns: list[str]):
+    if not columns:
+        return {}, {}
+    exprs = []
+    for i, c in enumerate(columns):
+        x = pl.col(c).cast(pl.Float64)
+        exprs += [
+            x.count().alias(f"{i}|count"), x.null_count().alias(f"{i}|null_count"),
+            x.n_unique().alias(f"{i}|n_unique"), x.mean().alias(f"{i}|mean"), x.std().alias(f"{i}|std"),
+            x.skew().alias(f"{i}|skewness"), x.kurtosis().alias(f"{i}|kurtosis"),
+            x.min().alias(f"{i}|min"), x.max().alias(f"{i}|max"),
+            (x == 0).sum().alias(f"{i}|zero_count"), (x < 0).sum().alias(f"{i}|negative_count"),
+        ]
+    values = frame.select(exprs).row(0)
+    names = [e.meta.output_name() for e in exprs]
+    stats: dict[str, dict] = {c: {} for c in columns}
+    for key, value in zip(names, values, strict=True):
+        i, stat = key.split("|")
+        stats[columns[int(i)]][stat] = value
+    quantile_exprs = [pl.col(c).cast(pl.Float64).quantile(q, "linear").alias(f"{i}|{name}")
+                      for i, c in enumerate(columns) for q, name in zip(QUANTILES, QUANTILE_NAMES, strict=True)]
+    for key, value in zip([e.meta.output_name() for e in quantile_exprs], sample.select(quantile_exprs).row(0),
+                          strict=True):
+        i, stat = key.split("|")
+        stats[columns[int(i)]][stat] = value
+    for c in columns:
+        if stats[c]["n_unique"] is not None and stats[c]["null_count"]:
+            stats[c]["n_unique"] -= 1  # polars counts null as one distinct value
+    tops = _top_values(frame, sample, columns, stats)
+    return stats, tops
+
+
+def _top_values(frame: pl.DataFrame, sample: pl.DataFrame, columns: list[str], stats: dict[str, dict]):
+    """Most frequent values: exact for low cardinality, from the sample for the rest."""
+    exact = [c for c in columns if (stats[c]["n_unique"] or 0) <= EXACT_TOP_CARDINALITY]
+    rest = [c for c in columns if c not in set(exact)]
+    tops: dict[str, list] = {}
+    for source, names in ((frame, exact), (sample, rest)):
+        if not names:
+            continue
+        counted = source.select(
+            [pl.col(c).drop_nulls().value_counts(sort=True, name="n").head(TOP_K).implode().alias(c) for c in names]
+        ).row(0, named=True)
+        for c in names:
+            tops[c] = [(item[c], int(item["n"])) for item in (counted[c] or [])]
+            tops[c].sort(key=lambda vc: (-vc[1], str(vc[0])))
+    return tops
+
+
+def _other_stats_polars(frame: pl.DataFrame, sample: pl.DataFrame, columns: list[str]):
+    if not columns:
+        return {}, {}
+    exprs = []
+    schema = frame.schema
+    for i, c in enumerate(columns):
+        x = pl.col(c)
+        exprs += [x.count().alias(f"{i}|count"), x.null_count().alias(f"{i}|null_count"),
+                  x.drop_nulls().n_unique().alias(f"{i}|n_unique")]
+        if schema[c] == pl.String:
+            length = x.str.len_chars()
+            exprs += [length.min().alias(f"{i}|min_length"), length.max().alias(f"{i}|max_length"),
+                      length.mean().alias(f"{i}|mean_length")]
+    values = frame.select(exprs).row(0)
+    stats: dict[str, dict] = {c: {} for c in columns}
+    for key, value in zip([e.meta.output_name() for e in exprs], values, strict=True):
+        i, stat = key.split("|")
+        stats[columns[int(i)]][stat] = value
+    tops = _top_values(frame, sample, columns, stats)
+    return stats, tops
+
+
+def _numeric_stats_numpy(matrix: np.ndarray, columns: list[str]):
+    """Column statistics of an n x p float matrix with NaN for missing, fully vectorised."""
+    n, p = matrix.shape
+    observed = ~np.isnan(matrix)
+    count = observed.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nanmean(matrix, axis=0) if n else np.full(p, np.nan)
+        centred = np.where(observed, matrix - mean, 0.0)
+        squared = centred * centred
+        m2 = squared.sum(axis=0)
+        m3 = (squared * centred).sum(axis=0)
+        m4 = (squared * squared).sum(axis=0)
+        var_pop = m2 / count
+        std = np.sqrt(m2 / (count - 1))
+        skew = (m3 / count) / var_pop**1.5
+        kurt = (m4 / count) / var_pop**2 - 3.0
+    ordered = np.sort(matrix, axis=0)  # NaN last
+    q = sorted_quantiles(ordered, count)
+    with np.errstate(invalid="ignore"):
+        low = np.where(count > 0, ordered[0] if n else np.nan, np.nan)
+        high = np.where(count > 0, ordered[np.maximum(count - 1, 0), np.arange(p)] if n else np.nan, np.nan)
+    new_value = np.ones_like(ordered, dtype=bool)
+    new_value[1:] = ordered[1:] != ordered[:-1]
+    new_value &= ~np.isnan(ordered)
+    n_unique = new_value.sum(axis=0)
+    zeros = (matrix == 0).sum(axis=0)
+    negatives = (matrix < 0).sum(axis=0)
+    stats = {}
+    for j, c in enumerate(columns):
+        stats[c] = {
+            "count": int(count[j]), "null_count": int(n - count[j]), "n_unique": int(n_unique[j]),
+            "mean": _f(mean[j]), "std": _f(std[j]), "skewness": _f(skew[j]), "kurtosis": _f(kurt[j]),
+            "min": _f(low[j]), "max": _f(high[j]), "zero_count": int(zeros[j]), "negative_count": int(negatives[j]),
+            **{name: _f(q[k, j]) for k, name in enumerate(QUANTILE_NAMES)},
+        }
+    # all-distinct columns (most of a continuous wide block) have no meaningful top values
+    repeating = np.flatnonzero(n_unique < count)
+    tops = {c: [] for c in columns}
+    if repeating.size:
+        sub_tops = _top_values_matrix(ordered[:, repeating], new_value[:, repeating], [columns[j] for j in repeating])
+        tops.update(sub_tops)
+    return stats, tops
+
+
+def sorted_quantiles(ordered: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Linear-interpolated quantiles of each column of a column-sorted matrix (NaN last).
+
+    numpy's nanquantile loops over columns in Python; with the sort done once, every quantile
+    is two gathers and a blend.
+    """
+    n, p = ordered.shape
+    out = np.full((len(QUANTILES), p), np.nan)
+    if n == 0:
+        return out
+    cols = np.arange(p)
+    for k, q in enumerate(QUANTILES):
+        position = q * np.maximum(count - 1, 0)
+        below = np.floor(position).astype(np.int64)
+        above = np.minimum(below + 1, np.maximum(count - 1, 0))
+        frac = position - below
+        value = ordered[below, cols] * (1 - frac) + ordered[above, cols] * frac
+        out[k] = np.where(count > 0, value, np.nan)
+    return out
+
+
+def _top_values_matrix(ordered: np.ndarray, new_value: np.ndarray, columns: list[str]):
+    """Top values of every column of a sorted matrix from its runs of equal values, vectorised."""
+    n, p = ordered.shape
+    tops: dict[str, list] = {c: [] for c in columns}
+    if n == 0:
+        return tops
+    flat_start = new_value.T.ravel()
+    starts = np.flatnonzero(flat_start)
+    if starts.size == 0:
+        return tops
+    col_of = starts // n
+    valid_end = (~np.isnan(ordered)).sum(axis=0)  # observed values per column
+    next_start = np.append(starts[1:], p * n)
+    col_end = col_of * n + valid_end[col_of]
+    lengths = np.minimum(next_start, col_end) - starts
+    values = ordered.T.ravel()[starts]
+    order = np.lexsort((values, -lengths, col_of))
+    col_sorted = col_of[order]
+    first = np.searchsorted(col_sorted, np.arange(p))
+    rank = np.arange(order.size) - first[col_sorted]
+    keep = order[rank < TOP_K]  # already grouped by column, most frequent first
+    keep_cols = col_of[keep]
+    bounds = np.flatnonzero(np.diff(keep_cols)) + 1
+    kept_values = values[keep].tolist()
+    kept_lengths = lengths[keep].tolist()
+    for start, stop in zip(np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [keep.size]]).tolist(),
+                           strict=True):
+        tops[columns[keep_cols[start]]] = list(zip(kept_values[start:stop], kept_lengths[start:stop], strict=True))
+    return tops
+
+
+def _f(x: float) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
