@@ -121,8 +121,21 @@ def from_object(data: Any) -> LoadedTable:
             )
     if frame.width == 0 or frame.height == 0:
         raise InputError("The table has no columns or no data record to check.")
+    frame = _objects_to_text(frame)
     return LoadedTable(frame=frame, format=module_name(data), path=None, facts={})
 
 
 def module_name(data: Any) -> str:
     return {"polars": "polars", "pandas": "pandas", "pyarrow": "arrow"}.get(type(data).__module__.split(".")[0], "object")
+
+
+def _objects_to_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Python-object columns (from numpy object arrays) become text; polars cannot compute on them."""
+    objects = [c for c, d in frame.schema.items() if d == pl.Object]
+    if not objects:
+        return frame
+    converted = []
+    for c in objects:
+        values = frame.get_column(c).to_list()
+        converted.append(pl.Series(c, [None if v is None else str(v) for v in values], dtype=pl.String))
+    return frame.with_columns(converted)

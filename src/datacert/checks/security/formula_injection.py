@@ -10,7 +10,7 @@ from datacert.checks._util import plural, positions_where
 
 # A cell is dangerous when a spreadsheet reads it as a formula: it starts with = or @, or with
 # + or - followed by something that is not a plain number or phone number (OWASP CSV injection).
-FORMULA_PATTERN = r"^[\t\r ]*(=|@|[+\-][^0-9\s.,]|[+\-][0-9.,\s]*[A-Za-z(!|'\"])"
+FORMULA_PATTERN = r"^[\t\r ]*(=|@|[+\-][^0-9\s.,]|[+\-][0-9.,\s+\-*/^]*[A-Za-z(!|'\"])"
 
 
 @register
