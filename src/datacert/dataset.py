@@ -43,6 +43,7 @@ class Dataset:
     format: str = "polars"
     path: str | None = None
     source_facts: Mapping[str, Any] = field(default_factory=dict)
+    reference: Any = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -110,7 +111,8 @@ class Dataset:
         return self.frame.get_column(self.roles.target) if self.roles.target else None
 
 
-def build_dataset(table: LoadedTable, roles: Roles | None = None, infer_roles: bool = True) -> Dataset:
+def build_dataset(table: LoadedTable, roles: Roles | None = None, infer_roles: bool = True,
+                  reference: Any = None) -> Dataset:
     """Attach roles (given and safely inferred) and semantic types to a table."""
     roles = roles or Roles()
     validate_roles(table.frame, roles)
@@ -121,7 +123,7 @@ def build_dataset(table: LoadedTable, roles: Roles | None = None, infer_roles: b
         roles = roles.merged_with({k: v["column"] if k not in MULTI_ROLES else tuple(v["columns"])
                                    for k, v in inferred.items()})
     return Dataset(frame=table.frame, roles=roles, semantic_types=types, inferred=inferred,
-                   format=table.format, path=table.path, source_facts=dict(table.facts))
+                   format=table.format, path=table.path, source_facts=dict(table.facts), reference=reference)
 
 
 def validate_roles(frame: pl.DataFrame, roles: Roles) -> None:

@@ -16,15 +16,21 @@ from datacert.findings import sort_findings
 from datacert.io import LoadedTable, from_object, read_table
 from datacert.policy import Policy, load_policy
 from datacert.profile import Profile, compute_profile
+from datacert.reference_population import load_reference
 from datacert.remedies import build_remedies
 from datacert.roles import Roles
 from datacert.scoring import decide_verdict, score_dimensions
 
 
-def load_dataset(data: Any, roles: Roles | None = None) -> Dataset:
-    """A Dataset from a file path or a dataframe object, with roles given and inferred."""
+def load_dataset(data: Any, roles: Roles | None = None, reference: Any = None) -> Dataset:
+    """A Dataset from a file path or a dataframe object, with roles given and inferred.
+
+    `reference` (a file path or a mapping) gives the intended population's subgroup proportions.
+    """
+    if reference is not None:
+        reference = load_reference(reference, (roles or Roles()).sensitive)
     table: LoadedTable = read_table(data) if isinstance(data, (str, Path)) else from_object(data)
-    return build_dataset(table, roles)
+    return build_dataset(table, roles, reference=reference)
 
 
 def certify(
@@ -89,8 +95,9 @@ def check(
     sensitive: Iterable[str] | str | None = None,
     text: Iterable[str] | str | None = None,
     policy: str | Path | Mapping[str, Any] | Policy | None = None,
+    reference: str | Path | Mapping[str, Any] | None = None,
 ) -> Certificate:
     """Check a file or a dataframe and return its Certificate (`.verdict`, `.findings`, `.scores`)."""
     roles = Roles.build(target=target, id=id, group=group, time=time, split=split, sensitive=sensitive, text=text)
-    dataset = load_dataset(data, roles)
+    dataset = load_dataset(data, roles, reference=reference)
     return certify(dataset, load_policy(policy))

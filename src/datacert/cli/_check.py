@@ -32,6 +32,8 @@ def check_command(
     sensitive: list[str] = typer.Option([], "--sensitive", help="Attribute for bias checks (repeatable)."),
     text: list[str] = typer.Option([], "--text", help="Free-text column (repeatable)."),
     policy: Path | None = typer.Option(None, "--policy", help="Policy file (YAML/JSON): check parameters."),
+    reference: Path | None = typer.Option(None, "--reference", help="Intended population (YAML/JSON): "
+                                          "{attribute: {level: proportion}} for --sensitive columns."),
     json_out: Path | None = typer.Option(None, "--json", help="Write the JSON certificate here."),
     html_out: Path | None = typer.Option(None, "--html", help="Write the HTML report here."),
     md_out: Path | None = typer.Option(None, "--md", help="Write a Markdown summary here."),
@@ -59,7 +61,7 @@ def check_command(
             source = path
             guard_outputs_differ([path], [json_out, html_out, md_out])
         loaded_policy = load_policy(policy)
-        dataset = load_dataset(source, roles)
+        dataset = load_dataset(source, roles, reference=reference)
         with progress_display(True) as progress:
             certificate = certify(dataset, loaded_policy, progress=progress)
     except InputError as exc:
