@@ -78,7 +78,7 @@ class MissingValues(Check):
             severity,
             f"{plural(len(columns), 'column')} have missing values at this level "
             f"(up to {max(rates[c] for c in columns):.1%} of records).",
-            columns=sorted(columns, key=data.columns.index),
+            columns=columns,  # already in table order
             rows=rows,
             evidence={"numerator": len(columns), "denominator": data.n_columns,
                       "threshold": _threshold_of(severity, params),

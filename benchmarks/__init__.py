@@ -1,0 +1,1 @@
+"""Benchmarks: deterministic workloads and a runner that reports ratios against a same-run baseline."""

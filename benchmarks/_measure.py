@@ -1,0 +1,94 @@
+"""One measurement in a fresh process: `python -m benchmarks._measure TASK WORKLOAD` prints JSON.
+
+A fresh process per measurement gives a clean peak RSS and no warm caches between tasks.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+import polars as pl
+
+SPINE_CHECKS = ["missing_values", "empty_rows", "duplicate_rows", "duplicate_ids", "constant_columns",
+                "type_mismatch", "formula_injection"]
+ISSUE3_CHECKS = ["disguised_missing", "informative_missingness", "format_violation", "inconsistent_categories",
+                 "encoding_errors", "mixed_units", "out_of_range", "univariate_outliers", "temporal_inconsistency",
+                 "near_duplicate_rows", "conflicting_labels", "duplicate_columns", "direct_identifier",
+                 "quasi_identifier_risk"]
+ISSUE4_CHECKS = ["label_issues", "class_imbalance", "target_leakage", "train_test_overlap", "group_leakage",
+                 "temporal_leakage", "multivariate_outliers", "high_dimensionality", "insufficient_sample_size",
+                 "redundant_features", "distribution_shift", "underrepresented_subgroup", "outcome_disparity",
+                 "poisoning_suspected"]
+
+
+def polars_scan(path: str) -> dict:
+    """The baseline: one polars scan computing null counts, distinct counts, min/max/mean, duplicate rows."""
+    frame = pl.read_parquet(path)
+    numeric = [c for c, d in frame.schema.items() if d.is_numeric()]
+    frame.select(
+        [pl.col(c).null_count().alias(f"{c}|n") for c in frame.columns]
+        + [pl.col(c).n_unique().alias(f"{c}|u") for c in frame.columns]
+        + [pl.col(c).min().alias(f"{c}|min") for c in numeric]
+        + [pl.col(c).max().alias(f"{c}|max") for c in numeric]
+        + [pl.col(c).mean().alias(f"{c}|mean") for c in numeric]
+    )
+    duplicates = int(frame.is_duplicated().sum())
+    return {"duplicate_rows": duplicates}
+
+
+def datacert_run(path: str, only: list[str] | None, target: str | None, html: bool = False, **roles) -> dict:
+    from datacert.pipeline import certify, load_dataset
+    from datacert.roles import Roles
+
+    dataset = load_dataset(path, Roles.build(target=target, **roles))
+    cert = certify(dataset, only=only)
+    out = {"verdict": cert.verdict, "findings": len(cert.findings),
+           "checks_run": sum(1 for c in cert.checks if c["status"] in ("fired", "quiet")),
+           "profile_seconds": cert.run["profile_seconds"]}
+    json_text = cert.to_json()
+    out["json_bytes"] = len(json_text.encode())
+    if html:
+        out["html_bytes"] = len(cert.to_html().encode())
+    return out
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM); ru_maxrss would carry the parent's peak across exec."""
+    for line in open("/proc/self/status", encoding="ascii"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    task, workload = sys.argv[1], sys.argv[2]
+    from benchmarks.workloads import TARGETS, workload_path
+
+    path = str(workload_path(workload))
+    target = TARGETS.get(workload)
+    site = {"split": "site"} if workload == "wide" else {}
+    started = time.perf_counter()
+    if task == "baseline":
+        result = polars_scan(path)
+    elif task == "spine":
+        result = datacert_run(path, SPINE_CHECKS, None)
+    elif task == "issue3":
+        result = datacert_run(path, ISSUE3_CHECKS, target)
+    elif task == "issue4":
+        result = datacert_run(path, ISSUE4_CHECKS, target, **site)
+    elif task == "check_html":
+        result = datacert_run(path, None, target, html=True)
+    elif task == "all":
+        result = datacert_run(path, None, target, **site)
+    else:
+        raise SystemExit(f"unknown task {task}")
+    result["seconds"] = time.perf_counter() - started
+    result["peak_rss_mb"] = peak_rss_mb()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
