@@ -36,7 +36,10 @@ def _canonical(series: pl.Series, dtype: pl.DataType) -> pl.Series:
 
 def _physical(frame: pl.DataFrame, dtype: pl.DataType) -> tuple[np.ndarray, np.ndarray]:
     """(values, nulls) as column-major (p x n) arrays for a block of columns of one canonical type."""
-    nulls = frame.select(pl.all().is_null()).to_numpy().T
+    if sum(frame.null_count().row(0)) == 0:  # no missing cell: skip building a boolean matrix
+        nulls = np.zeros((frame.width, frame.height), dtype=bool)
+    else:
+        nulls = frame.select(pl.all().is_null()).to_numpy().T
     if dtype == pl.Boolean:
         values = frame.select(pl.all().cast(pl.UInt8).fill_null(0)).to_numpy().T
     elif dtype == pl.Date:

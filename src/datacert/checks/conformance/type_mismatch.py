@@ -7,7 +7,7 @@ import polars as pl
 from datacert.checks._base import Check, CheckResult
 from datacert.checks._registry import register
 from datacert.checks._util import plural, positions_where
-from datacert.semantics import best_date_format, parse_date_expr, parse_number_expr
+from datacert.semantics import best_date_format, parse_date_expr, parse_number_expr, sample_rows
 
 
 @register
@@ -32,22 +32,23 @@ class TypeMismatch(Check):
         if not columns:
             return CheckResult.quiet({"numerator": 0, "denominator": 0, "threshold": params["min_share"]})
         frame = data.frame
-        shares = frame.select(
-            [parse_number_expr(pl.col(c)).is_not_null().sum().alias(c) for c in columns]
+        # decide the kind on an evenly spaced sample; parse full columns only for the candidates
+        sample = sample_rows(frame.select(columns))
+        number_shares = sample.select(
+            [(parse_number_expr(pl.col(c)).is_not_null().sum() / pl.col(c).count().clip(1)).alias(c) for c in columns]
         ).row(0, named=True)
-        counts = profile.stat("count")
         findings = []
         for c in columns:
-            count = counts[c] or 0
-            if not count:
+            if not (profile.column(c)["count"] or 0):
                 continue
-            number_share = shares[c] / count
-            kind, parsed = "number", parse_number_expr(pl.col(c))
-            if number_share < params["min_share"]:
-                fmt, date_share = best_date_format(frame.get_column(c))
+            if number_shares[c] >= params["min_share"]:
+                kind, parsed, parsed_share = "number", parse_number_expr(pl.col(c)), number_shares[c]
+            else:
+                fmt, date_share = best_date_format(sample.get_column(c))
                 if fmt is None or date_share < params["min_share"]:
                     continue
-                kind, parsed, number_share = "date", parse_date_expr(pl.col(c), fmt), date_share
+                kind, parsed, parsed_share = "date", parse_date_expr(pl.col(c), fmt), date_share
+            count = profile.column(c)["count"]
             bad = positions_where(frame, pl.col(c).is_not_null() & parsed.is_null())
             if bad.size == 0:
                 message = f"Column {c!r} holds {kind}s stored as text."
@@ -61,8 +62,8 @@ class TypeMismatch(Check):
                 remedy = (f"Convert {c!r} to a {kind} column; decide what the non-{kind} values mean "
                           "(missing codes, censored values such as '<5') before converting.")
             evidence = {"numerator": int(bad.size), "denominator": count, "threshold": params["min_share"],
-                        "parsed_share": number_share, "kind": kind}
-            if bad.size and not data.roles.sensitive and c not in data.roles.columns():
+                        "parsed_share_in_sample": parsed_share, "kind": kind}
+            if bad.size:  # codes such as '<5' or 'NR'; the redacted report drops them
                 evidence["odd_values"] = examples
             findings.append(self.finding(severity, message, columns=[c], rows=bad, evidence=evidence, remedy=remedy))
         return CheckResult.fired(findings, {"numerator": len(findings), "denominator": len(columns)})
