@@ -54,6 +54,28 @@ def _physical(frame: pl.DataFrame, dtype: pl.DataType) -> tuple[np.ndarray, np.n
     return values, np.packbits(np.ascontiguousarray(nulls, dtype=bool), axis=1)
 
 
+NARROW_BLOCK = 64  # up to this many adjacent columns, convert column by column (zero-copy views)
+
+
+def _physical_column(series: pl.Series, dtype: pl.DataType) -> tuple[np.ndarray, np.ndarray]:
+    """(values, packed nulls) of one column; the same bytes as one row of `_physical`."""
+    if series.null_count():
+        nulls = np.packbits(series.is_null().to_numpy())
+        series = series.fill_null(0) if dtype not in (pl.Boolean,) else series.fill_null(False)
+    else:
+        nulls = np.zeros((len(series) + 7) // 8, dtype=np.uint8)
+    if dtype == pl.Boolean:
+        series = series.cast(pl.UInt8)
+    elif dtype == pl.Date:
+        series = series.cast(pl.Int32)
+    elif isinstance(dtype, pl.Datetime):
+        series = series.cast(pl.Int64)
+    values = series.to_numpy()
+    if values.dtype.kind == "f":
+        values = values + 0.0  # -0.0 and 0.0 are the same value
+    return np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("<")), nulls
+
+
 def fingerprint_frame(frame: pl.DataFrame) -> str:
     digest = hashlib.sha256()
     digest.update(f"{frame.height}x{frame.width}".encode())
@@ -76,11 +98,16 @@ def fingerprint_frame(frame: pl.DataFrame) -> str:
             _header(digest, block_names[0], kind, nulls)
             digest.update(filled.str.len_bytes().to_numpy().astype("<u4").tobytes())
             digest.update(filled.str.join("").item().encode("utf-8"))
+        elif len(block_names) <= NARROW_BLOCK:
+            for name in block_names:
+                values, nulls = _physical_column(block.get_column(name), kind)
+                _header(digest, name, kind, nulls)
+                digest.update(memoryview(values))
         else:
             values, nulls = _physical(block, kind)
             for j, name in enumerate(block_names):
                 _header(digest, name, kind, nulls[j])
-                digest.update(values[j].tobytes())
+                digest.update(memoryview(values[j]))
         start = stop
     return "sha256:" + digest.hexdigest()
 

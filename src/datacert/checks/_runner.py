@@ -55,9 +55,9 @@ def run_checks(
     progress: Callable[[str], None] | None = None,
 ) -> list[CheckOutcome]:
     """Run every registered check (or `only` those ids) and return their outcomes by id."""
-    registry = load_all_checks()
-    check_params = check_params or {}
     wanted = set(only) if only is not None else None
+    registry = load_all_checks(wanted)
+    check_params = check_params or {}
     outcomes: list[CheckOutcome] = []
     for check_id, cls in registry.items():
         if wanted is not None and check_id not in wanted:
