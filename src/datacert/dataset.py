@@ -44,6 +44,7 @@ class Dataset:
     path: str | None = None
     source_facts: Mapping[str, Any] = field(default_factory=dict)
     reference: Any = None
+    declared_schema: Any = None  # a datacert.declared_schema.DeclaredSchema given with --schema
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -112,18 +113,21 @@ class Dataset:
 
 
 def build_dataset(table: LoadedTable, roles: Roles | None = None, infer_roles: bool = True,
-                  reference: Any = None) -> Dataset:
+                  reference: Any = None, declared_schema: Any = None) -> Dataset:
     """Attach roles (given and safely inferred) and semantic types to a table."""
     roles = roles or Roles()
     validate_roles(table.frame, roles)
     types = infer_semantic_types(table.frame)
+    if declared_schema is not None:
+        types = declared_schema.override_types(types)
     inferred: dict[str, Any] = {}
     if infer_roles:
         inferred = infer_roles_from(table.frame, roles, types)
         roles = roles.merged_with({k: v["column"] if k not in MULTI_ROLES else tuple(v["columns"])
                                    for k, v in inferred.items()})
     return Dataset(frame=table.frame, roles=roles, semantic_types=types, inferred=inferred,
-                   format=table.format, path=table.path, source_facts=dict(table.facts), reference=reference)
+                   format=table.format, path=table.path, source_facts=dict(table.facts), reference=reference,
+                   declared_schema=declared_schema)
 
 
 def validate_roles(frame: pl.DataFrame, roles: Roles) -> None:

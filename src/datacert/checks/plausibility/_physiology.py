@@ -1,0 +1,135 @@
+"""The physiological-limits knowledge base: load it, recognise a column's variable and unit.
+
+The data lives in `datacert/knowledge/physiological_limits.yaml` (see its header for the rules).
+Names are normalised once (accents, case, camelCase, punctuation) and matched as whole tokens,
+so that `age` matches `Age (ans)` and `patient_age` but never `stage` or `dosage`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str
+    aliases: frozenset[str]
+    hint: re.Pattern[str] | None
+    hint_only: bool
+    typical: tuple[float, float]
+    soft: tuple[float, float]
+    hard: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Variable:
+    key: str
+    label: str
+    pattern: re.Pattern[str]
+    exclude: re.Pattern[str] | None
+    units: tuple[Unit, ...]
+    source: str
+
+    def unit_named(self, declared: str) -> Unit | None:
+        """The unit a declared unit string names (UCUM or common spelling), if any."""
+        wanted = declared.strip().lower().replace(" ", "")
+        for unit in self.units:
+            if wanted == unit.name.lower() or wanted in unit.aliases:
+                return unit
+        return None
+
+
+def normalise_name(name: str) -> str:
+    """'Glycémie (mg/dL)' -> 'glycemie_mg_dl'; 'HeartRate' -> 'heart_rate'; 'µmol' -> 'umol'."""
+    text = _CAMEL.sub("_", str(name)).replace("µ", "u").replace("μ", "u").replace("%", "_pct_")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def _tokens(words: list[str]) -> re.Pattern[str]:
+    return re.compile(r"(?:^|_)(?:" + "|".join(words) + r")(?:_|$)")
+
+
+def _pair(values: Any) -> tuple[float, float]:
+    low, high = values
+    return float(low), float(high)
+
+
+@lru_cache(maxsize=1)
+def load_variables() -> tuple[Variable, ...]:
+    """The curated variables, in file order (specific before general)."""
+    text = resources.files("datacert.knowledge").joinpath("physiological_limits.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text)
+    variables = []
+    for item in raw["variables"]:
+        units = tuple(
+            Unit(
+                name=u["name"],
+                aliases=frozenset(str(a).lower().replace(" ", "") for a in u.get("aliases", ())),
+                hint=_tokens([u["hint"]]) if u.get("hint") else None,
+                hint_only=bool(u.get("hint_only", False)),
+                typical=_pair(u["typical"]),
+                soft=_pair(u["soft"]),
+                hard=_pair(u["hard"]),
+            )
+            for u in item["units"]
+        )
+        variables.append(Variable(
+            key=item["key"], label=item["label"], pattern=_tokens(item["patterns"]),
+            exclude=_tokens(item["exclude"]) if item.get("exclude") else None,
+            units=units, source=" ".join(str(item["source"]).split()),
+        ))
+    return tuple(variables)
+
+
+@lru_cache(maxsize=1)
+def _any_pattern() -> re.Pattern[str]:
+    """One alternation of every variable's pattern: a cheap first sieve on wide tables."""
+    return re.compile("|".join(v.pattern.pattern for v in load_variables()))
+
+
+def match_variable(column: str) -> Variable | None:
+    """The curated variable a column name stands for, or None."""
+    name = normalise_name(column)
+    if not _any_pattern().search(name):
+        return None
+    for variable in load_variables():
+        if variable.pattern.search(name) and not (variable.exclude and variable.exclude.search(name)):
+            return variable
+    return None
+
+
+def variable_by_key(key: str) -> Variable:
+    for variable in load_variables():
+        if variable.key == key:
+            return variable
+    raise KeyError(key)
+
+
+def choose_unit(variable: Variable, column: str, median: float | None,
+                declared: str | None = None) -> tuple[Unit | None, str]:
+    """The unit of a column and how it was chosen: 'declared', 'name' or 'values' (or None, why)."""
+    if declared:
+        unit = variable.unit_named(declared)
+        if unit is not None:
+            return unit, "declared"
+    name = normalise_name(column)
+    for unit in variable.units:
+        if unit.hint is not None and unit.hint.search(name):
+            return unit, "name"
+    if median is None:
+        return None, "no values"
+    for unit in variable.units:
+        if not unit.hint_only and unit.typical[0] <= median <= unit.typical[1]:
+            return unit, "values"
+    return None, "the typical value fits none of the known units"

@@ -1,0 +1,177 @@
+"""out_of_range: values outside physiological limits (knowledge base) or declared limits (schema)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from datacert.checks._base import Check, CheckResult
+from datacert.checks._registry import register
+from datacert.checks._util import plural
+from datacert.checks.plausibility._physiology import Variable, choose_unit, match_variable
+from datacert.semantics import SemanticType, parse_number_expr
+
+_MEASURE_TYPES = {SemanticType.CONTINUOUS, SemanticType.COUNT}
+
+
+@register
+class OutOfRange(Check):
+    """Find values outside the physiological limits of recognised clinical variables.
+
+    Notes
+    -----
+    Columns are recognised from their French or English name (age, poids, PAS, glycémie, ...)
+    against `knowledge/physiological_limits.yaml`; the unit comes from a declared schema, a hint
+    in the name (`_mg_dl`, `_cm`) or the typical value. A column is judged only when its central
+    half fits the unit's plausible range, so standardised or recoded columns are skipped rather
+    than flooded with alarms. Values beyond the hard limits are impossible (error); between hard
+    and soft limits they are implausible (warning). `minimum`/`maximum` declared in a Table Schema
+    replace the knowledge base for that column and are hard limits. Rows are read only for
+    columns whose profiled minimum or maximum crosses a limit.
+    """
+
+    id = "out_of_range"
+    dimension = "plausibility"
+    params = {"check_soft_limits": True}
+
+    def run(self, data, profile, params):
+        schema = data.schema
+        declared = data.declared_schema
+        checked: dict[str, dict[str, Any]] = {}
+        skipped: dict[str, str] = {}
+        findings = []
+        numerator = denominator = 0
+        for column in data.columns:
+            dtype = schema[column]
+            is_text = dtype == pl.String
+            if column == data.roles.id or not (dtype.is_numeric() or is_text):
+                continue
+            field = declared.field(column) if declared is not None else None
+            has_declared = field is not None and (_is_number(field.minimum) or _is_number(field.maximum))
+            if not has_declared and data.semantic_types.get(column) not in _MEASURE_TYPES:
+                continue
+            variable = match_variable(column)
+            if variable is None and not has_declared:
+                continue
+            values = _as_number(column, is_text)
+            stats = _stats(data, profile, column, values, is_text)
+            if not stats["count"]:
+                continue
+            rules, meta, why = _rules(column, variable, field, stats)
+            if not rules:
+                skipped[column] = why
+                continue
+            checked[column] = meta
+            denominator += stats["count"]
+            for severity, kind, low, high in rules:
+                if kind == "implausible" and not params["check_soft_limits"]:
+                    continue
+                if (low is None or stats["min"] >= low) and (high is None or stats["max"] <= high):
+                    continue  # the profile proves no value crosses these limits
+                outside = _outside(values, low, high)
+                if kind == "implausible":  # between hard and soft limits only: hard ones are reported apart
+                    hard = next(r for r in rules if r[1] == "impossible")
+                    outside = outside & ~_outside(values, hard[2], hard[3])
+                counts = data.frame.select(
+                    outside.fill_null(False).sum().alias("n"),
+                    (outside & (values < low)).fill_null(False).sum().alias("below") if low is not None
+                    else pl.lit(0).alias("below"),
+                ).row(0)
+                n_out, n_below = int(counts[0]), int(counts[1])
+                if not n_out:
+                    continue
+                rows = data.frame.select(outside.fill_null(False).arg_true()).to_series().to_numpy()
+                numerator += n_out
+                findings.append(self._finding(column, meta, severity, kind, low, high, rows, n_out,
+                                              n_below, stats["count"]))
+        evidence = {"numerator": numerator, "denominator": denominator, "columns_checked": checked,
+                    "columns_skipped": skipped}
+        if not checked:
+            return CheckResult.quiet(evidence)
+        return CheckResult.fired(findings, evidence)
+
+    def _finding(self, column, meta, severity, kind, low, high, rows, n_out, n_below, count):
+        what = meta.get("variable_label") or "this column"
+        unit = f" in {meta['unit']}" if meta.get("unit") else ""
+        if kind == "declared":
+            message = f"{plural(n_out, 'value')} of {column!r} fall outside the limits declared in the schema."
+            remedy = f"Correct the values of {column!r} at the source or set them to missing, or fix the declared limits."
+        elif kind == "impossible":
+            message = f"{plural(n_out, 'value')} of {column!r} are impossible for {what}{unit}."
+            remedy = (f"Correct these values of {column!r} at the source or set them to missing; "
+                      "they cannot be real measurements.")
+        else:
+            message = f"{plural(n_out, 'value')} of {column!r} are implausible for {what}{unit}."
+            remedy = f"Check these values of {column!r} against the source record; keep them only if confirmed."
+        evidence = {"numerator": n_out, "denominator": count, "share": n_out / count, "limits": [low, high],
+                    "limit_kind": kind, "below": n_below, "above": n_out - n_below, **meta}
+        return self.finding(severity, message, columns=[column], rows=rows, evidence=evidence, remedy=remedy)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _as_number(column: str, is_text: bool) -> pl.Expr:
+    return parse_number_expr(pl.col(column)) if is_text else pl.col(column).cast(pl.Float64)
+
+
+def _outside(values: pl.Expr, low: float | None, high: float | None) -> pl.Expr:
+    test = pl.lit(False)
+    if low is not None:
+        test = test | (values < low)
+    if high is not None:
+        test = test | (values > high)
+    return test
+
+
+def _stats(data, profile, column: str, values: pl.Expr, is_text: bool) -> dict[str, Any]:
+    """min, max, quartiles and count: from the profile, or computed for numbers stored as text."""
+    if not is_text:
+        row = profile.column(column)
+        if row["count"] and row["q50"] is None:  # not profiled as numeric: compute below
+            is_text = True
+        else:
+            return {k: row[k] for k in ("count", "min", "max", "q25", "q50", "q75")}
+    if is_text:
+        out = data.frame.select(
+            values.count().alias("count"), values.min().alias("min"), values.max().alias("max"),
+            values.quantile(0.25, "linear").alias("q25"), values.quantile(0.5, "linear").alias("q50"),
+            values.quantile(0.75, "linear").alias("q75"),
+        ).row(0, named=True)
+        return out
+    return {}
+
+
+def _rules(column: str, variable: Variable | None, field, stats) -> tuple[list, dict[str, Any], str]:
+    """The limits to apply to one column: (severity, kind, low, high) rules, their evidence, or why not."""
+    rules: list[tuple[str, str, float | None, float | None]] = []
+    meta: dict[str, Any] = {}
+    if field is not None and (_is_number(field.minimum) or _is_number(field.maximum)):
+        low = float(field.minimum) if _is_number(field.minimum) else None
+        high = float(field.maximum) if _is_number(field.maximum) else None
+        rules.append(("error", "declared", low, high))
+        meta.update({"source": "declared schema", "declared_limits": [low, high]})
+        if field.unit:
+            meta["unit"] = field.unit
+        if variable is not None:
+            meta.update({"variable": variable.key, "variable_label": variable.label})
+        return rules, meta, ""
+    if variable is None:
+        return [], {}, "not a recognised clinical variable"
+    unit, basis = choose_unit(variable, column, stats["q50"], field.unit if field is not None else None)
+    if unit is None:
+        return [], {}, f"recognised as {variable.label}, but {basis}"
+    low, high = unit.soft
+    if basis != "declared" and not (low <= stats["q25"] and stats["q75"] <= high):
+        return [], {}, (f"recognised as {variable.label} in {unit.name}, but most values lie outside its "
+                        "plausible range (rescaled, coded or another unit)")
+    meta.update({"variable": variable.key, "variable_label": variable.label, "unit": unit.name,
+                 "unit_basis": basis, "hard_limits": list(unit.hard), "soft_limits": list(unit.soft),
+                 "source": variable.source})
+    rules.append(("error", "impossible", unit.hard[0], unit.hard[1]))
+    if unit.soft != unit.hard:
+        rules.append(("warning", "implausible", unit.soft[0], unit.soft[1]))
+    return rules, meta, ""
+
