@@ -59,17 +59,17 @@ NARROW_BLOCK = 64  # up to this many adjacent columns, convert column by column 
 
 def _physical_column(series: pl.Series, dtype: pl.DataType) -> tuple[np.ndarray, np.ndarray]:
     """(values, packed nulls) of one column; the same bytes as one row of `_physical`."""
-    if series.null_count():
-        nulls = np.packbits(series.is_null().to_numpy())
-        series = series.fill_null(0) if dtype not in (pl.Boolean,) else series.fill_null(False)
-    else:
-        nulls = np.zeros((len(series) + 7) // 8, dtype=np.uint8)
     if dtype == pl.Boolean:
         series = series.cast(pl.UInt8)
     elif dtype == pl.Date:
         series = series.cast(pl.Int32)
     elif isinstance(dtype, pl.Datetime):
         series = series.cast(pl.Int64)
+    if series.null_count():
+        nulls = np.packbits(series.is_null().to_numpy())
+        series = series.fill_null(0)
+    else:
+        nulls = np.zeros((len(series) + 7) // 8, dtype=np.uint8)
     values = series.to_numpy()
     if values.dtype.kind == "f":
         values = values + 0.0  # -0.0 and 0.0 are the same value
