@@ -40,12 +40,15 @@ def polars_scan(path: str) -> dict:
 
 
 def datacert_run(path: str, only: list[str] | None, target: str | None, html: bool = False, **roles) -> dict:
+    from datacert.checks import load_all_checks
     from datacert.pipeline import certify, load_dataset
     from datacert.roles import Roles
 
+    load_all_checks(only)
+    rss_before_data = current_rss_mb()  # interpreter + libraries, before any data is read
     dataset = load_dataset(path, Roles.build(target=target, **roles))
     cert = certify(dataset, only=only)
-    out = {"verdict": cert.verdict, "findings": len(cert.findings),
+    out = {"rss_before_data_mb": rss_before_data, "verdict": cert.verdict, "findings": len(cert.findings),
            "checks_run": sum(1 for c in cert.checks if c["status"] in ("fired", "quiet")),
            "profile_seconds": cert.run["profile_seconds"]}
     json_text = cert.to_json()
@@ -53,6 +56,13 @@ def datacert_run(path: str, only: list[str] | None, target: str | None, html: bo
     if html:
         out["html_bytes"] = len(cert.to_html().encode())
     return out
+
+
+def current_rss_mb() -> float:
+    for line in open("/proc/self/status", encoding="ascii"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def peak_rss_mb() -> float:

@@ -72,6 +72,9 @@ def main(argv: list[str] | None = None) -> None:
             if task != "baseline" and base and "seconds" in result:
                 result["ratio_to_baseline"] = round(result["seconds"] / base, 2)
                 result["rss_over_arrow_size"] = round(result["peak_rss_mb"] / max(arrow_mb, 1e-9), 2)
+                if "rss_before_data_mb" in result:
+                    added = result["peak_rss_mb"] - result["rss_before_data_mb"]
+                    result["added_rss_over_arrow_size"] = round(added / max(arrow_mb, 1e-9), 2)
         report["workloads"][workload] = entry
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
