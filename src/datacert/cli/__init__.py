@@ -1,6 +1,6 @@
 """Command line: `datacert check` and the other sub-commands, each in its own module."""
 
-from datacert.cli import _check  # noqa: F401  (registers the command)
+from datacert.cli import _catalogue, _check  # noqa: F401  (register their commands)
 from datacert.cli._app import app
 
 
