@@ -32,6 +32,8 @@ class Certificate:
     options: Mapping[str, Any] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
     run: Mapping[str, Any] = field(default_factory=dict)
+    # plot data for the HTML report (datacert.figures), never part of the JSON certificate
+    figures: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def exit_code(self) -> int:

@@ -19,7 +19,7 @@ from datacert.profile import Profile, compute_profile
 from datacert.reference_population import load_reference
 from datacert.remedies import build_remedies
 from datacert.roles import Roles
-from datacert.scoring import decide_verdict, score_dimensions
+from datacert.scoring import assess
 
 
 def load_dataset(data: Any, roles: Roles | None = None, reference: Any = None) -> Dataset:
@@ -50,8 +50,8 @@ def certify(
     profiled = time.perf_counter() - clock
     outcomes = run_checks(dataset, profile, policy.check_params, only=only, progress=progress)
     findings = sort_findings([f for o in outcomes for f in o.findings])
-    scores = score_dimensions(outcomes, dataset.n_rows)
-    verdict, reasons = decide_verdict(findings, outcomes)
+    assessment = assess(dataset, outcomes, findings, policy.scoring)
+    scores, verdict, reasons = assessment.scores, assessment.verdict, assessment.reasons
     dataset_facts = {
         "path": Path(dataset.path).name if dataset.path else None,
         "fingerprint": dataset.fingerprint,
@@ -70,10 +70,11 @@ def certify(
         reasons=reasons,
         scores=scores,
         findings=findings,
-        remedies=build_remedies(findings),
+        remedies=build_remedies(findings, assessment.gate_of),
         checks=[o.to_dict() for o in outcomes],
         profile=profile.summary(),
         options={"policy": policy.name},
+        extra=assessment.extra,
         run={
             "started": started.isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - clock, 3),

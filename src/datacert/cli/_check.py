@@ -13,6 +13,11 @@ from datacert.cli._output import EXIT_INTERNAL, fail, guard_outputs_differ, prog
 from datacert.io import InputError
 
 
+class FailOn(StrEnum):
+    PREQUALIFY = "prequalify"
+    REJECT = "reject"
+
+
 class OutputFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
@@ -31,7 +36,12 @@ def check_command(
     split: str | None = typer.Option(None, "--split", help="A column naming the partition (train/test/site)."),
     sensitive: list[str] = typer.Option([], "--sensitive", help="Attribute for bias checks (repeatable)."),
     text: list[str] = typer.Option([], "--text", help="Free-text column (repeatable)."),
-    policy: Path | None = typer.Option(None, "--policy", help="Policy file (YAML/JSON): check parameters."),
+    policy: Path | None = typer.Option(None, "--policy", help="Policy file (YAML/JSON): check parameters and "
+                                                               "your own scoring profile (anchors, weights, gates)."),
+    scoring_profile: str | None = typer.Option(None, "--profile", help="Scoring profile: default, "
+                                               "diagnostic_classifier, omics_biomarker, regression_prognosis."),
+    fail_on: FailOn | None = typer.Option(None, "--fail-on", help="Lowest verdict that exits non-zero: prequalify "
+                                          "(default: exit 3 or 4) or reject (pre-qualified data exit 0)."),
     reference: Path | None = typer.Option(None, "--reference", help="Intended population (YAML/JSON): "
                                           "{attribute: {level: proportion}} for --sensitive columns."),
     json_out: Path | None = typer.Option(None, "--json", help="Write the JSON certificate here."),
@@ -60,7 +70,7 @@ def check_command(
         else:
             source = path
             guard_outputs_differ([path], [json_out, html_out, md_out])
-        loaded_policy = load_policy(policy)
+        loaded_policy = load_policy(policy, profile=scoring_profile)
         dataset = load_dataset(source, roles, reference=reference)
         with progress_display(True) as progress:
             certificate = certify(dataset, loaded_policy, progress=progress)
@@ -82,4 +92,6 @@ def check_command(
         sys.stdout.write(certificate.to_markdown())
     else:
         sys.stdout.write(certificate.to_text(color=sys.stdout.isatty()))
-    raise typer.Exit(certificate.exit_code)
+    from datacert.scoring import exit_code_for
+
+    raise typer.Exit(exit_code_for(certificate.verdict, str(fail_on or loaded_policy.fail_on or FailOn.PREQUALIFY)))
