@@ -30,33 +30,31 @@ def compute_profile(frame: pl.DataFrame, semantic_types: dict[str, SemanticType]
     sampled = frame.height > EXACT_QUANTILE_ROWS
     sample = sample_rows(frame, EXACT_QUANTILE_ROWS) if sampled else frame
 
-    rows: dict[str, dict] = {}
+    blocks: list[pl.DataFrame] = []
     if len(numeric) > WIDE_THRESHOLD:
         matrix = frame.select([pl.col(c).cast(pl.Float64) for c in numeric]).to_numpy().astype(np.float64, copy=False)
-        stats, tops = _numeric_stats_numpy(matrix, numeric)
+        numeric_block, tops = _numeric_stats_numpy(matrix, numeric)
+        blocks.append(numeric_block)
         row_nulls = np.isnan(matrix).sum(axis=1)
     else:
         stats, tops = _numeric_stats_polars(frame, sample, numeric)
+        blocks.append(_records_frame(stats))
         row_nulls = np.zeros(frame.height, dtype=np.int64)
         if numeric:
             row_nulls += frame.select(pl.sum_horizontal([pl.col(c).is_null() for c in numeric])).to_series().to_numpy()
-    rows.update(stats)
     other_stats, other_tops = _other_stats_polars(frame, sample, other)
-    rows.update(other_stats)
+    blocks.append(_records_frame(other_stats))
     tops.update(other_tops)
     if other:
         row_nulls = row_nulls + frame.select(
             pl.sum_horizontal([pl.col(c).is_null() for c in other])).to_series().to_numpy()
 
-    records = []
-    for name in schema:
-        record = {k: None for k in COLUMN_SCHEMA}
-        record.update(rows[name])
-        record["name"] = name
-        record["dtype"] = str(schema[name])
-        record["semantic_type"] = str(semantic_types.get(name, ""))
-        records.append(record)
-    columns = pl.DataFrame(records, schema=COLUMN_SCHEMA, orient="row")
+    names = list(schema)
+    order = pl.DataFrame({"name": names, "dtype": [str(d) for d in schema.values()],
+                          "semantic_type": [str(semantic_types.get(n, "")) for n in names]})
+    stats_frame = pl.concat([b for b in blocks if b.height], how="vertical") if any(b.height for b in blocks) else (
+        pl.DataFrame(schema={k: v for k, v in COLUMN_SCHEMA.items() if k not in ("dtype", "semantic_type")}))
+    columns = order.join(stats_frame, on="name", how="left", maintain_order="left").select(list(COLUMN_SCHEMA))
     row_hash = frame.hash_rows(seed=0).to_numpy() if frame.width else np.zeros(frame.height, np.uint64)
     return Profile(
         n_rows=frame.height,
@@ -168,14 +166,22 @@ def _numeric_stats_numpy(matrix: np.ndarray, columns: list[str]):
     n_unique = new_value.sum(axis=0)
     zeros = (matrix == 0).sum(axis=0)
     negatives = (matrix < 0).sum(axis=0)
-    stats = {}
-    for j, c in enumerate(columns):
-        stats[c] = {
-            "count": int(count[j]), "null_count": int(n - count[j]), "n_unique": int(n_unique[j]),
-            "mean": _f(mean[j]), "std": _f(std[j]), "skewness": _f(skew[j]), "kurtosis": _f(kurt[j]),
-            "min": _f(low[j]), "max": _f(high[j]), "zero_count": int(zeros[j]), "negative_count": int(negatives[j]),
-            **{name: _f(q[k, j]) for k, name in enumerate(QUANTILE_NAMES)},
-        }
+    def finite(values: np.ndarray) -> pl.Series:
+        values = np.asarray(values, dtype=np.float64)
+        return pl.Series(np.where(np.isfinite(values), values, np.nan)).fill_nan(None)
+
+    block = {
+        "name": pl.Series(columns, dtype=pl.String), "count": count.astype(np.int64),
+        "null_count": (n - count).astype(np.int64), "n_unique": n_unique.astype(np.int64),
+        "mean": finite(mean), "std": finite(std), "skewness": finite(skew), "kurtosis": finite(kurt),
+        "min": finite(low), "max": finite(high),
+        **{name: finite(q[k]) for k, name in enumerate(QUANTILE_NAMES)},
+        "zero_count": zeros.astype(np.int64), "negative_count": negatives.astype(np.int64),
+    }
+    stats = pl.DataFrame(block).with_columns(
+        pl.lit(None, pl.Int64).alias("min_length"), pl.lit(None, pl.Int64).alias("max_length"),
+        pl.lit(None, pl.Float64).alias("mean_length"))
+    stats = stats.select([c for c in COLUMN_SCHEMA if c not in ("dtype", "semantic_type")])
     # all-distinct columns (most of a continuous wide block) have no meaningful top values
     repeating = np.flatnonzero(n_unique < count)
     tops = {c: [] for c in columns}
@@ -183,6 +189,13 @@ def _numeric_stats_numpy(matrix: np.ndarray, columns: list[str]):
         sub_tops = _top_values_matrix(ordered[:, repeating], new_value[:, repeating], [columns[j] for j in repeating])
         tops.update(sub_tops)
     return stats, tops
+
+
+def _records_frame(stats: dict[str, dict]) -> pl.DataFrame:
+    """Per-column statistics dicts (few columns) as rows of the profile frame."""
+    fields = {k: v for k, v in COLUMN_SCHEMA.items() if k not in ("dtype", "semantic_type")}
+    records = [{**{k: None for k in fields}, **values, "name": name} for name, values in stats.items()]
+    return pl.DataFrame(records, schema=fields, orient="row")
 
 
 def sorted_quantiles(ordered: np.ndarray, count: np.ndarray) -> np.ndarray:
