@@ -1,0 +1,100 @@
+"""inconsistent_categories: spellings of one category, and the mapping that merges them."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from sklearn import datasets
+
+from conftest import run_one
+from datacert.checks.conformance.inconsistent_categories import category_key
+
+CHECK = "inconsistent_categories"
+N = 400
+
+
+def _clean(seed: int = 0) -> dict[str, list]:
+    rng = np.random.default_rng(seed)
+    return {
+        "sexe": rng.choice(["Homme", "Femme"], N, p=[0.55, 0.45]).tolist(),
+        "situation": rng.choice(["Marié", "Célibataire", "Veuf"], N, p=[0.5, 0.35, 0.15]).tolist(),
+        "diabete": rng.choice(["oui", "non"], N, p=[0.3, 0.7]).tolist(),
+        "service": rng.choice(["Cardiologie", "Pneumologie", "Médecine interne"], N).tolist(),
+        "age": rng.integers(18, 95, N).tolist(),
+    }
+
+
+def test_key_folds_accents_case_spaces_and_separators():
+    assert category_key("  Médecine_Interne ") == category_key("medecine interne") == "medecine interne"
+    assert category_key("CÉLIBATAIRE") == category_key("celibataire")
+
+
+def test_sex_spellings_and_synonyms_are_mapped_to_the_most_frequent():
+    cols = _clean()
+    planted = {3: "homme", 10: "H", 11: "Homme ", 40: "F", 41: "femme", 99: "male", 200: "FEMME"}
+    for i, v in planted.items():
+        cols["sexe"][i] = v
+    outcome = run_one(CHECK, pl.DataFrame(cols))
+    (finding,) = outcome.findings
+    assert finding.columns == ("sexe",)
+    assert finding.rows == tuple(sorted(planted))
+    assert finding.evidence["mapping"] == {"F": "Femme", "FEMME": "Femme", "femme": "Femme", "H": "Homme",
+                                           "Homme ": "Homme", "homme": "Homme", "male": "Homme"}
+    assert finding.evidence["domain"] == "sex"
+    assert finding.severity == "warning"
+
+
+def test_accents_case_and_yes_no_variants_in_several_columns():
+    cols = _clean(1)
+    for i in (5, 6, 7):
+        cols["situation"][i] = "celibataire"
+    cols["situation"][8] = "MARIÉ"
+    cols["service"][9] = "medecine  interne"
+    for i in (12, 13):
+        cols["diabete"][i] = "Oui"
+    cols["diabete"][14] = "N"
+    outcome = run_one(CHECK, pl.DataFrame(cols))
+    by_column = {f.columns[0]: f for f in outcome.findings}
+    assert set(by_column) == {"situation", "service", "diabete"}
+    assert by_column["situation"].rows == (5, 6, 7, 8)
+    assert by_column["situation"].evidence["mapping"] == {"MARIÉ": "Marié", "celibataire": "Célibataire"}
+    assert by_column["service"].rows == (9,)
+    assert by_column["diabete"].rows == (12, 13, 14)
+    assert by_column["diabete"].evidence["mapping"] == {"N": "non", "Oui": "oui"}
+
+
+def test_label_spelled_two_ways_is_an_error():
+    cols = _clean(2)
+    cols["issue"] = np.random.default_rng(2).choice(["décès", "vivant"], N).tolist()
+    cols["issue"][17] = "Décès"
+    outcome = run_one(CHECK, pl.DataFrame(cols), target="issue")
+    (finding,) = outcome.findings
+    assert finding.columns == ("issue",) and finding.rows == (17,)
+    assert finding.severity == "error"
+
+
+def test_quiet_on_clean_data_of_the_same_shape():
+    outcome = run_one(CHECK, pl.DataFrame(_clean(3)))
+    assert outcome.status == "quiet"
+
+
+def test_distinct_codes_that_only_look_alike_stay_apart():
+    rng = np.random.default_rng(4)
+    frame = pl.DataFrame({
+        "grade": rng.choice(["A", "B", "N", "O"], N).tolist(),  # N and O are grades here, not no/yes
+        "stade": rng.choice(["T1", "T2", "T1a", "T2b"], N).tolist(),
+    })
+    assert run_one(CHECK, frame).status == "quiet"
+
+
+def test_not_applicable_without_categorical_columns():
+    frame = pl.DataFrame({"x": np.arange(50.0), "y": np.arange(50.0) ** 2})
+    assert run_one(CHECK, frame).status == "not_applicable"
+
+
+@pytest.mark.parametrize("loader", [datasets.load_breast_cancer, datasets.load_diabetes])
+def test_no_error_on_clean_real_tables(loader):
+    frame = pl.from_pandas(loader(as_frame=True).frame)
+    outcome = run_one(CHECK, frame, target="target")
+    assert not [f for f in outcome.findings if f.severity in ("error", "critical")]
