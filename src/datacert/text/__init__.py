@@ -1,0 +1,1 @@
+"""Clinical free text: tokenisation, abbreviations, lab names, de-identification, screening."""

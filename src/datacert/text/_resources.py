@@ -1,0 +1,71 @@
+"""Package resources for the text module, read once and cached (no network, no user files)."""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+
+def _fold(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", word.lower()) if unicodedata.category(c) != "Mn")
+
+
+def read_text(name: str) -> str:
+    """A resource file of datacert.text.resources as text."""
+    return resources.files("datacert.text").joinpath("resources", *name.split("/")).read_text(encoding="utf-8")
+
+
+def read_lines(name: str) -> list[str]:
+    """Non-empty, non-comment lines of a resource list."""
+    return [line.strip() for line in read_text(name).splitlines() if line.strip() and not line.startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """Common French first names, folded (lowercase, no accents); hyphenated parts count too."""
+    names = read_lines("firstnames_fr.txt")
+    folded = {_fold(n) for n in names}
+    folded |= {_fold(part) for n in names for part in n.split("-")}
+    return frozenset(folded)
+
+
+@lru_cache(maxsize=1)
+def first_name_list() -> tuple[str, ...]:
+    return tuple(read_lines("firstnames_fr.txt"))
+
+
+@lru_cache(maxsize=1)
+def surname_list() -> tuple[str, ...]:
+    return tuple(read_lines("surnames_fr.txt"))
+
+
+@lru_cache(maxsize=1)
+def city_list() -> tuple[str, ...]:
+    return tuple(read_lines("cities_fr.txt"))
+
+
+@lru_cache(maxsize=1)
+def cities() -> frozenset[str]:
+    return frozenset(city_list())
+
+
+@lru_cache(maxsize=1)
+def sense_inventory() -> dict[str, list[tuple[int, str, bool]]]:
+    """scossin/abbreviations sense inventory (MIT): short form -> [(sense, long form, preferred)]."""
+    rows = csv.DictReader(read_text("abbreviations-fr/sense_inventory.tsv").splitlines(), delimiter="\t")
+    inventory: dict[str, list[tuple[int, str, bool]]] = {}
+    for row in rows:
+        inventory.setdefault(row["shortForm"], []).append((int(row["sense"]), row["longForm"], row["PT"] == "1"))
+    return inventory
+
+
+@lru_cache(maxsize=1)
+def uppercase_abbreviations() -> frozenset[str]:
+    """Short forms written in capitals in notes (HTA, NFS, CRP...): never taken for a surname."""
+    forms = {sf.upper() for sf in sense_inventory() if len(sf) >= 2}
+    forms |= {line.split("\t")[0] for line in read_lines("abbreviations_en.tsv")}
+    forms |= {"IPP", "NDA", "NIR", "RPPS", "INS", "CHU", "CHR", "SAMU", "SMUR", "TSH", "INR", "HDL", "LDL", "BNP",
+              "ECG", "IRM", "TDM", "ATCD", "TTT", "DDN", "ORL", "USI", "USIC", "SAU", "CR", "CRH", "RAS", "OK"}
+    return frozenset(forms)
