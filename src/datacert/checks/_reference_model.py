@@ -1,0 +1,426 @@
+"""Reference models: one cross-validated fit per dataset, shared by the model-based checks.
+
+label_issues, target_leakage, insufficient_sample_size and poisoning_suspected ask the same
+question ("how well does a simple, honest model predict the target here?"), so the out-of-fold
+predictions are computed once and kept in the dataset's private cache.
+
+Notes
+-----
+Every data-dependent step (median imputation, standardisation, one-hot encoding, feature
+screening, PCA) is fitted inside the cross-validation folds: fitting them on the whole table
+first makes even random labels look learnable (Ambroise & McLachlan 2002). The model set is
+small and depends on the shape (methods §3.6, §4.1): L1-logistic (with in-fold univariate
+screening when p is large) and, for tables with enough rows, histogram gradient boosting; for
+p > n also ridge-logistic on in-fold principal components. Regression uses ridge (and gradient
+boosting for tall tables). The candidate with the best cross-validated score is kept.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.feature_selection import SelectKBest, f_classif
+from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.metrics import r2_score, roc_auc_score
+from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder
+
+from datacert.dataset import Dataset
+from datacert.semantics import SemanticType
+
+SEED = 0
+N_SPLITS = 5
+MAX_ROWS = 20_000          # tall tables are sub-sampled (seeded) to this many records
+MAX_CATEGORIES = 20        # text columns with at most this many values are one-hot encoded
+SCREEN_FEATURES = 500      # in-fold univariate screening keeps this many features before L1
+HGB_MIN_ROWS = 1_000       # gradient boosting only pays off (and is affordable) on taller tables
+HGB_MAX_FEATURES = 200
+MAX_CLASSES = 50
+CACHE_KEY = "reference_fit:v1"
+
+_CLASS_TYPES = {SemanticType.BOOLEAN, SemanticType.CATEGORY, SemanticType.INTEGER_CATEGORY}
+
+
+# ----------------------------------------------------------------------------------------------
+# target and design
+# ----------------------------------------------------------------------------------------------
+
+def target_task(data: Dataset) -> str | None:
+    """'classification', 'regression' or None (no target, or one no model can learn)."""
+    target = data.roles.target
+    if not target:
+        return None
+    if "target_task" in data._cache:
+        return data._cache["target_task"]
+    series = data.frame.get_column(target)
+    kind = data.semantic_types.get(target)
+    dtype = data.schema[target]
+    n_unique = series.drop_nulls().n_unique()
+    task: str | None
+    if n_unique < 2:
+        task = "classification" if n_unique == 1 else None
+    elif kind in _CLASS_TYPES or dtype == pl.Boolean:
+        task = "classification"
+    elif dtype.is_numeric():
+        integral = kind in (SemanticType.COUNT, SemanticType.IDENTIFIER)
+        task = "classification" if integral and n_unique <= 10 else "regression"
+    elif kind in (SemanticType.TEXT, SemanticType.IDENTIFIER, SemanticType.EMPTY):
+        task = None
+    else:
+        task = "classification" if n_unique <= MAX_CLASSES else None
+    data._cache["target_task"] = task
+    return task
+
+
+def class_labels(data: Dataset) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Rows with a target, their integer class codes and the class names (sorted as text)."""
+    series = data.frame.get_column(data.roles.target)
+    present = ~series.is_null().to_numpy()
+    rows = np.flatnonzero(present)
+    values = series.cast(pl.String).to_numpy()[rows].astype(str)
+    names, codes = np.unique(values, return_inverse=True)
+    return rows, codes.astype(np.int64), tuple(str(n) for n in names)
+
+
+@dataclass(frozen=True)
+class Design:
+    """The model's input: numeric block plus integer-coded categories (one-hot inside the folds)."""
+
+    matrix: np.ndarray               # n × (p_num + p_cat), NaN = missing
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...]
+
+    @property
+    def n_features(self) -> int:
+        return len(self.numeric) + len(self.categorical)
+
+
+def design_of(data: Dataset) -> Design:
+    """Feature block every reference model learns from (identifiers, dates and text excluded)."""
+    if "reference_design" in data._cache:
+        return data._cache["reference_design"]
+    skip = {SemanticType.IDENTIFIER, SemanticType.EMPTY, SemanticType.TEXT, SemanticType.DATE,
+            SemanticType.DATETIME}
+    numeric = [c for c in data.numeric_feature_columns() if data.semantic_types.get(c) not in skip]
+    numeric_set = set(data.numeric_feature_columns())
+    schema = data.schema
+    candidates = [c for c in data.feature_columns() if c not in numeric_set
+                  and data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)
+                  and (schema[c] == pl.String or schema[c] == pl.Categorical or isinstance(schema[c], pl.Enum))]
+    categorical: list[str] = []
+    blocks = [data.numeric_matrix(numeric)] if numeric else []
+    if candidates:
+        counts = data.frame.select([pl.col(c).n_unique().alias(c) for c in candidates]).row(0, named=True)
+        categorical = [c for c in candidates if counts[c] <= MAX_CATEGORIES + 1]
+        if categorical:
+            codes = data.frame.select([pl.col(c).cast(pl.String).cast(pl.Categorical).to_physical()
+                                       .cast(pl.Float64).alias(c) for c in categorical]).to_numpy()
+            blocks.append(codes.astype(np.float64, copy=False))
+    matrix = np.hstack(blocks) if len(blocks) > 1 else (blocks[0] if blocks else np.empty((data.n_rows, 0)))
+    design = Design(matrix, tuple(numeric), tuple(categorical))
+    data._cache["reference_design"] = design
+    return design
+
+
+# ----------------------------------------------------------------------------------------------
+# estimators
+# ----------------------------------------------------------------------------------------------
+
+class MedianStandardizer(TransformerMixin, BaseEstimator):
+    """Median imputation and standardisation in one pass (fast on 20,000 columns).
+
+    Constant columns keep a scale of 1 so that they become zeros instead of NaN.
+    """
+
+    def fit(self, X: np.ndarray, y: Any = None) -> MedianStandardizer:
+        X = np.asarray(X, dtype=np.float64)
+        missing = np.isnan(X)
+        centre = np.zeros(X.shape[1])
+        has_nan = missing.any(axis=0)
+        if (~has_nan).any():
+            centre[~has_nan] = np.median(X[:, ~has_nan], axis=0)
+        if has_nan.any():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                centre[has_nan] = np.nan_to_num(np.nanmedian(X[:, has_nan], axis=0))
+        filled = np.where(missing, centre, X) if has_nan.any() else X
+        self.median_ = centre
+        self.mean_ = filled.mean(axis=0)
+        scale = filled.std(axis=0)
+        self.scale_ = np.where(scale > 1e-12, scale, 1.0)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        missing = np.isnan(X)
+        if missing.any():
+            X = np.where(missing, self.median_, X)
+        return (X - self.mean_) / self.scale_
+
+
+class RowScaler(TransformerMixin, BaseEstimator):
+    """Divide by sqrt(width), so that a ridge penalty means the same at p = 30 or 20,000."""
+
+    def fit(self, X: np.ndarray, y: Any = None) -> RowScaler:
+        self.factor_ = 1.0 / np.sqrt(max(1, np.asarray(X).shape[1]))
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(X) * self.factor_
+
+
+class GramPCA(TransformerMixin, BaseEstimator):
+    """Every principal component of a wide block, computed from the n × n Gram matrix.
+
+    Keeping all components is a rotation of the row space, so an L2-penalised model on the
+    scores is the ridge model on the raw features, at O(n²p) instead of O(np²).
+    """
+
+    def fit(self, X: np.ndarray, y: Any = None) -> GramPCA:
+        X = np.asarray(X, dtype=np.float64)
+        self.mean_ = X.mean(axis=0)
+        centred = X - self.mean_
+        eigenvalues, vectors = np.linalg.eigh(centred @ centred.T)
+        keep = eigenvalues > max(eigenvalues.max(), 0.0) * 1e-10
+        singular = np.sqrt(eigenvalues[keep])
+        self.loadings_ = centred.T @ (vectors[:, keep] / singular)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return (np.asarray(X, dtype=np.float64) - self.mean_) @ self.loadings_
+
+
+def _preprocessor(design: Design) -> Any:
+    n_num = len(design.numeric)
+    if not design.categorical:
+        return MedianStandardizer()
+    parts: list[tuple[str, Any, slice]] = []
+    if n_num:
+        parts.append(("numeric", MedianStandardizer(), slice(0, n_num)))
+    parts.append(("categories", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                  slice(n_num, design.n_features)))
+    return ColumnTransformer(parts, sparse_threshold=0.0)
+
+
+def candidate_models(task: str, design: Design, n_rows: int, n_classes: int) -> dict[str, Callable[[], Any]]:
+    """The fixed set of reference models for this shape, as name → factory of a fresh Pipeline."""
+    p = design.n_features
+    wide = p > n_rows
+    screen = p > SCREEN_FEATURES
+
+    def steps(*tail: tuple[str, Any]) -> Callable[[], Pipeline]:
+        return lambda: Pipeline([("prepare", _preprocessor(design)), *tail])
+
+    models: dict[str, Callable[[], Any]] = {}
+    if task == "classification":
+        def l1() -> Any:
+            base = LogisticRegression(l1_ratio=1.0, solver="liblinear", C=0.5, random_state=SEED)
+            return OneVsRestClassifier(base) if n_classes > 2 else base
+
+        tail: list[tuple[str, Any]] = []
+        if screen:
+            tail.append(("screen", SelectKBest(f_classif, k=SCREEN_FEATURES)))
+        name = "l1_logistic_screened" if screen else "l1_logistic"
+        models[name] = lambda: Pipeline([("prepare", _preprocessor(design)), *tail, ("model", l1())])
+        if wide:
+            models["ridge_logistic_pca"] = steps(("scale", RowScaler()), ("pca", GramPCA()),
+                                                 ("model", LogisticRegression(C=1.0)))
+        if n_rows >= HGB_MIN_ROWS and p <= HGB_MAX_FEATURES:
+            models["hist_gradient_boosting"] = steps(("model", HistGradientBoostingClassifier(
+                max_iter=100, early_stopping=False, random_state=SEED)))
+    else:
+        alphas = np.logspace(-2, 4, 7)
+        if wide:
+            models["ridge"] = steps(("scale", RowScaler()), ("model", RidgeCV(alphas=alphas / 100)))
+        else:
+            models["ridge"] = steps(("model", RidgeCV(alphas=alphas)))
+        if n_rows >= HGB_MIN_ROWS and p <= HGB_MAX_FEATURES:
+            models["hist_gradient_boosting"] = steps(("model", HistGradientBoostingRegressor(
+                max_iter=100, early_stopping=False, random_state=SEED)))
+    return models
+
+
+# ----------------------------------------------------------------------------------------------
+# the shared fit
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReferenceFit:
+    """Out-of-fold predictions of the best reference model on the rows it could use."""
+
+    task: str                        # classification | regression
+    model: str                       # the retained candidate
+    rows: np.ndarray                 # table positions of the records used, ascending
+    y: np.ndarray                    # class codes (classification) or values (regression)
+    classes: tuple[str, ...]         # class names by code ('' for regression)
+    oof: np.ndarray                  # n_used × K probabilities, or n_used predictions
+    score: float                     # pooled out-of-fold AUROC (ovr macro) or R²
+    score_name: str                  # "auroc" | "r2"
+    fold_scores: tuple[float, ...]
+    candidate_scores: dict[str, float]
+    folds: np.ndarray                # fold index of every used row
+    n_splits: int
+    grouped: bool
+    sampled_rows: int | None         # set when a tall table was sub-sampled
+    excluded_rows: int               # records of classes too small to cross-validate
+    n_features: int
+
+    def evidence(self) -> dict[str, Any]:
+        """What every model-based finding says about the model behind it."""
+        out: dict[str, Any] = {"reference_model": self.model, f"cv_{self.score_name}": self.score,
+                               "candidate_scores": self.candidate_scores, "cv_folds": self.n_splits,
+                               "grouped_folds": self.grouped}
+        if self.sampled_rows is not None:
+            out["sampled_rows"] = self.sampled_rows
+        if self.excluded_rows:
+            out["excluded_rows_small_classes"] = self.excluded_rows
+        return out
+
+
+@dataclass(frozen=True)
+class Unfittable:
+    """Why no reference model could be fitted (reported as not applicable)."""
+
+    reason: str
+
+
+def usable_rows(data: Dataset, task: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], int, int | None]:
+    """Rows the model can learn from: target present, classes large enough, sub-sampled if tall."""
+    if task == "classification":
+        rows, y, classes = class_labels(data)
+        counts = np.bincount(y, minlength=len(classes))
+        keep_class = counts >= N_SPLITS
+        keep = keep_class[y]
+        excluded = int((~keep).sum())
+        rows, y = rows[keep], y[keep]
+        if keep_class.sum() < len(classes):
+            remap = np.cumsum(keep_class) - 1
+            y = remap[y]
+            classes = tuple(c for c, k in zip(classes, keep_class, strict=True) if k)
+    else:
+        values = data.frame.get_column(data.roles.target).cast(pl.Float64, strict=False).to_numpy()
+        rows = np.flatnonzero(np.isfinite(values))
+        y = values[rows]
+        classes, excluded = ("",), 0
+    sampled = None
+    if rows.size > MAX_ROWS:
+        rng = np.random.default_rng(SEED)
+        pick = np.sort(rng.choice(rows.size, MAX_ROWS, replace=False))
+        rows, y = rows[pick], y[pick]
+        sampled = MAX_ROWS
+    return rows, y, classes, excluded, sampled
+
+
+def fold_plan(data: Dataset, rows: np.ndarray, y: np.ndarray, task: str, n_splits: int = N_SPLITS,
+              seed: int = SEED) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
+    """Train/test index pairs (into `rows`): stratified, grouped by patient when a group is known."""
+    groups = None
+    if data.roles.group:
+        groups = data.frame.get_column(data.roles.group).cast(pl.String).fill_null("\x00missing").to_numpy()[rows]
+        if len(np.unique(groups)) < n_splits:
+            groups = None
+    placeholder = np.zeros((rows.size, 1))
+    if groups is not None:
+        splitter = (StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed) if task == "classification"
+                    else GroupKFold(n_splits, shuffle=True, random_state=seed))
+        return list(splitter.split(placeholder, y, groups)), True
+    splitter = (StratifiedKFold(n_splits, shuffle=True, random_state=seed) if task == "classification"
+                else KFold(n_splits, shuffle=True, random_state=seed))
+    return list(splitter.split(placeholder, y)), False
+
+
+def score_predictions(task: str, y: np.ndarray, predicted: np.ndarray) -> float:
+    """AUROC (binary, or one-vs-rest macro) for classes; R² for a numeric target."""
+    if task == "regression":
+        return float(r2_score(y, predicted))
+    present = np.unique(y)
+    if present.size < 2:
+        return float("nan")
+    if predicted.shape[1] == 2:
+        return float(roc_auc_score(y, predicted[:, 1]))
+    if present.size < predicted.shape[1]:
+        sub = predicted[:, present]
+        sub = sub / np.clip(sub.sum(axis=1, keepdims=True), 1e-12, None)
+        if present.size == 2:
+            return float(roc_auc_score(y == present[1], sub[:, 1]))
+        return float(roc_auc_score(np.searchsorted(present, y), sub, multi_class="ovr"))
+    return float(roc_auc_score(y, predicted, multi_class="ovr"))
+
+
+def fit_predict(factory: Callable[[], Any], X: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray,
+                task: str, n_classes: int) -> np.ndarray:
+    """Fit a fresh model on `train` and predict `test` (class probabilities aligned on all codes)."""
+    model = factory()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X[train], y[train])
+        if task == "regression":
+            return model.predict(X[test])
+        proba = model.predict_proba(X[test])
+    out = np.zeros((test.size, n_classes))
+    out[:, np.asarray(model.classes_, dtype=np.int64)] = proba
+    return out
+
+
+def reference_fit(data: Dataset) -> ReferenceFit | Unfittable:
+    """The shared cross-validated reference fit (computed once per dataset, then cached)."""
+    if CACHE_KEY in data._cache:
+        return data._cache[CACHE_KEY]
+    result = _compute_fit(data)
+    data._cache[CACHE_KEY] = result
+    return result
+
+
+def _compute_fit(data: Dataset) -> ReferenceFit | Unfittable:
+    task = target_task(data)
+    if task is None:
+        return Unfittable("needs a target that a model can learn (classes or numbers)")
+    design = design_of(data)
+    if design.n_features == 0:
+        return Unfittable("needs at least one numeric or low-cardinality categorical feature")
+    rows, y, classes, excluded, sampled = usable_rows(data, task)
+    if task == "classification" and len(classes) < 2:
+        return Unfittable(f"needs at least two classes with {N_SPLITS} or more records each")
+    if rows.size < 2 * N_SPLITS:
+        return Unfittable(f"needs at least {2 * N_SPLITS} records with a target")
+    X = design.matrix[rows]
+    folds, grouped = fold_plan(data, rows, y, task)
+    n_classes = len(classes) if task == "classification" else 0
+    best: tuple[float, str, np.ndarray, list[float]] | None = None
+    candidate_scores: dict[str, float] = {}
+    for name, factory in candidate_models(task, design, rows.size, n_classes).items():
+        oof = np.zeros((rows.size, n_classes)) if task == "classification" else np.zeros(rows.size)
+        per_fold = []
+        for train, test in folds:
+            oof[test] = fit_predict(factory, X, y, train, test, task, n_classes)
+            per_fold.append(score_predictions(task, y[test], oof[test]))
+        score = score_predictions(task, y, oof)
+        candidate_scores[name] = score
+        if best is None or score > best[0] + 1e-12:
+            best = (score, name, oof, per_fold)
+    assert best is not None
+    fold_index = np.zeros(rows.size, dtype=np.int64)
+    for i, (_, test) in enumerate(folds):
+        fold_index[test] = i
+    return ReferenceFit(task=task, model=best[1], rows=rows, y=y, classes=classes, oof=best[2],
+                        score=best[0], score_name="r2" if task == "regression" else "auroc",
+                        fold_scores=tuple(best[3]), candidate_scores=candidate_scores, folds=fold_index,
+                        n_splits=len(folds), grouped=grouped, sampled_rows=sampled, excluded_rows=excluded,
+                        n_features=design.n_features)
+
+
+def model_factory(data: Dataset, fit: ReferenceFit) -> Callable[[], Any]:
+    """A fresh, unfitted copy of the retained reference model (for learning curves)."""
+    design = design_of(data)
+    n_classes = len(fit.classes) if fit.task == "classification" else 0
+    return candidate_models(fit.task, design, fit.rows.size, n_classes)[fit.model]

@@ -1,0 +1,118 @@
+"""Spectral helpers for wide tables: singular values in the small space, signal rank, PC scores.
+
+Notes
+-----
+The nonzero eigenvalues of XᵀX (p × p) equal those of the Gram matrix XXᵀ (n × n), so the
+spectrum is computed in whichever space is smaller; a p × p matrix is never built when p > n.
+The signal rank is the Gavish–Donoho optimal hard threshold for unknown noise (methods §3.3).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.utils.extmath import randomized_svd
+
+SEED = 0
+MAX_GRAM = 2_000      # beyond this many rows and columns, rows are sub-sampled for the spectrum
+
+
+def median_impute(matrix: np.ndarray) -> np.ndarray:
+    """A float64 copy with every NaN replaced by its column's median (0 for empty columns)."""
+    X = np.array(matrix, dtype=np.float64, copy=True)
+    missing = np.isnan(X)
+    cols = np.flatnonzero(missing.any(axis=0))
+    if cols.size:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            medians = np.nan_to_num(np.nanmedian(X[:, cols], axis=0))
+        block = X[:, cols]
+        rows, which = np.nonzero(np.isnan(block))
+        block[rows, which] = medians[which]
+        X[:, cols] = block
+    return X
+
+
+def standardize(X: np.ndarray) -> np.ndarray:
+    """Centre and scale columns in place (constant columns become zeros); returns X."""
+    X -= X.mean(axis=0)
+    scale = X.std(axis=0)
+    X /= np.where(scale > 1e-12, scale, 1.0)
+    return X
+
+
+def robust_scale(X: np.ndarray) -> np.ndarray:
+    """Centre by the median and scale by the MAD (falling back to mean absolute deviation, then sd)."""
+    centre = np.median(X, axis=0)
+    X -= centre
+    absolute = np.abs(X)
+    scale = 1.4826 * np.median(absolute, axis=0)
+    fallback = 1.2533 * absolute.mean(axis=0)
+    scale = np.where(scale > 1e-12, scale, fallback)
+    scale = np.where(scale > 1e-12, scale, 1.0)
+    X /= scale
+    return X
+
+
+def singular_values(X: np.ndarray) -> np.ndarray:
+    """All singular values of X (already centred), largest first, via the smaller Gram matrix."""
+    n, p = X.shape
+    gram = X @ X.T if p > n else X.T @ X
+    eigenvalues = np.linalg.eigvalsh(gram)[::-1]
+    return np.sqrt(np.clip(eigenvalues, 0.0, None))
+
+
+def omega(beta: float) -> float:
+    """Gavish–Donoho ω(β) polynomial approximation for unknown noise."""
+    return 0.56 * beta**3 - 0.95 * beta**2 + 1.82 * beta + 1.43
+
+
+def signal_rank(values: np.ndarray, n: int, p: int) -> tuple[int, float]:
+    """Number of singular values above the Gavish–Donoho threshold, and that threshold.
+
+    Centring removes one degree of freedom, so only the min(n − 1, p) meaningful values count.
+    """
+    m = min(n - 1, p)
+    kept = np.sort(values)[::-1][: max(m, 1)]
+    beta = min(n, p) / max(n, p)
+    threshold = omega(beta) * float(np.median(kept))
+    return int((kept > threshold).sum()), threshold
+
+
+def participation_ratio(values: np.ndarray) -> float:
+    """(Σλ)² / Σλ² with λ = σ²: how many directions carry the variance (robust to noise)."""
+    lam = np.asarray(values, dtype=np.float64) ** 2
+    total = lam.sum()
+    return float(total**2 / (lam**2).sum()) if total > 0 else 0.0
+
+
+def components_for(values: np.ndarray, share: float) -> int:
+    """Number of leading components that explain `share` of the variance."""
+    lam = np.asarray(values, dtype=np.float64) ** 2
+    total = lam.sum()
+    if total <= 0:
+        return 0
+    return int(np.searchsorted(np.cumsum(lam) / total, share - 1e-12) + 1)
+
+
+def spectrum_rows(n: int, p: int) -> np.ndarray | None:
+    """Rows to use for the spectrum when both n and p are large (seeded), else None (all rows)."""
+    if min(n, p) <= MAX_GRAM:
+        return None
+    rng = np.random.default_rng(SEED)
+    return np.sort(rng.choice(n, MAX_GRAM, replace=False))
+
+
+def top_components(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scores (n × k), singular values (k) and loadings (k × p) of centred X, by randomized SVD."""
+    k = max(1, min(k, min(X.shape) - 1 if min(X.shape) > 1 else 1))
+    if min(X.shape) <= 3 * k + 10:
+        U, s, Vt = np.linalg.svd(X, full_matrices=False)
+        U, s, Vt = U[:, :k], s[:k], Vt[:k]
+    else:
+        U, s, Vt = randomized_svd(X, n_components=k, n_oversamples=10, n_iter=4, random_state=SEED)
+    # fix signs for determinism: the largest loading of each component is positive
+    signs = np.sign(Vt[np.arange(k), np.argmax(np.abs(Vt), axis=1)])
+    signs[signs == 0] = 1.0
+    return U * s * signs, s, Vt * signs[:, None]
