@@ -1,0 +1,272 @@
+"""informative_missingness: whether a value is missing predicts the target (or, without one, other columns)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._registry import register
+from datacert.findings import Severity
+from datacert.semantics import SemanticType
+
+SAMPLE_ROWS = 200_000
+MAX_CLASSES = 50
+
+
+@register
+class InformativeMissingness(Check):
+    """Find columns whose missingness carries information: about the target, or about other columns.
+
+    Notes
+    -----
+    With a target (methods §2.3, smdi's third diagnostic): for every column with missing values,
+    the missing indicator against the target — chi-square on the 2×k table (Fisher's exact test
+    for sparse 2×2 tables) for a categorical target, Mann-Whitney AUC for a continuous one —
+    Benjamini-Hochberg across columns. A column fires when q < `alpha` and the effect is not
+    trivial (target rates differ by `min_rate_difference`, or |AUC − 0.5| ≥ `min_auc_shift`). In
+    medicine a test is often not ordered because the patient looked well: keep a missingness
+    indicator as a feature and suspect MNAR.
+    Without a target: for the `max_columns` most-missing columns, the rank AUC of every numeric
+    column between records where the column is missing and where it is present (one matrix product
+    over precomputed ranks), BH across all pairs; AUC ≥ `min_mar_auc` (or ≤ 1 − it) marks
+    missingness predictable from other columns (MAR rather than MCAR), reported as information.
+    """
+
+    id = "informative_missingness"
+    dimension = "completeness"
+    needs = Needs(min_rows=20)
+    params = {"alpha": 0.05, "min_rate_difference": 0.05, "min_auc_shift": 0.06, "min_mar_auc": 0.65,
+              "min_group": 5, "max_columns": 50, "max_findings": 50, "max_predictors_listed": 5}
+    cost = "linear"
+
+    def run(self, data, profile, params):
+        nulls = profile.stat("null_count")
+        n = profile.n_rows
+        target = data.roles.target
+        features = [c for c in data.feature_columns() if c != target]
+        candidates = [c for c in features
+                      if params["min_group"] <= (nulls[c] or 0) <= n - params["min_group"]]
+        if not candidates:
+            return CheckResult.quiet({"numerator": 0, "denominator": 0, "mode": "target" if target else "other_columns"})
+        if target:
+            return self._against_target(data, candidates, params)
+        return self._against_columns(data, candidates, nulls, params)
+
+    # -- with a target -------------------------------------------------------------------------
+    def _against_target(self, data, columns: list[str], params: Mapping[str, Any]) -> CheckResult:
+        target = data.roles.target
+        frame = data.frame
+        keep = frame.select(pl.col(target).is_not_null()).to_series().to_numpy()
+        missing = _missing_matrix(data, columns)[keep]
+        y = frame.get_column(target).filter(pl.Series(keep))
+        continuous = (data.semantic_types.get(target) in (SemanticType.CONTINUOUS, SemanticType.COUNT)
+                      and y.n_unique() > 10)
+        if continuous:
+            effect, p_values, details = _mann_whitney(missing, y.cast(pl.Float64).to_numpy())
+            threshold = params["min_auc_shift"]
+            measure = "auc_shift"
+        else:
+            if y.n_unique() > MAX_CLASSES or y.n_unique() < 2:
+                return CheckResult.quiet({"numerator": 0, "denominator": len(columns), "mode": "target",
+                                          "skipped": "the target has too many or too few classes"})
+            effect, p_values, details = _contingency(missing, y)
+            threshold = params["min_rate_difference"]
+            measure = "rate_difference"
+        q_values = _bh(p_values)
+        hits = np.flatnonzero((q_values < params["alpha"]) & (effect >= threshold))
+        hits = hits[np.lexsort((-effect[hits], q_values[hits]))]
+        findings = []
+        positions = np.flatnonzero(keep)
+        for j in hits[: params["max_findings"]]:
+            column = columns[j]
+            rows = np.flatnonzero(_missing_matrix(data, [column])[:, 0])
+            evidence = {"columns": [column, target], "effect": float(effect[j]), "effect_measure": measure,
+                        "p_value": float(p_values[j]), "q_value": float(q_values[j]), "alpha": params["alpha"],
+                        "threshold": threshold, "missing": int(missing[:, j].sum()),
+                        "observed": int(len(positions) - missing[:, j].sum()), **details[j]}
+            findings.append(self.finding(
+                Severity.WARNING,
+                f"Whether {column!r} is missing is associated with the target {target!r}: "
+                "its absence is itself information.",
+                columns=[column, target],
+                rows=rows,
+                evidence=evidence,
+                remedy=f"Keep a missingness indicator for {column!r} as a feature (or use a model that handles "
+                       "missing values natively), impute inside cross-validation, and consider that the values "
+                       "may be missing not at random.",
+            ))
+        return CheckResult.fired(findings, {
+            "numerator": int(hits.size), "denominator": len(columns), "mode": "target", "effect_measure": measure,
+            "per_column": {columns[j]: {"effect": float(effect[j]), "p_value": float(p_values[j]),
+                                        "q_value": float(q_values[j])} for j in range(len(columns))}
+            if len(columns) <= 200 else {},
+        })
+
+    # -- without a target ----------------------------------------------------------------------
+    def _against_columns(self, data, columns, nulls, params) -> CheckResult:
+        numeric = data.numeric_feature_columns()
+        tested = sorted(columns, key=lambda c: (-nulls[c], data.columns.index(c)))[: params["max_columns"]]
+        if not numeric:
+            return CheckResult.quiet({"numerator": 0, "denominator": len(tested), "mode": "other_columns"})
+        x = data.numeric_matrix(numeric)
+        rows_missing = _missing_matrix(data, tested)
+        m = rows_missing
+        sampled = None
+        if x.shape[0] > SAMPLE_ROWS:
+            idx = (np.arange(SAMPLE_ROWS) * (x.shape[0] / SAMPLE_ROWS)).astype(np.int64)
+            x, m, sampled = x[idx], m[idx], SAMPLE_ROWS
+        observed = ~np.isnan(x)
+        ranks = stats.rankdata(np.where(observed, x, np.inf), axis=0) * observed
+        mf = m.astype(np.float64)
+        of = observed.astype(np.float64)
+        n1 = mf.T @ of                       # K × p: records missing column j with predictor k observed
+        n0 = (1.0 - mf).T @ of
+        r1 = mf.T @ ranks
+        with np.errstate(invalid="ignore", divide="ignore"):
+            u = r1 - n1 * (n1 + 1) / 2
+            auc = u / (n1 * n0)
+            z = (u - n1 * n0 / 2) / np.sqrt(n1 * n0 * (n1 + n0 + 1) / 12)
+        valid = (n1 >= params["min_group"]) & (n0 >= params["min_group"])
+        index = {c: k for k, c in enumerate(numeric)}
+        for j, c in enumerate(tested):  # a column does not predict its own missingness
+            if c in index:
+                valid[j, index[c]] = False
+        p = np.where(valid, 2 * stats.norm.sf(np.abs(np.nan_to_num(z))), 1.0)
+        q = np.full_like(p, 1.0)
+        q[valid] = _bh(p[valid])
+        strength = np.where(valid, np.abs(np.nan_to_num(auc, nan=0.5) - 0.5), 0.0)
+        flagged = (q < params["alpha"]) & (strength >= params["min_mar_auc"] - 0.5)
+        findings = []
+        order = sorted(np.flatnonzero(flagged.any(axis=1)), key=lambda j: (-strength[j].max(), j))
+        for j in order[: params["max_findings"]]:
+            best = np.flatnonzero(flagged[j])
+            best = best[np.argsort(-strength[j, best], kind="stable")][: params["max_predictors_listed"]]
+            predictors = [numeric[k] for k in best]
+            column = tested[j]
+            findings.append(self.finding(
+                Severity.INFO,
+                f"Whether {column!r} is missing can be predicted from other columns, so it is not missing "
+                "completely at random.",
+                columns=[column, *predictors],
+                rows=np.flatnonzero(rows_missing[:, j]),
+                evidence={"columns": [column, *predictors], "effect_measure": "auc",
+                          "effect": float(strength[j].max() + 0.5),
+                          "predictors": {numeric[k]: {"auc": float(auc[j, k]), "p_value": float(p[j, k]),
+                                                      "q_value": float(q[j, k])} for k in best},
+                          "predictors_flagged": int(flagged[j].sum()), "threshold": params["min_mar_auc"],
+                          "alpha": params["alpha"]},
+                remedy=f"Impute {column!r} with a method that uses the other columns (MICE, kNN) inside "
+                       "cross-validation, and keep a missingness indicator.",
+            ))
+        evidence = {"numerator": len(order), "denominator": len(tested), "mode": "other_columns",
+                    "predictors_tested": len(numeric), "pairs_tested": int(valid.sum())}
+        if sampled:
+            evidence["sampled_rows"] = sampled
+        return CheckResult.fired(findings, evidence)
+
+
+def _missing_matrix(data, columns: list[str]) -> np.ndarray:
+    """n × k boolean matrix of missing cells (NaN counts as missing in numeric columns)."""
+    numeric = set(data.numeric_feature_columns())
+    block = [c for c in columns if c in numeric]
+    out = np.zeros((data.n_rows, len(columns)), dtype=bool)
+    if block:
+        values = np.isnan(data.numeric_matrix(block))
+        position = {c: i for i, c in enumerate(block)}
+        for k, c in enumerate(columns):
+            if c in position:
+                out[:, k] = values[:, position[c]]
+    rest = [c for c in columns if c not in numeric]
+    if rest:
+        nulls = data.frame.select([pl.col(c).is_null() for c in rest]).to_numpy()
+        position = {c: i for i, c in enumerate(rest)}
+        for k, c in enumerate(columns):
+            if c in position:
+                out[:, k] = nulls[:, position[c]]
+    return out
+
+
+def _contingency(missing: np.ndarray, y: pl.Series) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """Chi-square (Fisher for sparse 2×2) of each missing indicator against a categorical target."""
+    codes, classes = _encode(y)
+    k = len(classes)
+    onehot = np.zeros((codes.size, k))
+    onehot[np.arange(codes.size), codes] = 1.0
+    mf = missing.astype(np.float64)
+    a = mf.T @ onehot                        # p × k: missing records per class
+    class_total = onehot.sum(axis=0)
+    b = class_total - a                      # observed records per class
+    n_miss = a.sum(axis=1, keepdims=True)
+    n_obs = b.sum(axis=1, keepdims=True)
+    n = codes.size
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ea = n_miss * class_total / n
+        eb = n_obs * class_total / n
+        chi2 = np.nansum((a - ea) ** 2 / ea, axis=1) + np.nansum((b - eb) ** 2 / eb, axis=1)
+        rate_missing = a / n_miss
+        rate_observed = b / n_obs
+    p = stats.chi2.sf(chi2, max(k - 1, 1))
+    if k == 2:
+        sparse = np.flatnonzero(np.minimum(ea, eb).min(axis=1) < 5)
+        for j in sparse:
+            table = np.array([[a[j, 0], a[j, 1]], [b[j, 0], b[j, 1]]])
+            p[j] = stats.fisher_exact(table).pvalue
+    difference = np.abs(rate_missing - rate_observed)
+    effect = np.nan_to_num(difference.max(axis=1))
+    details = []
+    for j in range(missing.shape[1]):
+        c = int(np.argmax(difference[j])) if k > 2 else 1
+        details.append({"class": _plain(classes[c]), "target_rate_missing": float(rate_missing[j, c]),
+                        "target_rate_observed": float(rate_observed[j, c]), "chi2": float(chi2[j]),
+                        "cramers_v": float(np.sqrt(chi2[j] / (n * max(min(k, 2) - 1, 1))))})
+    return effect, p, details
+
+
+def _mann_whitney(missing: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """Rank AUC of a continuous target between records with and without each missing value."""
+    ranks = stats.rankdata(y)
+    n = y.size
+    _, tie_counts = np.unique(y, return_counts=True)
+    tie_term = float(np.sum(tie_counts**3 - tie_counts)) / (n * (n - 1))
+    mf = missing.astype(np.float64)
+    n1 = mf.sum(axis=0)
+    n0 = n - n1
+    u = mf.T @ ranks - n1 * (n1 + 1) / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc = u / (n1 * n0)
+        sd = np.sqrt(n1 * n0 / 12 * ((n + 1) - tie_term))
+        z = (u - n1 * n0 / 2) / sd
+    p = 2 * stats.norm.sf(np.abs(np.nan_to_num(z)))
+    effect = np.abs(np.nan_to_num(auc, nan=0.5) - 0.5)
+    details = [{"auc": float(auc[j])} for j in range(missing.shape[1])]
+    return effect, p, details
+
+
+def _encode(y: pl.Series) -> tuple[np.ndarray, list[Any]]:
+    classes = sorted(y.unique().to_list(), key=lambda v: (str(type(v)), v))
+    lookup = {v: i for i, v in enumerate(classes)}
+    codes = y.replace_strict(lookup, return_dtype=pl.Int64).to_numpy()
+    return codes, classes
+
+
+def _bh(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values), same order as p."""
+    p = np.asarray(p, dtype=np.float64)
+    m = p.size
+    if m == 0:
+        return p
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * m / np.arange(1, m + 1)
+    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
+    q = np.empty(m)
+    q[order] = np.minimum(adjusted, 1.0)
+    return q
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value

@@ -1,0 +1,97 @@
+"""informative_missingness: missingness that predicts the target, or that other columns predict."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from sklearn import datasets
+
+from conftest import run_one
+
+CHECK = "informative_missingness"
+N = 1000
+
+
+def _cohort(seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    age = rng.normal(60, 12, N).round(0)
+    return {
+        "age": age,
+        "pas": rng.normal(130, 15, N).round(0),
+        "crp": rng.lognormal(2, 1, N).round(1),
+        "lactates": rng.lognormal(0.5, 0.4, N).round(1),
+        "y": (rng.random(N) < 0.3).astype(int),
+    }
+
+
+def _with_missing(values: np.ndarray, mask: np.ndarray) -> list[float | None]:
+    return [None if m else float(v) for v, m in zip(values, mask, strict=True)]
+
+
+def test_missing_lab_predicts_the_label():
+    cols = _cohort(0)
+    rng = np.random.default_rng(1)
+    # lactates are measured mostly in sick patients: missing for 60 % of y = 0, 15 % of y = 1
+    mask = rng.random(N) < np.where(cols["y"] == 1, 0.15, 0.60)
+    mcar = rng.random(N) < 0.2
+    frame = pl.DataFrame({**cols, "lactates": _with_missing(cols["lactates"], mask),
+                          "crp": _with_missing(cols["crp"], mcar)})
+    outcome = run_one(CHECK, frame, target="y")
+    (finding,) = outcome.findings
+    assert finding.columns == ("lactates", "y")
+    assert finding.rows == tuple(np.flatnonzero(mask).tolist())
+    ev = finding.evidence
+    assert ev["columns"] == ["lactates", "y"]
+    assert ev["q_value"] < 0.05 and ev["p_value"] < 1e-6
+    assert ev["effect"] > 0.2 and ev["target_rate_missing"] < ev["target_rate_observed"]
+    assert finding.severity == "warning"
+    assert outcome.evidence["per_column"]["crp"]["q_value"] > 0.05
+
+
+def test_continuous_target():
+    rng = np.random.default_rng(2)
+    cols = _cohort(2)
+    los = rng.lognormal(1.5, 0.6, N)
+    mask = rng.random(N) < np.where(los > np.median(los), 0.4, 0.1)
+    frame = pl.DataFrame({**cols, "duree_sejour": los, "pas": _with_missing(cols["pas"], mask)}).drop("y")
+    outcome = run_one(CHECK, frame, target="duree_sejour")
+    (finding,) = outcome.findings
+    assert finding.columns == ("pas", "duree_sejour")
+    assert finding.rows == tuple(np.flatnonzero(mask).tolist())
+    assert finding.evidence["effect_measure"] == "auc_shift" and finding.evidence["auc"] > 0.6
+
+
+def test_quiet_when_values_are_missing_completely_at_random():
+    cols = _cohort(3)
+    rng = np.random.default_rng(3)
+    frame = pl.DataFrame({**cols, "lactates": _with_missing(cols["lactates"], rng.random(N) < 0.4),
+                          "crp": _with_missing(cols["crp"], rng.random(N) < 0.1)})
+    assert run_one(CHECK, frame, target="y").status == "quiet"
+    assert run_one(CHECK, frame.drop("y")).status == "quiet"
+
+
+def test_without_target_missingness_predicted_by_another_column():
+    cols = _cohort(4)
+    rng = np.random.default_rng(4)
+    mask = rng.random(N) < np.where(cols["age"] > 65, 0.5, 0.05)  # older patients skip the test
+    frame = pl.DataFrame({**cols, "crp": _with_missing(cols["crp"], mask)}).drop("y")
+    outcome = run_one(CHECK, frame)
+    (finding,) = outcome.findings
+    assert finding.columns[0] == "crp" and finding.columns[1] == "age"
+    assert finding.rows == tuple(np.flatnonzero(mask).tolist())
+    assert finding.severity == "info"
+    assert finding.evidence["predictors"]["age"]["auc"] > 0.65
+    assert outcome.evidence["mode"] == "other_columns"
+
+
+def test_not_applicable_on_a_tiny_table():
+    frame = pl.DataFrame({"x": [1.0, None, 3.0, None, 5.0], "y": [0, 1, 0, 1, 0]})
+    assert run_one(CHECK, frame, target="y").status == "not_applicable"
+
+
+@pytest.mark.parametrize("loader", [datasets.load_breast_cancer, datasets.load_diabetes])
+def test_no_error_on_clean_real_tables(loader):
+    frame = pl.from_pandas(loader(as_frame=True).frame)
+    outcome = run_one(CHECK, frame, target="target")
+    assert not [f for f in outcome.findings if f.severity in ("error", "critical")]
