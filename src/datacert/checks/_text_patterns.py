@@ -56,9 +56,10 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 def fold(value: str) -> str:
     """Accents stripped (NFKD), case folded, spaces trimmed and collapsed: 'Féminin ' -> 'feminin'."""
-    decomposed = unicodedata.normalize("NFKD", value)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", stripped.casefold()).strip()
+    if not value.isascii():
+        decomposed = unicodedata.normalize("NFKD", value)
+        value = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", value.casefold()).strip()
 
 
 def fold_name(name: str) -> str:

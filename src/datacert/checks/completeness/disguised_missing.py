@@ -123,27 +123,38 @@ def _numeric_sentinels(data, profile, columns: list[str], params: Mapping[str, A
     table = profile.columns.filter(pl.col("name").is_in(columns)).select(
         "name", "count", "min", "max", "q05", "q25", "q75", "q95", "zero_count", "negative_count")
     k = params["fence_iqr"]
+    # vectorised over columns first: most columns of a wide table have nothing to look at
+    arr = {c: table.get_column(c).cast(pl.Float64).fill_null(np.nan).to_numpy() for c in table.columns[1:]}
+    iqr = arr["q75"] - arr["q25"]
+    fallback = (arr["q95"] - arr["q05"]) / 2.44
+    iqr = np.where((iqr <= 0) & np.isfinite(fallback), fallback, iqr)
+    iqr = np.maximum(np.nan_to_num(iqr), 0.0)
+    low, high = arr["q25"] - k * iqr, arr["q75"] + k * iqr
+    count, zeros, negatives = (np.nan_to_num(arr[c]) for c in ("count", "zero_count", "negative_count"))
+    with np.errstate(invalid="ignore"):
+        below = arr["min"] < low
+        above = arr["max"] > high
+        zero_rule = (zeros >= params["min_count"]) & (negatives == 0) & (arr["q25"] > 0) & (arr["q25"] >= 0.75 * iqr)
+        negative_rule = (negatives > 0) & (negatives * 2 <= count) & (arr["q25"] >= 0)
+        listed = np.isin(arr["min"], list(KNOWN_NUMERIC)) | np.isin(arr["max"], list(KNOWN_NUMERIC))
+        listed &= iqr > 0
+    look = np.flatnonzero((count > 0) & np.isfinite(arr["q25"]) & (below | above | zero_rule | negative_rule | listed))
+    names = table.get_column("name").to_list()
     selectors: dict[str, pl.Expr] = {}
-    for name, count, low_v, high_v, q05, q25, q75, q95, zeros, negatives in table.iter_rows():
-        if not count or q25 is None or low_v is None:
-            continue
-        iqr = _spread(q05, q25, q75, q95)
-        low, high = q25 - k * iqr, q75 + k * iqr
-        x = pl.col(name).cast(pl.Float64)
+    for j in look.tolist():
+        x = pl.col(names[j]).cast(pl.Float64)
         parts = []
-        if low_v < low:
-            parts.append(x < low)
-        if high_v > high:
-            parts.append(x > high)
-        if zeros >= params["min_count"] and not negatives and q25 > 0 and q25 >= 0.75 * iqr:
+        if below[j]:
+            parts.append(x < low[j])
+        if above[j]:
+            parts.append(x > high[j])
+        if zero_rule[j]:
             parts.append(x == 0)
-        if negatives and negatives * 2 <= count and q25 >= 0:
+        if negative_rule[j]:
             parts.append(x < 0)
-        listed = [v for v in (low_v, high_v) if v in KNOWN_NUMERIC]
-        if listed and iqr > 0:
-            parts.append(x.is_in(listed))
-        if parts:
-            selectors[name] = pl.any_horizontal(parts)
+        if listed[j]:
+            parts.append(x.is_in([v for v in (arr["min"][j], arr["max"][j]) if v in KNOWN_NUMERIC]))
+        selectors[names[j]] = pl.any_horizontal(parts)
     if not selectors:
         return
     counted = data.frame.select([
@@ -152,9 +163,12 @@ def _numeric_sentinels(data, profile, columns: list[str], params: Mapping[str, A
     ]).row(0, named=True)
     counts = profile.stat("count")
     for name in selectors:
+        # a pair of equal values is only worth a look when the value itself is suspicious
         candidates = [float(item[name]) for item in counted[name] or ()
-                      if item["n"] >= params["min_count_known"] and item["n"] * 2 <= counts[name]
-                      and math.isfinite(item[name])]
+                      if item["n"] * 2 <= counts[name] and math.isfinite(item[name])
+                      and (item["n"] >= params["min_count"]
+                           or (item["n"] >= params["min_count_known"]
+                               and (item[name] in KNOWN_NUMERIC or item[name] == 0)))]
         if candidates:
             confirmed = _confirm_numeric(data, name, sorted(candidates), params)
             if confirmed:

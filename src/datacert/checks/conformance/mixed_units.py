@@ -54,9 +54,16 @@ def unit_conversions() -> tuple[Conversion, ...]:
     )
 
 
+@lru_cache(maxsize=1)
+def _any_hint() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{h.pattern})" for c in unit_conversions() for h in c.hints))
+
+
 def conversions_for(column: str) -> list[Conversion]:
     """The conversions a column's name suggests ('glycemie' -> glucose mmol/L <-> mg/dL, g/L...)."""
     name = fold_name(column)
+    if not _any_hint().search(name):  # one search for the many names that suggest nothing
+        return []
     return [c for c in unit_conversions() if any(h.search(name) for h in c.hints)]
 
 
