@@ -1,0 +1,267 @@
+"""duplicate_columns: two columns that carry the same information (copies, recodings, rescalings)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import polars as pl
+
+from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._registry import register
+from datacert.checks._util import plural
+
+MAX_GROUP_FINDINGS = 50
+WIDE_CELLS = 30_000_000  # above this many cells the numeric block is not materialised
+PARTITION_MAX_DISTINCT = 1_000
+_ROW = "\x00row"
+
+
+@register
+class DuplicateColumns(Check):
+    """Find columns that carry the same information as another column.
+
+    Notes
+    -----
+    Two columns carry the same information when each value of one determines the value of the
+    other: exact copies, bijective recodings ("F"/"M" and 0/1) and rescalings (height in cm and
+    in m). Each column is replaced by its first-occurrence codes (code of a row = position of the
+    first row holding the same value), which are identical for two columns exactly when one is a
+    bijective recoding of the other. Codes are hashed per column (one vectorised reduction),
+    equal hashes are verified exactly, never pairwise over all columns. Only columns that share
+    the invariants of a recoding (distinct count, missing count, sorted counts of the top values,
+    and for tall continuous columns the shape moments) are coded at all.
+    """
+
+    id = "duplicate_columns"
+    dimension = "informativeness"
+    needs = Needs(min_rows=2)
+    params = {"max_groups_listed": 100}
+
+    def run(self, data, profile, params):
+        columns = [c for c in data.columns if c != data.roles.target]
+        candidates = _candidates(data, profile, columns)
+        evidence = {"columns_compared": len(columns), "candidates": len(candidates)}
+        if len(candidates) < 2:
+            return CheckResult.quiet({**evidence, "numerator": 0, "denominator": len(columns)})
+        partition, ranked = _split_by_cardinality(data, profile, candidates)
+        groups = []
+        if partition:
+            codes = _codes(data, partition)
+            groups += _equal_columns(partition, codes, None)
+        if ranked:
+            ranks = _ranks(data, ranked)
+            groups += _equal_columns(ranked, ranks, _reverse_ranks(ranks))
+        if not groups:
+            return CheckResult.quiet({**evidence, "numerator": 0, "denominator": len(columns)})
+        order = {c: i for i, c in enumerate(data.columns)}
+        groups = sorted((sorted(g, key=order.__getitem__) for g in groups), key=lambda g: order[g[0]])
+        relations = [_relations(data, g) for g in groups]
+        redundant = sum(len(g) - 1 for g in groups)
+        findings = []
+        if len(groups) <= MAX_GROUP_FINDINGS:
+            for group, relation in zip(groups, relations, strict=True):
+                findings.append(self._group_finding(group, relation))
+        else:
+            findings.append(self._summary_finding(groups, relations, params))
+        return CheckResult.fired(findings, {**evidence, "numerator": redundant, "denominator": len(columns),
+                                            "groups": len(groups)})
+
+    def _group_finding(self, group, relation):
+        keep, drop = group[0], group[1:]
+        kinds = {c: relation[c]["kind"] for c in drop}
+        if all(k == "identical" for k in kinds.values()):
+            how = "an exact copy" if len(drop) == 1 else "exact copies"
+        elif all(k == "linear" for k in kinds.values()):
+            how = "a rescaling" if len(drop) == 1 else "rescalings"
+        else:
+            how = "a recoding" if len(drop) == 1 else "recodings"
+        names = ", ".join(repr(c) for c in drop)
+        return self.finding(
+            "warning",
+            f"{names} {'is' if len(drop) == 1 else 'are'} {how} of {keep!r} and add{'s' if len(drop) == 1 else ''} "
+            "no information.",
+            columns=group,
+            evidence={"numerator": len(drop), "denominator": len(group), "keep": keep, "relations": relation},
+            remedy=f"Keep {keep!r} and drop {names}.",
+        )
+
+    def _summary_finding(self, groups, relations, params):
+        drop = [c for g in groups for c in g[1:]]
+        listed = [{"keep": g[0], "same_as": {c: r[c]["kind"] for c in g[1:]}}
+                  for g, r in zip(groups[: params["max_groups_listed"]], relations, strict=False)]
+        return self.finding(
+            "warning",
+            f"{plural(len(drop), 'column')} repeat the information of another column "
+            f"({plural(len(groups), 'group')}).",
+            columns=[c for g in groups for c in g],
+            evidence={"numerator": len(drop), "groups": len(groups), "group_list": listed},
+            remedy="Keep the first column of each group and drop the others.",
+        )
+
+
+def _candidates(data, profile, columns: list[str]) -> list[str]:
+    """Columns that share every cheap invariant of a bijective recoding with another column."""
+    n_unique = profile.stat("n_unique")
+    nulls = profile.stat("null_count")
+    tops = profile.top_values
+    schema = data.schema
+    tall = data.n_rows * len(columns) > WIDE_CELLS
+    moments = None
+    keys: dict[tuple, list[str]] = defaultdict(list)
+    for c in columns:
+        distinct = n_unique.get(c) or 0
+        if distinct < 2:
+            continue  # constant or empty: constant_columns reports it
+        counts = tuple(sorted((int(n) for _, n in tops.get(c, ())), reverse=True))
+        key: tuple = (distinct, nulls.get(c) or 0, counts)
+        if tall and distinct > 1000 and schema[c].is_numeric():
+            if moments is None:
+                moments = (profile.stat("skewness"), profile.stat("kurtosis"))
+            key += (_sig(abs(moments[0].get(c) or 0.0)), _sig(moments[1].get(c) or 0.0))
+        keys[key].append(c)
+    order = {c: i for i, c in enumerate(columns)}
+    out = [c for group in keys.values() if len(group) > 1 for c in group]
+    return sorted(out, key=order.__getitem__)
+
+
+def _sig(value: float) -> float:
+    return float(f"{value:.5g}")
+
+
+def _split_by_cardinality(data, profile, columns: list[str]) -> tuple[list[str], list[str]]:
+    """Few distinct values: compare as partitions (any recoding). Many: compare by rank (monotone maps).
+
+    Two all-distinct columns are trivially 'recodings' of each other as partitions, which says
+    nothing; for them only an order-preserving (or reversing) map, e.g. a change of unit, counts.
+    """
+    n_unique = profile.stat("n_unique")
+    schema = data.schema
+    limit = min(PARTITION_MAX_DISTINCT, data.n_rows // 2)
+    partition = [c for c in columns if (n_unique.get(c) or 0) <= limit]
+    ranked = [c for c in columns if (n_unique.get(c) or 0) > limit and schema[c].is_numeric()]
+    return partition, ranked
+
+
+def _equal_columns(columns: list[str], codes: np.ndarray, reverse: np.ndarray | None) -> list[list[str]]:
+    """Groups of columns whose code vectors are equal (or equal to the other's reverse), verified."""
+    hashes = _hash_columns(codes)
+    if reverse is not None:
+        hashes = np.minimum(hashes, _hash_columns(reverse))
+    buckets: dict[int, list[int]] = defaultdict(list)
+    for j, h in enumerate(hashes.tolist()):
+        buckets[h].append(j)
+    groups = []
+    for members in buckets.values():
+        while len(members) > 1:  # verify exactly: a hash collision never makes a finding
+            head, rest = members[0], members[1:]
+            same = [j for j in rest if np.array_equal(codes[:, head], codes[:, j])
+                    or (reverse is not None and np.array_equal(codes[:, head], reverse[:, j]))]
+            if same:
+                groups.append([columns[head]] + [columns[j] for j in same])
+            members = [j for j in rest if j not in same]
+    return groups
+
+
+def _matrix_block(data, columns: list[str]) -> tuple[np.ndarray | None, list[int]]:
+    """The shared numeric matrix restricted to `columns` when affordable, and which of them it holds."""
+    numeric = data.numeric_feature_columns()
+    if not numeric or data.n_rows * len(numeric) > WIDE_CELLS:
+        return None, []
+    position = {c: i for i, c in enumerate(numeric)}
+    held = [k for k, c in enumerate(columns) if c in position]
+    if not held:
+        return None, []
+    return data.numeric_matrix()[:, [position[columns[k]] for k in held]], held
+
+
+def _codes(data, columns: list[str]) -> np.ndarray:
+    """First-occurrence codes of each column, n x k int64 (identical for bijective recodings)."""
+    out = np.empty((data.n_rows, len(columns)), dtype=np.int64)
+    block, held = _matrix_block(data, columns)
+    if block is not None:
+        out[:, held] = _first_occurrence_codes(block)
+    rest = sorted(set(range(len(columns))) - set(held))
+    if rest:
+        index = pl.col(_ROW)
+        frame = data.frame.select([pl.col(columns[k]) for k in rest]).with_row_index(_ROW).select(
+            [index.min().over(pl.col(columns[k])).cast(pl.Int64).alias(str(k)) for k in rest])
+        out[:, rest] = frame.to_numpy().astype(np.int64, copy=False).reshape(data.n_rows, len(rest))
+    return out
+
+
+def _ranks(data, columns: list[str]) -> np.ndarray:
+    """Dense ranks (1 = smallest, 0 = missing) of each column, n x k int64."""
+    out = np.empty((data.n_rows, len(columns)), dtype=np.int64)
+    block, held = _matrix_block(data, columns)
+    if block is not None:
+        rows = np.ascontiguousarray(block.T)  # one column per row: sorting along contiguous memory
+        order = np.argsort(rows, axis=1, kind="stable")
+        xs = np.take_along_axis(rows, order, axis=1)
+        new = np.ones(xs.shape, dtype=bool)
+        new[:, 1:] = xs[:, 1:] != xs[:, :-1]
+        ranks_sorted = np.cumsum(new, axis=1)
+        ranks_sorted[np.isnan(xs)] = 0
+        ranks = np.empty_like(order)
+        np.put_along_axis(ranks, order, ranks_sorted, axis=1)
+        out[:, held] = ranks.T
+    rest = sorted(set(range(len(columns))) - set(held))
+    if rest:
+        frame = data.frame.select([pl.col(columns[k]).cast(pl.Float64).fill_nan(None).rank("dense")
+                                   .fill_null(0).alias(str(k)) for k in rest])
+        out[:, rest] = frame.to_numpy().astype(np.int64, copy=False).reshape(data.n_rows, len(rest))
+    return out
+
+
+def _reverse_ranks(ranks: np.ndarray) -> np.ndarray:
+    """Ranks of the negated column: a decreasing map (e.g. x and -x) gives equal reversed ranks."""
+    top = ranks.max(axis=0, keepdims=True)
+    return np.where(ranks > 0, top + 1 - ranks, 0)
+
+
+def _first_occurrence_codes(x: np.ndarray) -> np.ndarray:
+    """Vectorised over columns: sort once, mark runs of equal values, give each run its first row."""
+    rows = np.ascontiguousarray(x.T)  # one column per row: sorting along contiguous memory
+    n = rows.shape[1]
+    order = np.argsort(rows, axis=1, kind="stable")  # NaN last, ties in row order
+    xs = np.take_along_axis(rows, order, axis=1)
+    nan = np.isnan(xs)
+    new = np.ones(xs.shape, dtype=bool)
+    new[:, 1:] = (xs[:, 1:] != xs[:, :-1]) & ~(nan[:, 1:] & nan[:, :-1])
+    start = np.where(new, np.arange(n)[None, :], 0)
+    np.maximum.accumulate(start, axis=1, out=start)
+    first = np.take_along_axis(order, start, axis=1)
+    codes = np.empty_like(order)
+    np.put_along_axis(codes, order, first, axis=1)
+    return codes.T
+
+
+def _hash_columns(codes: np.ndarray) -> np.ndarray:
+    """One 64-bit hash per column: a seeded random weighted sum of its codes (wrapping arithmetic)."""
+    rng = np.random.default_rng(0)
+    weights = rng.integers(1, 2**63 - 1, size=codes.shape[0], dtype=np.int64).astype(np.uint64) | np.uint64(1)
+    return (codes.astype(np.uint64) * weights[:, None]).sum(axis=0, dtype=np.uint64)
+
+
+def _relations(data, group: list[str]) -> dict[str, dict]:
+    """How each later column of a group relates to the first: identical, linear (slope) or recoded."""
+    schema = data.schema
+    first = data.frame.get_column(group[0])
+    out: dict[str, dict] = {}
+    for c in group[1:]:
+        other = data.frame.get_column(c)
+        if schema[c] == schema[group[0]] and first.equals(other, null_equal=True, check_names=False):
+            out[c] = {"kind": "identical"}
+            continue
+        if schema[c].is_numeric() and schema[group[0]].is_numeric():
+            a = first.cast(pl.Float64).to_numpy()
+            b = other.cast(pl.Float64).to_numpy()
+            ok = ~np.isnan(a) & ~np.isnan(b)
+            if ok.sum() > 2 and np.std(a[ok]) > 0 and np.std(b[ok]) > 0:
+                slope, intercept = np.polyfit(a[ok], b[ok], 1)
+                residual = b[ok] - (slope * a[ok] + intercept)
+                if np.max(np.abs(residual)) <= 1e-6 * max(1.0, float(np.max(np.abs(b[ok])))):
+                    out[c] = {"kind": "linear", "slope": float(slope), "intercept": float(intercept)}
+                    continue
+        out[c] = {"kind": "recoded"}
+    return out
