@@ -95,3 +95,30 @@ def test_no_error_on_clean_real_tables(loader):
     frame = pl.from_pandas(loader(as_frame=True).frame)
     outcome = run_one(CHECK, frame, target="target")
     assert not [f for f in outcome.findings if f.severity in ("error", "critical")]
+
+
+def test_bh_on_the_smallest_p_values_matches_the_full_correction():
+    from datacert.checks.completeness.informative_missingness import _bh
+
+    p = np.random.default_rng(5).random(5000) ** 4
+    full = _bh(p)
+    small = p < 0.05
+    assert np.allclose(_bh(p[small], total=p.size), full[small])
+
+
+def test_wide_table_missingness_driven_by_a_latent_factor():
+    rng = np.random.default_rng(6)
+    n, p = 200, 3000
+    factor = rng.normal(size=n)
+    x = rng.normal(size=(n, p))
+    x[:, :40] += 1.5 * factor[:, None]        # 40 genes carry the factor
+    mask = rng.random(n) < np.where(factor > 0.5, 0.7, 0.05)
+    x[mask, 2999] = np.nan
+    noise_missing = rng.random((n, 500)) < 0.1  # MCAR elsewhere
+    x[:, 2000:2500][noise_missing] = np.nan
+    frame = pl.DataFrame(x, schema=[f"g{j:04d}" for j in range(p)]).fill_nan(None)
+    outcome = run_one(CHECK, frame)
+    (finding,) = outcome.findings
+    assert finding.columns[0] == "g2999"
+    assert set(finding.columns[1:]) <= {f"g{j:04d}" for j in range(40)}
+    assert finding.rows == tuple(np.flatnonzero(mask).tolist())
