@@ -1,0 +1,600 @@
+"""Pre-qualification: can preprocessing make this dataset fit to train on? Prove it, apply it, record it.
+
+Notes
+-----
+1. `check` the table and turn its fixable findings into correction steps (`_corrections`).
+2. Build candidate recipes: the corrections, then one imputation method each (mean, median,
+   kNN, MICE on blocks of <= 50 columns, soft-impute), missingness indicators where missingness
+   is informative, a scaler, and PCA to the signal rank when p is large next to n.
+3. Score each candidate: NRMSE/PFC by mask-and-score, cross-validated AUROC or R² with the whole
+   recipe fitted inside each fold, and the quality score of the corrected table. Candidates whose
+   estimated cost at this shape exceeds the time budget are skipped, and the skip is recorded.
+4. Choose: among the candidates whose learnability is within noise of the best, the one that
+   restores values best (lowest NRMSE), because imputed values are written into the clean table;
+   without a target, NRMSE alone decides. Model-side choices (scaler, PCA) go by learnability,
+   the simplest winning ties.
+5. Fit the chosen recipe on all rows (or the train partition), write corrections and imputed
+   values in original units, re-run `check`, and record the plan and the before/after scores.
+"""
+
+from __future__ import annotations
+
+import math
+import time as clock
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+from sklearn.pipeline import Pipeline
+
+from datacert._version import __version__
+from datacert.certificate import Certificate
+from datacert.dataset import Dataset, build_dataset
+from datacert.fingerprint import fingerprint_frame
+from datacert.io import InputError, from_object
+from datacert.pipeline import certify, load_dataset
+from datacert.policy import Policy, load_policy
+from datacert.prequalify._arrays import plain, summarise_arrays
+from datacert.prequalify._corrections import Corrections, build_corrections
+from datacert.prequalify._evaluate import (
+    Task,
+    column_center_scale,
+    informative_missingness,
+    learnability,
+    mask_and_score,
+    mode_pfc,
+    task_of,
+)
+from datacert.prequalify._impute import MICE_MAX_COLUMNS, BlockImputer, estimate_seconds, gavish_donoho_rank
+from datacert.prequalify._plan import (
+    PLAN_KIND,
+    PLAN_VERSION,
+    apply_rows,
+    materialise,
+    plan_to_json,
+    schema_families,
+)
+from datacert.prequalify._recipe import load_recipe
+from datacert.prequalify._steps import (
+    ROW_STEP_TYPES,
+    STEP_TYPES,
+    DropColumns,
+    Features,
+    Impute,
+    MissingIndicators,
+    ReduceDimensions,
+    RowStep,
+    Scale,
+    Step,
+    Winsorise,
+)
+from datacert.roles import Roles
+
+TRAIN_VALUES = {"train", "training", "learn", "apprentissage", "dev", "development"}
+DEFAULT_BUDGET = 60.0
+STAGE_ORDER = {"correct": 0, "indicators": 1, "impute": 2, "winsorise": 3, "scale": 4, "features": 5, "pca": 6}
+CORRECTION_ORDER = ("neutralise_formulas", "drop_columns", "convert_type", "sentinel_to_missing",
+                    "merge_categories", "convert_units", "range_to_missing")
+
+
+@dataclass
+class PrequalifyResult:
+    """The outcome: the clean table, the plan, the certificate after (with the before in it)."""
+
+    clean: pl.DataFrame
+    plan: dict[str, Any]
+    certificate: Certificate
+    before: Certificate
+    explanation: list[str]
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        return self.certificate.verdict
+
+    @property
+    def exit_code(self) -> int:
+        return self.certificate.exit_code
+
+    def plan_json(self) -> str:
+        return plan_to_json(self.plan)
+
+    def pipeline(self) -> Pipeline:
+        from datacert.prequalify._plan import build_pipeline
+
+        return build_pipeline(self.plan)
+
+
+def prequalify(
+    data: Any,
+    *,
+    target: str | None = None,
+    id: str | None = None,  # noqa: A002 - the contract's flag name
+    group: str | None = None,
+    time: str | None = None,  # noqa: A002
+    split: str | None = None,
+    sensitive: Iterable[str] | str | None = None,
+    text: Iterable[str] | str | None = None,
+    policy: str | Path | Mapping[str, Any] | Policy | None = None,
+    recipe: str | Path | Mapping[str, Any] | list[Any] | None = None,
+    budget: float = DEFAULT_BUDGET,
+    materialize_transforms: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> PrequalifyResult:
+    """Check a table, find and prove the preprocessing that makes it fit to train on, and apply it.
+
+    Returns the clean table (original row order minus removed records, original column names and
+    units), the plan (lineage, replayable with `apply_plan` / `build_pipeline`) and the certificate
+    of the clean table, whose `prequalification` section holds the before/after comparison.
+    """
+    roles = Roles.build(target=target, id=id, group=group, time=time, split=split, sensitive=sensitive, text=text)
+    dataset = load_dataset(data, roles)
+    loaded_policy = load_policy(policy)
+    spec = load_recipe(recipe) if recipe is not None else None
+    return run_prequalification(dataset, loaded_policy, spec, budget=budget,
+                                materialize_transforms=materialize_transforms, progress=progress)
+
+
+def run_prequalification(dataset: Dataset, policy: Policy, spec: list[dict[str, Any]] | None = None,
+                         budget: float = DEFAULT_BUDGET, materialize_transforms: bool = False,
+                         progress: Callable[[str], None] | None = None) -> PrequalifyResult:
+    """Pre-qualify a prepared Dataset (see the module notes for the method)."""
+    say = progress or (lambda _step: None)
+    started = clock.perf_counter()
+    say("check")
+    before = certify(dataset, policy)
+    corrections = build_corrections(dataset, before.findings)
+    roles = dataset.roles
+    row_steps, correction_steps, user_model = _resolve_steps(spec, corrections)
+
+    say("corrections")
+    kept_frame, removed, removed_by_step = apply_rows(dataset.frame, row_steps)
+    kept_positions = np.setdiff1d(np.arange(dataset.n_rows), np.asarray(removed, dtype=np.int64))
+    for step in correction_steps:
+        step.fit(kept_frame)
+    corrected = kept_frame
+    for step in correction_steps:
+        corrected = step.transform(corrected)
+
+    fit_mask = _fit_rows(corrected, roles)
+    excluded = sorted((roles.non_feature_columns() | _high_cardinality(corrected, roles)) & set(corrected.columns))
+    schema = corrected.schema
+    numeric = [c for c in corrected.columns if c not in excluded and (schema[c].is_numeric() or schema[c] == pl.Boolean)]
+    categorical = [c for c in corrected.columns if c not in excluded and schema[c] in (pl.String, pl.Categorical)]
+    block = _matrix(corrected.filter(pl.Series(fit_mask)), numeric)
+    n_fit, q = block.shape
+    missing_share = float(np.isnan(block).mean()) if block.size else 0.0
+    cat_missing = [c for c in categorical if corrected.get_column(c).null_count()]
+
+    task = task_of(corrected.get_column(roles.target)) if roles.target in corrected.columns else None
+    cv_mask = fit_mask & (corrected.get_column(roles.target).is_not_null().to_numpy() if task else False)
+    cv_frame = kept_frame.filter(pl.Series(cv_mask)) if task else None
+    if task is not None:
+        task = Task(task.kind, task.y[cv_mask], task.metric)
+        if len(np.unique(task.y)) < 2 or cv_frame.height < 10:
+            task = None
+    groups = (kept_frame.get_column(roles.group).cast(pl.String).to_numpy()[cv_mask]
+              if task is not None and roles.group else None)
+    n_splits = 5 if n_fit * max(q, 1) <= 2_000_000 else 3
+
+    informative = list(corrections.informative)
+    informative_test: dict[str, Any] = {}
+    if task is not None and q and np.isnan(block).any():
+        informative_test = informative_missingness(_matrix(corrected.filter(pl.Series(cv_mask)), numeric), numeric, task)
+        informative = sorted(set(informative) | set(informative_test["columns"]), key=numeric.index)
+
+    evaluator = _Evaluator(correction_steps=correction_steps, cv_frame=cv_frame, task=task, groups=groups,
+                           n_splits=n_splits, budget=budget, numeric=numeric, categorical=categorical,
+                           excluded=excluded, block=block, say=say)
+    candidates: list[dict[str, Any]] = []
+    if spec is not None:
+        chosen_model = user_model
+        impute = next((s for s in user_model if isinstance(s, Impute)), None)
+        if impute is not None:
+            impute.set_params(columns=numeric, categorical=categorical)
+        candidates.append(evaluator.evaluate("user recipe", user_model, impute.method if impute else None))
+        choice_text = ["The recipe was fixed by the user (--recipe); it was evaluated, not searched."]
+    else:
+        chosen_model, candidates, choice_text = _search(evaluator, corrections, informative, missing_share,
+                                                        cat_missing)
+
+    say("apply")
+    final_steps = [_fresh(s) for s in correction_steps] + [_fresh(s) for s in chosen_model]
+    fit_frame = kept_frame.filter(pl.Series(fit_mask))
+    current = fit_frame
+    for step in final_steps:
+        current = step.fit(current).transform(current)
+    keep_columns = [c for c in kept_frame.columns if c in set(excluded) or c in roles.columns()]
+    clean = materialise(kept_frame, final_steps, materialize_transforms, keep_columns)
+
+    say("check after")
+    clean_roles = _roles_for(roles, clean)
+    after_dataset = build_dataset(from_object(clean), clean_roles, infer_roles=False)
+    after = certify(after_dataset, policy)
+
+    explanation = _explain(dataset, before, after, removed_by_step, corrections, correction_steps, chosen_model,
+                           choice_text, materialize_transforms, fit_mask, roles)
+    plan = {
+        "kind": PLAN_KIND, "plan_version": PLAN_VERSION, "datacert_version": __version__,
+        "input": {"fingerprint": dataset.fingerprint, "rows": dataset.n_rows, "columns": dataset.n_columns,
+                  "schema": schema_families(dataset.frame)},
+        "roles": roles.to_dict(),
+        "fit_rows": {"rows": int(fit_mask.sum()), "split": roles.split,
+                     "partition": "train" if roles.split else "all"},
+        "row_steps": [s.to_plan() for s in row_steps],
+        "removed_rows": removed,
+        "removed_rows_by_step": removed_by_step,
+        "steps": [s.to_plan() for s in final_steps],
+        "materialize_transforms": materialize_transforms,
+        "keep_columns": keep_columns,
+        "output": {"fingerprint": fingerprint_frame(clean), "rows": clean.height, "columns": clean.width},
+        "choice": {"explanation": explanation, "candidates": candidates,
+                   "informative_missingness": informative_test, "budget_seconds": budget,
+                   "recipe": "user" if spec is not None else "searched"},
+    }
+    plan = plain(plan)
+    section = {
+        "input_fingerprint": plan["input"]["fingerprint"],
+        "output_fingerprint": plan["output"]["fingerprint"],
+        "before": {"verdict": before.verdict, "scores": dict(before.scores), "reasons": list(before.reasons)},
+        "after": {"verdict": after.verdict, "scores": dict(after.scores), "reasons": list(after.reasons)},
+        "removed_rows": removed,
+        "steps": summarise_arrays(plan["steps"]),
+        "row_steps": plan["row_steps"],
+        "explanation": explanation,
+        "candidates": candidates,
+        "unfixed": corrections.unfixed,
+        "seconds": clock.perf_counter() - started,
+    }
+    certificate = replace(after, extra={**dict(after.extra), "prequalification": section})
+    return PrequalifyResult(clean=clean, plan=plan, certificate=certificate, before=before,
+                            explanation=explanation, candidates=candidates)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Evaluator:
+    correction_steps: list[Step]
+    cv_frame: pl.DataFrame | None
+    task: Task | None
+    groups: np.ndarray | None
+    n_splits: int
+    budget: float
+    numeric: list[str]
+    categorical: list[str]
+    excluded: list[str]
+    block: np.ndarray
+    say: Callable[[str], None]
+    _nrmse_cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def repeats(self) -> int:
+        return 3 if self.block.size <= 200_000 else 1
+
+    def model_seconds(self, p_features: int) -> float:
+        if self.task is None:
+            return 0.0
+        n = self.cv_frame.height
+        return self.n_splits * (3e-7 * n * max(p_features, 1) * 10 + 0.02)
+
+    def cost(self, method: str | None, pca: bool = False) -> float:
+        n, q = self.block.shape
+        miss = float(np.isnan(self.block).mean()) if self.block.size else 0.0
+        impute = estimate_seconds(method, n, q, miss) if method else 0.0
+        fits = (self.repeats if method else 0) + (self.n_splits if self.task else 0)
+        return impute * fits + self.model_seconds(min(q, 50) if pca else q)
+
+    def evaluate(self, name: str, model_steps: list[Step], method: str | None, pca: bool = False,
+                 model: str = "linear") -> dict[str, Any]:
+        record: dict[str, Any] = {"name": name, "steps": [s.describe() for s in model_steps],
+                                  "estimated_seconds": self.cost(method, pca)}
+        if record["estimated_seconds"] > self.budget:
+            record["skipped"] = (f"estimated {record['estimated_seconds']:.0f} s at {self.block.shape[0]} x "
+                                 f"{self.block.shape[1]}, over the {self.budget:.0f} s budget")
+            return record
+        self.say(name)
+        start = clock.perf_counter()
+        if method and np.isnan(self.block).any():
+            if method not in self._nrmse_cache:
+                imputer = Impute(method=method).get_params()
+
+                def impute(masked: np.ndarray, _p=imputer) -> np.ndarray:
+                    m = BlockImputer(_p["method"], n_neighbors=_p["n_neighbors"], max_iter=_p["max_iter"],
+                                     shrinkage=_p["shrinkage"])
+                    return m.fit(masked).transform(masked)
+
+                self._nrmse_cache[method] = mask_and_score(self.block, impute, repeats=self.repeats)
+            record["imputation"] = self._nrmse_cache[method]
+        if self.task is not None:
+            steps = [(f"s{i}", s) for i, s in enumerate(self.correction_steps + model_steps)]
+            try:
+                record["learnability"] = learnability(steps, self.cv_frame, self.task, self.groups, model=model,
+                                                      n_splits=self.n_splits)
+            except ValueError as exc:
+                record["learnability_error"] = str(exc)
+        record["seconds"] = clock.perf_counter() - start
+        return record
+
+
+def _search(ev: _Evaluator, corrections: Corrections, informative: list[str], missing_share: float,
+            cat_missing: list[str]) -> tuple[list[Step], list[dict[str, Any]], list[str]]:
+    """Search imputation, then model-side steps; return the chosen model steps, all candidates, why."""
+    n, q = ev.block.shape
+    numeric_missing = bool(q) and bool(np.isnan(ev.block).any())
+    text: list[str] = []
+    candidates: list[dict[str, Any]] = []
+    indicators = [MissingIndicators(columns=informative)] if informative else []
+    winsor = [Winsorise(columns=corrections.outlier_columns)] if corrections.outlier_columns else []
+
+    def model_tail(method: str | None, scaler: str = "standard", pca: int | None = None) -> list[Step]:
+        steps: list[Step] = list(indicators)
+        if method or cat_missing:
+            steps.append(Impute(method=method or "median", columns=ev.numeric, categorical=ev.categorical))
+        steps += [_fresh(w) for w in winsor]
+        steps.append(Scale(method=scaler, exclude=ev.excluded))
+        steps.append(Features(exclude=ev.excluded))
+        if pca:
+            steps.append(ReduceDimensions(n_components=pca))
+        return steps
+
+    methods: list[str] = []
+    if numeric_missing:
+        methods = ["mean", "median", "knn", "mice", "soft"]
+    chosen_method: str | None = None
+    if methods:
+        for method in methods:
+            if method == "mice" and q > MICE_MAX_COLUMNS:
+                candidates.append({"name": f"impute:{method}", "skipped": f"{q} numeric columns: MICE is run only on "
+                                   f"blocks of at most {MICE_MAX_COLUMNS} (each fitted model keeps a p x p covariance)"})
+                continue
+            if method == "soft" and q < 3:
+                candidates.append({"name": f"impute:{method}", "skipped": "fewer than 3 numeric columns: no low-rank "
+                                   "structure to use"})
+                continue
+            candidates.append(ev.evaluate(f"impute:{method}", model_tail(method), method))
+        scored = [c for c in candidates if "imputation" in c]
+        if not scored:
+            chosen_method = "mean"
+            text.append("Every imputation candidate was over the time budget; the column mean was used.")
+        else:
+            chosen_method, sentence = _choose_imputer(scored)
+            text.append(sentence)
+        if ev.task is not None:
+            native = ev.evaluate("baseline:hgb_native_nan", list(indicators) + [Features(exclude=ev.excluded)], None,
+                                 model="hgb")
+            candidates.append(native)
+            if "learnability" in native:
+                text.append(f"For reference, gradient boosting on the unimputed data (native NaN handling) reached "
+                            f"{native['learnability']['metric']} {native['learnability']['score']:.3f}.")
+        if informative:
+            text.append(f"Missingness indicators are added to the model pipeline for {len(informative)} column(s) "
+                        "whose missingness is associated with the target (informative missingness).")
+    elif cat_missing:
+        text.append("Only categorical values are missing; they are filled with each column's most frequent value.")
+    else:
+        text.append("No value is missing after the corrections, so nothing is imputed.")
+
+    chosen_scaler, pca_k = "standard", None
+    if ev.task is not None:
+        base_name = f"impute:{chosen_method}" if chosen_method else None
+        base = next((c for c in candidates if c["name"] == base_name and "learnability" in c), None)
+        if base is None:
+            base = ev.evaluate("scale:standard", model_tail(chosen_method), chosen_method)
+            candidates.append(base)
+        variants = [("scale:standard", base)]
+        for scaler in (["robust", "minmax"] if q <= 2000 else []):
+            rec = ev.evaluate(f"scale:{scaler}", model_tail(chosen_method, scaler), chosen_method)
+            rec["name"] = f"scale:{scaler}"
+            candidates.append(rec)
+            variants.append((f"scale:{scaler}", rec))
+        chosen_scaler, sentence = _choose_model_variant(variants, "standard", "scaling")
+        text.append(sentence)
+        rank = corrections.signal_rank
+        if rank is None and q >= max(20, n // 2):
+            rank = _signal_rank(ev.block)
+        if rank is not None and q > rank:
+            rec = ev.evaluate(f"pca:{rank}", model_tail(chosen_method, chosen_scaler, rank), chosen_method, pca=True)
+            candidates.append(rec)
+            best = dict(variants)[f"scale:{chosen_scaler}"]
+            if "learnability" in rec and "learnability" in best:
+                with_pca, without = rec["learnability"], best["learnability"]
+                margin = _margin(without)
+                if with_pca["score"] >= without["score"] - (margin if q > n else 0.0):
+                    pca_k = rank
+                    text.append(f"PCA to {rank} components (the signal rank) is kept in the model pipeline: "
+                                f"{with_pca['metric']} {with_pca['score']:.3f} against {without['score']:.3f} "
+                                "without it.")
+                else:
+                    text.append(f"PCA to {rank} components was tried and left out: {with_pca['metric']} "
+                                f"{with_pca['score']:.3f} against {without['score']:.3f} without it.")
+            elif "skipped" in rec:
+                text.append(f"PCA to {rank} components was not evaluated: {rec['skipped']}.")
+    else:
+        text.append("No usable target was given, so learnability was not measured; z-score scaling is used.")
+    return model_tail(chosen_method, chosen_scaler, pca_k), candidates, text
+
+
+def _margin(learn: Mapping[str, Any]) -> float:
+    return max(0.01, learn["sd"] / math.sqrt(max(learn["n_splits"], 1)))
+
+
+def _choose_imputer(scored: list[dict[str, Any]]) -> tuple[str, str]:
+    """Lowest NRMSE among imputers whose learnability is within noise of the best one."""
+    with_learn = [c for c in scored if "learnability" in c]
+    pool = scored
+    best_learn = None
+    if with_learn:
+        best_learn = max(with_learn, key=lambda c: c["learnability"]["score"])
+        floor = best_learn["learnability"]["score"] - _margin(best_learn["learnability"])
+        pool = [c for c in with_learn if c["learnability"]["score"] >= floor]
+    chosen = min(pool, key=lambda c: (c["imputation"]["nrmse"], c["estimated_seconds"]))
+    method = chosen["name"].split(":", 1)[1]
+    others = ", ".join(f"{c['name'].split(':', 1)[1]} {c['imputation']['nrmse']:.3f}" for c in scored if c is not chosen)
+    sentence = (f"Imputation by {_METHOD_NAMES[method]} restored hidden values best: NRMSE "
+                f"{chosen['imputation']['nrmse']:.3f} on {chosen['imputation']['hidden_fraction']:.0%} of the observed "
+                f"cells hidden at random (others: {others}; 1.0 is no better than the mean).")
+    if best_learn is not None:
+        learn = chosen["learnability"]
+        sentence += (f" Its cross-validated {learn['metric']} with the recipe refitted in each fold was "
+                     f"{learn['score']:.3f} (best candidate {best_learn['learnability']['score']:.3f}).")
+        if len(pool) < len(with_learn):
+            dropped = [c["name"].split(":", 1)[1] for c in with_learn if c not in pool]
+            sentence += f" Left out for lower learnability: {', '.join(dropped)}."
+    return method, sentence
+
+
+def _choose_model_variant(variants: list[tuple[str, dict[str, Any]]], default: str, what: str) -> tuple[str, str]:
+    scored = [(name, rec) for name, rec in variants if "learnability" in rec]
+    if not scored:
+        return default, f"{what.capitalize()}: {default} (learnability could not be measured)."
+    best_name, best = max(scored, key=lambda item: item[1]["learnability"]["score"])
+    base = dict(scored).get(f"scale:{default}")
+    chosen_name = best_name
+    if base is not None and base["learnability"]["score"] >= best["learnability"]["score"] - _margin(best["learnability"]):
+        chosen_name = f"scale:{default}"
+    listing = ", ".join(f"{n.split(':')[1]} {r['learnability']['score']:.3f}" for n, r in scored)
+    chosen = chosen_name.split(":")[1]
+    return chosen, (f"{what.capitalize()}: {chosen} ({scored[0][1]['learnability']['metric']} by scaler: {listing}; "
+                    f"z-score is kept unless another is better beyond the fold-to-fold noise).")
+
+
+_METHOD_NAMES = {"mean": "the column mean", "median": "the column median", "knn": "k nearest neighbours (kNN)",
+                 "mice": "chained equations (MICE)", "soft": "low-rank soft-impute"}
+
+
+def _signal_rank(block: np.ndarray) -> int:
+    center, scale = column_center_scale(block)
+    z = np.nan_to_num((block - center) / scale)
+    rank, _, _ = gavish_donoho_rank(z)
+    return rank
+
+
+def _resolve_steps(spec: list[dict[str, Any]] | None, corrections: Corrections
+                   ) -> tuple[list[RowStep], list[Step], list[Step]]:
+    """Row steps, correction steps and (for a user recipe) model steps, in application order."""
+    if spec is None:
+        return corrections.row_steps, sorted(corrections.steps, key=lambda s: CORRECTION_ORDER.index(s.action)), []
+    found_rows = {s.action: s for s in corrections.row_steps}
+    found_steps = {s.action: s for s in corrections.steps}
+    rows: list[RowStep] = []
+    fixes: list[Step] = []
+    model: list[Step] = []
+    for item in spec:
+        action, params = item["action"], dict(item["params"])
+        if action in ROW_STEP_TYPES:
+            rows.append(ROW_STEP_TYPES[action](**params) if params else found_rows.get(action)
+                        or ROW_STEP_TYPES[action]())
+            continue
+        cls = STEP_TYPES[action]
+        if cls.stage == "correct":
+            step = cls(**params) if params else found_steps.get(action)
+            if step is None:
+                continue  # nothing found to correct with this action
+            fixes.append(step)
+        elif action == "pca" and not params and corrections.signal_rank:
+            model.append(ReduceDimensions(n_components=corrections.signal_rank))
+        else:
+            model.append(cls(**params))
+    fixes.sort(key=lambda s: CORRECTION_ORDER.index(s.action))
+    if not any(isinstance(s, Features) for s in model):
+        model.append(Features())
+    model.sort(key=lambda s: STAGE_ORDER[_stage_key(s)])
+    return rows, fixes, model
+
+
+def _stage_key(step: Step) -> str:
+    return {"missing_indicators": "indicators", "impute": "impute", "winsorise": "winsorise", "scale": "scale",
+            "features": "features", "pca": "pca"}[step.action]
+
+
+def _fresh(step: Step) -> Step:
+    return type(step)(**step.get_params())
+
+
+def _fit_rows(frame: pl.DataFrame, roles: Roles) -> np.ndarray:
+    if not roles.split or roles.split not in frame.columns:
+        return np.ones(frame.height, dtype=bool)
+    values = frame.get_column(roles.split).cast(pl.String).str.strip_chars().str.to_lowercase()
+    mask = values.is_in(sorted(TRAIN_VALUES)).fill_null(False).to_numpy()
+    if not mask.any():
+        raise InputError(f"--split column {roles.split!r} has no training partition (a value such as 'train'); "
+                         "pre-qualification fits on the training rows only.")
+    return mask
+
+
+def _high_cardinality(frame: pl.DataFrame, roles: Roles) -> set[str]:
+    """Text columns with too many distinct values to be categories (names, notes, codes)."""
+    schema = frame.schema
+    text = [c for c in frame.columns if schema[c] in (pl.String, pl.Categorical)]
+    if not text:
+        return set()
+    counts = frame.select([pl.col(c).n_unique().alias(c) for c in text]).row(0, named=True)
+    return {c for c in text if counts[c] > 50}
+
+
+def _matrix(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    if not columns:
+        return np.empty((frame.height, 0))
+    return np.ascontiguousarray(frame.select([pl.col(c).cast(pl.Float64) for c in columns]).to_numpy(),
+                                dtype=np.float64)
+
+
+def _roles_for(roles: Roles, frame: pl.DataFrame) -> Roles:
+    present = set(frame.columns)
+    single = {r: (getattr(roles, r) if getattr(roles, r) in present else None)
+              for r in ("target", "id", "group", "time", "split")}
+    return Roles(**single, sensitive=tuple(c for c in roles.sensitive if c in present),
+                 text=tuple(c for c in roles.text if c in present))
+
+
+def _explain(dataset: Dataset, before: Certificate, after: Certificate, removed_by_step: Mapping[str, list[int]],
+             corrections: Corrections, correction_steps: Sequence[Step], model: Sequence[Step],
+             choice_text: Sequence[str], materialize: bool, fit_mask: np.ndarray, roles: Roles) -> list[str]:
+    lines: list[str] = []
+    labels = {"drop_rows": "empty", "deduplicate": "exact copies of an earlier record"}
+    for action, rows in removed_by_step.items():
+        if rows:
+            lines.append(f"Removed {len(rows)} record(s) that were {labels.get(action, action)}; the plan lists "
+                         "their positions.")
+    for step in correction_steps:
+        if isinstance(step, DropColumns):
+            ordinary = {c: k for c, k in (step.columns or {}).items() if k != "target_leakage"}
+            if ordinary:
+                reasons = ", ".join(f"{c!r} ({k})" for c, k in ordinary.items())
+                lines.append(f"Dropped column(s) {reasons}.")
+            continue
+        lines.append(step.describe()[0].upper() + step.describe()[1:] + ".")
+    for column in corrections.leaking:
+        lines.append(f"WARNING: column {column!r} was dropped because it predicts the target too well to be "
+                     "legitimate (target_leakage); check with the data owner that it is not a legitimate predictor.")
+    for column, check in corrections.kept_role_columns.items():
+        lines.append(f"Column {column!r} was kept although {check} asked to drop it, because it holds a role.")
+    if roles.split:
+        lines.append(f"Every fitted statistic was learned on the {int(fit_mask.sum())} training records of "
+                     f"{roles.split!r} only, and applied to the other partitions.")
+    lines += list(choice_text)
+    lines.append("The model pipeline (in the plan): " + "; ".join(s.describe() for s in model) + ".")
+    if not materialize:
+        lines.append("The clean table keeps the original column names and units: only corrections and imputed "
+                     "values are written; scaling, indicators and PCA stay in the model pipeline.")
+    b, a = before.scores.get("overall"), after.scores.get("overall")
+    lines.append(f"Quality score {_fmt(b)} before, {_fmt(a)} after; verdict {before.verdict} before, "
+                 f"{after.verdict} after.")
+    if after.verdict == "reject":
+        remaining = [f.check for f in after.findings if str(f.severity) == "critical"]
+        lines.append("No recipe lifts the blocking problems: " + ", ".join(sorted(set(remaining))) +
+                     " remain critical after pre-qualification, and preprocessing cannot fix them (new data, "
+                     "new labels or a redesign are needed). The verdict stays reject: do not train.")
+    for item in corrections.unfixed:
+        if item["severity"] in ("error", "critical"):
+            lines.append(f"Not fixed automatically: {item['check']} ({item['message']}) - {item['remedy']}")
+    return lines
+
+
+def _fmt(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
