@@ -33,14 +33,15 @@ class InformativeMissingness(Check):
     indicator as a feature and suspect MNAR.
     Without a target: for the `max_columns` most-missing columns, the rank AUC of every numeric
     column between records where the column is missing and where it is present (one matrix product
-    over precomputed ranks), BH across all pairs; AUC ≥ `min_mar_auc` (or ≤ 1 − it) marks
+    over screened predictors, confirmed by its own Mann-Whitney test), after a Welch t screen of every pair by matrix products with
+    Bonferroni control at `mar_alpha` across all pairs; AUC ≥ `min_mar_auc` (or ≤ 1 − it) marks
     missingness predictable from other columns (MAR rather than MCAR), reported as information.
     """
 
     id = "informative_missingness"
     dimension = "completeness"
     needs = Needs(min_rows=20)
-    params = {"alpha": 0.05, "min_rate_difference": 0.05, "min_auc_shift": 0.06, "min_mar_auc": 0.65,
+    params = {"alpha": 0.05, "min_rate_difference": 0.05, "min_auc_shift": 0.06, "min_mar_auc": 0.65, "mar_alpha": 0.01,
               "min_group": 5, "max_columns": 50, "max_findings": 50, "max_predictors_listed": 5}
     cost = "linear"
 
@@ -132,22 +133,28 @@ class InformativeMissingness(Check):
             if c in index:
                 valid[j, index[c]] = False
         # screen every pair with Welch's t (three matrix products), then rank AUCs on what passes
-        p = np.where(valid, _welch_p(mf, np.where(observed, x, 0.0), of, n1, n0, params["alpha"]), 1.0)
-        q = np.full_like(p, 1.0)
-        small = p < 1.0  # the others cannot reach q < alpha: BH on the small ones, counting all tests
-        q[small] = _bh(p[small], total=int(valid.sum()))
-        screened = np.flatnonzero(((q < params["alpha"]) & valid).any(axis=0))
+        # family-wise (Bonferroni) control over all pairs: a finding says "this column's missingness
+        # is predictable", and thousands of pairs must not produce one by chance
+        tests = max(int(valid.sum()), 1)
+        alpha = params["mar_alpha"]
+        p = np.where(valid, _welch_p(mf, np.where(observed, x, 0.0), of, n1, n0, alpha / tests), 1.0)
+        q = np.minimum(p * tests, 1.0)
+        screened = np.flatnonzero(((q < alpha) & valid).any(axis=0))
         auc = np.full(p.shape, np.nan)
-        if screened.size:
+        rank_q = np.ones(p.shape)
+        if screened.size:  # Mann-Whitney on the screened pairs: the AUC and a rank-based confirmation
             sub = x[:, screened]
             seen = observed[:, screened]
             ranks = stats.rankdata(np.where(seen, sub, np.inf), axis=0) * seen
             r1 = mf.T @ ranks
             a1, a0 = n1[:, screened], n0[:, screened]
             with np.errstate(invalid="ignore", divide="ignore"):
-                auc[:, screened] = (r1 - a1 * (a1 + 1) / 2) / (a1 * a0)
+                u = r1 - a1 * (a1 + 1) / 2
+                auc[:, screened] = u / (a1 * a0)
+                z = (u - a1 * a0 / 2) / np.sqrt(a1 * a0 * (a1 + a0 + 1) / 12)
+            rank_q[:, screened] = np.minimum(2 * stats.norm.sf(np.abs(np.nan_to_num(z))) * tests, 1.0)
         strength = np.where(valid, np.abs(np.nan_to_num(auc, nan=0.5) - 0.5), 0.0)
-        flagged = (q < params["alpha"]) & (strength >= params["min_mar_auc"] - 0.5)
+        flagged = (q < alpha) & (rank_q < alpha) & (strength >= params["min_mar_auc"] - 0.5)
         findings = []
         order = sorted(np.flatnonzero(flagged.any(axis=1)), key=lambda j: (-strength[j].max(), j))
         for j in order[: params["max_findings"]]:
@@ -164,9 +171,9 @@ class InformativeMissingness(Check):
                 evidence={"columns": [column, *predictors], "effect_measure": "auc",
                           "effect": float(strength[j].max() + 0.5),
                           "predictors": {numeric[k]: {"auc": float(auc[j, k]), "p_value": float(p[j, k]),
-                                                      "q_value": float(q[j, k])} for k in best},
+                                                      "p_adjusted": float(rank_q[j, k])} for k in best},
                           "predictors_flagged": int(flagged[j].sum()), "threshold": params["min_mar_auc"],
-                          "alpha": params["alpha"]},
+                          "alpha": alpha, "correction": "bonferroni", "tests": tests},
                 remedy=f"Impute {column!r} with a method that uses the other columns (MICE, kNN) inside "
                        "cross-validation, and keep a missingness indicator.",
             ))
