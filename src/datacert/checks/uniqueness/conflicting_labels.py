@@ -1,0 +1,74 @@
+"""conflicting_labels: records with identical features but different targets."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._groups import duplicate_groups
+from datacert.checks._registry import register
+from datacert.checks._util import plural
+
+
+@register
+class ConflictingLabels(Check):
+    """Find groups of records that share every feature value but carry different labels.
+
+    Notes
+    -----
+    Identical inputs with different labels are label-noise evidence (methods §5.1, Deepchecks'
+    "Conflicting Labels"): at least one label of the group is wrong, or the features miss what
+    decided it. Records are grouped by a hash of all feature columns (the target, record id,
+    group, time, split and text columns are left out) and verified exactly; groups whose target
+    holds more than one value are reported, every member included.
+    """
+
+    id = "conflicting_labels"
+    dimension = "uniqueness"
+    needs = Needs(roles=("target",), min_rows=2)
+    params = {"error_share": 0.05, "max_groups_listed": 100}
+
+    def run(self, data, profile, params):
+        target = data.roles.target
+        features = data.feature_columns()
+        if not features:
+            return CheckResult.not_applicable("needs at least one feature column besides the target")
+        groups = duplicate_groups(data.frame, features)
+        denominator = data.n_rows
+        if not groups:
+            return CheckResult.quiet({"numerator": 0, "denominator": denominator, "duplicate_feature_groups": 0})
+        labels = data.frame.get_column(target)
+        members = np.concatenate(groups)
+        group_id = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+        distinct = (pl.DataFrame({"g": group_id, "y": labels.gather(members)})
+                    .group_by("g").agg(pl.col("y").n_unique()).sort("g").get_column("y").to_numpy())
+        conflicting = [g for g, k in zip(groups, distinct, strict=True) if k > 1]
+        if not conflicting:
+            return CheckResult.quiet({"numerator": 0, "denominator": denominator,
+                                      "duplicate_feature_groups": len(groups)})
+        rows = np.concatenate(conflicting)
+        share = rows.size / denominator
+        severity = "error" if share >= params["error_share"] else "warning"
+        listed = [{"rows": g.tolist(), "labels": _label_counts(labels.gather(g))}
+                  for g in conflicting[: params["max_groups_listed"]]]
+        finding = self.finding(
+            severity,
+            f"{plural(int(rows.size), 'record')} share all their features with a record of another label "
+            f"({plural(len(conflicting), 'group')}).",
+            columns=[target],
+            rows=rows,
+            evidence={"numerator": int(rows.size), "denominator": denominator, "share": share,
+                      "threshold": params["error_share"], "groups": len(conflicting), "group_list": listed,
+                      "feature_columns": len(features)},
+            remedy="Review the labels of each group against the source; correct the wrong ones, or drop the "
+                   "group if the truth cannot be recovered.",
+        )
+        return CheckResult.fired([finding], {"numerator": int(rows.size), "denominator": denominator,
+                                             "duplicate_feature_groups": len(groups)})
+
+
+def _label_counts(values: pl.Series) -> dict[str, int]:
+    counts = values.value_counts(sort=True)
+    return {str(v): int(n) for v, n in zip(counts.get_column(values.name).to_list(),
+                                           counts.get_column("count").to_list(), strict=True)}
