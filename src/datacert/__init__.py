@@ -9,5 +9,6 @@ from datacert._version import __version__
 from datacert.certificate import Certificate
 from datacert.findings import Finding, Severity
 from datacert.pipeline import check
+from datacert.prequalify import prequalify
 
-__all__ = ["Certificate", "Finding", "Severity", "__version__", "check"]
+__all__ = ["Certificate", "Finding", "Severity", "__version__", "check", "prequalify"]

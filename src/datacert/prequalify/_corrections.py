@@ -133,13 +133,17 @@ def build_corrections(data: Dataset, findings: Sequence[Finding]) -> Corrections
         handled.add("out_of_range")
 
     out.outlier_columns = sorted({c for f in by_check.get("univariate_outliers", []) for c in f.columns
-                                  if c not in out.dropped}, key=data.columns.index)
+                                  if c not in out.dropped and f.severity != Severity.INFO and c not in protected},
+                                 key=data.columns.index)
     for f in by_check.get("high_dimensionality", []):
         rank = f.evidence.get("signal_rank")
         if isinstance(rank, (int, float)) and rank >= 1:
             out.signal_rank = int(rank)
-    out.informative = sorted({c for f in by_check.get("informative_missingness", []) for c in f.columns
-                              if c in data.columns and c not in out.dropped}, key=data.columns.index)
+    # only missingness that is associated with the target (the finding names the column, then the target)
+    out.informative = sorted({f.columns[0] for f in by_check.get("informative_missingness", [])
+                              if roles.target and roles.target in f.columns[1:] and f.columns[0] in data.columns
+                              and f.columns[0] not in out.dropped and f.columns[0] not in protected},
+                             key=data.columns.index)
     handled |= MODEL_HINT_CHECKS
     for f in findings:
         if f.check not in handled and f.severity != Severity.INFO:
@@ -149,13 +153,16 @@ def build_corrections(data: Dataset, findings: Sequence[Finding]) -> Corrections
 
 
 def _duplicate_copies(f: Finding) -> list[str]:
-    """Columns to drop for a duplicate-columns finding: every member of each group but the first."""
-    groups = f.evidence.get("groups") or f.evidence.get("pairs")
+    """Columns to drop for a duplicate-columns finding: every member of each group but the kept one."""
+    ev = f.evidence
+    if isinstance(ev.get("keep"), str):
+        return [c for c in f.columns if c != ev["keep"]]
+    listed = ev.get("group_list")
+    if isinstance(listed, list) and listed and all(isinstance(g, Mapping) for g in listed):
+        return [c for g in listed for c in (g.get("same_as") or {})]
+    groups = ev.get("groups") or ev.get("pairs")
     if isinstance(groups, list) and groups and all(isinstance(g, list) for g in groups):
         return [c for g in groups for c in g[1:]]
-    duplicates_of = f.evidence.get("duplicate_of") or f.evidence.get("duplicates_of")
-    if isinstance(duplicates_of, Mapping):
-        return list(duplicates_of)
     return list(f.columns[1:])
 
 
@@ -205,7 +212,9 @@ def _unit_rule(data: Dataset, f: Finding) -> dict[str, dict[str, Any]]:
     if lo.size == 0 or hi.size == 0:
         return {}
     m_minor, m_major = float(np.median(lo)), float(np.median(hi))
-    if m_minor > 0 and m_major > 0 and offset == 0.0:
+    if isinstance(f.evidence.get("threshold"), (int, float)):
+        boundary = float(f.evidence["threshold"])  # the check's own split point
+    elif m_minor > 0 and m_major > 0 and offset == 0.0:
         boundary = float(np.sqrt(m_minor * m_major))
     else:
         boundary = (m_minor + m_major) / 2.0

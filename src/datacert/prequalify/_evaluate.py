@@ -27,6 +27,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, cross_val_score
 from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
 MASK_FRACTION = 0.12
 MAX_CLASSES = 20
@@ -87,7 +88,8 @@ def learnability(steps: Sequence[tuple[str, Any]], frame: pl.DataFrame, task: Ta
     """Cross-validated score of the reference model with every recipe step fitted inside each fold."""
     pipeline = Pipeline([(name, clone(step)) for name, step in steps] + [("model", reference_model(task, model))])
     cv, k = folds(task, groups, n_splits)
-    with warnings.catch_warnings():
+    # one OpenMP thread for gradient boosting: on a busy 2-core machine spinning threads cost 10x
+    with warnings.catch_warnings(), threadpool_limits(limits=1 if model == "hgb" else None, user_api="openmp"):
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", UserWarning)

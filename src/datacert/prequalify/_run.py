@@ -152,7 +152,6 @@ def run_prequalification(dataset: Dataset, policy: Policy, spec: list[dict[str, 
 
     say("corrections")
     kept_frame, removed, removed_by_step = apply_rows(dataset.frame, row_steps)
-    kept_positions = np.setdiff1d(np.arange(dataset.n_rows), np.asarray(removed, dtype=np.int64))
     for step in correction_steps:
         step.fit(kept_frame)
     corrected = kept_frame
@@ -188,7 +187,8 @@ def run_prequalification(dataset: Dataset, policy: Policy, spec: list[dict[str, 
 
     evaluator = _Evaluator(correction_steps=correction_steps, cv_frame=cv_frame, task=task, groups=groups,
                            n_splits=n_splits, budget=budget, numeric=numeric, categorical=categorical,
-                           excluded=excluded, block=block, say=say)
+                           excluded=excluded, block=block, say=say,
+                           categories=corrected.filter(pl.Series(fit_mask)).select(categorical))
     candidates: list[dict[str, Any]] = []
     if spec is not None:
         chosen_model = user_model
@@ -270,6 +270,7 @@ class _Evaluator:
     excluded: list[str]
     block: np.ndarray
     say: Callable[[str], None]
+    categories: pl.DataFrame | None = None
     _nrmse_cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -376,6 +377,12 @@ def _search(ev: _Evaluator, corrections: Corrections, informative: list[str], mi
                         "whose missingness is associated with the target (informative missingness).")
     elif cat_missing:
         text.append("Only categorical values are missing; they are filled with each column's most frequent value.")
+    if cat_missing and ev.categories is not None:
+        pfc = mode_pfc(ev.categories, cat_missing)
+        if pfc is not None:
+            candidates.append({"name": "impute:categorical_mode", "imputation": pfc})
+            text.append(f"Missing categories are filled with the most frequent value: PFC {pfc['pfc']:.3f} "
+                        f"(share wrongly filled) on {pfc['hidden']} hidden observed cells.")
     else:
         text.append("No value is missing after the corrections, so nothing is imputed.")
 
@@ -590,9 +597,10 @@ def _explain(dataset: Dataset, before: Certificate, after: Certificate, removed_
         lines.append("No recipe lifts the blocking problems: " + ", ".join(sorted(set(remaining))) +
                      " remain critical after pre-qualification, and preprocessing cannot fix them (new data, "
                      "new labels or a redesign are needed). The verdict stays reject: do not train.")
-    for item in corrections.unfixed:
-        if item["severity"] in ("error", "critical"):
-            lines.append(f"Not fixed automatically: {item['check']} ({item['message']}) - {item['remedy']}")
+    for f in after.findings:
+        if str(f.severity) in ("error", "critical"):
+            lines.append(f"Still open after pre-qualification ({f.check}, {f.severity}): {f.message} "
+                         f"Remedy: {f.remedy}")
     return lines
 
 

@@ -1,0 +1,130 @@
+"""`datacert prequalify` and `datacert apply`: prove and apply a preprocessing recipe, replay it."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import polars as pl
+import typer
+
+from datacert.cli._app import app
+from datacert.cli._output import EXIT_INTERNAL, fail, guard_outputs_differ, progress_display, write_atomic
+from datacert.io import InputError
+
+
+def _parquet_bytes(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    return buffer.getvalue()
+
+
+def _write_table(path: Path, frame: pl.DataFrame) -> None:
+    """Write the clean table atomically: Parquet by default, CSV when the name ends in .csv."""
+    if path.suffix.lower() in (".csv", ".tsv"):
+        buffer = io.StringIO()
+        frame.write_csv(buffer, separator="\t" if path.suffix.lower() == ".tsv" else ",")
+        write_atomic(path, buffer.getvalue())
+    else:
+        write_atomic(path, _parquet_bytes(frame))
+
+
+@app.command("prequalify")
+def prequalify_command(
+    path: Path = typer.Argument(..., help="Data file, as for `check`.", show_default=False),
+    out: Path = typer.Option(..., "--out", help="Write the clean table here (Parquet; CSV if the name ends in .csv)."),
+    target: str | None = typer.Option(None, "--target", help="The label to be learned."),
+    id_column: str | None = typer.Option(None, "--id", help="A record identifier column."),
+    group: str | None = typer.Option(None, "--group", help="The patient: cross-validation keeps a group in one fold."),
+    time_column: str | None = typer.Option(None, "--time", help="The record's date."),
+    split: str | None = typer.Option(None, "--split", help="Partition column: statistics are fitted on 'train' rows."),
+    sensitive: list[str] = typer.Option([], "--sensitive", help="Attribute for bias checks (repeatable)."),
+    text: list[str] = typer.Option([], "--text", help="Free-text column (repeatable)."),
+    policy: Path | None = typer.Option(None, "--policy", help="Policy file (YAML/JSON): check parameters."),
+    plan_out: Path | None = typer.Option(None, "--plan", help="Write the replayable plan (JSON) here."),
+    html_out: Path | None = typer.Option(None, "--html", help="Write the HTML report of the clean table here."),
+    json_out: Path | None = typer.Option(None, "--json", help="Write the certificate (with before/after) here."),
+    recipe: Path | None = typer.Option(None, "--recipe", help="A fixed recipe (YAML) to evaluate and apply "
+                                                              "instead of searching."),
+    materialize: bool = typer.Option(False, "--materialize-transforms",
+                                     help="Also write scaling, indicators and PCA into the clean table."),
+    budget: float = typer.Option(60.0, "--budget", min=0.1, help="Seconds allowed per candidate recipe."),
+) -> None:
+    """Find, prove and apply the preprocessing that makes a dataset fit to train on.
+
+    Exit 0 release, 3 prequalify, 4 reject (the verdict after pre-qualification), 2 bad input.
+    """
+    from datacert.pipeline import load_dataset
+    from datacert.policy import load_policy
+    from datacert.prequalify import PlanError, load_recipe, run_prequalification
+    from datacert.roles import Roles
+
+    roles = Roles.build(target=target, id=id_column, group=group, time=time_column, split=split,
+                        sensitive=sensitive, text=text)
+    inputs = [path] + [p for p in (policy, recipe) if p is not None]
+    guard_outputs_differ(inputs, [out, plan_out, html_out, json_out])
+    try:
+        spec = load_recipe(recipe) if recipe is not None else None
+        loaded_policy = load_policy(policy)
+        dataset = load_dataset(path, roles)
+        with progress_display(True) as progress:
+            result = run_prequalification(dataset, loaded_policy, spec, budget=budget,
+                                          materialize_transforms=materialize, progress=progress)
+    except (InputError, PlanError) as exc:
+        raise fail(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - anything else is our bug: exit 1, say so
+        raise fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL) from exc
+    _write_table(out, result.clean)
+    if plan_out:
+        write_atomic(plan_out, result.plan_json())
+    if json_out:
+        write_atomic(json_out, result.certificate.to_json())
+    if html_out:
+        write_atomic(html_out, result.certificate.to_html())
+    section = result.certificate.extra["prequalification"]
+    before, after = section["before"], section["after"]
+    lines = ["Pre-qualification", "",
+             f"{'':<18}{'before':>6}{'after':>12}",
+             f"{'verdict':<12}{before['verdict']:>12}{after['verdict']:>12}"]
+    for key in ["overall"] + [k for k in after["scores"] if k != "overall"]:
+        b, a = before["scores"].get(key), after["scores"].get(key)
+        if b is None and a is None:
+            continue
+        lines.append(f"{key[:18]:<18}{_fmt(b):>6}{_fmt(a):>12}")
+    lines += ["", *[f"- {line}" for line in result.explanation],
+              "", f"Clean table: {out} ({result.clean.height} records, {result.clean.width} columns)."]
+    sys.stdout.write("\n".join(lines) + "\n")
+    raise typer.Exit(result.exit_code)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+@app.command("apply")
+def apply_command(
+    plan_path: Path = typer.Argument(..., help="A plan written by `datacert prequalify --plan`.", show_default=False),
+    data: Path = typer.Argument(..., help="New data with the same schema as the plan's input.", show_default=False),
+    out: Path = typer.Option(..., "--out", help="Write the transformed table here (Parquet, or CSV by suffix)."),
+) -> None:
+    """Replay a pre-qualification plan on new data of the same schema. Exit 0 on success, 2 on bad input."""
+    from datacert.io import read_table
+    from datacert.prequalify import PlanError, apply_plan, load_plan
+
+    guard_outputs_differ([plan_path, data], [out])
+    try:
+        if not plan_path.exists():
+            raise InputError(f"{plan_path} does not exist.")
+        plan = load_plan(plan_path.read_text(encoding="utf-8"))
+        frame = read_table(data).frame
+        clean, removed = apply_plan(plan, frame)
+    except (InputError, PlanError) as exc:
+        raise fail(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001
+        raise fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL) from exc
+    _write_table(out, clean)
+    sys.stdout.write(f"Applied the plan: {clean.height} records written to {out}, {len(removed)} removed"
+                     + (f" (positions {removed[:20]}{' ...' if len(removed) > 20 else ''})" if removed else "")
+                     + ".\n")
+    raise typer.Exit(0)
