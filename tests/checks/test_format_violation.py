@@ -140,3 +140,15 @@ def test_no_error_on_clean_real_tables(loader):
     frame = pl.from_pandas(loader(as_frame=True).frame)
     outcome = run_one(CHECK, frame, target="target")
     assert not [f for f in outcome.findings if f.severity in ("error", "critical")]
+
+
+def test_a_telling_name_on_unrelated_content_is_not_a_code_column():
+    rng = np.random.default_rng(5)
+    frame = pl.DataFrame({
+        "dr": rng.integers(0, 2, N),                                # diabetic retinopathy flag, not a diagnosis
+        "dp": rng.choice(["oui", "non"], N).tolist(),               # 'dp' yes/no, not a CIM-10 code
+        "tel": rng.choice(["fixe", "portable", "aucun"], N).tolist(),
+    })
+    outcome = run_one(CHECK, frame)
+    assert outcome.status == "quiet"
+    assert outcome.evidence["columns_tested"] == {}

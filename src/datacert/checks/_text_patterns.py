@@ -15,13 +15,15 @@ from datacert.dataset import Dataset
 
 STRING_DTYPES = (pl.String, pl.Categorical)
 
-# Folded spellings (see `fold`) that stand for "no value" in French and English exports.
+# Folded spellings (see `fold`) that stand for "no value" in French and English exports. Words that
+# are real answers in some columns ("none" for comorbidities, "absent" for a sign, "x" for a tick)
+# are left out.
 MISSING_TOKENS: frozenset[str] = frozenset({
-    "", "na", "n/a", "n.a.", "n.a", "#n/a", "nan", "null", "none", "nil", "?", "??", "-", "--", "---", ".",
-    "..", "/", "x", "xx", "xxx", "nr", "n.r.", "nc", "n.c.", "nd", "n.d.", "nk", "inconnu", "inconnue",
+    "", "na", "n/a", "n.a.", "n.a", "#n/a", "nan", "null", "?", "??", "-", "--", "---", ".",
+    "..", "/", "nr", "n.r.", "nc", "n.c.", "nd", "n.d.", "nk", "inconnu", "inconnue",
     "non renseigne", "non renseignee", "non-renseigne", "non connu", "non connue", "non communique",
     "non disponible", "non precise", "non applicable", "ne sait pas", "nsp", "manquant", "manquante",
-    "absent", "vide", "unknown", "unk", "missing", "not available", "not known", "not recorded",
+    "vide", "unknown", "unk", "missing", "not available", "not known", "not recorded",
     "not applicable", "no data", "empty", "blank", "undefined", "#value!", "#ref!", "#div/0!",
 })
 

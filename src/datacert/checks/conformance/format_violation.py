@@ -114,6 +114,7 @@ FORMATS: tuple[CodeFormat, ...] = (
     CodeFormat("phone", "phone numbers", re.compile(r"(^|_)(tel|telephone|phone|portable|mobile|gsm|fax|tel_\w+)($|_)"),
                r"^(\+|00|0|\()[\d\s.\-()/]{7,20}$", r"^(\+33|0033|0)[\s.\-]?[1-9]([\s.\-]?\d{2}){4}$", "", False, _phone),
 )
+NUMERIC_KINDS = {"nir", "rpps", "finess", "snomed", "postal_code"}  # codes that survive integer storage
 DATE_NAME = re.compile(r"(^|_)(date|dt|ddn|naissance|dob|jour|admission|sortie|entree|deces|visite)($|_)|^d_")
 
 
@@ -124,7 +125,8 @@ class FormatViolation(Check):
     Notes
     -----
     A column's kind is recognised by its name (nir, rpps, finess, loinc, snomed, atc, cim10/diag,
-    code_postal, tel...) or, for the unambiguous shapes, by its content (80 % of a sample of values
+    code_postal, tel...) when at least half of a sample of its values has the kind's shape, or, for
+    the unambiguous shapes, by its content (80 % of a sample of values
     match NIR, LOINC, ATC level 5, CIM-10 or a French phone number). The format test is one
     vectorised regular expression over the column; check digits (NIR key mod 97 with Corsica,
     RPPS/FINESS Luhn, LOINC mod 10, SNOMED CT Verhoeff) and phone numbers (`phonenumbers`) are
@@ -135,9 +137,8 @@ class FormatViolation(Check):
     id = "format_violation"
     dimension = "conformance"
     needs = Needs(column_types=(SemanticType.CATEGORY, SemanticType.IDENTIFIER, SemanticType.DATE,
-                                SemanticType.DATETIME, SemanticType.COUNT, SemanticType.INTEGER_CATEGORY,
-                                SemanticType.CONTINUOUS))
-    params = {"detect_share": 0.8, "error_share": 0.05, "max_findings": 100}
+                                SemanticType.DATETIME, SemanticType.COUNT, SemanticType.INTEGER_CATEGORY))
+    params = {"detect_share": 0.8, "name_shape_share": 0.5, "error_share": 0.05, "max_findings": 100}
     cost = "linear"
 
     def run(self, data, profile, params):
@@ -146,12 +147,15 @@ class FormatViolation(Check):
         strings = string_columns(data, include_text=False)
         integers = [c for c in data.columns if schema[c].is_integer() and c not in excluded]
         recognised: dict[str, tuple[CodeFormat, str]] = {}
+        integer_set = set(integers)
         for c in strings + integers:
             name = fold_name(c)
             for fmt in FORMATS:
-                if fmt.name_hint.search(name):
+                if fmt.name_hint.search(name) and (c not in integer_set or fmt.kind in NUMERIC_KINDS):
                     recognised[c] = (fmt, "name")
                     break
+        # a name alone is not enough: most values must have the shape ('dr' may be a 0/1 retinopathy flag)
+        recognised = _confirm_by_shape(data, recognised, params)
         undecided = [c for c in strings if c not in recognised]
         recognised.update(_recognise_by_content(data, undecided, params))
         dates = [c for c in strings if c not in recognised
@@ -249,6 +253,24 @@ def _normalised(column: str, dtype: pl.DataType, fmt: CodeFormat) -> pl.Expr:
 
 def _distinct_count(frame: pl.DataFrame, predicate: pl.Expr) -> int:
     return int(frame.select(pl.col("v").filter(predicate.fill_null(False)).n_unique()).item())
+
+
+def _confirm_by_shape(data, recognised: dict[str, tuple[CodeFormat, str]],
+                      params: Mapping[str, Any]) -> dict[str, tuple[CodeFormat, str]]:
+    """Keep the name-recognised columns whose sampled values mostly have the expected shape."""
+    if not recognised:
+        return {}
+    names = list(recognised)
+    sample = sample_rows(data.frame.select(names), DETECTION_SAMPLE)
+    schema = data.schema
+    exprs = []
+    for c in names:
+        fmt = recognised[c][0]
+        exprs.append(pl.col(c).is_not_null().sum().alias(f"{c}\x00n"))
+        exprs.append(_normalised(c, schema[c], fmt).str.contains(fmt.shape).fill_null(False).sum().alias(f"{c}\x00ok"))
+    counts = sample.select(exprs).row(0, named=True)
+    return {c: v for c, v in recognised.items()
+            if counts[f"{c}\x00n"] and counts[f"{c}\x00ok"] >= params["name_shape_share"] * counts[f"{c}\x00n"]}
 
 
 def _recognise_by_content(data, columns: list[str], params: Mapping[str, Any]) -> dict[str, tuple[CodeFormat, str]]:
