@@ -1,0 +1,25 @@
+"""Builders of check outcomes with planted findings, to test scoring and the verdict in isolation."""
+
+from __future__ import annotations
+
+from datacert.checks import CheckOutcome
+from datacert.findings import Finding, Status
+from datacert.scoring import CATALOGUE
+
+
+def finding(check: str, severity: str, rows=(), columns=(), **evidence) -> Finding:
+    return Finding.make(check, CATALOGUE.get(check, "security"), severity, f"Planted {check} finding.",
+                        rows=rows, columns=columns, evidence=evidence, remedy="Fix it.")
+
+
+def outcome(check: str, *findings: Finding, status: Status | None = None, reason: str = "",
+            dimension: str | None = None, **evidence) -> CheckOutcome:
+    if status is None:
+        status = Status.FIRED if findings else Status.QUIET
+    return CheckOutcome(check, dimension or CATALOGUE.get(check, "security"), status, tuple(findings), evidence,
+                        reason, 0.0)
+
+
+def all_quiet(except_: tuple[str, ...] = ()) -> dict[str, CheckOutcome]:
+    """Every catalogue check ran and found nothing."""
+    return {c: outcome(c) for c in CATALOGUE if c not in except_}
