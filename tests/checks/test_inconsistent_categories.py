@@ -98,3 +98,15 @@ def test_no_error_on_clean_real_tables(loader):
     frame = pl.from_pandas(loader(as_frame=True).frame)
     outcome = run_one(CHECK, frame, target="target")
     assert not [f for f in outcome.findings if f.severity in ("error", "critical")]
+
+
+def test_person_name_columns_are_left_alone():
+    from faker import Faker
+
+    fake = Faker("fr_FR")
+    fake.seed_instance(5)
+    names = [fake.last_name() for _ in range(40)]
+    column = [names[i % 40] for i in range(N)]
+    column[3] = column[3].upper()  # 'DUPONT' and 'Dupont': an identity, not a category to merge
+    frame = pl.DataFrame({"nom": column, "sexe": _clean(5)["sexe"]})
+    assert run_one(CHECK, frame).status == "quiet"

@@ -95,7 +95,7 @@ class DisguisedMissing(Check):
         severity = Severity.ERROR if rate >= params["error_share"] else Severity.WARNING
         per_value = data.frame.select(pl.col(column).filter(pl.col(column).is_in(values))
                                       .value_counts(sort=True, name="n")).to_series().to_list()
-        listed = [_plain(s) for s in sentinels]
+        listed = [_plain(s) for s in values]  # in the column's own type, ready for a recode
         return self.finding(
             severity,
             f"Column {column!r} uses {'a code that stands' if len(sentinels) == 1 else plural(len(sentinels), 'code') + ' that stand'}"
@@ -105,8 +105,8 @@ class DisguisedMissing(Check):
             evidence={"sentinels": listed, "kind": kind, "numerator": hits, "denominator": count, "rate": rate,
                       "threshold": params["error_share"],
                       "counts": {str(_plain(item[column])): int(item["n"]) for item in per_value},
-                      "reasons": {str(_plain(s)): reasons[s] for s in sentinels}},
-            remedy=f"Recode {', '.join(repr(_plain(s)) for s in sentinels)} in {column!r} as missing, then "
+                      "reasons": {str(v): reasons[s] for v, s in zip(listed, sentinels, strict=True)}},
+            remedy=f"Recode {', '.join(repr(v) for v in listed)} in {column!r} as missing, then "
                    "treat the column like any other missing data (imputation with an indicator).",
         )
 

@@ -11,7 +11,7 @@ import polars as pl
 
 from datacert.checks._base import Check, CheckResult, Needs
 from datacert.checks._registry import register
-from datacert.checks._text_patterns import MISSING_TOKENS, fold, string_columns
+from datacert.checks._text_patterns import MISSING_TOKENS, fold, fold_name, string_columns
 from datacert.checks._util import plural
 from datacert.findings import Severity
 from datacert.semantics import SemanticType
@@ -30,6 +30,9 @@ SYNONYM_DOMAINS: dict[str, dict[str, str]] = {
     },
 }
 _SEPARATORS = re.compile(r"[\s_\-]+")
+# Columns of personal names: their spellings are identities, not categories (and must not be listed).
+_PERSON_NAME = re.compile(r"(^|_)(nom|noms|prenom|prenoms|name|names|surname|firstname|first_name|lastname|"
+                          r"last_name|nom_naissance|nom_usage|patient|medecin|doctor|adresse|address|email|mail)($|_)")
 TYPES = (SemanticType.CATEGORY, SemanticType.BOOLEAN)
 
 
@@ -62,7 +65,8 @@ class InconsistentCategories(Check):
         excluded = {data.roles.id, data.roles.group, data.roles.split} - {None}
         n_unique = profile.stat("n_unique")
         columns = [c for c in string_columns(data, include_text=False)
-                   if c not in excluded and types.get(c) in TYPES and 2 <= (n_unique[c] or 0) <= params["max_levels"]]
+                   if c not in excluded and types.get(c) in TYPES and 2 <= (n_unique[c] or 0) <= params["max_levels"]
+                   and not _PERSON_NAME.search(fold_name(c))]
         if not columns:
             return CheckResult.quiet({"numerator": 0, "denominator": 0})
         schema = data.schema
