@@ -1,0 +1,80 @@
+"""phi_in_text: free-text columns that hold personal identifiers (names, dates, NIR, phones...)."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._registry import register
+from datacert.checks._util import plural
+from datacert.text.phi import LABELS, detect
+
+
+@register
+class PhiInText(Check):
+    """Find notes in the text columns that contain personal identifiers, and which kinds.
+
+    Notes
+    -----
+    Uses the rule-based detector of `datacert.text.phi` (check-digit validated NIR and RPPS,
+    phones validated by `phonenumbers`, e-mail/URL, IPP/NDA after their context words, French
+    dates and birth dates, addresses, ZIP + city, hospitals, names after titles or next to a
+    known first name, ages over 89). Each note is scanned by that rule engine in Python (the
+    validators cannot run inside a vectorised engine); above `max_rows` notes a seeded sample is
+    screened and the evidence says so. Evidence counts notes per label, never the values found.
+    `datacert text deid` removes them.
+    """
+
+    id = "phi_in_text"
+    dimension = "privacy"
+    needs = Needs(roles=("text",))
+    params = {"labels": list(LABELS), "max_rows": 200_000, "seed": 0}
+    cost = "linear"
+
+    def run(self, data, profile, params):
+        schema = data.schema
+        columns = [c for c in data.roles.text if c in schema and schema[c] == pl.String]
+        if not columns:
+            return CheckResult.not_applicable("the text columns are not stored as text")
+        wanted = set(params["labels"])
+        n = data.n_rows
+        positions = np.arange(n)
+        sampled = n > params["max_rows"]
+        if sampled:
+            rng = np.random.default_rng(params["seed"])
+            positions = np.sort(rng.choice(n, size=params["max_rows"], replace=False))
+        findings = []
+        total_rows = 0
+        for column in columns:
+            series = data.frame.get_column(column)
+            values = (series.gather(positions) if sampled else series).to_list()
+            rows: list[int] = []
+            per_label: dict[str, int] = {}
+            for position, text in zip(positions.tolist(), values, strict=True):
+                if not text:
+                    continue
+                labels = {s.label for s in detect(text) if s.label in wanted}
+                if labels:
+                    rows.append(position)
+                    for label in labels:
+                        per_label[label] = per_label.get(label, 0) + 1
+            if not rows:
+                continue
+            total_rows += len(rows)
+            evidence = {"numerator": len(rows), "denominator": len(values), "threshold": 0,
+                        "rows_per_label": dict(sorted(per_label.items()))}
+            if sampled:
+                evidence["sampled_rows"] = len(values)
+            kinds = ", ".join(sorted(per_label, key=lambda k: (-per_label[k], k))[:5])
+            findings.append(self.finding(
+                "error",
+                f"{plural(len(rows), 'note')} of {column!r} {'contains' if len(rows) == 1 else 'contain'} "
+                f"personal identifiers ({kinds}).",
+                columns=[column], rows=rows, evidence=evidence,
+                remedy=f"De-identify the column before training: `datacert text deid FILE --column {column} "
+                       f"--mode pseudonymise --group <patient column> --out <file>`."))
+        evidence = {"numerator": total_rows, "denominator": len(positions) * len(columns), "threshold": 0}
+        if sampled:
+            evidence["sampled_rows"] = int(len(positions))
+        return CheckResult.fired(findings, evidence)
