@@ -140,3 +140,16 @@ def test_no_error_on_clean_real_tables(loader):
     frame = pl.from_pandas(loader(as_frame=True).frame)
     outcome = run_one(CHECK, frame, target="target")
     assert not [f for f in outcome.findings if f.severity in ("error", "critical")]
+
+
+def test_numeric_codes_in_numbers_stored_as_text():
+    rng = np.random.default_rng(6)
+    n = 600
+    values = [f"{v:.1f}".replace(".", ",") for v in rng.lognormal(np.log(8), 0.8, n)]
+    for i in (10, 11, 12, 400):
+        values[i] = "-999"
+    values[13] = "NR"
+    outcome = run_one(CHECK, pl.DataFrame({"crp_mg_l": values, "age": rng.integers(18, 90, n)}))
+    (finding,) = outcome.findings
+    assert finding.rows == (10, 11, 12, 13, 400)
+    assert finding.evidence["sentinels"] == ["-999", "NR"]

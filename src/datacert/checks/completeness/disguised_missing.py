@@ -22,7 +22,7 @@ from datacert.checks._text_patterns import (
 )
 from datacert.checks._util import plural
 from datacert.findings import Severity
-from datacert.semantics import SemanticType
+from datacert.semantics import SemanticType, parse_number_expr
 
 # Numbers that data-entry systems use for "unknown"; being one of them raises the prior, it
 # never suffices alone: the value must also be a repeated, isolated spike.
@@ -74,9 +74,12 @@ class DisguisedMissing(Check):
         for column, sentinels, reasons in _numeric_sentinels(data, profile, numeric, params):
             findings.append(self._finding(data, column, sentinels, reasons, counts[column], "number", params))
         texts = [c for c in string_columns(data, include_text=False) if c not in excluded]
-        for column, sentinels in _text_sentinels(data, profile, texts).items():
-            reasons = {s: "missing token" for s in sentinels}
-            findings.append(self._finding(data, column, sentinels, reasons, counts[column], "text", params))
+        tokens = _text_sentinels(data, profile, texts)
+        codes = _numeric_text_sentinels(data, [c for c in texts if types.get(c) in NUMERIC_KINDS], params)
+        for column in [c for c in texts if c in tokens or c in codes]:
+            reasons = {s: "missing token" for s in tokens.get(column, [])}
+            reasons.update({s: "numeric missing code written as text" for s in codes.get(column, [])})
+            findings.append(self._finding(data, column, sorted(reasons), reasons, counts[column], "text", params))
         dates = [c for c in data.columns if c not in excluded and (schema[c] == pl.Date
                                                                  or isinstance(schema[c], pl.Datetime))]
         for column, sentinels in _date_sentinels(data, profile, dates, params).items():
@@ -186,7 +189,37 @@ def _spread(q05, q25, q75, q95) -> float:
 def _confirm_numeric(data, column: str, candidates: list[float], params: Mapping[str, Any]) -> dict[float, str]:
     """Test each candidate against the other values of the column (read only for candidate columns)."""
     x = data.frame.get_column(column).cast(pl.Float64).drop_nulls().to_numpy()
-    x = x[np.isfinite(x)]
+    return _confirm_values(x[np.isfinite(x)], candidates, params)
+
+
+def _numeric_text_sentinels(data, columns: list[str], params: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Numeric codes (-999, 9999...) in columns of numbers stored as text, in their written spellings."""
+    out: dict[str, list[str]] = {}
+    for c in columns:
+        parsed = parse_number_expr(pl.col(c).cast(pl.String))
+        x = data.frame.select(parsed).to_series().drop_nulls().to_numpy()
+        x = x[np.isfinite(x)]
+        if x.size < 20:
+            continue
+        q05, q25, q75, q95 = np.percentile(x, [5, 25, 75, 95])
+        iqr = _spread(q05, q25, q75, q95)
+        k = params["fence_iqr"]
+        values, counts = np.unique(x, return_counts=True)
+        known = np.isin(values, list(KNOWN_NUMERIC))
+        odd = (values < q25 - k * iqr) | (values > q75 + k * iqr) | known | (values == 0)
+        keep = odd & (counts * 2 <= x.size) & ((counts >= params["min_count"])
+                                                | ((counts >= params["min_count_known"]) & (known | (values == 0))))
+        candidates = values[keep].tolist()
+        confirmed = _confirm_values(x, candidates, params) if candidates else {}
+        if confirmed:
+            spellings = data.frame.select(pl.col(c).cast(pl.String).filter(parsed.is_in(list(confirmed)))
+                                          .unique()).to_series().to_list()
+            out[c] = sorted(spellings)
+    return out
+
+
+def _confirm_values(x: np.ndarray, candidates: list[float], params: Mapping[str, Any]) -> dict[float, str]:
+    """Which candidate values are isolated, repeated spikes against the other values of x."""
     is_candidate = np.isin(x, np.asarray(candidates))
     rest = x[~is_candidate]
     if rest.size < 10:
