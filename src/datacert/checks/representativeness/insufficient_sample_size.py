@@ -1,0 +1,196 @@
+"""insufficient_sample_size: the learning curve says more records are needed for a stable model."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.optimize import curve_fit
+
+from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._reference_model import (
+    Unfittable,
+    design_of,
+    fit_predict,
+    fold_plan,
+    model_factory,
+    reference_fit,
+    score_predictions,
+)
+from datacert.checks._registry import register
+
+SEED = 0
+FRACTIONS = (0.2, 0.4, 0.6, 0.8, 1.0)
+C_GRID = np.geomspace(0.05, 3.0, 60)
+WIDE_FEATURES = 2_000  # above this many features, fewer folds keep the curve affordable
+
+
+def power_law(n: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
+    """Inverse power law learning curve: score(n) = a − b·n^(−c)."""
+    return a - b * np.power(n, -c)
+
+
+@register
+class InsufficientSampleSize(Check):
+    """Estimate, from a learning curve, how many records the reference model needs to plateau.
+
+    Notes
+    -----
+    The retained reference model is trained on 20 % … 100 % of each training fold (stratified,
+    seeded; every preprocessing step refitted) and scored on the held-out fold (Figueroa et al.
+    2012, methods §3.6). An inverse power law score(n) = a − b·n^(−c) is fitted with weights
+    1/variance; the records needed to come within ε of the plateau a are n* = (b/ε)^(1/c). Its
+    95 % interval comes from refitting on bootstrap resamples of the cross-validation curves.
+    Extrapolating beyond 2–3 × n is unreliable, which is why the interval is reported. A plateau
+    near chance (upper 95 % bound of the full-size held-out score below 0.6 AUROC / 0.05 R²) means
+    there is no learnable signal at this size. A warning needs both n* > margin × n and a gain
+    from doubling n of at least `min_gain`.
+    """
+
+    id = "insufficient_sample_size"
+    dimension = "representativeness"
+    needs = Needs(roles=("target",), min_rows=30)
+    cost = "model fits"
+    params = {"epsilon": 0.01, "margin": 1.25, "chance_auroc": 0.6, "chance_r2": 0.05, "folds": 5,
+              "max_rows": 5_000, "bootstrap": 50, "min_gain": 0.005}
+
+    def run(self, data, profile, params):
+        fit = reference_fit(data)
+        if isinstance(fit, Unfittable):
+            return CheckResult.not_applicable(fit.reason)
+        available = int(fit.rows.size if fit.sampled_rows is None else
+                        data.frame.get_column(data.roles.target).is_not_null().sum())
+        rng = np.random.default_rng(SEED)
+        pick = np.arange(fit.rows.size)
+        if pick.size > params["max_rows"]:
+            pick = np.sort(rng.choice(pick.size, params["max_rows"], replace=False))
+        rows, y = fit.rows[pick], fit.y[pick]
+        X = design_of(data).matrix[rows]
+        n_folds = params["folds"] if fit.n_features <= WIDE_FEATURES else min(3, params["folds"])
+        folds, _ = fold_plan(data, rows, y, fit.task, n_splits=n_folds)
+        factory = model_factory(data, fit)
+        n_classes = len(fit.classes) if fit.task == "classification" else 0
+        sizes = np.zeros(len(FRACTIONS))
+        scores = np.full((len(folds), len(FRACTIONS)), np.nan)
+        for i, (train, test) in enumerate(folds):
+            for j, fraction in enumerate(FRACTIONS):
+                subset = _subsample(train, y, fraction, fit.task, rng)
+                predicted = fit_predict(factory, X, y, subset, test, fit.task, n_classes)
+                scores[i, j] = score_predictions(fit.task, y[test], predicted)
+                sizes[j] += subset.size / len(folds)
+        chance = params["chance_auroc"] if fit.task == "classification" else params["chance_r2"]
+        evidence = {**fit.evidence(), "curve_sizes": sizes.tolist(),
+                    "curve_scores": np.nanmean(scores, axis=0).tolist(), "records_available": available,
+                    "epsilon": params["epsilon"], "curve_folds": len(folds)}
+        if rows.size < fit.rows.size or fit.sampled_rows is not None:
+            evidence["sampled_rows"] = int(rows.size)
+        point = _fit_curve(sizes, scores, polish=True)
+        if point is None:
+            return CheckResult.quiet({**evidence, "curve_fit": "failed"})
+        a, b, c = point
+        boot = []
+        for _ in range(params["bootstrap"]):
+            draw = scores[rng.integers(0, scores.shape[0], scores.shape[0])]
+            refit = _fit_curve(sizes, draw)
+            if refit is not None:
+                boot.append((refit[0], _needed(refit, params["epsilon"])))
+        boot_arr = np.array(boot) if boot else np.array([[a, _needed(point, params["epsilon"])]])
+        needed = _needed(point, params["epsilon"])
+        plateau_ci = np.percentile(boot_arr[:, 0], [2.5, 97.5])
+        needed_ci = np.percentile(boot_arr[:, 1], [2.5, 97.5])
+        gain = float(power_law(np.array([2.0 * available]), a, b, c)[0] - power_law(np.array([available]), a, b, c)[0])
+        evidence.update({"plateau": a, "plateau_interval": plateau_ci.tolist(), "records_needed": needed,
+                         "records_needed_interval": needed_ci.tolist(), "gain_from_doubling": gain,
+                         "curve_parameters": {"a": a, "b": b, "c": c}, "bootstrap_fits": len(boot),
+                         "numerator": needed, "denominator": available})
+        findings = []
+        full = scores[:, -1]
+        full_upper = float(np.nanmean(full) + 1.96 * np.nanstd(full, ddof=1) / np.sqrt(full.size))
+        evidence["full_size_score_upper"] = full_upper
+        if full_upper < chance and fit.score < chance:
+            findings.append(self.finding(
+                "error", "The learning curve levels off near chance: the target cannot be predicted from "
+                         "these features at this size.",
+                columns=[data.roles.target], evidence={**evidence, "threshold": chance},
+                remedy="Check the target definition and the features; collecting more of the same records "
+                       "is unlikely to help."))
+        elif needed > params["margin"] * available and gain >= params["min_gain"]:
+            findings.append(self.finding(
+                "warning", f"The learning curve suggests about {needed:,.0f} records are needed to reach a "
+                           f"stable model, and the table has {available:,}.",
+                columns=[data.roles.target], evidence={**evidence, "threshold": params["margin"] * available},
+                remedy="Collect more records if possible; until then prefer simple, regularised models and "
+                       "report performance with its uncertainty."))
+        return CheckResult.fired(findings, evidence)
+
+
+def _subsample(train: np.ndarray, y: np.ndarray, fraction: float, task: str, rng) -> np.ndarray:
+    """A seeded subset of the training fold of the given fraction (stratified for classes)."""
+    if fraction >= 1.0:
+        return train
+    if task != "classification":
+        return np.sort(rng.choice(train, max(5, int(round(fraction * train.size))), replace=False))
+    parts = []
+    for label in np.unique(y[train]):
+        members = train[y[train] == label]
+        take = min(members.size, max(2, int(round(fraction * members.size))))
+        parts.append(rng.choice(members, take, replace=False))
+    return np.sort(np.concatenate(parts))
+
+
+def _fit_curve(sizes: np.ndarray, scores: np.ndarray, polish: bool = False) -> tuple[float, float, float] | None:
+    """Weighted least-squares fit of the inverse power law to the mean curve, or None.
+
+    For a fixed exponent c the law is linear in (a, b), so c is profiled on a grid (fast and
+    deterministic, used for the bootstrap); `polish` refines the best grid point with curve_fit.
+    """
+    mean = np.nanmean(scores, axis=0)
+    if not np.all(np.isfinite(mean)):
+        return None
+    sd = np.nanstd(scores, axis=0) / np.sqrt(max(1, scores.shape[0]))
+    weight = 1.0 / np.maximum(sd, 0.005) ** 2
+    best: tuple[float, float, float, float] | None = None
+    for c in C_GRID:
+        basis = -np.power(sizes, -c)
+        a, b = _weighted_line(basis, mean, weight)
+        if b < 0:
+            a, b = float(np.average(mean, weights=weight)), 0.0
+        if a > 1.0:
+            a = 1.0
+            b = max(0.0, float(np.sum(weight * basis * (mean - a)) / np.sum(weight * basis * basis)))
+        sse = float(np.sum(weight * (mean - a - b * basis) ** 2))
+        if best is None or sse < best[3] - 1e-12:
+            best = (a, b, float(c), sse)
+    assert best is not None
+    a, b, c = best[:3]
+    if polish and b > 0:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fitted, _ = curve_fit(power_law, sizes, mean, p0=(min(a, 1.0 - 1e-9), b, c),
+                                      sigma=1.0 / np.sqrt(weight), bounds=([-np.inf, 0.0, 0.05], [1.0, np.inf, 3.0]),
+                                      maxfev=200)
+            a, b, c = (float(v) for v in fitted)
+        except (RuntimeError, ValueError):
+            pass
+    return a, b, c
+
+
+def _weighted_line(basis: np.ndarray, target: np.ndarray, weight: np.ndarray) -> tuple[float, float]:
+    """Weighted least squares of target ≈ a + b·basis."""
+    sw = weight.sum()
+    mx = np.sum(weight * basis) / sw
+    my = np.sum(weight * target) / sw
+    sxx = np.sum(weight * (basis - mx) ** 2)
+    if sxx <= 0:
+        return float(my), 0.0
+    b = float(np.sum(weight * (basis - mx) * (target - my)) / sxx)
+    return float(my - b * mx), b
+
+
+def _needed(params: tuple[float, float, float], epsilon: float) -> float:
+    """Training records at which the curve comes within epsilon of its plateau."""
+    _, b, c = params
+    if b <= 0:
+        return 1.0
+    return float(min((b / epsilon) ** (1.0 / c), 1e12))
