@@ -152,3 +152,17 @@ def test_a_telling_name_on_unrelated_content_is_not_a_code_column():
     outcome = run_one(CHECK, frame)
     assert outcome.status == "quiet"
     assert outcome.evidence["columns_tested"] == {}
+
+
+def test_check_digits_on_a_sample_of_many_distinct_values_says_so():
+    cols = _clean(6)
+    broken = list(range(0, N, 3))  # a third of the keys are wrong
+    for i in broken:
+        cols["rpps"][i] = cols["rpps"][i][:-1] + str((int(cols["rpps"][i][-1]) + 1) % 10)
+    frame = pl.DataFrame({"rpps": cols["rpps"], "age": cols["age"]})
+    (sampled,) = run_one(CHECK, frame, params={"max_distinct_validated": 50}).findings
+    assert sampled.evidence["distinct_validated"] == 50
+    assert sampled.evidence["distinct_sampled_from"] == N
+    assert 0 < sampled.row_count < len(broken) and set(sampled.rows) <= set(broken)
+    (full,) = run_one(CHECK, frame).findings
+    assert full.rows == tuple(broken) and "distinct_validated" not in full.evidence

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import phonenumbers
 import polars as pl
 from stdnum import luhn, verhoeff
@@ -130,15 +131,18 @@ class FormatViolation(Check):
     match NIR, LOINC, ATC level 5, CIM-10 or a French phone number). The format test is one
     vectorised regular expression over the column; check digits (NIR key mod 97 with Corsica,
     RPPS/FINESS Luhn, LOINC mod 10, SNOMED CT Verhoeff) and phone numbers (`phonenumbers`) are
-    validated with python-stdnum and phonenumbers on the distinct values only. Text dates are
-    tested against the format that reads most of the column.
+    validated with python-stdnum and phonenumbers on the distinct values only (at most
+    `max_distinct_validated` of them, evenly spaced, beyond which the evidence says so: about 12 µs
+    per NIR, 40 µs per phone number). Text dates are tested against the format that reads most of
+    the column.
     """
 
     id = "format_violation"
     dimension = "conformance"
     needs = Needs(column_types=(SemanticType.CATEGORY, SemanticType.IDENTIFIER, SemanticType.DATE,
                                 SemanticType.DATETIME, SemanticType.COUNT, SemanticType.INTEGER_CATEGORY))
-    params = {"detect_share": 0.8, "name_shape_share": 0.5, "error_share": 0.05, "max_findings": 100}
+    params = {"detect_share": 0.8, "name_shape_share": 0.5, "error_share": 0.05, "max_findings": 100,
+              "max_distinct_validated": 200_000}
     cost = "linear"
 
     def run(self, data, profile, params):
@@ -185,10 +189,16 @@ class FormatViolation(Check):
         if not n_present:
             return None
         invalid_values: list[str] = []
+        validated = sampled_from = None
         if fmt.validator is not None:
             distinct = (frame.filter(pl.col("present") & pl.col("v").str.contains(fmt.shape))
-                        .get_column("v").unique().to_list())
-            invalid_values = [v for v in distinct if not fmt.validator(v)]
+                        .get_column("v").unique().sort())
+            cap = params["max_distinct_validated"]
+            if distinct.len() > cap:  # evenly spaced over the sorted distinct values: deterministic
+                sampled_from = distinct.len()
+                distinct = distinct.gather((np.arange(cap) * (sampled_from / cap)).astype(np.int64))
+            validated = distinct.len()
+            invalid_values = [v for v in distinct.to_list() if not fmt.validator(v)]
         bad = bad_shape | (pl.col("present") & pl.col("v").is_in(invalid_values))
         rows = frame.select(bad.fill_null(False).arg_true()).to_series().to_numpy()
         if rows.size == 0:
@@ -204,7 +214,9 @@ class FormatViolation(Check):
             evidence={"kind": fmt.kind, "recognised_by": how, "numerator": int(rows.size), "denominator": n_present,
                       "rate": rate, "threshold": params["error_share"], "format_failures": int(stats["shape"]),
                       "check_digit_failures": check_failures, "distinct_invalid": len(invalid_values)
-                      + _distinct_count(frame, bad_shape)},
+                      + _distinct_count(frame, bad_shape),
+                      **({"distinct_validated": validated, "distinct_sampled_from": sampled_from}
+                         if sampled_from else {})},
             remedy=f"Correct the invalid {fmt.label} at the source (typing errors, truncated or padded values); "
                    "set them to missing if they cannot be recovered.",
         )
