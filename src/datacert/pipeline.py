@@ -22,15 +22,27 @@ from datacert.roles import Roles
 from datacert.scoring import assess
 
 
-def load_dataset(data: Any, roles: Roles | None = None, reference: Any = None) -> Dataset:
+def load_dataset(data: Any, roles: Roles | None = None, reference: Any = None, schema: Any = None) -> Dataset:
     """A Dataset from a file path or a dataframe object, with roles given and inferred.
 
     `reference` (a file path or a mapping) gives the intended population's subgroup proportions.
+    `schema` (a Table Schema file path, mapping or DeclaredSchema) declares types and constraints.
     """
+    schema = _declared_schema(schema)
     if reference is not None:
         reference = load_reference(reference, (roles or Roles()).sensitive)
     table: LoadedTable = read_table(data) if isinstance(data, (str, Path)) else from_object(data)
-    return build_dataset(table, roles, reference=reference)
+    return build_dataset(table, roles, reference=reference, declared_schema=schema)
+
+
+def _declared_schema(schema: Any) -> Any:
+    from datacert.declared_schema import DeclaredSchema, load_table_schema, parse_table_schema
+
+    if schema is None or isinstance(schema, DeclaredSchema):
+        return schema
+    if isinstance(schema, Mapping):
+        return parse_table_schema(schema)
+    return load_table_schema(schema)
 
 
 def certify(
@@ -97,8 +109,9 @@ def check(
     text: Iterable[str] | str | None = None,
     policy: str | Path | Mapping[str, Any] | Policy | None = None,
     reference: str | Path | Mapping[str, Any] | None = None,
+    schema: str | Path | Mapping[str, Any] | None = None,
 ) -> Certificate:
     """Check a file or a dataframe and return its Certificate (`.verdict`, `.findings`, `.scores`)."""
     roles = Roles.build(target=target, id=id, group=group, time=time, split=split, sensitive=sensitive, text=text)
-    dataset = load_dataset(data, roles, reference=reference)
+    dataset = load_dataset(data, roles, reference=reference, schema=schema)
     return certify(dataset, load_policy(policy))

@@ -44,6 +44,8 @@ def check_command(
                                           "(default: exit 3 or 4) or reject (pre-qualified data exit 0)."),
     reference: Path | None = typer.Option(None, "--reference", help="Intended population (YAML/JSON): "
                                           "{attribute: {level: proportion}} for --sensitive columns."),
+    schema: Path | None = typer.Option(None, "--schema", help="Declared Table Schema (Frictionless, JSON/YAML): "
+                                       "types, units and constraints that override inference."),
     json_out: Path | None = typer.Option(None, "--json", help="Write the JSON certificate here."),
     html_out: Path | None = typer.Option(None, "--html", help="Write the HTML report here."),
     md_out: Path | None = typer.Option(None, "--md", help="Write a Markdown summary here."),
@@ -71,7 +73,7 @@ def check_command(
             source = path
             guard_outputs_differ([path], [json_out, html_out, md_out])
         loaded_policy = load_policy(policy, profile=scoring_profile)
-        dataset = load_dataset(source, roles, reference=reference)
+        dataset = load_dataset(source, roles, reference=reference, schema=schema)
         with progress_display(True) as progress:
             certificate = certify(dataset, loaded_policy, progress=progress)
     except InputError as exc:
