@@ -1,0 +1,270 @@
+"""poisoning_suspected: a rare value pattern implies the label (trigger), or labels flip in a cluster."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from sklearn.neighbors import NearestNeighbors
+
+from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._groups import duplicate_groups
+from datacert.checks._ranks import blocks, label_changes_within_runs, sort_block
+from datacert.checks._reference_model import class_labels, target_task
+from datacert.checks._registry import register
+from datacert.checks._spectral import (
+    median_impute,
+    signal_rank,
+    singular_values,
+    spectrum_rows,
+    standardize,
+    top_components,
+)
+from datacert.checks._util import plural
+from datacert.dataset import Dataset
+from datacert.semantics import SemanticType
+
+SEED = 0
+MAX_KNN_ROWS = 20_000
+MAX_PATTERNS = 50
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A rare value (or missingness) of one column whose records all carry one label."""
+
+    column: str
+    value: object            # the repeated value, or None for "missing"
+    label: str
+    rows: np.ndarray
+    p_value: float
+    q_value: float = 1.0
+
+    def describe(self) -> dict:
+        return {"column": self.column, "value": "<missing>" if self.value is None else self.value,
+                "label": self.label, "support": int(self.rows.size), "p_value": self.p_value,
+                "q_value": self.q_value, "rows": self.rows.tolist()[:100]}
+
+
+@register
+class PoisoningSuspected(Check):
+    """Find trigger patterns, clusters of flipped labels and identical records with different labels.
+
+    Notes
+    -----
+    Three screens usable without a trained deep network (methods §8.2):
+    (1) trigger scan: every rare exact value, rare category or missingness of a column shared by
+    `min_support` … `max_support_share`·n records that all carry one label; its chance probability
+    under the label's base rate is π_c^k, corrected over all rare patterns tested by
+    Benjamini–Hochberg. (2) Label-flip clusters: k-nearest neighbours on the signal-rank principal
+    components; records linked to mutual neighbours of their own label form components, and a small
+    component (≥ 3 records) embedded in a region where the surrounding records agree with one
+    another (≥ 80 %) on another label is a cluster of flipped labels (isolated disagreements are
+    left to label_issues; mixed class boundaries are not flagged).
+    (3) Identical feature rows with different labels. True strong markers also trigger (1), so
+    only a very strong trigger is reported as critical.
+    """
+
+    id = "poisoning_suspected"
+    dimension = "security"
+    needs = Needs(roles=("target",), min_rows=20)
+    params = {"min_support": 3, "max_support_share": 0.05, "alpha": 0.05, "strong_q": 1e-4,
+              "strong_support": 5, "neighbours": 10, "cluster_min": 3, "cluster_max_share": 0.05,
+              "surround_purity": 0.8, "max_components": 10}
+
+    def run(self, data, profile, params):
+        if target_task(data) != "classification":
+            return CheckResult.not_applicable("needs a categorical target (triggers imply a class)")
+        rows, codes, classes = class_labels(data)
+        if len(classes) < 2:
+            return CheckResult.not_applicable("needs a target with at least two classes")
+        pi = np.bincount(codes, minlength=len(classes)) / codes.size
+        triggers, n_tests = _trigger_scan(data, rows, codes, classes, pi, params)
+        significant = [t for t in triggers if t.q_value < params["alpha"]]
+        strong = [t for t in significant if t.q_value < params["strong_q"]
+                  and t.rows.size >= params["strong_support"]]
+        clusters, knn_info = _flip_clusters(data, rows, codes, params)
+        conflicts = _conflicting_duplicates(data, rows, codes)
+        summary = {"patterns_tested": n_tests, "denominator": int(rows.size), "triggers": len(significant),
+                   "strong_triggers": len(strong), "flip_clusters": len(clusters),
+                   "conflicting_duplicate_groups": len(conflicts), **knn_info,
+                   "numerator": len(significant) + len(clusters) + len(conflicts)}
+        findings = []
+        weak = [t for t in significant if t not in strong]
+        for severity, group in (("critical", strong), ("warning", weak)):
+            if not group:
+                continue
+            cols = sorted({t.column for t in group}, key=data.columns.index)
+            findings.append(self.finding(
+                severity,
+                f"{plural(len(group), 'rare value pattern')} occur only in records of a single class, "
+                + ("far beyond chance, as a planted trigger would." if severity == "critical"
+                   else "more often than chance explains."),
+                columns=cols, rows=np.concatenate([t.rows for t in group]),
+                evidence={**summary, "threshold": params["strong_q"] if severity == "critical" else params["alpha"],
+                          "patterns": [t.describe() for t in group[:MAX_PATTERNS]]},
+                remedy="Trace these records to their source and check who entered them; if the pattern is not "
+                       "a known clinical marker, quarantine the records before training."))
+        if clusters:
+            members = np.concatenate([c["rows"] for c in clusters])
+            findings.append(self.finding(
+                "warning",
+                f"{plural(len(clusters), 'tight group')} of records carry a label that their nearest "
+                "neighbours do not share.",
+                columns=[data.roles.target], rows=members,
+                evidence={**summary, "threshold": params["surround_purity"],
+                          "clusters": [{**c, "rows": c["rows"].tolist()[:100]} for c in clusters[:MAX_PATTERNS]]},
+                remedy="Have an expert review the labels of these groups together; a coordinated flip "
+                       "suggests tampering or a systematic labelling error."))
+        if conflicts:
+            members = np.concatenate(conflicts)
+            findings.append(self.finding(
+                "warning",
+                f"{plural(len(conflicts), 'group')} of records have identical features but different labels.",
+                columns=[data.roles.target], rows=members,
+                evidence={**summary, "threshold": 0, "groups": [g.tolist() for g in conflicts[:MAX_PATTERNS]]},
+                remedy="Resolve each group at the source: keep the correct label and drop the copies."))
+        return CheckResult.fired(findings, summary)
+
+
+def _trigger_scan(data: Dataset, rows: np.ndarray, codes: np.ndarray, classes: tuple[str, ...],
+                  pi: np.ndarray, params) -> tuple[list[Trigger], int]:
+    """Rare pure patterns with their p- and Benjamini–Hochberg q-values, and the number tested."""
+    n = rows.size
+    low = params["min_support"]
+    high = max(low, int(params["max_support_share"] * n))
+    log_pi = np.log(pi)
+    found: list[Trigger] = []
+    n_tests = 0
+    skip = {SemanticType.IDENTIFIER, SemanticType.EMPTY}
+    numeric = [c for c in data.numeric_feature_columns() if data.semantic_types.get(c) not in skip]
+    onehot = np.eye(pi.size)[codes]
+    if numeric:
+        matrix = data.numeric_matrix(numeric)
+        for part in blocks(len(numeric)):
+            X = matrix[rows, part]
+            block = sort_block(X)
+            candidate = block.run_start & (block.run_size >= low) & (block.run_size <= high)
+            n_tests += int(candidate.sum())
+            changes = np.cumsum(label_changes_within_runs(block, codes), axis=0)
+            starts, cols = np.nonzero(candidate)
+            sizes = block.run_size[starts, cols]
+            ends = starts + sizes - 1
+            pure = changes[ends, cols] == changes[starts, cols]
+            for i, j, m in zip(starts[pure], cols[pure], sizes[pure], strict=True):
+                members = block.order[i:i + m, j]
+                label = int(codes[members[0]])
+                value = float(X[members[0], j])
+                found.append(Trigger(numeric[part.start + j], value, classes[label], np.sort(rows[members]),
+                                     float(np.exp(m * log_pi[label]))))
+            # missingness as a pattern (a documented trigger style)
+            missing = np.isnan(X)
+            counts = missing.sum(axis=0)
+            testable = (counts >= low) & (counts <= high)
+            n_tests += int(testable.sum())
+            per_class = onehot.T @ missing
+            for j in np.flatnonzero(testable & (per_class.max(axis=0) == counts)):
+                label = int(np.argmax(per_class[:, j]))
+                members = np.flatnonzero(missing[:, j])
+                found.append(Trigger(numeric[part.start + j], None, classes[label], rows[members],
+                                     float(np.exp(counts[j] * log_pi[label]))))
+    schema = data.schema
+    text = [c for c in data.feature_columns() if not (schema[c].is_numeric() or schema[c] == pl.Boolean)
+            and data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)]
+    label_series = pl.Series("__y", codes)
+    position = pl.Series("__pos", rows)
+    for column in text:
+        values = data.frame.get_column(column).cast(pl.String)[rows].fill_null("\x00missing")
+        groups = (pl.DataFrame({"v": values, "__y": label_series, "__pos": position})
+                  .group_by("v").agg(pl.len().alias("m"), pl.col("__y").n_unique().alias("k"),
+                                     pl.col("__y").first().alias("label"), pl.col("__pos"))
+                  .filter((pl.col("m") >= low) & (pl.col("m") <= high)))
+        n_tests += groups.height
+        for value, m, k, label, members in groups.sort("v").iter_rows():
+            if k == 1:
+                found.append(Trigger(column, None if value == "\x00missing" else value, classes[label],
+                                     np.sort(np.asarray(members, dtype=np.int64)),
+                                     float(np.exp(m * log_pi[label]))))
+    return _benjamini_hochberg(found, n_tests), n_tests
+
+
+def _benjamini_hochberg(found: list[Trigger], n_tests: int) -> list[Trigger]:
+    """q-values over all patterns tested (impure ones count as tests with p = 1)."""
+    if not found:
+        return []
+    order = sorted(range(len(found)), key=lambda i: (found[i].p_value, found[i].column, i))
+    p_sorted = np.array([found[i].p_value for i in order])
+    q = p_sorted * max(n_tests, len(found)) / np.arange(1, len(found) + 1)
+    q = np.minimum.accumulate(q[::-1])[::-1]
+    return [Trigger(found[i].column, found[i].value, found[i].label, found[i].rows, found[i].p_value,
+                    float(min(1.0, qi))) for i, qi in zip(order, q, strict=True)]
+
+
+def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -> tuple[list[dict], dict]:
+    """Small same-label components of the kNN graph surrounded by another label."""
+    skip = {SemanticType.IDENTIFIER, SemanticType.EMPTY}
+    numeric = [c for c in data.numeric_feature_columns() if data.semantic_types.get(c) not in skip]
+    k = params["neighbours"]
+    if len(numeric) < 2 or rows.size <= 2 * k:
+        return [], {"knn": "not run: needs 2 numeric features and more records"}
+    info: dict = {}
+    keep = np.arange(rows.size)
+    if rows.size > MAX_KNN_ROWS:
+        keep = np.sort(np.random.default_rng(SEED).choice(rows.size, MAX_KNN_ROWS, replace=False))
+        info["knn_sampled_rows"] = MAX_KNN_ROWS
+    positions, labels = rows[keep], codes[keep]
+    Z = standardize(median_impute(data.numeric_matrix(numeric)[positions]))
+    n, p = Z.shape
+    sample = spectrum_rows(n, p)
+    values = singular_values(Z if sample is None else Z[sample] - Z[sample].mean(axis=0))
+    rank, _ = signal_rank(values, n if sample is None else sample.size, p)
+    n_comp = int(np.clip(rank, 2, min(params["max_components"], p, n - 1)))
+    scores, _, _ = top_components(Z, n_comp)
+    _, neighbours = NearestNeighbors(n_neighbors=k + 1).fit(scores).kneighbors(scores)
+    neighbours = neighbours[:, 1:]
+    same = labels[neighbours] == labels[:, None]
+    src = np.repeat(np.arange(n), k)[same.ravel()]
+    dst = neighbours.ravel()[same.ravel()]
+    directed = coo_matrix((np.ones(src.size), (src, dst)), shape=(n, n)).tocsr()
+    # mutual neighbours only: one-way links chain a planted group to the main body of its class
+    n_comps, component = connected_components(directed.multiply(directed.T), directed=False)
+    sizes = np.bincount(component, minlength=n_comps)
+    largest = max(params["cluster_min"], int(params["cluster_max_share"] * n))
+    candidates = np.flatnonzero((sizes >= params["cluster_min"]) & (sizes <= largest))
+    disagreement = 1.0 - same.mean(axis=1)
+    info.update({"knn_components": n_comp, "knn_neighbours": k})
+    clusters = []
+    for comp in candidates:
+        members = np.flatnonzero(component == comp)
+        inside = np.isin(neighbours, members)
+        around = np.unique(neighbours[members][~inside[members]])
+        if around.size == 0:
+            continue
+        # how purely the surrounding records agree with one another, ignoring their links into the group
+        outer = ~inside[around]
+        purity = float((same[around] & outer).sum() / max(1, outer.sum()))
+        surrounding = np.bincount(labels[around]).argmax()
+        if surrounding != labels[members[0]] and purity >= params["surround_purity"]:
+            clusters.append({"rows": np.sort(positions[members]), "size": int(members.size),
+                             "neighbour_disagreement": float(disagreement[members].mean()),
+                             "surrounding_purity": purity})
+    return clusters, info
+
+
+def _conflicting_duplicates(data: Dataset, rows: np.ndarray, codes: np.ndarray) -> list[np.ndarray]:
+    """Groups of records identical on every feature whose labels differ."""
+    features = data.feature_columns()
+    if not features:
+        return []
+    label_of = np.full(data.n_rows, -1)
+    label_of[rows] = codes
+    out = []
+    for group in duplicate_groups(data.frame, features):
+        labels = label_of[group]
+        labels = labels[labels >= 0]
+        if np.unique(labels).size > 1:
+            out.append(group)
+    return out
