@@ -1,0 +1,72 @@
+"""label_issues: confident learning on out-of-fold probabilities; residuals for numeric targets."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from tests.checks._issue4_data import breast_cancer, breast_cancer_labels, diabetes, frame_of
+from tests.conftest import run_one
+
+
+def _flipped(share: float, seed: int = 0):
+    labels = breast_cancer_labels()
+    rng = np.random.default_rng(seed)
+    flipped = np.sort(rng.choice(labels.size, int(round(share * labels.size)), replace=False))
+    labels[flipped] = 1 - labels[flipped]
+    return labels, flipped
+
+
+def test_finds_flipped_labels_in_breast_cancer_with_good_precision_and_recall():
+    labels, flipped = _flipped(0.05)
+    outcome = run_one("label_issues", breast_cancer(labels), target="y")
+    assert outcome.status == "fired"
+    (finding,) = outcome.findings
+    assert finding.columns == ("y",)
+    rows = np.array(finding.rows)
+    hits = np.isin(rows, flipped).sum()
+    precision, recall = hits / rows.size, hits / flipped.size
+    assert recall >= 0.6 and precision >= 0.5, (precision, recall)
+    assert finding.evidence["reliable"] is True and finding.evidence["cv_auroc"] > 0.9
+    assert str(finding.severity) == "warning"
+
+
+def test_heavy_noise_with_a_reliable_model_is_serious():
+    labels, _ = _flipped(0.15, seed=1)
+    outcome = run_one("label_issues", breast_cancer(labels), target="y")
+    (finding,) = outcome.findings
+    assert finding.evidence["reliable"] is True
+    assert str(finding.severity) in ("error", "critical")
+
+
+def test_clean_breast_cancer_gives_at_most_a_warning():
+    outcome = run_one("label_issues", breast_cancer(), target="y")
+    assert all(str(f.severity) in ("info", "warning") for f in outcome.findings)
+    assert outcome.evidence["share"] < 0.02
+
+
+def test_unreliable_model_only_gives_info():
+    rng = np.random.default_rng(0)
+    frame = frame_of(rng.normal(size=(150, 8)), y=rng.integers(0, 2, 150))
+    outcome = run_one("label_issues", frame, target="y")
+    assert outcome.evidence["reliable"] is False
+    assert all(str(f.severity) == "info" for f in outcome.findings)
+
+
+def test_regression_flags_corrupted_targets():
+    frame = diabetes()
+    y = frame.get_column("y").to_numpy().copy()
+    corrupted = np.array([10, 50, 200, 333])
+    y[corrupted] = y[corrupted] + 400
+    outcome = run_one("label_issues", frame.with_columns(pl.Series("y", y)), target="y")
+    assert outcome.status == "fired"
+    assert set(corrupted) <= set(outcome.findings[0].rows)
+    assert outcome.findings[0].evidence["reliable"] is True
+
+
+def test_clean_regression_is_quiet():
+    assert run_one("label_issues", diabetes(), target="y").status == "quiet"
+
+
+def test_not_applicable_without_target():
+    assert run_one("label_issues", breast_cancer()).status == "not_applicable"

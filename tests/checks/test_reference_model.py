@@ -1,0 +1,106 @@
+"""The shared reference fit: task detection, honest in-fold fitting, caching, grouping, sub-sampling."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from sklearn.datasets import load_breast_cancer
+
+from datacert.checks import _reference_model as ref
+from datacert.checks._ranks import sort_block
+from datacert.findings import Severity
+from tests.checks._issue4_data import breast_cancer, diabetes, frame_of
+from tests.conftest import make_dataset, run_one
+
+ISSUE4 = ("label_issues", "class_imbalance", "target_leakage", "multivariate_outliers", "high_dimensionality",
+          "insufficient_sample_size", "poisoning_suspected")
+
+
+def test_task_detection():
+    rng = np.random.default_rng(0)
+    frame = pl.DataFrame({"x": rng.normal(size=60), "b": rng.integers(0, 2, 60), "c": rng.choice(["a", "b", "c"], 60),
+                          "r": rng.normal(size=60)})
+    assert ref.target_task(make_dataset(frame, target="b")) == "classification"
+    assert ref.target_task(make_dataset(frame, target="c")) == "classification"
+    assert ref.target_task(make_dataset(frame, target="r")) == "regression"
+    assert ref.target_task(make_dataset(frame)) is None
+
+
+def test_fit_is_shared_and_cached():
+    data = make_dataset(breast_cancer(), target="y")
+    first = ref.reference_fit(data)
+    assert first is ref.reference_fit(data)
+    assert first.score_name == "auroc" and first.score > 0.97
+    assert first.oof.shape == (569, 2) and np.allclose(first.oof.sum(axis=1), 1.0)
+
+
+def test_regression_fit():
+    fit = ref.reference_fit(make_dataset(diabetes(), target="y"))
+    assert fit.task == "regression" and fit.score_name == "r2" and 0.35 < fit.score < 0.6
+
+
+def test_random_labels_in_wide_data_are_not_learnable():
+    # every step fitted in-fold: with p >> n and random labels the CV AUROC must stay near chance
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(80, 1200))
+    X[rng.random(X.shape) < 0.05] = np.nan
+    data = make_dataset(frame_of(X, y=rng.integers(0, 2, 80)), target="y")
+    fit = ref.reference_fit(data)
+    assert set(fit.candidate_scores) == {"l1_logistic_screened", "ridge_logistic_pca"}
+    assert fit.score < 0.7
+
+
+def test_group_role_gives_grouped_folds():
+    rng = np.random.default_rng(1)
+    n = 120
+    frame = frame_of(rng.normal(size=(n, 5)), y=rng.integers(0, 2, n), patient=np.repeat(np.arange(40), 3))
+    fit = ref.reference_fit(make_dataset(frame, target="y", group="patient"))
+    assert fit.grouped
+    patients = np.repeat(np.arange(40), 3)
+    for p in range(40):
+        assert np.unique(fit.folds[patients == p]).size == 1
+
+
+def test_tall_tables_are_subsampled(monkeypatch):
+    monkeypatch.setattr(ref, "MAX_ROWS", 200)
+    frame = breast_cancer()
+    fit = ref.reference_fit(make_dataset(frame, target="y"))
+    assert fit.sampled_rows == 200 and fit.rows.size == 200
+    assert fit.evidence()["sampled_rows"] == 200
+
+
+def test_categorical_features_are_one_hot_encoded_in_fold():
+    rng = np.random.default_rng(2)
+    n = 200
+    cat = rng.choice(["low", "mid", "high"], n)
+    y = (cat == "high").astype(int) ^ (rng.random(n) < 0.05)
+    frame = pl.DataFrame({"cat": cat, "noise": rng.normal(size=n), "y": y})
+    fit = ref.reference_fit(make_dataset(frame, target="y"))
+    assert fit.n_features == 2 and fit.score > 0.85
+
+
+def test_sorted_ranks_match_scipy():
+    from scipy.stats import rankdata
+
+    X = np.random.default_rng(1).integers(0, 5, (50, 7)).astype(float)
+    X[3, 2] = np.nan
+    ours = sort_block(X).ranks
+    theirs = rankdata(X, axis=0, nan_policy="omit")
+    assert np.allclose(np.nan_to_num(ours, nan=-1), np.nan_to_num(theirs, nan=-1))
+
+
+@pytest.mark.parametrize("which", ["breast_cancer", "diabetes"])
+def test_clean_real_data_has_no_critical_finding(which):
+    frame = breast_cancer() if which == "breast_cancer" else diabetes()
+    for check_id in ISSUE4:
+        outcome = run_one(check_id, frame, target="y")
+        assert str(outcome.status) != "error", (check_id, outcome.reason)
+        severities = {f.severity for f in outcome.findings}
+        assert Severity.CRITICAL not in severities, check_id
+        if check_id in ("label_issues", "multivariate_outliers"):
+            assert Severity.ERROR not in severities, check_id
+
+
+def test_breast_cancer_sanity():
+    assert load_breast_cancer().data.shape == (569, 30)
