@@ -49,15 +49,15 @@ class OutOfRange(Check):
                 continue
             field = declared.field(column) if declared is not None else None
             has_declared = field is not None and (_is_number(field.minimum) or _is_number(field.maximum))
-            if not has_declared and data.semantic_types.get(column) not in _MEASURE_TYPES:
+            if not has_declared and not is_text and data.semantic_types.get(column) not in _MEASURE_TYPES:
                 continue
             variable = match_variable(column)
             if variable is None and not has_declared:
                 continue
             values = _as_number(column, is_text)
             stats = _stats(data, profile, column, values, is_text)
-            if not stats["count"]:
-                continue
+            if not stats["count"] or (is_text and stats["count"] < 0.5 * (profile.column(column)["count"] or 0)):
+                continue  # no numbers, or text that is mostly not numbers
             rules, meta, why = _rules(column, variable, field, stats)
             if not rules:
                 skipped[column] = why
