@@ -15,6 +15,7 @@ from datacert.findings import Severity
 from datacert.semantics import SemanticType
 
 MAR_SAMPLE_ROWS = 100_000
+WIDE_COLUMNS = 200
 MAX_CLASSES = 50
 
 
@@ -185,7 +186,16 @@ class InformativeMissingness(Check):
 
 
 def _missing_matrix(data, columns: list[str]) -> np.ndarray:
-    """n × k boolean matrix of missing cells (NaN counts as missing in numeric columns)."""
+    """n × k boolean matrix of missing cells (NaN counts as missing in float columns).
+
+    Few columns: one engine pass of null tests (no float copy of the table). Many columns: from
+    the cached numeric matrix, because planning thousands of expressions costs more than the data.
+    """
+    schema = data.schema
+    if len(columns) <= WIDE_COLUMNS:
+        exprs = [(pl.col(c).is_null() | pl.col(c).is_nan()) if schema[c].is_float() else pl.col(c).is_null()
+                 for c in columns]
+        return data.frame.select(exprs).to_numpy().astype(bool, copy=False).reshape(data.n_rows, len(columns))
     numeric = set(data.numeric_feature_columns())
     block = [c for c in columns if c in numeric]
     out = np.zeros((data.n_rows, len(columns)), dtype=bool)
@@ -203,6 +213,13 @@ def _missing_matrix(data, columns: list[str]) -> np.ndarray:
             if c in position:
                 out[:, k] = nulls[:, position[c]]
     return out
+
+
+def _column_sums(weights: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """weights @ missing without a float copy of a tall boolean matrix."""
+    if missing.shape[1] <= WIDE_COLUMNS:
+        return np.array([weights[missing[:, j]].sum() for j in range(missing.shape[1])], dtype=np.float64)
+    return weights @ missing.astype(np.float64)
 
 
 def _welch_p(mf: np.ndarray, x0: np.ndarray, of: np.ndarray, n1: np.ndarray, n0: np.ndarray,
@@ -236,11 +253,8 @@ def _contingency(missing: np.ndarray, y: pl.Series) -> tuple[np.ndarray, np.ndar
     """Chi-square (Fisher for sparse 2×2) of each missing indicator against a categorical target."""
     codes, classes = _encode(y)
     k = len(classes)
-    onehot = np.zeros((codes.size, k))
-    onehot[np.arange(codes.size), codes] = 1.0
-    mf = missing.astype(np.float64)
-    a = mf.T @ onehot                        # p × k: missing records per class
-    class_total = onehot.sum(axis=0)
+    a = np.stack([missing[codes == c].sum(axis=0) for c in range(k)], axis=1).astype(np.float64)  # p × k
+    class_total = np.bincount(codes, minlength=k).astype(np.float64)
     b = class_total - a                      # observed records per class
     n_miss = a.sum(axis=1, keepdims=True)
     n_obs = b.sum(axis=1, keepdims=True)
@@ -274,10 +288,9 @@ def _mann_whitney(missing: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nd
     n = y.size
     _, tie_counts = np.unique(y, return_counts=True)
     tie_term = float(np.sum(tie_counts**3 - tie_counts)) / (n * (n - 1))
-    mf = missing.astype(np.float64)
-    n1 = mf.sum(axis=0)
+    n1 = missing.sum(axis=0).astype(np.float64)
     n0 = n - n1
-    u = mf.T @ ranks - n1 * (n1 + 1) / 2
+    u = _column_sums(ranks, missing) - n1 * (n1 + 1) / 2
     with np.errstate(invalid="ignore", divide="ignore"):
         auc = u / (n1 * n0)
         sd = np.sqrt(n1 * n0 / 12 * ((n + 1) - tie_term))
