@@ -1,0 +1,286 @@
+"""distribution_shift: partitions, sites or batches differ in distribution (batch effect), or the
+outcome is confounded with the site."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._registry import register
+from datacert.checks._util import plural
+from datacert.checks.consistency._shift import (
+    GRAM_MAX_ROWS,
+    classifier_two_sample,
+    ks_one_vs_rest,
+    principal_scores,
+    smd_one_vs_rest,
+    standardised,
+)
+from datacert.checks.representativeness._subgroups import contingency, cramers_v, target_classes
+from datacert.semantics import SemanticType
+
+BATCH_WORDS = {"site", "sites", "centre", "centres", "center", "centers", "batch", "batches", "lot", "lots",
+               "hopital", "hôpital", "hospital", "hospitals", "plate", "plaque", "run", "runs"}
+MAX_COLUMNS_LISTED = 1000
+
+
+def batch_columns(data) -> list[str]:
+    """Columns whose name reads as a site or batch (site, centre, batch, lot, hôpital, plate, run)."""
+    found = []
+    for column in data.columns:
+        words = {w for w in re.split(r"[^0-9a-zà-ÿ]+", column.lower()) if w}
+        if words & BATCH_WORDS:
+            found.append(column)
+    return found
+
+
+def group_codes(series: pl.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer code per record (-1 = missing) and the sorted level names."""
+    text = series.cast(pl.String)
+    names = sorted(text.drop_nulls().unique().to_list())
+    lookup = pl.DataFrame({"__v": names, "__c": np.arange(len(names), dtype=np.int64)},
+                          schema={"__v": pl.String, "__c": pl.Int64})
+    codes = (text.to_frame("__v").join(lookup, on="__v", how="left", maintain_order="left")
+             .get_column("__c").fill_null(-1).to_numpy())
+    return codes.astype(np.int64, copy=False), names
+
+
+@register
+class DistributionShift(Check):
+    """Find partitions, sites or batches whose records differ in distribution, and sites confounded
+    with the outcome.
+
+    Notes
+    -----
+    The partition is the `--split` column, and any column named like a site or batch (site,
+    centre, batch, lot, hôpital, plate, run). Three complementary tests (methods §3.9, §7.5):
+    a classifier two-sample test (cross-validated AUC of a seeded L2-logistic model predicting
+    the group from the features, on principal components when p is large: batch effects can sit
+    outside the top components); per-feature KS (numeric) and chi-squared (categorical) tests
+    with Benjamini-Hochberg FDR, a feature drifting only when q < 0.05 and its effect is
+    non-trivial (KS D or Cramér's V >= 0.1), with standardised mean differences; and Cramér's V
+    between the group and the outcome: when the site almost determines the outcome, no
+    correction can separate biology from site, a design flaw. Tall tables are subsampled.
+    """
+
+    id = "distribution_shift"
+    dimension = "consistency"
+    needs = Needs(min_rows=20)
+    params = {"min_group": 10, "max_groups": 20, "max_rows": 50_000, "c2st_max_rows": 20_000,
+              "pca_components": 50, "fdr": 0.05, "min_effect": 0.1,
+              "auc_warning": 0.6, "auc_error": 0.8, "drift_warning_share": 0.10, "drift_error_share": 0.25,
+              "confounding_critical": 0.5, "confounding_warning": 0.3, "confounding_p": 0.01}
+    cost = "model fits"
+
+    def run(self, data, profile, params):
+        candidates: list[tuple[str, str]] = []
+        if data.roles.split:
+            candidates.append((data.roles.split, "the --split role"))
+        for column in batch_columns(data):
+            if column not in (data.roles.split, data.roles.target, data.roles.id) and column not in data.roles.text:
+                candidates.append((column, "its name reads as a site or batch"))
+                break
+        if not candidates:
+            return CheckResult.not_applicable("needs a --split column or a column named like a site or batch")
+        findings, analysed, skipped = [], {}, {}
+        for column, why in candidates:
+            codes, names = group_codes(data.frame.get_column(column))
+            counts = np.bincount(codes[codes >= 0], minlength=len(names))
+            kept = np.flatnonzero(counts >= params["min_group"])
+            if kept.size < 2 or len(names) > params["max_groups"]:
+                skipped[column] = (f"{len(names)} groups" if len(names) > params["max_groups"]
+                                   else "fewer than two groups with enough records")
+                continue
+            remap = np.full(len(names), -1, dtype=np.int64)
+            remap[kept] = np.arange(kept.size)
+            local = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+            levels = [names[i] for i in kept]
+            facts = {"column": column, "detected_because": why, "groups": dict(zip(levels, counts[kept].tolist(),
+                                                                                   strict=True)),
+                     "groups_left_out": [names[i] for i in range(len(names)) if counts[i] < params["min_group"]]}
+            found, summary = self._shift(data, column, local, levels, facts, params)
+            findings += found
+            found, confounding = self._confounding(data, column, local, levels, facts, params)
+            findings += found
+            analysed[column] = {**summary, **confounding, "detected_because": why}
+        if not analysed:
+            return CheckResult.not_applicable("no partition or site column has two groups of "
+                                              f"{params['min_group']} records or more ({skipped})")
+        return CheckResult.fired(findings, {"partitions": analysed, "skipped": skipped})
+
+    def _features(self, data, column):
+        numeric = data.numeric_feature_columns()
+        positions = [i for i, c in enumerate(numeric) if c != column]
+        numeric_set = set(numeric)
+        categorical = [c for c in data.feature_columns()
+                       if c != column and c not in numeric_set
+                       and data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)]
+        return numeric, positions, categorical
+
+    def _shift(self, data, column, codes, levels, facts, params):
+        numeric, positions, categorical = self._features(data, column)
+        rows = np.flatnonzero(codes >= 0)
+        sampled = rows.size > params["max_rows"]
+        if sampled:
+            rows = np.sort(np.random.default_rng(0).choice(rows, params["max_rows"], replace=False))
+        group = codes[rows]
+        k = len(levels)
+        matrix = data.numeric_matrix(numeric)
+        if len(positions) < len(numeric):
+            matrix = matrix[:, positions]
+        matrix = matrix[rows]
+        names = [numeric[i] for i in positions]
+        tests: list[tuple[str, float, float, float]] = []   # (feature, p, effect, smd)
+        if names:
+            d, pv = ks_one_vs_rest(matrix, group, k)
+            smd = smd_one_vs_rest(matrix, group, k)
+            pick = 0 if k == 2 else None
+            if pick is not None:
+                best_d, best_p, best_smd = d[1], pv[1], smd[1]
+            else:
+                best_d = d.max(axis=0)
+                best_p = np.minimum(pv.min(axis=0) * k, 1.0)
+                best_smd = smd[np.argmax(np.abs(smd), axis=0), np.arange(smd.shape[1])]
+            tests += list(zip(names, best_p.tolist(), best_d.tolist(), best_smd.tolist(), strict=True))
+        frame = data.frame[rows] if categorical else None
+        for feature in categorical:
+            values, value_names = group_codes(frame.get_column(feature))
+            if len(value_names) < 2 or len(value_names) > 50:
+                continue
+            v, _, p = cramers_v(contingency(group, values, k, len(value_names)))
+            tests.append((feature, p, v, float("nan")))
+        evidence = {**facts, "numeric_features": len(names), "categorical_features": len(categorical),
+                    "rows_used": int(rows.size)}
+        if sampled:
+            evidence["sampled_rows"] = int(rows.size)
+        drifted = []
+        if tests:
+            q = stats.false_discovery_control(np.array([t[1] for t in tests]))
+            drifted = sorted(((t[0], float(qi), t[2], t[3]) for t, qi in zip(tests, q, strict=True)
+                              if qi < params["fdr"] and t[2] >= params["min_effect"]), key=lambda t: (t[1], t[0]))
+            share = len(drifted) / len(tests)
+            abs_smd = np.abs(np.array([t[3] for t in tests if t[3] == t[3]]))
+            evidence.update({
+                "features_tested": len(tests), "drifted_features": len(drifted), "drifted_share": share,
+                "fdr": params["fdr"], "min_effect": params["min_effect"],
+                "smd_share_above_0_1": float((abs_smd > 0.1).mean()) if abs_smd.size else None,
+                "top_drifted": [{"feature": f, "q": qv, "effect": e, "smd": s if s == s else None}
+                                for f, qv, e, s in drifted[:20]],
+            })
+        c2st = self._c2st(matrix, group, k, categorical, frame, params)
+        if c2st:
+            evidence.update({"c2st_auc": c2st["auc"], "c2st_worst_group": levels[c2st["worst_group"]],
+                             "c2st_worst_auc": c2st["worst_auc"], "c2st_worst_ci95": c2st["worst_ci95"],
+                             "c2st_per_group": {levels[g]: a for g, a, _, _ in c2st["per_group"]},
+                             "c2st_design": c2st["design"], "c2st_rows": c2st["rows"], "c2st_folds": c2st["folds"]})
+        severity = self._severity(evidence, c2st, params)
+        summary = {k2: evidence[k2] for k2 in ("drifted_features", "features_tested", "c2st_auc", "sampled_rows")
+                   if k2 in evidence}
+        if severity is None:
+            return [], summary
+        word = "partitions" if column == data.roles.split else "sites or batches"
+        evidence.update({"numerator": len(drifted), "denominator": len(tests), "threshold": params["auc_warning"]})
+        finding = self.finding(
+            severity,
+            f"Records from different {word} of '{column}' differ in their feature values "
+            f"({plural(len(drifted), 'feature')} shifted), a batch or selection effect.",
+            columns=[column] + [f for f, _, _, _ in drifted[:MAX_COLUMNS_LISTED]], evidence=evidence,
+            remedy="Find the cause (protocol, device, population); re-split at random and stratified if this is "
+                   "a train/test split; otherwise harmonise the sites (e.g. ComBat fitted on training folds) "
+                   "and validate per site.",
+        )
+        return [finding], summary
+
+    @staticmethod
+    def _severity(evidence, c2st, params):
+        share = evidence.get("drifted_share", 0.0)
+        auc = c2st["worst_auc"] if c2st else 0.5
+        significant = bool(c2st) and c2st["worst_ci95"][0] > 0.5
+        if (significant and auc >= params["auc_error"]) or share >= params["drift_error_share"]:
+            return "error"
+        if (significant and auc >= params["auc_warning"]) or share >= params["drift_warning_share"]:
+            return "warning"
+        if evidence.get("drifted_features", 0) > 0 or significant:
+            return "info"
+        return None
+
+    @staticmethod
+    def _c2st(matrix, group, k, categorical, frame, params):
+        rows = np.arange(group.size)
+        limit = params["c2st_max_rows"]
+        if matrix.shape[1] > params["pca_components"]:
+            limit = min(limit, GRAM_MAX_ROWS)
+        if rows.size > limit:
+            rows = np.sort(np.random.default_rng(1).choice(rows, limit, replace=False))
+        blocks = []
+        if matrix.shape[1]:
+            numeric = standardised(matrix[rows])
+            if numeric.shape[1] > params["pca_components"]:
+                numeric = principal_scores(numeric, min(params["pca_components"], rows.size - 1))
+                numeric /= np.where(numeric.std(axis=0) > 0, numeric.std(axis=0), 1.0)
+                design = f"{numeric.shape[1]} principal components"
+            else:
+                design = f"{numeric.shape[1]} standardised features"
+            blocks.append(numeric)
+        else:
+            design = "no numeric features"
+        for feature in categorical:
+            values, value_names = group_codes(frame.get_column(feature)[rows])
+            if 2 <= len(value_names) <= 20:
+                onehot = np.zeros((rows.size, len(value_names)))
+                onehot[np.flatnonzero(values >= 0), values[values >= 0]] = 1.0
+                blocks.append(onehot)
+        if not blocks:
+            return None
+        codes = group[rows]
+        if np.bincount(codes, minlength=k).min() < 2:
+            return None
+        result = classifier_two_sample(np.hstack(blocks), codes, k)
+        result.update({"design": design, "rows": int(rows.size)})
+        return result
+
+    def _confounding(self, data, column, codes, levels, facts, params):
+        if not data.roles.target:
+            return [], {}
+        classes = target_classes(data)
+        if classes is not None:
+            target_codes, class_names = classes
+            v, chi2, p = cramers_v(contingency(codes, target_codes, len(levels), len(class_names)))
+            measure = {"cramers_v": v, "chi2": chi2, "p_value": p}
+        else:
+            y = data.target().cast(pl.Float64).fill_nan(None).to_numpy()
+            known = ~np.isnan(y) & (codes >= 0)
+            samples = [y[known & (codes == g)] for g in range(len(levels))]
+            samples = [s for s in samples if s.size]
+            if len(samples) < 2:
+                return [], {}
+            grand = y[known].mean()
+            between = sum(s.size * (s.mean() - grand) ** 2 for s in samples)
+            total = float(((y[known] - grand) ** 2).sum())
+            v = float(np.sqrt(between / total)) if total > 0 else 0.0
+            p = float(stats.kruskal(*samples).pvalue) if total > 0 else 1.0
+            measure = {"correlation_ratio": v, "p_value": p}
+        summary = {"outcome_association": v}
+        if v >= params["confounding_critical"] and p < params["confounding_p"]:
+            severity = "critical"
+        elif v >= params["confounding_warning"] and p < params["confounding_p"]:
+            severity = "warning"
+        else:
+            return [], summary
+        target = data.roles.target
+        evidence = {**facts, **measure, "numerator": v, "threshold": params["confounding_critical"]}
+        if severity == "critical":
+            message = (f"The outcome '{target}' is largely determined by '{column}', so a model would learn the "
+                       f"site or partition instead of the disease, and no correction can separate the two.")
+        else:
+            message = f"The outcome '{target}' is unevenly spread across the groups of '{column}'."
+        finding = self.finding(
+            severity, message, columns=[column, target], evidence=evidence,
+            remedy="Collect cases and controls from every site (or re-split so that every partition holds both), "
+                   "then validate per site.",
+        )
+        return [finding], summary

@@ -1,0 +1,97 @@
+"""distribution_shift: batch effects between sites or partitions, and site-outcome confounding."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from scipy import stats
+from tests.conftest import run_one
+
+from datacert.checks.consistency._shift import ks_one_vs_rest, smd_one_vs_rest
+
+
+def _frame(n=300, p=200, seed=0, shift=0.0, shifted=40):
+    rng = np.random.default_rng(seed)
+    site = rng.choice(["A", "B", "C"], n)
+    x = rng.normal(size=(n, p))
+    x[site == "C", :shifted] += shift
+    cols = {f"gene{i:03d}": x[:, i] for i in range(p)}
+    return pl.DataFrame({"sample_id": [f"S{i:04d}" for i in range(n)], **cols, "site": site,
+                         "smoker": rng.choice(["yes", "no"], n), "y": rng.integers(0, 2, n)})
+
+
+def test_vectorised_ks_and_smd_match_scipy_and_numpy():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 4))
+    x[:, 1] = rng.integers(0, 3, 120)          # ties
+    x[7:19, 2] = np.nan                        # gaps
+    codes = rng.integers(0, 3, 120)
+    d, p = ks_one_vs_rest(x, codes, 3)
+    smd = smd_one_vs_rest(x, codes, 3)
+    for g in range(3):
+        for j in range(4):
+            a, b = x[codes == g, j], x[codes != g, j]
+            a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+            ref = stats.ks_2samp(a, b)
+            assert abs(d[g, j] - ref.statistic) < 1e-12
+            assert abs(p[g, j] - ref.pvalue) < 0.05
+            assert abs(smd[g, j] - (a.mean() - b.mean()) / np.sqrt((a.var() + b.var()) / 2)) < 1e-9
+
+
+def test_fires_error_on_a_site_batch_effect_with_the_shifted_features():
+    frame = _frame(shift=1.0)
+    out = run_one("distribution_shift", frame, target="y")
+    (f,) = out.findings
+    assert f.severity == "error" and f.columns[0] == "site"
+    drifted = set(f.columns[1:])
+    planted = {f"gene{i:03d}" for i in range(40)}
+    assert drifted <= planted and len(drifted) >= 30
+    ev = f.evidence
+    assert ev["detected_because"] == "its name reads as a site or batch"
+    assert ev["c2st_worst_group"] == "C" and ev["c2st_worst_auc"] >= 0.8
+    assert ev["c2st_design"] == "50 principal components"
+
+
+def test_site_that_determines_the_outcome_is_critical():
+    frame = _frame()
+    rng = np.random.default_rng(4)
+    y = np.where(frame["site"].to_numpy() == "A", rng.random(300) < 0.95, rng.random(300) < 0.05).astype(int)
+    out = run_one("distribution_shift", frame.with_columns(pl.Series("y", y)), target="y")
+    (f,) = out.findings
+    assert f.severity == "critical" and f.columns == ("site", "y")
+    assert f.evidence["cramers_v"] >= 0.5
+
+
+def test_categorical_shift_between_train_and_test_partitions():
+    frame = _frame(n=400, p=5).drop("site")
+    rng = np.random.default_rng(2)
+    split = rng.choice(["train", "test"], 400)
+    smoker = np.where(split == "test", rng.choice(["yes", "no"], 400, p=[0.8, 0.2]),
+                      rng.choice(["yes", "no"], 400, p=[0.2, 0.8]))
+    frame = frame.with_columns(pl.Series("split", split), pl.Series("smoker", smoker))
+    out = run_one("distribution_shift", frame, split="split", target="y")
+    (f,) = out.findings
+    assert f.columns == ("split", "smoker")
+    assert f.evidence["detected_because"] == "the --split role"
+    assert f.evidence["top_drifted"][0]["effect"] > 0.5  # Cramér's V
+
+
+def test_quiet_on_random_sites_and_clean_partitions():
+    out = run_one("distribution_shift", _frame(), target="y")
+    assert out.status == "quiet"
+    assert out.evidence["partitions"]["site"]["drifted_features"] == 0
+
+
+def test_tall_tables_are_subsampled_and_say_so():
+    rng = np.random.default_rng(5)
+    n = 60_000
+    frame = pl.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n),
+                          "batch": rng.choice(["p1", "p2"], n)})
+    out = run_one("distribution_shift", frame, params={"max_rows": 20_000, "c2st_max_rows": 5000})
+    assert out.status == "quiet"
+    assert out.evidence["partitions"]["batch"]["sampled_rows"] == 20_000
+
+
+def test_not_applicable_without_a_partition_or_site_column():
+    frame = _frame(p=5).drop("site")
+    assert run_one("distribution_shift", frame, target="y").status == "not_applicable"
