@@ -85,7 +85,8 @@ class DisguisedMissing(Check):
         for column, sentinels in _date_sentinels(data, profile, dates, params).items():
             reasons = {s: "placeholder date spike" for s in sentinels}
             findings.append(self._finding(data, column, sentinels, reasons, counts[column], "date", params))
-        findings.sort(key=lambda f: (-f.row_count, data.columns.index(f.columns[0])))
+        position = {c: i for i, c in enumerate(data.columns)}
+        findings.sort(key=lambda f: (-f.row_count, position[f.columns[0]]))
         evidence = {"numerator": len(findings), "denominator": len(numeric) + len(texts) + len(dates),
                     "columns_tested": {"numeric": len(numeric), "text": len(texts), "date": len(dates)}}
         return CheckResult.fired(findings[: params["max_findings"]], evidence)
