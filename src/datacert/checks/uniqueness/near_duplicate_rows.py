@@ -9,7 +9,7 @@ import numpy as np
 from datacert.checks._base import Check, CheckResult, Needs
 from datacert.checks._registry import register
 from datacert.checks._util import plural
-from datacert.checks.uniqueness._normalise import canonical_expressions, canonical_hashes
+from datacert.checks.uniqueness._normalise import canonical_expressions, canonical_hashes, close_rows
 
 
 @register
@@ -19,11 +19,11 @@ class NearDuplicateRows(Check):
     Notes
     -----
     Each record is put in canonical form (text lowered, accents and extra spaces removed, numbers
-    stored as text read as numbers, all numbers rounded to 6 significant digits) and hashed in
-    one vectorised pass. Records whose canonical hashes repeat are compared exactly on their
-    canonical form; a group is reported only when its members are not all exact copies of each
-    other (exact copies are `duplicate_rows`). The record id is ignored, as for exact duplicates.
-    Rows hold every member of every group.
+    stored as text read as numbers) and hashed in one vectorised pass with numbers rounded to 4
+    significant digits. Records whose hashes repeat are compared exactly on their text and within
+    a relative tolerance of 1e-6 on their numbers; a group is reported only when its members are
+    not all exact copies of each other (exact copies are `duplicate_rows`). The record id is
+    ignored, as for exact duplicates. Rows hold every member of every group.
     """
 
     id = "near_duplicate_rows"
@@ -40,7 +40,7 @@ class NearDuplicateRows(Check):
         candidates = np.flatnonzero(counts[inverse] > 1)
         if candidates.size == 0:
             return CheckResult.quiet({"numerator": 0, "denominator": data.n_rows, "threshold": 0})
-        groups = _verified_groups(data, candidates, block, engine_columns)
+        groups = _verified_groups(data, candidates, hashes[candidates], block, engine_columns)
         raw = (profile.row_hash if data.roles.id is None
                else data.frame.select(columns).hash_rows(seed=0).to_numpy())
         near = [g for g in groups if np.unique(raw[g]).size > 1]
@@ -60,23 +60,38 @@ class NearDuplicateRows(Check):
                       "threshold": params["error_share"], "groups": len(near),
                       "group_rows": [g.tolist() for g in near[: params["max_groups_listed"]]],
                       "ignored_columns": [data.roles.id] if data.roles.id else [],
-                      "normalisation": "case, accents, spaces, numbers as text, 6 significant digits"},
+                      "normalisation": "case, accents, spaces, numbers as text; numbers within 1e-6 relative"},
             remedy="Harmonise the formatting, then keep one record of each group (deduplicate).",
         )
         return CheckResult.fired([finding], {"numerator": extra, "denominator": data.n_rows})
 
 
-def _verified_groups(data, candidates: np.ndarray, block, engine_columns: list[str]) -> list[np.ndarray]:
-    """Group candidate rows by their exact canonical form (only candidates are read)."""
+def _verified_groups(data, candidates: np.ndarray, hashes: np.ndarray, block,
+                     engine_columns: list[str]) -> list[np.ndarray]:
+    """Split candidate rows into groups equal on canonical text and close on numbers (only candidates
+    are read): same hash, same exact key, then greedy clustering within the numeric tolerance."""
+    schema = data.schema
+    subset = data.frame[candidates]
     keys: list[tuple] = [()] * candidates.size
-    if engine_columns:
-        subset = data.frame[candidates].select(canonical_expressions(data.schema, engine_columns))
-        keys = [tuple(r) for r in subset.rows()]
+    exact = canonical_expressions(schema, engine_columns, floats=False)
+    if exact:
+        keys = [tuple(r) for r in subset.select(exact).rows()]
+    floats = [c for c in engine_columns if schema[c].is_float()]
+    parts = []
+    if floats:
+        parts.append(subset.select(floats).to_numpy().astype(np.float64, copy=False).reshape(candidates.size, -1))
     if block is not None:
-        rows = np.where(np.isnan(block[candidates]), np.nan, block[candidates])
-        keys = [k + (rows[i].tobytes(),) for i, k in enumerate(keys)]
+        parts.append(block[candidates])
+    numbers = np.hstack(parts) if parts else np.empty((candidates.size, 0))
     by_key: dict[tuple, list[int]] = defaultdict(list)
-    for position, key in zip(candidates.tolist(), keys, strict=True):
-        by_key[key].append(position)
-    groups = [np.asarray(sorted(g), dtype=np.int64) for g in by_key.values() if len(g) > 1]
+    for i, (h, key) in enumerate(zip(hashes.tolist(), keys, strict=True)):
+        by_key[(h, key)].append(i)
+    groups = []
+    for members in by_key.values():
+        left = np.asarray(members)
+        while left.size > 1:
+            near = close_rows(numbers[left], numbers[left[0]])
+            if near.sum() > 1:
+                groups.append(np.sort(candidates[left[near]]).astype(np.int64))
+            left = left[~near]
     return sorted(groups, key=lambda g: int(g[0]))

@@ -1,0 +1,43 @@
+"""conflicting_labels: identical features, different targets."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from tests.conftest import run_one
+
+from datacert.findings import Status
+
+
+def _frame(n: int = 80, seed: int = 6) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pl.DataFrame({"id": [f"P{i}" for i in range(n)], "age": rng.integers(20, 90, n),
+                         "sex": rng.choice(["F", "M"], n), "glucose": rng.normal(100, 15, n).round(0),
+                         "label": rng.integers(0, 2, n)})
+
+
+def _copy_features(frame: pl.DataFrame, source: int, target: int, label: int) -> pl.DataFrame:
+    rows = frame.rows(named=True)
+    rows[target] = {**rows[source], "id": rows[target]["id"], "label": label}
+    return pl.DataFrame(rows, schema=frame.schema)
+
+
+def test_fires_with_every_member_of_each_conflicting_group():
+    frame = _frame()
+    frame = _copy_features(frame, 2, 30, 1 - frame["label"][2])
+    frame = _copy_features(frame, 2, 31, frame["label"][2])
+    frame = _copy_features(frame, 5, 60, frame["label"][5])       # same features, same label: no conflict
+    outcome = run_one("conflicting_labels", frame, target="label", id="id")
+    (finding,) = outcome.findings
+    assert finding.rows == (2, 30, 31)
+    assert finding.columns == ("label",)
+    assert finding.evidence["groups"] == 1
+    assert outcome.evidence["duplicate_feature_groups"] == 2
+
+
+def test_quiet_on_clean_data_of_the_same_shape():
+    assert run_one("conflicting_labels", _frame(), target="label", id="id").status == Status.QUIET
+
+
+def test_not_applicable_without_target():
+    assert run_one("conflicting_labels", _frame(), id="id").status == Status.NOT_APPLICABLE
