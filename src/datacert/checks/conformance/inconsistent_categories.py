@@ -25,8 +25,12 @@ SYNONYM_DOMAINS: dict[str, dict[str, str]] = {
                          "fille", "girl", "mme", "madame", "sexe feminin"), "female"),
     },
     "yes_no": {
-        **dict.fromkeys(("oui", "o", "yes", "y", "vrai", "true", "positif", "positive", "present"), "yes"),
-        **dict.fromkeys(("non", "n", "no", "faux", "false", "negatif", "negative", "absent"), "no"),
+        **dict.fromkeys(("oui", "o", "yes", "y", "vrai", "true"), "yes"),
+        **dict.fromkeys(("non", "n", "no", "faux", "false"), "no"),
+    },
+    "test_result": {
+        **dict.fromkeys(("positif", "positive", "pos"), "positive"),
+        **dict.fromkeys(("negatif", "negative", "neg"), "negative"),
     },
 }
 _SEPARATORS = re.compile(r"[\s_\-]+")
@@ -50,7 +54,7 @@ class InconsistentCategories(Check):
     Works on the distinct values only (one value count per column): each spelling is folded
     (Unicode NFKD without accents, case folded, spaces and separators collapsed). When all the
     values of a column belong to one known domain (sex: H/M/Homme/male/F/Femme/female; yes/no:
-    oui/non/yes/no/O/N), synonyms are merged too. The canonical spelling of a group is its most
+    oui/non/yes/no/O/N; test result: positif/positive/pos), synonyms are merged too. The canonical spelling of a group is its most
     frequent one; the mapping variant → canonical is what pre-qualification applies.
     """
 
