@@ -12,6 +12,7 @@ from typing import Any
 from datacert.certificate import Certificate
 from datacert.checks import run_checks
 from datacert.dataset import Dataset, build_dataset
+from datacert.figures import figure_data
 from datacert.findings import sort_findings
 from datacert.io import LoadedTable, from_object, read_table
 from datacert.policy import Policy, load_policy
@@ -87,6 +88,7 @@ def certify(
         profile=profile.summary(),
         options={"policy": policy.name},
         extra=assessment.extra,
+        figures=figure_data(dataset, profile, findings),
         run={
             "started": started.isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - clock, 3),

@@ -42,7 +42,12 @@ class Assessment:
     @property
     def extra(self) -> dict[str, Any]:
         return {
-            "scoring_profile": self.profile.identity(),
+            "scoring_profile": {**self.profile.identity(), "title": self.profile.title,
+                                "floors": {"overall": self.profile.floors.overall,
+                                           "dimension": self.profile.floors.dimension,
+                                           "reject_overall": self.profile.floors.reject_overall,
+                                           "coverage": dict(self.profile.floors.coverage)},
+                                "required_roles": list(self.profile.required_roles)},
             "score_intervals": self.result.intervals,
             "coverage": self.result.coverage,
             "gates": [g.to_dict() for g in self.decision.gates],
