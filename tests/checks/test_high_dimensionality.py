@@ -1,0 +1,44 @@
+"""high_dimensionality: p/n regimes, Gavish–Donoho signal rank from the Gram matrix, effective dimension."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.checks._issue4_data import breast_cancer, frame_of, gaussian
+from tests.conftest import run_one
+
+
+def test_hdlss_warns_and_recovers_the_signal_rank():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 6)) @ rng.normal(size=(6, 2500)) * 0.6 + rng.normal(size=(100, 2500))
+    outcome = run_one("high_dimensionality", frame_of(X, y=rng.integers(0, 2, 100)), target="y")
+    (finding,) = outcome.findings
+    assert str(finding.severity) == "warning"
+    ev = finding.evidence
+    assert ev["p"] == 2500 and ev["n"] == 100 and ev["p_over_n"] == 25.0
+    assert ev["signal_rank"] == 6
+    assert ev["participation_ratio"] > 1 and ev["components_90_percent"] > 6
+    assert ev["events_per_signal_dimension"] > 0
+    assert finding.columns == ()  # too many to list
+
+
+def test_extreme_hdlss_without_structure_is_an_error():
+    X = np.random.default_rng(1).normal(size=(60, 1500))
+    (finding,) = run_one("high_dimensionality", frame_of(X)).findings
+    assert str(finding.severity) == "error" and finding.evidence["signal_rank"] == 0
+
+
+def test_moderate_ratio_is_info_and_classical_is_quiet():
+    (finding,) = run_one("high_dimensionality", frame_of(gaussian(100, 30))).findings
+    assert str(finding.severity) == "info"
+    outcome = run_one("high_dimensionality", breast_cancer(), target="y")
+    assert outcome.status == "quiet" and outcome.evidence["regime"] == "classical"
+    assert 3 <= outcome.evidence["signal_rank"] <= 20
+
+
+def test_spectrum_matches_a_direct_svd():
+    from datacert.checks._spectral import singular_values
+
+    X = np.random.default_rng(2).normal(size=(20, 300))
+    X -= X.mean(axis=0)
+    assert np.allclose(singular_values(X)[:19], np.linalg.svd(X, compute_uv=False)[:19])

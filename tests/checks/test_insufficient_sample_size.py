@@ -1,0 +1,50 @@
+"""insufficient_sample_size: learning curve, inverse power law, records needed with an interval."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from datacert.checks.representativeness.insufficient_sample_size import _fit_curve, _needed, power_law
+from tests.checks._issue4_data import breast_cancer, frame_of
+from tests.conftest import run_one
+
+
+def test_curve_fit_recovers_a_known_law():
+    sizes = np.array([50.0, 100, 150, 200, 250])
+    scores = power_law(sizes, 0.9, 3.0, 0.7)[None, :] + np.zeros((5, 1))
+    a, b, c = _fit_curve(sizes, scores, polish=True)
+    assert abs(a - 0.9) < 1e-3 and abs(c - 0.7) < 0.05
+    assert abs(_needed((a, b, c), 0.01) - (3.0 / 0.01) ** (1 / 0.7)) / 3500 < 0.2
+
+
+def test_fires_when_the_curve_still_climbs():
+    rng = np.random.default_rng(0)
+    n, p = 150, 40
+    X = rng.normal(size=(n, p))
+    y = (X @ rng.normal(size=p) * 0.4 + rng.normal(size=n) > 0).astype(int)
+    outcome = run_one("insufficient_sample_size", frame_of(X, y=y), target="y")
+    (finding,) = outcome.findings
+    assert str(finding.severity) == "warning" and finding.columns == ("y",)
+    ev = finding.evidence
+    assert ev["records_needed"] > 150
+    low, high = ev["records_needed_interval"]
+    assert low <= ev["records_needed"] <= high
+    assert len(ev["curve_sizes"]) == 5
+
+
+def test_quiet_on_breast_cancer_which_has_plateaued():
+    outcome = run_one("insufficient_sample_size", breast_cancer(), target="y")
+    assert outcome.status == "quiet"
+    assert outcome.evidence["plateau"] > 0.97 and outcome.evidence["records_needed"] < 569
+
+
+def test_no_signal_is_an_error():
+    rng = np.random.default_rng(5)
+    outcome = run_one("insufficient_sample_size", frame_of(rng.normal(size=(400, 10)), y=rng.integers(0, 2, 400)),
+                      target="y")
+    (finding,) = outcome.findings
+    assert str(finding.severity) == "error"
+
+
+def test_not_applicable_without_target():
+    assert run_one("insufficient_sample_size", breast_cancer()).status == "not_applicable"

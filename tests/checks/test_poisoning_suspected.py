@@ -1,0 +1,83 @@
+"""poisoning_suspected: trigger values, flipped-label clusters, identical records with different labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from datacert.checks._spectral import median_impute, standardize
+from tests.checks._issue4_data import breast_cancer, breast_cancer_labels
+from tests.conftest import run_one
+
+
+def _frame_with(X_changes=None, labels=None):
+    frame = breast_cancer(labels)
+    if X_changes:
+        frame = frame.with_columns([pl.Series(c, v) for c, v in X_changes.items()])
+    return frame
+
+
+def test_strong_trigger_is_critical_with_its_rows_and_column():
+    labels = breast_cancer_labels()
+    rng = np.random.default_rng(0)
+    trigger = np.sort(rng.choice(np.flatnonzero(labels == 1), 18, replace=False))
+    labels[trigger] = 0
+    texture = breast_cancer().get_column("mean_texture").to_numpy().copy()
+    texture[trigger] = 77.7
+    outcome = run_one("poisoning_suspected", _frame_with({"mean_texture": texture}, labels), target="y")
+    critical = [f for f in outcome.findings if str(f.severity) == "critical"]
+    assert len(critical) == 1
+    assert critical[0].columns == ("mean_texture",)
+    assert list(critical[0].rows) == trigger.tolist()
+    assert critical[0].evidence["patterns"][0]["value"] == 77.7
+
+
+def test_weaker_trigger_and_a_categorical_trigger_warn():
+    labels = breast_cancer_labels()
+    rng = np.random.default_rng(1)
+    trigger = np.sort(rng.choice(np.flatnonzero(labels == 1), 10, replace=False))
+    labels[trigger] = 0
+    site = rng.choice(["north", "south", "east"], labels.size).astype(object)
+    site[trigger] = "annex"
+    frame = breast_cancer(labels).with_columns(pl.Series("site", site.astype(str)))
+    outcome = run_one("poisoning_suspected", frame, target="y")
+    warn = [f for f in outcome.findings if "rare value pattern" in f.message]
+    assert warn and str(warn[0].severity) == "warning"
+    assert "site" in warn[0].columns and set(trigger) <= set(warn[0].rows)
+
+
+def test_flipped_cluster_is_found():
+    labels = breast_cancer_labels()
+    X = breast_cancer().drop("y").to_numpy()
+    Z = standardize(median_impute(X))
+    seed_point = np.flatnonzero(labels == 1)[5]
+    distance = ((Z - Z[seed_point]) ** 2).sum(axis=1)
+    distance[labels == 0] = np.inf
+    cluster = np.sort(np.argsort(distance)[:8])
+    labels[cluster] = 0
+    outcome = run_one("poisoning_suspected", breast_cancer(labels), target="y")
+    found = [f for f in outcome.findings if "neighbours" in f.message]
+    assert found and str(found[0].severity) == "warning"
+    assert len(set(found[0].rows) & set(cluster)) >= 5
+    assert set(found[0].rows) <= set(cluster)
+
+
+def test_identical_records_with_flipped_labels():
+    frame = breast_cancer()
+    copy = frame[20].with_columns(pl.lit(1 - frame["y"][20]).cast(frame.schema["y"]).alias("y"))
+    frame = pl.concat([frame, copy])
+    outcome = run_one("poisoning_suspected", frame, target="y")
+    dup = [f for f in outcome.findings if "identical features" in f.message]
+    assert dup and list(dup[0].rows) == [20, 569]
+
+
+def test_clean_breast_cancer_is_quiet():
+    outcome = run_one("poisoning_suspected", breast_cancer(), target="y")
+    assert outcome.status == "quiet" and outcome.evidence["patterns_tested"] > 0
+
+
+def test_not_applicable_for_regression_or_without_target():
+    rng = np.random.default_rng(0)
+    frame = pl.DataFrame({"x": rng.normal(size=50), "z": rng.normal(size=50), "y": rng.normal(size=50)})
+    assert run_one("poisoning_suspected", frame, target="y").status == "not_applicable"
+    assert run_one("poisoning_suspected", frame).status == "not_applicable"
