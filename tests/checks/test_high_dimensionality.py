@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from tests.checks._issue4_data import breast_cancer, frame_of, gaussian
 from tests.conftest import run_one
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-
-from datacert.checks.representativeness.insufficient_sample_size import _fit_curve, _needed, power_law
 from tests.checks._issue4_data import breast_cancer, frame_of
 from tests.conftest import run_one
+
+from datacert.checks.representativeness.insufficient_sample_size import _fit_curve, _needed, power_law
 
 
 def test_curve_fit_recovers_a_known_law():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-
 from tests.checks._issue4_data import breast_cancer, frame_of, gaussian
 from tests.conftest import run_one
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-
-from datacert.checks._spectral import median_impute, standardize
 from tests.checks._issue4_data import breast_cancer, breast_cancer_labels
 from tests.conftest import run_one
+
+from datacert.checks._spectral import median_impute, standardize
 
 
 def _frame_with(X_changes=None, labels=None):

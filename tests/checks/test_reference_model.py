@@ -6,12 +6,12 @@ import numpy as np
 import polars as pl
 import pytest
 from sklearn.datasets import load_breast_cancer
+from tests.checks._issue4_data import breast_cancer, diabetes, frame_of
+from tests.conftest import make_dataset, run_one
 
 from datacert.checks import _reference_model as ref
 from datacert.checks._ranks import sort_block
 from datacert.findings import Severity
-from tests.checks._issue4_data import breast_cancer, diabetes, frame_of
-from tests.conftest import make_dataset, run_one
 
 ISSUE4 = ("label_issues", "class_imbalance", "target_leakage", "multivariate_outliers", "high_dimensionality",
           "insufficient_sample_size", "poisoning_suspected")

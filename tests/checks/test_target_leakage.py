@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-
 from tests.checks._issue4_data import breast_cancer, diabetes, frame_of
 from tests.conftest import run_one
 
