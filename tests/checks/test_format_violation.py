@@ -166,3 +166,27 @@ def test_check_digits_on_a_sample_of_many_distinct_values_says_so():
     assert 0 < sampled.row_count < len(broken) and set(sampled.rows) <= set(broken)
     (full,) = run_one(CHECK, frame).findings
     assert full.rows == tuple(broken) and "distinct_validated" not in full.evidence
+
+
+def test_nir_phone_and_cim10_recognised_by_content():
+    cols = _clean(7)
+    nir = [v[:5] + " " + v[5:] for v in cols["nir"]]  # written with a space: normalised before the test
+    nir[2] = nir[2][:-1] + str((int(nir[2][-1]) + 1) % 10)
+    rng = np.random.default_rng(7)
+    phones = []
+    while len(phones) < N:  # mobile numbers in ranges that phonenumbers knows to be allocated
+        candidate = "06 " + " ".join(f"{d:02d}" for d in rng.integers(0, 100, 4))
+        if phonenumbers.is_valid_number(phonenumbers.parse(candidate, "FR")):
+            phones.append(candidate)
+    phones[4] = "0612"
+    diagnoses = list(cols["diag_principal"])
+    diagnoses[6] = "I21.99999"
+    frame = pl.DataFrame({"identifiant_assure": nir, "contact": phones, "motif": diagnoses})
+    outcome = run_one(CHECK, frame)
+    by_column = {f.columns[0]: f for f in outcome.findings}
+    assert {c: f.evidence["kind"] for c, f in by_column.items()} == {
+        "identifiant_assure": "nir", "contact": "phone", "motif": "icd10"}
+    assert by_column["identifiant_assure"].rows == (2,)
+    assert by_column["contact"].rows == (4,)
+    assert by_column["motif"].rows == (6,)
+    assert all(f.evidence["recognised_by"] == "content" for f in outcome.findings)
