@@ -135,7 +135,8 @@ def classifier_two_sample(design: np.ndarray, codes: np.ndarray, n_groups: int, 
     folds = max(2, min(folds, smallest))
     model = LogisticRegression(C=1.0, max_iter=1000)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-    proba = cross_val_predict(model, design, codes, cv=splitter, method="predict_proba")
+    with threadpool_limits(1):  # small dense products: threads cost more than they give
+        proba = cross_val_predict(model, design, codes, cv=splitter, method="predict_proba")
     comparisons = 1 if n_groups == 2 else n_groups
     z = float(stats.norm.ppf(1 - 0.05 / (2 * comparisons)))
     per_group = []

@@ -70,9 +70,9 @@ class DistributionShift(Check):
     id = "distribution_shift"
     dimension = "consistency"
     needs = Needs(min_rows=20)
-    params = {"min_group": 10, "max_groups": 20, "max_rows": 50_000, "c2st_max_rows": 20_000,
+    params = {"min_group": 10, "max_groups": 20, "max_rows": 50_000, "c2st_max_rows": 10_000,
               "pca_components": 50, "fdr": 0.05, "min_effect": 0.1,
-              "auc_warning": 0.6, "auc_error": 0.8, "drift_warning_share": 0.10, "drift_error_share": 0.25,
+              "auc_notable": 0.55, "auc_warning": 0.6, "auc_error": 0.8, "drift_warning_share": 0.10, "drift_error_share": 0.25,
               "confounding_critical": 0.5, "confounding_warning": 0.3, "confounding_p": 0.01}
     cost = "model fits"
 
@@ -184,10 +184,12 @@ class DistributionShift(Check):
             return [], summary
         word = "partitions" if column == data.roles.split else "sites or batches"
         evidence.update({"numerator": len(drifted), "denominator": len(tests), "threshold": params["auc_warning"]})
+        detail = (f"({plural(len(drifted), 'feature')} shifted)" if drifted
+                  else "taken together, though no single feature stands out")
         finding = self.finding(
             severity,
-            f"Records from different {word} of '{column}' differ in their feature values "
-            f"({plural(len(drifted), 'feature')} shifted), a batch or selection effect.",
+            f"Records from different {word} of '{column}' differ in their feature values {detail}, "
+            f"a batch or selection effect.",
             columns=[column] + [f for f, _, _, _ in drifted[:MAX_COLUMNS_LISTED]], evidence=evidence,
             remedy="Find the cause (protocol, device, population); re-split at random and stratified if this is "
                    "a train/test split; otherwise harmonise the sites (e.g. ComBat fitted on training folds) "
@@ -204,7 +206,7 @@ class DistributionShift(Check):
             return "error"
         if (significant and auc >= params["auc_warning"]) or share >= params["drift_warning_share"]:
             return "warning"
-        if evidence.get("drifted_features", 0) > 0 or significant:
+        if evidence.get("drifted_features", 0) > 0 or (significant and auc >= params["auc_notable"]):
             return "info"
         return None
 
