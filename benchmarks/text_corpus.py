@@ -337,8 +337,33 @@ def _sentences(fake, rng, p: _Person, doctor: tuple[str, str], when) -> list:
         b.add(rng.choice(["Prochain rendez-vous le ", "Contrôle prévu le ", "Revu en consultation le "]))
         b.phi(_date_text(rng, when + _days(rng)), "DATE").add(".")
 
+    def prose_name(b):
+        # a name without a title, found only through the first-name gazetteer or the capitals convention
+        first = rng.choice([p.first, fake.first_name(), "Jean-Pierre", "Marie-Claire", "Anne-Sophie"])
+        b.add(rng.choice(["Entretien avec ", "Vu ce jour avec ", "Appel de ", "Information donnée à "]))
+        if rng.random() < 0.5:
+            b.phi(first, "PRENOM").add(" ").phi(fake.last_name().upper(), "NOM")
+        else:
+            b.phi(fake.last_name().upper(), "NOM").add(" ").phi(first, "PRENOM")
+        b.add(rng.choice([" ce jour.", ", présent à la consultation.", "."]))
+
+    def family_first_name(b):
+        b.add(rng.choice(["Accompagné de sa fille ", "Présence de son fils ", "Sa femme ", "Son mari "]))
+        b.phi(rng.choice(["Marie", "Pierre", "Julie", "Nicolas", "Claire", "Thomas", "Sophie", "Antoine"]), "PRENOM")
+        b.add(rng.choice([" ce jour.", ", aidant principal.", "."]))
+
+    def short_date(b):
+        value = when + _days(rng)
+        b.add(rng.choice(["Pansement à refaire le ", "Retrait des fils le ", "Bilan de contrôle le "]))
+        b.phi(f"{value.day:02d}/{value.month:02d}", "DATE").add(".")
+
+    def street_without_number(b):
+        b.add("Adresse : ").phi(f"{rng.choice(['rue', 'avenue', 'chemin'])} {fake.first_name()} {fake.last_name()}",
+                                "ADRESSE")
+        b.add(", ").phi(p.zip, "ZIP").add(" ").phi(p.city, "VILLE").add(".")
+
     return [address, phone, mail, secu, nda, ipp, doctor_sentence, stay, hospital, city, age, url, relative,
-            control]
+            control, prose_name, family_first_name, short_date, street_without_number]
 
 
 def _days(rng: random.Random):

@@ -116,7 +116,7 @@ ZIP_CITY_RE = re.compile(rf"(?<![\w,.])(?P<zip>(?:0[1-9]|[1-8]\d|9[0-5])\d{{3}}|
                          rf"(?:\s+|,\s*)(?P<city>{_CITY})(?P<cedex>\s+CEDEX(?:\s\d{{1,2}})?)?(?![\w])")
 CITY_TRIGGER_RE = re.compile(
     rf"(?i:\b(?:n[ée]e?|n[ée]\(e\)|domicili[ée]e?|demeurant|habite|habitant|r[ée]sidant|r[ée]side|vit|originaire"
-    rf"|transf[ée]r[ée]e?|adress[ée]e?|hospitalis[ée]e?|venant)\s(?:\w+\s)?(?:à|a|de|d'|sur)\s?)(?P<city>{_CITY})")
+    rf"|transf[ée]r[ée]e?|adress[ée]e?|hospitalis[ée]e?|venant)\s(?:\w+\s)??(?:à|a|de|d'|sur)\s?)(?P<city>{_CITY})")
 _HOSPITAL_TRIGGER = (r"(?:h[ôo]pital(?:\sprivé|\sd'instruction\sdes\sarmées)?|H[ôo]pital|CHU|CHRU|CHR|CHI|CH"
                      r"|centre\shospitalier(?:\suniversitaire|\srégional(?:\suniversitaire)?|\sintercommunal)?"
                      r"|Centre\sHospitalier(?:\sUniversitaire|\sRégional(?:\sUniversitaire)?|\sIntercommunal)?"
@@ -129,7 +129,7 @@ _TITLES = (r"M\.|MM\.|Mr\.?|Mme\.?|Mmes|Mlle\.?|Melle|Monsieur|Madame|Mademoisel
            r"|Prof\.?|Enfant|enfant|fils|fille|épouse|époux|mari|femme|fr[èe]re|s[œo]eur|mère|père|nommée?|"
            r"dénommée?|Nom\s?:|Prénom\s?:|NOM\s?:|PRENOM\s?:|Nom\sde\snaissance\s?:|Nom\sd'usage\s?:")
 TITLE_RE = re.compile(rf"(?<![\w])(?P<title>{_TITLES})(?:\s+(?:{_TITLES}))*\s*:?\s*(?P<seq>{_NAME_TOKEN}(?:[ \t]{_NAME_TOKEN}){{0,3}})")
-PAIR_RE = re.compile(rf"(?<![\w])(?P<a>{UPPER_WORD}|{CAP_WORD})[ \t](?P<b>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))(?![\w])")
+PAIR_RE = re.compile(rf"(?<![\w])(?P<a>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))[ \t](?P<b>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))(?![\w])")
 _TOKEN_RE = re.compile(rf"(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD})")
 
 # capitalised words that follow a first name without being a surname
@@ -148,6 +148,10 @@ _CITY_CUES = ("né", "ne", "domicil", "demeur", "habit", "résid", "resid", "vit
               "hospitalis", "venant")
 _HOSPITAL_CUES = ("hôpital", "hopital", "chu", "ch ", "chr", "centre", "clinique", "groupe", "gh", "hia",
                   "institut", "maternit", "ehpad")
+
+# a gazetteer city right after a capitalised word is a surname ("Mme René Paris"), not a place
+_AFTER_CAPITALISED = re.compile(rf"[{_UP}][{_LO}]+[ \t]$")
+_RELATIONS = {"enfant", "fils", "fille", "epouse", "epoux", "mari", "femme", "frere", "soeur", "sœur", "mere", "pere"}
 
 # capitalised words that start sentences or headings in notes, never a first name before a surname
 _COMMON_CAPITALISED = {
@@ -189,9 +193,12 @@ def detect(text: str) -> list[Span]:
     candidates += _places(text)
     candidates += _ages(text)
     kept = _resolve(candidates)
-    names = _names(text, kept)
+    names, repeats = _names(text, kept)
     if names:
         kept = _resolve(kept + names)
+    if repeats:  # repeats of a found name only fill gaps; they never override a direct finding
+        kept = sorted(kept + _resolve([r for r in repeats
+                                       if all(r.end <= k.start or k.end <= r.start for k in kept)]))
     return kept
 
 
@@ -201,7 +208,7 @@ def detect_many(texts: Iterable[str | None]) -> list[list[Span]]:
 
 
 def _resolve(spans: list[Span]) -> list[Span]:
-    ordered = sorted(set(spans), key=lambda s: (_PRIORITY[s.label], -(s.end - s.start), s.start))
+    ordered = sorted(set(spans), key=lambda s: (_PRIORITY[s.label], -(s.end - s.start), s.start, s.label))
     kept: list[Span] = []
     for span in ordered:
         if all(span.end <= k.start or k.end <= span.start for k in kept):
@@ -304,12 +311,12 @@ def _places(text: str) -> list[Span]:
         out.append(Span(m.start("city"), m.start("city") + len(city), "VILLE"))
     for m in (CITY_TRIGGER_RE.finditer(text) if any(cue in lowered for cue in _CITY_CUES) else ()):
         city = _trim_city(m.group("city"))
-        if city and (fold(city.split()[0]) not in _NOT_SURNAME or (city.split()[0] in {"Le", "La", "Les"}
+        if city and (fold(city.split()[0]) not in _NOT_SURNAME or (city.split()[0] in {"Le", "La", "Les", "De", "Du", "Des", "Da"}
                                                                    and len(city.split()) > 1)):
             out.append(Span(m.start("city"), m.start("city") + len(city), "VILLE"))
     known = cities()
     for m in _city_gazetteer_re().finditer(text):
-        if m.group() in known:
+        if m.group() in known and not _AFTER_CAPITALISED.search(text, max(0, m.start() - 30), m.start()):
             out.append(Span(m.start(), m.end(), "VILLE"))
     for m in (HOSPITAL_RE.finditer(text) if any(cue in lowered for cue in _HOSPITAL_CUES) else ()):
         name = m.group("name")
@@ -333,7 +340,7 @@ def _city_gazetteer_re() -> re.Pattern:
     return re.compile(r"(?<![\w\-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w\-])")
 
 
-def _names(text: str, kept: list[Span]) -> list[Span]:
+def _names(text: str, kept: list[Span]) -> tuple[list[Span], list[Span]]:
     """Names from titles, UPPERCASE surname + first name pairs, then every repeat in the note."""
     firsts = first_names()
     abbreviations = uppercase_abbreviations()
@@ -345,11 +352,14 @@ def _names(text: str, kept: list[Span]) -> list[Span]:
             spans = [Span(s.start, s.end, "PRENOM") for s in spans]
         elif title.startswith("nom"):
             spans = [Span(s.start, s.end, "NOM") for s in spans]
+        elif title in _RELATIONS and len(spans) == 1 and fold(text[spans[0].start:spans[0].end]) in firsts \
+                and not text[spans[0].start:spans[0].end].isupper():
+            spans = [Span(spans[0].start, spans[0].end, "PRENOM")]  # "sa fille Marie": a first name alone
         found += spans
     for m in PAIR_RE.finditer(text):
         a, b = m.group("a"), m.group("b")
         a_first, b_first = fold(a) in firsts, fold(b.split()[-1]) in firsts
-        a_upper, b_upper = a.isupper(), b.split()[-1].isupper()
+        a_upper, b_upper = a.split()[-1].isupper(), b.split()[-1].isupper()
         if a_upper and (a in abbreviations or len(a) < 2):
             a_upper = False
         if b_upper and (b in abbreviations or len(b) < 2):
@@ -358,14 +368,14 @@ def _names(text: str, kept: list[Span]) -> list[Span]:
                                                          and not b.isupper())):
             found.append(Span(m.start("a"), m.end("a"), "PRENOM"))
             found.append(Span(m.start("b"), m.end("b"), "NOM"))
-        elif a_upper and not b.isupper() and (b_first or _plausible_given(b)):
+        elif a_upper and not b.split()[-1].isupper() and (b_first or _plausible_given(b)):
             found.append(Span(m.start("a"), m.end("a"), "NOM"))
             found.append(Span(m.start("b"), m.end("b"), "PRENOM"))
         elif b_upper and not a.isupper() and _plausible_given(a) and len(b.split()[-1]) >= 3:
             found.append(Span(m.start("a"), m.end("a"), "PRENOM"))
             found.append(Span(m.start("b"), m.end("b"), "NOM"))
     if not found:
-        return []
+        return [], []
     found = [s for s in found if all(s.end <= k.start or k.end <= s.start for k in kept)]
     # every other occurrence of a found name in the same note
     surfaces: dict[str, str] = {}
@@ -374,15 +384,16 @@ def _names(text: str, kept: list[Span]) -> list[Span]:
         if len(surface) >= 3 and fold(surface) not in _TITLE_STOP:
             surfaces.setdefault(surface, s.label)
             surfaces.setdefault(surface.upper(), s.label)
+    repeats: list[Span] = []
     for surface, label in surfaces.items():
         at = text.find(surface)
         while at >= 0:
             end = at + len(surface)
             if (at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "-_")) and (
                     end == len(text) or not (text[end].isalnum() or text[end] in "-_")):
-                found.append(Span(at, end, label))
+                repeats.append(Span(at, end, label))
             at = text.find(surface, end)
-    return found
+    return found, repeats
 
 
 def _plausible_given(word: str) -> bool:
