@@ -6,8 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from datacert.profile import compute_profile, merge_partials, partial_profile
-from datacert.profile import _compute
+from datacert.profile import _compute, compute_profile, merge_partials, partial_profile
 
 
 @pytest.fixture

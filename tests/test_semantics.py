@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from tests.conftest import make_dataset
 
 from datacert.semantics import SemanticType, infer_semantic_types
-from tests.conftest import make_dataset
 
 
 def test_semantic_types_of_a_clinical_table():

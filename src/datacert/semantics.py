@@ -8,7 +8,6 @@ Inference reads a deterministic, evenly spaced sample so that it costs the same 
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 
 import numpy as np

@@ -6,11 +6,11 @@ import re
 
 import polars as pl
 import pytest
+from tests.conftest import SHARED, make_dataset
 
 from datacert.checks import load_all_checks, run_checks
 from datacert.findings import DIMENSIONS
 from datacert.profile import compute_profile
-from tests.conftest import SHARED, make_dataset
 
 REGISTRY = load_all_checks()
 

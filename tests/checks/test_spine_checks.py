@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from tests.conftest import run_one
 
 from datacert.findings import Status
-from tests.conftest import run_one
 
 
 def test_missing_values_fires_with_rows_and_grades_severity(clean_frame):
