@@ -86,7 +86,7 @@ class DistributionShift(Check):
                 break
         if not candidates:
             return CheckResult.not_applicable("needs a --split column or a column named like a site or batch")
-        findings, analysed, skipped = [], {}, {}
+        findings, analysed, skipped, cache = [], {}, {}, {}
         for column, why in candidates:
             codes, names = group_codes(data.frame.get_column(column))
             counts = np.bincount(codes[codes >= 0], minlength=len(names))
@@ -102,7 +102,7 @@ class DistributionShift(Check):
             facts = {"column": column, "detected_because": why, "groups": dict(zip(levels, counts[kept].tolist(),
                                                                                    strict=True)),
                      "groups_left_out": [names[i] for i in range(len(names)) if counts[i] < params["min_group"]]}
-            found, summary = self._shift(data, column, local, levels, facts, params)
+            found, summary = self._shift(data, column, local, levels, facts, params, cache)
             findings += found
             found, confounding = self._confounding(data, column, local, levels, facts, params)
             findings += found
@@ -121,7 +121,7 @@ class DistributionShift(Check):
                        and data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)]
         return numeric, positions, categorical
 
-    def _shift(self, data, column, codes, levels, facts, params):
+    def _shift(self, data, column, codes, levels, facts, params, cache):
         numeric, positions, categorical = self._features(data, column)
         rows = np.flatnonzero(codes >= 0)
         sampled = rows.size > params["max_rows"]
@@ -171,7 +171,8 @@ class DistributionShift(Check):
                 "top_drifted": [{"feature": f, "q": qv, "effect": e, "smd": s if s == s else None}
                                 for f, qv, e, s in drifted[:20]],
             })
-        c2st = self._c2st(matrix, group, k, categorical, frame, params)
+        c2st = self._c2st(matrix, group, k, categorical, frame, params, cache,
+                          (rows.tobytes(), tuple(positions)))
         if c2st:
             evidence.update({"c2st_auc": c2st["auc"], "c2st_worst_group": levels[c2st["worst_group"]],
                              "c2st_worst_auc": c2st["worst_auc"], "c2st_worst_ci95": c2st["worst_ci95"],
@@ -211,7 +212,7 @@ class DistributionShift(Check):
         return None
 
     @staticmethod
-    def _c2st(matrix, group, k, categorical, frame, params):
+    def _c2st(matrix, group, k, categorical, frame, params, cache, key):
         rows = np.arange(group.size)
         limit = params["c2st_max_rows"]
         if matrix.shape[1] > params["pca_components"]:
@@ -220,13 +221,16 @@ class DistributionShift(Check):
             rows = np.sort(np.random.default_rng(1).choice(rows, limit, replace=False))
         blocks = []
         if matrix.shape[1]:
-            numeric = standardised(matrix[rows])
-            if numeric.shape[1] > params["pca_components"]:
-                numeric = principal_scores(numeric, min(params["pca_components"], rows.size - 1))
-                numeric /= np.where(numeric.std(axis=0) > 0, numeric.std(axis=0), 1.0)
-                design = f"{numeric.shape[1]} principal components"
-            else:
-                design = f"{numeric.shape[1]} standardised features"
+            key = (key, rows.tobytes())
+            if key not in cache:  # the site and the split often share rows and features: one PCA
+                numeric = standardised(matrix[rows])
+                if numeric.shape[1] > params["pca_components"]:
+                    numeric = principal_scores(numeric, min(params["pca_components"], rows.size - 1))
+                    numeric /= np.where(numeric.std(axis=0) > 0, numeric.std(axis=0), 1.0)
+                    cache[key] = (numeric, f"{numeric.shape[1]} principal components")
+                else:
+                    cache[key] = (numeric, f"{numeric.shape[1]} standardised features")
+            numeric, design = cache[key]
             blocks.append(numeric)
         else:
             design = "no numeric features"
