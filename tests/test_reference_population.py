@@ -51,3 +51,25 @@ def test_pipeline_carries_the_validated_reference_to_the_dataset():
     assert load_dataset(frame, Roles.build(sensitive=["sex"])).reference is None
     with pytest.raises(InputError):
         load_dataset(frame, Roles.build(), reference={"sex": {"F": 0.5, "M": 0.5}})
+
+
+def test_cli_reference_option_reaches_the_checks(tmp_path):
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    frame = pl.DataFrame({"sex": ["F"] * 200, "x": rng.normal(size=200)})
+    frame.write_csv(tmp_path / "d.csv")
+    (tmp_path / "ref.yaml").write_text("sex: {F: 0.5, M: 0.5}\n")
+    run = subprocess.run([sys.executable, "-m", "datacert", "check", str(tmp_path / "d.csv"), "--sensitive", "sex",
+                          "--reference", str(tmp_path / "ref.yaml"), "--format", "json"],
+                         capture_output=True, text=True)
+    cert = json.loads(run.stdout)
+    critical = [f for f in cert["findings"] if f["check"] == "underrepresented_subgroup"]
+    assert critical and critical[0]["severity"] == "critical" and critical[0]["evidence"]["absent_subgroups"] == ["M"]
+    assert run.returncode == 4
+    bad = subprocess.run([sys.executable, "-m", "datacert", "check", str(tmp_path / "d.csv"),
+                          "--reference", str(tmp_path / "ref.yaml")], capture_output=True, text=True)
+    assert bad.returncode == 2 and "not a --sensitive column" in bad.stderr
