@@ -133,3 +133,6 @@ def choose_unit(variable: Variable, column: str, median: float | None,
         if not unit.hint_only and unit.typical[0] <= median <= unit.typical[1]:
             return unit, "values"
     return None, "the typical value fits none of the known units"
+
+
+load_variables()  # read the knowledge base when the module is imported, never while a check runs

@@ -194,3 +194,6 @@ def detect(name: str, values: list[str], distinct_share: float) -> Detection | N
             return Detection("person_name", "people's names", NAME_SHAPE,
                              "name and content" if by_name else "content (name list)", n, shaped, known)
     return None
+
+
+person_names()  # read the name list when the module is imported, never while a check runs
