@@ -362,8 +362,29 @@ def _sentences(fake, rng, p: _Person, doctor: tuple[str, str], when) -> list:
                                 "ADRESSE")
         b.add(", ").phi(p.zip, "ZIP").add(" ").phi(p.city, "VILLE").add(".")
 
+    def weekday_date(b):
+        value = when + _days(rng)
+        day = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"][value.weekday()]
+        b.add(rng.choice(["Intervention programmée le ", "Passage infirmier le "])).add(day + " ")
+        b.phi(f"{value.day} {rng.choice([MONTHS, MONTHS_PLAIN])[value.month - 1]} {value.year}", "DATE").add(".")
+
+    def cedex_address(b):
+        b.add("Courrier à : ").phi(f"{rng.randint(1, 99)} {rng.choice(STREET_TYPES)} {fake.last_name()}", "ADRESSE")
+        b.add(", ").phi(p.zip, "ZIP").add(" ").phi(rng.choice(REAL_CITIES), "VILLE")
+        b.add(rng.choice([" CEDEX", " Cedex 9", " CEDEX 12"])).add(".")
+
+    def nir_without_key(b):
+        b.add(rng.choice(["NIR (sans clé) : ", "Matricule INSEE "])).phi(p.nir.replace(" ", "").replace(".", "")[:13],
+                                                                         "SECU").add(".")
+
+    def two_doctors(b):
+        first = (fake.first_name(), fake.last_name().upper())
+        b.add("Staff avec le Dr ").phi(first[1], "NOM").add(" et le Pr ").phi(fake.first_name(), "PRENOM").add(" ")
+        b.phi(fake.last_name().upper(), "NOM").add(".")
+
     return [address, phone, mail, secu, nda, ipp, doctor_sentence, stay, hospital, city, age, url, relative,
-            control, prose_name, family_first_name, short_date, street_without_number]
+            control, prose_name, family_first_name, short_date, street_without_number, weekday_date, cedex_address,
+            nir_without_key, two_doctors]
 
 
 def _days(rng: random.Random):

@@ -67,5 +67,10 @@ def uppercase_abbreviations() -> frozenset[str]:
     forms = {sf.upper() for sf in sense_inventory() if len(sf) >= 2}
     forms |= {line.split("\t")[0] for line in read_lines("abbreviations_en.tsv")}
     forms |= {"IPP", "NDA", "NIR", "RPPS", "INS", "CHU", "CHR", "SAMU", "SMUR", "TSH", "INR", "HDL", "LDL", "BNP",
-              "ECG", "IRM", "TDM", "ATCD", "TTT", "DDN", "ORL", "USI", "USIC", "SAU", "CR", "CRH", "RAS", "OK"}
+              "ECG", "IRM", "TDM", "ATCD", "TTT", "DDN", "ORL", "USI", "USIC", "SAU", "CR", "CRH", "RAS", "OK",
+              # administrative words written in capitals next to names and addresses
+              "INSEE", "CEDEX", "SECU", "APHP", "AP-HP", "HAS", "ARS", "CPAM", "MDPH", "EHPAD",
+              "SSR", "USLD", "HAD", "URSSAF", "CAF", "CMU", "AME", "ALD", "PMSI", "DIM", "GHT", "FINESS", "SIRET",
+              "ADELI", "CNIL", "RGPD", "COVID", "SARS", "VIH", "VHB", "VHC", "NSS", "DMP", "URGENT",
+              "CONFIDENTIEL", "NOM", "PRENOM", "PRÉNOM", "DATE", "TEL", "TÉL", "FAX", "MAIL", "EMAIL", "ADRESSE"}
     return frozenset(forms)

@@ -164,7 +164,8 @@ _COMMON_CAPITALISED = {
     "poursuite", "introduction", "arret", "prise", "charge", "retour", "transfert", "avis", "urgences",
     "identite", "personne", "confiance", "mail", "courriel", "portable", "numero", "sous", "selon", "chez",
     "docteur", "professeur", "madame", "monsieur", "nom", "prenom", "date", "naissance", "age", "sexe",
-    "pr", "dr", "mme", "mlle", "melle", "mr", "me", "m", "drs", "prof",
+    "pr", "dr", "mme", "mlle", "melle", "mr", "me", "m", "drs", "prof", "matricule", "staff", "intervention",
+    "passage", "reference", "code", "valeur", "resultat", "resultats", "commentaire",
 }
 _TITLE_STOP = {
     "le", "la", "les", "de", "du", "des", "et", "ou", "a", "au", "est", "en", "présente", "presente", "née", "né",
