@@ -1,0 +1,66 @@
+"""`datacert compare A B`: two datasets (or two certificates) side by side."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from datacert.cli._app import app
+from datacert.cli._output import EXIT_INTERNAL, fail, guard_outputs_differ, write_atomic
+from datacert.io import InputError
+
+
+class CompareFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    MD = "md"
+
+
+@app.command("compare")
+def compare_command(
+    a: Path = typer.Argument(..., help="First data file, or a certificate JSON.", show_default=False),
+    b: Path = typer.Argument(..., help="Second data file, or a certificate JSON.", show_default=False),
+    target: str | None = typer.Option(None, "--target", help="The label to be learned (both tables)."),
+    id_column: str | None = typer.Option(None, "--id", help="A record identifier column."),
+    group: str | None = typer.Option(None, "--group", help="The patient column."),
+    time_column: str | None = typer.Option(None, "--time", help="The record's date."),
+    split: str | None = typer.Option(None, "--split", help="A column naming the partition."),
+    sensitive: list[str] = typer.Option([], "--sensitive", help="Attribute for bias checks (repeatable)."),
+    policy: Path | None = typer.Option(None, "--policy", help="Policy file (YAML/JSON) used for both tables."),
+    scoring_profile: str | None = typer.Option(None, "--profile", help="Scoring profile used for both tables."),
+    output_format: CompareFormat = typer.Option(CompareFormat.TEXT, "--format", help="What to print."),
+    html_out: Path | None = typer.Option(None, "--html", help="Write the side-by-side HTML report here."),
+    json_out: Path | None = typer.Option(None, "--json", help="Write the comparison JSON here."),
+) -> None:
+    """Compare two datasets or certificates: scores with intervals, verdicts, findings, distribution shift."""
+    from datacert.compare import compare
+    from datacert.policy import load_policy
+    from datacert.roles import Roles
+
+    roles = Roles.build(target=target, id=id_column, group=group, time=time_column, split=split,
+                        sensitive=sensitive)
+    try:
+        for path in (a, b):
+            if not path.exists():
+                raise InputError(f"{path} does not exist.")
+        guard_outputs_differ([a, b], [html_out, json_out])
+        result = compare(a, b, roles, load_policy(policy, profile=scoring_profile))
+    except InputError as exc:
+        raise fail(str(exc)) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - anything else is our bug: exit 1, say so
+        raise fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL) from exc
+    if html_out:
+        write_atomic(html_out, result.to_html())
+    if json_out:
+        write_atomic(json_out, result.to_json())
+    if output_format == CompareFormat.JSON:
+        sys.stdout.write(result.to_json())
+    elif output_format == CompareFormat.MD:
+        sys.stdout.write(result.to_markdown())
+    else:
+        sys.stdout.write(result.to_text())
