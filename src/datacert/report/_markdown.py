@@ -7,8 +7,16 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _interval(interval) -> str:
+    return "" if not interval else f"{interval[0]:.0f}–{interval[1]:.0f}"
+
+
 def render_markdown(certificate) -> str:
     ds = certificate.dataset
+    extra = certificate.extra
+    profile = extra.get("scoring_profile") or {}
+    intervals = extra.get("score_intervals") or {}
+    coverage = extra.get("coverage") or {}
     lines = [
         f"# datacert certificate: {ds.get('path') or 'table'}",
         "",
@@ -21,9 +29,13 @@ def render_markdown(certificate) -> str:
         *[f"- {_cell(r)}" for r in certificate.reasons],
         "",
         "## Scores",
-        "| dimension | score |",
-        "|---|---|",
-        *[f"| {d} | {'N/A' if s is None else round(s)} |" for d, s in certificate.scores.items()],
+        f"Scoring profile `{profile.get('name', '?')} {profile.get('version', '')}`; 90 % bootstrap intervals; "
+        "coverage = share of the dimension's indicators the data allowed to compute (N/A is never 0 or 100).",
+        "",
+        "| dimension | score | 90 % interval | coverage |",
+        "|---|---|---|---|",
+        *[f"| {d} | {'N/A' if s is None else round(s)} | {_interval(intervals.get(d))} | "
+          f"{'' if coverage.get(d) is None else f'{coverage[d]:.0%}'} |" for d, s in certificate.scores.items()],
         "",
         "## Findings",
     ]
@@ -34,6 +46,10 @@ def render_markdown(certificate) -> str:
             lines.append(f"| {f.severity} | {f.check} | {_cell(cols)} | {f.row_count} | {_cell(f.message)} |")
     else:
         lines.append("No findings.")
+    if certificate.remedies:
+        lines += ["", "## What to do, in order"]
+        lines += [f"{r['step']}. `{r['action']}` ({r['check']}): {_cell(r.get('description', ''))}"
+                  for r in certificate.remedies]
     if certificate.not_tested:
         lines += ["", "## Not tested", *[f"- `{c['check']}`: {_cell(c.get('reason', ''))}" for c in certificate.not_tested]]
     return "\n".join(lines) + "\n"

@@ -17,8 +17,13 @@ def render_text(certificate, color: bool = False, width: int = 110) -> str:
     ds = certificate.dataset
     console.print(f"datacert certificate for [bold]{ds.get('path') or 'table'}[/] "
                   f"({ds['rows']:,} records x {ds['columns']:,} columns, {ds['fingerprint'][:19]}...)")
+    intervals = certificate.extra.get("score_intervals") or {}
+    profile = certificate.extra.get("scoring_profile") or {}
+    overall_iv = intervals.get("overall")
     console.print(f"Verdict: [{VERDICT_STYLE[certificate.verdict]}]{certificate.verdict.upper()}[/]"
-                  f"   overall score {_score(certificate.scores.get('overall'))}")
+                  f"   overall score {_score(certificate.scores.get('overall'))}"
+                  + (f" [{overall_iv[0]:.0f}-{overall_iv[1]:.0f}]" if overall_iv else "")
+                  + (f"   profile {profile.get('name')} {profile.get('version')}" if profile else ""))
     for reason in certificate.reasons[:10]:
         console.print(f"  - {reason}")
     scores = "  ".join(f"{d} {_score(s)}" for d, s in certificate.scores.items() if d != "overall")
