@@ -84,3 +84,8 @@ def test_quiet_on_clinical_text(text):
 
 def test_empty():
     assert detect("") == []
+
+
+def test_notes_written_in_capitals():
+    labels = _labels("MME JEANNE DUPONT, NEE LE 12/03/1958. DR MARTIN.")
+    assert {("JEANNE", "PRENOM"), ("DUPONT", "NOM"), ("12/03/1958", "DATE_NAISSANCE"), ("MARTIN", "NOM")} <= labels

@@ -124,11 +124,11 @@ _HOSPITAL_TRIGGER = (r"(?:h[ôo]pital(?:\sprivé|\sd'instruction\sdes\sarmées)?
 HOSPITAL_RE = re.compile(
     rf"(?<![\w])(?P<trig>{_HOSPITAL_TRIGGER})\s+(?P<name>(?:(?:de\sla|de\sl'|de|du|des|d'|l')\s?)?"
     rf"(?:{CAP_WORD}|{UPPER_WORD})(?:(?:\s|-)(?:(?:de\sla|de|du|des|d'|l'|sur|en)[\s-]?)?(?:{CAP_WORD}|{UPPER_WORD}))*)")
-_TITLES = (r"M\.|MM\.|Mr\.?|Mme\.?|Mmes|Mlle\.?|Melle|Monsieur|Madame|Mademoiselle|Dr\.?|Drs|Docteur|Pr\.?|Professeur"
+_TITLES = (r"MME|MLLE|MONSIEUR|MADAME|DOCTEUR|DR\.?|PR\.?|M\.|MM\.|Mr\.?|Mme\.?|Mmes|Mlle\.?|Melle|Monsieur|Madame|Mademoiselle|Dr\.?|Drs|Docteur|Pr\.?|Professeur"
            r"|Me|Maître|Interne|Externe|IDE|Infirmi[èe]re?|Référent|Referent|Patiente?|patiente?|Mr|Mrs|Ms|Miss"
            r"|Prof\.?|Enfant|enfant|fils|fille|épouse|époux|mari|femme|fr[èe]re|s[œo]eur|mère|père|nommée?|"
            r"dénommée?|Nom\s?:|Prénom\s?:|NOM\s?:|PRENOM\s?:|Nom\sde\snaissance\s?:|Nom\sd'usage\s?:")
-TITLE_RE = re.compile(rf"(?<![\w])(?P<title>{_TITLES})(?:\s+(?:{_TITLES}))*\s*:?\s*(?P<seq>{_NAME_TOKEN}(?:[ \t]{_NAME_TOKEN}){{0,3}})")
+TITLE_RE = re.compile(rf"(?<![\w])(?P<title>{_TITLES})(?:\s+(?:{_TITLES}))*(?:\s*:\s*|\s+|(?<=[.:]))(?P<seq>{_NAME_TOKEN}(?:[ \t]{_NAME_TOKEN}){{0,3}})")
 PAIR_RE = re.compile(rf"(?<![\w])(?P<a>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))[ \t](?P<b>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))(?![\w])")
 _TOKEN_RE = re.compile(rf"(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD})")
 
@@ -414,11 +414,15 @@ def _classify(text: str, start: int, seq: str, firsts: frozenset[str], abbreviat
     if not tokens:
         return []
     has_upper = any(w.isupper() and len(w) > 1 for _, _, w in tokens)
+    all_upper = all(w.split()[-1].isupper() for _, _, w in tokens)
+    known = [fold(w.split()[-1]) in firsts for _, _, w in tokens]
     out = []
     last = len(tokens) - 1
     for i, (s, e, word) in enumerate(tokens):
         core = word.split()[-1]
-        if core.isupper():
+        if all_upper and len(tokens) > 1 and known[i] and not all(known):
+            label = "PRENOM"  # a note written all in capitals: the known first name is the first name
+        elif core.isupper():
             label = "NOM"
         elif has_upper:
             label = "PRENOM"  # the French convention: surname in capitals, first name capitalised
