@@ -55,10 +55,22 @@ def robust_scale(X: np.ndarray) -> np.ndarray:
     return X
 
 
-def singular_values(X: np.ndarray) -> np.ndarray:
-    """All singular values of X (already centred), largest first, via the smaller Gram matrix."""
+def singular_values(X: np.ndarray, centre: bool = False) -> np.ndarray:
+    """All singular values of X (column-centred first if asked), largest first, via the smaller Gram matrix.
+
+    Centring is applied to the Gram matrix itself (double centring), so no centred copy of X is made.
+    """
     n, p = X.shape
-    gram = X @ X.T if p > n else X.T @ X
+    if p > n:
+        gram = X @ X.T
+        if centre:
+            row = gram.mean(axis=1)
+            gram = gram - row[:, None] - row[None, :] + row.mean()
+    else:
+        gram = X.T @ X
+        if centre:
+            mean = X.mean(axis=0)
+            gram = gram - n * np.outer(mean, mean)
     eigenvalues = np.linalg.eigvalsh(gram)[::-1]
     return np.sqrt(np.clip(eigenvalues, 0.0, None))
 

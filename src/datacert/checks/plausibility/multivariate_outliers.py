@@ -60,9 +60,8 @@ class MultivariateOutliers(Check):
             Z = Z[:, keep]
         n, p = Z.shape
         sample = spectrum_rows(n, p)
-        spectrum_input = Z if sample is None else Z[sample]
-        values = singular_values(spectrum_input - spectrum_input.mean(axis=0))
-        rank, _ = signal_rank(values, spectrum_input.shape[0], p)
+        values = singular_values(Z if sample is None else Z[sample], centre=True)
+        rank, _ = signal_rank(values, n if sample is None else sample.size, p)
         k = int(np.clip(rank, 1, min(params["max_components"], p - 1, max(1, n // 5))))
 
         first = outlier_map(Z, np.ones(n, dtype=bool), k, params["quantile"])
@@ -72,13 +71,16 @@ class MultivariateOutliers(Check):
         final = outlier_map(Z, regular, k, params["quantile"])
         forest_input = np.column_stack([final.scores / np.sqrt(final.variances), final.od / final.od_cut])
         forest = IsolationForest(n_estimators=100, random_state=SEED).fit(forest_input)
-        anomaly = -forest.score_samples(forest_input)
-        isolated = anomaly > params["forest_score"]
+        # only records the PCA map flags can be agreed on, so only they need an anomaly score
+        candidates = np.flatnonzero(final.flagged)
+        isolated = np.zeros(n, dtype=bool)
+        if candidates.size:
+            isolated[candidates] = -forest.score_samples(forest_input[candidates]) > params["forest_score"]
         agreed = np.flatnonzero(final.flagged & isolated)
         share = agreed.size / n
         evidence = {"numerator": int(agreed.size), "denominator": n, "share": share, "components": k,
                     "signal_rank": rank, "features": p, "pca_map_flagged": int(final.flagged.sum()),
-                    "isolation_forest_flagged": int(isolated.sum()), "forest_score_threshold": params["forest_score"],
+                    "isolation_forest_agreed": int(isolated.sum()), "forest_score_threshold": params["forest_score"],
                     "score_distance_cutoff": final.sd_cut, "orthogonal_distance_cutoff": final.od_cut}
         if sample is not None:
             evidence["spectrum_sampled_rows"] = int(sample.size)
@@ -132,16 +134,21 @@ def prepare(matrix: np.ndarray) -> np.ndarray:
 
 
 def outlier_map(Z: np.ndarray, regular: np.ndarray, k: int, quantile: float) -> _Map:
-    """PCA fitted on the `regular` records; distances and cut-offs for all records."""
-    centre = Z[regular].mean(axis=0)
-    centred_regular = Z[regular] - centre
-    _, _, loadings = top_components(centred_regular, k)
-    centred = Z - centre
-    scores = centred @ loadings.T
+    """PCA fitted on the `regular` records; distances and cut-offs for all records.
+
+    Distances are computed from Z and the centre without forming a centred copy of Z.
+    """
+    subset = Z[regular]
+    centre = subset.mean(axis=0)
+    subset -= centre
+    _, _, loadings = top_components(subset, k)
+    del subset
+    scores = Z @ loadings.T - centre @ loadings.T
     mad = np.median(np.abs(scores - np.median(scores, axis=0)), axis=0) * 1.4826
     variances = np.where(mad > 1e-12, mad, scores.std(axis=0) + 1e-12) ** 2
     sd = np.sqrt((scores**2 / variances).sum(axis=1))
-    od = np.sqrt(np.clip((centred**2).sum(axis=1) - (scores**2).sum(axis=1), 0.0, None))
+    squared = np.einsum("ij,ij->i", Z, Z) - 2.0 * (Z @ centre) + centre @ centre
+    od = np.sqrt(np.clip(squared - (scores**2).sum(axis=1), 0.0, None))
     sd_cut = float(np.sqrt(chi2.ppf(quantile, scores.shape[1])))
     root = od ** (2.0 / 3.0)
     centre_od = np.median(root)

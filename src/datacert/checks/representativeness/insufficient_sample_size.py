@@ -65,7 +65,8 @@ class InsufficientSampleSize(Check):
         if pick.size > params["max_rows"]:
             pick = np.sort(rng.choice(pick.size, params["max_rows"], replace=False))
         rows, y = fit.rows[pick], fit.y[pick]
-        X = design_of(data).matrix[rows]
+        matrix = design_of(data).matrix
+        X = matrix if rows.size == matrix.shape[0] else matrix[rows]
         n_folds = params["folds"] if fit.n_features <= WIDE_FEATURES else min(3, params["folds"])
         folds, _ = fold_plan(data, rows, y, fit.task, n_splits=n_folds)
         factory = model_factory(data, fit)

@@ -28,7 +28,7 @@ from datacert.dataset import Dataset
 from datacert.semantics import SemanticType
 
 SEED = 0
-MAX_KNN_ROWS = 20_000
+MAX_KNN_ROWS = 10_000
 MAX_PATTERNS = 50
 
 
@@ -219,7 +219,7 @@ def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -
     Z = standardize(median_impute(data.numeric_matrix(numeric)[positions]))
     n, p = Z.shape
     sample = spectrum_rows(n, p)
-    values = singular_values(Z if sample is None else Z[sample] - Z[sample].mean(axis=0))
+    values = singular_values(Z if sample is None else Z[sample], centre=True)
     rank, _ = signal_rank(values, n if sample is None else sample.size, p)
     n_comp = int(np.clip(rank, 2, min(params["max_components"], p, n - 1)))
     scores, _, _ = top_components(Z, n_comp)
