@@ -6,10 +6,12 @@ import numpy as np
 from scipy import stats
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 CHUNK_CELLS = 4_000_000
 GRAM_MAX_ROWS = 3000
+# Found once, when checks are loaded (it reads the process's library map), never during a run.
+_THREADS = ThreadpoolController()
 
 
 def ks_one_vs_rest(matrix: np.ndarray, codes: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
@@ -97,7 +99,7 @@ def principal_scores(design: np.ndarray, k: int) -> np.ndarray:
     """
     gram = design @ design.T
     # a small symmetric eigenproblem runs fastest, and steadiest on a busy machine, on one thread
-    with threadpool_limits(1 if gram.shape[0] <= 1000 else None):
+    with _THREADS.limit(limits=1 if gram.shape[0] <= 1000 else None):
         values, vectors = np.linalg.eigh(gram)
     top = np.argsort(values)[::-1][:k]
     values = np.clip(values[top], 0.0, None)
@@ -135,7 +137,7 @@ def classifier_two_sample(design: np.ndarray, codes: np.ndarray, n_groups: int, 
     folds = max(2, min(folds, smallest))
     model = LogisticRegression(C=1.0, max_iter=1000)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-    with threadpool_limits(1):  # small dense products: threads cost more than they give
+    with _THREADS.limit(limits=1):  # small dense products: threads cost more than they give
         proba = cross_val_predict(model, design, codes, cv=splitter, method="predict_proba")
     comparisons = 1 if n_groups == 2 else n_groups
     z = float(stats.norm.ppf(1 - 0.05 / (2 * comparisons)))
