@@ -89,3 +89,8 @@ def test_empty():
 def test_notes_written_in_capitals():
     labels = _labels("MME JEANNE DUPONT, NEE LE 12/03/1958. DR MARTIN.")
     assert {("JEANNE", "PRENOM"), ("DUPONT", "NOM"), ("12/03/1958", "DATE_NAISSANCE"), ("MARTIN", "NOM")} <= labels
+
+
+def test_form_fields_on_one_line():
+    text = "Nom:DUPONT Prénom:Jeanne Sexe:F"
+    assert _labels(text) == {("DUPONT", "NOM"), ("Jeanne", "PRENOM")}

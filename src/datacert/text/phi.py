@@ -61,7 +61,9 @@ _LO = "a-zàâäçéèêëîïôöùûüÿæœß"
 CAP_WORD = rf"[{_UP}][{_LO}]+(?:[-'’][{_UP}][{_LO}]+)*"
 UPPER_WORD = rf"[{_UP}]{{2,}}(?:[-'’][{_UP}]{{2,}})*"
 _PARTICLE = r"(?:Da|Dos|De|Du|Des|Le|La|Van|Von|Di|Del|Mac|Mc|Ben|El|DA|DOS|DE|DU|DES|LE|LA|VAN|VON|DI|DEL|BEN|EL)"
-_NAME_TOKEN = rf"(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD})"
+# field labels that follow a name on the same line ("Nom : DUPONT Prénom : Jeanne") end the name
+_FIELD = r"(?!(?:Pr[ée]nom|PR[ÉE]NOM|Nom|NOM|N[ée]e?|NÉE?|T[ée]l|TÉL|Date|DATE|DDN|IPP|NIR|NDA|Sexe|SEXE)\b)"
+_NAME_TOKEN = rf"{_FIELD}(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD})"
 
 MAIL_RE = re.compile(
     r"(?<![\w.+\-])[A-Za-z0-9](?:[A-Za-z0-9._%+\-]*[A-Za-z0-9_%+\-])?@"
