@@ -27,10 +27,12 @@ class DuplicateColumns(Check):
     other: exact copies, bijective recodings ("F"/"M" and 0/1) and rescalings (height in cm and
     in m). Each column is replaced by its first-occurrence codes (code of a row = position of the
     first row holding the same value), which are identical for two columns exactly when one is a
-    bijective recoding of the other. Codes are hashed per column (one vectorised reduction),
-    equal hashes are verified exactly, never pairwise over all columns. Only columns that share
-    the invariants of a recoding (distinct count, missing count, sorted counts of the top values,
-    and for tall continuous columns the shape moments) are coded at all.
+    bijective recoding of the other. Columns with many distinct values are compared by rank
+    instead (monotone maps: units, logs), and only if their minimum and maximum sit on the same
+    records as another column's. Codes are hashed per column (one vectorised reduction), equal
+    hashes are verified exactly, never pairwise over all columns. Only columns that share the
+    invariants of a recoding (distinct count, missing count, sorted counts of the top values, and
+    for tall continuous columns the shape moments) are coded at all.
     """
 
     id = "duplicate_columns"
@@ -49,6 +51,7 @@ class DuplicateColumns(Check):
         if partition:
             codes = _codes(data, partition)
             groups += _equal_columns(partition, codes, None)
+        ranked = _monotone_candidates(data, ranked)
         if ranked:
             ranks = _ranks(data, ranked)
             groups += _equal_columns(ranked, ranks, _reverse_ranks(ranks))
@@ -141,6 +144,51 @@ def _split_by_cardinality(data, profile, columns: list[str]) -> tuple[list[str],
     partition = [c for c in columns if (n_unique.get(c) or 0) <= limit]
     ranked = [c for c in columns if (n_unique.get(c) or 0) > limit and schema[c].is_numeric()]
     return partition, ranked
+
+
+def _monotone_candidates(data, columns: list[str]) -> list[str]:
+    """Columns that share with another column the cheap invariants of a monotone map.
+
+    A monotone map keeps the records holding the minimum and the maximum (a decreasing one swaps
+    them), and for any record the counts of values below and above it (swapped when decreasing).
+    One vectorised pass on two records leaves almost no column to rank.
+    """
+    if len(columns) < 2:
+        return []
+    n = data.n_rows
+    probes = (0, n // 2)
+    block, held = _matrix_block(data, columns)
+    stats = np.empty((len(columns), 6), dtype=np.int64)  # argmin, argmax, (below, above) x 2 probes
+    if block is not None:
+        rows = np.ascontiguousarray(block.T)
+        filled = np.isnan(rows)
+        if filled.any():
+            stats[held, 0] = np.argmin(np.where(filled, np.inf, rows), axis=1)
+            stats[held, 1] = np.argmax(np.where(filled, -np.inf, rows), axis=1)
+        else:
+            stats[held, 0] = np.argmin(rows, axis=1)
+            stats[held, 1] = np.argmax(rows, axis=1)
+        for i, probe in enumerate(probes):
+            pivot = rows[:, probe: probe + 1]
+            stats[held, 2 + 2 * i] = (rows < pivot).sum(axis=1)
+            stats[held, 3 + 2 * i] = (rows > pivot).sum(axis=1)
+    rest = sorted(set(range(len(columns))) - set(held))
+    if rest:
+        exprs = []
+        for k in rest:
+            x = pl.col(columns[k]).cast(pl.Float64).fill_nan(None)
+            exprs += [x.arg_min().alias(f"{k}|0"), x.arg_max().alias(f"{k}|1")]
+            for i, probe in enumerate(probes):
+                pivot = x.gather(probe)
+                exprs += [(x < pivot).sum().alias(f"{k}|{2 + 2 * i}"), (x > pivot).sum().alias(f"{k}|{3 + 2 * i}")]
+        values = data.frame.select(exprs).row(0, named=True)
+        for k in rest:
+            stats[k] = [values[f"{k}|{j}"] or 0 for j in range(6)]
+    keys: dict[tuple, list[int]] = defaultdict(list)
+    for k, (lo, hi, b0, a0, b1, a1) in enumerate(stats.tolist()):
+        keys[(min(lo, hi), max(lo, hi), min(b0, a0), max(b0, a0), min(b1, a1), max(b1, a1))].append(k)
+    keep = sorted(k for group in keys.values() if len(group) > 1 for k in group)
+    return [columns[k] for k in keep]
 
 
 def _equal_columns(columns: list[str], codes: np.ndarray, reverse: np.ndarray | None) -> list[list[str]]:
