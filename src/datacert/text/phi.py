@@ -368,6 +368,7 @@ def _names(text: str, kept: list[Span]) -> tuple[list[Span], list[Span]]:
         if b_upper and (b in abbreviations or len(b) < 2):
             b_upper = False
         if a_first and not a.isupper() and (b_upper or (not b_first and fold(b) not in _NOT_SURNAME
+                                                         and fold(b) not in _COMMON_CAPITALISED
                                                          and not b.isupper())):
             found.append(Span(m.start("a"), m.end("a"), "PRENOM"))
             found.append(Span(m.start("b"), m.end("b"), "NOM"))
