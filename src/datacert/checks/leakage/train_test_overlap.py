@@ -62,7 +62,8 @@ class TrainTestOverlap(Check):
         finding = self.finding(
             "error",
             f"{plural(len(crossing), 'record')} appear identically in more than one partition of "
-            f"'{split}' ({plural(int(rows.size), 'copy', 'copies')} in all).",
+            f"'{split}' ({plural(int(rows.size), 'row')} involved), so evaluation would score records the "
+            f"model has already seen.",
             rows=rows, columns=[split], evidence=evidence,
             remedy="Keep each record in one partition only: deduplicate before splitting, then re-split.",
         )
