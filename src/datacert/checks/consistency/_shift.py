@@ -8,7 +8,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from threadpoolctl import ThreadpoolController
 
-CHUNK_CELLS = 4_000_000
+CHUNK_CELLS = 1_000_000
 GRAM_MAX_ROWS = 3000
 # Found once, when checks are loaded (it reads the process's library map), never during a run.
 _THREADS = ThreadpoolController()
@@ -82,8 +82,11 @@ def standardised(matrix: np.ndarray) -> np.ndarray:
     work = np.array(matrix, dtype=np.float64, copy=True)
     missing = np.isnan(work)
     if missing.any():
-        medians = np.nanmedian(np.where(missing.all(axis=0), 0.0, work), axis=0)
-        work = np.where(missing, medians, work)
+        gaps = np.flatnonzero(missing.any(axis=0))
+        sub = work[:, gaps]
+        medians = np.nanmedian(np.where(missing[:, gaps].all(axis=0), 0.0, sub), axis=0)
+        np.copyto(sub, np.broadcast_to(medians, sub.shape), where=missing[:, gaps])
+        work[:, gaps] = sub
     work -= work.mean(axis=0)
     sd = work.std(axis=0)
     work /= np.where(sd > 0, sd, 1.0)

@@ -132,7 +132,8 @@ class DistributionShift(Check):
         matrix = data.numeric_matrix(numeric)
         if len(positions) < len(numeric):
             matrix = matrix[:, positions]
-        matrix = matrix[rows]
+        if rows.size < data.n_rows:
+            matrix = matrix[rows]
         names = [numeric[i] for i in positions]
         tests: list[tuple[str, float, float, float]] = []   # (feature, p, effect, smd)
         if names:
@@ -219,11 +220,12 @@ class DistributionShift(Check):
             limit = min(limit, GRAM_MAX_ROWS)
         if rows.size > limit:
             rows = np.sort(np.random.default_rng(1).choice(rows, limit, replace=False))
+        subset = matrix if rows.size == matrix.shape[0] else matrix[rows]
         blocks = []
         if matrix.shape[1]:
             key = (key, rows.tobytes())
             if key not in cache:  # the site and the split often share rows and features: one PCA
-                numeric = standardised(matrix[rows])
+                numeric = standardised(subset)
                 if numeric.shape[1] > params["pca_components"]:
                     numeric = principal_scores(numeric, min(params["pca_components"], rows.size - 1))
                     numeric /= np.where(numeric.std(axis=0) > 0, numeric.std(axis=0), 1.0)
