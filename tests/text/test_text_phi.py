@@ -94,3 +94,10 @@ def test_notes_written_in_capitals():
 def test_form_fields_on_one_line():
     text = "Nom:DUPONT Prénom:Jeanne Sexe:F"
     assert _labels(text) == {("DUPONT", "NOM"), ("Jeanne", "PRENOM")}
+
+
+def test_glued_ids_iso_datetimes_and_staff_first_names():
+    assert _labels("IPP8012345678") == {("8012345678", "IPP")}
+    assert _labels("Prélèvement : 2021-03-12T10:00") == {("2021-03-12", "DATE")}
+    assert _labels("Infirmière : Claire") == {("Claire", "PRENOM")}
+    assert _labels("Vu par le Dr Martin") == {("Martin", "NOM")}

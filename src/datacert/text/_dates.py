@@ -41,7 +41,7 @@ _MON = r"(?:0?[1-9]|1[0-2])"
 # day/month/year with one separator used twice; 2- or 4-digit year
 NUMERIC_DMY = re.compile(
     rf"(?<![\w/.\-])(?P<d>{_DAY})(?P<sep>[/.\-])(?P<m>{_MON})(?P=sep)(?P<y>(?:18|19|20)\d{{2}}|\d{{2}})(?![\w/]|[.\-]\d)")
-ISO_YMD = re.compile(r"(?<![\w/.\-])(?P<y>(?:18|19|20)\d{2})-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])(?![\w/]|[.\-]\d)")
+ISO_YMD = re.compile(r"(?<![\w/.\-])(?P<y>(?:18|19|20)\d{2})-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])(?!(?!T\d)[\w/]|[.\-]\d)")
 # month/year ("03/2021"): a date element without the day
 NUMERIC_MY = re.compile(r"(?<![\w/.\-])(?P<m>0?[1-9]|1[0-2])/(?P<y>(?:18|19|20)\d{2})(?![\w/]|[.\-]\d)")
 # day/month without a year needs a trigger word ("le 12/03"), ratios and pressures look the same

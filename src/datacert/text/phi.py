@@ -88,11 +88,11 @@ RPPS_RE = re.compile(r"(?i:\bRPPS\b|\bn°\s*RPPS\b)[^\n\d]{0,15}(?P<v>\d(?:\s?\d
 _ID_VALUE = r"(?P<v>(?=[A-Z\-]*\d)[A-Z]{0,3}\d[\d\-/ ]{3,18}\d|(?=[A-Z]{0,4}\d)[A-Z]{1,4}\d{4,14})"
 IPP_RE = re.compile(
     r"(?i:\b(?:IPP|NIP|N°\s?IPP|n°\s?(?:de\s)?patient|num[ée]ro\s(?:de\s)?patient|identifiant\s(?:du\s)?patient"
-    r"|ID\spatient)\b)\s*(?:n°|no|num[ée]ro)?\s*[:=#\-]?\s*" + _ID_VALUE + r"(?![\w])")
+    r"|ID\spatient)(?![^\W\d]))\s*(?:n°|no|num[ée]ro)?\s*[:=#\-]?\s*" + _ID_VALUE + r"(?![\w])")
 NDA_RE = re.compile(
     r"(?i:\b(?:NDA|N°\s?NDA|n°\s?(?:de\s)?s[ée]jour|num[ée]ro\s(?:de\s)?s[ée]jour|n°\s?(?:de\s)?dossier"
     r"|num[ée]ro\s(?:de\s)?dossier|dossier\sn°|n°\s?(?:de\s)?venue|num[ée]ro\s(?:de\s)?venue"
-    r"|n°\s?d'admission|num[ée]ro\sd'admission|n°\s?(?:d')?hospitalisation)\b)\s*(?:n°|no)?\s*[:=#\-]?\s*"
+    r"|n°\s?d'admission|num[ée]ro\sd'admission|n°\s?(?:d')?hospitalisation)(?![^\W\d]))\s*(?:n°|no)?\s*[:=#\-]?\s*"
     + _ID_VALUE + r"(?![\w])")
 AGE_RE = re.compile(r"(?<![\w,.])(?P<v>(?:9\d|1[01]\d)\s?(?:ans|an|years?[ \-]old|y\.?o\.?)|(?:9\d|1[01]\d)-year-old)"
                     r"(?![\w])")
@@ -153,7 +153,12 @@ _HOSPITAL_CUES = ("hôpital", "hopital", "chu", "ch ", "chr", "centre", "cliniqu
 
 # a gazetteer city right after a capitalised word is a surname ("Mme René Paris"), not a place
 _AFTER_CAPITALISED = re.compile(rf"[{_UP}][{_LO}]+[ \t]$")
-_RELATIONS = {"enfant", "fils", "fille", "epouse", "epoux", "mari", "femme", "frere", "soeur", "sœur", "mere", "pere"}
+# after these a lone capitalised name is a surname ("Dr Martin"); after other triggers ("sa fille",
+# "Infirmière :") a lone known first name is a first name
+_HONORIFICS = {"m.", "mm.", "mr", "mr.", "mme", "mme.", "mmes", "mlle", "mlle.", "melle", "monsieur", "madame",
+               "mademoiselle", "dr", "dr.", "drs", "docteur", "pr", "pr.", "professeur", "prof", "prof.", "me",
+               "maitre", "mrs", "ms", "miss", "patient", "patiente", "nom :", "nom:", "nom de naissance :",
+               "nom de naissance:", "nom d'usage :", "nom d'usage:"}
 
 # capitalised words that start sentences or headings in notes, never a first name before a surname
 _COMMON_CAPITALISED = {
@@ -355,7 +360,7 @@ def _names(text: str, kept: list[Span]) -> tuple[list[Span], list[Span]]:
             spans = [Span(s.start, s.end, "PRENOM") for s in spans]
         elif title.startswith("nom"):
             spans = [Span(s.start, s.end, "NOM") for s in spans]
-        elif title in _RELATIONS and len(spans) == 1 and fold(text[spans[0].start:spans[0].end]) in firsts \
+        elif title not in _HONORIFICS and len(spans) == 1 and fold(text[spans[0].start:spans[0].end]) in firsts \
                 and not text[spans[0].start:spans[0].end].isupper():
             spans = [Span(spans[0].start, spans[0].end, "PRENOM")]  # "sa fille Marie": a first name alone
         found += spans
