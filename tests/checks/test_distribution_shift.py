@@ -95,3 +95,10 @@ def test_tall_tables_are_subsampled_and_say_so():
 def test_not_applicable_without_a_partition_or_site_column():
     frame = _frame(p=5).drop("site")
     assert run_one("distribution_shift", frame, target="y").status == "not_applicable"
+
+
+def test_a_small_shift_spread_over_many_features_is_a_warning():
+    out = run_one("distribution_shift", _frame(shift=0.2), target="y")
+    (f,) = out.findings
+    assert f.severity == "warning" and f.columns == ("site",)
+    assert 0.6 <= f.evidence["c2st_worst_auc"] < 0.8 and f.evidence["drifted_features"] == 0

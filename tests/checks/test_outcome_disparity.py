@@ -49,3 +49,15 @@ def test_quiet_when_rates_are_alike():
 def test_not_applicable_without_target_or_sensitive():
     assert run_one("outcome_disparity", _frame(), sensitive=["sex"]).status == "not_applicable"
     assert run_one("outcome_disparity", _frame(), target="y").status == "not_applicable"
+
+
+def test_multiclass_target_reports_the_class_whose_rate_varies_most():
+    frame = _frame()
+    rng = np.random.default_rng(8)
+    sex = frame["sex"].to_numpy()
+    stage = np.where(sex == "M", rng.choice(["I", "II", "III"], 600, p=[0.2, 0.3, 0.5]),
+                     rng.choice(["I", "II", "III"], 600, p=[0.5, 0.3, 0.2]))
+    out = run_one("outcome_disparity", frame.with_columns(pl.Series("stage", stage)), sensitive=["sex"],
+                  target="stage")
+    (f,) = out.findings
+    assert f.severity == "warning" and f.evidence["event_class"] in ("I", "III")

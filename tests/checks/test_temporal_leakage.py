@@ -53,3 +53,12 @@ def test_not_applicable_without_time_or_recognisable_partitions():
     sites = _frame().with_columns(pl.Series("part", ["A", "B"] * 100))
     out = run_one("temporal_leakage", sites, time="visit", split="part")
     assert out.status == "not_applicable" and "train" in out.reason
+
+
+def test_numeric_years_are_read_as_time():
+    frame = pl.DataFrame({"year": [2015, 2016, 2017, 2018, 2019, 2016, 2020, 2021],
+                          "x": [1.0, 2, 3, 4, 5, 6, 7, 8],
+                          "split": ["train"] * 5 + ["test"] * 3})
+    out = run_one("temporal_leakage", frame, time="year", split="split")
+    (f,) = out.findings
+    assert list(f.rows) == [5] and f.evidence["unit"] == "column units"

@@ -98,3 +98,11 @@ def test_reference_matching_the_data_stays_quiet():
 
 def test_not_applicable_without_sensitive_attribute():
     assert run_one("underrepresented_subgroup", _frame(), target="y").status == "not_applicable"
+
+
+def test_other_numeric_attributes_are_cut_into_quartiles():
+    rng = np.random.default_rng(3)
+    frame = pl.DataFrame({"deprivation_score": rng.normal(50, 10, 400), "x": rng.normal(size=400)})
+    out = run_one("underrepresented_subgroup", frame, sensitive=["deprivation_score"])
+    assert out.status == "quiet"
+    assert out.evidence["attributes"]["deprivation_score"] == {"subgroups": 4, "binning": "quartiles", "missing": 0}
