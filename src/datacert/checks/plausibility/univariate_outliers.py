@@ -66,16 +66,17 @@ class UnivariateOutliers(Check):
         if flagged.size == 0:
             return CheckResult.quiet({**evidence, "numerator": 0, "denominator": int(usable.sum())})
         names = [columns[j] for j in flagged]
-        z = self._robust_z(data, names, log[flagged], shift[flagged], t["q50"][flagged], s_up[flagged],
-                           s_low[flagged])
+        far = self._far_values(data, names, log[flagged], shift[flagged], t["q50"][flagged], s_up[flagged],
+                               s_low[flagged], params["info_z"])
         findings = []
         per_tier: dict[str, list[tuple[str, np.ndarray, float]]] = {s: [] for s, _ in TIERS}
-        upper = np.full(z.shape[1], np.inf)
-        for severity, key in TIERS:
-            in_tier = (z >= params[key]) & (z < upper[None, :])
-            upper = np.full(z.shape[1], params[key])
-            for k in np.flatnonzero(in_tier.any(axis=0)):
-                per_tier[severity].append((names[k], np.flatnonzero(in_tier[:, k]), float(np.nanmax(z[:, k]))))
+        for k, (rows, z) in enumerate(far):
+            upper = np.inf
+            for severity, key in TIERS:
+                in_tier = (z >= params[key]) & (z < upper)
+                upper = params[key]
+                if in_tier.any():
+                    per_tier[severity].append((names[k], rows[in_tier], float(z[in_tier].max())))
         pairs = sum(len(v) for v in per_tier.values())
         cells = 0
         for severity, key in TIERS:
@@ -95,24 +96,34 @@ class UnivariateOutliers(Check):
                                             "denominator": int(stats["count"][usable].sum()),
                                             "columns_flagged": len({n for v in per_tier.values() for n, _, _ in v})})
 
-    def _robust_z(self, data, names, log, shift, centre, s_up, s_low) -> np.ndarray:
-        """|robust z| of every value of the flagged columns, n x k (NaN where missing)."""
+    def _far_values(self, data, names, log, shift, centre, s_up, s_low, threshold) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each flagged column, the rows whose |robust z| reaches `threshold`, and those |z|.
+
+        Wide tables: the shared numeric matrix, one vectorised pass. Tall tables: one engine pass
+        that returns only the far values, never an n x k matrix of scores.
+        """
         numeric = data.numeric_feature_columns()
-        if len(numeric) > 200:  # wide: the shared numeric matrix, one vectorised pass
+        if len(numeric) > 200:
             position = {c: i for i, c in enumerate(numeric)}
             x = data.numeric_matrix()[:, [position[c] for c in names]]
             with np.errstate(divide="ignore", invalid="ignore"):
                 shifted = x + shift[None, :]
                 x = np.where(log[None, :], np.log(np.where(shifted > 0, shifted, np.nan)), x)
                 d = x - centre[None, :]
-                return np.abs(np.where(d >= 0, d / s_up[None, :], d / s_low[None, :]))
+                z = np.abs(np.where(d >= 0, d / s_up[None, :], d / s_low[None, :]))
+            hit = z >= threshold
+            return [(np.flatnonzero(hit[:, k]), z[hit[:, k], k]) for k in range(len(names))]
         exprs = []
         for k, c in enumerate(names):
             x = pl.col(c).cast(pl.Float64)
             x = (x + float(shift[k])).log() if log[k] else x
             d = x - float(centre[k])
-            exprs.append(pl.when(d >= 0).then(d / float(s_up[k])).otherwise(-d / float(s_low[k])).alias(str(k)))
-        return data.frame.select(exprs).to_numpy().astype(np.float64, copy=False).reshape(data.n_rows, len(names))
+            z = pl.when(d >= 0).then(d / float(s_up[k])).otherwise(-d / float(s_low[k]))
+            exprs += [(z >= threshold).fill_null(False).arg_true().implode().alias(f"p{k}"),
+                      z.filter(z >= threshold).implode().alias(f"z{k}")]
+        out = data.frame.select(exprs).row(0, named=True)
+        return [(np.asarray(out[f"p{k}"], dtype=np.int64), np.asarray(out[f"z{k}"], dtype=np.float64))
+                for k in range(len(names))]
 
     def _column_finding(self, name, rows, worst, severity, threshold, profile, j, stats, log, shift, s_up, s_low):
         distance = {"error": "grossly far", "warning": "far", "info": "unusually far"}[severity]

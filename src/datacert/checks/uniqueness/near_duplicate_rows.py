@@ -19,8 +19,8 @@ class NearDuplicateRows(Check):
     Notes
     -----
     Each record is put in canonical form (text lowered, accents and extra spaces removed, numbers
-    stored as text read as numbers) and hashed in one vectorised pass with numbers rounded to 4
-    significant digits. Records whose hashes repeat are compared exactly on their text and within
+    stored as text read as numbers) and hashed in one vectorised pass with stored numbers rounded
+    to about 4 significant digits (14 mantissa bits). Records whose hashes repeat are compared exactly on their text and within
     a relative tolerance of 1e-6 on their numbers; a group is reported only when its members are
     not all exact copies of each other (exact copies are `duplicate_rows`). The record id is
     ignored, as for exact duplicates. Rows hold every member of every group.
@@ -73,7 +73,7 @@ def _verified_groups(data, candidates: np.ndarray, hashes: np.ndarray, block,
     schema = data.schema
     subset = data.frame[candidates]
     keys: list[tuple] = [()] * candidates.size
-    exact = canonical_expressions(schema, engine_columns, floats=False)
+    exact = canonical_expressions(schema, engine_columns)
     if exact:
         keys = [tuple(r) for r in subset.select(exact).rows()]
     floats = [c for c in engine_columns if schema[c].is_float()]
