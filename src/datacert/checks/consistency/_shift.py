@@ -129,11 +129,12 @@ def hanley_mcneil_interval(auc: float, positives: int, negatives: int, z: float)
     return max(0.0, auc - z * se), min(1.0, auc + z * se)
 
 
-def classifier_two_sample(design: np.ndarray, codes: np.ndarray, n_groups: int, folds: int = 5) -> dict:
+def classifier_two_sample(design: np.ndarray, codes: np.ndarray, n_groups: int, folds: int = 5,
+                          alpha: float = 0.01) -> dict:
     """Cross-validated AUC of an L2-logistic model predicting each record's group from its features.
 
     Out-of-fold probabilities from stratified, seeded folds; one-vs-rest AUC per group with a
-    Hanley-McNeil 95 % interval (Bonferroni-widened over groups when there are more than two).
+    Hanley-McNeil 1 - alpha interval (Bonferroni-widened over groups when there are more than two).
     A random partition gives AUC near 0.5 (Lopez-Paz & Oquab 2017).
     """
     smallest = int(np.bincount(codes, minlength=n_groups).min())
@@ -143,7 +144,7 @@ def classifier_two_sample(design: np.ndarray, codes: np.ndarray, n_groups: int, 
     with _THREADS.limit(limits=1):  # small dense products: threads cost more than they give
         proba = cross_val_predict(model, design, codes, cv=splitter, method="predict_proba")
     comparisons = 1 if n_groups == 2 else n_groups
-    z = float(stats.norm.ppf(1 - 0.05 / (2 * comparisons)))
+    z = float(stats.norm.ppf(1 - alpha / (2 * comparisons)))
     per_group = []
     for g in range(n_groups if n_groups > 2 else 1):
         target = g if n_groups > 2 else 1
@@ -153,5 +154,5 @@ def classifier_two_sample(design: np.ndarray, codes: np.ndarray, n_groups: int, 
         per_group.append((target, auc, low, high))
     macro = float(np.mean([a for _, a, _, _ in per_group]))
     worst = max(per_group, key=lambda t: (t[1], -t[0]))
-    return {"auc": macro, "worst_group": worst[0], "worst_auc": worst[1], "worst_ci95": [worst[2], worst[3]],
+    return {"auc": macro, "worst_group": worst[0], "worst_auc": worst[1], "worst_ci": [worst[2], worst[3]],
             "per_group": per_group, "folds": folds}

@@ -65,13 +65,16 @@ class DistributionShift(Check):
     non-trivial (KS D or Cramér's V >= 0.1), with standardised mean differences; and Cramér's V
     between the group and the outcome: when the site almost determines the outcome, no
     correction can separate biology from site, a design flaw. Tall tables are subsampled.
+    Severity: AUC >= 0.8 (99 % interval above 0.5) or >= 25 % of features drifting is an error,
+    AUC >= 0.6 or >= 10 % a warning; a weaker but clear signal (two drifting features, one with
+    q < 0.001, or AUC >= 0.55) is reported for information, so pure chance stays quiet.
     """
 
     id = "distribution_shift"
     dimension = "consistency"
     needs = Needs(min_rows=20)
     params = {"min_group": 10, "max_groups": 20, "max_rows": 50_000, "c2st_max_rows": 10_000,
-              "pca_components": 50, "fdr": 0.05, "min_effect": 0.1,
+              "pca_components": 50, "fdr": 0.05, "min_effect": 0.1, "lone_feature_q": 0.001,
               "auc_notable": 0.55, "auc_warning": 0.6, "auc_error": 0.8, "drift_warning_share": 0.10, "drift_error_share": 0.25,
               "confounding_critical": 0.5, "confounding_warning": 0.3, "confounding_p": 0.01}
     cost = "model fits"
@@ -176,7 +179,7 @@ class DistributionShift(Check):
                           (rows.tobytes(), tuple(positions)))
         if c2st:
             evidence.update({"c2st_auc": c2st["auc"], "c2st_worst_group": levels[c2st["worst_group"]],
-                             "c2st_worst_auc": c2st["worst_auc"], "c2st_worst_ci95": c2st["worst_ci95"],
+                             "c2st_worst_auc": c2st["worst_auc"], "c2st_worst_ci99": c2st["worst_ci"],
                              "c2st_per_group": {levels[g]: a for g, a, _, _ in c2st["per_group"]},
                              "c2st_design": c2st["design"], "c2st_rows": c2st["rows"], "c2st_folds": c2st["folds"]})
         severity = self._severity(evidence, c2st, params)
@@ -203,12 +206,13 @@ class DistributionShift(Check):
     def _severity(evidence, c2st, params):
         share = evidence.get("drifted_share", 0.0)
         auc = c2st["worst_auc"] if c2st else 0.5
-        significant = bool(c2st) and c2st["worst_ci95"][0] > 0.5
+        significant = bool(c2st) and c2st["worst_ci"][0] > 0.5
         if (significant and auc >= params["auc_error"]) or share >= params["drift_error_share"]:
             return "error"
         if (significant and auc >= params["auc_warning"]) or share >= params["drift_warning_share"]:
             return "warning"
-        if evidence.get("drifted_features", 0) > 0 or (significant and auc >= params["auc_notable"]):
+        lone_but_strong = any(t["q"] < params["lone_feature_q"] for t in evidence.get("top_drifted", []))
+        if evidence.get("drifted_features", 0) >= 2 or lone_but_strong or (significant and auc >= params["auc_notable"]):
             return "info"
         return None
 
