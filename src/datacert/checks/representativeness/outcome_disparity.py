@@ -36,7 +36,7 @@ class OutcomeDisparity(Check):
     dimension = "representativeness"
     needs = Needs(roles=("sensitive", "target"), min_rows=2)
     params = {"min_subgroup": 10, "warning_gap": 0.2, "warning_ratio": 2.0, "warning_q": 0.01,
-              "notable_gap": 0.05, "notable_ratio": 1.25, "notable_q": 0.05,
+              "notable_gap": 0.05, "notable_ratio": 1.25, "notable_q": 0.01,
               "warning_sd_gap": 0.5, "notable_sd_gap": 0.2}
     cost = "linear"
 
