@@ -37,9 +37,10 @@ class Subgroups:
 
 
 def normalise_level(level: str) -> str:
-    """Compare levels loosely: case, spaces, en dashes and ≥/≤ signs do not matter."""
+    """Compare levels loosely: case, spaces, en dashes, ≥/≤ signs and a trailing .0 do not matter."""
     text = str(level).strip().lower().replace("–", "-").replace("—", "-").replace("≥", ">=").replace("≤", "<=")
-    return re.sub(r"\s+", "", text)
+    text = re.sub(r"\s+", "", text)
+    return re.sub(r"^(-?\d+)\.0+$", r"\1", text)  # 1.0 (a float-coded level) matches 1
 
 
 def subgroups_of(data: Dataset, column: str) -> Subgroups:
