@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
 import polars as pl
 
@@ -29,7 +31,8 @@ class UnivariateOutliers(Check):
     Vandervieren). Positive, right-skewed columns are judged on the log scale. When the quartiles
     tie (many equal values), s falls back to the 5-95 % spread. Severity grows with distance:
     info from 3.5, warning from 6, error only from 10 (gross errors: wrong unit, typing slip),
-    so the natural tail of real clinical data never reaches error. Median and quartiles come
+    so the natural tail of real clinical data never reaches error; the info cut-off rises with
+    the number of records (multiplicity), so that chance alone rarely reaches it. Median and quartiles come
     from the profile; rows are read only for columns whose profiled extremes pass 3.5.
     """
 
@@ -59,22 +62,23 @@ class UnivariateOutliers(Check):
             s_low = np.where(s_low > 0, s_low, s_wide)
             usable = enough & (s_up > 0) & (s_low > 0) & np.isfinite(t["q50"])
             reach = np.maximum((t["max"] - t["q50"]) / s_up, (t["q50"] - t["min"]) / s_low)
-        flagged = np.flatnonzero(usable & (reach >= params["info_z"]))
+        info_z = _info_threshold(params, data.n_rows)
+        flagged = np.flatnonzero(usable & (reach >= info_z))
         evidence = {"columns_tested": int(usable.sum()), "columns_log_scale": int((log & usable).sum()),
-                    "thresholds": {"info": params["info_z"], "warning": params["warning_z"],
-                                   "error": params["error_z"]}}
+                    "thresholds": {"info": info_z, "warning": params["warning_z"], "error": params["error_z"]}}
         if flagged.size == 0:
             return CheckResult.quiet({**evidence, "numerator": 0, "denominator": int(usable.sum())})
         names = [columns[j] for j in flagged]
         far = self._far_values(data, names, log[flagged], shift[flagged], t["q50"][flagged], s_up[flagged],
-                               s_low[flagged], params["info_z"])
+                               s_low[flagged], info_z)
         findings = []
         per_tier: dict[str, list[tuple[str, np.ndarray, float]]] = {s: [] for s, _ in TIERS}
+        cuts = {"error_z": params["error_z"], "warning_z": params["warning_z"], "info_z": info_z}
         for k, (rows, z) in enumerate(far):
             upper = np.inf
             for severity, key in TIERS:
-                in_tier = (z >= params[key]) & (z < upper)
-                upper = params[key]
+                in_tier = (z >= cuts[key]) & (z < upper)
+                upper = cuts[key]
                 if in_tier.any():
                     per_tier[severity].append((names[k], rows[in_tier], float(z[in_tier].max())))
         pairs = sum(len(v) for v in per_tier.values())
@@ -88,10 +92,10 @@ class UnivariateOutliers(Check):
                 index = {c: j for j, c in enumerate(names)}
                 for name, rows, worst in entries:
                     j = flagged[index[name]]
-                    findings.append(self._column_finding(name, rows, worst, severity, params[key], profile, j,
+                    findings.append(self._column_finding(name, rows, worst, severity, cuts[key], profile, j,
                                                          stats, bool(log[j]), shift[j], s_up[j], s_low[j]))
             else:
-                findings.append(self._tier_finding(entries, severity, params[key], data))
+                findings.append(self._tier_finding(entries, severity, cuts[key], data))
         return CheckResult.fired(findings, {**evidence, "numerator": cells,
                                             "denominator": int(stats["count"][usable].sum()),
                                             "columns_flagged": len({n for v in per_tier.values() for n, _, _ in v})})
@@ -153,6 +157,17 @@ class UnivariateOutliers(Check):
                       "worst_columns": {c: {"values": len(r), "max_robust_z": z} for c, r, z in worst}},
             remedy=_remedy(severity),
         )
+
+
+def _info_threshold(params, n: int) -> float:
+    """The info cut-off, raised with the number of records so that chance alone rarely reaches it.
+
+    Under normality one value in about 2,100 passes 3.5; with n values per column the cut-off is
+    lifted to the two-sided 5 % family-wise normal quantile for n tests (3.8 at n = 300, 5.5 at
+    n = 1,000,000), never above the warning cut-off (methods §6.1, multiplicity).
+    """
+    family = NormalDist().inv_cdf(1 - 0.025 / max(n, 1))
+    return float(min(max(params["info_z"], family), params["warning_z"]))
 
 
 def _profile_block(profile, columns: list[str]) -> dict[str, np.ndarray]:

@@ -64,6 +64,16 @@ def close_rows(x: np.ndarray, anchor: np.ndarray) -> np.ndarray:
     return same.all(axis=1)
 
 
+def _canonical_series(series: pl.Series) -> pl.Series:
+    """Canonical text computed once per distinct value, then mapped onto the rows (cheap on tall data)."""
+    if series.dtype not in (pl.String, pl.Categorical):
+        return series
+    text = series.cast(pl.String)
+    distinct = text.drop_nulls().unique()
+    canon = distinct.to_frame("v").select(canonical_text(pl.col("v"))).to_series()
+    return text.replace(distinct, canon)
+
+
 def _mix(hashes: np.ndarray, values: np.ndarray, weight: int) -> np.ndarray:
     """Fold one column of 64-bit values into the row hashes (seeded multiply-xor, wrapping)."""
     return (hashes ^ (values * np.uint64(weight | 1))) * np.uint64(0x9E3779B97F4A7C15)
@@ -97,8 +107,8 @@ def canonical_hashes(data, columns: list[str]) -> tuple[np.ndarray, np.ndarray |
     for c in floats:
         values = data.frame.get_column(c).cast(pl.Float64).to_numpy()
         hashes = _mix(hashes, round_bits(values), weight_of[c])
-    exact = canonical_expressions(schema, engine_columns)
+    exact = [_canonical_series(data.frame.get_column(c)) for c in engine_columns if not schema[c].is_float()]
     if exact:
-        engine = data.frame.select(exact).hash_rows(seed=0).to_numpy()
+        engine = pl.DataFrame(exact).hash_rows(seed=0).to_numpy()
         hashes = _mix(hashes, engine, 0x632BE59BD9B4E019)
     return hashes, block, engine_columns
