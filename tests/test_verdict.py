@@ -141,3 +141,15 @@ def test_cli_fail_on_and_profile(tmp_path):
     assert bad.returncode == 2
     assert "no scoring profile named 'no_such_profile'" in bad.stderr
     assert " ".join(bad.stderr.split()).count(".") == 1  # one sentence (the console may wrap it)
+
+
+def test_task_profile_end_to_end_needs_subgroup_evidence(clean_frame):
+    import datacert
+
+    default = datacert.check(clean_frame, target="outcome")
+    strict = datacert.check(clean_frame, target="outcome", profile="diagnostic_classifier")
+    assert strict.extra["scoring_profile"]["name"] == "diagnostic_classifier"
+    assert default.verdict == "release"
+    # same data: only the missing sensitive attribute holds it back
+    assert strict.verdict == "prequalify"
+    assert any("representativeness indicators could be computed" in r for r in strict.reasons)

@@ -112,8 +112,13 @@ def check(
     policy: str | Path | Mapping[str, Any] | Policy | None = None,
     reference: str | Path | Mapping[str, Any] | None = None,
     schema: str | Path | Mapping[str, Any] | None = None,
+    profile: str | None = None,
 ) -> Certificate:
-    """Check a file or a dataframe and return its Certificate (`.verdict`, `.findings`, `.scores`)."""
+    """Check a file or a dataframe and return its Certificate (`.verdict`, `.findings`, `.scores`).
+
+    `profile` names a built-in scoring profile (default, diagnostic_classifier, omics_biomarker,
+    regression_prognosis); a policy's scoring entries extend it.
+    """
     roles = Roles.build(target=target, id=id, group=group, time=time, split=split, sensitive=sensitive, text=text)
     dataset = load_dataset(data, roles, reference=reference, schema=schema)
-    return certify(dataset, load_policy(policy))
+    return certify(dataset, load_policy(policy, profile=profile))

@@ -139,13 +139,18 @@ def render_html(certificate, redact: bool = False) -> str:
     unavailable = [i for i in indicators if i.get("status") == "unavailable"]
     not_evaluated = [g for g in gates if g.get("status") == "not_evaluated"]
     reasons = [(_redact_text(r, allowed) if redact else r) for r in cert.reasons]
+    remedies = data.get("remedies", [])
+    if redact:  # free text may quote values: mask every quoted value that is not a column or check name
+        remedies = [{**r, "description": _redact_text(r.get("description", ""), allowed)} for r in remedies]
+        gates = [{**g, "reason": _redact_text(g.get("reason", ""), allowed)} for g in gates]
+        not_tested = [{**c, "reason": _redact_text(c.get("reason", ""), allowed)} for c in not_tested]
     template = _ENV.get_template("report.html.j2")
     return template.render(
         cert=cert, data=data, findings_by_dimension=by_dimension, n_findings=len(cert.findings),
         n_shown=len(findings), counts=counts, severities=SEVERITIES, redact=redact, reasons=reasons,
         score_chart=chart, overall=scores.get("overall"), overall_interval=intervals.get("overall"),
         profile=profile, gates=gates, indicators=indicators, not_tested=not_tested, unavailable=unavailable,
-        not_evaluated=not_evaluated, remedies=data.get("remedies", []), figures=_figures(cert, redact),
+        not_evaluated=not_evaluated, remedies=remedies, figures=_figures(cert, redact),
         dimensions=[d for d, _ in by_dimension], band=data.get("readiness_band"),
         version=data["tool"]["version"],
     )
