@@ -27,7 +27,6 @@ import polars as pl
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.feature_selection import SelectKBest, f_classif
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.metrics import r2_score, roc_auc_score
 from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
@@ -46,6 +45,7 @@ SCREEN_FEATURES = 500      # in-fold univariate screening keeps this many featur
 HGB_MIN_ROWS = 1_000       # gradient boosting only pays off (and is affordable) on taller tables
 HGB_MAX_FEATURES = 200
 MAX_CLASSES = 50
+WIDE_NUMERIC = 1_000       # above this many numeric features, categorical features are left out
 CACHE_KEY = "reference_fit:v1"
 
 _CLASS_TYPES = {SemanticType.BOOLEAN, SemanticType.CATEGORY, SemanticType.INTEGER_CATEGORY}
@@ -106,7 +106,11 @@ class Design:
 
 
 def design_of(data: Dataset) -> Design:
-    """Feature block every reference model learns from (identifiers, dates and text excluded)."""
+    """Feature block every reference model learns from (identifiers, dates and text excluded).
+
+    When the numeric block is wide (> 1,000 columns), categorical columns are left out: the few
+    they would add do not justify copying the whole numeric block to join them.
+    """
     if "reference_design" in data._cache:
         return data._cache["reference_design"]
     skip = {SemanticType.IDENTIFIER, SemanticType.EMPTY, SemanticType.TEXT, SemanticType.DATE,
@@ -119,6 +123,9 @@ def design_of(data: Dataset) -> Design:
                   and (schema[c] == pl.String or schema[c] == pl.Categorical or isinstance(schema[c], pl.Enum))]
     categorical: list[str] = []
     blocks = [data.numeric_matrix(numeric)] if numeric else []
+    if len(numeric) > WIDE_NUMERIC:
+        # joining a few category columns to a 20,000-column block would copy the whole block
+        candidates = []
     if candidates:
         counts = data.frame.select([pl.col(c).n_unique().alias(c) for c in candidates]).row(0, named=True)
         categorical = [c for c in candidates if counts[c] <= MAX_CATEGORIES + 1]
@@ -140,8 +147,13 @@ class MedianStandardizer(TransformerMixin, BaseEstimator):
     """Median imputation and standardisation in one pass (fast on 20,000 columns).
 
     Medians are only needed (and only computed) for columns with missing values. Constant
-    columns keep a scale of 1 so that they become zeros instead of NaN.
+    columns keep a scale of 1 so that they become zeros instead of NaN. With `unit_rows`, the
+    result is also divided by sqrt(width), so that a ridge penalty means the same at p = 30 or
+    20,000.
     """
+
+    def __init__(self, unit_rows: bool = False):
+        self.unit_rows = unit_rows
 
     def fit(self, X: np.ndarray, y: Any = None) -> MedianStandardizer:
         X = np.asarray(X, dtype=np.float64)
@@ -153,30 +165,56 @@ class MedianStandardizer(TransformerMixin, BaseEstimator):
                 warnings.simplefilter("ignore", RuntimeWarning)
                 centre[has_nan] = np.nan_to_num(np.nanmedian(X[:, has_nan], axis=0))
             X = np.where(missing, centre, X)
+        del missing
         self.median_ = centre
-        self.has_nan_ = bool(has_nan.any())
         self.mean_ = X.mean(axis=0)
-        scale = X.std(axis=0)
-        self.scale_ = np.where(scale > 1e-12, scale, 1.0)
+        scale = np.sqrt(np.maximum(np.einsum("ij,ij->j", X, X) / X.shape[0] - self.mean_**2, 0.0))
+        scale = np.where(scale > 1e-12 * (1.0 + np.abs(self.mean_)), scale, 1.0)
+        if self.unit_rows:
+            scale = scale * np.sqrt(max(1, X.shape[1]))
+        self.scale_ = scale
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
         missing = np.isnan(X)
-        if missing.any():
-            X = np.where(missing, self.median_, X)
-        return (X - self.mean_) / self.scale_
+        out = np.where(missing, self.median_, X) if missing.any() else X.copy()
+        del missing
+        out -= self.mean_
+        out /= self.scale_
+        return out
 
 
-class RowScaler(TransformerMixin, BaseEstimator):
-    """Divide by sqrt(width), so that a ridge penalty means the same at p = 30 or 20,000."""
+class FScreen(TransformerMixin, BaseEstimator):
+    """Keep the `k` columns with the largest one-way ANOVA F statistic against the classes.
 
-    def fit(self, X: np.ndarray, y: Any = None) -> RowScaler:
-        self.factor_ = 1.0 / np.sqrt(max(1, np.asarray(X).shape[1]))
+    Fitted inside each fold. Group sums come from one matrix product and total sums of squares
+    from an einsum, so no per-class copies of a 20,000-column block are made.
+    """
+
+    def __init__(self, k: int = SCREEN_FEATURES):
+        self.k = k
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> FScreen:
+        X = np.asarray(X, dtype=np.float64)
+        labels, codes = np.unique(y, return_inverse=True)
+        onehot = np.eye(labels.size)[codes]
+        counts = onehot.sum(axis=0)
+        sums = onehot.T @ X
+        total = X.sum(axis=0)
+        n = X.shape[0]
+        between = (sums**2 / counts[:, None]).sum(axis=0) - total**2 / n
+        within = np.einsum("ij,ij->j", X, X) - (sums**2 / counts[:, None]).sum(axis=0)
+        dof_between, dof_within = max(1, labels.size - 1), max(1, n - labels.size)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = (between / dof_between) / (within / dof_within)
+        f = np.nan_to_num(f, nan=0.0, posinf=np.finfo(float).max)
+        keep = min(self.k, X.shape[1])
+        self.support_ = np.sort(np.argsort(-f, kind="stable")[:keep])
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        return np.asarray(X) * self.factor_
+        return np.asarray(X)[:, self.support_]
 
 
 class GramPCA(TransformerMixin, BaseEstimator):
@@ -210,13 +248,13 @@ class GramPCA(TransformerMixin, BaseEstimator):
         return cross @ self.projector_
 
 
-def _preprocessor(design: Design) -> Any:
+def _preprocessor(design: Design, unit_rows: bool = False) -> Any:
     n_num = len(design.numeric)
     if not design.categorical:
-        return MedianStandardizer()
+        return MedianStandardizer(unit_rows)
     parts: list[tuple[str, Any, slice]] = []
     if n_num:
-        parts.append(("numeric", MedianStandardizer(), slice(0, n_num)))
+        parts.append(("numeric", MedianStandardizer(unit_rows), slice(0, n_num)))
     parts.append(("categories", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
                   slice(n_num, design.n_features)))
     return ColumnTransformer(parts, sparse_threshold=0.0)
@@ -228,8 +266,8 @@ def candidate_models(task: str, design: Design, n_rows: int, n_classes: int) -> 
     wide = p > n_rows
     screen = p > SCREEN_FEATURES
 
-    def steps(*tail: tuple[str, Any]) -> Callable[[], Pipeline]:
-        return lambda: Pipeline([("prepare", _preprocessor(design)), *tail])
+    def steps(*tail: tuple[str, Any], unit_rows: bool = False) -> Callable[[], Pipeline]:
+        return lambda: Pipeline([("prepare", _preprocessor(design, unit_rows)), *tail])
 
     models: dict[str, Callable[[], Any]] = {}
     if task == "classification":
@@ -239,19 +277,19 @@ def candidate_models(task: str, design: Design, n_rows: int, n_classes: int) -> 
 
         tail: list[tuple[str, Any]] = []
         if screen:
-            tail.append(("screen", SelectKBest(f_classif, k=SCREEN_FEATURES)))
+            tail.append(("screen", FScreen(SCREEN_FEATURES)))
         name = "l1_logistic_screened" if screen else "l1_logistic"
         models[name] = lambda: Pipeline([("prepare", _preprocessor(design)), *tail, ("model", l1())])
         if wide:
-            models["ridge_logistic_pca"] = steps(("scale", RowScaler()), ("pca", GramPCA()),
-                                                 ("model", LogisticRegression(C=1.0)))
+            models["ridge_logistic_pca"] = steps(("pca", GramPCA()), ("model", LogisticRegression(C=1.0)),
+                                                 unit_rows=True)
         if n_rows >= HGB_MIN_ROWS and p <= HGB_MAX_FEATURES:
             models["hist_gradient_boosting"] = steps(("model", HistGradientBoostingClassifier(
                 max_iter=50, learning_rate=0.2, early_stopping=False, random_state=SEED)))
     else:
         alphas = np.logspace(-2, 4, 7)
         if wide:
-            models["ridge"] = steps(("scale", RowScaler()), ("model", RidgeCV(alphas=alphas / 100)))
+            models["ridge"] = steps(("model", RidgeCV(alphas=alphas / 100)), unit_rows=True)
         else:
             models["ridge"] = steps(("model", RidgeCV(alphas=alphas)))
         if n_rows >= HGB_MIN_ROWS and p <= HGB_MAX_FEATURES:

@@ -65,7 +65,8 @@ class TargetLeakage(Check):
         perms = [rng.permutation(rows.size) for _ in range(params["permutations"])]
         id_cols = _identifier_columns(data)
         numeric = [c for c in data.numeric_feature_columns() if c not in id_cols]
-        features = _scan_matrix(data.numeric_matrix(numeric)[rows] if numeric else np.empty((rows.size, 0)),
+        matrix = data.numeric_matrix(numeric) if numeric else np.empty((data.n_rows, 0))
+        features = _scan_matrix(matrix if rows.size == data.n_rows else matrix[rows],
                                 numeric, task, labels, pi, tgt_ranks, perms)
         text_cols = _categorical_text_columns(data, id_cols)
         text_functional = _functional_text(data, text_cols, rows, labels, pi)

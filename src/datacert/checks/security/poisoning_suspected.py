@@ -145,7 +145,7 @@ def _trigger_scan(data: Dataset, rows: np.ndarray, codes: np.ndarray, classes: t
     if numeric:
         matrix = data.numeric_matrix(numeric)
         for part in blocks(len(numeric)):
-            X = matrix[rows, part]
+            X = matrix[:, part] if rows.size == data.n_rows else matrix[rows, part]
             block = sort_block(X)
             candidate = block.run_start & (block.run_size >= low) & (block.run_size <= high)
             n_tests += int(candidate.sum())
@@ -216,7 +216,8 @@ def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -
         keep = np.sort(np.random.default_rng(SEED).choice(rows.size, MAX_KNN_ROWS, replace=False))
         info["knn_sampled_rows"] = MAX_KNN_ROWS
     positions, labels = rows[keep], codes[keep]
-    Z = standardize(median_impute(data.numeric_matrix(numeric)[positions]))
+    matrix = data.numeric_matrix(numeric)
+    Z = standardize(median_impute(matrix if positions.size == data.n_rows else matrix[positions]))
     n, p = Z.shape
     sample = spectrum_rows(n, p)
     values = singular_values(Z if sample is None else Z[sample], centre=True)
