@@ -51,10 +51,13 @@ class PhiInText(Check):
             values = (series.gather(positions) if sampled else series).to_list()
             rows: list[int] = []
             per_label: dict[str, int] = {}
+            seen: dict[str, frozenset[str]] = {}  # copy-pasted notes are scanned once
             for position, text in zip(positions.tolist(), values, strict=True):
                 if not text:
                     continue
-                labels = {s.label for s in detect(text) if s.label in wanted}
+                labels = seen.get(text)
+                if labels is None:
+                    labels = seen[text] = frozenset(s.label for s in detect(text) if s.label in wanted)
                 if labels:
                     rows.append(position)
                     for label in labels:
