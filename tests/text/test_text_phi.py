@@ -101,3 +101,8 @@ def test_glued_ids_iso_datetimes_and_staff_first_names():
     assert _labels("Prélèvement : 2021-03-12T10:00") == {("2021-03-12", "DATE")}
     assert _labels("Infirmière : Claire") == {("Claire", "PRENOM")}
     assert _labels("Vu par le Dr Martin") == {("Martin", "NOM")}
+
+
+def test_addresses_with_lower_case_street_names():
+    assert ("12 allée des chênes", "ADRESSE") in _labels("Habite 12 allée des chênes à Saint-Malo.")
+    assert _labels("Mise en place de la sonde.") == set()

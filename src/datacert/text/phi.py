@@ -103,8 +103,10 @@ _BIRTH_CONTEXT = re.compile(r"(?i)(?:\bn[ée]e?\b|\bn[ée]\(e\)|\bddn\b|\bd\.d\.
 _STREET_TYPES = (r"rue|avenue|av\.|bd|boulevard|blvd|chemin|allée|allee|place|impasse|quai|route|cours|square"
                  r"|passage|voie|sentier|résidence|residence|lotissement|cité|hameau|chaussée|faubourg|promenade"
                  r"|esplanade|villa|parvis|rond-point|lieu-dit|ruelle|montée|traverse|mail")
+# "allée des chênes": one lower-case word is taken right after the street type's article only
+_LOWER_AFTER_PARTICLE = rf"(?:(?<=des )|(?<=du )|(?<=de la )|(?<=de l')|(?<=aux ))[{_LO}]{{3,}}(?![\w\-])"
 _STREET_NAME = (rf"(?:(?:de\sla|de\sl'|de|du|des|d'|l'|la|le|les|aux|à\sla|à)\s?)*"
-                rf"(?:{CAP_WORD}|{UPPER_WORD}|\d{{1,4}}(?!\d))(?:(?:\s|-)(?:(?:de\sla|de\sl'|de|du|des|d'|l'|la|le|les|aux|sur|sous)"
+                rf"(?:{CAP_WORD}|{UPPER_WORD}|\d{{1,4}}(?!\d)|{_LOWER_AFTER_PARTICLE})(?:(?:\s|-)(?:(?:de\sla|de\sl'|de|du|des|d'|l'|la|le|les|aux|sur|sous)"
                 rf"\s?)*(?:{CAP_WORD}|{UPPER_WORD}|\d{{1,4}}(?!\d)))*")
 ADDRESS_RE = re.compile(
     rf"(?<![\w,])(?P<num>\d{{1,4}}(?:\s?(?:bis|ter|[A-D])\b)?,?\s+)?(?P<type>(?i:{_STREET_TYPES}))\s+"
