@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+import polars as pl
 
 from datacert.checks._base import Check, CheckResult, Needs
 from datacert.checks._registry import register
@@ -40,9 +41,14 @@ class NearDuplicateRows(Check):
         candidates = np.flatnonzero(counts[inverse] > 1)
         if candidates.size == 0:
             return CheckResult.quiet({"numerator": 0, "denominator": data.n_rows, "threshold": 0})
-        groups = _verified_groups(data, candidates, hashes[candidates], block, engine_columns)
         raw = (profile.row_hash if data.roles.id is None
                else data.frame.select(columns).hash_rows(seed=0).to_numpy())
+        # groups whose members are all the same exact record are duplicate_rows' business: drop them
+        # before any verification (a table with many exact copies would otherwise be verified row by row)
+        mixed = (pl.DataFrame({"h": hashes[candidates], "r": raw[candidates]})
+                 .select(pl.col("r").n_unique().over("h") > 1).to_series().to_numpy())
+        candidates = candidates[mixed]
+        groups = _verified_groups(data, candidates, hashes[candidates], block, engine_columns) if candidates.size else []
         near = [g for g in groups if np.unique(raw[g]).size > 1]
         if not near:
             return CheckResult.quiet({"numerator": 0, "denominator": data.n_rows, "threshold": 0})
