@@ -304,7 +304,7 @@ def _relations(data, group: list[str]) -> dict[str, dict]:
         if schema[c].is_numeric() and schema[group[0]].is_numeric():
             a = first.cast(pl.Float64).to_numpy()
             b = other.cast(pl.Float64).to_numpy()
-            ok = ~np.isnan(a) & ~np.isnan(b)
+            ok = np.isfinite(a) & np.isfinite(b)
             if ok.sum() > 2 and np.std(a[ok]) > 0 and np.std(b[ok]) > 0:
                 slope, intercept = np.polyfit(a[ok], b[ok], 1)
                 residual = b[ok] - (slope * a[ok] + intercept)
