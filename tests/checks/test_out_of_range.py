@@ -132,3 +132,17 @@ def test_every_variable_has_a_source_and_nested_limits():
         assert v.source
         for u in v.units:
             assert u.hard[0] <= u.soft[0] <= u.typical[0] <= u.typical[1] <= u.soft[1] <= u.hard[1], (v.key, u.name)
+
+
+def test_declared_unit_selects_the_unit_of_a_recognised_variable():
+    rng = np.random.default_rng(4)
+    values = rng.normal(10, 2, 100).round(1)
+    values[6] = 800.0                                   # impossible in mg/L (but plausible in µmol/L)
+    frame = pl.DataFrame({"creat": values})
+    undeclared = run_one("out_of_range", frame)
+    assert undeclared.status == Status.QUIET and "creat" in undeclared.evidence["columns_skipped"]
+    schema = parse_table_schema({"fields": [{"name": "creat", "type": "number", "unit": "mg/L"}]})
+    data = build_dataset(from_object(frame), declared_schema=schema)
+    (outcome,) = run_checks(data, compute_profile(data.frame, dict(data.semantic_types)), {}, only=["out_of_range"])
+    (finding,) = outcome.findings
+    assert (finding.rows, finding.evidence["unit"], finding.evidence["unit_basis"]) == ((6,), "mg/L", "declared")
