@@ -177,7 +177,8 @@ def _person(fake, rng: random.Random) -> _Person:
                         f"des {rng.choice(['Lilas', 'Tilleuls', 'Acacias', 'Peupliers', 'Roses'])}",
                         f"de la {rng.choice(['République', 'Liberté', 'Gare', 'Paix', 'Mairie'])}",
                         f"du {rng.choice(['Général Leclerc', 'Maréchal Foch', 'Château', 'Moulin', 'Port'])}",
-                        "Victor Hugo", "Jean Jaurès"])
+                        "Victor Hugo", "Jean Jaurès", f"des {rng.choice(['chênes', 'vignes', 'tilleuls'])}",
+                        f"du {rng.choice(['moulin', 'stade', 'lavoir'])}"])
     city = fake.city() if rng.random() < 0.6 else rng.choice(REAL_CITIES)
     ipp = "8" + "".join(str(rng.randint(0, 9)) for _ in range(9)) if rng.random() < 0.6 else \
         str(rng.randint(10**6, 10**9))

@@ -114,8 +114,9 @@ ADDRESS_RE = re.compile(
 _ADDRESS_CONTEXT = re.compile(r"(?i)(?:demeurant|domicili[ée]e?|habit(?:e|ant)|r[ée]sid(?:e|ant)|adresse|vit)"
                               r"\W{0,3}(?:au|à|:)?\s*$")
 _CITY_WORD = rf"(?:[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]+)?(?:['’][{_UP}][{_LO}]+)?|{UPPER_WORD})"
-_CITY = (rf"(?:(?:Le|La|Les|L'|Saint|Sainte|St|Ste|De|Du|Des|Da|LE|LA|LES|SAINT|SAINTE|ST|STE)\s)?{_CITY_WORD}"
-         rf"(?:-(?:(?:sur|sous|en|lès|lez|les|le|la|de|du|des|aux|et)-)?{_CITY_WORD})*")
+_CITY_PREFIX = r"(?:Le|La|Les|L'|Saint|Sainte|St|Ste|De|Du|Des|Da|Dos|LE|LA|LES|SAINT|SAINTE|ST|STE|DE|DU|DA|DOS)\s"
+_CITY = (rf"(?:{_CITY_PREFIX})?{_CITY_WORD}"
+         rf"(?:-(?:(?:sur|sous|en|lès|lez|les|le|la|de|du|des|aux|et)-)?(?:{_CITY_PREFIX})?{_CITY_WORD})*")
 ZIP_CITY_RE = re.compile(rf"(?<![\w,.])(?P<zip>(?:0[1-9]|[1-8]\d|9[0-5])\d{{3}}|97[1-6]\d{{2}}|98[0-8]\d{{2}})"
                          rf"(?:\s+|,\s*)(?P<city>{_CITY})(?P<cedex>\s+CEDEX(?:\s\d{{1,2}})?)?(?![\w])")
 CITY_TRIGGER_RE = re.compile(
