@@ -53,8 +53,11 @@ class OutcomeDisparity(Check):
             return CheckResult.not_applicable("no sensitive attribute has two subgroups large enough to compare")
         q_values = stats.false_discovery_control(np.array([m["p_value"] for _, m in results]))
         findings = []
+        overview = {}
         for (groups, measured), q in zip(results, q_values, strict=True):
             measured["q_value"] = float(q)
+            overview[groups.column] = {k: measured[k] for k in ("gap", "ratio", "sd_gap", "p_value", "q_value",
+                                                                "lowest", "highest") if k in measured}
             severity = self._severity(measured, params)
             if severity is None:
                 continue
@@ -71,7 +74,7 @@ class OutcomeDisparity(Check):
                 remedy="Have a clinician review the gap; if the label is biased, fix its definition; otherwise "
                        "stratify training and report performance per subgroup.",
             ))
-        summary = {"attributes": [g.column for g, _ in results]}
+        summary = {"attributes": [g.column for g, _ in results], "gaps": overview}
         return CheckResult.fired(findings, summary)
 
     @staticmethod

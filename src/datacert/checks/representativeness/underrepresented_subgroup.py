@@ -49,15 +49,19 @@ class UnderrepresentedSubgroup(Check):
         reference = load_reference(data.reference, data.roles.sensitive) if data.reference else {}
         findings = []
         summary: dict[str, dict] = {}
+        sizes: dict[str, dict] = {}
         for column in data.roles.sensitive:
             groups = subgroups_of(data, column)
             table = self._table(groups, classes)
             summary[column] = {"subgroups": len(groups.labels), "binning": groups.binning,
                                "missing": groups.missing}
+            evaluable = self._evaluable(table, params)
+            sizes[column] = {groups.labels[i]: {**self._describe(groups, table, i), "evaluable": bool(evaluable[i])}
+                             for i in range(min(len(groups.labels), params["max_listed"]))}
             findings += self._evaluability(data, groups, table, classes, params)
             if column in reference:
                 findings += self._against_reference(data, groups, table, reference[column], params)
-        evidence = {"attributes": summary, "min_count": params["min_count"], "min_events": params["min_events"],
+        evidence = {"attributes": summary, "subgroups": sizes, "min_count": params["min_count"], "min_events": params["min_events"],
                     "reference_given": bool(reference)}
         return CheckResult.fired(findings, evidence)
 
@@ -88,12 +92,17 @@ class UnderrepresentedSubgroup(Check):
             facts["cut_points"] = list(groups.cut_points)
         return facts
 
+    @staticmethod
+    def _evaluable(table: dict, params) -> np.ndarray:
+        """Enough records, and enough of each class, to estimate a model's performance on the subgroup."""
+        ok = table["counts"] >= params["min_count"]
+        if "events" in table:
+            ok &= table["events"].min(axis=1) >= params["min_events"]
+        return ok
+
     def _evaluability(self, data, groups, table, classes, params) -> list:
         counts = table["counts"]
-        small = counts < params["min_count"]
-        if "events" in table:
-            small |= table["events"].min(axis=1) < params["min_events"]
-        flagged = np.flatnonzero(small & (counts > 0))
+        flagged = np.flatnonzero(~self._evaluable(table, params) & (counts > 0))
         if flagged.size == 0:
             return []
         rows = np.flatnonzero(np.isin(groups.codes, flagged))
