@@ -150,7 +150,7 @@ class DistributionShift(Check):
                 best_p = np.minimum(pv.min(axis=0) * k, 1.0)
                 best_smd = smd[np.argmax(np.abs(smd), axis=0), np.arange(smd.shape[1])]
             tests += list(zip(names, best_p.tolist(), best_d.tolist(), best_smd.tolist(), strict=True))
-        frame = data.frame[rows] if categorical else None
+        frame = data.frame.select(categorical)[rows] if categorical else None
         for feature in categorical:
             values, value_names = group_codes(frame.get_column(feature))
             if len(value_names) < 2 or len(value_names) > 50:
