@@ -29,7 +29,7 @@ class PhiInText(Check):
     id = "phi_in_text"
     dimension = "privacy"
     needs = Needs(roles=("text",))
-    params = {"labels": list(LABELS), "max_rows": 200_000, "seed": 0}
+    params = {"labels": list(LABELS), "max_rows": 50_000, "seed": 0}
     cost = "linear"
 
     def run(self, data, profile, params):
