@@ -102,3 +102,11 @@ def test_a_small_shift_spread_over_many_features_is_a_warning():
     (f,) = out.findings
     assert f.severity == "warning" and f.columns == ("site",)
     assert 0.6 <= f.evidence["c2st_worst_auc"] < 0.8 and f.evidence["drifted_features"] == 0
+
+
+def test_the_first_usable_site_column_is_analysed():
+    frame = _frame(p=5).with_columns(pl.lit("FR").alias("centre_pays")).select(
+        "centre_pays", pl.exclude("centre_pays"))
+    out = run_one("distribution_shift", frame, target="y")
+    assert list(out.evidence["partitions"]) == ["site"]
+    assert out.evidence["skipped"] == {"centre_pays": "fewer than two groups with enough records"}

@@ -26,6 +26,7 @@ from datacert.semantics import SemanticType
 BATCH_WORDS = {"site", "sites", "centre", "centres", "center", "centers", "batch", "batches", "lot", "lots",
                "hopital", "hôpital", "hospital", "hospitals", "plate", "plaque", "run", "runs"}
 MAX_COLUMNS_LISTED = 1000
+BY_NAME = "its name reads as a site or batch"
 
 
 def batch_columns(data) -> list[str]:
@@ -85,12 +86,13 @@ class DistributionShift(Check):
             candidates.append((data.roles.split, "the --split role"))
         for column in batch_columns(data):
             if column not in (data.roles.split, data.roles.target, data.roles.id) and column not in data.roles.text:
-                candidates.append((column, "its name reads as a site or batch"))
-                break
+                candidates.append((column, BY_NAME))
         if not candidates:
             return CheckResult.not_applicable("needs a --split column or a column named like a site or batch")
         findings, analysed, skipped, cache = [], {}, {}, {}
         for column, why in candidates:
+            if why == BY_NAME and any(a["detected_because"] == BY_NAME for a in analysed.values()):
+                break  # one site or batch column is enough: the first usable one
             codes, names = group_codes(data.frame.get_column(column))
             counts = np.bincount(codes[codes >= 0], minlength=len(names))
             kept = np.flatnonzero(counts >= params["min_group"])
