@@ -81,3 +81,10 @@ def test_not_applicable_for_regression_or_without_target():
     frame = pl.DataFrame({"x": rng.normal(size=50), "z": rng.normal(size=50), "y": rng.normal(size=50)})
     assert run_one("poisoning_suspected", frame, target="y").status == "not_applicable"
     assert run_one("poisoning_suspected", frame).status == "not_applicable"
+
+
+def test_coded_tables_with_repeated_rows_are_not_suspicious():
+    rng = np.random.default_rng(0)
+    frame = pl.DataFrame({"c1": rng.choice(["x", "y", "z"], 200), "c2": rng.choice(["p", "q"], 200),
+                          "y": rng.integers(0, 2, 200)})
+    assert run_one("poisoning_suspected", frame, target="y").status == "quiet"

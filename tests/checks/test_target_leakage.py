@@ -76,3 +76,9 @@ def test_multiclass_target():
 
 def test_not_applicable_without_target():
     assert run_one("target_leakage", breast_cancer()).status == "not_applicable"
+
+
+def test_tiny_classes_do_not_make_noise_look_leaky():
+    rng = np.random.default_rng(0)
+    frame = frame_of(rng.normal(size=(200, 6)), y=np.array(["a"] * 100 + ["b"] * 97 + ["c"] * 3))
+    assert run_one("target_leakage", frame, target="y").status == "quiet"

@@ -19,6 +19,7 @@ from datacert.semantics import SemanticType
 SEED = 0
 MAX_ROWS = 100_000
 MAX_LISTED = 50
+MIN_CLASS = 10
 
 
 @dataclass
@@ -188,6 +189,10 @@ def _scan_matrix(X: np.ndarray, names: list[str], task: str, labels: np.ndarray,
         onehot = np.eye(pi.size)[labels]
         if pi.size == 2:
             onehot = onehot[:, 1:]
+        else:
+            # one-vs-rest AUCs of classes with a handful of records are noise
+            sizable = onehot.sum(axis=0) >= MIN_CLASS
+            onehot = onehot[:, sizable] if sizable.any() else onehot
         permuted = [onehot[perm] for perm in perms]
     else:
         # codes of the target values, for the functional test on numeric targets

@@ -115,6 +115,12 @@ class InsufficientSampleSize(Check):
                 columns=[data.roles.target], evidence={**evidence, "threshold": chance},
                 remedy="Check the target definition and the features; collecting more of the same records "
                        "is unlikely to help."))
+        elif fit.score < chance:
+            findings.append(self.finding(
+                "info", "The reference model barely beats chance, so the number of records needed cannot be "
+                        "estimated.",
+                columns=[data.roles.target], evidence={**evidence, "threshold": chance},
+                remedy="Review the target and the features before sizing the study."))
         elif needed > params["margin"] * available and gain >= params["min_gain"]:
             findings.append(self.finding(
                 "warning", f"The learning curve suggests about {needed:,.0f} records are needed to reach a "

@@ -256,9 +256,13 @@ def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -
 
 
 def _conflicting_duplicates(data: Dataset, rows: np.ndarray, codes: np.ndarray) -> list[np.ndarray]:
-    """Groups of records identical on every feature whose labels differ."""
+    """Groups of records identical on every feature whose labels differ.
+
+    Only meaningful when some feature is a continuous measurement: with a few coded columns,
+    identical records with different outcomes are expected, not suspicious.
+    """
     features = data.feature_columns()
-    if not features:
+    if not any(data.semantic_types.get(c) == SemanticType.CONTINUOUS for c in features):
         return []
     label_of = np.full(data.n_rows, -1)
     label_of[rows] = codes
