@@ -72,6 +72,9 @@ def test_report_renders_without_errors_and_filters(browser, tmp_path):
     shown = page.locator("tr.finding:visible").count()
     assert 1 <= expected <= shown <= sum(1 for f in cert.findings if f.severity in ("error", "warning"))
     page.locator("#f-text").fill("")
+    for severity in ("critical", "info"):
+        page.locator(f"input.f-sev[value={severity}]").check()
+    assert page.locator("tr.finding:visible").count() == len(cert.findings)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     assert errors == []
