@@ -48,6 +48,7 @@ def test_wide_table_report_is_summarised_under_5_mb():
     assert len(html.encode()) < 5_000_000
     assert html.count('<figure class="map">') == 4  # PCA and t-SNE (HDLSS), by target and by site
     assert "The map shows the 40 most affected columns." in html
+    assert html.count('fill="#7a1f5c" fill-opacity') > 100  # NaN cells are drawn as missing
     assert html.count("<tr class=\"finding\"") < 100  # wide data are summarised, never one row per column
 
 

@@ -48,7 +48,9 @@ def missingness(data: Dataset, profile: Profile) -> dict[str, Any]:
     if not shown:
         out.update(columns=[], rates=[], map=[], row_edges=[])
         return out
-    mask = data.frame.select([pl.col(c).is_null() for c in shown]).to_numpy().astype(np.float64)
+    schema = data.schema
+    mask = data.frame.select([(pl.col(c).is_null() | pl.col(c).is_nan()) if schema[c].is_float()
+                              else pl.col(c).is_null() for c in shown]).to_numpy().astype(np.float64)
     bins = min(MAP_ROW_BINS, data.n_rows)
     edges = np.linspace(0, data.n_rows, bins + 1).astype(int)
     starts = np.unique(edges[:-1])

@@ -69,6 +69,7 @@ def heatmap(matrix: Sequence[Sequence[float]], columns: Sequence[str], row_edges
     cell_h = max(4, min(10, 300 // max(1, n_rows)))
     top, left = 110, 60
     width, height = left + cell_w * n_cols + 70, top + cell_h * n_rows + 20
+    peak = max((max(row) for row in matrix if row), default=0.0) or 1.0
     body = []
     for j, name in enumerate(columns):
         x = left + j * cell_w + cell_w / 2
@@ -80,13 +81,15 @@ def heatmap(matrix: Sequence[Sequence[float]], columns: Sequence[str], row_edges
         for j, value in enumerate(row):
             if value > 0:
                 body.append(f'<rect x="{left + j * cell_w}" y="{y}" width="{cell_w}" height="{cell_h}" '
-                            f'fill="#7a1f5c" fill-opacity="{0.15 + 0.85 * value:.2f}"/>')
+                            f'fill="#7a1f5c" fill-opacity="{0.15 + 0.85 * value / peak:.2f}"/>')
     body.append(f'<rect x="{left}" y="{top}" width="{cell_w * n_cols}" height="{cell_h * n_rows}" fill="none" '
                 f'stroke="#aab2bd"/>')
     body.append(f'<text x="{left - 4}" y="{top + 8}" text-anchor="end">{row_edges[0] + 1 if row_edges else 1}</text>')
     body.append(f'<text x="{left - 4}" y="{top + cell_h * n_rows}" text-anchor="end">'
                 f'{row_edges[-1] if row_edges else n_rows}</text>')
-    return _svg(width, height, body, "Missingness map: records (binned, in file order) by column")
+    body.append(f'<text x="{left}" y="{height - 4}" fill="#59626e">darkest: {peak:.0%} of the records of a bin '
+                f'missing</text>')
+    return _svg(width, height + 6, body, "Missingness map: records (binned, in file order) by column")
 
 
 def bars(counts: Sequence[int], labels: Sequence[str], title: str, colour: str = "#4a6fa5") -> Markup:
