@@ -153,3 +153,26 @@ def test_task_profile_end_to_end_needs_subgroup_evidence(clean_frame):
     # same data: only the missing sensitive attribute holds it back
     assert strict.verdict == "prequalify"
     assert any("representativeness indicators could be computed" in r for r in strict.reasons)
+
+
+def test_remedies_are_ordered_machine_readable_steps():
+    from datacert.remedies import build_remedies
+
+    findings = [
+        finding("missing_values", "error", rows=[1, 2, 3], columns=["hba1c"], numerator=3, denominator=N,
+                threshold=0.3),
+        finding("duplicate_rows", "error", rows=[4, 5, 9, 10], numerator=2, denominator=N),
+        finding("formula_injection", "warning", rows=[7], columns=["note"]),
+        finding("label_issues", "info", rows=[8]),
+        finding("site_rule", "warning"),
+    ]
+    steps = build_remedies(findings, {"duplicate_rows": "duplicates"})
+    assert [s["action"] for s in steps] == ["neutralise_formulas", "deduplicate", "impute", "review"]
+    assert [s["step"] for s in steps] == [1, 2, 3, 4]
+    for s in steps:
+        assert {"step", "action", "check", "columns", "rows", "description", "positions", "params", "severity",
+                "automatic", "gate"} <= set(s)
+    dedup = steps[1]
+    assert dedup["positions"] == [4, 5, 9, 10] and dedup["rows"] == 4 and dedup["gate"] == "duplicates"
+    assert steps[2]["params"]["by_column"]["hba1c"]["threshold"] == 0.3
+    assert steps[3]["automatic"] is False and steps[0]["automatic"] is True
