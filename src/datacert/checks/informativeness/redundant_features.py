@@ -29,9 +29,9 @@ def standardised_columns(matrix: np.ndarray, max_rows: int) -> tuple[np.ndarray,
     missing = np.isnan(work)
     if missing.any():
         cols = np.flatnonzero(missing.any(axis=0))
-        medians = np.nanmedian(work[:, cols], axis=0) if cols.size else np.empty(0)
-        medians = np.where(np.isnan(medians), 0.0, medians)
         sub = work[:, cols]
+        empty = missing[:, cols].all(axis=0)  # all-missing columns: filled with 0, then dropped as constant
+        medians = np.nanmedian(np.where(empty, 0.0, sub), axis=0)
         np.copyto(sub, np.broadcast_to(medians, sub.shape), where=missing[:, cols])
         work[:, cols] = sub
     scale = np.abs(work).max(axis=0)
