@@ -88,10 +88,13 @@ def _quasi_identifiers(data) -> tuple[list[str], dict[str, str]]:
     """Quasi-identifier columns in table order, with what each one is."""
     skip = {data.roles.id, data.roles.target, data.roles.split, data.roles.group} | set(data.roles.text)
     kinds: dict[str, str] = {}
+    sieve = re.compile("|".join(p.pattern for p in _QI_NAMES.values()) + r"|(?:^|_)ages?(?:_|$)")
     for column in data.columns:
         if column in skip:
             continue
         name = normalise_name(column)
+        if not sieve.search(name):
+            continue  # one alternation first: wide tables have thousands of unrelated names
         variable = match_variable(column)
         if variable is not None and variable.key == "age":
             kinds[column] = "age"
