@@ -146,3 +146,13 @@ def test_declared_unit_selects_the_unit_of_a_recognised_variable():
     (outcome,) = run_checks(data, compute_profile(data.frame, dict(data.semantic_types)), {}, only=["out_of_range"])
     (finding,) = outcome.findings
     assert (finding.rows, finding.evidence["unit"], finding.evidence["unit_basis"]) == ((6,), "mg/L", "declared")
+
+
+def test_missing_value_codes_are_named_in_the_remedy():
+    roles = {k: v for k, v in demo_roles().to_dict().items() if v}
+    outcome = run_one("out_of_range", demo_frame(), **roles)
+    weight = next(f for f in outcome.findings if f.columns == ("poids_kg",))
+    assert weight.evidence["missing_value_codes"] == weight.row_count == 15
+    assert "missing" in weight.remedy
+    age = next(f for f in outcome.findings if f.columns == ("age",))
+    assert age.evidence["missing_value_codes"] == 0

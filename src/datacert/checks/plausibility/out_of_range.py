@@ -13,6 +13,8 @@ from datacert.checks.plausibility._physiology import Variable, choose_unit, matc
 from datacert.semantics import SemanticType, parse_number_expr
 
 _MEASURE_TYPES = {SemanticType.CONTINUOUS, SemanticType.COUNT}
+# numbers commonly typed for "unknown": out-of-range values equal to one are reported as such
+SENTINELS = [-99999.0, -9999.0, -999.0, -99.0, -9.0, -1.0, 999.0, 9999.0, 99999.0, 999999.0]
 
 
 @register
@@ -75,23 +77,24 @@ class OutOfRange(Check):
                     outside = outside & ~_outside(values, hard[2], hard[3])
                 counts = data.frame.select(
                     outside.fill_null(False).sum().alias("n"),
+                    (outside & values.is_in(SENTINELS)).fill_null(False).sum().alias("sentinels"),
                     (outside & (values < low)).fill_null(False).sum().alias("below") if low is not None
                     else pl.lit(0).alias("below"),
                 ).row(0)
-                n_out, n_below = int(counts[0]), int(counts[1])
+                n_out, n_sentinel, n_below = int(counts[0]), int(counts[1]), int(counts[2])
                 if not n_out:
                     continue
                 rows = data.frame.select(outside.fill_null(False).arg_true()).to_series().to_numpy()
                 numerator += n_out
                 findings.append(self._finding(column, meta, severity, kind, low, high, rows, n_out,
-                                              n_below, stats["count"]))
+                                              n_below, stats["count"], n_sentinel))
         evidence = {"numerator": numerator, "denominator": denominator, "columns_checked": checked,
                     "columns_skipped": skipped}
         if not checked:
             return CheckResult.quiet(evidence)
         return CheckResult.fired(findings, evidence)
 
-    def _finding(self, column, meta, severity, kind, low, high, rows, n_out, n_below, count):
+    def _finding(self, column, meta, severity, kind, low, high, rows, n_out, n_below, count, n_sentinel):
         what = meta.get("variable_label") or "this column"
         unit = f" in {meta['unit']}" if meta.get("unit") else ""
         if kind == "declared":
@@ -104,8 +107,12 @@ class OutOfRange(Check):
         else:
             message = f"{plural(n_out, 'value')} of {column!r} are implausible for {what}{unit}."
             remedy = f"Check these values of {column!r} against the source record; keep them only if confirmed."
+        if n_sentinel == n_out:
+            remedy = (f"These values of {column!r} look like codes for a missing value (-999, 9999...): "
+                      "set them to missing.")
         evidence = {"numerator": n_out, "denominator": count, "share": n_out / count, "limits": [low, high],
-                    "limit_kind": kind, "below": n_below, "above": n_out - n_below, **meta}
+                    "limit_kind": kind, "below": n_below, "above": n_out - n_below,
+                    "missing_value_codes": n_sentinel, **meta}
         return self.finding(severity, message, columns=[column], rows=rows, evidence=evidence, remedy=remedy)
 
 
