@@ -48,3 +48,14 @@ def test_no_signal_is_an_error():
 
 def test_not_applicable_without_target():
     assert run_one("insufficient_sample_size", breast_cancer()).status == "not_applicable"
+
+
+def test_far_extrapolations_are_reported_as_a_lower_bound_only():
+    rng = np.random.default_rng(0)
+    n, p = 150, 40
+    X = rng.normal(size=(n, p))
+    y = (X @ rng.normal(size=p) * 0.4 + rng.normal(size=n) > 0).astype(int)
+    outcome = run_one("insufficient_sample_size", frame_of(X, y=y), params={"max_extrapolation": 1.0}, target="y")
+    (finding,) = outcome.findings
+    assert "far more than" in finding.message
+    assert finding.evidence["records_needed_beyond_extrapolation_limit"] is True

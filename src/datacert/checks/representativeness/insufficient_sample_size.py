@@ -41,7 +41,8 @@ class InsufficientSampleSize(Check):
     2012, methods §3.6). An inverse power law score(n) = a − b·n^(−c) is fitted with weights
     1/variance; the records needed to come within ε of the plateau a are n* = (b/ε)^(1/c). Its
     95 % interval comes from refitting on bootstrap resamples of the cross-validation curves.
-    Extrapolating beyond 2–3 × n is unreliable, which is why the interval is reported. A plateau
+    Extrapolating beyond 2–3 × n is unreliable, which is why the interval is reported, and beyond
+    10 × n the message gives only a lower bound. A plateau
     near chance (upper 95 % bound of the full-size held-out score below 0.6 AUROC / 0.05 R²) means
     there is no learnable signal at this size. A warning needs both n* > margin × n and a gain
     from doubling n of at least `min_gain`.
@@ -52,7 +53,8 @@ class InsufficientSampleSize(Check):
     needs = Needs(roles=("target",), min_rows=30)
     cost = "model fits"
     params = {"epsilon": 0.01, "margin": 1.25, "chance_auroc": 0.6, "chance_r2": 0.05, "folds": 5,
-              "max_rows": 5_000, "bootstrap": 50, "min_gain": 0.005}
+              "max_rows": 5_000, "bootstrap": 50, "min_gain": 0.005,
+              "max_extrapolation": 10.0}
 
     def run(self, data, profile, params):
         fit = reference_fit(data)
@@ -122,9 +124,16 @@ class InsufficientSampleSize(Check):
                 columns=[data.roles.target], evidence={**evidence, "threshold": chance},
                 remedy="Review the target and the features before sizing the study."))
         elif needed > params["margin"] * available and gain >= params["min_gain"]:
+            limit = params["max_extrapolation"] * available
+            if needed > limit:
+                evidence["records_needed_beyond_extrapolation_limit"] = True
+                message = (f"The learning curve is still rising steeply: far more than the {available:,} records "
+                           f"available (over {limit:,.0f}) look necessary for a stable model.")
+            else:
+                message = (f"The learning curve suggests about {needed:,.0f} records are needed to reach a stable "
+                           f"model, and the table has {available:,}.")
             findings.append(self.finding(
-                "warning", f"The learning curve suggests about {needed:,.0f} records are needed to reach a "
-                           f"stable model, and the table has {available:,}.",
+                "warning", message,
                 columns=[data.roles.target], evidence={**evidence, "threshold": params["margin"] * available},
                 remedy="Collect more records if possible; until then prefer simple, regularised models and "
                        "report performance with its uncertainty."))
