@@ -68,8 +68,8 @@ class LabelIssues(Check):
         finding_evidence = {**evidence, "threshold": _share_threshold(severity, params),
                             "most_suspicious_rows": listed}
         if reliable:
-            message = (f"{plural(flagged.size, 'record')} ({share:.1%}) have a label that a cross-validated "
-                       f"model confidently contradicts.")
+            message = (f"{flagged.size:,} of the {n_used:,} records checked ({share:.1%}) have a label that a "
+                       f"cross-validated model confidently contradicts.")
             remedy = ("Have an expert re-review these labels (most suspicious first) and correct them; "
                       "do not delete them automatically.")
         else:
