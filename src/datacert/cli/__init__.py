@@ -1,9 +1,10 @@
-"""Command line: `datacert check` and the other sub-commands, each in its own module."""
+"""Command line: `datacert check` and the other sub-commands, each in its own module.
 
-from datacert.cli import _catalogue, _check  # noqa: F401  (register their commands)
-from datacert.cli import _compare  # noqa: F401  (registers compare)
-from datacert.cli import _prequalify  # noqa: F401  (registers prequalify and apply)
-from datacert.cli import _text  # noqa: F401  (registers the text sub-app: deid, normalize)
+Importing a command module registers its commands on the shared typer app:
+check, checks (the catalogue), compare, prequalify and apply, and the `text` sub-app.
+"""
+
+from datacert.cli import _catalogue, _check, _compare, _prequalify, _text  # noqa: F401
 from datacert.cli._app import app
 
 
