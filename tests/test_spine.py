@@ -125,3 +125,10 @@ def test_markdown_and_text_renderers(clean_frame):
     assert "**Verdict: release**" in cert.to_markdown()
     assert "RELEASE" in cert.to_text()
     assert pl.DataFrame(clean_frame).height == 300
+
+
+def test_text_columns_get_quality_facts_in_the_profile():
+    cert = datacert.check(demo_frame(), **demo_roles().to_dict())
+    facts = cert.profile["text"]["compte_rendu"]
+    assert facts["notes"] == 600 and facts["empty_notes"] == 3
+    assert facts["languages"]["fr"] > 400

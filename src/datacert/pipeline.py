@@ -46,6 +46,17 @@ def _declared_schema(schema: Any) -> Any:
     return load_table_schema(schema)
 
 
+def profile_summary(dataset: Dataset, profile: Profile) -> dict[str, Any]:
+    """The profile facts for the certificate, with text-quality facts for each free-text column."""
+    summary = profile.summary()
+    if dataset.roles.text:
+        from datacert.text.quality import text_quality_facts
+
+        groups = dataset.frame.get_column(dataset.roles.group) if dataset.roles.group else None
+        summary["text"] = {c: text_quality_facts(dataset.frame.get_column(c), groups) for c in dataset.roles.text}
+    return summary
+
+
 def certify(
     dataset: Dataset,
     policy: Policy | None = None,
@@ -85,7 +96,7 @@ def certify(
         findings=findings,
         remedies=build_remedies(findings, assessment.gate_of),
         checks=[o.to_dict() for o in outcomes],
-        profile=profile.summary(),
+        profile=profile_summary(dataset, profile),
         options={"policy": policy.name},
         extra=assessment.extra,
         figures=figure_data(dataset, profile, findings),
