@@ -132,3 +132,14 @@ def test_text_columns_get_quality_facts_in_the_profile():
     facts = cert.profile["text"]["compte_rendu"]
     assert facts["notes"] == 600 and facts["empty_notes"] == 3
     assert facts["languages"]["fr"] > 400
+
+
+def test_outputs_are_written_atomically_with_usual_permissions(tmp_path):
+    from datacert.cli._output import write_atomic
+
+    target = tmp_path / "sub" / "cert.json"
+    write_atomic(target, "{}\n")
+    write_atomic(target, '{"a": 1}\n')
+    assert target.read_text() == '{"a": 1}\n'
+    assert target.stat().st_mode & 0o044  # readable by group/others as umask allows, not 0600
+    assert [p.name for p in target.parent.iterdir()] == ["cert.json"]  # no temporary file left behind
