@@ -62,8 +62,9 @@ class PoisoningSuspected(Check):
     Benjamini–Hochberg. (2) Label-flip clusters: k-nearest neighbours on the signal-rank principal
     components; records linked to mutual neighbours of their own label form components, and a small
     component (≥ 3 records) embedded in a region where the surrounding records agree with one
-    another (≥ 80 %) on another label is a cluster of flipped labels (isolated disagreements are
-    left to label_issues; mixed class boundaries are not flagged).
+    another on another label (≥ 80 %, and more than any island found when the labels are shuffled,
+    which matters for imbalanced or weakly predictable targets) is a cluster of flipped labels
+    (isolated disagreements are left to label_issues; mixed class boundaries are not flagged).
     (3) Identical feature rows with different labels. True strong markers also trigger (1), so
     only a very strong trigger is reported as critical.
     """
@@ -73,7 +74,7 @@ class PoisoningSuspected(Check):
     needs = Needs(roles=("target",), min_rows=20)
     params = {"min_support": 3, "max_support_share": 0.05, "alpha": 0.05, "strong_q": 1e-4,
               "strong_support": 5, "neighbours": 10, "cluster_min": 3, "cluster_max_share": 0.05,
-              "surround_purity": 0.8, "max_components": 10}
+              "surround_purity": 0.8, "permutations": 10, "max_components": 10}
 
     def run(self, data, profile, params):
         if target_task(data) != "classification":
@@ -226,6 +227,30 @@ def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -
     scores, _, _ = top_components(Z, n_comp)
     _, neighbours = NearestNeighbors(n_neighbors=k + 1).fit(scores).kneighbors(scores)
     neighbours = neighbours[:, 1:]
+    largest = max(params["cluster_min"], int(params["cluster_max_share"] * n))
+    # the same search under shuffled labels: how pure a chance island's surroundings can look
+    rng = np.random.default_rng(SEED)
+    null_purity = 0.0
+    for _ in range(params["permutations"]):
+        for island in _islands(neighbours, rng.permutation(labels), params["cluster_min"], largest):
+            null_purity = max(null_purity, island[1])
+    threshold = max(params["surround_purity"], null_purity + 1e-9)
+    info.update({"knn_components": n_comp, "knn_neighbours": k, "surround_purity_threshold": threshold,
+                 "null_max_surround_purity": null_purity})
+    clusters = []
+    for members, purity, disagreement in _islands(neighbours, labels, params["cluster_min"], largest):
+        if purity >= threshold:
+            clusters.append({"rows": np.sort(positions[members]), "size": int(members.size),
+                             "neighbour_disagreement": disagreement, "surrounding_purity": purity})
+    return clusters, info
+
+
+def _islands(neighbours: np.ndarray, labels: np.ndarray, smallest: int, largest: int):
+    """Small groups of mutual same-label neighbours whose surroundings agree on another label.
+
+    Yields (members, purity of the surroundings, mean neighbour disagreement of the members).
+    """
+    n, k = neighbours.shape
     same = labels[neighbours] == labels[:, None]
     src = np.repeat(np.arange(n), k)[same.ravel()]
     dst = neighbours.ravel()[same.ravel()]
@@ -233,12 +258,7 @@ def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -
     # mutual neighbours only: one-way links chain a planted group to the main body of its class
     n_comps, component = connected_components(directed.multiply(directed.T), directed=False)
     sizes = np.bincount(component, minlength=n_comps)
-    largest = max(params["cluster_min"], int(params["cluster_max_share"] * n))
-    candidates = np.flatnonzero((sizes >= params["cluster_min"]) & (sizes <= largest))
-    disagreement = 1.0 - same.mean(axis=1)
-    info.update({"knn_components": n_comp, "knn_neighbours": k})
-    clusters = []
-    for comp in candidates:
+    for comp in np.flatnonzero((sizes >= smallest) & (sizes <= largest)):
         members = np.flatnonzero(component == comp)
         inside = np.isin(neighbours, members)
         around = np.unique(neighbours[members][~inside[members]])
@@ -247,12 +267,8 @@ def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -
         # how purely the surrounding records agree with one another, ignoring their links into the group
         outer = ~inside[around]
         purity = float((same[around] & outer).sum() / max(1, outer.sum()))
-        surrounding = np.bincount(labels[around]).argmax()
-        if surrounding != labels[members[0]] and purity >= params["surround_purity"]:
-            clusters.append({"rows": np.sort(positions[members]), "size": int(members.size),
-                             "neighbour_disagreement": float(disagreement[members].mean()),
-                             "surrounding_purity": purity})
-    return clusters, info
+        if np.bincount(labels[around]).argmax() != labels[members[0]]:
+            yield members, purity, float(1.0 - same[members].mean())
 
 
 def _conflicting_duplicates(data: Dataset, rows: np.ndarray, codes: np.ndarray) -> list[np.ndarray]:
