@@ -56,7 +56,7 @@ class SoftImpute:
     iteration, so training rows and new rows are imputed by one rule.
     """
 
-    def __init__(self, shrinkage: float = 0.5, max_rank: int = 100, max_iter: int = 60, tol: float = 1e-4,
+    def __init__(self, shrinkage: float = 0.5, max_rank: int = 100, max_iter: int = 30, tol: float = 1e-4,
                  random_state: int = 0) -> None:
         self.shrinkage = shrinkage
         self.max_rank = max_rank
@@ -223,10 +223,10 @@ def estimate_seconds(method: str, n: int, q: int, missing_share: float) -> float
     if method in ("mean", "median"):
         return 2e-8 * cells + 0.005
     if method == "knn":
-        return 2e-9 * n * n * q * max(missing_share, 0.05) * 10 + 0.01
+        return 6e-9 * n * n * q + 0.01
     if method == "mice":
         return 10 * q * (2e-3 + 5e-9 * n * q * q) + 0.05
     if method == "soft":
         k = min(q, n, 40)
-        return 40 * (2.5e-9 * cells * k + 2e-9 * min(n, q) ** 2 * max(n, q) / 40) + 0.05
+        return 30 * 2.5e-9 * cells * k * 2 + 2e-9 * min(n, q) ** 2 * max(n, q) + 0.05
     return 1e-7 * cells

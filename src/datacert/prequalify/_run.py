@@ -75,6 +75,8 @@ from datacert.roles import Roles
 
 TRAIN_VALUES = {"train", "training", "learn", "apprentissage", "dev", "development"}
 DEFAULT_BUDGET = 60.0
+# the whole search stops starting candidates once it has used this many per-candidate budgets
+SEARCH_BUDGET_FACTOR = 1.25
 STAGE_ORDER = {"correct": 0, "indicators": 1, "impute": 2, "winsorise": 3, "scale": 4, "features": 5, "pca": 6}
 CORRECTION_ORDER = ("neutralise_formulas", "drop_columns", "convert_type", "sentinel_to_missing",
                     "merge_categories", "convert_units", "range_to_missing")
@@ -188,7 +190,8 @@ def run_prequalification(dataset: Dataset, policy: Policy, spec: list[dict[str, 
     evaluator = _Evaluator(correction_steps=correction_steps, cv_frame=cv_frame, task=task, groups=groups,
                            n_splits=n_splits, budget=budget, numeric=numeric, categorical=categorical,
                            excluded=excluded, block=block, say=say,
-                           categories=corrected.filter(pl.Series(fit_mask)).select(categorical))
+                           categories=corrected.filter(pl.Series(fit_mask)).select(categorical),
+                           total_budget=SEARCH_BUDGET_FACTOR * budget)
     candidates: list[dict[str, Any]] = []
     if spec is not None:
         chosen_model = user_model
@@ -271,32 +274,42 @@ class _Evaluator:
     block: np.ndarray
     say: Callable[[str], None]
     categories: pl.DataFrame | None = None
+    total_budget: float = 0.0
+    started: float = field(default_factory=clock.perf_counter)
     _nrmse_cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def repeats(self) -> int:
         return 3 if self.block.size <= 200_000 else 1
 
-    def model_seconds(self, p_features: int) -> float:
+    def model_seconds(self, p_features: int, model: str = "linear") -> float:
         if self.task is None:
             return 0.0
         n = self.cv_frame.height
-        return self.n_splits * (3e-7 * n * max(p_features, 1) * 10 + 0.02)
+        per_fit = 3e-6 * n * max(p_features, 1) + 0.05
+        if model == "hgb":
+            per_fit = 1e-8 * n * max(p_features, 1) * 100 + 0.3
+        return self.n_splits * (per_fit + 1e-7 * n * max(p_features, 1))
 
-    def cost(self, method: str | None, pca: bool = False) -> float:
+    def cost(self, method: str | None, pca: bool = False, model: str = "linear") -> float:
         n, q = self.block.shape
         miss = float(np.isnan(self.block).mean()) if self.block.size else 0.0
         impute = estimate_seconds(method, n, q, miss) if method else 0.0
         fits = (self.repeats if method else 0) + (self.n_splits if self.task else 0)
-        return impute * fits + self.model_seconds(min(q, 50) if pca else q)
+        return impute * fits + self.model_seconds(min(q, 50) if pca else q, model)
 
     def evaluate(self, name: str, model_steps: list[Step], method: str | None, pca: bool = False,
                  model: str = "linear") -> dict[str, Any]:
         record: dict[str, Any] = {"name": name, "steps": [s.describe() for s in model_steps],
-                                  "estimated_seconds": self.cost(method, pca)}
+                                  "estimated_seconds": self.cost(method, pca, model)}
         if record["estimated_seconds"] > self.budget:
             record["skipped"] = (f"estimated {record['estimated_seconds']:.0f} s at {self.block.shape[0]} x "
                                  f"{self.block.shape[1]}, over the {self.budget:.0f} s budget")
+            return record
+        used = clock.perf_counter() - self.started
+        if self.total_budget and used + record["estimated_seconds"] > self.total_budget:
+            record["skipped"] = (f"the search had used {used:.0f} s of its {self.total_budget:.0f} s total "
+                                 f"and this candidate needs about {record['estimated_seconds']:.0f} s more")
             return record
         self.say(name)
         start = clock.perf_counter()
@@ -345,7 +358,8 @@ def _search(ev: _Evaluator, corrections: Corrections, informative: list[str], mi
 
     methods: list[str] = []
     if numeric_missing:
-        methods = ["mean", "median", "knn", "mice", "soft"]
+        # most promising first, so that a spent total budget cuts the least useful candidates
+        methods = ["mean", "soft", "knn", "median"] if q > n else ["mean", "median", "knn", "mice", "soft"]
     chosen_method: str | None = None
     if methods:
         for method in methods:
@@ -365,26 +379,19 @@ def _search(ev: _Evaluator, corrections: Corrections, informative: list[str], mi
         else:
             chosen_method, sentence = _choose_imputer(scored)
             text.append(sentence)
-        if ev.task is not None:
-            native = ev.evaluate("baseline:hgb_native_nan", list(indicators) + [Features(exclude=ev.excluded)], None,
-                                 model="hgb")
-            candidates.append(native)
-            if "learnability" in native:
-                text.append(f"For reference, gradient boosting on the unimputed data (native NaN handling) reached "
-                            f"{native['learnability']['metric']} {native['learnability']['score']:.3f}.")
         if informative:
             text.append(f"Missingness indicators are added to the model pipeline for {len(informative)} column(s) "
                         "whose missingness is associated with the target (informative missingness).")
     elif cat_missing:
         text.append("Only categorical values are missing; they are filled with each column's most frequent value.")
+    else:
+        text.append("No value is missing after the corrections, so nothing is imputed.")
     if cat_missing and ev.categories is not None:
         pfc = mode_pfc(ev.categories, cat_missing)
         if pfc is not None:
             candidates.append({"name": "impute:categorical_mode", "imputation": pfc})
             text.append(f"Missing categories are filled with the most frequent value: PFC {pfc['pfc']:.3f} "
                         f"(share wrongly filled) on {pfc['hidden']} hidden observed cells.")
-    else:
-        text.append("No value is missing after the corrections, so nothing is imputed.")
 
     chosen_scaler, pca_k = "standard", None
     if ev.task is not None:
@@ -421,6 +428,15 @@ def _search(ev: _Evaluator, corrections: Corrections, informative: list[str], mi
                                 f"{with_pca['score']:.3f} against {without['score']:.3f} without it.")
             elif "skipped" in rec:
                 text.append(f"PCA to {rank} components was not evaluated: {rec['skipped']}.")
+        if numeric_missing:
+            native = ev.evaluate("baseline:hgb_native_nan", list(indicators) + [Features(exclude=ev.excluded)], None,
+                                 model="hgb")
+            candidates.append(native)
+            if "learnability" in native:
+                text.append(f"For reference, gradient boosting on the unimputed data (native NaN handling) reached "
+                            f"{native['learnability']['metric']} {native['learnability']['score']:.3f}.")
+            else:
+                text.append(f"The native-NaN gradient boosting baseline was skipped: {native.get('skipped')}.")
     else:
         text.append("No usable target was given, so learnability was not measured; z-score scaling is used.")
     return model_tail(chosen_method, chosen_scaler, pca_k), candidates, text

@@ -130,7 +130,9 @@ class DropEmptyRows(RowStep):
         super().__init__(ignore=list(ignore), min_share=min_share)
 
     def drop_positions(self, frame: pl.DataFrame) -> np.ndarray:
-        columns = [c for c in frame.columns if c not in set(self.params["ignore"])]
+        schema = frame.schema
+        ignore = set(self.params["ignore"])
+        columns = [c for c in schema if c not in ignore]
         if not columns:
             return np.empty(0, dtype=np.int64)
         share = frame.select(pl.sum_horizontal([pl.col(c).is_null() for c in columns]) / len(columns))
@@ -147,7 +149,8 @@ class Deduplicate(RowStep):
         super().__init__(ignore=list(ignore))
 
     def drop_positions(self, frame: pl.DataFrame) -> np.ndarray:
-        columns = [c for c in frame.columns if c not in set(self.params["ignore"])]
+        ignore = set(self.params["ignore"])
+        columns = [c for c in frame.schema if c not in ignore]
         if not columns or frame.height < 2:
             return np.empty(0, dtype=np.int64)
         first = frame.select(pl.struct(columns).is_first_distinct()).to_series().to_numpy()
@@ -168,7 +171,8 @@ class NeutraliseFormulas(Step):
         self.columns = columns
 
     def _transform(self, frame):
-        cols = [c for c in self.columns if c in frame.columns]
+        schema = frame.schema
+        cols = [c for c in self.columns if c in schema]
         return frame.with_columns([
             pl.when(pl.col(c).str.contains(FORMULA_PATTERN)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c))
             .alias(c) for c in cols])
@@ -194,8 +198,9 @@ class ConvertType(Step):
         return {"values_made_missing_at_fit": counts}
 
     def _transform(self, frame):
+        schema = frame.schema
         return frame.with_columns([_parse(pl.col(c), kind).alias(c) for c, kind in (self.columns or {}).items()
-                                   if c in frame.columns and frame.schema[c] == pl.String])
+                                   if c in schema and schema[c] == pl.String])
 
     def describe(self):
         return f"convert {_names(self.columns or {})} from text to numbers or dates"
@@ -215,11 +220,12 @@ class SentinelToMissing(Step):
         self.sentinels = sentinels
 
     def _transform(self, frame):
+        schema = frame.schema
         exprs = []
         for c, values in (self.sentinels or {}).items():
-            if c not in frame.columns:
+            if c not in schema:
                 continue
-            dtype = frame.schema[c]
+            dtype = schema[c]
             if dtype == pl.String:
                 wanted = [str(v) for v in values]
                 hit = pl.col(c).str.strip_chars().is_in(wanted) | pl.col(c).is_in(wanted)
@@ -253,9 +259,10 @@ class MergeCategories(Step):
         self.mapping = mapping  # column -> {variant: canonical}
 
     def _transform(self, frame):
+        schema = frame.schema
         return frame.with_columns([
             pl.col(c).cast(pl.String).replace(dict(m)).alias(c) for c, m in (self.mapping or {}).items()
-            if c in frame.columns])
+            if c in schema])
 
     def describe(self):
         return f"merge variant spellings of categories in {_names(self.mapping or {})}"
@@ -279,9 +286,10 @@ class ConvertUnits(Step):
         self.conversions = conversions  # column -> {scale, offset, boundary, minority_below, from_unit, to_unit}
 
     def _transform(self, frame):
+        schema = frame.schema
         exprs = []
         for c, conv in (self.conversions or {}).items():
-            if c not in frame.columns or not _numeric(frame.schema[c]):
+            if c not in schema or not _numeric(schema[c]):
                 continue
             value = pl.col(c).cast(pl.Float64)
             minority = value < conv["boundary"] if conv["minority_below"] else value > conv["boundary"]
@@ -305,9 +313,10 @@ class RangeToMissing(Step):
         self.limits = limits  # column -> [low or None, high or None]
 
     def _transform(self, frame):
+        schema = frame.schema
         exprs = []
         for c, (low, high) in (self.limits or {}).items():
-            if c not in frame.columns or not _numeric(frame.schema[c]):
+            if c not in schema or not _numeric(schema[c]):
                 continue
             bad = pl.lit(False)
             if low is not None:
@@ -374,7 +383,7 @@ class Impute(Step):
 
     def _fit(self, frame, y):
         schema = frame.schema
-        numeric = list(self.columns) if self.columns is not None else [c for c in frame.columns
+        numeric = list(self.columns) if self.columns is not None else [c for c in schema
                                                                        if _numeric(schema[c])]
         block = _block(frame, numeric)
         has_missing = np.isnan(block).any(axis=0)
@@ -393,16 +402,18 @@ class Impute(Step):
         self._model = self._imputer().restore(self.fitted_["model"])
 
     def _transform(self, frame):
-        numeric = [c for c in self.fitted_["numeric_columns"] if c in frame.columns]
+        schema = frame.schema
+        numeric = [c for c in self.fitted_["numeric_columns"] if c in schema]
         out = frame
         if numeric and len(numeric) == len(self.fitted_["numeric_columns"]):
             block = _block(frame, numeric)
             if np.isnan(block).any():
                 filled = self._model.transform(block)
-                out = out.with_columns([_cast_back(filled[:, j], frame.schema[c], c) for j, c in enumerate(numeric)])
+                out = _put_block(out, numeric, filled, schema)
         modes = self.fitted_["modes"]
-        out = out.with_columns([pl.col(c).fill_null(pl.lit(v).cast(out.schema[c])) for c, v in modes.items()
-                                if c in out.columns])
+        out_schema = out.schema
+        out = out.with_columns([pl.col(c).fill_null(pl.lit(v).cast(out_schema[c])) for c, v in modes.items()
+                                if c in out_schema])
         return out
 
     def describe(self):
@@ -414,8 +425,20 @@ class Impute(Step):
 def _block(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
     if not columns:
         return np.empty((frame.height, 0))
-    return np.ascontiguousarray(frame.select([pl.col(c).cast(pl.Float64) for c in columns]).to_numpy(),
-                                dtype=np.float64)
+    return np.ascontiguousarray(frame.select(columns).cast(pl.Float64).to_numpy(), dtype=np.float64)
+
+
+def _put_block(frame: pl.DataFrame, columns: Sequence[str], values: np.ndarray,
+               schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """Write a numeric block back into its columns, in one frame build for the float columns (fast at p = 20,000)."""
+    floats = [j for j, c in enumerate(columns) if schema[c] == pl.Float64]
+    others = [j for j, c in enumerate(columns) if schema[c] != pl.Float64]
+    series = []
+    if floats:
+        block = pl.DataFrame(np.ascontiguousarray(values[:, floats]), schema=[columns[j] for j in floats], orient="row")
+        series += block.get_columns()
+    series += [_cast_back(values[:, j], schema[columns[j]], columns[j]) for j in others]
+    return frame.with_columns(series)
 
 
 def _cast_back(values: np.ndarray, dtype: pl.DataType, name: str) -> pl.Series:
@@ -441,8 +464,9 @@ class MissingIndicators(Step):
         self.columns = columns
 
     def _transform(self, frame):
+        schema = frame.schema
         return frame.with_columns([pl.col(c).is_null().cast(pl.Int8).alias(c + INDICATOR_SUFFIX)
-                                   for c in self.columns if c in frame.columns])
+                                   for c in self.columns if c in schema])
 
     def describe(self):
         return f"add missingness indicators for {_names(self.columns)}"
@@ -461,7 +485,8 @@ class Winsorise(Step):
         self.upper = upper
 
     def _fit(self, frame, y):
-        cols = [c for c in self.columns if c in frame.columns]
+        schema = frame.schema
+        cols = [c for c in self.columns if c in schema]
         block = _block(frame, cols)
         with np.errstate(all="ignore"):
             low = np.nanquantile(block, self.lower, axis=0) if block.size else np.array([])
@@ -469,8 +494,9 @@ class Winsorise(Step):
         return {"limits": {c: [low[j], high[j]] for j, c in enumerate(cols)}}
 
     def _transform(self, frame):
+        schema = frame.schema
         exprs = [pl.col(c).cast(pl.Float64).clip(lo, hi).alias(c) for c, (lo, hi) in self.fitted_["limits"].items()
-                 if c in frame.columns and lo is not None and hi is not None]
+                 if c in schema and lo is not None and hi is not None]
         return frame.with_columns(exprs) if exprs else frame
 
     def describe(self):
@@ -498,7 +524,8 @@ class Scale(Step):
         if self.method not in SCALERS:
             raise PlanError(f"unknown scaling method {self.method!r}; use one of {', '.join(SCALERS)}")
         schema = frame.schema
-        cols = [c for c in frame.columns if _numeric(schema[c]) and c not in set(self.exclude)
+        exclude = set(self.exclude)
+        cols = [c for c in schema if _numeric(schema[c]) and c not in exclude
                 and not c.endswith(INDICATOR_SUFFIX)]
         scaler = SCALERS[self.method]()
         scaler.fit(_block(frame, cols)) if cols else None
@@ -522,7 +549,7 @@ class Scale(Step):
         if not cols:
             return frame
         scaled = self._scaler.transform(_block(frame, cols))
-        return frame.with_columns([pl.Series(c, scaled[:, j]) for j, c in enumerate(cols)])
+        return _put_block(frame, cols, scaled, {c: pl.Float64 for c in cols})
 
     def describe(self):
         return {"standard": "z-score", "minmax": "min-max", "robust": "robust (median/IQR)"}[self.method] + \
@@ -545,9 +572,9 @@ class Features(Step):
     def _fit(self, frame, y):
         schema = frame.schema
         excluded = set(self.exclude)
-        numeric = [c for c in frame.columns if c not in excluded and _numeric(schema[c])]
+        numeric = [c for c in schema if c not in excluded and _numeric(schema[c])]
         categorical = {}
-        for c in frame.columns:
+        for c in schema:
             if c in excluded or schema[c] not in (pl.String, pl.Categorical):
                 continue
             levels = frame.get_column(c).cast(pl.String).drop_nulls().unique().sort()
@@ -569,8 +596,9 @@ class Features(Step):
         self._encoder = self._make_encoder(self.fitted_["categorical"])
 
     def _transform(self, frame):
+        schema = frame.schema
         numeric = self.fitted_["numeric"]
-        missing = [c for c in numeric + list(self.fitted_["categorical"]) if c not in frame.columns]
+        missing = [c for c in numeric + list(self.fitted_["categorical"]) if c not in schema]
         if missing:
             raise PlanError(f"the table lacks the feature columns {_names(missing)}")
         parts = [_block(frame, numeric)]
