@@ -51,7 +51,7 @@ def test_not_applicable_without_target():
 
 
 def test_far_extrapolations_are_reported_as_a_lower_bound_only():
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(2)
     n, p = 150, 40
     X = rng.normal(size=(n, p))
     y = (X @ rng.normal(size=p) * 0.4 + rng.normal(size=n) > 0).astype(int)
@@ -59,3 +59,12 @@ def test_far_extrapolations_are_reported_as_a_lower_bound_only():
     (finding,) = outcome.findings
     assert "far more than" in finding.message
     assert finding.evidence["records_needed_beyond_extrapolation_limit"] is True
+
+
+def test_a_plateau_on_its_bound_claims_no_count():
+    rng = np.random.default_rng(1)
+    n, p = 150, 40
+    X = rng.normal(size=(n, p))
+    y = (X @ rng.normal(size=p) * 0.4 + rng.normal(size=n) > 0).astype(int)
+    (finding,) = run_one("insufficient_sample_size", frame_of(X, y=y), target="y").findings
+    assert "cannot be estimated" in finding.message and finding.evidence["plateau_identified"] is False

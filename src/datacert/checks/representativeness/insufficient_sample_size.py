@@ -42,7 +42,8 @@ class InsufficientSampleSize(Check):
     1/variance; the records needed to come within ε of the plateau a are n* = (b/ε)^(1/c). Its
     95 % interval comes from refitting on bootstrap resamples of the cross-validation curves.
     Extrapolating beyond 2–3 × n is unreliable, which is why the interval is reported, and beyond
-    10 × n the message gives only a lower bound. A plateau
+    10 × n the message gives only a lower bound; when the fitted plateau sits on its bound (a
+    perfect score) no count is claimed at all. A plateau
     near chance (upper 95 % bound of the full-size held-out score below 0.6 AUROC / 0.05 R²) means
     there is no learnable signal at this size. A warning needs both n* > margin × n and a gain
     from doubling n of at least `min_gain`.
@@ -125,7 +126,12 @@ class InsufficientSampleSize(Check):
                 remedy="Review the target and the features before sizing the study."))
         elif needed > params["margin"] * available and gain >= params["min_gain"]:
             limit = params["max_extrapolation"] * available
-            if needed > limit:
+            if a >= 0.999:
+                # the fitted plateau sits on the bound (a perfect score): its level, and so n*, is unknown
+                evidence["plateau_identified"] = False
+                message = (f"The learning curve is still rising at {available:,} records and its plateau cannot be "
+                           "estimated, so more records are likely to improve the model.")
+            elif needed > limit:
                 evidence["records_needed_beyond_extrapolation_limit"] = True
                 message = (f"The learning curve is still rising steeply: far more than the {available:,} records "
                            f"available (over {limit:,.0f}) look necessary for a stable model.")
