@@ -6,9 +6,11 @@ from stored statistics only, so that a plan replays exactly on new data.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401  (makes IterativeImputer importable)
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from sklearn.utils.extmath import randomized_svd
@@ -178,8 +180,10 @@ class BlockImputer:
             self._model = KNNImputer(n_neighbors=self.n_neighbors, keep_empty_features=True).fit(
                 decode_array(state["reference"]))
         elif self.method == "mice":
-            self._model = IterativeImputer(max_iter=self.max_iter, random_state=self.random_state,
-                                           keep_empty_features=True).fit(decode_array(state["reference"]))
+            with warnings.catch_warnings():  # "early stopping not reached" is expected with few iterations
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                self._model = IterativeImputer(max_iter=self.max_iter, random_state=self.random_state,
+                                               keep_empty_features=True).fit(decode_array(state["reference"]))
         else:
             self._model = SoftImpute.from_state(state, shrinkage=self.shrinkage, random_state=self.random_state)
         return self._model
