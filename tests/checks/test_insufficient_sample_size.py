@@ -38,12 +38,17 @@ def test_quiet_on_breast_cancer_which_has_plateaued():
     assert outcome.evidence["plateau"] > 0.97 and outcome.evidence["records_needed"] < 569
 
 
-def test_no_signal_is_an_error():
+def test_no_signal_is_critical_and_rejects():
+    import datacert
+
     rng = np.random.default_rng(5)
-    outcome = run_one("insufficient_sample_size", frame_of(rng.normal(size=(400, 10)), y=rng.integers(0, 2, 400)),
-                      target="y")
+    frame = frame_of(rng.normal(size=(400, 10)), y=rng.integers(0, 2, 400))
+    outcome = run_one("insufficient_sample_size", frame, target="y")
     (finding,) = outcome.findings
-    assert str(finding.severity) == "error"
+    assert str(finding.severity) == "critical"
+    cert = datacert.check(frame, target="y")
+    assert cert.verdict == "reject"
+    assert any("no learnable signal" in r for r in cert.reasons)
 
 
 def test_not_applicable_without_target():

@@ -45,7 +45,7 @@ class InsufficientSampleSize(Check):
     10 × n the message gives only a lower bound; when the fitted plateau sits on its bound (a
     perfect score) no count is claimed at all. A plateau
     near chance (upper 95 % bound of the full-size held-out score below 0.6 AUROC / 0.05 R²) means
-    there is no learnable signal at this size. A warning needs both n* > margin × n and a gain
+    there is no learnable signal at this size: a critical, reject-level finding. A warning needs both n* > margin × n and a gain
     from doubling n of at least `min_gain`.
     """
 
@@ -113,7 +113,7 @@ class InsufficientSampleSize(Check):
         evidence["full_size_score_upper"] = full_upper
         if full_upper < chance and fit.score < chance:
             findings.append(self.finding(
-                "error", "The learning curve levels off near chance: the target cannot be predicted from "
+                "critical", "The learning curve levels off near chance: the target cannot be predicted from "
                          "these features at this size.",
                 columns=[data.roles.target], evidence={**evidence, "threshold": chance},
                 remedy="Check the target definition and the features; collecting more of the same records "
