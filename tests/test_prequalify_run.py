@@ -165,3 +165,9 @@ def test_reject_stays_reject_with_why():
     lines = _explain(None, cert, cert, {}, Corrections(), [], [], [], False, np.ones(3, bool), Roles())
     text = " ".join(lines)
     assert "No recipe lifts the blocking problems: label_issues" in text and "stays reject" in text
+
+
+def test_certificate_after_keeps_the_contract(result, certificate_validator):
+    data = json.loads(result.certificate.to_json())
+    certificate_validator.validate(data)
+    assert list(data) == sorted(data) and "prequalification" in data

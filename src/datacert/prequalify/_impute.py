@@ -231,6 +231,6 @@ def estimate_seconds(method: str, n: int, q: int, missing_share: float) -> float
     if method == "mice":
         return 10 * q * (2e-3 + 5e-9 * n * q * q) + 0.05
     if method == "soft":
-        k = min(q, n, 40)
-        return 30 * 2.5e-9 * cells * k * 2 + 2e-9 * min(n, q) ** 2 * max(n, q) + 0.05
+        k = min(q, n, 40)  # measured: fit + transform 5.2 s at 300 x 20,000 (rank 25, 30 iterations)
+        return 30 * 1.1e-9 * cells * k + 2e-10 * min(n, q) ** 2 * max(n, q) + 0.05
     return 1e-7 * cells
