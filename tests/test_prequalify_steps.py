@@ -77,12 +77,16 @@ def test_findings_become_corrections_with_their_evidence():
         Finding.make("direct_identifier", "privacy", "error", "m", columns=["record_id"]),
         Finding.make("target_leakage", "leakage", "error", "m", columns=["leak"]),
         Finding.make("label_issues", "label_quality", "error", "m", columns=["y"], rows=[1]),
+        Finding.make("high_dimensionality", "informativeness", "warning", "m", evidence={"signal_rank": 4}),
+        Finding.make("univariate_outliers", "plausibility", "warning", "m", columns=["weight"], rows=[3]),
+        Finding.make("informative_missingness", "completeness", "warning", "m", columns=["glucose", "y"]),
     ]
     corr = build_corrections(data, findings)
     assert corr.dropped == {"copy": "duplicate_columns", "name": "direct_identifier", "leak": "target_leakage"}
     assert corr.leaking == ["leak"]
     assert corr.kept_role_columns == {"record_id": "direct_identifier"}  # the id role is never dropped
     assert [u["check"] for u in corr.unfixed] == ["label_issues"]
+    assert corr.signal_rank == 4 and corr.outlier_columns == ["weight"] and corr.informative == ["glucose"]
     out = frame
     for step in corr.steps:
         out = step.fit(out).transform(out)
