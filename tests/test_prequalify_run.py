@@ -73,8 +73,9 @@ def test_choice_is_explained_with_numbers_and_scored_three_ways(result):
     scored = [c for c in result.candidates if "imputation" in c and "learnability" in c]
     assert scored and all(0 <= c["imputation"]["nrmse"] < 2 and c["learnability"]["metric"] == "AUROC"
                           for c in scored)
+    assert all(0 < c["quality_after"]["overall"] <= 100 for c in scored)  # (c) check re-run per candidate
     text = " ".join(result.explanation)
-    assert "NRMSE" in text and "AUROC" in text and "Quality score" in text
+    assert "NRMSE" in text and "AUROC" in text and "Quality score of the corrected table" in text
     section = result.certificate.to_dict()["prequalification"]
     assert section["before"]["verdict"] == result.before.verdict
     assert section["after"]["scores"]["overall"] >= section["before"]["scores"]["overall"]

@@ -191,7 +191,8 @@ def run_prequalification(dataset: Dataset, policy: Policy, spec: list[dict[str, 
                            n_splits=n_splits, budget=budget, numeric=numeric, categorical=categorical,
                            excluded=excluded, block=block, say=say,
                            categories=corrected.filter(pl.Series(fit_mask)).select(categorical),
-                           total_budget=SEARCH_BUDGET_FACTOR * budget)
+                           total_budget=SEARCH_BUDGET_FACTOR * budget,
+                           quality=_quality_probe(kept_frame, correction_steps, fit_mask, roles, policy))
     candidates: list[dict[str, Any]] = []
     if spec is not None:
         chosen_model = user_model
@@ -275,6 +276,7 @@ class _Evaluator:
     say: Callable[[str], None]
     categories: pl.DataFrame | None = None
     total_budget: float = 0.0
+    quality: Callable[[list[Step]], dict[str, Any]] | None = None
     started: float = field(default_factory=clock.perf_counter)
     _nrmse_cache: dict[str, Any] = field(default_factory=dict)
 
@@ -372,8 +374,15 @@ def _search(ev: _Evaluator, corrections: Corrections, informative: list[str], mi
                 candidates.append({"name": f"impute:{method}", "skipped": "fewer than 3 numeric columns: no low-rank "
                                    "structure to use"})
                 continue
-            candidates.append(ev.evaluate(f"impute:{method}", model_tail(method), method))
+            record = ev.evaluate(f"impute:{method}", model_tail(method), method)
+            if "imputation" in record and ev.quality is not None:
+                record["quality_after"] = ev.quality(model_tail(method))
+            candidates.append(record)
         scored = [c for c in candidates if "imputation" in c]
+        qualities = [(c["name"].split(":", 1)[1], c["quality_after"]) for c in scored if "quality_after" in c]
+        if qualities and all("overall" in q for _, q in qualities):
+            text.append("Quality score of the corrected table by imputation method (check re-run on each): "
+                        + ", ".join(f"{m} {q['overall']:.1f} ({q['verdict']})" for m, q in qualities) + ".")
         if not scored:
             chosen_method = "mean"
             text.append("Every imputation candidate was over the time budget; the column mean was used.")
@@ -441,6 +450,27 @@ def _search(ev: _Evaluator, corrections: Corrections, informative: list[str], mi
     else:
         text.append("No usable target was given, so learnability was not measured; z-score scaling is used.")
     return model_tail(chosen_method, chosen_scaler, pca_k), candidates, text
+
+
+QUALITY_PROBE_MAX_CELLS = 50_000
+
+
+def _quality_probe(frame: pl.DataFrame, corrections: Sequence[Step], fit_mask: np.ndarray, roles: Roles,
+                   policy: Policy) -> Callable[[list[Step]], dict[str, Any]]:
+    """Criterion (c): the check's score of the table a candidate would write (small tables only)."""
+
+    def probe(model_steps: list[Step]) -> dict[str, Any]:
+        if frame.height * frame.width > QUALITY_PROBE_MAX_CELLS:
+            return {"skipped": f"table above {QUALITY_PROBE_MAX_CELLS:,} cells: only the chosen recipe is re-checked"}
+        steps = [_fresh(s) for s in list(corrections) + [m for m in model_steps if m.stage == "impute"]]
+        current = frame.filter(pl.Series(fit_mask))
+        for step in steps:
+            current = step.fit(current).transform(current)
+        table = materialise(frame, steps, False)
+        cert = certify(build_dataset(from_object(table), _roles_for(roles, table), infer_roles=False), policy)
+        return {"overall": cert.scores.get("overall"), "verdict": cert.verdict}
+
+    return probe
 
 
 def _margin(learn: Mapping[str, Any]) -> float:
