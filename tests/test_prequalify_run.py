@@ -173,3 +173,17 @@ def test_certificate_after_keeps_the_contract(result, certificate_validator):
     data = json.loads(result.certificate.to_json())
     certificate_validator.validate(data)
     assert list(data) == sorted(data) and "prequalification" in data
+
+
+def test_unlearnable_data_stays_rejected_end_to_end():
+    rng = np.random.default_rng(0)
+    n = 120
+    frame = pl.DataFrame({"pid": [f"P{i // 3}" for i in range(n)], "x": rng.normal(size=n),
+                          "z": [None if r < 0.2 else float(v) for r, v in zip(rng.random(n), rng.normal(size=n),
+                                                                              strict=True)],
+                          "y": rng.integers(0, 2, n)})
+    result = prequalify(frame, target="y", group="pid", budget=5)
+    assert result.candidates[0]["learnability"]["cv"] == "GroupKFold"
+    assert result.verdict == "reject" and result.exit_code == 4
+    assert any("No recipe lifts the blocking problems" in line and "stays reject" in line
+               for line in result.explanation)

@@ -177,7 +177,7 @@ def run_prequalification(dataset: Dataset, policy: Policy, spec: list[dict[str, 
         task = Task(task.kind, task.y[cv_mask], task.metric)
         if len(np.unique(task.y)) < 2 or cv_frame.height < 10:
             task = None
-    groups = (kept_frame.get_column(roles.group).cast(pl.String).to_numpy()[cv_mask]
+    groups = (kept_frame.get_column(roles.group).cast(pl.String).fill_null("\x00none").to_numpy()[cv_mask]
               if task is not None and roles.group else None)
     n_splits = 5 if n_fit * max(q, 1) <= 2_000_000 else 3
 
@@ -641,9 +641,11 @@ def _explain(dataset: Dataset, before: Certificate, after: Certificate, removed_
                  f"{after.verdict} after.")
     if after.verdict == "reject":
         remaining = [f.check for f in after.findings if str(f.severity) == "critical"]
-        lines.append("No recipe lifts the blocking problems: " + ", ".join(sorted(set(remaining))) +
-                     " remain critical after pre-qualification, and preprocessing cannot fix them (new data, "
-                     "new labels or a redesign are needed). The verdict stays reject: do not train.")
+        names = sorted(set(remaining))
+        lines.append("No recipe lifts the blocking problems: " + ", ".join(names) +
+                     (" is" if len(names) == 1 else " are") + " still critical after pre-qualification, and "
+                     "preprocessing cannot fix that (new data, new labels or a redesign are needed). The verdict "
+                     "stays reject: do not train.")
     for f in after.findings:
         if str(f.severity) in ("error", "critical"):
             lines.append(f"Still open after pre-qualification ({f.check}, {f.severity}): {f.message} "

@@ -403,9 +403,12 @@ class Impute(Step):
 
     def _transform(self, frame):
         schema = frame.schema
-        numeric = [c for c in self.fitted_["numeric_columns"] if c in schema]
+        numeric = list(self.fitted_["numeric_columns"])
+        absent = [c for c in numeric if c not in schema]
+        if absent:
+            raise PlanError(f"the table lacks the imputed columns {_names(absent)}")
         out = frame
-        if numeric and len(numeric) == len(self.fitted_["numeric_columns"]):
+        if numeric:
             block = _block(frame, numeric)
             if np.isnan(block).any():
                 filled = self._model.transform(block)
