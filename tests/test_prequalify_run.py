@@ -135,6 +135,8 @@ def test_user_recipe_is_applied_instead_of_the_search():
     assert actions == ["impute", "scale", "features"]
     assert result.plan["removed_rows"] == [21, 150, 151, 152, 153, 154]  # copies only: the blank rows are alike
     assert [c["name"] for c in result.candidates] == ["user recipe"]
+    features = next(st for st in result.plan["steps"] if st["action"] == "features")
+    assert "y" not in features["fitted"]["numeric"] and "y" in features["params"]["exclude"]
     assert result.plan["choice"]["recipe"] == "user"
 
 

@@ -197,8 +197,16 @@ def run_prequalification(dataset: Dataset, policy: Policy, spec: list[dict[str, 
     if spec is not None:
         chosen_model = user_model
         impute = next((s for s in user_model if isinstance(s, Impute)), None)
-        if impute is not None:
-            impute.set_params(columns=numeric, categorical=categorical)
+        if impute is not None and impute.columns is None:
+            impute.set_params(columns=numeric, categorical=categorical if impute.categorical is None
+                              else impute.categorical)
+        for step in user_model:  # role columns never become features or get scaled
+            if isinstance(step, (Scale, Features)):
+                step.set_params(exclude=sorted(set(step.exclude) | set(excluded)))
+            elif isinstance(step, Winsorise) and not step.columns:
+                step.set_params(columns=corrections.outlier_columns or numeric)
+            elif isinstance(step, MissingIndicators) and not step.columns:
+                step.set_params(columns=informative)
         candidates.append(evaluator.evaluate("user recipe", user_model, impute.method if impute else None))
         choice_text = ["The recipe was fixed by the user (--recipe); it was evaluated, not searched."]
     else:
