@@ -95,6 +95,12 @@ def test_plan_is_deterministic_and_replays_to_the_same_table(result):
     assert replayed.get_column("sbp").null_count() == 0
 
 
+def test_same_input_gives_byte_identical_plan_and_certificate(result):
+    again = prequalify(cohort(), target="y", id="record_id", budget=20)
+    assert again.plan_json() == result.plan_json()
+    assert again.certificate.to_json(include_run=False) == result.certificate.to_json(include_run=False)
+
+
 def test_build_pipeline_transforms_new_data(result):
     pipeline = build_pipeline(result.plan)
     assert isinstance(pipeline, Pipeline)

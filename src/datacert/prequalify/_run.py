@@ -259,9 +259,11 @@ def run_prequalification(dataset: Dataset, policy: Policy, spec: list[dict[str, 
         "explanation": explanation,
         "candidates": candidates,
         "unfixed": corrections.unfixed,
-        "seconds": clock.perf_counter() - started,
     }
-    certificate = replace(after, extra={**dict(after.extra), "prequalification": section})
+    timing = {"prequalification_seconds": clock.perf_counter() - started,
+              "prequalification_candidate_seconds": dict(evaluator.timings)}
+    certificate = replace(after, extra={**dict(after.extra), "prequalification": section},
+                          run={**dict(after.run), **timing})
     return PrequalifyResult(clean=clean, plan=plan, certificate=certificate, before=before,
                             explanation=explanation, candidates=candidates)
 
@@ -287,6 +289,7 @@ class _Evaluator:
     quality: Callable[[list[Step]], dict[str, Any]] | None = None
     started: float = field(default_factory=clock.perf_counter)
     _nrmse_cache: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def repeats(self) -> int:
@@ -319,8 +322,8 @@ class _Evaluator:
             return record
         used = clock.perf_counter() - self.started
         if self.total_budget and used + record["estimated_seconds"] > self.total_budget:
-            record["skipped"] = (f"the search had used {used:.0f} s of its {self.total_budget:.0f} s total "
-                                 f"and this candidate needs about {record['estimated_seconds']:.0f} s more")
+            record["skipped"] = (f"the search's total budget of {self.total_budget:.0f} s would be exceeded "
+                                 f"(this candidate needs about {record['estimated_seconds']:.0f} s)")
             return record
         self.say(name)
         start = clock.perf_counter()
@@ -342,7 +345,7 @@ class _Evaluator:
                                                       n_splits=self.n_splits)
             except ValueError as exc:
                 record["learnability_error"] = str(exc)
-        record["seconds"] = clock.perf_counter() - start
+        self.timings[name] = clock.perf_counter() - start  # timings go to the certificate's `run`, not the plan
         return record
 
 
