@@ -40,8 +40,8 @@ def polars_scan(path: str) -> dict:
 
 
 def datacert_run(path: str, only: list[str] | None, target: str | None, html: bool = False, **roles) -> dict:
+    from datacert.assay import certify, load_dataset
     from datacert.checks import load_all_checks
-    from datacert.pipeline import certify, load_dataset
     from datacert.roles import Roles
 
     load_all_checks(only)

@@ -195,3 +195,10 @@ def test_unlearnable_data_stays_rejected_end_to_end():
     assert result.verdict == "reject" and result.exit_code == 4
     assert any("No recipe lifts the blocking problems" in line and "stays reject" in line
                for line in result.explanation)
+
+
+def test_top_level_pipeline_builds_the_plan_pipeline():
+    import datacert
+    from datacert.prequalify import build_pipeline
+
+    assert datacert.pipeline is build_pipeline

@@ -7,8 +7,8 @@ import json
 import polars as pl
 import pytest
 
+from datacert.assay import load_dataset
 from datacert.io import InputError
-from datacert.pipeline import load_dataset
 from datacert.reference_population import ReferencePopulationError, load_reference
 from datacert.roles import Roles
 

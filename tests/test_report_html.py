@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 import datacert
+from datacert.assay import certify, load_dataset
 from datacert.certificate import Certificate
-from datacert.pipeline import certify, load_dataset
 from datacert.roles import Roles
 
 

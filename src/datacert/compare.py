@@ -195,7 +195,7 @@ def _is_certificate(path: Path) -> bool:
 
 def compare(a: Any, b: Any, roles: Any = None, policy: Any = None) -> Comparison:
     """Compare two data files/frames or two certificate files (JSON); tables also get a shift test."""
-    from datacert.pipeline import certify, load_dataset
+    from datacert.assay import certify, load_dataset
 
     sides = []
     for source in (a, b):

@@ -55,7 +55,7 @@ def check_command(
     demo: bool = typer.Option(False, "--demo", help="Check the built-in demo cohort instead of PATH."),
 ) -> None:
     """Check a dataset and issue its certificate. Exit 0 release, 3 prequalify, 4 reject, 2 bad input."""
-    from datacert.pipeline import certify, load_dataset
+    from datacert.assay import certify, load_dataset
     from datacert.policy import load_policy
     from datacert.roles import Roles
 

@@ -55,7 +55,7 @@ def prequalify_command(
 
     Exit 0 release, 3 prequalify, 4 reject (the verdict after pre-qualification), 2 bad input.
     """
-    from datacert.pipeline import load_dataset
+    from datacert.assay import load_dataset
     from datacert.policy import load_policy
     from datacert.prequalify import PlanError, load_recipe, run_prequalification
     from datacert.roles import Roles

@@ -31,11 +31,11 @@ import polars as pl
 from sklearn.pipeline import Pipeline
 
 from datacert._version import __version__
+from datacert.assay import certify, load_dataset
 from datacert.certificate import Certificate
 from datacert.dataset import Dataset, build_dataset
 from datacert.fingerprint import fingerprint_frame
 from datacert.io import InputError, from_object
-from datacert.pipeline import certify, load_dataset
 from datacert.policy import Policy, load_policy
 from datacert.prequalify._arrays import plain, summarise_arrays
 from datacert.prequalify._corrections import Corrections, build_corrections
