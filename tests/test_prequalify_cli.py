@@ -19,11 +19,14 @@ def test_prequalify_writes_outputs_and_exits_with_the_verdict_after(tmp_path):
     before = source.read_bytes()
     out, plan, cert = tmp_path / "clean.parquet", tmp_path / "plan.json", tmp_path / "cert.json"
     result = runner.invoke(app, ["prequalify", str(source), "--target", "y", "--id", "record_id", "--out", str(out),
-                                 "--plan", str(plan), "--json", str(cert), "--budget", "5"])
+                                 "--plan", str(plan), "--json", str(cert), "--html", str(tmp_path / "r.html"),
+                                 "--budget", "5"])
     data = json.loads(cert.read_text())
     assert result.exit_code == {"release": 0, "prequalify": 3, "reject": 4}[data["verdict"]]
     assert "before" in result.stdout and "after" in result.stdout
     assert data["prequalification"]["after"]["verdict"] == data["verdict"]
+    html = (tmp_path / "r.html").read_text()
+    assert "Pre-qualification: before and after" in html and data["prequalification"]["output_fingerprint"] in html
     assert source.read_bytes() == before  # the input is never modified
     clean = pl.read_parquet(out)
     assert clean.height == json.loads(plan.read_text())["output"]["rows"]

@@ -106,6 +106,26 @@ def _figures(cert, redact: bool) -> dict[str, Any]:
     return out
 
 
+def _prequalification_view(section, redact: bool, allowed: set[str]):
+    """Before/after of a pre-qualification run, as the certificate recorded it (nothing computed)."""
+    if not section:
+        return None
+    before, after = section.get("before", {}), section.get("after", {})
+    dims = [d for d in ("overall", *DIMENSIONS) if d in before.get("scores", {}) or d in after.get("scores", {})]
+    explanation = section.get("explanation", [])
+    if redact:
+        explanation = [_redact_text(e, allowed) for e in explanation]
+    return {
+        "before_verdict": before.get("verdict"), "after_verdict": after.get("verdict"),
+        "rows": [(d.replace("_", " "), before.get("scores", {}).get(d), after.get("scores", {}).get(d)) for d in dims],
+        "explanation": explanation,
+        "steps": [s.get("action", "?") for s in section.get("steps", [])],
+        "removed_rows": len(section.get("removed_rows", []) or []),
+        "input_fingerprint": section.get("input_fingerprint"),
+        "output_fingerprint": section.get("output_fingerprint"),
+    }
+
+
 def render_html(certificate, redact: bool = False) -> str:
     """The report as one HTML string."""
     cert = certificate
@@ -144,8 +164,10 @@ def render_html(certificate, redact: bool = False) -> str:
         remedies = [{**r, "description": _redact_text(r.get("description", ""), allowed)} for r in remedies]
         gates = [{**g, "reason": _redact_text(g.get("reason", ""), allowed)} for g in gates]
         not_tested = [{**c, "reason": _redact_text(c.get("reason", ""), allowed)} for c in not_tested]
+    prequal = _prequalification_view(data.get("prequalification"), redact, allowed)
     template = _ENV.get_template("report.html.j2")
     return template.render(
+        prequal=prequal,
         cert=cert, data=data, findings_by_dimension=by_dimension, n_findings=len(cert.findings),
         n_shown=len(findings), counts=counts, severities=SEVERITIES, redact=redact, reasons=reasons,
         score_chart=chart, overall=scores.get("overall"), overall_interval=intervals.get("overall"),
