@@ -9,8 +9,7 @@ from pathlib import Path
 import typer
 
 from datacert.cli._app import app
-from datacert.cli._output import EXIT_INTERNAL, fail, guard_outputs_differ, progress_display, write_atomic
-from datacert.io import InputError
+from datacert.cli._output import exit_on_errors, fail, guard_outputs_differ, progress_display, write_atomic
 
 
 class FailOn(StrEnum):
@@ -63,7 +62,7 @@ def check_command(
         raise fail("give either a data file PATH or --demo.")
     roles = Roles.build(target=target, id=id_column, group=group, time=time_column, split=split,
                         sensitive=sensitive, text=text)
-    try:
+    with exit_on_errors():
         if demo:
             from datacert.demo import demo_frame, demo_roles
 
@@ -76,12 +75,6 @@ def check_command(
         dataset = load_dataset(source, roles, reference=reference, schema=schema)
         with progress_display(True) as progress:
             certificate = certify(dataset, loaded_policy, progress=progress)
-    except InputError as exc:
-        raise fail(str(exc)) from None
-    except typer.Exit:
-        raise
-    except Exception as exc:  # noqa: BLE001 - anything else is our bug: exit 1, say so
-        raise fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL) from exc
     if json_out:
         write_atomic(json_out, certificate.to_json())
     if html_out:

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from datacert.cli._app import app
-from datacert.cli._output import EXIT_INTERNAL, fail, guard_outputs_differ, write_atomic
+from datacert.cli._output import exit_on_errors, guard_outputs_differ, write_atomic
 from datacert.io import InputError
 
 
@@ -42,18 +42,12 @@ def compare_command(
 
     roles = Roles.build(target=target, id=id_column, group=group, time=time_column, split=split,
                         sensitive=sensitive)
-    try:
+    with exit_on_errors():
         for path in (a, b):
             if not path.exists():
                 raise InputError(f"{path} does not exist.")
         guard_outputs_differ([a, b], [html_out, json_out])
         result = compare(a, b, roles, load_policy(policy, profile=scoring_profile))
-    except InputError as exc:
-        raise fail(str(exc)) from None
-    except typer.Exit:
-        raise
-    except Exception as exc:  # noqa: BLE001 - anything else is our bug: exit 1, say so
-        raise fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL) from exc
     if html_out:
         write_atomic(html_out, result.to_html())
     if json_out:

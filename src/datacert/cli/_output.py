@@ -44,6 +44,21 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
+@contextmanager
+def exit_on_errors(*input_errors: type[Exception]) -> Iterator[None]:
+    """Bad input (InputError and the given kinds) -> one sentence, exit 2; anything else is our bug -> exit 1."""
+    from datacert.io import InputError
+
+    try:
+        yield
+    except (InputError, *input_errors) as exc:
+        raise fail(str(exc)) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - not the user's fault: say so and exit 1
+        raise fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL) from exc
+
+
 def guard_outputs_differ(inputs: list[Path], outputs: list[Path | None]) -> None:
     """Refuse to overwrite an input file with an output."""
     resolved = {p.resolve() for p in inputs if p is not None}

@@ -10,7 +10,7 @@ import polars as pl
 import typer
 
 from datacert.cli._app import app
-from datacert.cli._output import EXIT_INTERNAL, fail, guard_outputs_differ, progress_display, write_atomic
+from datacert.cli._output import exit_on_errors, guard_outputs_differ, progress_display, write_atomic
 from datacert.io import InputError
 
 
@@ -64,17 +64,13 @@ def prequalify_command(
                         sensitive=sensitive, text=text)
     inputs = [path] + [p for p in (policy, recipe) if p is not None]
     guard_outputs_differ(inputs, [out, plan_out, html_out, json_out])
-    try:
+    with exit_on_errors(PlanError):
         spec = load_recipe(recipe) if recipe is not None else None
         loaded_policy = load_policy(policy)
         dataset = load_dataset(path, roles)
         with progress_display(True) as progress:
             result = run_prequalification(dataset, loaded_policy, spec, budget=budget,
                                           materialize_transforms=materialize, progress=progress)
-    except (InputError, PlanError) as exc:
-        raise fail(str(exc)) from None
-    except Exception as exc:  # noqa: BLE001 - anything else is our bug: exit 1, say so
-        raise fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL) from exc
     _write_table(out, result.clean)
     if plan_out:
         write_atomic(plan_out, result.plan_json())
@@ -113,16 +109,12 @@ def apply_command(
     from datacert.prequalify import PlanError, apply_plan, load_plan
 
     guard_outputs_differ([plan_path, data], [out])
-    try:
+    with exit_on_errors(PlanError):
         if not plan_path.exists():
             raise InputError(f"{plan_path} does not exist.")
         plan = load_plan(plan_path.read_text(encoding="utf-8"))
         frame = read_table(data).frame
         clean, removed = apply_plan(plan, frame)
-    except (InputError, PlanError) as exc:
-        raise fail(str(exc)) from None
-    except Exception as exc:  # noqa: BLE001
-        raise fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL) from exc
     _write_table(out, clean)
     sys.stdout.write(f"Applied the plan: {clean.height} records written to {out}, {len(removed)} removed"
                      + (f" (positions {removed[:20]}{' ...' if len(removed) > 20 else ''})" if removed else "")
