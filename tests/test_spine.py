@@ -143,3 +143,9 @@ def test_outputs_are_written_atomically_with_usual_permissions(tmp_path):
     assert target.read_text() == '{"a": 1}\n'
     assert target.stat().st_mode & 0o044  # readable by group/others as umask allows, not 0600
     assert [p.name for p in target.parent.iterdir()] == ["cert.json"]  # no temporary file left behind
+
+
+def test_quiet_checks_still_report_what_they_measured(clean_frame):
+    cert = datacert.check(clean_frame, target="outcome")
+    entry = next(c for c in cert.checks if c["check"] == "missing_values")
+    assert entry["status"] == "quiet" and entry["evidence"]["numerator"] == 0

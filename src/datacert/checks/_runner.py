@@ -10,7 +10,7 @@ from typing import Any
 from datacert.checks._base import Check, CheckResult
 from datacert.checks._registry import load_all_checks
 from datacert.dataset import Dataset
-from datacert.findings import Finding, Status
+from datacert.findings import Finding, Status, to_plain
 from datacert.profile import Profile
 
 
@@ -31,6 +31,8 @@ class CheckOutcome:
                                "findings": len(self.findings)}
         if self.reason:
             out["reason"] = self.reason
+        if self.evidence:  # what the check measured, also when it stayed quiet (p/n, model AUROC...)
+            out["evidence"] = to_plain(self.evidence)
         return out
 
 
