@@ -62,7 +62,7 @@ def imputation_case(name: str, budget: float) -> dict:
     """Mask a bundled scikit-learn table, pre-qualify it, compare its imputation with the baselines."""
     from sklearn.datasets import load_breast_cancer, load_diabetes
 
-    from datacert.prequalify import prequalify
+    from datacert.prequalification import prequalify
 
     loader = {"breast_cancer": load_breast_cancer, "diabetes": load_diabetes}[name]
     bunch = loader()
@@ -100,7 +100,7 @@ def imputation_case(name: str, budget: float) -> dict:
 
 
 def wide_case(budget: float, n: int = 300, p: int = 20_000) -> dict:
-    from datacert.prequalify import prequalify
+    from datacert.prequalification import prequalify
 
     rng = np.random.default_rng(7)
     factors = rng.normal(size=(n, 20))
@@ -125,7 +125,7 @@ def wide_case(budget: float, n: int = 300, p: int = 20_000) -> dict:
 
 def demo_case(budget: float) -> dict:
     from datacert.demo import demo_frame, demo_roles
-    from datacert.prequalify import prequalify
+    from datacert.prequalification import prequalify
 
     start = time.perf_counter()
     result = prequalify(demo_frame(), **demo_roles().to_dict(), budget=budget)

@@ -11,8 +11,8 @@ from sklearn.pipeline import Pipeline
 
 import datacert
 from datacert.certificate import Certificate
-from datacert.prequalify import PlanError, apply_plan, build_pipeline, plan_to_json, prequalify
-from datacert.prequalify._run import _explain
+from datacert.prequalification import PlanError, apply_plan, build_pipeline, plan_to_json, prequalify
+from datacert.prequalification._run import _explain
 
 
 def cohort(n: int = 150, seed: int = 0) -> pl.DataFrame:
@@ -169,7 +169,7 @@ def test_reject_stays_reject_with_why():
                                     columns=["y"], rows=[1, 2], remedy="Relabel.")
     cert = Certificate(dataset={}, verdict="reject", reasons=["label_issues"], scores={"overall": 30.0},
                        findings=[finding], remedies=[], checks=[], profile={})
-    from datacert.prequalify._corrections import Corrections
+    from datacert.prequalification._corrections import Corrections
     from datacert.roles import Roles
 
     lines = _explain(None, cert, cert, {}, Corrections(), [], [], [], False, np.ones(3, bool), Roles())
@@ -199,6 +199,6 @@ def test_unlearnable_data_stays_rejected_end_to_end():
 
 def test_top_level_pipeline_builds_the_plan_pipeline():
     import datacert
-    from datacert.prequalify import build_pipeline
+    from datacert.prequalification import build_pipeline
 
     assert datacert.pipeline is build_pipeline

@@ -13,12 +13,12 @@ from sklearn.pipeline import Pipeline
 
 from conftest import make_dataset
 from datacert.findings import Finding
-from datacert.prequalify import RecipeError, build_pipeline, load_recipe
-from datacert.prequalify._corrections import build_corrections
-from datacert.prequalify._evaluate import informative_missingness, learnability, mask_and_score, task_of
-from datacert.prequalify._impute import BlockImputer, SoftImpute, gavish_donoho_rank
-from datacert.prequalify._plan import PLAN_KIND, PLAN_VERSION, apply_rows
-from datacert.prequalify._steps import (
+from datacert.prequalification import RecipeError, build_pipeline, load_recipe
+from datacert.prequalification._corrections import build_corrections
+from datacert.prequalification._evaluate import informative_missingness, learnability, mask_and_score, task_of
+from datacert.prequalification._impute import BlockImputer, SoftImpute, gavish_donoho_rank
+from datacert.prequalification._plan import PLAN_KIND, PLAN_VERSION, apply_rows
+from datacert.prequalification._steps import (
     ConvertType,
     Deduplicate,
     DropEmptyRows,

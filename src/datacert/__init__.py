@@ -7,11 +7,25 @@
     model_steps = datacert.pipeline(result.plan)   # a fitted scikit-learn Pipeline
 """
 
+from typing import Any
+
 from datacert._version import __version__
 from datacert.assay import check
 from datacert.certificate import Certificate
 from datacert.findings import Finding, Severity
-from datacert.prequalify import apply_plan, prequalify
-from datacert.prequalify import build_pipeline as pipeline
 
 __all__ = ["Certificate", "Finding", "Severity", "__version__", "apply_plan", "check", "pipeline", "prequalify"]
+
+# Pre-qualification pulls in scikit-learn; it is imported on first use so that `check` and the
+# command line start fast.
+_LAZY = {"prequalify": "prequalify", "apply_plan": "apply_plan", "pipeline": "build_pipeline"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module("datacert.prequalification"), _LAZY[name])
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'datacert' has no attribute {name!r}")

@@ -57,7 +57,7 @@ def prequalify_command(
     """
     from datacert.assay import load_dataset
     from datacert.policy import load_policy
-    from datacert.prequalify import PlanError, load_recipe, run_prequalification
+    from datacert.prequalification import PlanError, load_recipe, run_prequalification
     from datacert.roles import Roles
 
     roles = Roles.build(target=target, id=id_column, group=group, time=time_column, split=split,
@@ -106,7 +106,7 @@ def apply_command(
 ) -> None:
     """Replay a pre-qualification plan on new data of the same schema. Exit 0 on success, 2 on bad input."""
     from datacert.io import read_table
-    from datacert.prequalify import PlanError, apply_plan, load_plan
+    from datacert.prequalification import PlanError, apply_plan, load_plan
 
     guard_outputs_differ([plan_path, data], [out])
     with exit_on_errors(PlanError):

@@ -15,7 +15,7 @@ from sklearn.experimental import enable_iterative_imputer  # noqa: F401  (makes 
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from sklearn.utils.extmath import randomized_svd
 
-from datacert.prequalify._arrays import decode_array, encode_array
+from datacert.prequalification._arrays import decode_array, encode_array
 
 IMPUTE_METHODS = ("mean", "median", "knn", "mice", "soft")
 MICE_MAX_COLUMNS = 50

@@ -16,7 +16,7 @@ import polars as pl
 
 from datacert.dataset import Dataset
 from datacert.findings import Finding, Severity
-from datacert.prequalify._steps import (
+from datacert.prequalification._steps import (
     ConvertType,
     ConvertUnits,
     Deduplicate,

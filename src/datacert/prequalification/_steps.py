@@ -28,8 +28,8 @@ from sklearn.decomposition import PCA
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, RobustScaler, StandardScaler
 
 from datacert.checks.security.formula_injection import FORMULA_PATTERN
-from datacert.prequalify._arrays import decode_array, encode_array, plain
-from datacert.prequalify._impute import BlockImputer
+from datacert.prequalification._arrays import decode_array, encode_array, plain
+from datacert.prequalification._impute import BlockImputer
 from datacert.semantics import parse_date_expr, parse_number_expr
 
 MAX_ONE_HOT_LEVELS = 50

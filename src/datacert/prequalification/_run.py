@@ -37,9 +37,9 @@ from datacert.dataset import Dataset, build_dataset
 from datacert.fingerprint import fingerprint_frame
 from datacert.io import InputError, from_object
 from datacert.policy import Policy, load_policy
-from datacert.prequalify._arrays import plain, summarise_arrays
-from datacert.prequalify._corrections import Corrections, build_corrections
-from datacert.prequalify._evaluate import (
+from datacert.prequalification._arrays import plain, summarise_arrays
+from datacert.prequalification._corrections import Corrections, build_corrections
+from datacert.prequalification._evaluate import (
     Task,
     column_center_scale,
     informative_missingness,
@@ -48,8 +48,13 @@ from datacert.prequalify._evaluate import (
     mode_pfc,
     task_of,
 )
-from datacert.prequalify._impute import MICE_MAX_COLUMNS, BlockImputer, estimate_seconds, gavish_donoho_rank
-from datacert.prequalify._plan import (
+from datacert.prequalification._impute import (
+    MICE_MAX_COLUMNS,
+    BlockImputer,
+    estimate_seconds,
+    gavish_donoho_rank,
+)
+from datacert.prequalification._plan import (
     PLAN_KIND,
     PLAN_VERSION,
     apply_rows,
@@ -57,8 +62,8 @@ from datacert.prequalify._plan import (
     plan_to_json,
     schema_families,
 )
-from datacert.prequalify._recipe import load_recipe
-from datacert.prequalify._steps import (
+from datacert.prequalification._recipe import load_recipe
+from datacert.prequalification._steps import (
     ROW_STEP_TYPES,
     STEP_TYPES,
     DropColumns,
@@ -105,7 +110,7 @@ class PrequalifyResult:
         return plan_to_json(self.plan)
 
     def pipeline(self) -> Pipeline:
-        from datacert.prequalify._plan import build_pipeline
+        from datacert.prequalification._plan import build_pipeline
 
         return build_pipeline(self.plan)
 

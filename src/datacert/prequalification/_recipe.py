@@ -22,8 +22,8 @@ from typing import Any
 import yaml
 
 from datacert.io import InputError
-from datacert.prequalify._impute import IMPUTE_METHODS
-from datacert.prequalify._steps import ROW_STEP_TYPES, SCALERS, STEP_TYPES
+from datacert.prequalification._impute import IMPUTE_METHODS
+from datacert.prequalification._steps import ROW_STEP_TYPES, SCALERS, STEP_TYPES
 
 USER_ACTIONS = sorted((set(STEP_TYPES) | set(ROW_STEP_TYPES)) - {"features"})
 

@@ -15,8 +15,8 @@ import numpy as np
 import polars as pl
 from sklearn.pipeline import Pipeline
 
-from datacert.prequalify._arrays import plain
-from datacert.prequalify._steps import Features, PlanError, ReduceDimensions, RowStep, Step
+from datacert.prequalification._arrays import plain
+from datacert.prequalification._steps import Features, PlanError, ReduceDimensions, RowStep, Step
 
 PLAN_KIND = "datacert-prequalification-plan"
 PLAN_VERSION = 1

@@ -9,10 +9,10 @@ returns the fitted scikit-learn Pipeline (table in, model feature matrix out).
 t-SNE and UMAP are for the report's maps only: they are never used to transform training data.
 """
 
-from datacert.prequalify._plan import apply_plan, build_pipeline, load_plan, plan_to_json
-from datacert.prequalify._recipe import RecipeError, load_recipe
-from datacert.prequalify._run import PrequalifyResult, prequalify, run_prequalification
-from datacert.prequalify._steps import PlanError
+from datacert.prequalification._plan import apply_plan, build_pipeline, load_plan, plan_to_json
+from datacert.prequalification._recipe import RecipeError, load_recipe
+from datacert.prequalification._run import PrequalifyResult, prequalify, run_prequalification
+from datacert.prequalification._steps import PlanError
 
 __all__ = ["PlanError", "PrequalifyResult", "RecipeError", "apply_plan", "build_pipeline", "load_plan",
            "load_recipe", "plan_to_json", "prequalify", "run_prequalification"]
