@@ -5,11 +5,14 @@
 Each (task, workload) runs in a fresh process `--repeat` times; the median wall time and the
 largest peak RSS are kept. Ratios divide by the polars-scan baseline of the same workload and run.
 Thread counts are pinned and reported (busy-waiting BLAS threads distort timings on 2 cores).
+When ydata-profiling is importable (install it yourself, ideally in a separate environment: it pins
+its own numpy/pandas ranges), its minimal and default reports are timed too.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -63,6 +66,8 @@ def main(argv: list[str] | None = None) -> None:
         tasks = args.tasks.split(",") if args.tasks else DEFAULT_TASKS[workload]
         if "baseline" not in tasks:
             tasks = ["baseline", *tasks]
+        if args.tasks is None and importlib.util.find_spec("ydata_profiling") is not None:
+            tasks += ["ydata_minimal"] + (["ydata_default"] if workload in ("bc", "medium") else [])
         entry: dict = {"arrow_size_mb": round(arrow_mb, 1), "tasks": {}}
         for task in tasks:
             entry["tasks"][task] = measure(task, workload, args.repeat)
