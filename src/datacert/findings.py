@@ -49,20 +49,21 @@ class Status(StrEnum):
     QUIET = "quiet"
 
 
-def to_plain(value: Any) -> Any:
+def to_plain(value: Any, significant_digits: int | None = 6) -> Any:
     """Turn numpy scalars, tuples and sets into JSON-ready Python values, rounding floats.
 
     Floats are rounded to 6 significant digits so that certificates stay byte-identical across
-    BLAS builds and thread counts, where the last bits of a sum may differ.
+    BLAS builds and thread counts, where the last bits of a sum may differ. Pass None to keep
+    every bit (pre-qualification plans must replay exactly).
     """
     if isinstance(value, Mapping):
-        return {str(k): to_plain(v) for k, v in value.items()}
+        return {str(k): to_plain(v, significant_digits) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [to_plain(v) for v in value]
+        return [to_plain(v, significant_digits) for v in value]
     if isinstance(value, (set, frozenset)):
-        return sorted(to_plain(v) for v in value)
+        return sorted(to_plain(v, significant_digits) for v in value)
     if isinstance(value, np.ndarray):
-        return [to_plain(v) for v in value.tolist()]
+        return [to_plain(v, significant_digits) for v in value.tolist()]
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
@@ -71,7 +72,7 @@ def to_plain(value: Any) -> Any:
         f = float(value)
         if f != f or f in (float("inf"), float("-inf")):
             return None
-        return float(f"{f:.6g}")
+        return f if significant_digits is None else float(f"{f:.{significant_digits}g}")
     return value
 
 

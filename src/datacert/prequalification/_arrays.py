@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from datacert.findings import to_plain
+
 
 def encode_array(array: np.ndarray) -> dict[str, Any]:
     """A JSON-ready, lossless record of a float or int array (same array -> same text)."""
@@ -40,17 +42,4 @@ def summarise_arrays(value: Any) -> Any:
 
 def plain(value: Any) -> Any:
     """numpy scalars and tuples to JSON values, without rounding (plans must replay exactly)."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [plain(v) for v in value.tolist()]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        return None if f != f or f in (float("inf"), float("-inf")) else f
-    return value
+    return to_plain(value, significant_digits=None)
