@@ -102,3 +102,18 @@ def test_unreadable_inputs_raise_one_sentence(tmp_path, name, content, expected)
         read_table(path)
     assert expected in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_settings_files_share_one_error_shape(tmp_path):
+    from datacert.io._settings import read_settings_file
+
+    class Bad(Exception):
+        pass
+
+    (tmp_path / "ok.yaml").write_text("a: 1\n")
+    assert read_settings_file(tmp_path / "ok.yaml", Bad, "x") == {"a": 1}
+    (tmp_path / "bad.json").write_text('{"a": ')
+    for name, words in (("missing.yaml", "does not exist"), ("bad.json", "not valid JSON")):
+        with pytest.raises(Bad, match=words) as info:
+            read_settings_file(tmp_path / name, Bad, "Settings file")
+        assert str(info.value).startswith("Settings file") and "\n" not in str(info.value)

@@ -8,16 +8,14 @@ property per field selects the unit of a recognised clinical variable.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from datacert.io import InputError
+from datacert.io._settings import read_settings_file
 from datacert.semantics import SemanticType
 
 FIELD_TYPES = {"string", "number", "integer", "boolean", "date", "datetime", "time", "year", "yearmonth",
@@ -96,18 +94,7 @@ class DeclaredSchema:
 def load_table_schema(path: str | Path) -> DeclaredSchema:
     """Read and validate a Table Schema file (JSON or YAML); raise SchemaFileError with one sentence."""
     path = Path(path)
-    if not path.is_file():
-        raise SchemaFileError(f"The schema file {str(path)!r} does not exist.")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SchemaFileError(f"The schema file {path.name!r} cannot be read as UTF-8 text ({exc}).") from None
-    try:
-        raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
-        raise SchemaFileError(f"The schema file {path.name!r} is not valid {kind}: "
-                              f"{str(exc).splitlines()[0]}.") from None
+    raw = read_settings_file(path, SchemaFileError, f"The schema file {path.name!r}")
     return parse_table_schema(raw, source=path.name)
 
 

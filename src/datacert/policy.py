@@ -21,15 +21,13 @@ extends a scoring profile (the built-in `default`, or the one named by `profile:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from datacert.io import InputError
+from datacert.io._settings import read_settings_file
 
 
 class PolicyError(InputError):
@@ -65,14 +63,7 @@ def load_policy(source: str | Path | Mapping[str, Any] | Policy | None, profile:
         name = str(raw.get("name", "custom"))
     else:
         path = Path(source)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise PolicyError(f"Policy file {path} cannot be read: {exc.strerror or exc}.") from exc
-        try:
-            raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-        except (yaml.YAMLError, json.JSONDecodeError) as exc:
-            raise PolicyError(f"Policy file {path} is not valid YAML/JSON: {exc}".splitlines()[0]) from exc
+        raw = read_settings_file(path, PolicyError, f"Policy file {path}")
         if not isinstance(raw, dict):
             raise PolicyError(f"Policy file {path} must hold a mapping at its top level.")
         name = str(raw.get("name", path.stem))

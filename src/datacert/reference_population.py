@@ -12,15 +12,13 @@ bands are the levels to give for them.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from datacert.io import InputError
+from datacert.io._settings import read_settings_file
 
 SUM_TOLERANCE = 0.02
 
@@ -41,14 +39,7 @@ def load_reference(source: str | Path | Mapping[str, Any], sensitive: Iterable[s
     else:
         path = Path(source)
         where = f"Reference file {path}"
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ReferencePopulationError(f"{where} cannot be read: {exc.strerror or exc}.") from exc
-        try:
-            raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-        except (yaml.YAMLError, json.JSONDecodeError) as exc:
-            raise ReferencePopulationError(f"{where} is not valid YAML/JSON: {exc}".splitlines()[0]) from exc
+        raw = read_settings_file(path, ReferencePopulationError, where)
     if not isinstance(raw, Mapping) or not raw:
         raise ReferencePopulationError(f"{where} must map each sensitive attribute to its levels' proportions.")
     allowed = None if sensitive is None else set(sensitive)

@@ -19,9 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from datacert.io import InputError
+from datacert.io._settings import read_settings_file
 from datacert.prequalification._impute import IMPUTE_METHODS
 from datacert.prequalification._steps import ROW_STEP_TYPES, SCALERS, STEP_TYPES
 
@@ -36,12 +35,7 @@ def load_recipe(source: str | Path | Mapping[str, Any] | list[Any]) -> list[dict
     """Read and validate a recipe; every problem is an error that names the step."""
     if isinstance(source, (str, Path)):
         path = Path(source)
-        if not path.exists():
-            raise RecipeError(f"recipe file {path} does not exist.")
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise RecipeError(f"recipe file {path.name} is not valid YAML: {exc}") from None
+        raw = read_settings_file(path, RecipeError, f"recipe file {path}")
     else:
         raw = source
     steps = raw.get("steps") if isinstance(raw, Mapping) else raw
