@@ -12,16 +12,47 @@ import time
 
 import polars as pl
 
-SPINE_CHECKS = ["missing_values", "empty_rows", "duplicate_rows", "duplicate_ids", "constant_columns",
-                "type_mismatch", "formula_injection"]
-ISSUE3_CHECKS = ["disguised_missing", "informative_missingness", "format_violation", "inconsistent_categories",
-                 "encoding_errors", "mixed_units", "out_of_range", "univariate_outliers", "temporal_inconsistency",
-                 "near_duplicate_rows", "conflicting_labels", "duplicate_columns", "direct_identifier",
-                 "quasi_identifier_risk"]
-ISSUE4_CHECKS = ["label_issues", "class_imbalance", "target_leakage", "train_test_overlap", "group_leakage",
-                 "temporal_leakage", "multivariate_outliers", "high_dimensionality", "insufficient_sample_size",
-                 "redundant_features", "distribution_shift", "underrepresented_subgroup", "outcome_disparity",
-                 "poisoning_suspected"]
+SPINE_CHECKS = [
+    "missing_values",
+    "empty_rows",
+    "duplicate_rows",
+    "duplicate_ids",
+    "constant_columns",
+    "type_mismatch",
+    "formula_injection",
+]
+ISSUE3_CHECKS = [
+    "disguised_missing",
+    "informative_missingness",
+    "format_violation",
+    "inconsistent_categories",
+    "encoding_errors",
+    "mixed_units",
+    "out_of_range",
+    "univariate_outliers",
+    "temporal_inconsistency",
+    "near_duplicate_rows",
+    "conflicting_labels",
+    "duplicate_columns",
+    "direct_identifier",
+    "quasi_identifier_risk",
+]
+ISSUE4_CHECKS = [
+    "label_issues",
+    "class_imbalance",
+    "target_leakage",
+    "train_test_overlap",
+    "group_leakage",
+    "temporal_leakage",
+    "multivariate_outliers",
+    "high_dimensionality",
+    "insufficient_sample_size",
+    "redundant_features",
+    "distribution_shift",
+    "underrepresented_subgroup",
+    "outcome_disparity",
+    "poisoning_suspected",
+]
 
 
 def polars_scan(path: str) -> dict:
@@ -48,9 +79,13 @@ def datacert_run(path: str, only: list[str] | None, target: str | None, html: bo
     rss_before_data = current_rss_mb()  # interpreter + libraries, before any data is read
     dataset = load_dataset(path, Roles.build(target=target, **roles))
     cert = certify(dataset, only=only)
-    out = {"rss_before_data_mb": rss_before_data, "verdict": cert.verdict, "findings": len(cert.findings),
-           "checks_run": sum(1 for c in cert.checks if c["status"] in ("fired", "quiet")),
-           "profile_seconds": cert.run["profile_seconds"]}
+    out = {
+        "rss_before_data_mb": rss_before_data,
+        "verdict": cert.verdict,
+        "findings": len(cert.findings),
+        "checks_run": sum(1 for c in cert.checks if c["status"] in ("fired", "quiet")),
+        "profile_seconds": cert.run["profile_seconds"],
+    }
     json_text = cert.to_json()
     out["json_bytes"] = len(json_text.encode())
     if html:

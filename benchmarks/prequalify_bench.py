@@ -22,15 +22,15 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
+import numpy as np
+import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -50,8 +50,11 @@ def _baselines(masked: np.ndarray, truth: np.ndarray, hidden: np.ndarray) -> dic
     from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 
     out = {}
-    for name, imputer in (("SimpleImputer(mean)", SimpleImputer(strategy="mean")), ("KNNImputer", KNNImputer()),
-                          ("IterativeImputer", IterativeImputer(random_state=0))):
+    for name, imputer in (
+        ("SimpleImputer(mean)", SimpleImputer(strategy="mean")),
+        ("KNNImputer", KNNImputer()),
+        ("IterativeImputer", IterativeImputer(random_state=0)),
+    ):
         start = time.perf_counter()
         filled = imputer.fit_transform(masked)
         out[name] = {"nrmse": _nrmse(truth, filled, hidden), "seconds": time.perf_counter() - start}
@@ -71,8 +74,11 @@ def imputation_case(name: str, budget: float) -> dict:
     hidden = np.random.default_rng(2026).random(truth.shape) < MASK_SHARE
     masked = truth.copy()
     masked[hidden] = np.nan
-    frame = pl.DataFrame(masked, schema=columns, orient="row").fill_nan(None).with_columns(
-        pl.Series("target", bunch.target))
+    frame = (
+        pl.DataFrame(masked, schema=columns, orient="row")
+        .fill_nan(None)
+        .with_columns(pl.Series("target", bunch.target))
+    )
     start = time.perf_counter()
     result = prequalify(frame, target="target", budget=budget)
     seconds = time.perf_counter() - start
@@ -85,17 +91,27 @@ def imputation_case(name: str, budget: float) -> dict:
     best_name = min(baselines, key=lambda k: baselines[k]["nrmse"])
     impute = next((s for s in result.plan["steps"] if s["action"] == "impute"), None)
     return {
-        "shape": list(truth.shape), "hidden_cells": int(hidden.sum()), "mask_share": MASK_SHARE,
+        "shape": list(truth.shape),
+        "hidden_cells": int(hidden.sum()),
+        "mask_share": MASK_SHARE,
         "chosen_method": impute["params"]["method"] if impute else None,
-        "chosen_nrmse": chosen, "baselines": baselines, "best_baseline": best_name,
+        "chosen_nrmse": chosen,
+        "baselines": baselines,
+        "best_baseline": best_name,
         "best_baseline_nrmse": baselines[best_name]["nrmse"],
         "goal_met": chosen <= baselines[best_name]["nrmse"] + 1e-9,
         "prequalify_seconds": seconds,
         "candidate_seconds": result.certificate.run.get("prequalification_candidate_seconds"),
-        "verdict_before": result.before.verdict, "verdict_after": result.verdict,
-        "candidates": [{k: c.get(k) for k in ("name", "skipped")}
-                       | {"nrmse": c.get("imputation", {}).get("nrmse"),
-                          "learnability": c.get("learnability", {}).get("score")} for c in result.candidates],
+        "verdict_before": result.before.verdict,
+        "verdict_after": result.verdict,
+        "candidates": [
+            {k: c.get(k) for k in ("name", "skipped")}
+            | {
+                "nrmse": c.get("imputation", {}).get("nrmse"),
+                "learnability": c.get("learnability", {}).get("score"),
+            }
+            for c in result.candidates
+        ],
     }
 
 
@@ -107,20 +123,40 @@ def wide_case(budget: float, n: int = 300, p: int = 20_000) -> dict:
     x = factors @ rng.normal(size=(20, p)) + 2.0 * rng.normal(size=(n, p))
     y = (factors[:, 0] + 0.5 * rng.normal(size=n) > 0).astype(int)
     x[rng.random((n, p)) < 0.10] = np.nan
-    frame = pl.DataFrame(x, schema=[f"g{j:05d}" for j in range(p)], orient="row").fill_nan(None).with_columns(
-        pl.Series("outcome", y))
+    frame = (
+        pl.DataFrame(x, schema=[f"g{j:05d}" for j in range(p)], orient="row")
+        .fill_nan(None)
+        .with_columns(pl.Series("outcome", y))
+    )
     marks: list[tuple[str, float]] = []
     start = time.perf_counter()
-    result = prequalify(frame, target="outcome", budget=budget,
-                        progress=lambda step: marks.append((step, time.perf_counter() - start)))
+    result = prequalify(
+        frame,
+        target="outcome",
+        budget=budget,
+        progress=lambda step: marks.append((step, time.perf_counter() - start)),
+    )
     seconds = time.perf_counter() - start
-    return {"shape": [n, p], "missing_share": 0.10, "seconds": seconds, "goal_seconds": WIDE_SECONDS_GOAL,
-            "goal_met": seconds < WIDE_SECONDS_GOAL, "timeline": marks,
-            "candidate_seconds": result.certificate.run.get("prequalification_candidate_seconds"), "verdict_before": result.before.verdict,
-            "verdict_after": result.verdict, "explanation": result.explanation,
-            "candidates": [{k: c.get(k) for k in ("name", "skipped", "estimated_seconds")}
-                           | {"nrmse": c.get("imputation", {}).get("nrmse"),
-                              "learnability": c.get("learnability", {}).get("score")} for c in result.candidates]}
+    return {
+        "shape": [n, p],
+        "missing_share": 0.10,
+        "seconds": seconds,
+        "goal_seconds": WIDE_SECONDS_GOAL,
+        "goal_met": seconds < WIDE_SECONDS_GOAL,
+        "timeline": marks,
+        "candidate_seconds": result.certificate.run.get("prequalification_candidate_seconds"),
+        "verdict_before": result.before.verdict,
+        "verdict_after": result.verdict,
+        "explanation": result.explanation,
+        "candidates": [
+            {k: c.get(k) for k in ("name", "skipped", "estimated_seconds")}
+            | {
+                "nrmse": c.get("imputation", {}).get("nrmse"),
+                "learnability": c.get("learnability", {}).get("score"),
+            }
+            for c in result.candidates
+        ],
+    }
 
 
 def demo_case(budget: float) -> dict:
@@ -130,8 +166,13 @@ def demo_case(budget: float) -> dict:
     start = time.perf_counter()
     result = prequalify(demo_frame(), **demo_roles().to_dict(), budget=budget)
     section = result.certificate.extra["prequalification"]
-    return {"seconds": time.perf_counter() - start, "before": section["before"], "after": section["after"],
-            "removed_rows": len(result.plan["removed_rows"]), "explanation": result.explanation}
+    return {
+        "seconds": time.perf_counter() - start,
+        "before": section["before"],
+        "after": section["after"],
+        "removed_rows": len(result.plan["removed_rows"]),
+        "explanation": result.explanation,
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -140,23 +181,38 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--budget", type=float, default=60.0, help="Per-candidate budget in seconds.")
     parser.add_argument("--out", type=Path, default=RESULTS / "prequalify_bench.json")
     args = parser.parse_args(argv)
-    report: dict = {"host": {"python": platform.python_version(), "platform": platform.platform(),
-                             "cpus": os.cpu_count(), "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
-                             "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
-                             "load_average_at_start": os.getloadavg()}}
+    report: dict = {
+        "host": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
+            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+            "load_average_at_start": os.getloadavg(),
+        }
+    }
     for name in ("breast_cancer", "diabetes"):
         report[name] = imputation_case(name, args.budget)
         case = report[name]
-        print(f"{name}: chosen {case['chosen_method']} NRMSE {case['chosen_nrmse']:.3f}; best baseline "
-              f"{case['best_baseline']} {case['best_baseline_nrmse']:.3f}; goal met: {case['goal_met']}", flush=True)
+        print(
+            f"{name}: chosen {case['chosen_method']} NRMSE {case['chosen_nrmse']:.3f}; best baseline "
+            f"{case['best_baseline']} {case['best_baseline_nrmse']:.3f}; goal met: {case['goal_met']}",
+            flush=True,
+        )
     report["demo"] = demo_case(args.budget)
     d = report["demo"]
-    print(f"demo: overall {d['before']['scores']['overall']} -> {d['after']['scores']['overall']}, verdict "
-          f"{d['before']['verdict']} -> {d['after']['verdict']}", flush=True)
+    print(
+        f"demo: overall {d['before']['scores']['overall']} -> {d['after']['scores']['overall']}, verdict "
+        f"{d['before']['verdict']} -> {d['after']['verdict']}",
+        flush=True,
+    )
     if not args.skip_wide:
         report["wide"] = wide_case(args.budget)
-        print(f"wide 300 x 20,000: {report['wide']['seconds']:.1f} s (goal < {WIDE_SECONDS_GOAL:.0f} s); "
-              f"goal met: {report['wide']['goal_met']}", flush=True)
+        print(
+            f"wide 300 x 20,000: {report['wide']['seconds']:.1f} s (goal < {WIDE_SECONDS_GOAL:.0f} s); "
+            f"goal met: {report['wide']['goal_met']}",
+            flush=True,
+        )
     report["host"]["load_average_at_end"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp")

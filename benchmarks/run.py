@@ -39,8 +39,13 @@ def measure(task: str, workload: str, repeat: int) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="2", OPENBLAS_NUM_THREADS="2", MKL_NUM_THREADS="2")
     runs = []
     for _ in range(repeat):
-        done = subprocess.run([sys.executable, "-m", "benchmarks._measure", task, workload], capture_output=True,
-                              text=True, env=env, cwd=Path(__file__).resolve().parents[1])
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks._measure", task, workload],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=Path(__file__).resolve().parents[1],
+        )
         if done.returncode != 0:
             return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -57,9 +62,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tasks", default=None, help="comma-separated tasks (default: per workload)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
-    report: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                                "threads": "OMP/OPENBLAS/MKL=2", "polars": pl.__version__},
-                    "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "workloads": {}}
+    report: dict = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "threads": "OMP/OPENBLAS/MKL=2",
+            "polars": pl.__version__,
+        },
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "workloads": {},
+    }
     for workload in args.workloads.split(","):
         path = workload_path(workload)
         arrow_mb = pl.read_parquet(path).estimated_size("mb")

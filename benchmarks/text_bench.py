@@ -33,7 +33,7 @@ TARGET_RECALL = {"SECU": 0.98, "TEL": 0.98, "MAIL": 0.98, "DATE_NAISSANCE": 0.98
 def evaluate(notes: Sequence[Note], detect: Callable[[str], list]) -> dict:
     """Per-label counts and P/R/F1, exact and overlap matching."""
     labels = sorted({s[2] for n in notes for s in n.spans})
-    exact = {lab: [0, 0, 0] for lab in labels}     # tp, fp, fn
+    exact = {lab: [0, 0, 0] for lab in labels}  # tp, fp, fn
     overlap = {lab: [0, 0, 0] for lab in labels}
     for note in notes:
         gold = {(s, e, lab) for s, e, lab in note.spans}
@@ -58,8 +58,15 @@ def _scores(counts: dict) -> dict:
         precision = tp / (tp + fp) if tp + fp else 1.0
         recall = tp / (tp + fn) if tp + fn else 1.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        out[lab] = {"tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall, "f1": f1,
-                    "support": tp + fn}
+        out[lab] = {
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "support": tp + fn,
+        }
     return out
 
 
@@ -84,7 +91,7 @@ def _short_notes(notes: Sequence[Note], size: int) -> list[str]:
         text = note.text
         if len(text) > 330:
             cut = max(text.rfind("\n", 0, 330), text.rfind(". ", 0, 330))
-            text = text[:cut + 1] if cut > 150 else text[:300]
+            text = text[: cut + 1] if cut > 150 else text[:300]
         out.append(text)
     return out[:size]
 
@@ -121,12 +128,18 @@ def throughput(notes: Sequence[Note], size: int = 3000) -> dict:
     deidentify(texts, groups=groups, mode="pseudonymise")
     deid_wall, deid_cpu = time.perf_counter() - wall, time.process_time() - cpu
     n = len(texts)
-    return {"notes": n, "mean_chars": sum(map(len, texts)) / n, "screening_checks": screening,
-            "per_check_notes_per_s": {c: n / v["wall_s"] for c, v in per_check.items()},
-            "screening_notes_per_s": n / screen_wall, "screening_notes_per_cpu_s": n / screen_cpu,
-            "deid_notes_per_s": n / deid_wall, "deid_notes_per_cpu_s": n / deid_cpu,
-            "note": "wall-clock figures depend on the machine's load; per-CPU-second figures sum every thread",
-            "targets": {"screening_notes_per_s": 1000, "deid_notes_per_s": 300}}
+    return {
+        "notes": n,
+        "mean_chars": sum(map(len, texts)) / n,
+        "screening_checks": screening,
+        "per_check_notes_per_s": {c: n / v["wall_s"] for c, v in per_check.items()},
+        "screening_notes_per_s": n / screen_wall,
+        "screening_notes_per_cpu_s": n / screen_cpu,
+        "deid_notes_per_s": n / deid_wall,
+        "deid_notes_per_cpu_s": n / deid_cpu,
+        "note": "wall-clock figures depend on the machine's load; per-CPU-second figures sum every thread",
+        "targets": {"screening_notes_per_s": 1000, "deid_notes_per_s": 300},
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
@@ -140,19 +153,30 @@ def main(argv: Sequence[str] | None = None) -> dict:
     notes = generate(args.notes, seed=args.seed)
     quality = evaluate(notes, detect)
     speed = throughput(generate(3000, seed=args.seed + 1))
-    result = {"benchmark": "text", "corpus": {"notes": len(notes), "seed": args.seed,
-                                               "patients": len({n.group for n in notes}),
-                                               "generator": "benchmarks/text_corpus.py (Faker fr_FR)"},
-              "matching": "exact span match (start, end, label); 'overlap' = same label, any overlap",
-              "quality": quality, "missed_targets": failures(quality["exact"]), "throughput": speed,
-              "python": platform.python_version(), "machine": platform.machine()}
+    result = {
+        "benchmark": "text",
+        "corpus": {
+            "notes": len(notes),
+            "seed": args.seed,
+            "patients": len({n.group for n in notes}),
+            "generator": "benchmarks/text_corpus.py (Faker fr_FR)",
+        },
+        "matching": "exact span match (start, end, label); 'overlap' = same label, any overlap",
+        "quality": quality,
+        "missed_targets": failures(quality["exact"]),
+        "throughput": speed,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     for lab, s in quality["exact"].items():
         print(f"{lab:15s} P {s['precision']:.3f} R {s['recall']:.3f} F1 {s['f1']:.3f} (n={s['support']})")
-    print(f"screening {speed['screening_notes_per_s']:.0f} notes/s, {speed['screening_notes_per_cpu_s']:.0f} per "
-          f"CPU-s ({', '.join(speed['screening_checks'])}); deid {speed['deid_notes_per_s']:.0f} notes/s, "
-          f"{speed['deid_notes_per_cpu_s']:.0f} per CPU-s")
+    print(
+        f"screening {speed['screening_notes_per_s']:.0f} notes/s, {speed['screening_notes_per_cpu_s']:.0f} per "
+        f"CPU-s ({', '.join(speed['screening_checks'])}); deid {speed['deid_notes_per_s']:.0f} notes/s, "
+        f"{speed['deid_notes_per_cpu_s']:.0f} per CPU-s"
+    )
     print("missed targets:", result["missed_targets"] or "none")
     return result
 

@@ -13,21 +13,123 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre"]
-MONTHS_ABBR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
-MONTHS_PLAIN = ["janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre",
-                "novembre", "decembre"]
-STREET_TYPES = ["rue", "rue", "avenue", "boulevard", "chemin", "allée", "place", "impasse", "quai", "route", "bd",
-                "cours", "square"]
-REAL_CITIES = ["Paris", "Lyon", "Marseille", "Bordeaux", "Lille", "Nantes", "Rennes", "Toulouse", "Strasbourg",
-               "Montpellier", "Nice", "Grenoble", "Dijon", "Angers", "Brest", "Ajaccio", "Bastia", "Saint-Étienne",
-               "Clermont-Ferrand", "Le Havre", "Aix-en-Provence", "Boulogne-Billancourt", "Tours", "Limoges"]
-HOSPITAL_NAMES = ["Saint-Antoine", "Pitié-Salpêtrière", "Henri-Mondor", "Bicêtre", "Lariboisière", "Necker",
-                  "Cochin", "Tenon", "Pellegrin", "Édouard Herriot", "Purpan", "Rangueil", "Sainte-Anne",
-                  "Saint-Louis", "Avicenne", "Jean Verdier", "Louis Mourier", "Beaujon", "Bichat", "Foch"]
-CLINIC_NAMES = ["des Cèdres", "du Parc", "Saint-Jean", "des Lilas", "Pasteur", "de l'Anjou", "Sainte-Marie",
-                "du Val d'Ouest", "Belharra", "Jules Verne"]
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+MONTHS_ABBR = [
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+]
+MONTHS_PLAIN = [
+    "janvier",
+    "fevrier",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
+]
+STREET_TYPES = [
+    "rue",
+    "rue",
+    "avenue",
+    "boulevard",
+    "chemin",
+    "allée",
+    "place",
+    "impasse",
+    "quai",
+    "route",
+    "bd",
+    "cours",
+    "square",
+]
+REAL_CITIES = [
+    "Paris",
+    "Lyon",
+    "Marseille",
+    "Bordeaux",
+    "Lille",
+    "Nantes",
+    "Rennes",
+    "Toulouse",
+    "Strasbourg",
+    "Montpellier",
+    "Nice",
+    "Grenoble",
+    "Dijon",
+    "Angers",
+    "Brest",
+    "Ajaccio",
+    "Bastia",
+    "Saint-Étienne",
+    "Clermont-Ferrand",
+    "Le Havre",
+    "Aix-en-Provence",
+    "Boulogne-Billancourt",
+    "Tours",
+    "Limoges",
+]
+HOSPITAL_NAMES = [
+    "Saint-Antoine",
+    "Pitié-Salpêtrière",
+    "Henri-Mondor",
+    "Bicêtre",
+    "Lariboisière",
+    "Necker",
+    "Cochin",
+    "Tenon",
+    "Pellegrin",
+    "Édouard Herriot",
+    "Purpan",
+    "Rangueil",
+    "Sainte-Anne",
+    "Saint-Louis",
+    "Avicenne",
+    "Jean Verdier",
+    "Louis Mourier",
+    "Beaujon",
+    "Bichat",
+    "Foch",
+]
+CLINIC_NAMES = [
+    "des Cèdres",
+    "du Parc",
+    "Saint-Jean",
+    "des Lilas",
+    "Pasteur",
+    "de l'Anjou",
+    "Sainte-Marie",
+    "du Val d'Ouest",
+    "Belharra",
+    "Jules Verne",
+]
 
 FILLERS = [
     "Bilan biologique : Hb 10,2 g/dL, leucocytes 12,5 G/L, plaquettes 180 G/L, CRP à 45 mg/L.",
@@ -112,11 +214,15 @@ def _nir_key(body: str) -> str:
 def _nir(fake, rng: random.Random, sex: str, birth) -> str:
     if rng.random() < 0.15:  # Corsica
         dept = rng.choice(["2A", "2B"])
-        body = f"{1 if sex == 'M' else 2}{birth.year % 100:02d}{birth.month:02d}{dept}{rng.randint(1, 300):03d}" \
-               f"{rng.randint(1, 999):03d}"
+        body = (
+            f"{1 if sex == 'M' else 2}{birth.year % 100:02d}{birth.month:02d}{dept}{rng.randint(1, 300):03d}"
+            f"{rng.randint(1, 999):03d}"
+        )
     else:
-        body = f"{1 if sex == 'M' else 2}{birth.year % 100:02d}{birth.month:02d}{rng.randint(1, 95):02d}" \
-               f"{rng.randint(1, 999):03d}{rng.randint(1, 999):03d}"
+        body = (
+            f"{1 if sex == 'M' else 2}{birth.year % 100:02d}{birth.month:02d}{rng.randint(1, 95):02d}"
+            f"{rng.randint(1, 999):03d}{rng.randint(1, 999):03d}"
+        )
     nir = body + _nir_key(body)
     style = rng.random()
     if style < 0.4:
@@ -131,8 +237,9 @@ def _phone(fake, rng: random.Random) -> str:
     if style < 0.4:
         return fake.phone_number()
     digits = rng.choice(["01", "02", "03", "04", "05", "06", "07", "09"]) + "".join(
-        str(rng.randint(0, 9)) for _ in range(8))
-    pairs = [digits[i:i + 2] for i in range(0, 10, 2)]
+        str(rng.randint(0, 9)) for _ in range(8)
+    )
+    pairs = [digits[i : i + 2] for i in range(0, 10, 2)]
     if style < 0.55:
         return ".".join(pairs)
     if style < 0.65:
@@ -173,21 +280,46 @@ def _person(fake, rng: random.Random) -> _Person:
     birth = fake.date_of_birth(minimum_age=18, maximum_age=99)
     number = str(rng.randint(1, 250)) + rng.choice(["", "", "", " bis", " ter"])
     stype = rng.choice(STREET_TYPES)
-    sname = rng.choice([f"{fake.first_name()} {fake.last_name()}", f"de {fake.last_name()}", fake.last_name(),
-                        f"des {rng.choice(['Lilas', 'Tilleuls', 'Acacias', 'Peupliers', 'Roses'])}",
-                        f"de la {rng.choice(['République', 'Liberté', 'Gare', 'Paix', 'Mairie'])}",
-                        f"du {rng.choice(['Général Leclerc', 'Maréchal Foch', 'Château', 'Moulin', 'Port'])}",
-                        "Victor Hugo", "Jean Jaurès", f"des {rng.choice(['chênes', 'vignes', 'tilleuls'])}",
-                        f"du {rng.choice(['moulin', 'stade', 'lavoir'])}"])
+    sname = rng.choice(
+        [
+            f"{fake.first_name()} {fake.last_name()}",
+            f"de {fake.last_name()}",
+            fake.last_name(),
+            f"des {rng.choice(['Lilas', 'Tilleuls', 'Acacias', 'Peupliers', 'Roses'])}",
+            f"de la {rng.choice(['République', 'Liberté', 'Gare', 'Paix', 'Mairie'])}",
+            f"du {rng.choice(['Général Leclerc', 'Maréchal Foch', 'Château', 'Moulin', 'Port'])}",
+            "Victor Hugo",
+            "Jean Jaurès",
+            f"des {rng.choice(['chênes', 'vignes', 'tilleuls'])}",
+            f"du {rng.choice(['moulin', 'stade', 'lavoir'])}",
+        ]
+    )
     city = fake.city() if rng.random() < 0.6 else rng.choice(REAL_CITIES)
-    ipp = "8" + "".join(str(rng.randint(0, 9)) for _ in range(9)) if rng.random() < 0.6 else \
-        str(rng.randint(10**6, 10**9))
-    email = fake.email() if rng.random() < 0.5 else \
-        f"{_ascii(first).lower()}.{_ascii(last).lower().replace(' ', '')}@{rng.choice(['gmail.com', 'orange.fr', 'free.fr', 'wanadoo.fr'])}"
-    return _Person(first, last, sex, birth, _nir(fake, rng, sex, birth), _phone(fake, rng), email,
-                   (number, stype, sname), fake.postcode(), city,
-                   fake.city() if rng.random() < 0.5 else rng.choice(REAL_CITIES), ipp,
-                   rng.randint(90, 104) if rng.random() < 0.3 else rng.randint(20, 88))
+    ipp = (
+        "8" + "".join(str(rng.randint(0, 9)) for _ in range(9))
+        if rng.random() < 0.6
+        else str(rng.randint(10**6, 10**9))
+    )
+    email = (
+        fake.email()
+        if rng.random() < 0.5
+        else f"{_ascii(first).lower()}.{_ascii(last).lower().replace(' ', '')}@{rng.choice(['gmail.com', 'orange.fr', 'free.fr', 'wanadoo.fr'])}"
+    )
+    return _Person(
+        first,
+        last,
+        sex,
+        birth,
+        _nir(fake, rng, sex, birth),
+        _phone(fake, rng),
+        email,
+        (number, stype, sname),
+        fake.postcode(),
+        city,
+        fake.city() if rng.random() < 0.5 else rng.choice(REAL_CITIES),
+        ipp,
+        rng.randint(90, 104) if rng.random() < 0.3 else rng.randint(20, 88),
+    )
 
 
 def _ascii(text: str) -> str:
@@ -247,14 +379,25 @@ def _address(b, rng, p: _Person) -> None:
 
 def _sentences(fake, rng, p: _Person, doctor: tuple[str, str], when) -> list:
     """Sentence makers, one per identifier family, each with several phrasings."""
+
     def address(b):
         b.add(rng.choice(["Demeurant ", "Domicile : ", "Adresse : ", "Vit au ", "Domicilié au "]))
         _address(b, rng, p)
         b.add(".")
 
     def phone(b):
-        b.add(rng.choice(["Tél : ", "Téléphone : ", "Joignable au ", "Portable : ", "Contact de la fille au ",
-                          "Numéro du domicile : "]))
+        b.add(
+            rng.choice(
+                [
+                    "Tél : ",
+                    "Téléphone : ",
+                    "Joignable au ",
+                    "Portable : ",
+                    "Contact de la fille au ",
+                    "Numéro du domicile : ",
+                ]
+            )
+        )
         b.phi(p.phone, "TEL").add(rng.choice([".", "", " (répondeur)."]))
 
     def mail(b):
@@ -262,21 +405,36 @@ def _sentences(fake, rng, p: _Person, doctor: tuple[str, str], when) -> list:
         b.phi(p.email, "MAIL").add(rng.choice([".", "", " ."]))
 
     def secu(b):
-        b.add(rng.choice(["NIR : ", "N° de sécurité sociale : ", "Numéro de sécurité sociale ", "NSS ", "INS : "]))
+        b.add(
+            rng.choice(
+                ["NIR : ", "N° de sécurité sociale : ", "Numéro de sécurité sociale ", "NSS ", "INS : "]
+            )
+        )
         b.phi(p.nir, "SECU").add(".")
 
     def nda(b):
-        value = rng.choice([str(rng.randint(10**8, 10**10)), f"{when.year}{rng.randint(10**5, 10**6 - 1)}",
-                            f"V{rng.randint(10**6, 10**8)}"])
+        value = rng.choice(
+            [
+                str(rng.randint(10**8, 10**10)),
+                f"{when.year}{rng.randint(10**5, 10**6 - 1)}",
+                f"V{rng.randint(10**6, 10**8)}",
+            ]
+        )
         b.add(rng.choice(["NDA : ", "N° de séjour : ", "Numéro de dossier ", "NDA ", "N° de venue : "]))
         b.phi(value, "NDA").add(".")
 
     def ipp(b):
-        b.add(rng.choice(["IPP : ", "N° IPP ", "NIP : ", "Identifiant patient : "])).phi(p.ipp, "IPP").add(".")
+        b.add(rng.choice(["IPP : ", "N° IPP ", "NIP : ", "Identifiant patient : "])).phi(p.ipp, "IPP").add(
+            "."
+        )
 
     def doctor_sentence(b):
         first, last = doctor
-        b.add(rng.choice(["Courrier adressé au ", "Vu en consultation par le ", "Avis du ", "Patient adressé par le "]))
+        b.add(
+            rng.choice(
+                ["Courrier adressé au ", "Vu en consultation par le ", "Avis du ", "Patient adressé par le "]
+            )
+        )
         b.add(rng.choice(["Dr ", "Docteur ", "Pr ", "Dr. "]))
         _name(b, rng, first, last, style=rng.choice([0.1, 0.7, 0.95, 0.4]))
         if rng.random() < 0.4:
@@ -307,13 +465,19 @@ def _sentences(fake, rng, p: _Person, doctor: tuple[str, str], when) -> list:
         value = hospital_name()
         article = value.lower().startswith(("hôpital", "clinique"))
         b.add(rng.choice(["Transfert vers ", "Suivi ", "Consultation "]))
-        b.add(("à l'" if "vers" not in b.parts[-1] else "l'") if article else ("au " if "vers" not in b.parts[-1]
-                                                                                 else "le "))
+        b.add(
+            ("à l'" if "vers" not in b.parts[-1] else "l'")
+            if article
+            else ("au " if "vers" not in b.parts[-1] else "le ")
+        )
         b.phi(value, "HOPITAL").add(".")
 
     def city(b):
-        b.add(rng.choice([f"{'Née' if p.sex == 'F' else 'Né'} à ", "Originaire de ", "Habite à ",
-                          "Domicilié à "]))
+        b.add(
+            rng.choice(
+                [f"{'Née' if p.sex == 'F' else 'Né'} à ", "Originaire de ", "Habite à ", "Domicilié à "]
+            )
+        )
         b.phi(p.birth_city, "VILLE").add(".")
 
     def age(b):
@@ -322,12 +486,18 @@ def _sentences(fake, rng, p: _Person, doctor: tuple[str, str], when) -> list:
         b.add(rng.choice([", autonome.", ", en EHPAD.", "."]))
 
     def url(b):
-        value = fake.url() if rng.random() < 0.6 else f"www.{_ascii(p.last).lower().replace(' ', '')}.fr/dossier"
+        value = (
+            fake.url() if rng.random() < 0.6 else f"www.{_ascii(p.last).lower().replace(' ', '')}.fr/dossier"
+        )
         b.add(rng.choice(["Documents sur ", "Voir le portail ", "Lien : "])).phi(value, "URL").add(".")
 
     def relative(b):
         rel_first = fake.first_name()
-        b.add(rng.choice(["Personne de confiance : ", "Contact : sa fille ", "Son épouse ", "Personne à prévenir : "]))
+        b.add(
+            rng.choice(
+                ["Personne de confiance : ", "Contact : sa fille ", "Son épouse ", "Personne à prévenir : "]
+            )
+        )
         if rng.random() < 0.5:
             b.phi(rel_first, "PRENOM").add(" ").phi(p.last.upper(), "NOM")
         else:
@@ -350,7 +520,10 @@ def _sentences(fake, rng, p: _Person, doctor: tuple[str, str], when) -> list:
 
     def family_first_name(b):
         b.add(rng.choice(["Accompagné de sa fille ", "Présence de son fils ", "Sa femme ", "Son mari "]))
-        b.phi(rng.choice(["Marie", "Pierre", "Julie", "Nicolas", "Claire", "Thomas", "Sophie", "Antoine"]), "PRENOM")
+        b.phi(
+            rng.choice(["Marie", "Pierre", "Julie", "Nicolas", "Claire", "Thomas", "Sophie", "Antoine"]),
+            "PRENOM",
+        )
         b.add(rng.choice([" ce jour.", ", aidant principal.", "."]))
 
     def short_date(b):
@@ -359,33 +532,62 @@ def _sentences(fake, rng, p: _Person, doctor: tuple[str, str], when) -> list:
         b.phi(f"{value.day:02d}/{value.month:02d}", "DATE").add(".")
 
     def street_without_number(b):
-        b.add("Adresse : ").phi(f"{rng.choice(['rue', 'avenue', 'chemin'])} {fake.first_name()} {fake.last_name()}",
-                                "ADRESSE")
+        b.add("Adresse : ").phi(
+            f"{rng.choice(['rue', 'avenue', 'chemin'])} {fake.first_name()} {fake.last_name()}", "ADRESSE"
+        )
         b.add(", ").phi(p.zip, "ZIP").add(" ").phi(p.city, "VILLE").add(".")
 
     def weekday_date(b):
         value = when + _days(rng)
         day = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"][value.weekday()]
         b.add(rng.choice(["Intervention programmée le ", "Passage infirmier le "])).add(day + " ")
-        b.phi(f"{value.day} {rng.choice([MONTHS, MONTHS_PLAIN])[value.month - 1]} {value.year}", "DATE").add(".")
+        b.phi(f"{value.day} {rng.choice([MONTHS, MONTHS_PLAIN])[value.month - 1]} {value.year}", "DATE").add(
+            "."
+        )
 
     def cedex_address(b):
-        b.add("Courrier à : ").phi(f"{rng.randint(1, 99)} {rng.choice(STREET_TYPES)} {fake.last_name()}", "ADRESSE")
+        b.add("Courrier à : ").phi(
+            f"{rng.randint(1, 99)} {rng.choice(STREET_TYPES)} {fake.last_name()}", "ADRESSE"
+        )
         b.add(", ").phi(p.zip, "ZIP").add(" ").phi(rng.choice(REAL_CITIES), "VILLE")
         b.add(rng.choice([" CEDEX", " Cedex 9", " CEDEX 12"])).add(".")
 
     def nir_without_key(b):
-        b.add(rng.choice(["NIR (sans clé) : ", "Matricule INSEE "])).phi(p.nir.replace(" ", "").replace(".", "")[:13],
-                                                                         "SECU").add(".")
+        b.add(rng.choice(["NIR (sans clé) : ", "Matricule INSEE "])).phi(
+            p.nir.replace(" ", "").replace(".", "")[:13], "SECU"
+        ).add(".")
 
     def two_doctors(b):
         first = (fake.first_name(), fake.last_name().upper())
-        b.add("Staff avec le Dr ").phi(first[1], "NOM").add(" et le Pr ").phi(fake.first_name(), "PRENOM").add(" ")
+        b.add("Staff avec le Dr ").phi(first[1], "NOM").add(" et le Pr ").phi(
+            fake.first_name(), "PRENOM"
+        ).add(" ")
         b.phi(fake.last_name().upper(), "NOM").add(".")
 
-    return [address, phone, mail, secu, nda, ipp, doctor_sentence, stay, hospital, city, age, url, relative,
-            control, prose_name, family_first_name, short_date, street_without_number, weekday_date, cedex_address,
-            nir_without_key, two_doctors]
+    return [
+        address,
+        phone,
+        mail,
+        secu,
+        nda,
+        ipp,
+        doctor_sentence,
+        stay,
+        hospital,
+        city,
+        age,
+        url,
+        relative,
+        control,
+        prose_name,
+        family_first_name,
+        short_date,
+        street_without_number,
+        weekday_date,
+        cedex_address,
+        nir_without_key,
+        two_doctors,
+    ]
 
 
 def _days(rng: random.Random):
@@ -415,7 +617,7 @@ def generate(n_notes: int = 500, seed: int = 0) -> list[Note]:
             _header(b, fake, rng, person, _date_text(rng, person.birth))
             makers = _sentences(fake, rng, person, doctor, when)
             rng.shuffle(makers)
-            chosen = makers[:rng.randint(4, 8)]
+            chosen = makers[: rng.randint(4, 8)]
             fillers = rng.sample(FILLERS, rng.randint(1, 3))
             pieces = [(m, None) for m in chosen] + [(None, f) for f in fillers]
             rng.shuffle(pieces)

@@ -38,7 +38,7 @@ def mixed_table(n: int, n_float: int, n_int: int, n_cat: int, seed: int = SEED) 
         k = levels[i % len(levels)]
         codes = rng.integers(0, k, n)
         columns[f"c{i:02d}"] = pl.Series(np.char.add(f"lvl{i}_", codes.astype(str)))
-    columns["visit_date"] = (np.datetime64("2015-01-01") + rng.integers(0, 3650, n).astype("timedelta64[D]"))
+    columns["visit_date"] = np.datetime64("2015-01-01") + rng.integers(0, 3650, n).astype("timedelta64[D]")
     frame = pl.DataFrame(columns).with_columns(pl.selectors.float().fill_nan(None))
     # gross outliers in 0.5 % of rows
     out = rng.choice(n, n // 200, replace=False)
@@ -70,7 +70,9 @@ def wide_table(n: int = 300, p: int = 20_000, seed: int = SEED) -> pl.DataFrame:
     x[mask] = np.nan
     frame = pl.DataFrame(x.astype(np.float64), schema=[f"g{j:05d}" for j in range(p)])
     frame = frame.with_columns(pl.all().fill_nan(None))
-    return frame.with_columns(pl.Series("target", target), pl.Series("site", rng.choice(["S1", "S2", "S3"], n)))
+    return frame.with_columns(
+        pl.Series("target", target), pl.Series("site", rng.choice(["S1", "S2", "S3"], n))
+    )
 
 
 def breast_cancer() -> pl.DataFrame:

@@ -8,16 +8,31 @@ from datacert.scoring import CATALOGUE
 
 
 def finding(check: str, severity: str, rows=(), columns=(), **evidence) -> Finding:
-    return Finding.make(check, CATALOGUE.get(check, "security"), severity, f"Planted {check} finding.",
-                        rows=rows, columns=columns, evidence=evidence, remedy="Fix it.")
+    return Finding.make(
+        check,
+        CATALOGUE.get(check, "security"),
+        severity,
+        f"Planted {check} finding.",
+        rows=rows,
+        columns=columns,
+        evidence=evidence,
+        remedy="Fix it.",
+    )
 
 
-def outcome(check: str, *findings: Finding, status: Status | None = None, reason: str = "",
-            dimension: str | None = None, **evidence) -> CheckOutcome:
+def outcome(
+    check: str,
+    *findings: Finding,
+    status: Status | None = None,
+    reason: str = "",
+    dimension: str | None = None,
+    **evidence,
+) -> CheckOutcome:
     if status is None:
         status = Status.FIRED if findings else Status.QUIET
-    return CheckOutcome(check, dimension or CATALOGUE.get(check, "security"), status, tuple(findings), evidence,
-                        reason, 0.0)
+    return CheckOutcome(
+        check, dimension or CATALOGUE.get(check, "security"), status, tuple(findings), evidence, reason, 0.0
+    )
 
 
 def all_quiet(except_: tuple[str, ...] = ()) -> dict[str, CheckOutcome]:

@@ -42,16 +42,18 @@ def clean_frame() -> pl.DataFrame:
     """A clean, realistic little clinical table: no defect any check should fire on."""
     rng = np.random.default_rng(7)
     n = 300
-    return pl.DataFrame({
-        "record_id": [f"R{i:05d}" for i in range(n)],
-        "age": rng.integers(18, 90, n),
-        "sex": rng.choice(["F", "M"], n),
-        "weight_kg": rng.normal(75, 12, n).round(1),
-        "sbp_mmhg": rng.normal(130, 15, n).round(0),
-        "glucose_mg_dl": rng.normal(100, 15, n).round(0),
-        "site": rng.choice(["A", "B", "C"], n),
-        "outcome": rng.integers(0, 2, n),
-    })
+    return pl.DataFrame(
+        {
+            "record_id": [f"R{i:05d}" for i in range(n)],
+            "age": rng.integers(18, 90, n),
+            "sex": rng.choice(["F", "M"], n),
+            "weight_kg": rng.normal(75, 12, n).round(1),
+            "sbp_mmhg": rng.normal(130, 15, n).round(0),
+            "glucose_mg_dl": rng.normal(100, 15, n).round(0),
+            "site": rng.choice(["A", "B", "C"], n),
+            "outcome": rng.integers(0, 2, n),
+        }
+    )
 
 
 @pytest.fixture(scope="session")

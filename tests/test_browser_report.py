@@ -15,8 +15,15 @@ import datacert
 from datacert.demo import demo_frame, demo_roles
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 pytestmark = pytest.mark.browser
@@ -67,8 +74,12 @@ def test_report_renders_without_errors_and_filters(browser, tmp_path):
     assert page.locator("#f-count").inner_text() == str(n_errors)
     page.locator("input.f-sev[value=warning]").check()
     page.locator("#f-text").fill("duplicate")
-    expected = sum(1 for f in cert.findings if f.severity in ("error", "warning")
-                   and "duplicate" in (f.check + f.message + f.remedy + " ".join(f.columns)).lower())
+    expected = sum(
+        1
+        for f in cert.findings
+        if f.severity in ("error", "warning")
+        and "duplicate" in (f.check + f.message + f.remedy + " ".join(f.columns)).lower()
+    )
     shown = page.locator("tr.finding:visible").count()
     assert 1 <= expected <= shown <= sum(1 for f in cert.findings if f.severity in ("error", "warning"))
     page.locator("#f-text").fill("")

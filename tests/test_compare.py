@@ -16,10 +16,22 @@ from datacert.roles import Roles
 
 def _tables(n: int = 300):
     rng = np.random.default_rng(1)
-    a = pl.DataFrame({"age": rng.normal(60, 10, n), "crp": rng.lognormal(1, 1, n),
-                      "sex": rng.choice(["F", "M"], n), "y": rng.integers(0, 2, n)})
-    b = pl.DataFrame({"age": rng.normal(66, 10, n), "crp": rng.lognormal(1, 1, n),
-                      "sex": rng.choice(["F", "M"], n, p=[0.8, 0.2]), "y": rng.integers(0, 2, n)})
+    a = pl.DataFrame(
+        {
+            "age": rng.normal(60, 10, n),
+            "crp": rng.lognormal(1, 1, n),
+            "sex": rng.choice(["F", "M"], n),
+            "y": rng.integers(0, 2, n),
+        }
+    )
+    b = pl.DataFrame(
+        {
+            "age": rng.normal(66, 10, n),
+            "crp": rng.lognormal(1, 1, n),
+            "sex": rng.choice(["F", "M"], n, p=[0.8, 0.2]),
+            "y": rng.integers(0, 2, n),
+        }
+    )
     return a, pl.concat([b, b.head(15)])
 
 
@@ -61,9 +73,22 @@ def test_cli_compare_certificates(tmp_path):
     for name, frame in (("a", a), ("b", b)):
         (tmp_path / f"{name}.json").write_text(datacert.check(frame, target="y").to_json())
     out = tmp_path / "cmp.html"
-    run = subprocess.run([sys.executable, "-m", "datacert", "compare", str(tmp_path / "a.json"),
-                          str(tmp_path / "b.json"), "--format", "json", "--html", str(out)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "datacert",
+            "compare",
+            str(tmp_path / "a.json"),
+            str(tmp_path / "b.json"),
+            "--format",
+            "json",
+            "--html",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     assert data["distribution_shift"] is None
@@ -73,6 +98,9 @@ def test_cli_compare_certificates(tmp_path):
 
 @pytest.mark.parametrize("missing", ["nope.csv"])
 def test_cli_compare_bad_input_exits_2(tmp_path, missing):
-    run = subprocess.run([sys.executable, "-m", "datacert", "compare", str(tmp_path / missing),
-                          str(tmp_path / missing)], capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "datacert", "compare", str(tmp_path / missing), str(tmp_path / missing)],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 2 and "does not exist" in run.stderr

@@ -23,18 +23,32 @@ def _write(tmp_path, name, text):
 
 
 def test_loads_json_and_yaml(tmp_path):
-    body = {"fields": [{"name": "age", "type": "integer", "unit": "years",
-                        "constraints": {"minimum": 0, "maximum": 120, "required": True}},
-                       {"name": "sexe", "type": "string", "constraints": {"enum": ["F", "M"]}},
-                       {"name": "entree", "type": "date", "format": "%d/%m/%Y"}],
-            "primaryKey": ["age"]}
+    body = {
+        "fields": [
+            {
+                "name": "age",
+                "type": "integer",
+                "unit": "years",
+                "constraints": {"minimum": 0, "maximum": 120, "required": True},
+            },
+            {"name": "sexe", "type": "string", "constraints": {"enum": ["F", "M"]}},
+            {"name": "entree", "type": "date", "format": "%d/%m/%Y"},
+        ],
+        "primaryKey": ["age"],
+    }
     from_json = load_table_schema(_write(tmp_path, "s.json", json.dumps(body)))
-    from_yaml = load_table_schema(_write(tmp_path, "s.yaml", "fields:\n"
-                                         "  - {name: age, type: integer, unit: years,\n"
-                                         "     constraints: {minimum: 0, maximum: 120, required: true}}\n"
-                                         "  - {name: sexe, type: string, constraints: {enum: [F, M]}}\n"
-                                         "  - {name: entree, type: date, format: '%d/%m/%Y'}\n"
-                                         "primaryKey: [age]\n"))
+    from_yaml = load_table_schema(
+        _write(
+            tmp_path,
+            "s.yaml",
+            "fields:\n"
+            "  - {name: age, type: integer, unit: years,\n"
+            "     constraints: {minimum: 0, maximum: 120, required: true}}\n"
+            "  - {name: sexe, type: string, constraints: {enum: [F, M]}}\n"
+            "  - {name: entree, type: date, format: '%d/%m/%Y'}\n"
+            "primaryKey: [age]\n",
+        )
+    )
     assert from_json.fields == from_yaml.fields and from_json.primary_key == from_yaml.primary_key
     age = from_json.field("age")
     assert (age.type, age.unit, age.minimum, age.maximum, age.required) == ("integer", "years", 0, 120, True)
@@ -42,17 +56,20 @@ def test_loads_json_and_yaml(tmp_path):
     assert from_json.primary_key == ("age",)
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("{}", "non-empty 'fields'"),
-    ('{"fields": [{"type": "number"}]}', "needs a 'name'"),
-    ('{"fields": [{"name": "a", "type": "float"}]}', "unknown type 'float'"),
-    ('{"fields": [{"name": "a", "constraints": {"minimun": 1}}]}', "unknown constraint 'minimun'"),
-    ('{"fields": [{"name": "a", "constraints": {"pattern": "("}}]}', "not a valid regular expression"),
-    ('{"fields": [{"name": "a", "constraints": {"maximum": "lots"}}]}', "must be a number"),
-    ('{"fields": [{"name": "a"}, {"name": "a"}]}', "twice"),
-    ('{"fields": [{"name": "a"}], "primaryKey": "b"}', "primaryKey"),
-    ('{"fields": [', "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("{}", "non-empty 'fields'"),
+        ('{"fields": [{"type": "number"}]}', "needs a 'name'"),
+        ('{"fields": [{"name": "a", "type": "float"}]}', "unknown type 'float'"),
+        ('{"fields": [{"name": "a", "constraints": {"minimun": 1}}]}', "unknown constraint 'minimun'"),
+        ('{"fields": [{"name": "a", "constraints": {"pattern": "("}}]}', "not a valid regular expression"),
+        ('{"fields": [{"name": "a", "constraints": {"maximum": "lots"}}]}', "must be a number"),
+        ('{"fields": [{"name": "a"}, {"name": "a"}]}', "twice"),
+        ('{"fields": [{"name": "a"}], "primaryKey": "b"}', "primaryKey"),
+        ('{"fields": [', "not valid JSON"),
+    ],
+)
 def test_invalid_schemas_raise_one_clear_sentence(tmp_path, text, words):
     with pytest.raises(SchemaFileError) as caught:
         load_table_schema(_write(tmp_path, "bad.json", text))
@@ -67,10 +84,18 @@ def test_missing_file_is_an_input_error(tmp_path):
 
 
 def test_declared_types_override_inference():
-    frame = pl.DataFrame({"code": [1, 2, 3, 1] * 10, "flag": ["1", "0", "1", "0"] * 10, "free": ["a", "b"] * 20})
-    schema = parse_table_schema({"fields": [{"name": "code", "type": "string"},
-                                            {"name": "flag", "type": "boolean"},
-                                            {"name": "free", "type": "number"}]})
+    frame = pl.DataFrame(
+        {"code": [1, 2, 3, 1] * 10, "flag": ["1", "0", "1", "0"] * 10, "free": ["a", "b"] * 20}
+    )
+    schema = parse_table_schema(
+        {
+            "fields": [
+                {"name": "code", "type": "string"},
+                {"name": "flag", "type": "boolean"},
+                {"name": "free", "type": "number"},
+            ]
+        }
+    )
     plain = build_dataset(from_object(frame))
     declared = build_dataset(from_object(frame), declared_schema=schema)
     assert plain.semantic_types["code"] == SemanticType.INTEGER_CATEGORY
@@ -96,8 +121,11 @@ def _cli(*args):
 def test_cli_schema_option(tmp_path, clean_frame):
     data = tmp_path / "d.csv"
     clean_frame.write_csv(data)
-    good = _write(tmp_path, "s.json", json.dumps({"fields": [{"name": "site", "type": "string",
-                                                              "constraints": {"enum": ["A", "B"]}}]}))
+    good = _write(
+        tmp_path,
+        "s.json",
+        json.dumps({"fields": [{"name": "site", "type": "string", "constraints": {"enum": ["A", "B"]}}]}),
+    )
     out = tmp_path / "c.json"
     run = _cli("check", str(data), "--target", "outcome", "--schema", str(good), "--json", str(out))
     assert run.returncode in (0, 3, 4), run.stderr

@@ -11,9 +11,17 @@ from datacert.checks import run_checks
 from datacert.findings import Status
 from datacert.profile import compute_profile
 
-ISSUE3_CHECKS = ["out_of_range", "univariate_outliers", "temporal_inconsistency", "near_duplicate_rows",
-                 "conflicting_labels", "duplicate_columns", "direct_identifier", "quasi_identifier_risk",
-                 "schema_violation"]
+ISSUE3_CHECKS = [
+    "out_of_range",
+    "univariate_outliers",
+    "temporal_inconsistency",
+    "near_duplicate_rows",
+    "conflicting_labels",
+    "duplicate_columns",
+    "direct_identifier",
+    "quasi_identifier_risk",
+    "schema_violation",
+]
 
 
 def _tables():
@@ -33,8 +41,12 @@ def test_clean_real_data_has_no_error_level_finding(name):
     outcomes = run_checks(data, profile, {}, only=ISSUE3_CHECKS)
     assert {o.check for o in outcomes} == set(ISSUE3_CHECKS)
     assert all(o.status != Status.ERROR for o in outcomes), [(o.check, o.reason) for o in outcomes]
-    severe = [(f.check, f.columns, str(f.severity)) for o in outcomes for f in o.findings
-              if f.severity in ("error", "critical")]
+    severe = [
+        (f.check, f.columns, str(f.severity))
+        for o in outcomes
+        for f in o.findings
+        if f.severity in ("error", "critical")
+    ]
     assert severe == []
 
 

@@ -18,15 +18,36 @@ def test_prequalify_writes_outputs_and_exits_with_the_verdict_after(tmp_path):
     cohort().write_csv(source)
     before = source.read_bytes()
     out, plan, cert = tmp_path / "clean.parquet", tmp_path / "plan.json", tmp_path / "cert.json"
-    result = runner.invoke(app, ["prequalify", str(source), "--target", "y", "--id", "record_id", "--out", str(out),
-                                 "--plan", str(plan), "--json", str(cert), "--html", str(tmp_path / "r.html"),
-                                 "--budget", "5"])
+    result = runner.invoke(
+        app,
+        [
+            "prequalify",
+            str(source),
+            "--target",
+            "y",
+            "--id",
+            "record_id",
+            "--out",
+            str(out),
+            "--plan",
+            str(plan),
+            "--json",
+            str(cert),
+            "--html",
+            str(tmp_path / "r.html"),
+            "--budget",
+            "5",
+        ],
+    )
     data = json.loads(cert.read_text())
     assert result.exit_code == {"release": 0, "prequalify": 3, "reject": 4}[data["verdict"]]
     assert "before" in result.stdout and "after" in result.stdout
     assert data["prequalification"]["after"]["verdict"] == data["verdict"]
     html = (tmp_path / "r.html").read_text()
-    assert "Pre-qualification: before and after" in html and data["prequalification"]["output_fingerprint"] in html
+    assert (
+        "Pre-qualification: before and after" in html
+        and data["prequalification"]["output_fingerprint"] in html
+    )
     assert source.read_bytes() == before  # the input is never modified
     clean = pl.read_parquet(out)
     assert clean.height == json.loads(plan.read_text())["output"]["rows"]
@@ -37,7 +58,9 @@ def test_prequalify_writes_outputs_and_exits_with_the_verdict_after(tmp_path):
     assert pl.read_parquet(replayed).equals(clean)
 
     cohort().drop("sbp").write_csv(tmp_path / "other.csv")
-    refused = runner.invoke(app, ["apply", str(plan), str(tmp_path / "other.csv"), "--out", str(tmp_path / "x.parquet")])
+    refused = runner.invoke(
+        app, ["apply", str(plan), str(tmp_path / "other.csv"), "--out", str(tmp_path / "x.parquet")]
+    )
     assert refused.exit_code == 2 and "schema" in refused.stderr
 
 
@@ -46,14 +69,19 @@ def test_bad_input_and_overwrite_are_refused(tmp_path):
     cohort(60).write_csv(source)
     same = runner.invoke(app, ["prequalify", str(source), "--out", str(source)])
     assert same.exit_code == 2 and "inputs are never modified" in same.stderr
-    missing = runner.invoke(app, ["prequalify", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o.parquet")])
+    missing = runner.invoke(
+        app, ["prequalify", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o.parquet")]
+    )
     assert missing.exit_code == 2
-    bad_role = runner.invoke(app, ["prequalify", str(source), "--target", "outcome", "--out", str(tmp_path / "o.parquet")])
+    bad_role = runner.invoke(
+        app, ["prequalify", str(source), "--target", "outcome", "--out", str(tmp_path / "o.parquet")]
+    )
     assert bad_role.exit_code == 2 and "not in the table" in bad_role.stderr
     recipe = tmp_path / "recipe.yaml"
     recipe.write_text("steps:\n  - action: impute\n    method: magic\n")
-    bad_recipe = runner.invoke(app, ["prequalify", str(source), "--recipe", str(recipe), "--out",
-                                     str(tmp_path / "o.parquet")])
+    bad_recipe = runner.invoke(
+        app, ["prequalify", str(source), "--recipe", str(recipe), "--out", str(tmp_path / "o.parquet")]
+    )
     assert bad_recipe.exit_code == 2 and "method must be one of" in bad_recipe.stderr
     assert not (tmp_path / "o.parquet").exists()
     not_plan = runner.invoke(app, ["apply", str(source), str(source), "--out", str(tmp_path / "p.parquet")])

@@ -39,8 +39,9 @@ def low_rank(n=120, p=12, rank=3, noise=0.1, seed=0):
 
 
 def test_row_steps_drop_copies_and_empty_records_by_position():
-    frame = pl.DataFrame({"id": ["a", "b", "c", "d", "e"], "x": [1.0, 2.0, None, 1.0, 3.0],
-                          "s": ["u", "v", None, "u", "w"]})
+    frame = pl.DataFrame(
+        {"id": ["a", "b", "c", "d", "e"], "x": [1.0, 2.0, None, 1.0, 3.0], "s": ["u", "v", None, "u", "w"]}
+    )
     kept, removed, by_step = apply_rows(frame, [DropEmptyRows(ignore=["id"]), Deduplicate(ignore=["id"])])
     assert by_step == {"drop_rows": [2], "deduplicate": [3]}
     assert removed == [2, 3]
@@ -56,23 +57,69 @@ def test_findings_become_corrections_with_their_evidence():
     weight[[2, 9]] = -999.0
     age = rng.integers(20, 80, n).astype(float)
     age[40] = 190.0
-    frame = pl.DataFrame({"record_id": [f"R{i}" for i in range(n)], "glucose": glucose, "weight": weight,
-                          "age": age, "sex": rng.choice(["F", "M", "f"], n), "copy": weight,
-                          "name": [f"Person {i}" for i in range(n)], "leak": rng.integers(0, 2, n),
-                          "y": rng.integers(0, 2, n)})
+    frame = pl.DataFrame(
+        {
+            "record_id": [f"R{i}" for i in range(n)],
+            "glucose": glucose,
+            "weight": weight,
+            "age": age,
+            "sex": rng.choice(["F", "M", "f"], n),
+            "copy": weight,
+            "name": [f"Person {i}" for i in range(n)],
+            "leak": rng.integers(0, 2, n),
+            "y": rng.integers(0, 2, n),
+        }
+    )
     data = make_dataset(frame, target="y")
     findings = [
-        Finding.make("disguised_missing", "completeness", "error", "m", columns=["weight"], rows=[2, 9],
-                     evidence={"sentinels": [-999]}),
-        Finding.make("inconsistent_categories", "conformance", "warning", "m", columns=["sex"],
-                     evidence={"mapping": {"f": "F"}}),
-        Finding.make("mixed_units", "conformance", "error", "m", columns=["glucose"], rows=[5, 17, 33],
-                     evidence={"conversion": {"scale": 18.0, "offset": 0.0}, "factor": 18.0,
-                               "from_unit": "mmol/L", "to_unit": "mg/dL"}),
-        Finding.make("out_of_range", "plausibility", "error", "m", columns=["age"], rows=[40],
-                     evidence={"limits": [0, 120]}),
-        Finding.make("duplicate_columns", "informativeness", "warning", "m", columns=["weight", "copy"],
-                     evidence={"keep": "weight"}),
+        Finding.make(
+            "disguised_missing",
+            "completeness",
+            "error",
+            "m",
+            columns=["weight"],
+            rows=[2, 9],
+            evidence={"sentinels": [-999]},
+        ),
+        Finding.make(
+            "inconsistent_categories",
+            "conformance",
+            "warning",
+            "m",
+            columns=["sex"],
+            evidence={"mapping": {"f": "F"}},
+        ),
+        Finding.make(
+            "mixed_units",
+            "conformance",
+            "error",
+            "m",
+            columns=["glucose"],
+            rows=[5, 17, 33],
+            evidence={
+                "conversion": {"scale": 18.0, "offset": 0.0},
+                "factor": 18.0,
+                "from_unit": "mmol/L",
+                "to_unit": "mg/dL",
+            },
+        ),
+        Finding.make(
+            "out_of_range",
+            "plausibility",
+            "error",
+            "m",
+            columns=["age"],
+            rows=[40],
+            evidence={"limits": [0, 120]},
+        ),
+        Finding.make(
+            "duplicate_columns",
+            "informativeness",
+            "warning",
+            "m",
+            columns=["weight", "copy"],
+            evidence={"keep": "weight"},
+        ),
         Finding.make("direct_identifier", "privacy", "error", "m", columns=["name"]),
         Finding.make("direct_identifier", "privacy", "error", "m", columns=["record_id"]),
         Finding.make("target_leakage", "leakage", "error", "m", columns=["leak"]),
@@ -82,7 +129,11 @@ def test_findings_become_corrections_with_their_evidence():
         Finding.make("informative_missingness", "completeness", "warning", "m", columns=["glucose", "y"]),
     ]
     corr = build_corrections(data, findings)
-    assert corr.dropped == {"copy": "duplicate_columns", "name": "direct_identifier", "leak": "target_leakage"}
+    assert corr.dropped == {
+        "copy": "duplicate_columns",
+        "name": "direct_identifier",
+        "leak": "target_leakage",
+    }
     assert corr.leaking == ["leak"]
     assert corr.kept_role_columns == {"record_id": "direct_identifier"}  # the id role is never dropped
     assert [u["check"] for u in corr.unfixed] == ["label_issues"]
@@ -117,8 +168,11 @@ def test_every_imputer_fills_and_keeps_types(method):
     counts = [None if g else int(v) for g, v in zip(gone[:, 0], rng.integers(0, 9, 80), strict=True)]
     cats = [None if g else str(v) for g, v in zip(gone[:, 1], rng.choice(["a", "b", "b"], 80), strict=True)]
     frame = pl.DataFrame({f"c{j}": x[:, j] for j in range(6)}).with_columns(
-        pl.Series("count", counts, dtype=pl.Int64), pl.Series("cat", cats))
-    step = Impute(method=method, columns=[f"c{j}" for j in range(6)] + ["count"], categorical=["cat"]).fit(frame)
+        pl.Series("count", counts, dtype=pl.Int64), pl.Series("cat", cats)
+    )
+    step = Impute(method=method, columns=[f"c{j}" for j in range(6)] + ["count"], categorical=["cat"]).fit(
+        frame
+    )
     out = step.transform(frame)
     assert out.null_count().row(0) == (0,) * out.width
     assert out.schema["count"] == pl.Int64 and out.columns == frame.columns
@@ -161,11 +215,17 @@ def test_every_step_replays_identically_from_its_plan_record():
     x = low_rank(60, 5)
     x[rng.random(x.shape) < 0.1] = np.nan
     frame = pl.DataFrame({f"c{j}": x[:, j] for j in range(5)}).with_columns(
-        pl.Series("site", rng.choice(["A", "B"], 60)), pl.Series("y", rng.integers(0, 2, 60)))
+        pl.Series("site", rng.choice(["A", "B"], 60)), pl.Series("y", rng.integers(0, 2, 60))
+    )
     cols = [f"c{j}" for j in range(5)]
-    steps = [MissingIndicators(columns=["c0"]), Impute(method="knn", columns=cols, categorical=["site"]),
-             Winsorise(columns=cols), Scale(method="robust", exclude=["y"]), Features(exclude=["y"]),
-             ReduceDimensions(n_components=3)]
+    steps = [
+        MissingIndicators(columns=["c0"]),
+        Impute(method="knn", columns=cols, categorical=["site"]),
+        Winsorise(columns=cols),
+        Scale(method="robust", exclude=["y"]),
+        Features(exclude=["y"]),
+        ReduceDimensions(n_components=3),
+    ]
     current = frame
     for step in steps:
         current = step.fit(current).transform(current)
@@ -186,11 +246,11 @@ def test_every_step_replays_identically_from_its_plan_record():
 class _FitSpy(TransformerMixin, BaseEstimator):
     seen: list[int] = []
 
-    def fit(self, X, y=None):  # noqa: N803
+    def fit(self, X, y=None):
         _FitSpy.seen.append(X.height)
         return self
 
-    def transform(self, X):  # noqa: N803
+    def transform(self, X):
         return X
 
 
@@ -200,19 +260,20 @@ class _Select(TransformerMixin, BaseEstimator):
     def __init__(self, k=10):
         self.k = k
 
-    def fit(self, X, y=None):  # noqa: N803
+    def fit(self, X, y=None):
         self.sel_ = SelectKBest(f_classif, k=self.k).fit(X, y)
         return self
 
-    def transform(self, X):  # noqa: N803
+    def transform(self, X):
         return self.sel_.transform(X)
 
 
 def test_learnability_fits_the_whole_recipe_inside_each_fold():
     rng = np.random.default_rng(6)
     n, p = 60, 1000
-    frame = pl.DataFrame(rng.normal(size=(n, p)), schema=[f"g{j}" for j in range(p)], orient="row").with_columns(
-        pl.Series("y", rng.integers(0, 2, n)))
+    frame = pl.DataFrame(
+        rng.normal(size=(n, p)), schema=[f"g{j}" for j in range(p)], orient="row"
+    ).with_columns(pl.Series("y", rng.integers(0, 2, n)))
     task = task_of(frame.get_column("y"))
     _FitSpy.seen = []
     steps = [("spy", _FitSpy()), ("features", Features(exclude=["y"])), ("select", _Select())]
@@ -222,8 +283,13 @@ def test_learnability_fits_the_whole_recipe_inside_each_fold():
     # the same selection fitted once on all rows (outside the folds) inflates the score
     matrix = Features(exclude=["y"]).fit(frame).transform(frame)
     leaked = SelectKBest(f_classif, k=10).fit_transform(matrix, task.y)
-    outside = cross_val_score(LogisticRegression(max_iter=500), leaked, task.y, scoring="roc_auc",
-                              cv=StratifiedKFold(5, shuffle=True, random_state=0)).mean()
+    outside = cross_val_score(
+        LogisticRegression(max_iter=500),
+        leaked,
+        task.y,
+        scoring="roc_auc",
+        cv=StratifiedKFold(5, shuffle=True, random_state=0),
+    ).mean()
     assert outside > inside["score"] + 0.2
 
 
@@ -248,8 +314,15 @@ def test_informative_missingness_finds_the_planted_column():
 
 
 def test_recipe_validation_names_the_bad_step():
-    steps = load_recipe({"steps": ["deduplicate", {"action": "impute", "method": "knn", "n_neighbors": 3},
-                                   {"action": "scale", "method": "robust"}]})
+    steps = load_recipe(
+        {
+            "steps": [
+                "deduplicate",
+                {"action": "impute", "method": "knn", "n_neighbors": 3},
+                {"action": "scale", "method": "robust"},
+            ]
+        }
+    )
     assert [s["action"] for s in steps] == ["deduplicate", "impute", "scale"]
     with pytest.raises(RecipeError, match="step 2.*unknown action 'boil'"):
         load_recipe({"steps": ["deduplicate", {"action": "boil"}]})

@@ -15,9 +15,15 @@ def mixed() -> pl.DataFrame:
     n = 5000
     x = rng.normal(10, 2, n)
     x[rng.random(n) < 0.1] = np.nan
-    return pl.DataFrame({
-        "x": x, "k": rng.integers(0, 7, n), "s": pl.Series(rng.choice(["a", "bb", "ccc", ""], n)),
-    }).with_columns(pl.col("x").fill_nan(None), pl.when(pl.col("s") == "").then(None).otherwise(pl.col("s")).alias("s"))
+    return pl.DataFrame(
+        {
+            "x": x,
+            "k": rng.integers(0, 7, n),
+            "s": pl.Series(rng.choice(["a", "bb", "ccc", ""], n)),
+        }
+    ).with_columns(
+        pl.col("x").fill_nan(None), pl.when(pl.col("s") == "").then(None).otherwise(pl.col("s")).alias("s")
+    )
 
 
 def test_statistics_match_numpy(mixed):
@@ -44,10 +50,13 @@ def test_wide_numpy_path_agrees_with_polars_path(monkeypatch):
     monkeypatch.setattr(_compute, "WIDE_THRESHOLD", 5)
     wide = compute_profile(frame)
     for stat in ("count", "null_count", "n_unique", "min", "max", "q25", "q50", "q99", "zero_count"):
-        assert narrow.columns.get_column(stat).to_list() == pytest.approx(wide.columns.get_column(stat).to_list()), stat
+        assert narrow.columns.get_column(stat).to_list() == pytest.approx(
+            wide.columns.get_column(stat).to_list()
+        ), stat
     for stat in ("mean", "std", "skewness", "kurtosis"):
-        np.testing.assert_allclose(narrow.columns.get_column(stat).to_numpy(), wide.columns.get_column(stat).to_numpy(),
-                                   rtol=1e-6)
+        np.testing.assert_allclose(
+            narrow.columns.get_column(stat).to_numpy(), wide.columns.get_column(stat).to_numpy(), rtol=1e-6
+        )
     assert dict(narrow.top_values["g0"])[narrow.top_values["g0"][0][0]] == wide.top_values["g0"][0][1]
     np.testing.assert_array_equal(narrow.row_null_count, wide.row_null_count)
 
@@ -62,8 +71,11 @@ def test_partial_profiles_merge_into_the_whole(mixed):
     assert merged.column("k")["n_unique"] == 7 and merged.column("s")["n_unique"] == 3
     assert merged.column("x")["n_unique"] == pytest.approx(whole.column("x")["n_unique"], rel=0.1)
     for stat in ("mean", "std", "skewness", "kurtosis"):
-        np.testing.assert_allclose(merged.columns.get_column(stat).to_numpy()[:2],
-                                   whole.columns.get_column(stat).to_numpy()[:2], rtol=1e-9)
+        np.testing.assert_allclose(
+            merged.columns.get_column(stat).to_numpy()[:2],
+            whole.columns.get_column(stat).to_numpy()[:2],
+            rtol=1e-9,
+        )
     assert merged.column("x")["q50"] == pytest.approx(whole.column("x")["q50"], abs=0.05)
     assert merged.n_rows == whole.n_rows
     np.testing.assert_array_equal(merged.row_hash, whole.row_hash)

@@ -10,12 +10,14 @@ from datacert.io import InputError, read_table
 
 @pytest.fixture
 def accented() -> pl.DataFrame:
-    return pl.DataFrame({
-        "patient": ["P1", "P2", "P3", "P4"],
-        "ville": ["Besançon", "Orléans", "Nîmes", "Évry"],
-        "poids": [70.5, 82.25, 64.0, 91.75],
-        "age": [34, 58, 71, 45],
-    })
+    return pl.DataFrame(
+        {
+            "patient": ["P1", "P2", "P3", "P4"],
+            "ville": ["Besançon", "Orléans", "Nîmes", "Évry"],
+            "poids": [70.5, 82.25, 64.0, 91.75],
+            "age": [34, 58, 71, 45],
+        }
+    )
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
@@ -88,12 +90,15 @@ def test_input_file_is_never_modified(tmp_path, accented):
     assert path.read_bytes() == before and path.stat().st_mtime_ns == stat.st_mtime_ns
 
 
-@pytest.mark.parametrize("name,content,expected", [
-    ("missing.csv", None, "does not exist"),
-    ("empty.csv", b"", "empty"),
-    ("binary.csv", b"\x00\x01\x02\x03", "binary"),
-    ("broken.parquet", b"PAR1not really parquet", "could not be read"),
-])
+@pytest.mark.parametrize(
+    "name,content,expected",
+    [
+        ("missing.csv", None, "does not exist"),
+        ("empty.csv", b"", "empty"),
+        ("binary.csv", b"\x00\x01\x02\x03", "binary"),
+        ("broken.parquet", b"PAR1not really parquet", "could not be read"),
+    ],
+)
 def test_unreadable_inputs_raise_one_sentence(tmp_path, name, content, expected):
     path = tmp_path / name
     if content is not None:

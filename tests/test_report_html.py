@@ -28,8 +28,16 @@ def test_breast_cancer_report_is_small_self_contained_and_complete(breast_cancer
     assert html.startswith("<!doctype html>")
     assert not re.search(r"(src|href)=\"https?://", html)  # nothing fetched from the network
     assert html.index('id="verdict"') < html.index('id="findings"') < html.index('id="plots"')
-    for marker in ('id="reasons"', 'id="not-tested"', 'class="plot scores"', 'id="missing-rates"',
-                   'class="map"', 'id="class-balance"', 'id="dataset-card"', 'id="indicators"'):
+    for marker in (
+        'id="reasons"',
+        'id="not-tested"',
+        'class="plot scores"',
+        'id="missing-rates"',
+        'class="map"',
+        'id="class-balance"',
+        'id="dataset-card"',
+        'id="indicators"',
+    ):
         assert marker in html, marker
     assert "PCA coloured by target (target)" in html
 
@@ -41,7 +49,8 @@ def test_wide_table_report_is_summarised_under_5_mb():
     x[rng.random((n, p)) < 0.02] = np.nan
     x[:, :50] = np.where(rng.random((n, 50)) < 0.5, np.nan, x[:, :50])
     frame = pl.from_numpy(x, schema=[f"g{i:05d}" for i in range(p)]).with_columns(
-        pl.Series("y", rng.integers(0, 2, n)), pl.Series("site", rng.choice(["A", "B", "C"], n)))
+        pl.Series("y", rng.integers(0, 2, n)), pl.Series("site", rng.choice(["A", "B", "C"], n))
+    )
     dataset = load_dataset(frame, Roles.build(target="y"))
     cert = certify(dataset, only=["missing_values", "constant_columns", "duplicate_rows"])
     html = cert.to_html()
@@ -49,14 +58,17 @@ def test_wide_table_report_is_summarised_under_5_mb():
     assert html.count('<figure class="map">') == 4  # PCA and t-SNE (HDLSS), by target and by site
     assert "The map shows the 40 most affected columns." in html
     assert html.count('fill="#7a1f5c" fill-opacity') > 100  # NaN cells are drawn as missing
-    assert html.count("<tr class=\"finding\"") < 100  # wide data are summarised, never one row per column
+    assert html.count('<tr class="finding"') < 100  # wide data are summarised, never one row per column
 
 
 def test_redacted_report_shows_no_record_values(clean_frame):
     frame = clean_frame.with_columns(
         pl.when(pl.int_range(pl.len()) < 20).then(pl.lit("ZQXJ")).otherwise(pl.col("sex")).alias("sex"),
-        pl.when(pl.int_range(pl.len()) == 7).then(pl.lit(98765.4321)).otherwise(pl.col("weight_kg"))
-        .alias("weight_kg"))
+        pl.when(pl.int_range(pl.len()) == 7)
+        .then(pl.lit(98765.4321))
+        .otherwise(pl.col("weight_kg"))
+        .alias("weight_kg"),
+    )
     cert = datacert.check(frame, target="outcome", sensitive=["sex"])
     plain, redacted = cert.to_html(), cert.to_html(redact=True)
     assert "ZQXJ" in plain and "9.877e+04" in plain  # the planted values do reach the ordinary report

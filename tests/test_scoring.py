@@ -49,7 +49,9 @@ def test_not_applicable_indicator_is_na_not_zero_nor_hundred():
     base["label_issues"] = outcome("label_issues", finding("label_issues", "error", rows=range(40)))
     full = score(base.values())
     # class_imbalance cannot run: the dimension is scored on label_issues alone, coverage drops
-    base["class_imbalance"] = outcome("class_imbalance", status=Status.NOT_APPLICABLE, reason="needs --target")
+    base["class_imbalance"] = outcome(
+        "class_imbalance", status=Status.NOT_APPLICABLE, reason="needs --target"
+    )
     partial = score(base.values())
     indicator = next(v for v in partial.indicators if v.spec.id == "class_imbalance")
     assert indicator.value is None and indicator.desirability is None and "needs --target" in indicator.reason
@@ -84,14 +86,16 @@ def test_overall_is_weighted_geometric_mean_floored_at_one():
     base = all_quiet()
     for check in ("formula_injection", "prompt_injection", "poisoning_suspected"):  # security drops to 0
         base[check] = outcome(check, finding(check, "error", rows=range(200)))
-    base["duplicate_rows"] = outcome("duplicate_rows", finding("duplicate_rows", "error", rows=range(20)),
-                                     numerator=10, denominator=N)
+    base["duplicate_rows"] = outcome(
+        "duplicate_rows", finding("duplicate_rows", "error", rows=range(20)), numerator=10, denominator=N
+    )
     profile = load_scoring_profile()
     result = score(base.values(), profile)
     dims = {d: s for d, s in result.scores.items() if d != "overall"}
     weights = {d: profile.dimensions[d] for d in dims}
-    expected = 100 * math.exp(sum(weights[d] * math.log(max(s, 1) / 100) for d, s in dims.items())
-                              / sum(weights.values()))
+    expected = 100 * math.exp(
+        sum(weights[d] * math.log(max(s, 1) / 100) for d, s in dims.items()) / sum(weights.values())
+    )
     assert result.scores["overall"] == pytest.approx(expected)
     assert result.scores["uniqueness"] == pytest.approx(100 * (3 + desirability(10 / N, 0, 0.05)) / 4)
     assert dims["security"] == 0.0
@@ -101,8 +105,9 @@ def test_overall_is_weighted_geometric_mean_floored_at_one():
 
 def test_bootstrap_interval_contains_point_and_is_deterministic():
     base = all_quiet()
-    base["univariate_outliers"] = outcome("univariate_outliers",
-                                          finding("univariate_outliers", "warning", rows=range(0, N, 15)))
+    base["univariate_outliers"] = outcome(
+        "univariate_outliers", finding("univariate_outliers", "warning", rows=range(0, N, 15))
+    )
     base["label_issues"] = outcome("label_issues", finding("label_issues", "error", rows=range(1, N, 9)))
     a, b = score(base.values()), score(base.values())
     assert a.intervals == b.intervals and a.replicates == 200

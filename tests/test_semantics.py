@@ -12,19 +12,27 @@ from datacert.semantics import SemanticType, infer_semantic_types
 def test_semantic_types_of_a_clinical_table():
     rng = np.random.default_rng(1)
     n = 200
-    frame = pl.DataFrame({
-        "row_number": np.arange(n),
-        "glucose": rng.normal(100, 15, n),
-        "n_visits": rng.poisson(3, n) + rng.integers(0, 30, n),
-        "stage": rng.integers(1, 5, n),
-        "diabetic": rng.integers(0, 2, n),
-        "sex": rng.choice(["F", "M"], n),
-        "smoker": rng.choice(["oui", "non"], n),
-        "hb_text": [f"{v:.1f}".replace(".", ",") for v in rng.normal(13, 1.5, n)],
-        "visit_fr": [f"{d:02d}/0{m}/2021" for d, m in zip(rng.integers(1, 28, n), rng.integers(1, 9, n), strict=True)],
-        "written": ["12 mars 2021", "3 août 2020", "1er janvier 2019", "28 février 2022"] * (n // 4),
-        "note": ["Patient vu en consultation pour suivi de son diabète, pas de plainte particulière ce jour."] * n,
-    })
+    frame = pl.DataFrame(
+        {
+            "row_number": np.arange(n),
+            "glucose": rng.normal(100, 15, n),
+            "n_visits": rng.poisson(3, n) + rng.integers(0, 30, n),
+            "stage": rng.integers(1, 5, n),
+            "diabetic": rng.integers(0, 2, n),
+            "sex": rng.choice(["F", "M"], n),
+            "smoker": rng.choice(["oui", "non"], n),
+            "hb_text": [f"{v:.1f}".replace(".", ",") for v in rng.normal(13, 1.5, n)],
+            "visit_fr": [
+                f"{d:02d}/0{m}/2021"
+                for d, m in zip(rng.integers(1, 28, n), rng.integers(1, 9, n), strict=True)
+            ],
+            "written": ["12 mars 2021", "3 août 2020", "1er janvier 2019", "28 février 2022"] * (n // 4),
+            "note": [
+                "Patient vu en consultation pour suivi de son diabète, pas de plainte particulière ce jour."
+            ]
+            * n,
+        }
+    )
     types = infer_semantic_types(frame)
     assert types["row_number"] == SemanticType.IDENTIFIER
     assert types["glucose"] == SemanticType.CONTINUOUS
@@ -40,8 +48,13 @@ def test_semantic_types_of_a_clinical_table():
 
 
 def test_role_inference_is_recorded_and_never_overrides_the_user(clean_frame):
-    data = make_dataset(clean_frame.with_columns(pl.date_range(
-        pl.date(2020, 1, 1), pl.date(2020, 1, 1) + pl.duration(days=299), eager=True).alias("visit_date")))
+    data = make_dataset(
+        clean_frame.with_columns(
+            pl.date_range(pl.date(2020, 1, 1), pl.date(2020, 1, 1) + pl.duration(days=299), eager=True).alias(
+                "visit_date"
+            )
+        )
+    )
     assert data.roles.id == "record_id"
     assert data.inferred["id"]["column"] == "record_id"
     assert data.roles.time == "visit_date"

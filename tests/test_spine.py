@@ -54,8 +54,14 @@ def test_fingerprint_does_not_depend_on_file_format(tmp_path):
 def test_demo_certificate_finds_planted_defects():
     cert = datacert.check(demo_frame(), **demo_roles().to_dict())
     fired = {f.check for f in cert.findings}
-    assert {"duplicate_rows", "constant_columns", "missing_values", "formula_injection", "type_mismatch",
-            "empty_rows"} <= fired
+    assert {
+        "duplicate_rows",
+        "constant_columns",
+        "missing_values",
+        "formula_injection",
+        "type_mismatch",
+        "empty_rows",
+    } <= fired
     dup = next(f for f in cert.findings if f.check == "duplicate_rows")
     assert set(range(10)) <= set(dup.rows) and set(range(590, 600)) <= set(dup.rows)
     assert cert.verdict != "release"
@@ -74,7 +80,9 @@ def test_cli_exit_codes_and_outputs(tmp_path):
     frame.write_csv(src)
     before = src.read_bytes()
     out_json, out_html = tmp_path / "c.json", tmp_path / "r.html"
-    result = run_cli("check", str(src), "--target", "readmission_30j", "--json", str(out_json), "--html", str(out_html))
+    result = run_cli(
+        "check", str(src), "--target", "readmission_30j", "--json", str(out_json), "--html", str(out_html)
+    )
     assert result.returncode in (3, 4), result.stderr
     cert = json.loads(out_json.read_text())
     assert {"prequalify": 3, "reject": 4}[cert["verdict"]] == result.returncode
@@ -90,12 +98,15 @@ def test_cli_json_format_prints_certificate(tmp_path, clean_frame):
     assert json.loads(result.stdout)["verdict"] == "release"
 
 
-@pytest.mark.parametrize("content,expected", [
-    (b"", "empty"),
-    (b"\x00\x01\x02binary\x00", "binary"),
-    (b'a,b\n1,"unterminated\n2,3\n', "truncated"),
-    (b"a,b\n", "no data record"),
-])
+@pytest.mark.parametrize(
+    "content,expected",
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02binary\x00", "binary"),
+        (b'a,b\n1,"unterminated\n2,3\n', "truncated"),
+        (b"a,b\n", "no data record"),
+    ],
+)
 def test_cli_unreadable_input_exits_2_and_writes_nothing(tmp_path, content, expected):
     src = tmp_path / "bad.csv"
     src.write_bytes(content)

@@ -38,20 +38,27 @@ def test_clean_with_evidence_is_released():
 
 def test_blocking_finding_rejects_with_its_reason():
     base = all_quiet()
-    base["label_issues"] = outcome("label_issues", finding("label_issues", "warning", rows=range(150),
-                                                           numerator=150, denominator=N))
+    base["label_issues"] = outcome(
+        "label_issues", finding("label_issues", "warning", rows=range(150), numerator=150, denominator=N)
+    )
     base["duplicate_rows"] = outcome("duplicate_rows", finding("duplicate_rows", "error", rows=range(20)))
     decision = verdict_of(base.values())
     assert decision.verdict == "reject"
-    assert decision.reasons == ["About 30% of the labels look wrong, too many to repair by reviewing a few records."]
+    assert decision.reasons == [
+        "About 30% of the labels look wrong, too many to repair by reviewing a few records."
+    ]
     assert {"heavy_label_noise", "duplicates"} <= set(fired(decision))
 
 
 def test_fixable_finding_prequalifies_with_one_sentence_per_gate():
     base = all_quiet()
     base["duplicate_rows"] = outcome("duplicate_rows", finding("duplicate_rows", "error", rows=range(20)))
-    base["missing_values"] = outcome("missing_values", finding("missing_values", "critical", rows=range(400),
-                                                               columns=["hba1c"], numerator=400, denominator=N))
+    base["missing_values"] = outcome(
+        "missing_values",
+        finding(
+            "missing_values", "critical", rows=range(400), columns=["hba1c"], numerator=400, denominator=N
+        ),
+    )
     decision = verdict_of(base.values())
     assert decision.verdict == "prequalify"  # 80 % missing is fixable (drop the column), never reject
     assert decision.reasons[:2] == [
@@ -85,8 +92,11 @@ def test_missing_evidence_never_releases(case):
             base[c] = outcome(c, status=Status.NOT_APPLICABLE, reason="needs the sensitive role")
     decision = verdict_of(base.values(), roles, profile)
     assert decision.verdict == "prequalify"
-    expected = {"no_target": "No target column was given", "crashed": "label_issues could not run",
-                "coverage": "Only 25% of the representativeness indicators"}[case]
+    expected = {
+        "no_target": "No target column was given",
+        "crashed": "label_issues could not run",
+        "coverage": "Only 25% of the representativeness indicators",
+    }[case]
     assert any(expected in r for r in decision.reasons), decision.reasons
 
 
@@ -98,12 +108,31 @@ def test_floors_hold_back_and_broadly_poor_rejects():
     decision = verdict_of(base.values())
     assert decision.verdict == "prequalify"
     assert "dimension_floor" in fired(decision)
-    for check in ("temporal_inconsistency", "format_violation", "encoding_errors", "disguised_missing",
-                  "empty_rows", "near_duplicate_rows", "quasi_identifier_risk", "prompt_injection"):
+    for check in (
+        "temporal_inconsistency",
+        "format_violation",
+        "encoding_errors",
+        "disguised_missing",
+        "empty_rows",
+        "near_duplicate_rows",
+        "quasi_identifier_risk",
+        "prompt_injection",
+    ):
         base[check] = outcome(check, finding(check, "warning", rows=range(0, N, 2)))
-    for check in ("type_mismatch", "inconsistent_categories", "constant_columns", "duplicate_columns",
-                  "missing_values", "distribution_shift", "redundant_features", "high_dimensionality",
-                  "class_imbalance", "target_leakage", "underrepresented_subgroup", "outcome_disparity"):
+    for check in (
+        "type_mismatch",
+        "inconsistent_categories",
+        "constant_columns",
+        "duplicate_columns",
+        "missing_values",
+        "distribution_shift",
+        "redundant_features",
+        "high_dimensionality",
+        "class_imbalance",
+        "target_leakage",
+        "underrepresented_subgroup",
+        "outcome_disparity",
+    ):
         base[check] = outcome(check, finding(check, "warning", columns=[f"c{i}" for i in range(12)]))
     poor = verdict_of(base.values())
     # warnings below every gate's bar open no gate, but they still count in the scores
@@ -121,8 +150,14 @@ def test_fail_on_mapping():
 def _duplicated_table(tmp_path):
     rng = np.random.default_rng(3)
     n = 200
-    frame = pl.DataFrame({"age": rng.integers(20, 90, n), "sbp": rng.normal(130, 15, n).round(1),
-                          "sex": rng.choice(["F", "M"], n), "y": rng.integers(0, 2, n)})
+    frame = pl.DataFrame(
+        {
+            "age": rng.integers(20, 90, n),
+            "sbp": rng.normal(130, 15, n).round(1),
+            "sex": rng.choice(["F", "M"], n),
+            "y": rng.integers(0, 2, n),
+        }
+    )
     frame = pl.concat([frame, frame.head(12)])
     path = tmp_path / "dups.csv"
     frame.write_csv(path)
@@ -131,8 +166,11 @@ def _duplicated_table(tmp_path):
 
 def test_cli_fail_on_and_profile(tmp_path):
     path = _duplicated_table(tmp_path)
-    run = lambda *a: subprocess.run([sys.executable, "-m", "datacert", "check", str(path), "--target", "y", *a],  # noqa: E731
-                                    capture_output=True, text=True)
+    run = lambda *a: subprocess.run(
+        [sys.executable, "-m", "datacert", "check", str(path), "--target", "y", *a],
+        capture_output=True,
+        text=True,
+    )
     default = run("--format", "json")
     assert default.returncode in (3, 4), default.stderr
     softer = run("--fail-on", "reject", "--profile", "diagnostic_classifier")
@@ -159,8 +197,15 @@ def test_remedies_are_ordered_machine_readable_steps():
     from datacert.remedies import build_remedies
 
     findings = [
-        finding("missing_values", "error", rows=[1, 2, 3], columns=["hba1c"], numerator=3, denominator=N,
-                threshold=0.3),
+        finding(
+            "missing_values",
+            "error",
+            rows=[1, 2, 3],
+            columns=["hba1c"],
+            numerator=3,
+            denominator=N,
+            threshold=0.3,
+        ),
         finding("duplicate_rows", "error", rows=[4, 5, 9, 10], numerator=2, denominator=N),
         finding("formula_injection", "warning", rows=[7], columns=["note"]),
         finding("label_issues", "info", rows=[8]),
@@ -170,8 +215,19 @@ def test_remedies_are_ordered_machine_readable_steps():
     assert [s["action"] for s in steps] == ["neutralise_formulas", "deduplicate", "impute", "review"]
     assert [s["step"] for s in steps] == [1, 2, 3, 4]
     for s in steps:
-        assert {"step", "action", "check", "columns", "rows", "description", "positions", "params", "severity",
-                "automatic", "gate"} <= set(s)
+        assert {
+            "step",
+            "action",
+            "check",
+            "columns",
+            "rows",
+            "description",
+            "positions",
+            "params",
+            "severity",
+            "automatic",
+            "gate",
+        } <= set(s)
     dedup = steps[1]
     assert dedup["positions"] == [4, 5, 9, 10] and dedup["rows"] == 4 and dedup["gate"] == "duplicates"
     assert steps[2]["params"]["by_column"]["hba1c"]["threshold"] == 0.3

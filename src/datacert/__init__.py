@@ -1,10 +1,10 @@
 """datacert: incoming quality control for the training data of medical AI.
 
-    import datacert
-    cert = datacert.check("cohort.csv", target="outcome", group="patient_id")
-    cert.verdict, cert.scores, cert.findings
-    result = datacert.prequalify("cohort.csv", target="outcome")   # .clean, .plan, .certificate
-    model_steps = datacert.pipeline(result.plan)   # a fitted scikit-learn Pipeline
+import datacert
+cert = datacert.check("cohort.csv", target="outcome", group="patient_id")
+cert.verdict, cert.scores, cert.findings
+result = datacert.prequalify("cohort.csv", target="outcome")   # .clean, .plan, .certificate
+model_steps = datacert.pipeline(result.plan)   # a fitted scikit-learn Pipeline
 """
 
 from typing import Any
@@ -14,7 +14,16 @@ from datacert.assay import check
 from datacert.certificate import Certificate
 from datacert.findings import Finding, Severity
 
-__all__ = ["Certificate", "Finding", "Severity", "__version__", "apply_plan", "check", "pipeline", "prequalify"]
+__all__ = [
+    "Certificate",
+    "Finding",
+    "Severity",
+    "__version__",
+    "apply_plan",
+    "check",
+    "pipeline",
+    "prequalify",
+]
 
 # Pre-qualification pulls in scikit-learn; it is imported on first use so that `check` and the
 # command line start fast.

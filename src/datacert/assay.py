@@ -53,7 +53,9 @@ def profile_summary(dataset: Dataset, profile: Profile) -> dict[str, Any]:
         from datacert.text.quality import text_quality_facts
 
         groups = dataset.frame.get_column(dataset.roles.group) if dataset.roles.group else None
-        summary["text"] = {c: text_quality_facts(dataset.frame.get_column(c), groups) for c in dataset.roles.text}
+        summary["text"] = {
+            c: text_quality_facts(dataset.frame.get_column(c), groups) for c in dataset.roles.text
+        }
     return summary
 
 
@@ -85,8 +87,11 @@ def certify(
         "roles": dataset.roles.to_dict(),
         "inferred": dict(dataset.inferred),
         "semantic_types": {c: str(t) for c, t in dataset.semantic_types.items()},
-        "source": {k: v for k, v in dataset.source_facts.items() if k in ("encoding", "delimiter", "decimal_comma",
-                                                                          "sheet")},
+        "source": {
+            k: v
+            for k, v in dataset.source_facts.items()
+            if k in ("encoding", "delimiter", "decimal_comma", "sheet")
+        },
     }
     return Certificate(
         dataset=dataset_facts,
@@ -105,7 +110,11 @@ def certify(
             "seconds": round(time.perf_counter() - clock, 3),
             "profile_seconds": round(profiled, 3),
             "check_seconds": {o.check: round(o.seconds, 4) for o in outcomes},
-            "host": {"python": platform.python_version(), "platform": platform.platform(), "node": platform.node()},
+            "host": {
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+                "node": platform.node(),
+            },
         },
     )
 
@@ -114,9 +123,9 @@ def check(
     data: Any,
     *,
     target: str | None = None,
-    id: str | None = None,  # noqa: A002 - the contract's flag name
+    id: str | None = None,
     group: str | None = None,
-    time: str | None = None,  # noqa: A002
+    time: str | None = None,
     split: str | None = None,
     sensitive: Iterable[str] | str | None = None,
     text: Iterable[str] | str | None = None,
@@ -130,6 +139,8 @@ def check(
     `profile` names a built-in scoring profile (default, diagnostic_classifier, omics_biomarker,
     regression_prognosis); a policy's scoring entries extend it.
     """
-    roles = Roles.build(target=target, id=id, group=group, time=time, split=split, sensitive=sensitive, text=text)
+    roles = Roles.build(
+        target=target, id=id, group=group, time=time, split=split, sensitive=sensitive, text=text
+    )
     dataset = load_dataset(data, roles, reference=reference, schema=schema)
     return certify(dataset, load_policy(policy, profile=profile))

@@ -86,13 +86,31 @@ class Certificate:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Certificate:
-        known = {"schema_version", "tool", "dataset", "verdict", "reasons", "scores", "findings", "remedies",
-                 "checks", "profile", "options", "run"}
+        known = {
+            "schema_version",
+            "tool",
+            "dataset",
+            "verdict",
+            "reasons",
+            "scores",
+            "findings",
+            "remedies",
+            "checks",
+            "profile",
+            "options",
+            "run",
+        }
         return cls(
-            dataset=data["dataset"], verdict=data["verdict"], reasons=data.get("reasons", []),
-            scores=data.get("scores", {}), findings=[Finding.from_dict(f) for f in data.get("findings", [])],
-            remedies=data.get("remedies", []), checks=data.get("checks", []), profile=data.get("profile", {}),
-            options=data.get("options", {}), extra={k: v for k, v in data.items() if k not in known},
+            dataset=data["dataset"],
+            verdict=data["verdict"],
+            reasons=data.get("reasons", []),
+            scores=data.get("scores", {}),
+            findings=[Finding.from_dict(f) for f in data.get("findings", [])],
+            remedies=data.get("remedies", []),
+            checks=data.get("checks", []),
+            profile=data.get("profile", {}),
+            options=data.get("options", {}),
+            extra={k: v for k, v in data.items() if k not in known},
             run=data.get("run", {}),
         )
 

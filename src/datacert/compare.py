@@ -44,8 +44,9 @@ def _smd_categorical(pa: np.ndarray, pb: np.ndarray) -> float:
     return float(np.sqrt(max(value, 0.0)))
 
 
-def distribution_shift(frame_a: pl.DataFrame, frame_b: pl.DataFrame, exclude: Sequence[str] = (),
-                       alpha: float = ALPHA) -> dict[str, Any]:
+def distribution_shift(
+    frame_a: pl.DataFrame, frame_b: pl.DataFrame, exclude: Sequence[str] = (), alpha: float = ALPHA
+) -> dict[str, Any]:
     """Per shared column: test, statistic, p, BH q, SMD and whether it shifted (q < alpha and |SMD| >= 0.1)."""
     schema_a, schema_b = frame_a.schema, frame_b.schema
     shared = [c for c in frame_a.columns if c in schema_b and c not in set(exclude)]
@@ -62,9 +63,18 @@ def distribution_shift(frame_a: pl.DataFrame, frame_b: pl.DataFrame, exclude: Se
                 skipped[column] = "fewer than 2 values on one side"
                 continue
             test = stats.ks_2samp(a, b)
-            rows.append({"column": column, "kind": "numeric", "test": "ks", "statistic": float(test.statistic),
-                         "p_value": float(test.pvalue), "smd": _smd_numeric(a, b), "n_a": int(a.size),
-                         "n_b": int(b.size)})
+            rows.append(
+                {
+                    "column": column,
+                    "kind": "numeric",
+                    "test": "ks",
+                    "statistic": float(test.statistic),
+                    "p_value": float(test.pvalue),
+                    "smd": _smd_numeric(a, b),
+                    "n_a": int(a.size),
+                    "n_b": int(b.size),
+                }
+            )
     for column in shared:
         if column in numeric:
             continue
@@ -90,9 +100,18 @@ def distribution_shift(frame_a: pl.DataFrame, frame_b: pl.DataFrame, exclude: Se
         table = np.vstack([ca, cb])
         table = table[:, table.sum(axis=0) > 0]
         chi2, p, _, _ = stats.chi2_contingency(table, correction=False)
-        rows.append({"column": column, "kind": "categorical", "test": "chi2", "statistic": float(chi2),
-                     "p_value": float(p), "smd": _smd_categorical(ca / ca.sum(), cb / cb.sum()),
-                     "n_a": int(ca.sum()), "n_b": int(cb.sum())})
+        rows.append(
+            {
+                "column": column,
+                "kind": "categorical",
+                "test": "chi2",
+                "statistic": float(chi2),
+                "p_value": float(p),
+                "smd": _smd_categorical(ca / ca.sum(), cb / cb.sum()),
+                "n_a": int(ca.sum()),
+                "n_b": int(cb.sum()),
+            }
+        )
     if rows:
         q = stats.false_discovery_control(np.array([r["p_value"] for r in rows]), method="bh")
         for r, qv in zip(rows, q, strict=True):
@@ -100,11 +119,18 @@ def distribution_shift(frame_a: pl.DataFrame, frame_b: pl.DataFrame, exclude: Se
             r["shifted"] = bool(qv < alpha and abs(r["smd"]) >= SMD_SHIFT)
     rows.sort(key=lambda r: (not r["shifted"], -abs(r["smd"]), r["column"]))
     shifted = [r for r in rows if r["shifted"]]
-    return {"tested": len(rows), "shifted": len(shifted), "shifted_share": len(shifted) / len(rows) if rows else 0.0,
-            "alpha": alpha, "smd_threshold": SMD_SHIFT, "columns": rows[:MAX_LISTED],
-            "listed": min(len(rows), MAX_LISTED), "skipped": dict(sorted(skipped.items())[:MAX_LISTED]),
-            "only_in_a": [c for c in frame_a.columns if c not in schema_b][:MAX_LISTED],
-            "only_in_b": [c for c in frame_b.columns if c not in schema_a][:MAX_LISTED]}
+    return {
+        "tested": len(rows),
+        "shifted": len(shifted),
+        "shifted_share": len(shifted) / len(rows) if rows else 0.0,
+        "alpha": alpha,
+        "smd_threshold": SMD_SHIFT,
+        "columns": rows[:MAX_LISTED],
+        "listed": min(len(rows), MAX_LISTED),
+        "skipped": dict(sorted(skipped.items())[:MAX_LISTED]),
+        "only_in_a": [c for c in frame_a.columns if c not in schema_b][:MAX_LISTED],
+        "only_in_b": [c for c in frame_b.columns if c not in schema_a][:MAX_LISTED],
+    }
 
 
 def _key(f: Finding) -> tuple[str, tuple[str, ...]]:
@@ -114,14 +140,32 @@ def _key(f: Finding) -> tuple[str, tuple[str, ...]]:
 def _findings_diff(a: Sequence[Finding], b: Sequence[Finding]) -> dict[str, Any]:
     ka = {_key(f): f for f in a}
     kb = {_key(f): f for f in b}
-    brief = lambda f: {"check": f.check, "dimension": f.dimension, "severity": str(f.severity),  # noqa: E731
-                       "columns": list(f.columns), "row_count": f.row_count, "message": f.message}
-    changed = [{"check": k[0], "columns": list(k[1]), "severity_a": str(ka[k].severity),
-                "severity_b": str(kb[k].severity), "row_count_a": ka[k].row_count, "row_count_b": kb[k].row_count}
-               for k in ka if k in kb and (ka[k].severity != kb[k].severity or ka[k].row_count != kb[k].row_count)]
-    return {"only_in_a": [brief(ka[k]) for k in ka if k not in kb],
-            "only_in_b": [brief(kb[k]) for k in kb if k not in ka],
-            "in_both": sum(1 for k in ka if k in kb), "changed": changed}
+    brief = lambda f: {
+        "check": f.check,
+        "dimension": f.dimension,
+        "severity": str(f.severity),
+        "columns": list(f.columns),
+        "row_count": f.row_count,
+        "message": f.message,
+    }
+    changed = [
+        {
+            "check": k[0],
+            "columns": list(k[1]),
+            "severity_a": str(ka[k].severity),
+            "severity_b": str(kb[k].severity),
+            "row_count_a": ka[k].row_count,
+            "row_count_b": kb[k].row_count,
+        }
+        for k in ka
+        if k in kb and (ka[k].severity != kb[k].severity or ka[k].row_count != kb[k].row_count)
+    ]
+    return {
+        "only_in_a": [brief(ka[k]) for k in ka if k not in kb],
+        "only_in_b": [brief(kb[k]) for k in kb if k not in ka],
+        "in_both": sum(1 for k in ka if k in kb),
+        "changed": changed,
+    }
 
 
 def _scores_diff(a: Certificate, b: Certificate) -> list[dict[str, Any]]:
@@ -134,8 +178,17 @@ def _scores_diff(a: Certificate, b: Certificate) -> list[dict[str, Any]]:
         separated = None
         if xa and xb:
             separated = bool(xa[1] < xb[0] or xb[1] < xa[0])
-        out.append({"dimension": key, "a": sa, "b": sb, "interval_a": xa, "interval_b": xb,
-                    "difference": None if sa is None or sb is None else sb - sa, "separated": separated})
+        out.append(
+            {
+                "dimension": key,
+                "a": sa,
+                "b": sb,
+                "interval_a": xa,
+                "interval_b": xb,
+                "difference": None if sa is None or sb is None else sb - sa,
+                "separated": separated,
+            }
+        )
     return out
 
 
@@ -151,18 +204,32 @@ class Comparison:
     notes: Sequence[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return to_plain({
-            "a": {"name": self.name_a, "verdict": self.a.verdict, "reasons": list(self.a.reasons),
-                  "fingerprint": self.a.dataset.get("fingerprint"), "rows": self.a.dataset.get("rows"),
-                  "columns": self.a.dataset.get("columns"), "scoring_profile": self.a.extra.get("scoring_profile")},
-            "b": {"name": self.name_b, "verdict": self.b.verdict, "reasons": list(self.b.reasons),
-                  "fingerprint": self.b.dataset.get("fingerprint"), "rows": self.b.dataset.get("rows"),
-                  "columns": self.b.dataset.get("columns"), "scoring_profile": self.b.extra.get("scoring_profile")},
-            "scores": _scores_diff(self.a, self.b),
-            "findings": _findings_diff(self.a.findings, self.b.findings),
-            "distribution_shift": self.shift,
-            "notes": list(self.notes),
-        })
+        return to_plain(
+            {
+                "a": {
+                    "name": self.name_a,
+                    "verdict": self.a.verdict,
+                    "reasons": list(self.a.reasons),
+                    "fingerprint": self.a.dataset.get("fingerprint"),
+                    "rows": self.a.dataset.get("rows"),
+                    "columns": self.a.dataset.get("columns"),
+                    "scoring_profile": self.a.extra.get("scoring_profile"),
+                },
+                "b": {
+                    "name": self.name_b,
+                    "verdict": self.b.verdict,
+                    "reasons": list(self.b.reasons),
+                    "fingerprint": self.b.dataset.get("fingerprint"),
+                    "rows": self.b.dataset.get("rows"),
+                    "columns": self.b.dataset.get("columns"),
+                    "scoring_profile": self.b.extra.get("scoring_profile"),
+                },
+                "scores": _scores_diff(self.a, self.b),
+                "findings": _findings_diff(self.a.findings, self.b.findings),
+                "distribution_shift": self.shift,
+                "notes": list(self.notes),
+            }
+        )
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
@@ -202,16 +269,25 @@ def compare(a: Any, b: Any, roles: Any = None, policy: Any = None) -> Comparison
         if isinstance(source, Certificate):
             sides.append((source, None, "certificate"))
         elif isinstance(source, (str, Path)) and _is_certificate(Path(source)):
-            sides.append((Certificate.from_json(Path(source).read_text(encoding="utf-8")), None, Path(source).name))
+            sides.append(
+                (Certificate.from_json(Path(source).read_text(encoding="utf-8")), None, Path(source).name)
+            )
         else:
             dataset = load_dataset(source, roles)
-            sides.append((certify(dataset, policy), dataset, Path(source).name if isinstance(source, (str, Path))
-                          else "table"))
+            sides.append(
+                (
+                    certify(dataset, policy),
+                    dataset,
+                    Path(source).name if isinstance(source, (str, Path)) else "table",
+                )
+            )
     (ca, da, na), (cb, db, nb) = sides
     notes = []
     pa, pb = ca.extra.get("scoring_profile") or {}, cb.extra.get("scoring_profile") or {}
     if (pa.get("name"), pa.get("version")) != (pb.get("name"), pb.get("version")):
-        notes.append("The two certificates were scored with different profiles, so their scores are not comparable.")
+        notes.append(
+            "The two certificates were scored with different profiles, so their scores are not comparable."
+        )
     shift = None
     if da is not None and db is not None:
         excluded = sorted(da.roles.non_feature_columns() - {da.roles.target} - {None})
@@ -221,4 +297,3 @@ def compare(a: Any, b: Any, roles: Any = None, policy: Any = None) -> Comparison
     if na == nb:
         na, nb = f"A: {na}", f"B: {nb}"
     return Comparison(na, nb, ca, cb, shift, notes)
-

@@ -25,7 +25,12 @@ _ID_NAME = re.compile(
     re.IGNORECASE,
 )
 _BIRTH_NAME = re.compile(r"naiss|birth|dob|ddn", re.IGNORECASE)
-NUMERIC_KINDS = {SemanticType.CONTINUOUS, SemanticType.COUNT, SemanticType.INTEGER_CATEGORY, SemanticType.BOOLEAN}
+NUMERIC_KINDS = {
+    SemanticType.CONTINUOUS,
+    SemanticType.COUNT,
+    SemanticType.INTEGER_CATEGORY,
+    SemanticType.BOOLEAN,
+}
 
 
 class RoleError(InputError):
@@ -112,8 +117,13 @@ class Dataset:
         return self.frame.get_column(self.roles.target) if self.roles.target else None
 
 
-def build_dataset(table: LoadedTable, roles: Roles | None = None, infer_roles: bool = True,
-                  reference: Any = None, declared_schema: Any = None) -> Dataset:
+def build_dataset(
+    table: LoadedTable,
+    roles: Roles | None = None,
+    infer_roles: bool = True,
+    reference: Any = None,
+    declared_schema: Any = None,
+) -> Dataset:
     """Attach roles (given and safely inferred) and semantic types to a table."""
     roles = roles or Roles()
     validate_roles(table.frame, roles)
@@ -123,11 +133,20 @@ def build_dataset(table: LoadedTable, roles: Roles | None = None, infer_roles: b
     inferred: dict[str, Any] = {}
     if infer_roles:
         inferred = infer_roles_from(table.frame, roles, types)
-        roles = roles.merged_with({k: v["column"] if k not in MULTI_ROLES else tuple(v["columns"])
-                                   for k, v in inferred.items()})
-    return Dataset(frame=table.frame, roles=roles, semantic_types=types, inferred=inferred,
-                   format=table.format, path=table.path, source_facts=dict(table.facts), reference=reference,
-                   declared_schema=declared_schema)
+        roles = roles.merged_with(
+            {k: v["column"] if k not in MULTI_ROLES else tuple(v["columns"]) for k, v in inferred.items()}
+        )
+    return Dataset(
+        frame=table.frame,
+        roles=roles,
+        semantic_types=types,
+        inferred=inferred,
+        format=table.format,
+        path=table.path,
+        source_facts=dict(table.facts),
+        reference=reference,
+        declared_schema=declared_schema,
+    )
 
 
 def validate_roles(frame: pl.DataFrame, roles: Roles) -> None:
@@ -147,21 +166,32 @@ def infer_roles_from(frame: pl.DataFrame, roles: Roles, types: Mapping[str, Sema
     schema = frame.schema
     inferred: dict[str, Any] = {}
     if not roles.id:
-        candidates = [c for c in frame.columns if c not in taken and _ID_NAME.match(c)
-                      and not schema[c].is_float()]
+        candidates = [
+            c for c in frame.columns if c not in taken and _ID_NAME.match(c) and not schema[c].is_float()
+        ]
         if candidates:
-            uniques = frame.select([pl.col(c).n_unique().alias(c) for c in candidates]
-                                   + [pl.col(c).null_count().alias(c + "\x00n") for c in candidates]).row(0, named=True)
+            uniques = frame.select(
+                [pl.col(c).n_unique().alias(c) for c in candidates]
+                + [pl.col(c).null_count().alias(c + "\x00n") for c in candidates]
+            ).row(0, named=True)
             unique_ids = [c for c in candidates if uniques[c] == frame.height and uniques[c + "\x00n"] == 0]
             if len(unique_ids) >= 1:
-                inferred["id"] = {"column": unique_ids[0],
-                                  "reason": "its name reads as an identifier and every value is unique"}
+                inferred["id"] = {
+                    "column": unique_ids[0],
+                    "reason": "its name reads as an identifier and every value is unique",
+                }
     if not roles.time:
-        dates = [c for c in frame.columns
-                 if c not in taken and (schema[c] == pl.Date or isinstance(schema[c], pl.Datetime))]
+        dates = [
+            c
+            for c in frame.columns
+            if c not in taken and (schema[c] == pl.Date or isinstance(schema[c], pl.Datetime))
+        ]
         dates = [c for c in dates if not _BIRTH_NAME.search(c)]
         if len(dates) == 1:
-            inferred["time"] = {"column": dates[0], "reason": "it is the only date column besides birth dates"}
+            inferred["time"] = {
+                "column": dates[0],
+                "reason": "it is the only date column besides birth dates",
+            }
     if not roles.text:
         texts = [c for c in frame.columns if c not in taken and types.get(c) == SemanticType.TEXT]
         if texts:

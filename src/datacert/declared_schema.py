@@ -18,10 +18,36 @@ from datacert.io import InputError
 from datacert.io._settings import read_settings_file
 from datacert.semantics import SemanticType
 
-FIELD_TYPES = {"string", "number", "integer", "boolean", "date", "datetime", "time", "year", "yearmonth",
-               "duration", "object", "array", "geopoint", "geojson", "any"}
-CONSTRAINTS = {"required", "unique", "minimum", "maximum", "enum", "pattern", "minLength", "maxLength",
-               "exclusiveMinimum", "exclusiveMaximum", "jsonSchema"}
+FIELD_TYPES = {
+    "string",
+    "number",
+    "integer",
+    "boolean",
+    "date",
+    "datetime",
+    "time",
+    "year",
+    "yearmonth",
+    "duration",
+    "object",
+    "array",
+    "geopoint",
+    "geojson",
+    "any",
+}
+CONSTRAINTS = {
+    "required",
+    "unique",
+    "minimum",
+    "maximum",
+    "enum",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "jsonSchema",
+}
 _TYPE_TO_SEMANTIC = {
     "number": SemanticType.CONTINUOUS,
     "integer": SemanticType.COUNT,
@@ -85,8 +111,11 @@ class DeclaredSchema:
                 if f.type == "integer" and f.enum is not None:
                     kind = SemanticType.INTEGER_CATEGORY
                 out[f.name] = kind
-            elif f.type == "string" and out[f.name] not in (SemanticType.TEXT, SemanticType.IDENTIFIER,
-                                                              SemanticType.EMPTY):
+            elif f.type == "string" and out[f.name] not in (
+                SemanticType.TEXT,
+                SemanticType.IDENTIFIER,
+                SemanticType.EMPTY,
+            ):
                 out[f.name] = SemanticType.CATEGORY
         return out
 
@@ -101,8 +130,10 @@ def load_table_schema(path: str | Path) -> DeclaredSchema:
 def parse_table_schema(raw: Any, source: str = "schema") -> DeclaredSchema:
     """Validate a Table Schema already read into Python objects."""
     if not isinstance(raw, Mapping) or not isinstance(raw.get("fields"), list) or not raw["fields"]:
-        raise SchemaFileError(f"The schema {source!r} must be a mapping with a non-empty 'fields' list "
-                              "(Frictionless Table Schema).")
+        raise SchemaFileError(
+            f"The schema {source!r} must be a mapping with a non-empty 'fields' list "
+            "(Frictionless Table Schema)."
+        )
     fields = []
     seen: set[str] = set()
     for i, item in enumerate(raw["fields"]):
@@ -114,8 +145,9 @@ def parse_table_schema(raw: Any, source: str = "schema") -> DeclaredSchema:
     key = (key,) if isinstance(key, str) else tuple(key)
     unknown_keys = [k for k in key if k not in seen]
     if unknown_keys:
-        raise SchemaFileError(f"The schema {source!r} names {unknown_keys[0]!r} in primaryKey, "
-                              "which is not one of its fields.")
+        raise SchemaFileError(
+            f"The schema {source!r} names {unknown_keys[0]!r} in primaryKey, which is not one of its fields."
+        )
     return DeclaredSchema(fields=tuple(fields), primary_key=key, path=source)
 
 
@@ -125,23 +157,31 @@ def _parse_field(item: Any, index: int, source: str) -> DeclaredField:
     name = item["name"]
     kind = str(item.get("type", "any"))
     if kind not in FIELD_TYPES:
-        raise SchemaFileError(f"Field {name!r} of the schema {source!r} has unknown type {kind!r} "
-                              f"(expected one of {', '.join(sorted(FIELD_TYPES))}).")
+        raise SchemaFileError(
+            f"Field {name!r} of the schema {source!r} has unknown type {kind!r} "
+            f"(expected one of {', '.join(sorted(FIELD_TYPES))})."
+        )
     constraints = item.get("constraints") or {}
     if not isinstance(constraints, Mapping):
         raise SchemaFileError(f"The constraints of field {name!r} in {source!r} must be a mapping.")
     unknown = sorted(set(constraints) - CONSTRAINTS)
     if unknown:
-        raise SchemaFileError(f"Field {name!r} of the schema {source!r} has unknown constraint {unknown[0]!r}.")
+        raise SchemaFileError(
+            f"Field {name!r} of the schema {source!r} has unknown constraint {unknown[0]!r}."
+        )
     for flag in ("required", "unique"):
         if flag in constraints and not isinstance(constraints[flag], bool):
-            raise SchemaFileError(f"Constraint {flag!r} of field {name!r} in {source!r} must be true or false.")
+            raise SchemaFileError(
+                f"Constraint {flag!r} of field {name!r} in {source!r} must be true or false."
+            )
     bounds = {}
     for bound in ("minimum", "maximum"):
         value = constraints.get(bound)
         if value is not None and not _valid_bound(value, kind):
-            raise SchemaFileError(f"Constraint {bound!r} of field {name!r} in {source!r} must be a number "
-                                  f"(or an ISO date for a date field), not {value!r}.")
+            raise SchemaFileError(
+                f"Constraint {bound!r} of field {name!r} in {source!r} must be a number "
+                f"(or an ISO date for a date field), not {value!r}."
+            )
         bounds[bound] = _bound(value, kind)
     for bound, inclusive in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
         if bound in constraints and bounds[inclusive] is None:
@@ -154,14 +194,17 @@ def _parse_field(item: Any, index: int, source: str) -> DeclaredField:
         try:
             re.compile(str(pattern))
         except re.error as exc:
-            raise SchemaFileError(f"Constraint 'pattern' of field {name!r} in {source!r} is not a valid "
-                                  f"regular expression ({exc}).") from None
+            raise SchemaFileError(
+                f"Constraint 'pattern' of field {name!r} in {source!r} is not a valid "
+                f"regular expression ({exc})."
+            ) from None
     lengths = {}
     for length in ("minLength", "maxLength"):
         value = constraints.get(length)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise SchemaFileError(f"Constraint {length!r} of field {name!r} in {source!r} must be a "
-                                  "non-negative integer.")
+            raise SchemaFileError(
+                f"Constraint {length!r} of field {name!r} in {source!r} must be a non-negative integer."
+            )
         lengths[length] = value
     unit = item.get("unit")
     extra = {}
@@ -170,11 +213,19 @@ def _parse_field(item: Any, index: int, source: str) -> DeclaredField:
     if "falseValues" in item:
         extra["false_values"] = tuple(str(v) for v in item["falseValues"])
     return DeclaredField(
-        name=name, type=kind, format=item.get("format") if isinstance(item.get("format"), str) else None,
-        unit=str(unit) if unit is not None else None, required=bool(constraints.get("required", False)),
-        unique=bool(constraints.get("unique", False)), minimum=bounds["minimum"], maximum=bounds["maximum"],
-        enum=tuple(enum) if enum is not None else None, pattern=str(pattern) if pattern is not None else None,
-        min_length=lengths["minLength"], max_length=lengths["maxLength"], **extra,
+        name=name,
+        type=kind,
+        format=item.get("format") if isinstance(item.get("format"), str) else None,
+        unit=str(unit) if unit is not None else None,
+        required=bool(constraints.get("required", False)),
+        unique=bool(constraints.get("unique", False)),
+        minimum=bounds["minimum"],
+        maximum=bounds["maximum"],
+        enum=tuple(enum) if enum is not None else None,
+        pattern=str(pattern) if pattern is not None else None,
+        min_length=lengths["minLength"],
+        max_length=lengths["maxLength"],
+        **extra,
     )
 
 

@@ -105,8 +105,10 @@ class Finding:
         remedy: str = "",
     ) -> Finding:
         """Build a finding, sorting and capping row positions as the contract requires."""
-        all_rows = np.unique(np.asarray(list(rows) if not isinstance(rows, np.ndarray) else rows, dtype=np.int64))
-        count = int(len(all_rows)) if row_count is None else int(row_count)
+        all_rows = np.unique(
+            np.asarray(list(rows) if not isinstance(rows, np.ndarray) else rows, dtype=np.int64)
+        )
+        count = len(all_rows) if row_count is None else int(row_count)
         return cls(
             check=check,
             dimension=dimension,
@@ -151,6 +153,11 @@ def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
     """Most severe first, then by dimension, check and columns: a stable, meaningful order."""
     return sorted(
         findings,
-        key=lambda f: (-f.severity.rank, DIMENSIONS.index(f.dimension) if f.dimension in DIMENSIONS else 99,
-                       f.check, f.columns, f.rows[:1]),
+        key=lambda f: (
+            -f.severity.rank,
+            DIMENSIONS.index(f.dimension) if f.dimension in DIMENSIONS else 99,
+            f.check,
+            f.columns,
+            f.rows[:1],
+        ),
     )

@@ -34,8 +34,22 @@ class PolicyError(InputError):
     """A policy file that cannot be used: unreadable, malformed, or naming unknown checks."""
 
 
-POLICY_KEYS = {"name", "version", "title", "description", "profile", "fail_on", "checks", "dimensions", "indicators",
-               "default_indicator", "gates", "floors", "required_roles", "bootstrap"}
+POLICY_KEYS = {
+    "name",
+    "version",
+    "title",
+    "description",
+    "profile",
+    "fail_on",
+    "checks",
+    "dimensions",
+    "indicators",
+    "default_indicator",
+    "gates",
+    "floors",
+    "required_roles",
+    "bootstrap",
+}
 _SCORING_KEYS = POLICY_KEYS - {"profile", "fail_on", "checks"}
 
 
@@ -69,7 +83,9 @@ def load_policy(source: str | Path | Mapping[str, Any] | Policy | None, profile:
         name = str(raw.get("name", path.stem))
     unknown = sorted(str(k) for k in set(raw) - POLICY_KEYS)
     if unknown:
-        raise PolicyError(f"The policy has an unknown entry {unknown[0]!r} (known: {', '.join(sorted(POLICY_KEYS))}).")
+        raise PolicyError(
+            f"The policy has an unknown entry {unknown[0]!r} (known: {', '.join(sorted(POLICY_KEYS))})."
+        )
     fail_on = raw.get("fail_on")
     if fail_on is not None and fail_on not in ("prequalify", "reject"):
         raise PolicyError(f"The policy's fail_on must be prequalify or reject, not {fail_on!r}.")
@@ -77,7 +93,9 @@ def load_policy(source: str | Path | Mapping[str, Any] | Policy | None, profile:
     if not isinstance(base, str):
         raise PolicyError("The policy's 'profile' entry must name a built-in scoring profile.")
     substantive = _SCORING_KEYS - {"name", "version", "title", "description"}
-    scoring = _scoring(base, {k: v for k, v in raw.items() if k in _SCORING_KEYS} if substantive & set(raw) else {})
+    scoring = _scoring(
+        base, {k: v for k, v in raw.items() if k in _SCORING_KEYS} if substantive & set(raw) else {}
+    )
     checks = raw.get("checks", {}) or {}
     if not isinstance(checks, dict):
         raise PolicyError("The policy's 'checks' entry must map check ids to parameter mappings.")
@@ -93,8 +111,13 @@ def load_policy(source: str | Path | Mapping[str, Any] | Policy | None, profile:
             resolve_params(registry[check_id], params)
         except ValueError as exc:
             raise PolicyError(str(exc)) from exc
-    return Policy(name=name, check_params={k: dict(v) for k, v in checks.items()}, raw=raw, scoring=scoring,
-                  fail_on=fail_on)
+    return Policy(
+        name=name,
+        check_params={k: dict(v) for k, v in checks.items()},
+        raw=raw,
+        scoring=scoring,
+        fail_on=fail_on,
+    )
 
 
 def _scoring(base: str, overrides: Mapping[str, Any]):

@@ -41,23 +41,32 @@ def load_reference(source: str | Path | Mapping[str, Any], sensitive: Iterable[s
         where = f"Reference file {path}"
         raw = read_settings_file(path, ReferencePopulationError, where)
     if not isinstance(raw, Mapping) or not raw:
-        raise ReferencePopulationError(f"{where} must map each sensitive attribute to its levels' proportions.")
+        raise ReferencePopulationError(
+            f"{where} must map each sensitive attribute to its levels' proportions."
+        )
     allowed = None if sensitive is None else set(sensitive)
     reference: dict[str, dict[str, float]] = {}
     for attribute, levels in raw.items():
         name = str(attribute)
         if allowed is not None and name not in allowed:
             given = ", ".join(sorted(allowed)) or "none"
-            raise ReferencePopulationError(f"{where} names attribute {name!r}, which is not a --sensitive column "
-                                 f"(given: {given}).")
+            raise ReferencePopulationError(
+                f"{where} names attribute {name!r}, which is not a --sensitive column (given: {given})."
+            )
         if not isinstance(levels, Mapping) or not levels:
             raise ReferencePopulationError(f"{where}: attribute {name!r} must map its levels to proportions.")
         proportions: dict[str, float] = {}
         for level, value in levels.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                    or not 0.0 <= float(value) <= 1.0:
-                raise ReferencePopulationError(f"{where}: the proportion of {name}={level} must be a number between "
-                                     f"0 and 1, not {value!r}.")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or not 0.0 <= float(value) <= 1.0
+            ):
+                raise ReferencePopulationError(
+                    f"{where}: the proportion of {name}={level} must be a number between "
+                    f"0 and 1, not {value!r}."
+                )
             proportions[str(level)] = float(value)
         total = sum(proportions.values())
         if abs(total - 1.0) > SUM_TOLERANCE:

@@ -60,10 +60,28 @@ ACTIONS: dict[str, tuple[int, str]] = {
 }
 
 # Actions pre-qualification can apply without a person deciding.
-AUTOMATIC = {"neutralise_formulas", "neutralise_text", "repair_encoding", "drop_rows", "deduplicate",
-             "deduplicate_near", "drop_columns", "redact_text", "convert_type", "format_to_missing",
-             "sentinel_to_missing", "merge_categories", "convert_units", "range_to_missing", "winsorise",
-             "add_missing_indicator", "impute", "resplit", "resplit_grouped", "resplit_temporal"}
+AUTOMATIC = {
+    "neutralise_formulas",
+    "neutralise_text",
+    "repair_encoding",
+    "drop_rows",
+    "deduplicate",
+    "deduplicate_near",
+    "drop_columns",
+    "redact_text",
+    "convert_type",
+    "format_to_missing",
+    "sentinel_to_missing",
+    "merge_categories",
+    "convert_units",
+    "range_to_missing",
+    "winsorise",
+    "add_missing_indicator",
+    "impute",
+    "resplit",
+    "resplit_grouped",
+    "resplit_temporal",
+}
 
 # Evidence entries passed on as the action's parameters (small scalars and short lists only).
 _PARAM_LIMIT = 50
@@ -91,13 +109,19 @@ def _small(value: Any) -> bool:
     if value is None or isinstance(value, (bool, int, float, str)):
         return not isinstance(value, str) or len(value) <= 200
     if isinstance(value, (list, tuple)):
-        return len(value) <= _PARAM_LIMIT and all(_small(v) and not isinstance(v, (list, tuple, dict)) for v in value)
+        return len(value) <= _PARAM_LIMIT and all(
+            _small(v) and not isinstance(v, (list, tuple, dict)) for v in value
+        )
     if isinstance(value, Mapping):
-        return len(value) <= _PARAM_LIMIT and all(_small(v) and not isinstance(v, Mapping) for v in value.values())
+        return len(value) <= _PARAM_LIMIT and all(
+            _small(v) and not isinstance(v, Mapping) for v in value.values()
+        )
     return False
 
 
-def build_remedies(findings: Sequence[Finding], gate_of: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+def build_remedies(
+    findings: Sequence[Finding], gate_of: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
     """One step per (action, check), ordered; only for findings at warning level or above.
 
     `gate_of` maps check ids to the gate each step closes (from the scoring decision).
@@ -118,16 +142,18 @@ def build_remedies(findings: Sequence[Finding], gate_of: Mapping[str, str] | Non
         positions = sorted({r for f in found for r in f.rows})
         beyond = sum(max(0, f.row_count - len(f.rows)) for f in found)
         worst = max(found, key=lambda f: _SEVERITY_RANK[f.severity])
-        steps.append({
-            "action": action,
-            "check": check,
-            "columns": sorted({c for f in found for c in f.columns}),
-            "rows": len(positions) + beyond,
-            "positions": positions[:MAX_ROWS_LISTED],
-            "description": worst.remedy or found[0].remedy,
-            "params": _params(found),
-            "severity": str(worst.severity),
-            "automatic": action in AUTOMATIC,
-            "gate": (gate_of or {}).get(check),
-        })
+        steps.append(
+            {
+                "action": action,
+                "check": check,
+                "columns": sorted({c for f in found for c in f.columns}),
+                "rows": len(positions) + beyond,
+                "positions": positions[:MAX_ROWS_LISTED],
+                "description": worst.remedy or found[0].remedy,
+                "params": _params(found),
+                "severity": str(worst.severity),
+                "automatic": action in AUTOMATIC,
+                "gate": (gate_of or {}).get(check),
+            }
+        )
     return [{"step": i + 1, **s} for i, s in enumerate(steps)]

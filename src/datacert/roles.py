@@ -51,7 +51,7 @@ class Roles:
         cls,
         *,
         target: str | None = None,
-        id: str | None = None,  # noqa: A002 - the contract's flag name
+        id: str | None = None,
         group: str | None = None,
         time: str | None = None,
         split: str | None = None,
@@ -65,8 +65,15 @@ class Roles:
                 return (v,)
             return tuple(v)
 
-        return cls(target=target, id=id, group=group, time=time, split=split,
-                   sensitive=as_tuple(sensitive), text=as_tuple(text))
+        return cls(
+            target=target,
+            id=id,
+            group=group,
+            time=time,
+            split=split,
+            sensitive=as_tuple(sensitive),
+            text=as_tuple(text),
+        )
 
 
 @dataclass(frozen=True)

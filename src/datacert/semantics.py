@@ -16,16 +16,41 @@ import polars as pl
 SAMPLE_ROWS = 20_000
 
 FRENCH_MONTHS = {
-    "janvier": "01", "janv": "01", "février": "02", "fevrier": "02", "févr": "02", "fevr": "02",
-    "mars": "03", "avril": "04", "avr": "04", "mai": "05", "juin": "06", "juillet": "07",
-    "juil": "07", "août": "08", "aout": "08", "septembre": "09", "sept": "09", "octobre": "10",
-    "oct": "10", "novembre": "11", "nov": "11", "décembre": "12", "decembre": "12", "déc": "12",
+    "janvier": "01",
+    "janv": "01",
+    "février": "02",
+    "fevrier": "02",
+    "févr": "02",
+    "fevr": "02",
+    "mars": "03",
+    "avril": "04",
+    "avr": "04",
+    "mai": "05",
+    "juin": "06",
+    "juillet": "07",
+    "juil": "07",
+    "août": "08",
+    "aout": "08",
+    "septembre": "09",
+    "sept": "09",
+    "octobre": "10",
+    "oct": "10",
+    "novembre": "11",
+    "nov": "11",
+    "décembre": "12",
+    "decembre": "12",
+    "déc": "12",
     "dec": "12",
 }
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d %m %Y")
-DATETIME_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M",
-                    "%d/%m/%Y %H:%M:%S")
+DATETIME_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+)
 
 _NUMBER_DOT = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 _NUMBER_COMMA = r"^\s*[-+]?\d+,\d+\s*$"
@@ -146,8 +171,11 @@ def _numeric_types(sample: pl.DataFrame, columns: list[str]) -> dict[str, Semant
             types[name] = SemanticType.BOOLEAN
         elif is_integral[j] and n_unique[j] <= 12 and high[j] - low[j] <= 20:
             types[name] = SemanticType.INTEGER_CATEGORY
-        elif is_integral[j] and n_unique[j] == n_observed[j] and n_observed[j] >= 50 and _is_sequential(
-            sorted_matrix[: n_observed[j], j]
+        elif (
+            is_integral[j]
+            and n_unique[j] == n_observed[j]
+            and n_observed[j] >= 50
+            and _is_sequential(sorted_matrix[: n_observed[j], j])
         ):
             types[name] = SemanticType.IDENTIFIER
         elif is_integral[j] and is_nonneg[j]:

@@ -10,7 +10,9 @@ from sklearn.datasets import load_breast_cancer, load_diabetes
 def breast_cancer(labels: np.ndarray | None = None) -> pl.DataFrame:
     """The 569 × 30 Wisconsin breast cancer table with its binary target `y` (or given labels)."""
     data = load_breast_cancer()
-    frame = pl.DataFrame({name.replace(" ", "_"): data.data[:, i] for i, name in enumerate(data.feature_names)})
+    frame = pl.DataFrame(
+        {name.replace(" ", "_"): data.data[:, i] for i, name in enumerate(data.feature_names)}
+    )
     return frame.with_columns(pl.Series("y", data.target if labels is None else labels))
 
 

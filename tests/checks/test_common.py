@@ -55,7 +55,9 @@ def test_every_check_is_deterministic_and_does_not_mutate(clean_frame, monkeypat
     second = run_checks(data, profile)
     monkeypatch.undo()
     assert [o.status for o in first] == [o.status for o in second]
-    assert [[f.to_dict() for f in o.findings] for o in first] == [[f.to_dict() for f in o.findings] for o in second]
+    assert [[f.to_dict() for f in o.findings] for o in first] == [
+        [f.to_dict() for f in o.findings] for o in second
+    ]
     assert data.frame.equals(before) and profile.columns.equals(stats_before)
     crashed = [(o.check, o.reason) for o in first if o.status == "error"]
     assert crashed == []

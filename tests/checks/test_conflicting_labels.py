@@ -11,9 +11,15 @@ from datacert.findings import Status
 
 def _frame(n: int = 80, seed: int = 6) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    return pl.DataFrame({"id": [f"P{i}" for i in range(n)], "age": rng.integers(20, 90, n),
-                         "sex": rng.choice(["F", "M"], n), "glucose": rng.normal(100, 15, n).round(0),
-                         "label": rng.integers(0, 2, n)})
+    return pl.DataFrame(
+        {
+            "id": [f"P{i}" for i in range(n)],
+            "age": rng.integers(20, 90, n),
+            "sex": rng.choice(["F", "M"], n),
+            "glucose": rng.normal(100, 15, n).round(0),
+            "label": rng.integers(0, 2, n),
+        }
+    )
 
 
 def _copy_features(frame: pl.DataFrame, source: int, target: int, label: int) -> pl.DataFrame:
@@ -26,7 +32,7 @@ def test_fires_with_every_member_of_each_conflicting_group():
     frame = _frame()
     frame = _copy_features(frame, 2, 30, 1 - frame["label"][2])
     frame = _copy_features(frame, 2, 31, frame["label"][2])
-    frame = _copy_features(frame, 5, 60, frame["label"][5])       # same features, same label: no conflict
+    frame = _copy_features(frame, 5, 60, frame["label"][5])  # same features, same label: no conflict
     outcome = run_one("conflicting_labels", frame, target="label", id="id")
     (finding,) = outcome.findings
     assert finding.rows == (2, 30, 31)

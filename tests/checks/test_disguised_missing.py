@@ -42,7 +42,7 @@ def test_fires_on_minus_999_with_rows_and_sentinels():
 def test_unlisted_repeated_value_far_away_fires_and_rare_known_code_is_a_warning():
     cols = _cohort(n=2000)
     cols["glucose_mg_dl"][[5, 6, 7, 8]] = 1234.0  # not a listed code, but a far, repeated spike
-    cols["poids_kg"][[10, 11]] = 9999.0           # listed code, only twice: warning
+    cols["poids_kg"][[10, 11]] = 9999.0  # listed code, only twice: warning
     outcome = run_one(CHECK, pl.DataFrame(cols))
     by_column = {f.columns[0]: f for f in outcome.findings}
     assert set(by_column) == {"glucose_mg_dl", "poids_kg"}
@@ -98,7 +98,8 @@ def test_placeholder_date_spike_fires_but_a_real_birthday_does_not():
 def test_quiet_on_clean_data_of_the_same_shape():
     cols = _cohort(n=2000)
     frame = pl.DataFrame(cols).with_columns(
-        pl.Series("tabac", np.random.default_rng(3).choice(["oui", "non", "ancien"], 2000)))
+        pl.Series("tabac", np.random.default_rng(3).choice(["oui", "non", "ancien"], 2000))
+    )
     outcome = run_one(CHECK, frame)
     assert outcome.status == "quiet", [f.evidence for f in outcome.findings]
 
@@ -106,12 +107,14 @@ def test_quiet_on_clean_data_of_the_same_shape():
 def test_heavy_tails_and_genuine_round_values_stay_quiet():
     rng = np.random.default_rng(4)
     n = 5000
-    frame = pl.DataFrame({
-        "crp": rng.lognormal(np.log(8), 1.2, n).round(0),        # long right tail, repeated integers
-        "nb_visites": rng.negative_binomial(1, 0.2, n),           # counts with many zeros
-        "age": rng.integers(18, 100, n),                          # 99 is a real age here
-        "score": rng.choice([0, 10, 20, 99, 100], n, p=[0.3, 0.2, 0.2, 0.1, 0.2]),
-    })
+    frame = pl.DataFrame(
+        {
+            "crp": rng.lognormal(np.log(8), 1.2, n).round(0),  # long right tail, repeated integers
+            "nb_visites": rng.negative_binomial(1, 0.2, n),  # counts with many zeros
+            "age": rng.integers(18, 100, n),  # 99 is a real age here
+            "score": rng.choice([0, 10, 20, 99, 100], n, p=[0.3, 0.2, 0.2, 0.1, 0.2]),
+        }
+    )
     outcome = run_one(CHECK, frame)
     assert outcome.status == "quiet", [(f.columns, f.evidence) for f in outcome.findings]
 
@@ -125,8 +128,15 @@ def test_not_applicable_on_a_tiny_table():
 def test_demo_cohort_weight_sentinel_is_found():
     frame = demo_frame()
     roles = demo_roles()
-    outcome = run_one(CHECK, frame, target=roles.target, id=roles.id, time=roles.time,
-                      sensitive=list(roles.sensitive), text=list(roles.text))
+    outcome = run_one(
+        CHECK,
+        frame,
+        target=roles.target,
+        id=roles.id,
+        time=roles.time,
+        sensitive=list(roles.sensitive),
+        text=list(roles.text),
+    )
     by_column = {f.columns[0]: f for f in outcome.findings}
     weight = by_column["poids_kg"]
     expected = frame.select(pl.col("poids_kg").eq(-999.0).arg_true()).to_series().to_list()

@@ -16,15 +16,22 @@ def _frame(n=300, p=200, seed=0, shift=0.0, shifted=40):
     x = rng.normal(size=(n, p))
     x[site == "C", :shifted] += shift
     cols = {f"gene{i:03d}": x[:, i] for i in range(p)}
-    return pl.DataFrame({"sample_id": [f"S{i:04d}" for i in range(n)], **cols, "site": site,
-                         "smoker": rng.choice(["yes", "no"], n), "y": rng.integers(0, 2, n)})
+    return pl.DataFrame(
+        {
+            "sample_id": [f"S{i:04d}" for i in range(n)],
+            **cols,
+            "site": site,
+            "smoker": rng.choice(["yes", "no"], n),
+            "y": rng.integers(0, 2, n),
+        }
+    )
 
 
 def test_vectorised_ks_and_smd_match_scipy_and_numpy():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(120, 4))
-    x[:, 1] = rng.integers(0, 3, 120)          # ties
-    x[7:19, 2] = np.nan                        # gaps
+    x[:, 1] = rng.integers(0, 3, 120)  # ties
+    x[7:19, 2] = np.nan  # gaps
     codes = rng.integers(0, 3, 120)
     d, p = ks_one_vs_rest(x, codes, 3)
     smd = smd_one_vs_rest(x, codes, 3)
@@ -66,8 +73,11 @@ def test_categorical_shift_between_train_and_test_partitions():
     frame = _frame(n=400, p=5).drop("site")
     rng = np.random.default_rng(2)
     split = rng.choice(["train", "test"], 400)
-    smoker = np.where(split == "test", rng.choice(["yes", "no"], 400, p=[0.8, 0.2]),
-                      rng.choice(["yes", "no"], 400, p=[0.2, 0.8]))
+    smoker = np.where(
+        split == "test",
+        rng.choice(["yes", "no"], 400, p=[0.8, 0.2]),
+        rng.choice(["yes", "no"], 400, p=[0.2, 0.8]),
+    )
     frame = frame.with_columns(pl.Series("split", split), pl.Series("smoker", smoker))
     out = run_one("distribution_shift", frame, split="split", target="y")
     (f,) = out.findings
@@ -85,8 +95,9 @@ def test_quiet_on_random_sites_and_clean_partitions():
 def test_tall_tables_are_subsampled_and_say_so():
     rng = np.random.default_rng(5)
     n = 60_000
-    frame = pl.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n),
-                          "batch": rng.choice(["p1", "p2"], n)})
+    frame = pl.DataFrame(
+        {"a": rng.normal(size=n), "b": rng.normal(size=n), "batch": rng.choice(["p1", "p2"], n)}
+    )
     out = run_one("distribution_shift", frame, params={"max_rows": 20_000, "c2st_max_rows": 5000})
     assert out.status == "quiet"
     assert out.evidence["partitions"]["batch"]["sampled_rows"] == 20_000
@@ -105,8 +116,11 @@ def test_a_small_shift_spread_over_many_features_is_a_warning():
 
 
 def test_the_first_usable_site_column_is_analysed():
-    frame = _frame(p=5).with_columns(pl.lit("FR").alias("centre_pays")).select(
-        "centre_pays", pl.exclude("centre_pays"))
+    frame = (
+        _frame(p=5)
+        .with_columns(pl.lit("FR").alias("centre_pays"))
+        .select("centre_pays", pl.exclude("centre_pays"))
+    )
     out = run_one("distribution_shift", frame, target="y")
     assert list(out.evidence["partitions"]) == ["site"]
     assert out.evidence["skipped"] == {"centre_pays": "fewer than two groups with enough records"}

@@ -11,14 +11,16 @@ from datacert.findings import Status
 
 def _frame(n: int = 300, seed: int = 4) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    return pl.DataFrame({
-        "sex": rng.choice(["F", "M"], n),
-        "height_cm": rng.normal(170, 9, n).round(0),
-        "crp": rng.lognormal(2, 1, n),
-        "stage": rng.integers(1, 5, n),
-        "site": rng.choice(["A", "B", "C"], n),
-        "y": rng.integers(0, 2, n),
-    })
+    return pl.DataFrame(
+        {
+            "sex": rng.choice(["F", "M"], n),
+            "height_cm": rng.normal(170, 9, n).round(0),
+            "crp": rng.lognormal(2, 1, n),
+            "stage": rng.integers(1, 5, n),
+            "site": rng.choice(["A", "B", "C"], n),
+            "y": rng.integers(0, 2, n),
+        }
+    )
 
 
 def test_fires_on_copies_recodings_and_rescalings():

@@ -23,8 +23,11 @@ def _clean(seed: int = 0) -> dict[str, list]:
     fake = Faker("fr_FR")
     fake.seed_instance(seed)
     rng = np.random.default_rng(seed)
-    notes = [f"Patient vu à l'hôpital de {fake.city()}, état général conservé, fièvre à {t:.1f} °C. "
-             f"Revu le {fake.date()} ; pas d'élément nouveau." for t in rng.normal(37.5, 0.6, N)]
+    notes = [
+        f"Patient vu à l'hôpital de {fake.city()}, état général conservé, fièvre à {t:.1f} °C. "
+        f"Revu le {fake.date()} ; pas d'élément nouveau."
+        for t in rng.normal(37.5, 0.6, N)
+    ]
     return {
         "service": rng.choice(["Médecine interne", "Pédiatrie", "Gériatrie", "Réanimation"], N).tolist(),
         "ville": [fake.city() for _ in range(N)],
@@ -78,7 +81,9 @@ def test_mis_decoded_column_names():
 
 def test_quiet_on_clean_french_text_of_the_same_shape():
     cols = _clean(3)
-    cols["note"] = [n + " Traitement : « amoxicilline » — 1 g × 3/j,\ttabulé\nsur deux lignes." for n in cols["note"]]
+    cols["note"] = [
+        n + " Traitement : « amoxicilline » — 1 g × 3/j,\ttabulé\nsur deux lignes." for n in cols["note"]
+    ]
     outcome = run_one(CHECK, pl.DataFrame(cols), text=["note"])
     assert outcome.status == "quiet"
 

@@ -38,16 +38,20 @@ def _clean(seed: int = 0) -> dict[str, list]:
     return {
         "nir": [fake.ssn() for _ in range(N)],
         "rpps": [_with_luhn("1" + "".join(map(str, rng.integers(0, 10, 9)))) for _ in range(N)],
-        "finess": [_with_luhn(f"{rng.integers(1, 96):02d}" + "".join(map(str, rng.integers(0, 10, 6))))
-                   for _ in range(N)],
+        "finess": [
+            _with_luhn(f"{rng.integers(1, 96):02d}" + "".join(map(str, rng.integers(0, 10, 6))))
+            for _ in range(N)
+        ],
         "code_loinc": [f"{b}-{luhn.calc_check_digit(str(b))}" for b in loinc_bodies],
         "snomed_ct": [f"{b}00{verhoeff.calc_check_digit(f'{b}00')}" for b in snomed_bodies],
         "diag_principal": rng.choice(ICD, N).tolist(),
         "atc": rng.choice(ATC, N).tolist(),
         "code_postal": [fake.postcode() for _ in range(N)],
         "telephone": phones,
-        "date_entree": [(dt.date(2023, 1, 1) + dt.timedelta(days=int(d))).strftime("%d/%m/%Y")
-                        for d in rng.integers(0, 700, N)],
+        "date_entree": [
+            (dt.date(2023, 1, 1) + dt.timedelta(days=int(d))).strftime("%d/%m/%Y")
+            for d in rng.integers(0, 700, N)
+        ],
         "age": rng.integers(18, 95, N).tolist(),
     }
 
@@ -56,7 +60,17 @@ def test_quiet_on_valid_codes_of_every_kind():
     outcome = run_one(CHECK, pl.DataFrame(_clean()))
     assert outcome.status == "quiet", [(f.columns, f.evidence) for f in outcome.findings]
     assert set(outcome.evidence["columns_tested"].values()) == {
-        "nir", "rpps", "finess", "loinc", "snomed", "icd10", "atc", "postal_code", "phone", "date"}
+        "nir",
+        "rpps",
+        "finess",
+        "loinc",
+        "snomed",
+        "icd10",
+        "atc",
+        "postal_code",
+        "phone",
+        "date",
+    }
 
 
 def test_check_digits_and_shapes_are_caught_with_rows():
@@ -69,16 +83,16 @@ def test_check_digits_and_shapes_are_caught_with_rows():
         bad[column] = rows
 
     flip = {str(d): str((d + 1) % 10) for d in range(10)}
-    plant("nir", [3, 4, 250], lambda v: v[:-1] + flip[v[-1]])               # wrong key
-    plant("rpps", [10], lambda v: v[:-1] + flip[v[-1]])                     # Luhn fails
+    plant("nir", [3, 4, 250], lambda v: v[:-1] + flip[v[-1]])  # wrong key
+    plant("rpps", [10], lambda v: v[:-1] + flip[v[-1]])  # Luhn fails
     plant("finess", [11, 12], lambda v: v[:-1] + flip[v[-1]])
-    plant("code_loinc", [20, 21], lambda v: v[:-1] + flip[v[-1]])           # mod-10 check digit
-    plant("snomed_ct", [30], lambda v: v[:-1] + flip[v[-1]])                # Verhoeff
-    plant("diag_principal", [40, 41, 42], lambda v: "121.9")                # not a code shape
-    plant("atc", [50], lambda v: "Q08CA01")                                 # not a human ATC group
-    plant("code_postal", [60, 61], lambda v: "00" + v[2:])                  # no department 00
-    plant("telephone", [70], lambda v: "01 23")                             # too short
-    plant("date_entree", [80, 81], lambda v: "31/02/2024")                  # impossible date
+    plant("code_loinc", [20, 21], lambda v: v[:-1] + flip[v[-1]])  # mod-10 check digit
+    plant("snomed_ct", [30], lambda v: v[:-1] + flip[v[-1]])  # Verhoeff
+    plant("diag_principal", [40, 41, 42], lambda v: "121.9")  # not a code shape
+    plant("atc", [50], lambda v: "Q08CA01")  # not a human ATC group
+    plant("code_postal", [60, 61], lambda v: "00" + v[2:])  # no department 00
+    plant("telephone", [70], lambda v: "01 23")  # too short
+    plant("date_entree", [80, 81], lambda v: "31/02/2024")  # impossible date
     outcome = run_one(CHECK, pl.DataFrame(cols))
     by_column = {f.columns[0]: f for f in outcome.findings}
     assert set(by_column) == set(bad)
@@ -90,7 +104,9 @@ def test_check_digits_and_shapes_are_caught_with_rows():
 
 
 def test_corsican_nir_is_valid_and_its_wrong_key_is_not():
-    frame = pl.DataFrame({"nir": ["1 72 07 2A 004 123 46", "2 58 03 75 112 047 16", "1 72 07 2A 004 123 19"] * 10})
+    frame = pl.DataFrame(
+        {"nir": ["1 72 07 2A 004 123 46", "2 58 03 75 112 047 16", "1 72 07 2A 004 123 19"] * 10}
+    )
     outcome = run_one(CHECK, frame)
     (finding,) = outcome.findings
     assert finding.rows == tuple(range(2, 30, 3))
@@ -144,11 +160,13 @@ def test_no_error_on_clean_real_tables(loader):
 
 def test_a_telling_name_on_unrelated_content_is_not_a_code_column():
     rng = np.random.default_rng(5)
-    frame = pl.DataFrame({
-        "dr": rng.integers(0, 2, N),                                # diabetic retinopathy flag, not a diagnosis
-        "dp": rng.choice(["oui", "non"], N).tolist(),               # 'dp' yes/no, not a CIM-10 code
-        "tel": rng.choice(["fixe", "portable", "aucun"], N).tolist(),
-    })
+    frame = pl.DataFrame(
+        {
+            "dr": rng.integers(0, 2, N),  # diabetic retinopathy flag, not a diagnosis
+            "dp": rng.choice(["oui", "non"], N).tolist(),  # 'dp' yes/no, not a CIM-10 code
+            "tel": rng.choice(["fixe", "portable", "aucun"], N).tolist(),
+        }
+    )
     outcome = run_one(CHECK, frame)
     assert outcome.status == "quiet"
     assert outcome.evidence["columns_tested"] == {}
@@ -185,7 +203,10 @@ def test_nir_phone_and_cim10_recognised_by_content():
     outcome = run_one(CHECK, frame)
     by_column = {f.columns[0]: f for f in outcome.findings}
     assert {c: f.evidence["kind"] for c, f in by_column.items()} == {
-        "identifiant_assure": "nir", "contact": "phone", "motif": "icd10"}
+        "identifiant_assure": "nir",
+        "contact": "phone",
+        "motif": "icd10",
+    }
     assert by_column["identifiant_assure"].rows == (2,)
     assert by_column["contact"].rows == (4,)
     assert by_column["motif"].rows == (6,)

@@ -11,12 +11,14 @@ def _frame(seed=0):
     rng = np.random.default_rng(seed)
     patients = np.repeat(np.arange(60), 3)
     part = np.where(rng.random(60) < 0.7, "train", "test")[patients]
-    return pl.DataFrame({
-        "patient": [f"P{p:03d}" for p in patients],
-        "visit_value": rng.normal(size=patients.size),
-        "split": part,
-        "y": rng.integers(0, 2, patients.size),
-    })
+    return pl.DataFrame(
+        {
+            "patient": [f"P{p:03d}" for p in patients],
+            "visit_value": rng.normal(size=patients.size),
+            "split": part,
+            "y": rng.integers(0, 2, patients.size),
+        }
+    )
 
 
 def test_fires_with_every_record_of_leaking_patients():
@@ -27,7 +29,9 @@ def test_fires_with_every_record_of_leaking_patients():
     for p in leaking:
         first = np.flatnonzero(patients == p)[0]
         split[first] = "test" if split[first] == "train" else "train"
-    out = run_one("group_leakage", frame.with_columns(pl.Series("split", split)), split="split", group="patient")
+    out = run_one(
+        "group_leakage", frame.with_columns(pl.Series("split", split)), split="split", group="patient"
+    )
     assert out.status == "fired"
     (f,) = out.findings
     assert f.severity == "error"

@@ -39,8 +39,15 @@ def test_sex_spellings_and_synonyms_are_mapped_to_the_most_frequent():
     (finding,) = outcome.findings
     assert finding.columns == ("sexe",)
     assert finding.rows == tuple(sorted(planted))
-    assert finding.evidence["mapping"] == {"F": "Femme", "FEMME": "Femme", "femme": "Femme", "H": "Homme",
-                                           "Homme ": "Homme", "homme": "Homme", "male": "Homme"}
+    assert finding.evidence["mapping"] == {
+        "F": "Femme",
+        "FEMME": "Femme",
+        "femme": "Femme",
+        "H": "Homme",
+        "Homme ": "Homme",
+        "homme": "Homme",
+        "male": "Homme",
+    }
     assert finding.evidence["domain"] == "sex"
     assert finding.severity == "warning"
 
@@ -81,10 +88,12 @@ def test_quiet_on_clean_data_of_the_same_shape():
 
 def test_distinct_codes_that_only_look_alike_stay_apart():
     rng = np.random.default_rng(4)
-    frame = pl.DataFrame({
-        "grade": rng.choice(["A", "B", "N", "O"], N).tolist(),  # N and O are grades here, not no/yes
-        "stade": rng.choice(["T1", "T2", "T1a", "T2b"], N).tolist(),
-    })
+    frame = pl.DataFrame(
+        {
+            "grade": rng.choice(["A", "B", "N", "O"], N).tolist(),  # N and O are grades here, not no/yes
+            "stade": rng.choice(["T1", "T2", "T1a", "T2b"], N).tolist(),
+        }
+    )
     assert run_one(CHECK, frame).status == "quiet"
 
 

@@ -35,8 +35,9 @@ def test_missing_lab_predicts_the_label():
     # lactates are measured mostly in sick patients: missing for 60 % of y = 0, 15 % of y = 1
     mask = rng.random(N) < np.where(cols["y"] == 1, 0.15, 0.60)
     mcar = rng.random(N) < 0.2
-    frame = pl.DataFrame({**cols, "lactates": _with_missing(cols["lactates"], mask),
-                          "crp": _with_missing(cols["crp"], mcar)})
+    frame = pl.DataFrame(
+        {**cols, "lactates": _with_missing(cols["lactates"], mask), "crp": _with_missing(cols["crp"], mcar)}
+    )
     outcome = run_one(CHECK, frame, target="y")
     (finding,) = outcome.findings
     assert finding.columns == ("lactates", "y")
@@ -65,8 +66,13 @@ def test_continuous_target():
 def test_quiet_when_values_are_missing_completely_at_random():
     cols = _cohort(3)
     rng = np.random.default_rng(3)
-    frame = pl.DataFrame({**cols, "lactates": _with_missing(cols["lactates"], rng.random(N) < 0.4),
-                          "crp": _with_missing(cols["crp"], rng.random(N) < 0.1)})
+    frame = pl.DataFrame(
+        {
+            **cols,
+            "lactates": _with_missing(cols["lactates"], rng.random(N) < 0.4),
+            "crp": _with_missing(cols["crp"], rng.random(N) < 0.1),
+        }
+    )
     assert run_one(CHECK, frame, target="y").status == "quiet"
     assert run_one(CHECK, frame.drop("y")).status == "quiet"
 
@@ -111,7 +117,7 @@ def test_wide_table_missingness_driven_by_a_latent_factor():
     n, p = 200, 3000
     factor = rng.normal(size=n)
     x = rng.normal(size=(n, p))
-    x[:, :40] += 1.5 * factor[:, None]        # 40 genes carry the factor
+    x[:, :40] += 1.5 * factor[:, None]  # 40 genes carry the factor
     mask = rng.random(n) < np.where(factor > 0.5, 0.7, 0.05)
     x[mask, 2999] = np.nan
     noise_missing = rng.random((n, 500)) < 0.1  # MCAR elsewhere

@@ -60,7 +60,9 @@ def test_far_extrapolations_are_reported_as_a_lower_bound_only():
     n, p = 150, 40
     X = rng.normal(size=(n, p))
     y = (X @ rng.normal(size=p) * 0.4 + rng.normal(size=n) > 0).astype(int)
-    outcome = run_one("insufficient_sample_size", frame_of(X, y=y), params={"max_extrapolation": 1.0}, target="y")
+    outcome = run_one(
+        "insufficient_sample_size", frame_of(X, y=y), params={"max_extrapolation": 1.0}, target="y"
+    )
     (finding,) = outcome.findings
     assert "far more than" in finding.message
     assert finding.evidence["records_needed_beyond_extrapolation_limit"] is True

@@ -31,8 +31,17 @@ def _base(n: int, seed: int) -> dict[str, np.ndarray]:
 def test_table_loads_with_sources_and_hints():
     table = unit_conversions()
     quantities = {c.quantity for c in table}
-    assert {"glucose", "creatinine", "height", "weight", "temperature", "hba1c", "haemoglobin", "bilirubin",
-            "urea"} <= quantities
+    assert {
+        "glucose",
+        "creatinine",
+        "height",
+        "weight",
+        "temperature",
+        "hba1c",
+        "haemoglobin",
+        "bilirubin",
+        "urea",
+    } <= quantities
     assert {c.quantity for c in conversions_for("Glycémie (mg/dL)")} == {"glucose"}
     assert {c.quantity for c in conversions_for("hba1c_pct")} == {"hba1c"}
     assert {c.quantity for c in conversions_for("hb_g_dl")} == {"haemoglobin"}
@@ -48,7 +57,12 @@ def test_glucose_in_mmol_among_mg_dl():
     assert finding.columns == ("glycemie",)
     assert finding.rows == tuple(rows.tolist())
     ev = finding.evidence
-    assert (ev["factor"], ev["from_unit"], ev["to_unit"], ev["majority_unit"]) == (18.0, "mmol/L", "mg/dL", "mg/dL")
+    assert (ev["factor"], ev["from_unit"], ev["to_unit"], ev["majority_unit"]) == (
+        18.0,
+        "mmol/L",
+        "mg/dL",
+        "mg/dL",
+    )
     assert ev["conversion"] == {"scale": 18.0, "offset": 0.0}
     assert finding.severity == "error"
     assert "mmol/L to mg/dL" in finding.remedy and "18" in finding.remedy
@@ -106,8 +120,9 @@ def test_weight_in_pounds_overlapping_the_kilograms():
 def test_quiet_on_clean_skewed_and_bimodal_data_of_the_same_shape():
     rng = np.random.default_rng(4)
     cols = _base(5000, 4)
-    cols["creatinine"] = np.where(rng.random(5000) < 0.05, rng.lognormal(np.log(600), 0.3, 5000),
-                                  cols["creatinine"]).round(0)  # dialysis mode: a ratio of 7, not 88.4
+    cols["creatinine"] = np.where(
+        rng.random(5000) < 0.05, rng.lognormal(np.log(600), 0.3, 5000), cols["creatinine"]
+    ).round(0)  # dialysis mode: a ratio of 7, not 88.4
     cols["bilirubine"] = rng.lognormal(np.log(10), 0.8, 5000).round(0)  # long tail, unimodal
     outcome = run_one(CHECK, pl.DataFrame(cols))
     assert outcome.status == "quiet", [(f.columns, f.evidence) for f in outcome.findings]
@@ -130,8 +145,15 @@ def test_not_applicable_without_a_continuous_column():
 def test_demo_cohort_glucose_in_mmol_is_found():
     frame = demo_frame()
     roles = demo_roles()
-    outcome = run_one(CHECK, frame, target=roles.target, id=roles.id, time=roles.time,
-                      sensitive=list(roles.sensitive), text=list(roles.text))
+    outcome = run_one(
+        CHECK,
+        frame,
+        target=roles.target,
+        id=roles.id,
+        time=roles.time,
+        sensitive=list(roles.sensitive),
+        text=list(roles.text),
+    )
     (finding,) = outcome.findings
     assert finding.columns == ("glycemie",)
     expected = frame.select((pl.col("glycemie") < 30).arg_true()).to_series().to_list()

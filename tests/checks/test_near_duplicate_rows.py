@@ -11,13 +11,15 @@ from datacert.findings import Status
 
 def _frame(n: int = 60, seed: int = 2) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    return pl.DataFrame({
-        "record_id": [f"R{i:04d}" for i in range(n)],
-        "ville": rng.choice(["Créteil", "Paris", "Évry", "Lyon"], n),
-        "poids": rng.normal(70, 10, n),
-        "crp_text": [f"{v:.1f}" for v in rng.lognormal(2, 1, n)],
-        "y": rng.integers(0, 2, n),
-    })
+    return pl.DataFrame(
+        {
+            "record_id": [f"R{i:04d}" for i in range(n)],
+            "ville": rng.choice(["Créteil", "Paris", "Évry", "Lyon"], n),
+            "poids": rng.normal(70, 10, n),
+            "crp_text": [f"{v:.1f}" for v in rng.lognormal(2, 1, n)],
+            "y": rng.integers(0, 2, n),
+        }
+    )
 
 
 def _with_row(frame: pl.DataFrame, position: int, values: dict) -> pl.DataFrame:
@@ -29,12 +31,20 @@ def _with_row(frame: pl.DataFrame, position: int, values: dict) -> pl.DataFrame:
 def test_fires_on_formatting_and_rounding_variants():
     frame = _frame()
     src = frame.rows(named=True)
-    frame = _with_row(frame, 40, {**src[3], "record_id": "X1", "ville": "  " + src[3]["ville"].upper() + " ",
-                                  "poids": src[3]["poids"] * (1 + 1e-9),
-                                  "crp_text": src[3]["crp_text"].replace(".", ",")})
+    frame = _with_row(
+        frame,
+        40,
+        {
+            **src[3],
+            "record_id": "X1",
+            "ville": "  " + src[3]["ville"].upper() + " ",
+            "poids": src[3]["poids"] * (1 + 1e-9),
+            "crp_text": src[3]["crp_text"].replace(".", ","),
+        },
+    )
     frame = _with_row(frame, 12, {"ville": "Créteil"})
     frame = _with_row(frame, 50, {**frame.rows(named=True)[12], "record_id": "X2", "ville": "Creteil"})
-    frame = _with_row(frame, 55, {**src[20], "record_id": "X3"})       # exact copy: duplicate_rows' business
+    frame = _with_row(frame, 55, {**src[20], "record_id": "X3"})  # exact copy: duplicate_rows' business
     outcome = run_one("near_duplicate_rows", frame, id="record_id")
     (finding,) = outcome.findings
     groups = finding.evidence["group_rows"]

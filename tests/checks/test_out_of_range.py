@@ -19,15 +19,17 @@ from datacert.profile import compute_profile
 
 def _cohort(n: int = 200, seed: int = 3) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    return pl.DataFrame({
-        "Âge (ans)": rng.integers(20, 90, n),
-        "Poids (kg)": rng.normal(75, 12, n).round(1),
-        "taille": rng.normal(1.70, 0.08, n).round(2),           # metres, no unit in the name
-        "PAS_mmHg": rng.normal(130, 15, n).round(0),
-        "glycemie": rng.normal(1.0, 0.15, n).round(2),           # g/L, chosen from the values
-        "natremie": rng.normal(140, 3, n).round(0),
-        "stage": rng.integers(1, 5, n),
-    })
+    return pl.DataFrame(
+        {
+            "Âge (ans)": rng.integers(20, 90, n),
+            "Poids (kg)": rng.normal(75, 12, n).round(1),
+            "taille": rng.normal(1.70, 0.08, n).round(2),  # metres, no unit in the name
+            "PAS_mmHg": rng.normal(130, 15, n).round(0),
+            "glycemie": rng.normal(1.0, 0.15, n).round(2),  # g/L, chosen from the values
+            "natremie": rng.normal(140, 3, n).round(0),
+            "stage": rng.integers(1, 5, n),
+        }
+    )
 
 
 def test_demo_ages_above_120_are_found_at_rows_111_and_222():
@@ -46,7 +48,10 @@ def test_fires_on_impossible_and_implausible_values_with_right_rows():
     frame = frame.with_columns(
         pl.when(pl.int_range(pl.len()) == 4).then(-3.0).otherwise(pl.col("Poids (kg)")).alias("Poids (kg)"),
         pl.when(pl.int_range(pl.len()) == 9).then(175.0).otherwise(pl.col("taille")).alias("taille"),
-        pl.when(pl.int_range(pl.len()).is_in([12, 13])).then(400.0).otherwise(pl.col("PAS_mmHg")).alias("PAS_mmHg"),
+        pl.when(pl.int_range(pl.len()).is_in([12, 13]))
+        .then(400.0)
+        .otherwise(pl.col("PAS_mmHg"))
+        .alias("PAS_mmHg"),
         pl.when(pl.int_range(pl.len()) == 20).then(45.0).otherwise(pl.col("glycemie")).alias("glycemie"),
         pl.when(pl.int_range(pl.len()) == 30).then(185.0).otherwise(pl.col("natremie")).alias("natremie"),
     )
@@ -54,10 +59,10 @@ def test_fires_on_impossible_and_implausible_values_with_right_rows():
     got = {(f.columns[0], str(f.severity)): f.rows for f in outcome.findings}
     assert got == {
         ("Poids (kg)", "error"): (4,),
-        ("taille", "error"): (9,),           # 175 m: the column is in metres
+        ("taille", "error"): (9,),  # 175 m: the column is in metres
         ("PAS_mmHg", "error"): (12, 13),
-        ("glycemie", "error"): (20,),        # 45 g/L is impossible
-        ("natremie", "warning"): (30,),      # 185 mmol/L: implausible, not impossible
+        ("glycemie", "error"): (20,),  # 45 g/L is impossible
+        ("natremie", "warning"): (30,),  # 185 mmol/L: implausible, not impossible
     }
     checked = outcome.evidence["columns_checked"]
     assert checked["taille"]["unit"] == "m" and checked["taille"]["unit_basis"] == "values"
@@ -89,28 +94,50 @@ def test_numbers_stored_as_text_are_read():
 
 def test_declared_limits_override_the_knowledge_base():
     frame = _cohort().with_columns(
-        pl.when(pl.int_range(pl.len()) == 7).then(95).otherwise(pl.col("Âge (ans)")).alias("Âge (ans)"))
-    schema = parse_table_schema({"fields": [{"name": "Âge (ans)", "type": "integer",
-                                             "constraints": {"minimum": 18, "maximum": 90}},
-                                            {"name": "score", "type": "number", "constraints": {"maximum": 1}}]})
+        pl.when(pl.int_range(pl.len()) == 7).then(95).otherwise(pl.col("Âge (ans)")).alias("Âge (ans)")
+    )
+    schema = parse_table_schema(
+        {
+            "fields": [
+                {"name": "Âge (ans)", "type": "integer", "constraints": {"minimum": 18, "maximum": 90}},
+                {"name": "score", "type": "number", "constraints": {"maximum": 1}},
+            ]
+        }
+    )
     frame = frame.with_columns(pl.Series("score", np.linspace(0, 1, frame.height)).round(3))
-    frame = frame.with_columns(pl.when(pl.int_range(pl.len()) == 11).then(1.5).otherwise(pl.col("score"))
-                               .alias("score"))
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 11).then(1.5).otherwise(pl.col("score")).alias("score")
+    )
     data = build_dataset(from_object(frame), declared_schema=schema)
     profile = compute_profile(data.frame, dict(data.semantic_types))
     (outcome,) = run_checks(data, profile, {}, only=["out_of_range"])
     got = {f.columns[0]: (f.rows, f.evidence["limit_kind"]) for f in outcome.findings}
-    assert got["Âge (ans)"] == ((7,), "declared")   # 95 is a possible age, but above the declared 90
-    assert got["score"] == ((11,), "declared")       # not a clinical variable: declared limits only
+    assert got["Âge (ans)"] == ((7,), "declared")  # 95 is a possible age, but above the declared 90
+    assert got["score"] == ((11,), "declared")  # not a clinical variable: declared limits only
 
 
-@pytest.mark.parametrize(("name", "key"), [
-    ("Âge (ans)", "age"), ("patient_age", "age"), ("stage", None), ("dosage", None), ("tranche_age", None),
-    ("HbA1c", "hba1c"), ("hb_g_dl", "haemoglobin"), ("taille_tumeur", None), ("SpO2", "spo2"),
-    ("Fréquence cardiaque", "heart_rate"), ("eGFR", "egfr"), ("créatininémie_umol_l", "creatinine"),
-    ("Leucocytes (G/L)", "leucocytes"), ("LDL_c", "ldl"), ("cholesterol_total", "cholesterol"),
-    ("mean radius", None), ("worst area", None),
-])
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Âge (ans)", "age"),
+        ("patient_age", "age"),
+        ("stage", None),
+        ("dosage", None),
+        ("tranche_age", None),
+        ("HbA1c", "hba1c"),
+        ("hb_g_dl", "haemoglobin"),
+        ("taille_tumeur", None),
+        ("SpO2", "spo2"),
+        ("Fréquence cardiaque", "heart_rate"),
+        ("eGFR", "egfr"),
+        ("créatininémie_umol_l", "creatinine"),
+        ("Leucocytes (G/L)", "leucocytes"),
+        ("LDL_c", "ldl"),
+        ("cholesterol_total", "cholesterol"),
+        ("mean radius", None),
+        ("worst area", None),
+    ],
+)
 def test_column_names_are_recognised_in_french_and_english(name, key):
     variable = match_variable(name)
     assert (variable.key if variable else None) == key
@@ -131,21 +158,30 @@ def test_every_variable_has_a_source_and_nested_limits():
     for v in variables:
         assert v.source
         for u in v.units:
-            assert u.hard[0] <= u.soft[0] <= u.typical[0] <= u.typical[1] <= u.soft[1] <= u.hard[1], (v.key, u.name)
+            assert u.hard[0] <= u.soft[0] <= u.typical[0] <= u.typical[1] <= u.soft[1] <= u.hard[1], (
+                v.key,
+                u.name,
+            )
 
 
 def test_declared_unit_selects_the_unit_of_a_recognised_variable():
     rng = np.random.default_rng(4)
     values = rng.normal(10, 2, 100).round(1)
-    values[6] = 800.0                                   # impossible in mg/L (but plausible in µmol/L)
+    values[6] = 800.0  # impossible in mg/L (but plausible in µmol/L)
     frame = pl.DataFrame({"creat": values})
     undeclared = run_one("out_of_range", frame)
     assert undeclared.status == Status.QUIET and "creat" in undeclared.evidence["columns_skipped"]
     schema = parse_table_schema({"fields": [{"name": "creat", "type": "number", "unit": "mg/L"}]})
     data = build_dataset(from_object(frame), declared_schema=schema)
-    (outcome,) = run_checks(data, compute_profile(data.frame, dict(data.semantic_types)), {}, only=["out_of_range"])
+    (outcome,) = run_checks(
+        data, compute_profile(data.frame, dict(data.semantic_types)), {}, only=["out_of_range"]
+    )
     (finding,) = outcome.findings
-    assert (finding.rows, finding.evidence["unit"], finding.evidence["unit_basis"]) == ((6,), "mg/L", "declared")
+    assert (finding.rows, finding.evidence["unit"], finding.evidence["unit_basis"]) == (
+        (6,),
+        "mg/L",
+        "declared",
+    )
 
 
 def test_missing_value_codes_are_named_in_the_remedy():

@@ -9,13 +9,15 @@ from tests.conftest import run_one
 
 def _frame(n=600, seed=0):
     rng = np.random.default_rng(seed)
-    return pl.DataFrame({
-        "sex": rng.choice(["F", "M"], n),
-        "site": rng.choice(["A", "B", "C"], n),
-        "age": rng.integers(20, 90, n),
-        "y": (rng.random(n) < 0.3).astype(int),
-        "los": rng.normal(6, 2, n),
-    })
+    return pl.DataFrame(
+        {
+            "sex": rng.choice(["F", "M"], n),
+            "site": rng.choice(["A", "B", "C"], n),
+            "age": rng.integers(20, 90, n),
+            "y": (rng.random(n) < 0.3).astype(int),
+            "los": rng.normal(6, 2, n),
+        }
+    )
 
 
 def test_fires_warning_on_a_large_rate_gap_with_extreme_subgroup_rows():
@@ -23,7 +25,9 @@ def test_fires_warning_on_a_large_rate_gap_with_extreme_subgroup_rows():
     rng = np.random.default_rng(5)
     site = frame["site"].to_numpy()
     y = np.where(site == "C", rng.random(frame.height) < 0.7, rng.random(frame.height) < 0.2).astype(int)
-    out = run_one("outcome_disparity", frame.with_columns(pl.Series("y", y)), sensitive=["sex", "site"], target="y")
+    out = run_one(
+        "outcome_disparity", frame.with_columns(pl.Series("y", y)), sensitive=["sex", "site"], target="y"
+    )
     (f,) = out.findings
     assert f.severity == "warning" and f.columns == ("site", "y")
     assert f.evidence["highest"] == "C" and f.evidence["gap"] >= 0.4 and f.evidence["event_class"] == "1"
@@ -35,7 +39,9 @@ def test_fires_warning_on_a_large_rate_gap_with_extreme_subgroup_rows():
 def test_numeric_target_gap_in_standard_deviations():
     frame = _frame()
     los = frame["los"].to_numpy() + np.where(frame["sex"].to_numpy() == "M", 2.0, 0.0)
-    out = run_one("outcome_disparity", frame.with_columns(pl.Series("los", los)), sensitive=["sex"], target="los")
+    out = run_one(
+        "outcome_disparity", frame.with_columns(pl.Series("los", los)), sensitive=["sex"], target="los"
+    )
     (f,) = out.findings
     assert f.severity == "warning" and f.evidence["highest"] == "M" and f.evidence["sd_gap"] > 0.5
 
@@ -55,9 +61,13 @@ def test_multiclass_target_reports_the_class_whose_rate_varies_most():
     frame = _frame()
     rng = np.random.default_rng(8)
     sex = frame["sex"].to_numpy()
-    stage = np.where(sex == "M", rng.choice(["I", "II", "III"], 600, p=[0.2, 0.3, 0.5]),
-                     rng.choice(["I", "II", "III"], 600, p=[0.5, 0.3, 0.2]))
-    out = run_one("outcome_disparity", frame.with_columns(pl.Series("stage", stage)), sensitive=["sex"],
-                  target="stage")
+    stage = np.where(
+        sex == "M",
+        rng.choice(["I", "II", "III"], 600, p=[0.2, 0.3, 0.5]),
+        rng.choice(["I", "II", "III"], 600, p=[0.5, 0.3, 0.2]),
+    )
+    out = run_one(
+        "outcome_disparity", frame.with_columns(pl.Series("stage", stage)), sensitive=["sex"], target="stage"
+    )
     (f,) = out.findings
     assert f.severity == "warning" and f.evidence["event_class"] in ("I", "III")

@@ -14,8 +14,9 @@ CLEAN = [
 
 
 def _frame(notes):
-    return pl.DataFrame({"record_id": [f"R{i:03d}" for i in range(len(notes))], "note": notes,
-                         "age": list(range(len(notes)))})
+    return pl.DataFrame(
+        {"record_id": [f"R{i:03d}" for i in range(len(notes))], "note": notes, "age": list(range(len(notes)))}
+    )
 
 
 def test_fires_on_rows_with_identifiers():

@@ -85,6 +85,11 @@ def test_not_applicable_for_regression_or_without_target():
 
 def test_coded_tables_with_repeated_rows_are_not_suspicious():
     rng = np.random.default_rng(0)
-    frame = pl.DataFrame({"c1": rng.choice(["x", "y", "z"], 200), "c2": rng.choice(["p", "q"], 200),
-                          "y": rng.integers(0, 2, 200)})
+    frame = pl.DataFrame(
+        {
+            "c1": rng.choice(["x", "y", "z"], 200),
+            "c2": rng.choice(["p", "q"], 200),
+            "y": rng.integers(0, 2, 200),
+        }
+    )
     assert run_one("poisoning_suspected", frame, target="y").status == "quiet"

@@ -25,7 +25,7 @@ def test_fires_with_severity_by_strength():
     outcome = run_one("prompt_injection", _frame(notes), text=["note"])
     assert outcome.status == "fired"
     by_severity = {f.severity: f for f in outcome.findings}
-    assert by_severity["critical"].rows == (2, 9, 18)   # override, two families, exfiltration
+    assert by_severity["critical"].rows == (2, 9, 18)  # override, two families, exfiltration
     assert by_severity["error"].rows == (14,)
     assert by_severity["critical"].columns == ("note",)
     assert by_severity["error"].evidence["rows_per_family"] == {"output_control": 1}

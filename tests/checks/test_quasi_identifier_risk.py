@@ -14,10 +14,19 @@ from datacert.findings import Status
 def test_fires_on_records_in_small_classes():
     rng = np.random.default_rng(0)
     n = 200
-    frame = pl.DataFrame({"sexe": rng.choice(["F", "M"], n), "code_postal": rng.choice(["75013", "94000"], n),
-                          "glucose": rng.normal(100, 10, n)})
-    frame = frame.with_columns(pl.when(pl.int_range(pl.len()) == 17).then(pl.lit("13001"))
-                               .otherwise(pl.col("code_postal")).alias("code_postal"))
+    frame = pl.DataFrame(
+        {
+            "sexe": rng.choice(["F", "M"], n),
+            "code_postal": rng.choice(["75013", "94000"], n),
+            "glucose": rng.normal(100, 10, n),
+        }
+    )
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 17)
+        .then(pl.lit("13001"))
+        .otherwise(pl.col("code_postal"))
+        .alias("code_postal")
+    )
     outcome = run_one("quasi_identifier_risk", frame)
     (finding,) = outcome.findings
     assert finding.rows == (17,)
@@ -30,19 +39,33 @@ def test_unique_birth_dates_and_stays_are_an_error():
     rng = np.random.default_rng(1)
     n = 100
     births = [date(1940, 1, 1) + timedelta(days=int(d)) for d in rng.choice(20000, n, replace=False)]
-    frame = pl.DataFrame({"date_naissance": births, "sexe": rng.choice(["F", "M"], n),
-                          "date_admission": [date(2024, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 300, n)]})
+    frame = pl.DataFrame(
+        {
+            "date_naissance": births,
+            "sexe": rng.choice(["F", "M"], n),
+            "date_admission": [date(2024, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 300, n)],
+        }
+    )
     outcome = run_one("quasi_identifier_risk", frame)
     (finding,) = outcome.findings
     assert finding.severity == "error"
     assert finding.row_count == n
-    assert finding.evidence["kinds"] == {"date_naissance": "birth date", "sexe": "sex", "date_admission": "date of stay"}
+    assert finding.evidence["kinds"] == {
+        "date_naissance": "birth date",
+        "sexe": "sex",
+        "date_admission": "date of stay",
+    }
 
 
 def test_quiet_on_clean_data_of_the_same_shape():
     rng = np.random.default_rng(0)
-    frame = pl.DataFrame({"sexe": rng.choice(["F", "M"], 200), "code_postal": rng.choice(["75013", "94000"], 200),
-                          "glucose": rng.normal(100, 10, 200)})
+    frame = pl.DataFrame(
+        {
+            "sexe": rng.choice(["F", "M"], 200),
+            "code_postal": rng.choice(["75013", "94000"], 200),
+            "glucose": rng.normal(100, 10, 200),
+        }
+    )
     outcome = run_one("quasi_identifier_risk", frame)
     assert outcome.status == Status.QUIET
     assert outcome.evidence["k"] >= 5

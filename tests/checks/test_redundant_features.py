@@ -25,9 +25,9 @@ def _frame(matrix, **extra):
 def test_fires_with_the_planted_blocks_and_their_columns():
     x = _wide()
     rng = np.random.default_rng(1)
-    x[:, 10:14] = x[:, [9]] + 0.05 * rng.normal(size=(200, 4))      # block f009-f013
-    x[:, 300] = -2.0 * x[:, 120] + 7.0                               # exact negative copy
-    x[rng.choice(200, 5, replace=False), 300] = np.nan               # with a few gaps
+    x[:, 10:14] = x[:, [9]] + 0.05 * rng.normal(size=(200, 4))  # block f009-f013
+    x[:, 300] = -2.0 * x[:, 120] + 7.0  # exact negative copy
+    x[rng.choice(200, 5, replace=False), 300] = np.nan  # with a few gaps
     frame = _frame(x, y=rng.integers(0, 2, 200))
     out = run_one("redundant_features", frame, target="y")
     (f,) = out.findings
@@ -75,7 +75,8 @@ def test_block_scan_matches_brute_force_components(monkeypatch, n, dense_hits):
     truth = corr >= 0.95
     assert np.array_equal(degree, truth.sum(axis=1))
     assert np.allclose(best, np.where(truth, corr, 0).max(axis=1))
-    ours = connected_components(sparse.coo_matrix((np.ones(heads.size), (heads, tails)), shape=(240, 240)),
-                                directed=False)[1]
+    ours = connected_components(
+        sparse.coo_matrix((np.ones(heads.size), (heads, tails)), shape=(240, 240)), directed=False
+    )[1]
     theirs = connected_components(sparse.csr_matrix(truth), directed=False)[1]
     assert len(set(zip(ours, theirs, strict=True))) == len(set(ours)) == len(set(theirs))

@@ -13,14 +13,27 @@ from datacert.checks import _reference_model as ref
 from datacert.checks._ranks import sort_block
 from datacert.findings import Severity
 
-ISSUE4 = ("label_issues", "class_imbalance", "target_leakage", "multivariate_outliers", "high_dimensionality",
-          "insufficient_sample_size", "poisoning_suspected")
+ISSUE4 = (
+    "label_issues",
+    "class_imbalance",
+    "target_leakage",
+    "multivariate_outliers",
+    "high_dimensionality",
+    "insufficient_sample_size",
+    "poisoning_suspected",
+)
 
 
 def test_task_detection():
     rng = np.random.default_rng(0)
-    frame = pl.DataFrame({"x": rng.normal(size=60), "b": rng.integers(0, 2, 60), "c": rng.choice(["a", "b", "c"], 60),
-                          "r": rng.normal(size=60)})
+    frame = pl.DataFrame(
+        {
+            "x": rng.normal(size=60),
+            "b": rng.integers(0, 2, 60),
+            "c": rng.choice(["a", "b", "c"], 60),
+            "r": rng.normal(size=60),
+        }
+    )
     assert ref.target_task(make_dataset(frame, target="b")) == "classification"
     assert ref.target_task(make_dataset(frame, target="c")) == "classification"
     assert ref.target_task(make_dataset(frame, target="r")) == "regression"

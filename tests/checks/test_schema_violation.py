@@ -14,12 +14,19 @@ from datacert.profile import compute_profile
 
 SCHEMA = {
     "fields": [
-        {"name": "patient", "type": "string", "constraints": {"required": True, "unique": True,
-                                                            "pattern": "P[0-9]{4}"}},
+        {
+            "name": "patient",
+            "type": "string",
+            "constraints": {"required": True, "unique": True, "pattern": "P[0-9]{4}"},
+        },
         {"name": "sexe", "type": "string", "constraints": {"enum": ["F", "M"]}},
         {"name": "stade", "type": "integer", "constraints": {"enum": [1, 2, 3, 4]}},
         {"name": "poids", "type": "number", "unit": "kg"},
-        {"name": "admission", "type": "date", "constraints": {"minimum": "2024-01-01", "maximum": "2024-12-31"}},
+        {
+            "name": "admission",
+            "type": "date",
+            "constraints": {"minimum": "2024-01-01", "maximum": "2024-12-31"},
+        },
         {"name": "code", "type": "string", "constraints": {"minLength": 3, "maxLength": 3}},
     ],
     "primaryKey": "patient",
@@ -28,15 +35,19 @@ SCHEMA = {
 
 def _frame(n: int = 40) -> pl.DataFrame:
     rng = np.random.default_rng(8)
-    return pl.DataFrame({
-        "patient": [f"P{i:04d}" for i in range(n)],
-        "sexe": rng.choice(["F", "M"], n),
-        "stade": rng.integers(1, 5, n),
-        "poids": [f"{v:.1f}" for v in rng.normal(70, 8, n)],
-        "admission": [f"2024-{m:02d}-{d:02d}" for m, d in zip(rng.integers(1, 13, n), rng.integers(1, 29, n),
-                                                               strict=True)],
-        "code": rng.choice(["ABC", "DEF"], n),
-    })
+    return pl.DataFrame(
+        {
+            "patient": [f"P{i:04d}" for i in range(n)],
+            "sexe": rng.choice(["F", "M"], n),
+            "stade": rng.integers(1, 5, n),
+            "poids": [f"{v:.1f}" for v in rng.normal(70, 8, n)],
+            "admission": [
+                f"2024-{m:02d}-{d:02d}"
+                for m, d in zip(rng.integers(1, 13, n), rng.integers(1, 29, n), strict=True)
+            ],
+            "code": rng.choice(["ABC", "DEF"], n),
+        }
+    )
 
 
 def _run(frame: pl.DataFrame, schema=SCHEMA):
@@ -55,15 +66,15 @@ def _put(frame: pl.DataFrame, column: str, row: int, value) -> pl.DataFrame:
 
 def test_fires_per_constraint_with_right_rows():
     frame = _frame()
-    frame = _put(frame, "patient", 2, None)           # required (and primary key)
-    frame = _put(frame, "patient", 6, "P0005")        # unique (and primary key)
-    frame = _put(frame, "patient", 8, "X-12")         # pattern
-    frame = _put(frame, "sexe", 10, "Homme")          # enum
-    frame = _put(frame, "stade", 12, 7)               # enum (integers)
-    frame = _put(frame, "poids", 14, "lourd")         # type number
-    frame = _put(frame, "admission", 16, "2023-05-01")    # date range
-    frame = _put(frame, "admission", 18, "pas de date")   # type date
-    frame = _put(frame, "code", 20, "ABCD")           # maxLength
+    frame = _put(frame, "patient", 2, None)  # required (and primary key)
+    frame = _put(frame, "patient", 6, "P0005")  # unique (and primary key)
+    frame = _put(frame, "patient", 8, "X-12")  # pattern
+    frame = _put(frame, "sexe", 10, "Homme")  # enum
+    frame = _put(frame, "stade", 12, 7)  # enum (integers)
+    frame = _put(frame, "poids", 14, "lourd")  # type number
+    frame = _put(frame, "admission", 16, "2023-05-01")  # date range
+    frame = _put(frame, "admission", 18, "pas de date")  # type date
+    frame = _put(frame, "code", 20, "ABCD")  # maxLength
     outcome = _run(frame)
     got = {(f.columns, f.evidence["constraint"]): f.rows for f in outcome.findings}
     assert got == {

@@ -12,7 +12,10 @@ from datacert.findings import Status
 def test_missing_values_fires_with_rows_and_grades_severity(clean_frame):
     frame = clean_frame.with_columns(
         pl.when(pl.int_range(pl.len()) < 120).then(None).otherwise(pl.col("weight_kg")).alias("weight_kg"),
-        pl.when(pl.int_range(pl.len()).is_in([5, 9])).then(None).otherwise(pl.col("sbp_mmhg")).alias("sbp_mmhg"),
+        pl.when(pl.int_range(pl.len()).is_in([5, 9]))
+        .then(None)
+        .otherwise(pl.col("sbp_mmhg"))
+        .alias("sbp_mmhg"),
     )
     outcome = run_one("missing_values", frame)
     by_col = {f.columns[0]: f for f in outcome.findings}
@@ -33,9 +36,14 @@ def test_missing_values_summarises_wide_tables():
 
 def test_empty_rows(clean_frame):
     cols = [c for c in clean_frame.columns if c != "record_id"]
-    frame = clean_frame.with_columns([
-        pl.when(pl.int_range(pl.len()).is_in([3, 77])).then(None).otherwise(pl.col(c)).alias(c) for c in cols
-    ]).with_columns([pl.when(pl.int_range(pl.len()) == 150).then(None).otherwise(pl.col(c)).alias(c) for c in cols[:5]])
+    frame = clean_frame.with_columns(
+        [
+            pl.when(pl.int_range(pl.len()).is_in([3, 77])).then(None).otherwise(pl.col(c)).alias(c)
+            for c in cols
+        ]
+    ).with_columns(
+        [pl.when(pl.int_range(pl.len()) == 150).then(None).otherwise(pl.col(c)).alias(c) for c in cols[:5]]
+    )
     outcome = run_one("empty_rows", frame)
     by_sev = {f.severity: f for f in outcome.findings}
     assert by_sev["error"].rows == (3, 77)
@@ -55,7 +63,11 @@ def test_duplicate_rows_lists_every_member_and_ignores_the_id(clean_frame):
 
 def test_duplicate_ids(clean_frame):
     frame = clean_frame.with_columns(
-        pl.when(pl.int_range(pl.len()) == 20).then(pl.lit("R00002")).otherwise(pl.col("record_id")).alias("record_id"))
+        pl.when(pl.int_range(pl.len()) == 20)
+        .then(pl.lit("R00002"))
+        .otherwise(pl.col("record_id"))
+        .alias("record_id")
+    )
     outcome = run_one("duplicate_ids", frame, id="record_id")
     assert outcome.findings[0].rows == (2, 20)
     assert run_one("duplicate_ids", clean_frame, id="record_id").status == Status.QUIET
@@ -65,8 +77,9 @@ def test_duplicate_ids(clean_frame):
 
 def test_constant_and_near_constant_columns(clean_frame):
     n = clean_frame.height
-    frame = clean_frame.with_columns(pl.lit("FR").alias("country"),
-                                     pl.Series("rare_flag", [1] * 3 + [0] * (n - 3)))
+    frame = clean_frame.with_columns(
+        pl.lit("FR").alias("country"), pl.Series("rare_flag", [1] * 3 + [0] * (n - 3))
+    )
     outcome = run_one("constant_columns", frame)
     by_sev = {f.severity: f for f in outcome.findings}
     assert by_sev["warning"].columns == ("country",)
@@ -97,8 +110,8 @@ def test_formula_injection(clean_frame):
     comments[3] = '=HYPERLINK("http://evil.example","x")'
     comments[8] = "@SUM(A1:A3)"
     comments[9] = "-2+3+cmd|' /C calc'!A0"
-    comments[10] = "+33 6 12 34 56 78"   # a phone number, harmless
-    comments[11] = "-5"                  # a negative number, harmless
+    comments[10] = "+33 6 12 34 56 78"  # a phone number, harmless
+    comments[11] = "-5"  # a negative number, harmless
     outcome = run_one("formula_injection", clean_frame.with_columns(pl.Series("comment", comments)))
     (finding,) = outcome.findings
     assert finding.rows == (3, 8, 9)

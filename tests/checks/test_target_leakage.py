@@ -18,7 +18,9 @@ def test_fires_on_a_leaky_feature_a_derived_code_and_an_ordered_identifier():
     y = frame.get_column("y").to_numpy()
     frame = frame.with_columns(
         pl.Series("discharge_score", y * 2 + rng.normal(0, 0.1, y.size)),
-        pl.Series("code", np.where(y == 1, rng.choice(["a", "b", "c"], y.size), rng.choice(["d", "e"], y.size))),
+        pl.Series(
+            "code", np.where(y == 1, rng.choice(["a", "b", "c"], y.size), rng.choice(["d", "e"], y.size))
+        ),
         pl.Series("pid", [f"{'CASE' if v else 'CTRL'}-{i:04d}" for i, v in enumerate(y)]),
     )
     outcome = run_one("target_leakage", frame, target="y", id="pid")
@@ -69,7 +71,9 @@ def test_regression_target_derived_feature():
 def test_multiclass_target():
     rng = np.random.default_rng(3)
     y = rng.choice(["a", "b", "c"], 300)
-    frame = pl.DataFrame({"x": rng.normal(size=300), "leak": (y == "c") * 5.0 + rng.normal(0, 0.01, 300), "y": y})
+    frame = pl.DataFrame(
+        {"x": rng.normal(size=300), "leak": (y == "c") * 5.0 + rng.normal(0, 0.01, 300), "y": y}
+    )
     outcome = run_one("target_leakage", frame, target="y")
     assert [f.columns for f in outcome.findings] == [("leak",)]
 

@@ -15,10 +15,20 @@ def _stays(n: int = 120, seed: int = 1) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     admission = [date(2023, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 600, n)]
     age = rng.integers(20, 90, n)
-    birth = [a - timedelta(days=int(g * 365.25 + rng.integers(1, 360))) for a, g in zip(admission, age, strict=True)]
+    birth = [
+        a - timedelta(days=int(g * 365.25 + rng.integers(1, 360)))
+        for a, g in zip(admission, age, strict=True)
+    ]
     discharge = [a + timedelta(days=int(s)) for a, s in zip(admission, rng.integers(0, 30, n), strict=True)]
-    return pl.DataFrame({"date_naissance": birth, "date_entree": admission, "date_sortie": discharge,
-                         "age": age, "poids": rng.normal(70, 10, n).round(1)})
+    return pl.DataFrame(
+        {
+            "date_naissance": birth,
+            "date_entree": admission,
+            "date_sortie": discharge,
+            "age": age,
+            "poids": rng.normal(70, 10, n).round(1),
+        }
+    )
 
 
 def _set(frame: pl.DataFrame, column: str, row: int, value) -> pl.DataFrame:
@@ -30,10 +40,10 @@ def _set(frame: pl.DataFrame, column: str, row: int, value) -> pl.DataFrame:
 def test_fires_on_each_kind_with_right_rows():
     frame = _stays()
     entree = frame.get_column("date_entree").to_list()
-    frame = _set(frame, "date_sortie", 3, entree[3] - timedelta(days=5))         # discharge before admission
-    frame = _set(frame, "date_entree", 5, date(1900, 1, 1))                      # before birth
-    frame = _set(frame, "date_sortie", 7, date(2099, 6, 1))                      # in the future
-    frame = _set(frame, "age", 9, int(frame.get_column("age")[9]) + 12)         # age disagrees
+    frame = _set(frame, "date_sortie", 3, entree[3] - timedelta(days=5))  # discharge before admission
+    frame = _set(frame, "date_entree", 5, date(1900, 1, 1))  # before birth
+    frame = _set(frame, "date_sortie", 7, date(2099, 6, 1))  # in the future
+    frame = _set(frame, "age", 9, int(frame.get_column("age")[9]) + 12)  # age disagrees
     outcome = run_one("temporal_inconsistency", frame)
     got = {f.evidence["kind"]: (f.columns, f.rows) for f in outcome.findings}
     assert got["end_before_start"] == (("date_entree", "date_sortie"), (3,))
@@ -53,11 +63,13 @@ def test_quiet_on_clean_data_of_the_same_shape():
 
 
 def test_french_text_dates_and_english_names_are_understood():
-    frame = pl.DataFrame({
-        "dob": ["12/03/1950", "01/07/1962", "30/11/1948", "05/05/1970"],
-        "admission_date": ["02/01/2024", "15/02/2024", "03/03/2024", "20/04/2024"],
-        "discharge_date": ["05/01/2024", "10/02/2024", "04/03/2024", "22/04/2024"],
-    })
+    frame = pl.DataFrame(
+        {
+            "dob": ["12/03/1950", "01/07/1962", "30/11/1948", "05/05/1970"],
+            "admission_date": ["02/01/2024", "15/02/2024", "03/03/2024", "20/04/2024"],
+            "discharge_date": ["05/01/2024", "10/02/2024", "04/03/2024", "22/04/2024"],
+        }
+    )
     outcome = run_one("temporal_inconsistency", frame)
     assert [(f.evidence["kind"], f.rows) for f in outcome.findings] == [("end_before_start", (1,))]
     assert outcome.evidence["parsed_from_text"]["admission_date"] == "%d/%m/%Y"

@@ -12,11 +12,13 @@ from tests.conftest import run_one
 def _frame(n=200, seed=0, cut=150):
     rng = np.random.default_rng(seed)
     days = np.sort(rng.integers(0, 700, n))
-    return pl.DataFrame({
-        "visit": [date(2023, 1, 1) + timedelta(days=int(d)) for d in days],
-        "x": rng.normal(size=n),
-        "part": ["Train"] * cut + ["Holdout"] * (n - cut),
-    })
+    return pl.DataFrame(
+        {
+            "visit": [date(2023, 1, 1) + timedelta(days=int(d)) for d in days],
+            "x": rng.normal(size=n),
+            "part": ["Train"] * cut + ["Holdout"] * (n - cut),
+        }
+    )
 
 
 def test_fires_on_a_random_split_of_dated_records():
@@ -56,9 +58,13 @@ def test_not_applicable_without_time_or_recognisable_partitions():
 
 
 def test_numeric_years_are_read_as_time():
-    frame = pl.DataFrame({"year": [2015, 2016, 2017, 2018, 2019, 2016, 2020, 2021],
-                          "x": [1.0, 2, 3, 4, 5, 6, 7, 8],
-                          "split": ["train"] * 5 + ["test"] * 3})
+    frame = pl.DataFrame(
+        {
+            "year": [2015, 2016, 2017, 2018, 2019, 2016, 2020, 2021],
+            "x": [1.0, 2, 3, 4, 5, 6, 7, 8],
+            "split": ["train"] * 5 + ["test"] * 3,
+        }
+    )
     out = run_one("temporal_leakage", frame, time="year", split="split")
     (f,) = out.findings
     assert list(f.rows) == [5] and f.evidence["unit"] == "column units"

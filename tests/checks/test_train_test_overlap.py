@@ -9,14 +9,16 @@ from tests.conftest import run_one
 
 def _frame(n=200, seed=0):
     rng = np.random.default_rng(seed)
-    return pl.DataFrame({
-        "record_id": [f"R{i:04d}" for i in range(n)],
-        "age": rng.integers(18, 90, n),
-        "sbp": rng.normal(130, 15, n).round(1),
-        "crp": rng.lognormal(2, 1, n).round(2),
-        "split": np.where(rng.random(n) < 0.7, "train", "test"),
-        "y": rng.integers(0, 2, n),
-    })
+    return pl.DataFrame(
+        {
+            "record_id": [f"R{i:04d}" for i in range(n)],
+            "age": rng.integers(18, 90, n),
+            "sbp": rng.normal(130, 15, n).round(1),
+            "crp": rng.lognormal(2, 1, n).round(2),
+            "split": np.where(rng.random(n) < 0.7, "train", "test"),
+            "y": rng.integers(0, 2, n),
+        }
+    )
 
 
 def test_fires_on_records_copied_into_another_partition():

@@ -16,12 +16,14 @@ from datacert.roles import Roles
 
 def _frame(n=400, seed=0):
     rng = np.random.default_rng(seed)
-    return pl.DataFrame({
-        "sex": rng.choice(["F", "M"], n),
-        "age": rng.integers(20, 90, n),
-        "x": rng.normal(size=n),
-        "y": rng.integers(0, 2, n),
-    })
+    return pl.DataFrame(
+        {
+            "sex": rng.choice(["F", "M"], n),
+            "age": rng.integers(20, 90, n),
+            "x": rng.normal(size=n),
+            "y": rng.integers(0, 2, n),
+        }
+    )
 
 
 def _run_with_reference(frame, reference, **roles):
@@ -54,7 +56,9 @@ def test_subgroup_with_too_few_events_is_not_evaluable():
     males = frame["sex"].to_numpy() == "M"
     y[males] = 0
     y[np.flatnonzero(males)[:4]] = 1
-    out = run_one("underrepresented_subgroup", frame.with_columns(pl.Series("y", y)), sensitive=["sex"], target="y")
+    out = run_one(
+        "underrepresented_subgroup", frame.with_columns(pl.Series("y", y)), sensitive=["sex"], target="y"
+    )
     (f,) = out.findings
     assert set(f.rows) == set(np.flatnonzero(males).tolist())
     assert f.evidence["subgroups"]["M"]["events"] == {"0": int(males.sum()) - 4, "1": 4}
@@ -66,7 +70,9 @@ def test_numeric_age_is_binned_into_bands_and_small_bands_flagged():
     assert out.status == "quiet"  # 20-89 gives 18-39, 40-64, 65-79, >=80 bands of 50+ records each
     age = _frame()["age"].to_numpy().copy()
     age[[0, 1, 2]] = [5, 12, 16]
-    out = run_one("underrepresented_subgroup", _frame().with_columns(pl.Series("age", age)), sensitive=["age"])
+    out = run_one(
+        "underrepresented_subgroup", _frame().with_columns(pl.Series("age", age)), sensitive=["age"]
+    )
     (f,) = out.findings
     assert list(f.rows) == [0, 1, 2] and list(f.evidence["subgroups"]) == ["<18"]
 
@@ -78,10 +84,17 @@ def test_quiet_on_balanced_subgroups():
 def test_reference_flags_absent_and_rare_subgroups():
     rng = np.random.default_rng(1)
     n = 400
-    frame = pl.DataFrame({"sex": np.where(rng.random(n) < 0.9, "F", "M"), "age": rng.integers(20, 64, n),
-                          "y": rng.integers(0, 2, n)})
-    reference = {"sex": {"F": 0.5, "M": 0.5},
-                 "age": {"<18": 0.0, "18–39": 0.3, "40-64": 0.4, "65-79": 0.2, "≥80": 0.1}}
+    frame = pl.DataFrame(
+        {
+            "sex": np.where(rng.random(n) < 0.9, "F", "M"),
+            "age": rng.integers(20, 64, n),
+            "y": rng.integers(0, 2, n),
+        }
+    )
+    reference = {
+        "sex": {"F": 0.5, "M": 0.5},
+        "age": {"<18": 0.0, "18–39": 0.3, "40-64": 0.4, "65-79": 0.2, "≥80": 0.1},
+    }
     out = _run_with_reference(frame, reference, sensitive=["sex", "age"])
     by = {(f.columns, f.severity): f for f in out.findings}
     absent = by[(("age",), "critical")]
@@ -105,4 +118,8 @@ def test_other_numeric_attributes_are_cut_into_quartiles():
     frame = pl.DataFrame({"deprivation_score": rng.normal(50, 10, 400), "x": rng.normal(size=400)})
     out = run_one("underrepresented_subgroup", frame, sensitive=["deprivation_score"])
     assert out.status == "quiet"
-    assert out.evidence["attributes"]["deprivation_score"] == {"subgroups": 4, "binning": "quartiles", "missing": 0}
+    assert out.evidence["attributes"]["deprivation_score"] == {
+        "subgroups": 4,
+        "binning": "quartiles",
+        "missing": 0,
+    }

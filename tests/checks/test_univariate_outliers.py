@@ -11,19 +11,25 @@ from datacert.findings import Status
 
 def _frame(n: int = 300, seed: int = 11) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    return pl.DataFrame({
-        "sbp": rng.normal(130, 10, n).round(1),
-        "crp": rng.lognormal(np.log(8), 0.8, n).round(2),   # right-skewed lab value: judged on log scale
-        "visits": rng.poisson(3, n),
-        "sex": rng.choice(["F", "M"], n),
-    })
+    return pl.DataFrame(
+        {
+            "sbp": rng.normal(130, 10, n).round(1),
+            "crp": rng.lognormal(np.log(8), 0.8, n).round(2),  # right-skewed lab value: judged on log scale
+            "visits": rng.poisson(3, n),
+            "sex": rng.choice(["F", "M"], n),
+        }
+    )
 
 
 def test_fires_with_graded_severity_on_the_right_rows():
     frame = _frame().with_columns(
-        pl.when(pl.int_range(pl.len()) == 17).then(1300.0)      # a slipped decimal point: gross
-        .when(pl.int_range(pl.len()) == 40).then(205.0)         # ~7.5 robust sd: far
-        .otherwise(pl.col("sbp")).alias("sbp"))
+        pl.when(pl.int_range(pl.len()) == 17)
+        .then(1300.0)  # a slipped decimal point: gross
+        .when(pl.int_range(pl.len()) == 40)
+        .then(205.0)  # ~7.5 robust sd: far
+        .otherwise(pl.col("sbp"))
+        .alias("sbp")
+    )
     outcome = run_one("univariate_outliers", frame)
     got = {(f.columns, str(f.severity)): f.rows for f in outcome.findings}
     assert got[(("sbp",), "error")] == (17,)
@@ -44,22 +50,30 @@ def test_quiet_on_clean_data_of_the_same_shape():
 
 def test_long_right_tail_is_not_an_error():
     rng = np.random.default_rng(5)
-    frame = pl.DataFrame({"ferritin": rng.lognormal(np.log(100), 1.2, 2000),
-                          "counts_with_zeros": np.where(rng.random(2000) < 0.3, 0.0, rng.lognormal(0, 1, 2000))})
+    frame = pl.DataFrame(
+        {
+            "ferritin": rng.lognormal(np.log(100), 1.2, 2000),
+            "counts_with_zeros": np.where(rng.random(2000) < 0.3, 0.0, rng.lognormal(0, 1, 2000)),
+        }
+    )
     outcome = run_one("univariate_outliers", frame)
     assert all(f.severity in ("info", "warning") for f in outcome.findings)
     assert not any(f.severity == "error" for f in outcome.findings)
 
 
 def test_not_applicable_without_numeric_features_or_rows():
-    assert run_one("univariate_outliers", pl.DataFrame({"s": ["a", "b"] * 20})).status == Status.NOT_APPLICABLE
-    assert run_one("univariate_outliers", pl.DataFrame({"x": [1.0, 2.0, 3.0]})).status == Status.NOT_APPLICABLE
+    assert (
+        run_one("univariate_outliers", pl.DataFrame({"s": ["a", "b"] * 20})).status == Status.NOT_APPLICABLE
+    )
+    assert (
+        run_one("univariate_outliers", pl.DataFrame({"x": [1.0, 2.0, 3.0]})).status == Status.NOT_APPLICABLE
+    )
 
 
 def test_wide_data_is_summarised_per_tier():
     rng = np.random.default_rng(2)
     matrix = rng.normal(size=(300, 400))
-    matrix[7, :60] = 50.0          # a gross outlier in 60 columns
+    matrix[7, :60] = 50.0  # a gross outlier in 60 columns
     frame = pl.DataFrame(matrix, schema=[f"g{i}" for i in range(400)])
     outcome = run_one("univariate_outliers", frame)
     errors = [f for f in outcome.findings if f.severity == "error"]

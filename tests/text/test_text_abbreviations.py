@@ -17,7 +17,7 @@ def test_unambiguous_french_short_forms_are_expanded_with_offsets():
     assert by_surface["DT2"].expansion == "diabète de type 2"
     assert by_surface["IDM"].expansion == "infarctus du myocarde"
     for e in found:
-        assert text[e.start:e.end] == e.surface
+        assert text[e.start : e.end] == e.surface
 
 
 def test_the_inventory_feeds_the_dictionary():
@@ -26,22 +26,36 @@ def test_the_inventory_feeds_the_dictionary():
     assert table["BPCO"][0].startswith("bronchopneumopathie")
 
 
-@pytest.mark.parametrize("text", [
-    "Antécédent d'EP.", "Suivi IRC.", "TP à revoir.", "PAL élevées.", "Contrôle EP et IRC en ville.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Antécédent d'EP.",
+        "Suivi IRC.",
+        "TP à revoir.",
+        "PAL élevées.",
+        "Contrôle EP et IRC en ville.",
+    ],
+)
 def test_ambiguous_short_forms_are_not_expanded_without_context(text):
     assert not {"EP", "IRC", "TP", "PAL"} & set(_expanded(text))
 
 
-@pytest.mark.parametrize(("text", "surface", "expansion"), [
-    ("Suspicion d'EP, angioscanner thoracique et héparine.", "EP", "embolie pulmonaire"),
-    ("Radiographie : EP de moyenne abondance, ponction pleurale.", "EP", "épanchement pleural"),
-    ("IRC stade 4, créatinine 250 µmol/L, dialyse discutée.", "IRC", "insuffisance rénale chronique"),
-    ("IRC sous oxygène 2 L/min au long cours, VNI nocturne.", "IRC", "insuffisance respiratoire chronique"),
-    ("TP 78 %, INR 1,1.", "TP", "taux de prothrombine"),
-    ("Biologie :\nTP 65 %\nPAL 120 UI/L", "PAL", "phosphatases alcalines"),
-    ("Bilan hépatique : ASAT, ALAT, GGT et PAL augmentées.", "PAL", "phosphatases alcalines"),
-])
+@pytest.mark.parametrize(
+    ("text", "surface", "expansion"),
+    [
+        ("Suspicion d'EP, angioscanner thoracique et héparine.", "EP", "embolie pulmonaire"),
+        ("Radiographie : EP de moyenne abondance, ponction pleurale.", "EP", "épanchement pleural"),
+        ("IRC stade 4, créatinine 250 µmol/L, dialyse discutée.", "IRC", "insuffisance rénale chronique"),
+        (
+            "IRC sous oxygène 2 L/min au long cours, VNI nocturne.",
+            "IRC",
+            "insuffisance respiratoire chronique",
+        ),
+        ("TP 78 %, INR 1,1.", "TP", "taux de prothrombine"),
+        ("Biologie :\nTP 65 %\nPAL 120 UI/L", "PAL", "phosphatases alcalines"),
+        ("Bilan hépatique : ASAT, ALAT, GGT et PAL augmentées.", "PAL", "phosphatases alcalines"),
+    ],
+)
 def test_ambiguous_short_forms_are_expanded_when_the_context_decides(text, surface, expansion):
     assert _expanded(text)[surface] == expansion
 

@@ -7,8 +7,11 @@ from typer.testing import CliRunner
 
 from datacert.cli import app
 
-NOTES = ["Mme Jeanne DUPONT, née le 12/03/1958, tél. 06 12 34 56 78. HTA.",
-         "Revue le 3 mars 2021, Mme DUPONT va bien. TP 78 %.", None]
+NOTES = [
+    "Mme Jeanne DUPONT, née le 12/03/1958, tél. 06 12 34 56 78. HTA.",
+    "Revue le 3 mars 2021, Mme DUPONT va bien. TP 78 %.",
+    None,
+]
 
 
 def _input(tmp_path):
@@ -20,8 +23,22 @@ def _input(tmp_path):
 def test_deid_mask_with_spans(tmp_path):
     path = _input(tmp_path)
     out, spans = tmp_path / "out.csv", tmp_path / "spans.jsonl"
-    result = CliRunner().invoke(app, ["text", "deid", str(path), "--column", "note", "--group", "pid",
-                                      "--out", str(out), "--spans", str(spans)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "text",
+            "deid",
+            str(path),
+            "--column",
+            "note",
+            "--group",
+            "pid",
+            "--out",
+            str(out),
+            "--spans",
+            str(spans),
+        ],
+    )
     assert result.exit_code == 0, result.output
     frame = pl.read_csv(out)
     assert frame.get_column("note")[0] == "Mme [PRENOM] [NOM], née le [DATE_NAISSANCE], tél. [TEL]. HTA."
@@ -34,8 +51,22 @@ def test_deid_mask_with_spans(tmp_path):
 def test_deid_pseudonymise_parquet(tmp_path):
     path = _input(tmp_path)
     out = tmp_path / "out.parquet"
-    result = CliRunner().invoke(app, ["text", "deid", str(path), "--column", "note", "--group", "pid",
-                                      "--out", str(out), "--mode", "pseudonymise"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "text",
+            "deid",
+            str(path),
+            "--column",
+            "note",
+            "--group",
+            "pid",
+            "--out",
+            str(out),
+            "--mode",
+            "pseudonymise",
+        ],
+    )
     assert result.exit_code == 0, result.output
     notes = pl.read_parquet(out).get_column("note").to_list()
     assert "DUPONT" not in notes[0] and notes[2] is None
@@ -59,10 +90,12 @@ def test_normalize(tmp_path):
 def test_bad_input_exits_2(tmp_path):
     path = _input(tmp_path)
     runner = CliRunner()
-    for args in (["text", "deid", str(path), "--column", "nope", "--out", str(tmp_path / "o.csv")],
-                 ["text", "deid", str(tmp_path / "missing.csv"), "--column", "note", "--out", str(tmp_path / "o.csv")],
-                 ["text", "deid", str(path), "--column", "note", "--out", str(path)],
-                 ["text", "normalize", str(path), "--column", "pid2", "--out", str(tmp_path / "o.csv")]):
+    for args in (
+        ["text", "deid", str(path), "--column", "nope", "--out", str(tmp_path / "o.csv")],
+        ["text", "deid", str(tmp_path / "missing.csv"), "--column", "note", "--out", str(tmp_path / "o.csv")],
+        ["text", "deid", str(path), "--column", "note", "--out", str(path)],
+        ["text", "normalize", str(path), "--column", "pid2", "--out", str(tmp_path / "o.csv")],
+    ):
         result = runner.invoke(app, args)
         assert result.exit_code == 2, (args, result.output)
     assert not (tmp_path / "o.csv").exists()

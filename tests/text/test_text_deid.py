@@ -43,7 +43,10 @@ def test_other_patients_get_other_surrogates():
 def test_date_shift_preserves_intervals_and_formats():
     out = deidentify(NOTES, GROUPS, mode="pseudonymise").texts
     shifted = [d for d in find_dates(out[1])]
-    assert [out[1][d.start:d.end].count("/") for d in shifted] == [0, 2]  # "D mois YYYY" and "DD/MM/YYYY" kept
+    assert [out[1][d.start : d.end].count("/") for d in shifted] == [
+        0,
+        2,
+    ]  # "D mois YYYY" and "DD/MM/YYYY" kept
     a = dt.date(shifted[0].year, shifted[0].month, shifted[0].day)
     b = dt.date(shifted[1].year, shifted[1].month, shifted[1].day)
     assert (b - a).days == 7

@@ -7,7 +7,7 @@ from datacert.text.phi import detect
 
 
 def _labels(text):
-    return {(text[s.start:s.end], s.label) for s in detect(text)}
+    return {(text[s.start : s.end], s.label) for s in detect(text)}
 
 
 def _nir(body):
@@ -16,11 +16,20 @@ def _nir(body):
 
 
 def test_reference_sentences():
-    text = ("Mme Jeanne DUPONT, née le 12/03/1958, NIR 2 58 03 75 112 047 16, demeurant 14 rue des Lilas, "
-            "75012 Paris, tél. 06 12 34 56 78, est suivie pour HTA et DT2.")
-    assert _labels(text) == {("Jeanne", "PRENOM"), ("DUPONT", "NOM"), ("12/03/1958", "DATE_NAISSANCE"),
-                             ("2 58 03 75 112 047 16", "SECU"), ("14 rue des Lilas", "ADRESSE"), ("75012", "ZIP"),
-                             ("Paris", "VILLE"), ("06 12 34 56 78", "TEL")}
+    text = (
+        "Mme Jeanne DUPONT, née le 12/03/1958, NIR 2 58 03 75 112 047 16, demeurant 14 rue des Lilas, "
+        "75012 Paris, tél. 06 12 34 56 78, est suivie pour HTA et DT2."
+    )
+    assert _labels(text) == {
+        ("Jeanne", "PRENOM"),
+        ("DUPONT", "NOM"),
+        ("12/03/1958", "DATE_NAISSANCE"),
+        ("2 58 03 75 112 047 16", "SECU"),
+        ("14 rue des Lilas", "ADRESSE"),
+        ("75012", "ZIP"),
+        ("Paris", "VILLE"),
+        ("06 12 34 56 78", "TEL"),
+    }
 
 
 def test_corsican_nir_and_wrong_keys():
@@ -51,33 +60,52 @@ def test_ipp_is_not_a_phone_and_ids_need_their_context():
 
 
 def test_dates_numeric_and_written_and_birth_dates():
-    labels = _labels("Né le 5 juillet 1972 à Ajaccio. Hospitalisé du 3 mars 2021 au 12.04.2021, revu le 1er janv. 2022.")
-    assert {("5 juillet 1972", "DATE_NAISSANCE"), ("3 mars 2021", "DATE"), ("12.04.2021", "DATE"),
-            ("1er janv. 2022", "DATE"), ("Ajaccio", "VILLE")} <= labels
+    labels = _labels(
+        "Né le 5 juillet 1972 à Ajaccio. Hospitalisé du 3 mars 2021 au 12.04.2021, revu le 1er janv. 2022."
+    )
+    assert {
+        ("5 juillet 1972", "DATE_NAISSANCE"),
+        ("3 mars 2021", "DATE"),
+        ("12.04.2021", "DATE"),
+        ("1er janv. 2022", "DATE"),
+        ("Ajaccio", "VILLE"),
+    } <= labels
     assert ("14/02/1949", "DATE_NAISSANCE") in _labels("DDN : 14/02/1949")
 
 
 def test_hospitals_urls_mails_and_old_ages():
-    labels = _labels("Transféré au CHU de Rennes puis à l'hôpital Saint-Antoine. Voir https://www.chu-x.fr/page. "
-                     "Patiente de 93 ans. Contact : sophie.lefevre@aphp.fr.")
-    assert {("CHU de Rennes", "HOPITAL"), ("hôpital Saint-Antoine", "HOPITAL"), ("https://www.chu-x.fr/page", "URL"),
-            ("93 ans", "AGE"), ("sophie.lefevre@aphp.fr", "MAIL")} <= labels
+    labels = _labels(
+        "Transféré au CHU de Rennes puis à l'hôpital Saint-Antoine. Voir https://www.chu-x.fr/page. "
+        "Patiente de 93 ans. Contact : sophie.lefevre@aphp.fr."
+    )
+    assert {
+        ("CHU de Rennes", "HOPITAL"),
+        ("hôpital Saint-Antoine", "HOPITAL"),
+        ("https://www.chu-x.fr/page", "URL"),
+        ("93 ans", "AGE"),
+        ("sophie.lefevre@aphp.fr", "MAIL"),
+    } <= labels
 
 
 def test_names_after_titles_and_their_repeats():
-    labels = _labels("Avis du Dr Sophie Lefèvre. Le Dr Lefèvre revoit la patiente. Compte rendu : Pr LÉVY Anastasie.")
+    labels = _labels(
+        "Avis du Dr Sophie Lefèvre. Le Dr Lefèvre revoit la patiente. Compte rendu : Pr LÉVY Anastasie."
+    )
     assert {("Sophie", "PRENOM"), ("Lefèvre", "NOM"), ("LÉVY", "NOM"), ("Anastasie", "PRENOM")} <= labels
     assert len([1 for t, lab in labels if t == "Lefèvre" and lab == "NOM"]) == 1  # the set holds one entry
     assert sum(1 for s in detect("Avis du Dr Sophie Lefèvre. Le Dr Lefèvre revoit.") if s.label == "NOM") == 2
 
 
-@pytest.mark.parametrize("text", [
-    "Bilan biologique : Hb 10,2 g/dL, leucocytes 12,5 G/L, plaquettes 180 G/L, CRP à 45 mg/L.",
-    "TA 135/85 mmHg, FC 78/min, SpO2 97 % en AA. Patient de 67 ans.",
-    "Antécédents : HTA, DT2, IDM en 2015 (I21.9), BPCO stade 2. ECG normal, IRM cérébrale sans anomalie.",
-    "Traitement : amlodipine 5 mg 1 cp/j, metformine 1000 mg x2/j. Codage E11.9, LOINC 2345-7.",
-    "Le patient ignore les consignes de sortie ; surveillance NFS et bilan hépatique (ASAT, ALAT, GGT, PAL) à J7.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bilan biologique : Hb 10,2 g/dL, leucocytes 12,5 G/L, plaquettes 180 G/L, CRP à 45 mg/L.",
+        "TA 135/85 mmHg, FC 78/min, SpO2 97 % en AA. Patient de 67 ans.",
+        "Antécédents : HTA, DT2, IDM en 2015 (I21.9), BPCO stade 2. ECG normal, IRM cérébrale sans anomalie.",
+        "Traitement : amlodipine 5 mg 1 cp/j, metformine 1000 mg x2/j. Codage E11.9, LOINC 2345-7.",
+        "Le patient ignore les consignes de sortie ; surveillance NFS et bilan hépatique (ASAT, ALAT, GGT, PAL) à J7.",
+    ],
+)
 def test_quiet_on_clinical_text(text):
     assert detect(text) == []
 
@@ -88,7 +116,12 @@ def test_empty():
 
 def test_notes_written_in_capitals():
     labels = _labels("MME JEANNE DUPONT, NEE LE 12/03/1958. DR MARTIN.")
-    assert {("JEANNE", "PRENOM"), ("DUPONT", "NOM"), ("12/03/1958", "DATE_NAISSANCE"), ("MARTIN", "NOM")} <= labels
+    assert {
+        ("JEANNE", "PRENOM"),
+        ("DUPONT", "NOM"),
+        ("12/03/1958", "DATE_NAISSANCE"),
+        ("MARTIN", "NOM"),
+    } <= labels
 
 
 def test_form_fields_on_one_line():

@@ -8,20 +8,33 @@ def _kinds(text):
 
 
 def test_codes_doses_labs_and_dates_stay_whole():
-    text = ("IDM (I21.9), DT2 (E11.9). Amlodipine C08CA01 5 mg 1 cp x 3/j. Leucocytes 12,5 G/L, "
-            "glycémie 1,32 g/L, HbA1c 7,2 %, LOINC 2345-7, né en 2A, revu le 12/03/2021 et le 3 mars 2021.")
+    text = (
+        "IDM (I21.9), DT2 (E11.9). Amlodipine C08CA01 5 mg 1 cp x 3/j. Leucocytes 12,5 G/L, "
+        "glycémie 1,32 g/L, HbA1c 7,2 %, LOINC 2345-7, né en 2A, revu le 12/03/2021 et le 3 mars 2021."
+    )
     kinds = _kinds(text)
-    for expected in [("I21.9", "icd10"), ("E11.9", "icd10"), ("C08CA01", "atc"), ("5 mg", "quantity"),
-                     ("1 cp x 3/j", "posology"), ("12,5 G/L", "quantity"), ("1,32 g/L", "quantity"),
-                     ("HbA1c", "lab"), ("7,2 %", "quantity"), ("2345-7", "loinc"), ("2A", "department"),
-                     ("12/03/2021", "date"), ("3 mars 2021", "date")]:
+    for expected in [
+        ("I21.9", "icd10"),
+        ("E11.9", "icd10"),
+        ("C08CA01", "atc"),
+        ("5 mg", "quantity"),
+        ("1 cp x 3/j", "posology"),
+        ("12,5 G/L", "quantity"),
+        ("1,32 g/L", "quantity"),
+        ("HbA1c", "lab"),
+        ("7,2 %", "quantity"),
+        ("2345-7", "loinc"),
+        ("2A", "department"),
+        ("12/03/2021", "date"),
+        ("3 mars 2021", "date"),
+    ]:
         assert expected in kinds, expected
 
 
 def test_offsets_point_into_the_original_text():
     text = "NFS : Hb 10,2 g/dL, plaquettes 180 G/L ; contrôle le 12.04.2021 (sophie.x@chu.fr)."
     for token in tokenize(text):
-        assert text[token.start:token.end] == token.text
+        assert text[token.start : token.end] == token.text
 
 
 def test_units_are_case_sensitive_and_never_lowercased():

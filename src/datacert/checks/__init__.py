@@ -8,5 +8,14 @@ from datacert.checks._base import Check, CheckResult, Needs
 from datacert.checks._registry import REGISTRY, load_all_checks, register
 from datacert.checks._runner import CheckOutcome, resolve_params, run_checks
 
-__all__ = ["REGISTRY", "Check", "CheckOutcome", "CheckResult", "Needs", "load_all_checks", "register",
-           "resolve_params", "run_checks"]
+__all__ = [
+    "REGISTRY",
+    "Check",
+    "CheckOutcome",
+    "CheckResult",
+    "Needs",
+    "load_all_checks",
+    "register",
+    "resolve_params",
+    "run_checks",
+]

@@ -24,11 +24,11 @@ from datacert.semantics import SemanticType
 class Needs:
     """What a check needs to be meaningful; the runner tests it before calling `run`."""
 
-    roles: tuple[str, ...] = ()                 # every one of these roles must be set
-    any_role: tuple[str, ...] = ()              # at least one of these roles must be set
+    roles: tuple[str, ...] = ()  # every one of these roles must be set
+    any_role: tuple[str, ...] = ()  # at least one of these roles must be set
     min_rows: int = 1
     column_types: tuple[SemanticType, ...] = ()  # at least one column of one of these types
-    numeric_features: int = 0                   # at least this many numeric feature columns
+    numeric_features: int = 0  # at least this many numeric feature columns
 
     def unmet(self, data: Dataset) -> str | None:
         """Why the check cannot run on this dataset, or None when it can."""
@@ -102,8 +102,17 @@ class Check:
         remedy: str = "",
     ) -> Finding:
         """A finding already labelled with this check's id and dimension."""
-        return Finding.make(self.id, self.dimension, severity, message, columns=columns, rows=rows,
-                            row_count=row_count, evidence=evidence, remedy=remedy)
+        return Finding.make(
+            self.id,
+            self.dimension,
+            severity,
+            message,
+            columns=columns,
+            rows=rows,
+            row_count=row_count,
+            evidence=evidence,
+            remedy=remedy,
+        )
 
 
 def validate_check_class(cls: type[Check]) -> None:

@@ -6,7 +6,9 @@ import numpy as np
 import polars as pl
 
 
-def duplicate_groups(frame: pl.DataFrame, columns: list[str], hashes: np.ndarray | None = None) -> list[np.ndarray]:
+def duplicate_groups(
+    frame: pl.DataFrame, columns: list[str], hashes: np.ndarray | None = None
+) -> list[np.ndarray]:
     """Groups (arrays of row positions, first occurrence first) of records equal on `columns`.
 
     Hashing is one vectorised pass; only rows whose hash repeats are compared exactly.

@@ -19,11 +19,11 @@ BLOCK = 2_000  # columns per block: bounds the temporary memory to a few n × 20
 class SortedBlock:
     """A block of columns sorted one by one (NaN last), with its runs of equal values."""
 
-    order: np.ndarray      # n × b row positions in sorted order
-    valid: np.ndarray      # n × b, the sorted value is not NaN
+    order: np.ndarray  # n × b row positions in sorted order
+    valid: np.ndarray  # n × b, the sorted value is not NaN
     run_start: np.ndarray  # n × b, True where a run of equal observed values begins
-    run_size: np.ndarray   # n × b, size of the run each sorted element belongs to
-    ranks: np.ndarray      # n × b, average ranks in table order (NaN where missing)
+    run_size: np.ndarray  # n × b, size of the run each sorted element belongs to
+    ranks: np.ndarray  # n × b, average ranks in table order (NaN where missing)
 
 
 def sort_block(X: np.ndarray) -> SortedBlock:

@@ -39,13 +39,13 @@ from datacert.semantics import SemanticType
 
 SEED = 0
 N_SPLITS = 5
-MAX_ROWS = 20_000          # tall tables are sub-sampled (seeded) to this many records
-MAX_CATEGORIES = 20        # text columns with at most this many values are one-hot encoded
-SCREEN_FEATURES = 500      # in-fold univariate screening keeps this many features before L1
-HGB_MIN_ROWS = 1_000       # gradient boosting only pays off (and is affordable) on taller tables
+MAX_ROWS = 20_000  # tall tables are sub-sampled (seeded) to this many records
+MAX_CATEGORIES = 20  # text columns with at most this many values are one-hot encoded
+SCREEN_FEATURES = 500  # in-fold univariate screening keeps this many features before L1
+HGB_MIN_ROWS = 1_000  # gradient boosting only pays off (and is affordable) on taller tables
 HGB_MAX_FEATURES = 200
 MAX_CLASSES = 50
-WIDE_NUMERIC = 1_000       # above this many numeric features, categorical features are left out
+WIDE_NUMERIC = 1_000  # above this many numeric features, categorical features are left out
 CACHE_KEY = "reference_fit:v1"
 
 _CLASS_TYPES = {SemanticType.BOOLEAN, SemanticType.CATEGORY, SemanticType.INTEGER_CATEGORY}
@@ -54,6 +54,7 @@ _CLASS_TYPES = {SemanticType.BOOLEAN, SemanticType.CATEGORY, SemanticType.INTEGE
 # ----------------------------------------------------------------------------------------------
 # target and design
 # ----------------------------------------------------------------------------------------------
+
 
 def target_task(data: Dataset) -> str | None:
     """'classification', 'regression' or None (no target, or one no model can learn)."""
@@ -96,7 +97,7 @@ def class_labels(data: Dataset) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]
 class Design:
     """The model's input: numeric block plus integer-coded categories (one-hot inside the folds)."""
 
-    matrix: np.ndarray               # n × (p_num + p_cat), NaN = missing
+    matrix: np.ndarray  # n × (p_num + p_cat), NaN = missing
     numeric: tuple[str, ...]
     categorical: tuple[str, ...]
 
@@ -113,14 +114,23 @@ def design_of(data: Dataset) -> Design:
     """
     if "reference_design" in data._cache:
         return data._cache["reference_design"]
-    skip = {SemanticType.IDENTIFIER, SemanticType.EMPTY, SemanticType.TEXT, SemanticType.DATE,
-            SemanticType.DATETIME}
+    skip = {
+        SemanticType.IDENTIFIER,
+        SemanticType.EMPTY,
+        SemanticType.TEXT,
+        SemanticType.DATE,
+        SemanticType.DATETIME,
+    }
     numeric = [c for c in data.numeric_feature_columns() if data.semantic_types.get(c) not in skip]
     numeric_set = set(data.numeric_feature_columns())
     schema = data.schema
-    candidates = [c for c in data.feature_columns() if c not in numeric_set
-                  and data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)
-                  and (schema[c] == pl.String or schema[c] == pl.Categorical or isinstance(schema[c], pl.Enum))]
+    candidates = [
+        c
+        for c in data.feature_columns()
+        if c not in numeric_set
+        and data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)
+        and (schema[c] == pl.String or schema[c] == pl.Categorical or isinstance(schema[c], pl.Enum))
+    ]
     categorical: list[str] = []
     blocks = [data.numeric_matrix(numeric)] if numeric else []
     if len(numeric) > WIDE_NUMERIC:
@@ -130,8 +140,12 @@ def design_of(data: Dataset) -> Design:
         counts = data.frame.select([pl.col(c).n_unique().alias(c) for c in candidates]).row(0, named=True)
         categorical = [c for c in candidates if counts[c] <= MAX_CATEGORIES + 1]
         if categorical:
-            codes = data.frame.select([pl.col(c).cast(pl.String).cast(pl.Categorical).to_physical()
-                                       .cast(pl.Float64).alias(c) for c in categorical]).to_numpy()
+            codes = data.frame.select(
+                [
+                    pl.col(c).cast(pl.String).cast(pl.Categorical).to_physical().cast(pl.Float64).alias(c)
+                    for c in categorical
+                ]
+            ).to_numpy()
             blocks.append(codes.astype(np.float64, copy=False))
     matrix = np.hstack(blocks) if len(blocks) > 1 else (blocks[0] if blocks else np.empty((data.n_rows, 0)))
     design = Design(matrix, tuple(numeric), tuple(categorical))
@@ -142,6 +156,7 @@ def design_of(data: Dataset) -> Design:
 # ----------------------------------------------------------------------------------------------
 # estimators
 # ----------------------------------------------------------------------------------------------
+
 
 class MedianStandardizer(TransformerMixin, BaseEstimator):
     """Median imputation and standardisation in one pass (fast on 20,000 columns).
@@ -255,8 +270,13 @@ def _preprocessor(design: Design, unit_rows: bool = False) -> Any:
     parts: list[tuple[str, Any, slice]] = []
     if n_num:
         parts.append(("numeric", MedianStandardizer(unit_rows), slice(0, n_num)))
-    parts.append(("categories", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-                  slice(n_num, design.n_features)))
+    parts.append(
+        (
+            "categories",
+            OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+            slice(n_num, design.n_features),
+        )
+    )
     return ColumnTransformer(parts, sparse_threshold=0.0)
 
 
@@ -271,6 +291,7 @@ def candidate_models(task: str, design: Design, n_rows: int, n_classes: int) -> 
 
     models: dict[str, Callable[[], Any]] = {}
     if task == "classification":
+
         def l1() -> Any:
             base = LogisticRegression(l1_ratio=1.0, solver="liblinear", C=0.5, random_state=SEED)
             return OneVsRestClassifier(base) if n_classes > 2 else base
@@ -281,11 +302,18 @@ def candidate_models(task: str, design: Design, n_rows: int, n_classes: int) -> 
         name = "l1_logistic_screened" if screen else "l1_logistic"
         models[name] = lambda: Pipeline([("prepare", _preprocessor(design)), *tail, ("model", l1())])
         if wide:
-            models["ridge_logistic_pca"] = steps(("pca", GramPCA()), ("model", LogisticRegression(C=1.0)),
-                                                 unit_rows=True)
+            models["ridge_logistic_pca"] = steps(
+                ("pca", GramPCA()), ("model", LogisticRegression(C=1.0)), unit_rows=True
+            )
         if n_rows >= HGB_MIN_ROWS and p <= HGB_MAX_FEATURES:
-            models["hist_gradient_boosting"] = steps(("model", HistGradientBoostingClassifier(
-                max_iter=50, learning_rate=0.2, early_stopping=False, random_state=SEED)))
+            models["hist_gradient_boosting"] = steps(
+                (
+                    "model",
+                    HistGradientBoostingClassifier(
+                        max_iter=50, learning_rate=0.2, early_stopping=False, random_state=SEED
+                    ),
+                )
+            )
     else:
         alphas = np.logspace(-2, 4, 7)
         if wide:
@@ -293,8 +321,14 @@ def candidate_models(task: str, design: Design, n_rows: int, n_classes: int) -> 
         else:
             models["ridge"] = steps(("model", RidgeCV(alphas=alphas)))
         if n_rows >= HGB_MIN_ROWS and p <= HGB_MAX_FEATURES:
-            models["hist_gradient_boosting"] = steps(("model", HistGradientBoostingRegressor(
-                max_iter=50, learning_rate=0.2, early_stopping=False, random_state=SEED)))
+            models["hist_gradient_boosting"] = steps(
+                (
+                    "model",
+                    HistGradientBoostingRegressor(
+                        max_iter=50, learning_rate=0.2, early_stopping=False, random_state=SEED
+                    ),
+                )
+            )
     return models
 
 
@@ -302,32 +336,37 @@ def candidate_models(task: str, design: Design, n_rows: int, n_classes: int) -> 
 # the shared fit
 # ----------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ReferenceFit:
     """Out-of-fold predictions of the best reference model on the rows it could use."""
 
-    task: str                        # classification | regression
-    model: str                       # the retained candidate
-    rows: np.ndarray                 # table positions of the records used, ascending
-    y: np.ndarray                    # class codes (classification) or values (regression)
-    classes: tuple[str, ...]         # class names by code ('' for regression)
-    oof: np.ndarray                  # n_used × K probabilities, or n_used predictions
-    score: float                     # pooled out-of-fold AUROC (ovr macro) or R²
-    score_name: str                  # "auroc" | "r2"
+    task: str  # classification | regression
+    model: str  # the retained candidate
+    rows: np.ndarray  # table positions of the records used, ascending
+    y: np.ndarray  # class codes (classification) or values (regression)
+    classes: tuple[str, ...]  # class names by code ('' for regression)
+    oof: np.ndarray  # n_used × K probabilities, or n_used predictions
+    score: float  # pooled out-of-fold AUROC (ovr macro) or R²
+    score_name: str  # "auroc" | "r2"
     fold_scores: tuple[float, ...]
     candidate_scores: dict[str, float]
-    folds: np.ndarray                # fold index of every used row
+    folds: np.ndarray  # fold index of every used row
     n_splits: int
     grouped: bool
-    sampled_rows: int | None         # set when a tall table was sub-sampled
-    excluded_rows: int               # records of classes too small to cross-validate
+    sampled_rows: int | None  # set when a tall table was sub-sampled
+    excluded_rows: int  # records of classes too small to cross-validate
     n_features: int
 
     def evidence(self) -> dict[str, Any]:
         """What every model-based finding says about the model behind it."""
-        out: dict[str, Any] = {"reference_model": self.model, f"cv_{self.score_name}": self.score,
-                               "candidate_scores": self.candidate_scores, "cv_folds": self.n_splits,
-                               "grouped_folds": self.grouped}
+        out: dict[str, Any] = {
+            "reference_model": self.model,
+            f"cv_{self.score_name}": self.score,
+            "candidate_scores": self.candidate_scores,
+            "cv_folds": self.n_splits,
+            "grouped_folds": self.grouped,
+        }
         if self.sampled_rows is not None:
             out["sampled_rows"] = self.sampled_rows
         if self.excluded_rows:
@@ -369,21 +408,30 @@ def usable_rows(data: Dataset, task: str) -> tuple[np.ndarray, np.ndarray, tuple
     return rows, y, classes, excluded, sampled
 
 
-def fold_plan(data: Dataset, rows: np.ndarray, y: np.ndarray, task: str, n_splits: int = N_SPLITS,
-              seed: int = SEED) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
+def fold_plan(
+    data: Dataset, rows: np.ndarray, y: np.ndarray, task: str, n_splits: int = N_SPLITS, seed: int = SEED
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
     """Train/test index pairs (into `rows`): stratified, grouped by patient when a group is known."""
     groups = None
     if data.roles.group:
-        groups = data.frame.get_column(data.roles.group).cast(pl.String).fill_null("\x00missing").to_numpy()[rows]
+        groups = (
+            data.frame.get_column(data.roles.group).cast(pl.String).fill_null("\x00missing").to_numpy()[rows]
+        )
         if len(np.unique(groups)) < n_splits:
             groups = None
     placeholder = np.zeros((rows.size, 1))
     if groups is not None:
-        splitter = (StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed) if task == "classification"
-                    else GroupKFold(n_splits, shuffle=True, random_state=seed))
+        splitter = (
+            StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed)
+            if task == "classification"
+            else GroupKFold(n_splits, shuffle=True, random_state=seed)
+        )
         return list(splitter.split(placeholder, y, groups)), True
-    splitter = (StratifiedKFold(n_splits, shuffle=True, random_state=seed) if task == "classification"
-                else KFold(n_splits, shuffle=True, random_state=seed))
+    splitter = (
+        StratifiedKFold(n_splits, shuffle=True, random_state=seed)
+        if task == "classification"
+        else KFold(n_splits, shuffle=True, random_state=seed)
+    )
     return list(splitter.split(placeholder, y)), False
 
 
@@ -405,8 +453,15 @@ def score_predictions(task: str, y: np.ndarray, predicted: np.ndarray) -> float:
     return float(roc_auc_score(y, predicted, multi_class="ovr"))
 
 
-def fit_predict(factory: Callable[[], Any], X: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray,
-                task: str, n_classes: int) -> np.ndarray:
+def fit_predict(
+    factory: Callable[[], Any],
+    X: np.ndarray,
+    y: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+    task: str,
+    n_classes: int,
+) -> np.ndarray:
     """Fit a fresh model on `train` and predict `test` (class probabilities aligned on all codes)."""
     model = factory()
     with warnings.catch_warnings():
@@ -460,11 +515,24 @@ def _compute_fit(data: Dataset) -> ReferenceFit | Unfittable:
     fold_index = np.zeros(rows.size, dtype=np.int64)
     for i, (_, test) in enumerate(folds):
         fold_index[test] = i
-    return ReferenceFit(task=task, model=best[1], rows=rows, y=y, classes=classes, oof=best[2],
-                        score=best[0], score_name="r2" if task == "regression" else "auroc",
-                        fold_scores=tuple(best[3]), candidate_scores=candidate_scores, folds=fold_index,
-                        n_splits=len(folds), grouped=grouped, sampled_rows=sampled, excluded_rows=excluded,
-                        n_features=design.n_features)
+    return ReferenceFit(
+        task=task,
+        model=best[1],
+        rows=rows,
+        y=y,
+        classes=classes,
+        oof=best[2],
+        score=best[0],
+        score_name="r2" if task == "regression" else "auroc",
+        fold_scores=tuple(best[3]),
+        candidate_scores=candidate_scores,
+        folds=fold_index,
+        n_splits=len(folds),
+        grouped=grouped,
+        sampled_rows=sampled,
+        excluded_rows=excluded,
+        n_features=design.n_features,
+    )
 
 
 def model_factory(data: Dataset, fit: ReferenceFit) -> Callable[[], Any]:

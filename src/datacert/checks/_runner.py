@@ -27,8 +27,12 @@ class CheckOutcome:
     seconds: float
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"check": self.check, "dimension": self.dimension, "status": str(self.status),
-                               "findings": len(self.findings)}
+        out: dict[str, Any] = {
+            "check": self.check,
+            "dimension": self.dimension,
+            "status": str(self.status),
+            "findings": len(self.findings),
+        }
         if self.reason:
             out["reason"] = self.reason
         if self.evidence:  # what the check measured, also when it stayed quiet (p/n, model AUROC...)
@@ -66,8 +70,11 @@ def run_checks(
             continue
         overrides = check_params.get(check_id, {})
         if overrides.get("enabled", True) is False:
-            outcomes.append(CheckOutcome(check_id, cls.dimension, Status.NOT_APPLICABLE, (), {},
-                                         "disabled by the policy", 0.0))
+            outcomes.append(
+                CheckOutcome(
+                    check_id, cls.dimension, Status.NOT_APPLICABLE, (), {}, "disabled by the policy", 0.0
+                )
+            )
             continue
         if progress:
             progress(check_id)
@@ -80,6 +87,15 @@ def run_checks(
                 result = cls().run(data, profile, resolve_params(cls, overrides))
             except Exception as exc:  # a crashed check is reported as a crash, never as bad data
                 result = CheckResult(Status.ERROR, (), {}, f"{type(exc).__name__}: {exc}")
-        outcomes.append(CheckOutcome(check_id, cls.dimension, result.status, tuple(result.findings),
-                                     dict(result.evidence), result.reason, time.perf_counter() - started))
+        outcomes.append(
+            CheckOutcome(
+                check_id,
+                cls.dimension,
+                result.status,
+                tuple(result.findings),
+                dict(result.evidence),
+                result.reason,
+                time.perf_counter() - started,
+            )
+        )
     return outcomes

@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.utils.extmath import randomized_svd
 
 SEED = 0
-MAX_GRAM = 2_000      # beyond this many rows and columns, rows are sub-sampled for the spectrum
+MAX_GRAM = 2_000  # beyond this many rows and columns, rows are sub-sampled for the spectrum
 
 
 def median_impute(matrix: np.ndarray) -> np.ndarray:
@@ -48,7 +48,7 @@ def robust_scale(X: np.ndarray, block: int = 2_000) -> np.ndarray:
     Works in place, a block of columns at a time, so wide tables need no second full copy.
     """
     for begin in range(0, X.shape[1], block):
-        part = X[:, begin:begin + block]
+        part = X[:, begin : begin + block]
         part -= np.median(part, axis=0)
         absolute = np.abs(part)
         scale = 1.4826 * np.median(absolute, axis=0)

@@ -9,7 +9,7 @@ from datacert._version import __version__
 app = typer.Typer(
     name="datacert",
     help="Incoming quality control for medical AI training data: assay a dataset, issue a certificate, "
-         "release it, release it after named corrections (prequalify), or reject it.",
+    "release it, release it after named corrections (prequalify), or reject it.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -24,6 +24,8 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
 ) -> None:
     """datacert: certificates of analysis for training data."""

@@ -19,14 +19,16 @@ def catalogue_entries() -> list[dict]:
         doc = (cls.__doc__ or "").strip()
         summary = doc.splitlines()[0] if doc else ""
         needs = cls.needs
-        entries.append({
-            "check": check_id,
-            "dimension": cls.dimension,
-            "summary": summary,
-            "needs": {k: list(v) if isinstance(v, tuple) else v for k, v in vars(needs).items() if v},
-            "params": dict(cls.params),
-            "cost": cls.cost,
-        })
+        entries.append(
+            {
+                "check": check_id,
+                "dimension": cls.dimension,
+                "summary": summary,
+                "needs": {k: list(v) if isinstance(v, tuple) else v for k, v in vars(needs).items() if v},
+                "params": dict(cls.params),
+                "cost": cls.cost,
+            }
+        )
     return entries
 
 

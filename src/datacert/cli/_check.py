@@ -25,31 +25,56 @@ class OutputFormat(StrEnum):
 
 @app.command("check")
 def check_command(
-    path: Path | None = typer.Argument(None, help="Data file: CSV/TSV, Parquet, Excel .xlsx, SAS .xpt/.sas7bdat, "
-                                                   "JSON Lines.", show_default=False),
+    path: Path | None = typer.Argument(
+        None,
+        help="Data file: CSV/TSV, Parquet, Excel .xlsx, SAS .xpt/.sas7bdat, JSON Lines.",
+        show_default=False,
+    ),
     target: str | None = typer.Option(None, "--target", help="The label to be learned."),
     id_column: str | None = typer.Option(None, "--id", help="A record identifier column."),
-    group: str | None = typer.Option(None, "--group", help="The unit that must not be split across train/test "
-                                                          "(the patient)."),
+    group: str | None = typer.Option(
+        None, "--group", help="The unit that must not be split across train/test (the patient)."
+    ),
     time_column: str | None = typer.Option(None, "--time", help="The record's date."),
-    split: str | None = typer.Option(None, "--split", help="A column naming the partition (train/test/site)."),
+    split: str | None = typer.Option(
+        None, "--split", help="A column naming the partition (train/test/site)."
+    ),
     sensitive: list[str] = typer.Option([], "--sensitive", help="Attribute for bias checks (repeatable)."),
     text: list[str] = typer.Option([], "--text", help="Free-text column (repeatable)."),
-    policy: Path | None = typer.Option(None, "--policy", help="Policy file (YAML/JSON): check parameters and "
-                                                               "your own scoring profile (anchors, weights, gates)."),
-    scoring_profile: str | None = typer.Option(None, "--profile", help="Scoring profile: default, "
-                                               "diagnostic_classifier, omics_biomarker, regression_prognosis."),
-    fail_on: FailOn | None = typer.Option(None, "--fail-on", help="Lowest verdict that exits non-zero: prequalify "
-                                          "(default: exit 3 or 4) or reject (pre-qualified data exit 0)."),
-    reference: Path | None = typer.Option(None, "--reference", help="Intended population (YAML/JSON): "
-                                          "{attribute: {level: proportion}} for --sensitive columns."),
-    schema: Path | None = typer.Option(None, "--schema", help="Declared Table Schema (Frictionless, JSON/YAML): "
-                                       "types, units and constraints that override inference."),
+    policy: Path | None = typer.Option(
+        None,
+        "--policy",
+        help="Policy file (YAML/JSON): check parameters and "
+        "your own scoring profile (anchors, weights, gates).",
+    ),
+    scoring_profile: str | None = typer.Option(
+        None,
+        "--profile",
+        help="Scoring profile: default, diagnostic_classifier, omics_biomarker, regression_prognosis.",
+    ),
+    fail_on: FailOn | None = typer.Option(
+        None,
+        "--fail-on",
+        help="Lowest verdict that exits non-zero: prequalify "
+        "(default: exit 3 or 4) or reject (pre-qualified data exit 0).",
+    ),
+    reference: Path | None = typer.Option(
+        None,
+        "--reference",
+        help="Intended population (YAML/JSON): {attribute: {level: proportion}} for --sensitive columns.",
+    ),
+    schema: Path | None = typer.Option(
+        None,
+        "--schema",
+        help="Declared Table Schema (Frictionless, JSON/YAML): "
+        "types, units and constraints that override inference.",
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="Write the JSON certificate here."),
     html_out: Path | None = typer.Option(None, "--html", help="Write the HTML report here."),
     md_out: Path | None = typer.Option(None, "--md", help="Write a Markdown summary here."),
-    output_format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format",
-                                               help="What to print on standard output."),
+    output_format: OutputFormat = typer.Option(
+        OutputFormat.TEXT, "--format", help="What to print on standard output."
+    ),
     redact: bool = typer.Option(False, "--redact", help="Show no record values in the HTML report."),
     demo: bool = typer.Option(False, "--demo", help="Check the built-in demo cohort instead of PATH."),
 ) -> None:
@@ -60,8 +85,15 @@ def check_command(
 
     if demo == (path is not None):
         raise fail("give either a data file PATH or --demo.")
-    roles = Roles.build(target=target, id=id_column, group=group, time=time_column, split=split,
-                        sensitive=sensitive, text=text)
+    roles = Roles.build(
+        target=target,
+        id=id_column,
+        group=group,
+        time=time_column,
+        split=split,
+        sensitive=sensitive,
+        text=text,
+    )
     with exit_on_errors():
         if demo:
             from datacert.demo import demo_frame, demo_roles
@@ -89,4 +121,6 @@ def check_command(
         sys.stdout.write(certificate.to_text(color=sys.stdout.isatty()))
     from datacert.scoring import exit_code_for
 
-    raise typer.Exit(exit_code_for(certificate.verdict, str(fail_on or loaded_policy.fail_on or FailOn.PREQUALIFY)))
+    raise typer.Exit(
+        exit_code_for(certificate.verdict, str(fail_on or loaded_policy.fail_on or FailOn.PREQUALIFY))
+    )

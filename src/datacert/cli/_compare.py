@@ -29,8 +29,12 @@ def compare_command(
     time_column: str | None = typer.Option(None, "--time", help="The record's date."),
     split: str | None = typer.Option(None, "--split", help="A column naming the partition."),
     sensitive: list[str] = typer.Option([], "--sensitive", help="Attribute for bias checks (repeatable)."),
-    policy: Path | None = typer.Option(None, "--policy", help="Policy file (YAML/JSON) used for both tables."),
-    scoring_profile: str | None = typer.Option(None, "--profile", help="Scoring profile used for both tables."),
+    policy: Path | None = typer.Option(
+        None, "--policy", help="Policy file (YAML/JSON) used for both tables."
+    ),
+    scoring_profile: str | None = typer.Option(
+        None, "--profile", help="Scoring profile used for both tables."
+    ),
     output_format: CompareFormat = typer.Option(CompareFormat.TEXT, "--format", help="What to print."),
     html_out: Path | None = typer.Option(None, "--html", help="Write the side-by-side HTML report here."),
     json_out: Path | None = typer.Option(None, "--json", help="Write the comparison JSON here."),
@@ -40,8 +44,9 @@ def compare_command(
     from datacert.policy import load_policy
     from datacert.roles import Roles
 
-    roles = Roles.build(target=target, id=id_column, group=group, time=time_column, split=split,
-                        sensitive=sensitive)
+    roles = Roles.build(
+        target=target, id=id_column, group=group, time=time_column, split=split, sensitive=sensitive
+    )
     with exit_on_errors():
         for path in (a, b):
             if not path.exists():

@@ -55,7 +55,7 @@ def exit_on_errors(*input_errors: type[Exception]) -> Iterator[None]:
         raise fail(str(exc)) from None
     except typer.Exit:
         raise
-    except Exception as exc:  # noqa: BLE001 - not the user's fault: say so and exit 1
+    except Exception as exc:
         raise fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL) from exc
 
 

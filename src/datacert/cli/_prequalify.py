@@ -33,22 +33,34 @@ def _write_table(path: Path, frame: pl.DataFrame) -> None:
 @app.command("prequalify")
 def prequalify_command(
     path: Path = typer.Argument(..., help="Data file, as for `check`.", show_default=False),
-    out: Path = typer.Option(..., "--out", help="Write the clean table here (Parquet; CSV if the name ends in .csv)."),
+    out: Path = typer.Option(
+        ..., "--out", help="Write the clean table here (Parquet; CSV if the name ends in .csv)."
+    ),
     target: str | None = typer.Option(None, "--target", help="The label to be learned."),
     id_column: str | None = typer.Option(None, "--id", help="A record identifier column."),
-    group: str | None = typer.Option(None, "--group", help="The patient: cross-validation keeps a group in one fold."),
+    group: str | None = typer.Option(
+        None, "--group", help="The patient: cross-validation keeps a group in one fold."
+    ),
     time_column: str | None = typer.Option(None, "--time", help="The record's date."),
-    split: str | None = typer.Option(None, "--split", help="Partition column: statistics are fitted on 'train' rows."),
+    split: str | None = typer.Option(
+        None, "--split", help="Partition column: statistics are fitted on 'train' rows."
+    ),
     sensitive: list[str] = typer.Option([], "--sensitive", help="Attribute for bias checks (repeatable)."),
     text: list[str] = typer.Option([], "--text", help="Free-text column (repeatable)."),
     policy: Path | None = typer.Option(None, "--policy", help="Policy file (YAML/JSON): check parameters."),
     plan_out: Path | None = typer.Option(None, "--plan", help="Write the replayable plan (JSON) here."),
-    html_out: Path | None = typer.Option(None, "--html", help="Write the HTML report of the clean table here."),
-    json_out: Path | None = typer.Option(None, "--json", help="Write the certificate (with before/after) here."),
-    recipe: Path | None = typer.Option(None, "--recipe", help="A fixed recipe (YAML) to evaluate and apply "
-                                                              "instead of searching."),
-    materialize: bool = typer.Option(False, "--materialize-transforms",
-                                     help="Also write scaling, indicators and PCA into the clean table."),
+    html_out: Path | None = typer.Option(
+        None, "--html", help="Write the HTML report of the clean table here."
+    ),
+    json_out: Path | None = typer.Option(
+        None, "--json", help="Write the certificate (with before/after) here."
+    ),
+    recipe: Path | None = typer.Option(
+        None, "--recipe", help="A fixed recipe (YAML) to evaluate and apply instead of searching."
+    ),
+    materialize: bool = typer.Option(
+        False, "--materialize-transforms", help="Also write scaling, indicators and PCA into the clean table."
+    ),
     budget: float = typer.Option(60.0, "--budget", min=0.1, help="Seconds allowed per candidate recipe."),
 ) -> None:
     """Find, prove and apply the preprocessing that makes a dataset fit to train on.
@@ -60,8 +72,15 @@ def prequalify_command(
     from datacert.prequalification import PlanError, load_recipe, run_prequalification
     from datacert.roles import Roles
 
-    roles = Roles.build(target=target, id=id_column, group=group, time=time_column, split=split,
-                        sensitive=sensitive, text=text)
+    roles = Roles.build(
+        target=target,
+        id=id_column,
+        group=group,
+        time=time_column,
+        split=split,
+        sensitive=sensitive,
+        text=text,
+    )
     inputs = [path] + [p for p in (policy, recipe) if p is not None]
     guard_outputs_differ(inputs, [out, plan_out, html_out, json_out])
     with exit_on_errors(PlanError):
@@ -69,8 +88,14 @@ def prequalify_command(
         loaded_policy = load_policy(policy)
         dataset = load_dataset(path, roles)
         with progress_display(True) as progress:
-            result = run_prequalification(dataset, loaded_policy, spec, budget=budget,
-                                          materialize_transforms=materialize, progress=progress)
+            result = run_prequalification(
+                dataset,
+                loaded_policy,
+                spec,
+                budget=budget,
+                materialize_transforms=materialize,
+                progress=progress,
+            )
     _write_table(out, result.clean)
     if plan_out:
         write_atomic(plan_out, result.plan_json())
@@ -80,16 +105,23 @@ def prequalify_command(
         write_atomic(html_out, result.certificate.to_html())
     section = result.certificate.extra["prequalification"]
     before, after = section["before"], section["after"]
-    lines = ["Pre-qualification", "",
-             f"{'':<18}{'before':>6}{'after':>12}",
-             f"{'verdict':<12}{before['verdict']:>12}{after['verdict']:>12}"]
+    lines = [
+        "Pre-qualification",
+        "",
+        f"{'':<18}{'before':>6}{'after':>12}",
+        f"{'verdict':<12}{before['verdict']:>12}{after['verdict']:>12}",
+    ]
     for key in ["overall"] + [k for k in after["scores"] if k != "overall"]:
         b, a = before["scores"].get(key), after["scores"].get(key)
         if b is None and a is None:
             continue
         lines.append(f"{key[:18]:<18}{_fmt(b):>6}{_fmt(a):>12}")
-    lines += ["", *[f"- {line}" for line in result.explanation],
-              "", f"Clean table: {out} ({result.clean.height} records, {result.clean.width} columns)."]
+    lines += [
+        "",
+        *[f"- {line}" for line in result.explanation],
+        "",
+        f"Clean table: {out} ({result.clean.height} records, {result.clean.width} columns).",
+    ]
     sys.stdout.write("\n".join(lines) + "\n")
     raise typer.Exit(result.exit_code)
 
@@ -100,9 +132,15 @@ def _fmt(value: float | None) -> str:
 
 @app.command("apply")
 def apply_command(
-    plan_path: Path = typer.Argument(..., help="A plan written by `datacert prequalify --plan`.", show_default=False),
-    data: Path = typer.Argument(..., help="New data with the same schema as the plan's input.", show_default=False),
-    out: Path = typer.Option(..., "--out", help="Write the transformed table here (Parquet, or CSV by suffix)."),
+    plan_path: Path = typer.Argument(
+        ..., help="A plan written by `datacert prequalify --plan`.", show_default=False
+    ),
+    data: Path = typer.Argument(
+        ..., help="New data with the same schema as the plan's input.", show_default=False
+    ),
+    out: Path = typer.Option(
+        ..., "--out", help="Write the transformed table here (Parquet, or CSV by suffix)."
+    ),
 ) -> None:
     """Replay a pre-qualification plan on new data of the same schema. Exit 0 on success, 2 on bad input."""
     from datacert.io import read_table
@@ -116,7 +154,9 @@ def apply_command(
         frame = read_table(data).frame
         clean, removed = apply_plan(plan, frame)
     _write_table(out, clean)
-    sys.stdout.write(f"Applied the plan: {clean.height} records written to {out}, {len(removed)} removed"
-                     + (f" (positions {removed[:20]}{' ...' if len(removed) > 20 else ''})" if removed else "")
-                     + ".\n")
+    sys.stdout.write(
+        f"Applied the plan: {clean.height} records written to {out}, {len(removed)} removed"
+        + (f" (positions {removed[:20]}{' ...' if len(removed) > 20 else ''})" if removed else "")
+        + ".\n"
+    )
     raise typer.Exit(0)

@@ -15,8 +15,9 @@ from datacert.cli._app import app
 from datacert.cli._output import fail, guard_outputs_differ, stderr, write_atomic
 from datacert.io import InputError
 
-text_app = typer.Typer(name="text", help="Clinical free text: de-identify or normalise a text column.",
-                       no_args_is_help=True)
+text_app = typer.Typer(
+    name="text", help="Clinical free text: de-identify or normalise a text column.", no_args_is_help=True
+)
 
 
 class Mode(StrEnum):
@@ -62,10 +63,14 @@ def deid_command(
     path: Path = typer.Argument(..., help="Data file with a free-text column."),
     column: str = typer.Option(..., "--column", help="The text column to de-identify."),
     out: Path = typer.Option(..., "--out", help="Write the table with the column de-identified here."),
-    group: str | None = typer.Option(None, "--group", help="Patient column: consistent surrogates and one date "
-                                                            "shift per patient."),
-    spans: Path | None = typer.Option(None, "--spans", help="Write the spans found as JSON lines "
-                                                             "(row, start, end, label; never the values)."),
+    group: str | None = typer.Option(
+        None, "--group", help="Patient column: consistent surrogates and one date shift per patient."
+    ),
+    spans: Path | None = typer.Option(
+        None,
+        "--spans",
+        help="Write the spans found as JSON lines (row, start, end, label; never the values).",
+    ),
     mode: Mode = typer.Option(Mode.MASK, "--mode", help="mask: [LABEL]; pseudonymise: realistic surrogates."),
 ) -> None:
     """Remove personal identifiers from a text column (mask or pseudonymise). Exit 2 on bad input."""
@@ -85,15 +90,20 @@ def deid_command(
     if spans is not None:
         write_atomic(spans, "\n".join(lines) + ("\n" if lines else ""))
     summary = ", ".join(f"{label} {n}" for label, n in sorted(counts.items())) or "none"
-    stderr.print(f"datacert: {len(result.texts)} notes, {sum(counts.values())} identifiers replaced ({summary}).",
-                 markup=False, highlight=False)
+    stderr.print(
+        f"datacert: {len(result.texts)} notes, {sum(counts.values())} identifiers replaced ({summary}).",
+        markup=False,
+        highlight=False,
+    )
 
 
 @text_app.command("normalize")
 def normalize_command(
     path: Path = typer.Argument(..., help="Data file with a free-text column."),
     column: str = typer.Option(..., "--column", help="The text column to normalise."),
-    out: Path = typer.Option(..., "--out", help="Write the table with the normalised text and its maps here."),
+    out: Path = typer.Option(
+        ..., "--out", help="Write the table with the normalised text and its maps here."
+    ),
     language: Language = typer.Option(Language.AUTO, "--language", help="Abbreviation language."),
 ) -> None:
     """Expand abbreviations, map lab mentions to LOINC/UCUM, keep codes and doses whole (offsets kept)."""
@@ -105,13 +115,18 @@ def normalize_command(
     frame = frame.with_columns(
         pl.Series(f"{column}_normalized", [r.text for r in results], dtype=pl.String),
         pl.Series(f"{column}_offsets", [json.dumps(r.offsets) for r in results], dtype=pl.String),
-        pl.Series(f"{column}_labs", [json.dumps(r.labs, ensure_ascii=False) for r in results], dtype=pl.String),
+        pl.Series(
+            f"{column}_labs", [json.dumps(r.labs, ensure_ascii=False) for r in results], dtype=pl.String
+        ),
         pl.Series(f"{column}_tokens", [json.dumps(r.tokens) for r in results], dtype=pl.String),
     )
     _write_table(frame, out)
     expanded = sum(len(r.expansions) for r in results)
-    stderr.print(f"datacert: {len(results)} notes normalised, {expanded} abbreviations expanded.",
-                 markup=False, highlight=False)
+    stderr.print(
+        f"datacert: {len(results)} notes normalised, {expanded} abbreviations expanded.",
+        markup=False,
+        highlight=False,
+    )
 
 
 app.add_typer(text_app, name="text")

@@ -47,7 +47,10 @@ def demo_frame() -> pl.DataFrame:
     admission = [date(2024, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 700, n)]
     stay = rng.integers(1, 21, n)
     discharge = [a + timedelta(days=int(s)) for a, s in zip(admission, stay, strict=True)]
-    birth = [a - timedelta(days=int(ag * 365.25 + rng.integers(0, 365))) for a, ag in zip(admission, age, strict=True)]
+    birth = [
+        a - timedelta(days=int(ag * 365.25 + rng.integers(0, 365)))
+        for a, ag in zip(admission, age, strict=True)
+    ]
     height = np.where(sex == "F", rng.normal(163, 7, n), rng.normal(176, 7, n)).round(0)
     bmi = rng.normal(27, 5, n).clip(16, 48)
     weight = (bmi * (height / 100) ** 2).round(1)
@@ -62,7 +65,9 @@ def demo_frame() -> pl.DataFrame:
     risk = -4 + 0.035 * age + 0.02 * (glucose - 100) + 0.4 * (hba1c - 5.5) + 0.01 * (creat - 85)
     readmitted = (rng.random(n) < 1 / (1 + np.exp(-risk))).astype(int)
     notes = [f"{_NOTES[i % len(_NOTES)]} Revu par Dr {_FIRST[i % len(_FIRST)]}." for i in range(n)]
-    comments = list(rng.choice(["RAS", "Suivi à 1 mois", "Appel du médecin traitant", "Contrôle biologique"], n))
+    comments = list(
+        rng.choice(["RAS", "Suivi à 1 mois", "Appel du médecin traitant", "Contrôle biologique"], n)
+    )
 
     # planted defects
     glucose_text = glucose.astype(float)
@@ -75,41 +80,52 @@ def demo_frame() -> pl.DataFrame:
     crp_text = [f"{v:.1f}" for v in crp]
     for i in rng.choice(np.arange(n), 12, replace=False):
         crp_text[i] = "<5" if i % 2 else "NR"
-    for i, text in zip((45, 146, 347), ("=HYPERLINK(\"http://x.example\",\"voir\")", "@SUM(A1:A9)",
-                                        "=1+1"), strict=True):
+    for i, text in zip(
+        (45, 146, 347), ('=HYPERLINK("http://x.example","voir")', "@SUM(A1:A9)", "=1+1"), strict=True
+    ):
         comments[i] = text
 
-    frame = pl.DataFrame({
-        "patient_id": [f"P{100000 + i}" for i in range(n)],
-        "sexe": sex,
-        "age": age,
-        "date_naissance": birth,
-        "date_admission": admission,
-        "date_sortie": discharge,
-        "site": site,
-        "centre_pays": ["FR"] * n,
-        "poids_kg": weight,
-        "taille_cm": height,
-        "pas_mmhg": sbp,
-        "fc_bpm": hr,
-        "glycemie": glucose_text,
-        "hba1c_pct": np.where(hba1c_missing, np.nan, hba1c),
-        "creatinine_umol_l": np.where(creat_missing, np.nan, creat),
-        "crp_mg_l": crp_text,
-        "compte_rendu": notes,
-        "commentaire": comments,
-        "readmission_30j": readmitted,
-    }).with_columns(pl.col("hba1c_pct").fill_nan(None), pl.col("creatinine_umol_l").fill_nan(None))
+    frame = pl.DataFrame(
+        {
+            "patient_id": [f"P{100000 + i}" for i in range(n)],
+            "sexe": sex,
+            "age": age,
+            "date_naissance": birth,
+            "date_admission": admission,
+            "date_sortie": discharge,
+            "site": site,
+            "centre_pays": ["FR"] * n,
+            "poids_kg": weight,
+            "taille_cm": height,
+            "pas_mmhg": sbp,
+            "fc_bpm": hr,
+            "glycemie": glucose_text,
+            "hba1c_pct": np.where(hba1c_missing, np.nan, hba1c),
+            "creatinine_umol_l": np.where(creat_missing, np.nan, creat),
+            "crp_mg_l": crp_text,
+            "compte_rendu": notes,
+            "commentaire": comments,
+            "readmission_30j": readmitted,
+        }
+    ).with_columns(pl.col("hba1c_pct").fill_nan(None), pl.col("creatinine_umol_l").fill_nan(None))
     # empty records (only the id survives) and exact copies under new ids
     blank = [c for c in frame.columns if c != "patient_id"]
-    frame = frame.with_columns([
-        pl.when(pl.int_range(pl.len()).is_in([300, 301, 302])).then(None).otherwise(pl.col(c)).alias(c) for c in blank
-    ])
+    frame = frame.with_columns(
+        [
+            pl.when(pl.int_range(pl.len()).is_in([300, 301, 302])).then(None).otherwise(pl.col(c)).alias(c)
+            for c in blank
+        ]
+    )
     copies = frame[:10].with_columns(pl.Series("patient_id", [f"P{100000 + i}" for i in range(590, 600)]))
     frame = pl.concat([frame[:590], copies])
     return frame
 
 
 def demo_roles() -> Roles:
-    return Roles.build(target="readmission_30j", id="patient_id", time="date_admission",
-                       sensitive=["sexe"], text=["compte_rendu"])
+    return Roles.build(
+        target="readmission_30j",
+        id="patient_id",
+        time="date_admission",
+        sensitive=["sexe"],
+        text=["compte_rendu"],
+    )

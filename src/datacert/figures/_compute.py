@@ -27,8 +27,14 @@ MAX_POINTS = 1500
 MAX_LEVELS = 20
 TSNE_MAX_ROWS = 400
 SEED = 0
-DISTRIBUTION_CHECKS = ("mixed_units", "out_of_range", "univariate_outliers", "disguised_missing",
-                       "temporal_inconsistency", "format_violation")
+DISTRIBUTION_CHECKS = (
+    "mixed_units",
+    "out_of_range",
+    "univariate_outliers",
+    "disguised_missing",
+    "temporal_inconsistency",
+    "format_violation",
+)
 _BATCH_NAME = re.compile(r"site|batch|centre|center|hospital|plate|run|lot|scanner|lab", re.IGNORECASE)
 _SEV = {Severity.CRITICAL: 0, Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}
 
@@ -42,22 +48,38 @@ def missingness(data: Dataset, profile: Profile) -> dict[str, Any]:
     with_missing = int((rates > 0).sum())
     order = np.argsort(-rates, kind="stable")
     shown = [columns[i] for i in order[:MAX_MAP_COLUMNS] if rates[i] > 0]
-    out: dict[str, Any] = {"n_rows": data.n_rows, "n_columns": data.n_columns, "with_missing": with_missing,
-                           "missing_share": float(rates.mean()) if columns else 0.0,
-                           "rate_histogram": np.histogram(rates, bins=10, range=(0.0, 1.0))[0].tolist()}
+    out: dict[str, Any] = {
+        "n_rows": data.n_rows,
+        "n_columns": data.n_columns,
+        "with_missing": with_missing,
+        "missing_share": float(rates.mean()) if columns else 0.0,
+        "rate_histogram": np.histogram(rates, bins=10, range=(0.0, 1.0))[0].tolist(),
+    }
     if not shown:
         out.update(columns=[], rates=[], map=[], row_edges=[])
         return out
     schema = data.schema
-    mask = data.frame.select([(pl.col(c).is_null() | pl.col(c).is_nan()) if schema[c].is_float()
-                              else pl.col(c).is_null() for c in shown]).to_numpy().astype(np.float64)
+    mask = (
+        data.frame.select(
+            [
+                (pl.col(c).is_null() | pl.col(c).is_nan()) if schema[c].is_float() else pl.col(c).is_null()
+                for c in shown
+            ]
+        )
+        .to_numpy()
+        .astype(np.float64)
+    )
     bins = min(MAP_ROW_BINS, data.n_rows)
     edges = np.linspace(0, data.n_rows, bins + 1).astype(int)
     starts = np.unique(edges[:-1])
     sums = np.add.reduceat(mask, starts, axis=0)
     sizes = np.diff(np.append(starts, data.n_rows))[:, None]
-    out.update(columns=shown, rates=[float(rates[columns.index(c)]) for c in shown],
-               map=(sums / sizes).tolist(), row_edges=np.append(starts, data.n_rows).tolist())
+    out.update(
+        columns=shown,
+        rates=[float(rates[columns.index(c)]) for c in shown],
+        map=(sums / sizes).tolist(),
+        row_edges=np.append(starts, data.n_rows).tolist(),
+    )
     return out
 
 
@@ -76,8 +98,10 @@ def flagged_distributions(data: Dataset, findings: Sequence[Finding]) -> list[di
     """Histograms of the columns that value-level findings flag, with the flagged records counted apart."""
     out: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
-    chosen = sorted((f for f in findings if f.check in DISTRIBUTION_CHECKS and len(f.columns) == 1 and f.rows),
-                    key=lambda f: (_SEV[f.severity], DISTRIBUTION_CHECKS.index(f.check), f.columns))
+    chosen = sorted(
+        (f for f in findings if f.check in DISTRIBUTION_CHECKS and len(f.columns) == 1 and f.rows),
+        key=lambda f: (_SEV[f.severity], DISTRIBUTION_CHECKS.index(f.check), f.columns),
+    )
     for f in chosen:
         column = f.columns[0]
         if (column, f.check) in seen or column not in data.schema:
@@ -100,10 +124,20 @@ def flagged_distributions(data: Dataset, findings: Sequence[Finding]) -> list[di
         flagged[rows[rows < data.n_rows]] = True
         flag_values = np.log10(values[flagged & finite]) if use_log else values[flagged & finite]
         flagged_counts = np.histogram(flag_values, bins=edges)[0]
-        out.append({"column": column, "check": f.check, "severity": str(f.severity), "log10": use_log,
-                    "edges": edges.tolist(), "counts": counts.tolist(), "flagged_counts": flagged_counts.tolist(),
-                    "n_values": int(finite.sum()), "n_flagged": int(f.row_count),
-                    "n_flagged_missing": int((flagged & ~finite).sum())})
+        out.append(
+            {
+                "column": column,
+                "check": f.check,
+                "severity": str(f.severity),
+                "log10": use_log,
+                "edges": edges.tolist(),
+                "counts": counts.tolist(),
+                "flagged_counts": flagged_counts.tolist(),
+                "n_values": int(finite.sum()),
+                "n_flagged": int(f.row_count),
+                "n_flagged_missing": int((flagged & ~finite).sum()),
+            }
+        )
         seen.add((column, f.check))
         if len(out) >= MAX_DISTRIBUTIONS:
             break
@@ -119,8 +153,12 @@ def _labels(series: pl.Series | None, rows: np.ndarray) -> dict[str, Any] | None
         qs = np.nanquantile(series.to_numpy().astype(float), [0.2, 0.4, 0.6, 0.8])
         arr = values.to_numpy().astype(float)
         codes = np.where(np.isnan(arr), -1, np.searchsorted(qs, arr)).astype(int)
-        return {"name": series.name, "levels": ["Q1", "Q2", "Q3", "Q4", "Q5"], "codes": codes.tolist(),
-                "kind": "quintile"}
+        return {
+            "name": series.name,
+            "levels": ["Q1", "Q2", "Q3", "Q4", "Q5"],
+            "codes": codes.tolist(),
+            "kind": "quintile",
+        }
     text = values.cast(pl.Utf8)
     counts = text.drop_nulls().value_counts(sort=True)
     top = [str(v) for v in counts.get_column(text.name).to_list()[:8]]
@@ -151,8 +189,11 @@ def embeddings(data: Dataset) -> dict[str, Any] | None:
         return None
     matrix = data.numeric_matrix(columns)
     rng = np.random.default_rng(SEED)
-    rows = np.arange(data.n_rows) if data.n_rows <= MAX_POINTS else np.sort(rng.choice(data.n_rows, MAX_POINTS,
-                                                                                          replace=False))
+    rows = (
+        np.arange(data.n_rows)
+        if data.n_rows <= MAX_POINTS
+        else np.sort(rng.choice(data.n_rows, MAX_POINTS, replace=False))
+    )
     x = np.array(matrix[rows], dtype=np.float64)
     means = np.nanmean(np.where(np.isfinite(x), x, np.nan), axis=0) if x.size else np.zeros(x.shape[1])
     keep = np.isfinite(means)
@@ -178,10 +219,14 @@ def embeddings(data: Dataset) -> dict[str, Any] | None:
         _, s, vt = np.linalg.svd(x, full_matrices=False)
         evals = s[:k] ** 2
         scores = x @ vt[:k].T
-    scores = scores * np.where(scores[np.argmax(np.abs(scores), axis=0), np.arange(scores.shape[1])] < 0, -1, 1)
-    total = float((x ** 2).sum())
+    scores = scores * np.where(
+        scores[np.argmax(np.abs(scores), axis=0), np.arange(scores.shape[1])] < 0, -1, 1
+    )
+    total = float((x**2).sum())
     out: dict[str, Any] = {
-        "n_points": int(rows.size), "sampled": bool(rows.size < data.n_rows), "n_features": int(keep.sum()),
+        "n_points": int(rows.size),
+        "sampled": bool(rows.size < data.n_rows),
+        "n_features": int(keep.sum()),
         "pca": scores[:, :2].tolist(),
         "explained": [float(e / total) if total else 0.0 for e in evals[:2]],
         "target": _labels(data.target(), rows),
@@ -195,11 +240,15 @@ def embeddings(data: Dataset) -> dict[str, Any] | None:
         from sklearn.manifold import TSNE
 
         # exact t-SNE on at most TSNE_MAX_ROWS points: seeded, and faster than Barnes-Hut at this size
-        pick = np.arange(rows.size) if rows.size <= TSNE_MAX_ROWS else np.sort(
-            np.random.default_rng(SEED).choice(rows.size, TSNE_MAX_ROWS, replace=False))
+        pick = (
+            np.arange(rows.size)
+            if rows.size <= TSNE_MAX_ROWS
+            else np.sort(np.random.default_rng(SEED).choice(rows.size, TSNE_MAX_ROWS, replace=False))
+        )
         perplexity = float(min(30.0, (pick.size - 1) / 3.0))
-        tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=SEED, max_iter=300,
-                    method="exact")
+        tsne = TSNE(
+            n_components=2, perplexity=perplexity, init="pca", random_state=SEED, max_iter=300, method="exact"
+        )
         out["tsne"] = tsne.fit_transform(scores[pick, :k]).tolist()
         out["tsne_points"] = pick.tolist()
     return out
@@ -222,21 +271,35 @@ def _level_counts(series: pl.Series) -> list[dict[str, Any]]:
     out = []
     for value, count in counts.head(MAX_LEVELS).iter_rows():
         lo, hi = _wilson(int(count), n)
-        out.append({"level": str(value), "count": int(count), "share": count / n if n else 0.0, "low": lo, "high": hi})
+        out.append(
+            {
+                "level": str(value),
+                "count": int(count),
+                "share": count / n if n else 0.0,
+                "low": lo,
+                "high": hi,
+            }
+        )
     return out
 
 
 def class_balance(data: Dataset) -> dict[str, Any] | None:
     target = data.target()
-    if target is None or target.n_unique() > MAX_LEVELS or target.dtype.is_float() and target.n_unique() > 10:
+    if target is None or target.n_unique() > MAX_LEVELS or (target.dtype.is_float() and target.n_unique() > 10):
         return None
     return {"column": target.name, "levels": _level_counts(target), "n_levels": int(target.n_unique())}
 
 
 def subgroups(data: Dataset) -> list[dict[str, Any]]:
     """Sizes of each sensitive attribute's levels with 95 % Wilson intervals on their share."""
-    return [{"column": c, "levels": _level_counts(data.frame.get_column(c)),
-             "n_levels": int(data.frame.get_column(c).n_unique())} for c in data.roles.sensitive]
+    return [
+        {
+            "column": c,
+            "levels": _level_counts(data.frame.get_column(c)),
+            "n_levels": int(data.frame.get_column(c).n_unique()),
+        }
+        for c in data.roles.sensitive
+    ]
 
 
 DATASHEET_QUESTIONS = (
@@ -254,7 +317,8 @@ def dataset_card(data: Dataset, profile: Profile) -> dict[str, Any]:
     """A datasheet filled from what was measured; documentation questions stay open when unknown."""
     summary = profile.summary()
     measured: dict[str, Any] = {
-        "records": data.n_rows, "columns": data.n_columns,
+        "records": data.n_rows,
+        "columns": data.n_columns,
         "feature_columns": len(data.feature_columns()),
         "numeric_features": len(data.numeric_feature_columns()),
         "features_per_record": len(data.feature_columns()) / max(1, data.n_rows),
@@ -278,8 +342,12 @@ def dataset_card(data: Dataset, profile: Profile) -> dict[str, Any]:
     for key in ("encoding", "delimiter", "decimal_comma", "sheet"):
         if key in data.source_facts:
             measured[f"source_{key}"] = data.source_facts[key]
-    return {"measured": measured, "open_questions": [q for _, q in DATASHEET_QUESTIONS],
-            "answered": 0, "questions": len(DATASHEET_QUESTIONS)}
+    return {
+        "measured": measured,
+        "open_questions": [q for _, q in DATASHEET_QUESTIONS],
+        "answered": 0,
+        "questions": len(DATASHEET_QUESTIONS),
+    }
 
 
 def compute_figures(data: Dataset, profile: Profile, findings: Sequence[Finding]) -> dict[str, Any]:
@@ -292,4 +360,3 @@ def compute_figures(data: Dataset, profile: Profile, findings: Sequence[Finding]
         "subgroups": subgroups(data),
         "card": dataset_card(data, profile),
     }
-

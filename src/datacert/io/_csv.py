@@ -32,7 +32,9 @@ def decode_bytes(raw: bytes) -> tuple[str, str]:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(raw[:_SNIFF_BYTES], cp_isolation=["cp1252", "latin_1", "iso8859_15"]).best()
+    best = charset_normalizer.from_bytes(
+        raw[:_SNIFF_BYTES], cp_isolation=["cp1252", "latin_1", "iso8859_15"]
+    ).best()
     encoding = best.encoding if best is not None else "cp1252"
     try:
         return raw.decode(encoding), encoding
@@ -67,9 +69,7 @@ def read_delimited(path: Path, raw: bytes, fmt: str) -> LoadedTable:
         raise InputError(f"{path.name} is empty: there is no header and no record to check.")
     delimiter = "\t" if fmt == "tsv" else sniff_delimiter(text)
     if text.count('"') % 2 == 1:
-        raise InputError(
-            f"{path.name} looks truncated or malformed: a quoted field is never closed."
-        )
+        raise InputError(f"{path.name} looks truncated or malformed: a quoted field is never closed.")
     try:
         frame = pl.read_csv(
             io.BytesIO(text.encode("utf-8")),
@@ -108,8 +108,10 @@ def type_text_columns(frame: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
         + [parse_number_expr(pl.col(c)).null_count().alias(f"{c}\x00num") for c in strings]
         + [pl.col(c).str.contains(r"^\s*[-+]?\d+,\d+\s*$").any().alias(f"{c}\x00comma") for c in strings]
         + [pl.col(c).str.contains(r"[.,eE]").any().alias(f"{c}\x00fraction") for c in strings]
-        + [pl.col(c).str.strptime(pl.Date, "%Y-%m-%d", strict=False).null_count().alias(f"{c}\x00iso")
-           for c in strings]
+        + [
+            pl.col(c).str.strptime(pl.Date, "%Y-%m-%d", strict=False).null_count().alias(f"{c}\x00iso")
+            for c in strings
+        ]
     ).row(0, named=True)
     casts = []
     decimal_comma = False

@@ -12,11 +12,18 @@ from datacert.io._errors import InputError
 from datacert.io._source import LoadedTable
 
 SUFFIX_FORMATS = {
-    ".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv",
-    ".parquet": "parquet", ".pq": "parquet",
-    ".xlsx": "xlsx", ".xlsm": "xlsx",
-    ".xpt": "xpt", ".sas7bdat": "sas7bdat",
-    ".jsonl": "jsonl", ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xpt": "xpt",
+    ".sas7bdat": "sas7bdat",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
 }
 _MAGIC = {b"PAR1": "parquet", b"PK\x03\x04": "xlsx"}
 
@@ -52,8 +59,13 @@ def read_table(path: str | Path) -> LoadedTable:
         if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise InputError(f"{path.name} looks like a binary file, not delimited text.")
         return read_delimited(path, path.read_bytes(), fmt)
-    reader = {"parquet": _read_parquet, "xlsx": _read_excel, "xpt": _read_sas,
-              "sas7bdat": _read_sas, "jsonl": _read_jsonl}[fmt]
+    reader = {
+        "parquet": _read_parquet,
+        "xlsx": _read_excel,
+        "xpt": _read_sas,
+        "sas7bdat": _read_sas,
+        "jsonl": _read_jsonl,
+    }[fmt]
     try:
         frame, facts = reader(path, fmt)
     except InputError:
@@ -126,7 +138,9 @@ def from_object(data: Any) -> LoadedTable:
 
 
 def module_name(data: Any) -> str:
-    return {"polars": "polars", "pandas": "pandas", "pyarrow": "arrow"}.get(type(data).__module__.split(".")[0], "object")
+    return {"polars": "polars", "pandas": "pandas", "pyarrow": "arrow"}.get(
+        type(data).__module__.split(".")[0], "object"
+    )
 
 
 def _objects_to_text(frame: pl.DataFrame) -> pl.DataFrame:

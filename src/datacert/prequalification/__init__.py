@@ -14,5 +14,15 @@ from datacert.prequalification._recipe import RecipeError, load_recipe
 from datacert.prequalification._run import PrequalifyResult, prequalify, run_prequalification
 from datacert.prequalification._steps import PlanError
 
-__all__ = ["PlanError", "PrequalifyResult", "RecipeError", "apply_plan", "build_pipeline", "load_plan",
-           "load_recipe", "plan_to_json", "prequalify", "run_prequalification"]
+__all__ = [
+    "PlanError",
+    "PrequalifyResult",
+    "RecipeError",
+    "apply_plan",
+    "build_pipeline",
+    "load_plan",
+    "load_recipe",
+    "plan_to_json",
+    "prequalify",
+    "run_prequalification",
+]

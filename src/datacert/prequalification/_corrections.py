@@ -32,7 +32,12 @@ from datacert.prequalification._steps import (
 from datacert.semantics import best_date_format
 
 BLOCKING = (Severity.ERROR, Severity.CRITICAL)
-MODEL_HINT_CHECKS = {"univariate_outliers", "high_dimensionality", "informative_missingness", "missing_values"}
+MODEL_HINT_CHECKS = {
+    "univariate_outliers",
+    "high_dimensionality",
+    "informative_missingness",
+    "missing_values",
+}
 
 
 @dataclass
@@ -41,7 +46,7 @@ class Corrections:
 
     row_steps: list[RowStep] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
-    dropped: dict[str, str] = field(default_factory=dict)          # column -> check
+    dropped: dict[str, str] = field(default_factory=dict)  # column -> check
     leaking: list[str] = field(default_factory=list)
     outlier_columns: list[str] = field(default_factory=list)
     signal_rank: int | None = None
@@ -70,7 +75,9 @@ def build_corrections(data: Dataset, findings: Sequence[Finding]) -> Corrections
     for f in by_check.get("empty_rows", []):
         if f.severity in BLOCKING:
             ignore = [roles.id] if roles.id else []
-            out.row_steps.append(DropEmptyRows(ignore=ignore, min_share=float(f.evidence.get("threshold", 1.0))))
+            out.row_steps.append(
+                DropEmptyRows(ignore=ignore, min_share=float(f.evidence.get("threshold", 1.0)))
+            )
             handled.add("empty_rows")
     if by_check.get("duplicate_rows"):
         out.row_steps.append(Deduplicate(ignore=[roles.id] if roles.id else []))
@@ -132,23 +139,44 @@ def build_corrections(data: Dataset, findings: Sequence[Finding]) -> Corrections
         out.steps.append(RangeToMissing(limits=limits))
         handled.add("out_of_range")
 
-    out.outlier_columns = sorted({c for f in by_check.get("univariate_outliers", []) for c in f.columns
-                                  if c not in out.dropped and f.severity != Severity.INFO and c not in protected},
-                                 key=data.columns.index)
+    out.outlier_columns = sorted(
+        {
+            c
+            for f in by_check.get("univariate_outliers", [])
+            for c in f.columns
+            if c not in out.dropped and f.severity != Severity.INFO and c not in protected
+        },
+        key=data.columns.index,
+    )
     for f in by_check.get("high_dimensionality", []):
         rank = f.evidence.get("signal_rank")
         if isinstance(rank, (int, float)) and rank >= 1:
             out.signal_rank = int(rank)
     # only missingness that is associated with the target (the finding names the column, then the target)
-    out.informative = sorted({f.columns[0] for f in by_check.get("informative_missingness", [])
-                              if roles.target and roles.target in f.columns[1:] and f.columns[0] in data.columns
-                              and f.columns[0] not in out.dropped and f.columns[0] not in protected},
-                             key=data.columns.index)
+    out.informative = sorted(
+        {
+            f.columns[0]
+            for f in by_check.get("informative_missingness", [])
+            if roles.target
+            and roles.target in f.columns[1:]
+            and f.columns[0] in data.columns
+            and f.columns[0] not in out.dropped
+            and f.columns[0] not in protected
+        },
+        key=data.columns.index,
+    )
     handled |= MODEL_HINT_CHECKS
     for f in findings:
         if f.check not in handled and f.severity != Severity.INFO:
-            out.unfixed.append({"check": f.check, "severity": str(f.severity), "columns": list(f.columns),
-                                "message": f.message, "remedy": f.remedy})
+            out.unfixed.append(
+                {
+                    "check": f.check,
+                    "severity": str(f.severity),
+                    "columns": list(f.columns),
+                    "message": f.message,
+                    "remedy": f.remedy,
+                }
+            )
     return out
 
 
@@ -218,8 +246,14 @@ def _unit_rule(data: Dataset, f: Finding) -> dict[str, dict[str, Any]]:
         boundary = float(np.sqrt(m_minor * m_major))
     else:
         boundary = (m_minor + m_major) / 2.0
-    rule = {"scale": float(scale), "offset": offset, "boundary": boundary, "minority_below": m_minor < m_major,
-            "from_unit": f.evidence.get("from_unit"), "to_unit": f.evidence.get("to_unit")}
+    rule = {
+        "scale": float(scale),
+        "offset": offset,
+        "boundary": boundary,
+        "minority_below": m_minor < m_major,
+        "from_unit": f.evidence.get("from_unit"),
+        "to_unit": f.evidence.get("to_unit"),
+    }
     caught = (values < boundary) if rule["minority_below"] else (values > boundary)
     rule["agreement_with_finding"] = float(np.mean(caught[observed] == minority[observed]))
     return {column: rule}
@@ -251,6 +285,8 @@ def _limits(data: Dataset, f: Finding) -> dict[str, list[float | None]]:
                 continue
             low = float(keep.min()) if (bad < keep.min()).any() else None
             high = float(keep.max()) if (bad > keep.max()).any() else None
-        out[column] = [float(low) if isinstance(low, (int, float)) else None,
-                       float(high) if isinstance(high, (int, float)) else None]
+        out[column] = [
+            float(low) if isinstance(low, (int, float)) else None,
+            float(high) if isinstance(high, (int, float)) else None,
+        ]
     return out

@@ -63,8 +63,11 @@ def task_of(target: pl.Series) -> Task | None:
 def reference_model(task: Task, kind: str = "linear") -> Any:
     """The reference learner: L2 logistic regression / ridge, or native-NaN gradient boosting."""
     if kind == "hgb":
-        return (HistGradientBoostingRegressor(random_state=0, max_iter=100) if task.kind == "regression"
-                else HistGradientBoostingClassifier(random_state=0, max_iter=100))
+        return (
+            HistGradientBoostingRegressor(random_state=0, max_iter=100)
+            if task.kind == "regression"
+            else HistGradientBoostingClassifier(random_state=0, max_iter=100)
+        )
     if task.kind == "regression":
         return Ridge(alpha=1.0)
     return LogisticRegression(C=1.0, max_iter=500)
@@ -83,21 +86,38 @@ def folds(task: Task, groups: np.ndarray | None, n_splits: int = 5, seed: int = 
     return StratifiedKFold(n_splits=k, shuffle=True, random_state=seed), k
 
 
-def learnability(steps: Sequence[tuple[str, Any]], frame: pl.DataFrame, task: Task, groups: np.ndarray | None,
-                 model: str = "linear", n_splits: int = 5) -> dict[str, Any]:
+def learnability(
+    steps: Sequence[tuple[str, Any]],
+    frame: pl.DataFrame,
+    task: Task,
+    groups: np.ndarray | None,
+    model: str = "linear",
+    n_splits: int = 5,
+) -> dict[str, Any]:
     """Cross-validated score of the reference model with every recipe step fitted inside each fold."""
-    pipeline = Pipeline([(name, clone(step)) for name, step in steps] + [("model", reference_model(task, model))])
+    pipeline = Pipeline(
+        [(name, clone(step)) for name, step in steps] + [("model", reference_model(task, model))]
+    )
     cv, k = folds(task, groups, n_splits)
     # one OpenMP thread for gradient boosting: on a busy 2-core machine spinning threads cost 10x
-    with warnings.catch_warnings(), threadpool_limits(limits=1 if model == "hgb" else None, user_api="openmp"):
+    with (
+        warnings.catch_warnings(),
+        threadpool_limits(limits=1 if model == "hgb" else None, user_api="openmp"),
+    ):
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", UserWarning)
-        scores = cross_val_score(pipeline, frame, task.y, groups=groups, cv=cv, scoring=task.scoring,
-                                 error_score="raise")
-    return {"metric": task.metric, "score": float(np.mean(scores)), "sd": float(np.std(scores)),
-            "folds": [float(s) for s in scores], "n_splits": k,
-            "cv": "GroupKFold" if groups is not None else type(cv).__name__}
+        scores = cross_val_score(
+            pipeline, frame, task.y, groups=groups, cv=cv, scoring=task.scoring, error_score="raise"
+        )
+    return {
+        "metric": task.metric,
+        "score": float(np.mean(scores)),
+        "sd": float(np.std(scores)),
+        "folds": [float(s) for s in scores],
+        "n_splits": k,
+        "cv": "GroupKFold" if groups is not None else type(cv).__name__,
+    }
 
 
 def hide_cells(block: np.ndarray, fraction: float, seed: int) -> np.ndarray:
@@ -107,8 +127,9 @@ def hide_cells(block: np.ndarray, fraction: float, seed: int) -> np.ndarray:
     return observed & (rng.random(block.shape) < fraction)
 
 
-def nrmse(truth: np.ndarray, imputed: np.ndarray, hidden: np.ndarray, center: np.ndarray,
-          scale: np.ndarray) -> float:
+def nrmse(
+    truth: np.ndarray, imputed: np.ndarray, hidden: np.ndarray, center: np.ndarray, scale: np.ndarray
+) -> float:
     """NRMSE over the hidden cells, on columns z-scored with (center, scale)."""
     if not hidden.any():
         return float("nan")
@@ -126,8 +147,13 @@ def column_center_scale(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return center, scale
 
 
-def mask_and_score(block: np.ndarray, impute: Callable[[np.ndarray], np.ndarray], repeats: int = 3,
-                   fraction: float = MASK_FRACTION, seed: int = 0) -> dict[str, Any]:
+def mask_and_score(
+    block: np.ndarray,
+    impute: Callable[[np.ndarray], np.ndarray],
+    repeats: int = 3,
+    fraction: float = MASK_FRACTION,
+    seed: int = 0,
+) -> dict[str, Any]:
     """Hide observed cells, impute with `impute(masked) -> filled`, score NRMSE on the hidden cells."""
     center, scale = column_center_scale(block)
     values = []
@@ -137,12 +163,17 @@ def mask_and_score(block: np.ndarray, impute: Callable[[np.ndarray], np.ndarray]
         masked[hidden] = np.nan
         filled = impute(masked)
         values.append(nrmse(block, filled, hidden, center, scale))
-    return {"nrmse": float(np.mean(values)), "sd": float(np.std(values)), "repeats": repeats,
-            "hidden_fraction": fraction}
+    return {
+        "nrmse": float(np.mean(values)),
+        "sd": float(np.std(values)),
+        "repeats": repeats,
+        "hidden_fraction": fraction,
+    }
 
 
-def mode_pfc(frame: pl.DataFrame, columns: Sequence[str], fraction: float = MASK_FRACTION,
-             seed: int = 0) -> dict[str, Any] | None:
+def mode_pfc(
+    frame: pl.DataFrame, columns: Sequence[str], fraction: float = MASK_FRACTION, seed: int = 0
+) -> dict[str, Any] | None:
     """PFC of most-frequent-value imputation on hidden categorical cells."""
     wrong = total = 0
     rng = np.random.default_rng(seed)
@@ -162,8 +193,9 @@ def mode_pfc(frame: pl.DataFrame, columns: Sequence[str], fraction: float = MASK
     return {"pfc": wrong / total, "hidden": total} if total else None
 
 
-def informative_missingness(block: np.ndarray, columns: Sequence[str], task: Task, alpha: float = 0.05,
-                            min_difference: float = 0.05) -> dict[str, Any]:
+def informative_missingness(
+    block: np.ndarray, columns: Sequence[str], task: Task, alpha: float = 0.05, min_difference: float = 0.05
+) -> dict[str, Any]:
     """Columns whose missingness is associated with the target (BH q < alpha and a non-trivial gap).
 
     Notes
@@ -194,7 +226,9 @@ def informative_missingness(block: np.ndarray, columns: Sequence[str], task: Tas
         mean_miss = (t @ m) / np.maximum(n_miss, 1)
         mean_obs = (t.sum() - t @ m) / np.maximum(n - n_miss, 1)
         sd = np.std(t) or 1.0
-        z = (mean_miss - mean_obs) / (sd * np.sqrt(1.0 / np.maximum(n_miss, 1) + 1.0 / np.maximum(n - n_miss, 1)))
+        z = (mean_miss - mean_obs) / (
+            sd * np.sqrt(1.0 / np.maximum(n_miss, 1) + 1.0 / np.maximum(n - n_miss, 1))
+        )
         p = np.minimum(1.0, 2 * stats.norm.sf(np.abs(z)) * len(targets))
         better = p < best_p
         best_p = np.where(better, p, best_p)
@@ -205,5 +239,8 @@ def informative_missingness(block: np.ndarray, columns: Sequence[str], task: Tas
     q_all[testable] = q
     hit = testable & (q_all < alpha) & (best_gap > gap)
     chosen_columns = [columns[j] for j in np.flatnonzero(hit)]
-    return {"columns": chosen_columns, "tested": int(testable.sum()),
-            "q_values": {columns[j]: float(q_all[j]) for j in np.flatnonzero(hit)[:50]}}
+    return {
+        "columns": chosen_columns,
+        "tested": int(testable.sum()),
+        "q_values": {columns[j]: float(q_all[j]) for j in np.flatnonzero(hit)[:50]},
+    }

@@ -58,8 +58,14 @@ class SoftImpute:
     iteration, so training rows and new rows are imputed by one rule.
     """
 
-    def __init__(self, shrinkage: float = 0.5, max_rank: int = 100, max_iter: int = 30, tol: float = 1e-4,
-                 random_state: int = 0) -> None:
+    def __init__(
+        self,
+        shrinkage: float = 0.5,
+        max_rank: int = 100,
+        max_iter: int = 30,
+        tol: float = 1e-4,
+        random_state: int = 0,
+    ) -> None:
         self.shrinkage = shrinkage
         self.max_rank = max_rank
         self.max_iter = max_iter
@@ -113,9 +119,14 @@ class SoftImpute:
         return z * self.scale_ + self.mean_
 
     def state(self) -> dict[str, Any]:
-        return {"mean": encode_array(self.mean_), "scale": encode_array(self.scale_),
-                "components": encode_array(self.components_), "factors": encode_array(self.factors_),
-                "lambda": self.lambda_, "rank": self.rank_}
+        return {
+            "mean": encode_array(self.mean_),
+            "scale": encode_array(self.scale_),
+            "components": encode_array(self.components_),
+            "factors": encode_array(self.factors_),
+            "lambda": self.lambda_,
+            "rank": self.rank_,
+        }
 
     @classmethod
     def from_state(cls, state: dict[str, Any], **params: Any) -> SoftImpute:
@@ -136,8 +147,14 @@ class BlockImputer:
     the data.
     """
 
-    def __init__(self, method: str, n_neighbors: int = 5, max_iter: int = 10, shrinkage: float = 0.5,
-                 random_state: int = 0) -> None:
+    def __init__(
+        self,
+        method: str,
+        n_neighbors: int = 5,
+        max_iter: int = 10,
+        shrinkage: float = 0.5,
+        random_state: int = 0,
+    ) -> None:
         if method not in IMPUTE_METHODS:
             raise ValueError(f"unknown imputation method {method!r}; use one of {', '.join(IMPUTE_METHODS)}")
         self.method = method
@@ -154,8 +171,11 @@ class BlockImputer:
             self.state_ = {"statistics": encode_array(np.where(np.isfinite(stats), stats, 0.0))}
         elif self.method == "knn":
             mean, scale = _center_scale(block)
-            self.state_ = {"mean": encode_array(mean), "scale": encode_array(scale),
-                           "reference": encode_array((block - mean) / scale)}
+            self.state_ = {
+                "mean": encode_array(mean),
+                "scale": encode_array(scale),
+                "reference": encode_array((block - mean) / scale),
+            }
         elif self.method == "mice":
             self.state_ = {"reference": encode_array(block)}
         else:
@@ -178,14 +198,18 @@ class BlockImputer:
             self._model = SimpleImputer(strategy="mean", keep_empty_features=True).fit(stats.reshape(1, -1))
         elif self.method == "knn":
             self._model = KNNImputer(n_neighbors=self.n_neighbors, keep_empty_features=True).fit(
-                decode_array(state["reference"]))
+                decode_array(state["reference"])
+            )
         elif self.method == "mice":
             with warnings.catch_warnings():  # "early stopping not reached" is expected with few iterations
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                self._model = IterativeImputer(max_iter=self.max_iter, random_state=self.random_state,
-                                               keep_empty_features=True).fit(decode_array(state["reference"]))
+                self._model = IterativeImputer(
+                    max_iter=self.max_iter, random_state=self.random_state, keep_empty_features=True
+                ).fit(decode_array(state["reference"]))
         else:
-            self._model = SoftImpute.from_state(state, shrinkage=self.shrinkage, random_state=self.random_state)
+            self._model = SoftImpute.from_state(
+                state, shrinkage=self.shrinkage, random_state=self.random_state
+            )
         return self._model
 
     def transform(self, block: np.ndarray) -> np.ndarray:

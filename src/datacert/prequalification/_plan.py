@@ -42,8 +42,9 @@ def schema_families(frame: pl.DataFrame) -> dict[str, str]:
     return out
 
 
-def apply_rows(frame: pl.DataFrame, row_steps: Sequence[RowStep]) -> tuple[pl.DataFrame, list[int],
-                                                                           dict[str, list[int]]]:
+def apply_rows(
+    frame: pl.DataFrame, row_steps: Sequence[RowStep]
+) -> tuple[pl.DataFrame, list[int], dict[str, list[int]]]:
     """Run the row steps in order; return the kept rows and the removed positions (in `frame`)."""
     positions = np.arange(frame.height)
     by_step: dict[str, list[int]] = {}
@@ -61,8 +62,9 @@ def apply_rows(frame: pl.DataFrame, row_steps: Sequence[RowStep]) -> tuple[pl.Da
     return frame, removed, by_step
 
 
-def materialise(frame: pl.DataFrame, steps: Sequence[Step], materialize_transforms: bool,
-                keep_columns: Sequence[str] = ()) -> pl.DataFrame:
+def materialise(
+    frame: pl.DataFrame, steps: Sequence[Step], materialize_transforms: bool, keep_columns: Sequence[str] = ()
+) -> pl.DataFrame:
     """Apply the fitted steps that belong in the clean table (all of them with materialize_transforms).
 
     Without materialize_transforms the output keeps its columns, names and units: only corrections
@@ -99,13 +101,17 @@ def load_plan(source: str | Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(plan, dict) or plan.get("kind") != PLAN_KIND:
         raise PlanError("this file is not a datacert pre-qualification plan")
     if plan.get("plan_version") != PLAN_VERSION:
-        raise PlanError(f"plan version {plan.get('plan_version')!r} is not supported (expected {PLAN_VERSION})")
+        raise PlanError(
+            f"plan version {plan.get('plan_version')!r} is not supported (expected {PLAN_VERSION})"
+        )
     return plan
 
 
 def plan_steps(plan: Mapping[str, Any]) -> tuple[list[RowStep], list[Step]]:
-    return ([RowStep.from_plan(r) for r in plan.get("row_steps", [])],
-            [Step.from_plan(r) for r in plan.get("steps", [])])
+    return (
+        [RowStep.from_plan(r) for r in plan.get("row_steps", [])],
+        [Step.from_plan(r) for r in plan.get("steps", [])],
+    )
 
 
 def check_schema(plan: Mapping[str, Any], frame: pl.DataFrame) -> None:
@@ -118,10 +124,15 @@ def check_schema(plan: Mapping[str, Any], frame: pl.DataFrame) -> None:
     for record in plan.get("steps", []):
         if record["action"] == "convert_type":
             converted |= set(record["params"].get("columns") or {})
-    wrong = [f"{c!r} is {found[c]}, expected {expected[c]}" for c in expected
-             if c in found and found[c] != expected[c] and found[c] != "empty"
-             and not (c in converted and found[c] in ("number", "date"))
-             and not {found[c], expected[c]} <= {"number", "boolean"}]
+    wrong = [
+        f"{c!r} is {found[c]}, expected {expected[c]}"
+        for c in expected
+        if c in found
+        and found[c] != expected[c]
+        and found[c] != "empty"
+        and not (c in converted and found[c] in ("number", "date"))
+        and not {found[c], expected[c]} <= {"number", "boolean"}
+    ]
     problems = []
     if missing:
         problems.append("missing columns " + ", ".join(repr(c) for c in missing[:10]))
@@ -133,8 +144,9 @@ def check_schema(plan: Mapping[str, Any], frame: pl.DataFrame) -> None:
         raise PlanError("the table does not have the plan's schema: " + "; ".join(problems) + ".")
 
 
-def apply_plan(plan: Mapping[str, Any], frame: pl.DataFrame,
-               materialize_transforms: bool | None = None) -> tuple[pl.DataFrame, list[int]]:
+def apply_plan(
+    plan: Mapping[str, Any], frame: pl.DataFrame, materialize_transforms: bool | None = None
+) -> tuple[pl.DataFrame, list[int]]:
     """Replay a plan on a table of the same schema: row steps, then the fitted steps.
 
     Returns the clean table and the positions (in `frame`) of the records removed.
@@ -143,7 +155,11 @@ def apply_plan(plan: Mapping[str, Any], frame: pl.DataFrame,
     check_schema(plan, frame)
     row_steps, steps = plan_steps(plan)
     kept, removed, _ = apply_rows(frame, row_steps)
-    materialize = plan.get("materialize_transforms", False) if materialize_transforms is None else materialize_transforms
+    materialize = (
+        plan.get("materialize_transforms", False)
+        if materialize_transforms is None
+        else materialize_transforms
+    )
     keep = plan.get("keep_columns", [])
     return materialise(kept, steps, bool(materialize), keep), removed
 
@@ -163,5 +179,7 @@ def build_pipeline(plan: Mapping[str, Any] | str) -> Pipeline:
     named = []
     for step in steps:
         names[step.action] = names.get(step.action, 0) + 1
-        named.append((step.action if names[step.action] == 1 else f"{step.action}_{names[step.action]}", step))
+        named.append(
+            (step.action if names[step.action] == 1 else f"{step.action}_{names[step.action]}", step)
+        )
     return Pipeline(named)

@@ -1,15 +1,15 @@
 """User-fixed recipes (`--recipe RECIPE.yaml`): a list of steps with parameters, validated.
 
-    steps:
-      - action: deduplicate
-      - action: sentinel_to_missing          # parameters left out are taken from the findings
-      - action: impute
-        method: knn
-        n_neighbors: 10
-      - action: scale
-        method: robust
-      - action: pca
-        n_components: 8
+steps:
+  - action: deduplicate
+  - action: sentinel_to_missing          # parameters left out are taken from the findings
+  - action: impute
+    method: knn
+    n_neighbors: 10
+  - action: scale
+    method: robust
+  - action: pca
+    n_components: 8
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ def load_recipe(source: str | Path | Mapping[str, Any] | list[Any]) -> list[dict
     if isinstance(raw, Mapping):
         unknown = set(raw) - {"steps", "name"}
         if unknown:
-            raise RecipeError(f"the recipe has unknown top-level keys {sorted(unknown)}; only 'steps' and 'name'.")
+            raise RecipeError(
+                f"the recipe has unknown top-level keys {sorted(unknown)}; only 'steps' and 'name'."
+            )
     if not isinstance(steps, list) or not steps:
         raise RecipeError("the recipe must hold a non-empty list of steps under 'steps'.")
     out = []
@@ -53,13 +55,17 @@ def load_recipe(source: str | Path | Mapping[str, Any] | list[Any]) -> list[dict
             raise RecipeError(f"recipe step {i} must be a mapping with an 'action'.")
         action = item["action"]
         if action not in USER_ACTIONS:
-            raise RecipeError(f"recipe step {i}: unknown action {action!r}; known actions: {', '.join(USER_ACTIONS)}.")
+            raise RecipeError(
+                f"recipe step {i}: unknown action {action!r}; known actions: {', '.join(USER_ACTIONS)}."
+            )
         cls = STEP_TYPES.get(action) or ROW_STEP_TYPES[action]
         allowed = set(inspect.signature(cls.__init__).parameters) - {"self"}
         params = {k: v for k, v in item.items() if k != "action"}
         bad = sorted(set(params) - allowed)
         if bad:
-            raise RecipeError(f"recipe step {i} ({action}): unknown parameter(s) {bad}; allowed: {sorted(allowed)}.")
+            raise RecipeError(
+                f"recipe step {i} ({action}): unknown parameter(s) {bad}; allowed: {sorted(allowed)}."
+            )
         _check_values(i, action, params)
         out.append({"action": action, "params": params})
     return out

@@ -82,9 +82,24 @@ TRAIN_VALUES = {"train", "training", "learn", "apprentissage", "dev", "developme
 DEFAULT_BUDGET = 60.0
 # the whole search stops starting candidates once it has used this many per-candidate budgets
 SEARCH_BUDGET_FACTOR = 1.25
-STAGE_ORDER = {"correct": 0, "indicators": 1, "impute": 2, "winsorise": 3, "scale": 4, "features": 5, "pca": 6}
-CORRECTION_ORDER = ("neutralise_formulas", "drop_columns", "convert_type", "sentinel_to_missing",
-                    "merge_categories", "convert_units", "range_to_missing")
+STAGE_ORDER = {
+    "correct": 0,
+    "indicators": 1,
+    "impute": 2,
+    "winsorise": 3,
+    "scale": 4,
+    "features": 5,
+    "pca": 6,
+}
+CORRECTION_ORDER = (
+    "neutralise_formulas",
+    "drop_columns",
+    "convert_type",
+    "sentinel_to_missing",
+    "merge_categories",
+    "convert_units",
+    "range_to_missing",
+)
 
 
 @dataclass
@@ -119,9 +134,9 @@ def prequalify(
     data: Any,
     *,
     target: str | None = None,
-    id: str | None = None,  # noqa: A002 - the contract's flag name
+    id: str | None = None,
     group: str | None = None,
-    time: str | None = None,  # noqa: A002
+    time: str | None = None,
     split: str | None = None,
     sensitive: Iterable[str] | str | None = None,
     text: Iterable[str] | str | None = None,
@@ -137,17 +152,30 @@ def prequalify(
     units), the plan (lineage, replayable with `apply_plan` / `build_pipeline`) and the certificate
     of the clean table, whose `prequalification` section holds the before/after comparison.
     """
-    roles = Roles.build(target=target, id=id, group=group, time=time, split=split, sensitive=sensitive, text=text)
+    roles = Roles.build(
+        target=target, id=id, group=group, time=time, split=split, sensitive=sensitive, text=text
+    )
     dataset = load_dataset(data, roles)
     loaded_policy = load_policy(policy)
     spec = load_recipe(recipe) if recipe is not None else None
-    return run_prequalification(dataset, loaded_policy, spec, budget=budget,
-                                materialize_transforms=materialize_transforms, progress=progress)
+    return run_prequalification(
+        dataset,
+        loaded_policy,
+        spec,
+        budget=budget,
+        materialize_transforms=materialize_transforms,
+        progress=progress,
+    )
 
 
-def run_prequalification(dataset: Dataset, policy: Policy, spec: list[dict[str, Any]] | None = None,
-                         budget: float = DEFAULT_BUDGET, materialize_transforms: bool = False,
-                         progress: Callable[[str], None] | None = None) -> PrequalifyResult:
+def run_prequalification(
+    dataset: Dataset,
+    policy: Policy,
+    spec: list[dict[str, Any]] | None = None,
+    budget: float = DEFAULT_BUDGET,
+    materialize_transforms: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> PrequalifyResult:
     """Pre-qualify a prepared Dataset (see the module notes for the method)."""
     say = progress or (lambda _step: None)
     started = clock.perf_counter()
@@ -166,10 +194,18 @@ def run_prequalification(dataset: Dataset, policy: Policy, spec: list[dict[str, 
         corrected = step.transform(corrected)
 
     fit_mask = _fit_rows(corrected, roles)
-    excluded = sorted((roles.non_feature_columns() | _high_cardinality(corrected, roles)) & set(corrected.columns))
+    excluded = sorted(
+        (roles.non_feature_columns() | _high_cardinality(corrected, roles)) & set(corrected.columns)
+    )
     schema = corrected.schema
-    numeric = [c for c in corrected.columns if c not in excluded and (schema[c].is_numeric() or schema[c] == pl.Boolean)]
-    categorical = [c for c in corrected.columns if c not in excluded and schema[c] in (pl.String, pl.Categorical)]
+    numeric = [
+        c
+        for c in corrected.columns
+        if c not in excluded and (schema[c].is_numeric() or schema[c] == pl.Boolean)
+    ]
+    categorical = [
+        c for c in corrected.columns if c not in excluded and schema[c] in (pl.String, pl.Categorical)
+    ]
     block = _matrix(corrected.filter(pl.Series(fit_mask)), numeric)
     n_fit, q = block.shape
     missing_share = float(np.isnan(block).mean()) if block.size else 0.0
@@ -182,29 +218,45 @@ def run_prequalification(dataset: Dataset, policy: Policy, spec: list[dict[str, 
         task = Task(task.kind, task.y[cv_mask], task.metric)
         if len(np.unique(task.y)) < 2 or cv_frame.height < 10:
             task = None
-    groups = (kept_frame.get_column(roles.group).cast(pl.String).fill_null("\x00none").to_numpy()[cv_mask]
-              if task is not None and roles.group else None)
+    groups = (
+        kept_frame.get_column(roles.group).cast(pl.String).fill_null("\x00none").to_numpy()[cv_mask]
+        if task is not None and roles.group
+        else None
+    )
     n_splits = 5 if n_fit * max(q, 1) <= 2_000_000 else 3
 
     informative = list(corrections.informative)
     informative_test: dict[str, Any] = {}
     if task is not None and q and np.isnan(block).any():
-        informative_test = informative_missingness(_matrix(corrected.filter(pl.Series(cv_mask)), numeric), numeric, task)
+        informative_test = informative_missingness(
+            _matrix(corrected.filter(pl.Series(cv_mask)), numeric), numeric, task
+        )
         informative = sorted(set(informative) | set(informative_test["columns"]), key=numeric.index)
 
-    evaluator = _Evaluator(correction_steps=correction_steps, cv_frame=cv_frame, task=task, groups=groups,
-                           n_splits=n_splits, budget=budget, numeric=numeric, categorical=categorical,
-                           excluded=excluded, block=block, say=say,
-                           categories=corrected.filter(pl.Series(fit_mask)).select(categorical),
-                           total_budget=SEARCH_BUDGET_FACTOR * budget,
-                           quality=_quality_probe(kept_frame, correction_steps, fit_mask, roles, policy))
+    evaluator = _Evaluator(
+        correction_steps=correction_steps,
+        cv_frame=cv_frame,
+        task=task,
+        groups=groups,
+        n_splits=n_splits,
+        budget=budget,
+        numeric=numeric,
+        categorical=categorical,
+        excluded=excluded,
+        block=block,
+        say=say,
+        categories=corrected.filter(pl.Series(fit_mask)).select(categorical),
+        total_budget=SEARCH_BUDGET_FACTOR * budget,
+        quality=_quality_probe(kept_frame, correction_steps, fit_mask, roles, policy),
+    )
     candidates: list[dict[str, Any]] = []
     if spec is not None:
         chosen_model = user_model
         impute = next((s for s in user_model if isinstance(s, Impute)), None)
         if impute is not None and impute.columns is None:
-            impute.set_params(columns=numeric, categorical=categorical if impute.categorical is None
-                              else impute.categorical)
+            impute.set_params(
+                columns=numeric, categorical=categorical if impute.categorical is None else impute.categorical
+            )
         for step in user_model:  # role columns never become features or get scaled
             if isinstance(step, (Scale, Features)):
                 step.set_params(exclude=sorted(set(step.exclude) | set(excluded)))
@@ -215,8 +267,9 @@ def run_prequalification(dataset: Dataset, policy: Policy, spec: list[dict[str, 
         candidates.append(evaluator.evaluate("user recipe", user_model, impute.method if impute else None))
         choice_text = ["The recipe was fixed by the user (--recipe); it was evaluated, not searched."]
     else:
-        chosen_model, candidates, choice_text = _search(evaluator, corrections, informative, missing_share,
-                                                        cat_missing)
+        chosen_model, candidates, choice_text = _search(
+            evaluator, corrections, informative, missing_share, cat_missing
+        )
 
     say("apply")
     final_steps = [_fresh(s) for s in correction_steps] + [_fresh(s) for s in chosen_model]
@@ -232,15 +285,35 @@ def run_prequalification(dataset: Dataset, policy: Policy, spec: list[dict[str, 
     after_dataset = build_dataset(from_object(clean), clean_roles, infer_roles=False)
     after = certify(after_dataset, policy)
 
-    explanation = _explain(dataset, before, after, removed_by_step, corrections, correction_steps, chosen_model,
-                           choice_text, materialize_transforms, fit_mask, roles)
+    explanation = _explain(
+        dataset,
+        before,
+        after,
+        removed_by_step,
+        corrections,
+        correction_steps,
+        chosen_model,
+        choice_text,
+        materialize_transforms,
+        fit_mask,
+        roles,
+    )
     plan = {
-        "kind": PLAN_KIND, "plan_version": PLAN_VERSION, "datacert_version": __version__,
-        "input": {"fingerprint": dataset.fingerprint, "rows": dataset.n_rows, "columns": dataset.n_columns,
-                  "schema": schema_families(dataset.frame)},
+        "kind": PLAN_KIND,
+        "plan_version": PLAN_VERSION,
+        "datacert_version": __version__,
+        "input": {
+            "fingerprint": dataset.fingerprint,
+            "rows": dataset.n_rows,
+            "columns": dataset.n_columns,
+            "schema": schema_families(dataset.frame),
+        },
         "roles": roles.to_dict(),
-        "fit_rows": {"rows": int(fit_mask.sum()), "split": roles.split,
-                     "partition": "train" if roles.split else "all"},
+        "fit_rows": {
+            "rows": int(fit_mask.sum()),
+            "split": roles.split,
+            "partition": "train" if roles.split else "all",
+        },
         "row_steps": [s.to_plan() for s in row_steps],
         "removed_rows": removed,
         "removed_rows_by_step": removed_by_step,
@@ -248,9 +321,13 @@ def run_prequalification(dataset: Dataset, policy: Policy, spec: list[dict[str, 
         "materialize_transforms": materialize_transforms,
         "keep_columns": keep_columns,
         "output": {"fingerprint": fingerprint_frame(clean), "rows": clean.height, "columns": clean.width},
-        "choice": {"explanation": explanation, "candidates": candidates,
-                   "informative_missingness": informative_test, "budget_seconds": budget,
-                   "recipe": "user" if spec is not None else "searched"},
+        "choice": {
+            "explanation": explanation,
+            "candidates": candidates,
+            "informative_missingness": informative_test,
+            "budget_seconds": budget,
+            "recipe": "user" if spec is not None else "searched",
+        },
     }
     plan = plain(plan)
     section = {
@@ -265,12 +342,21 @@ def run_prequalification(dataset: Dataset, policy: Policy, spec: list[dict[str, 
         "candidates": candidates,
         "unfixed": corrections.unfixed,
     }
-    timing = {"prequalification_seconds": clock.perf_counter() - started,
-              "prequalification_candidate_seconds": dict(evaluator.timings)}
-    certificate = replace(after, extra={**dict(after.extra), "prequalification": section},
-                          run={**dict(after.run), **timing})
-    return PrequalifyResult(clean=clean, plan=plan, certificate=certificate, before=before,
-                            explanation=explanation, candidates=candidates)
+    timing = {
+        "prequalification_seconds": clock.perf_counter() - started,
+        "prequalification_candidate_seconds": dict(evaluator.timings),
+    }
+    certificate = replace(
+        after, extra={**dict(after.extra), "prequalification": section}, run={**dict(after.run), **timing}
+    )
+    return PrequalifyResult(
+        clean=clean,
+        plan=plan,
+        certificate=certificate,
+        before=before,
+        explanation=explanation,
+        candidates=candidates,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,25 +396,35 @@ class _Evaluator:
             per_fit = 7e-6 * n * max(p_features, 1) + 0.3
         return self.n_splits * (per_fit + 1e-7 * n * max(p_features, 1))
 
-    def cost(self, method: str | None, pca: bool = False, model: str = "linear", cached: bool = False) -> float:
+    def cost(
+        self, method: str | None, pca: bool = False, model: str = "linear", cached: bool = False
+    ) -> float:
         n, q = self.block.shape
         miss = float(np.isnan(self.block).mean()) if self.block.size else 0.0
         impute = estimate_seconds(method, n, q, miss) if method else 0.0
         fits = (self.repeats if method and not cached else 0) + (self.n_splits if self.task else 0)
         return impute * fits + self.model_seconds(min(q, 50) if pca else q, model)
 
-    def evaluate(self, name: str, model_steps: list[Step], method: str | None, pca: bool = False,
-                 model: str = "linear") -> dict[str, Any]:
-        record: dict[str, Any] = {"name": name, "steps": [s.describe() for s in model_steps],
-                                  "estimated_seconds": self.cost(method, pca, model, method in self._nrmse_cache)}
+    def evaluate(
+        self, name: str, model_steps: list[Step], method: str | None, pca: bool = False, model: str = "linear"
+    ) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "name": name,
+            "steps": [s.describe() for s in model_steps],
+            "estimated_seconds": self.cost(method, pca, model, method in self._nrmse_cache),
+        }
         if record["estimated_seconds"] > self.budget:
-            record["skipped"] = (f"estimated {record['estimated_seconds']:.0f} s at {self.block.shape[0]} x "
-                                 f"{self.block.shape[1]}, over the {self.budget:.0f} s budget")
+            record["skipped"] = (
+                f"estimated {record['estimated_seconds']:.0f} s at {self.block.shape[0]} x "
+                f"{self.block.shape[1]}, over the {self.budget:.0f} s budget"
+            )
             return record
         used = clock.perf_counter() - self.started
         if self.total_budget and used + record["estimated_seconds"] > self.total_budget:
-            record["skipped"] = (f"the search's total budget of {self.total_budget:.0f} s would be exceeded "
-                                 f"(this candidate needs about {record['estimated_seconds']:.0f} s)")
+            record["skipped"] = (
+                f"the search's total budget of {self.total_budget:.0f} s would be exceeded "
+                f"(this candidate needs about {record['estimated_seconds']:.0f} s)"
+            )
             return record
         self.say(name)
         start = clock.perf_counter()
@@ -337,8 +433,12 @@ class _Evaluator:
                 imputer = Impute(method=method).get_params()
 
                 def impute(masked: np.ndarray, _p=imputer) -> np.ndarray:
-                    m = BlockImputer(_p["method"], n_neighbors=_p["n_neighbors"], max_iter=_p["max_iter"],
-                                     shrinkage=_p["shrinkage"])
+                    m = BlockImputer(
+                        _p["method"],
+                        n_neighbors=_p["n_neighbors"],
+                        max_iter=_p["max_iter"],
+                        shrinkage=_p["shrinkage"],
+                    )
                     return m.fit(masked).transform(masked)
 
                 self._nrmse_cache[method] = mask_and_score(self.block, impute, repeats=self.repeats)
@@ -346,16 +446,24 @@ class _Evaluator:
         if self.task is not None:
             steps = [(f"s{i}", s) for i, s in enumerate(self.correction_steps + model_steps)]
             try:
-                record["learnability"] = learnability(steps, self.cv_frame, self.task, self.groups, model=model,
-                                                      n_splits=self.n_splits)
+                record["learnability"] = learnability(
+                    steps, self.cv_frame, self.task, self.groups, model=model, n_splits=self.n_splits
+                )
             except ValueError as exc:
                 record["learnability_error"] = str(exc)
-        self.timings[name] = clock.perf_counter() - start  # timings go to the certificate's `run`, not the plan
+        self.timings[name] = (
+            clock.perf_counter() - start
+        )  # timings go to the certificate's `run`, not the plan
         return record
 
 
-def _search(ev: _Evaluator, corrections: Corrections, informative: list[str], missing_share: float,
-            cat_missing: list[str]) -> tuple[list[Step], list[dict[str, Any]], list[str]]:
+def _search(
+    ev: _Evaluator,
+    corrections: Corrections,
+    informative: list[str],
+    missing_share: float,
+    cat_missing: list[str],
+) -> tuple[list[Step], list[dict[str, Any]], list[str]]:
     """Search imputation, then model-side steps; return the chosen model steps, all candidates, why."""
     n, q = ev.block.shape
     numeric_missing = bool(q) and bool(np.isnan(ev.block).any())
@@ -383,12 +491,21 @@ def _search(ev: _Evaluator, corrections: Corrections, informative: list[str], mi
     if methods:
         for method in methods:
             if method == "mice" and q > MICE_MAX_COLUMNS:
-                candidates.append({"name": f"impute:{method}", "skipped": f"{q} numeric columns: MICE is run only on "
-                                   f"blocks of at most {MICE_MAX_COLUMNS} (each fitted model keeps a p x p covariance)"})
+                candidates.append(
+                    {
+                        "name": f"impute:{method}",
+                        "skipped": f"{q} numeric columns: MICE is run only on "
+                        f"blocks of at most {MICE_MAX_COLUMNS} (each fitted model keeps a p x p covariance)",
+                    }
+                )
                 continue
             if method == "soft" and q < 3:
-                candidates.append({"name": f"impute:{method}", "skipped": "fewer than 3 numeric columns: no low-rank "
-                                   "structure to use"})
+                candidates.append(
+                    {
+                        "name": f"impute:{method}",
+                        "skipped": "fewer than 3 numeric columns: no low-rank structure to use",
+                    }
+                )
                 continue
             record = ev.evaluate(f"impute:{method}", model_tail(method), method)
             if "imputation" in record and ev.quality is not None:
@@ -397,8 +514,11 @@ def _search(ev: _Evaluator, corrections: Corrections, informative: list[str], mi
         scored = [c for c in candidates if "imputation" in c]
         qualities = [(c["name"].split(":", 1)[1], c["quality_after"]) for c in scored if "quality_after" in c]
         if qualities and all("overall" in q for _, q in qualities):
-            text.append("Quality score of the corrected table by imputation method (check re-run on each): "
-                        + ", ".join(f"{m} {q['overall']:.1f} ({q['verdict']})" for m, q in qualities) + ".")
+            text.append(
+                "Quality score of the corrected table by imputation method (check re-run on each): "
+                + ", ".join(f"{m} {q['overall']:.1f} ({q['verdict']})" for m, q in qualities)
+                + "."
+            )
         if not scored:
             chosen_method = "mean"
             text.append("Every imputation candidate was over the time budget; the column mean was used.")
@@ -406,18 +526,24 @@ def _search(ev: _Evaluator, corrections: Corrections, informative: list[str], mi
             chosen_method, sentence = _choose_imputer(scored)
             text.append(sentence)
         if informative:
-            text.append(f"Missingness indicators are added to the model pipeline for {len(informative)} column(s) "
-                        "whose missingness is associated with the target (informative missingness).")
+            text.append(
+                f"Missingness indicators are added to the model pipeline for {len(informative)} column(s) "
+                "whose missingness is associated with the target (informative missingness)."
+            )
     elif cat_missing:
-        text.append("Only categorical values are missing; they are filled with each column's most frequent value.")
+        text.append(
+            "Only categorical values are missing; they are filled with each column's most frequent value."
+        )
     else:
         text.append("No value is missing after the corrections, so nothing is imputed.")
     if cat_missing and ev.categories is not None:
         pfc = mode_pfc(ev.categories, cat_missing)
         if pfc is not None:
             candidates.append({"name": "impute:categorical_mode", "imputation": pfc})
-            text.append(f"Missing categories are filled with the most frequent value: PFC {pfc['pfc']:.3f} "
-                        f"(share wrongly filled) on {pfc['hidden']} hidden observed cells.")
+            text.append(
+                f"Missing categories are filled with the most frequent value: PFC {pfc['pfc']:.3f} "
+                f"(share wrongly filled) on {pfc['hidden']} hidden observed cells."
+            )
 
     chosen_scaler, pca_k = "standard", None
     if ev.task is not None:
@@ -427,7 +553,7 @@ def _search(ev: _Evaluator, corrections: Corrections, informative: list[str], mi
             base = ev.evaluate("scale:standard", model_tail(chosen_method), chosen_method)
             candidates.append(base)
         variants = [("scale:standard", base)]
-        for scaler in (["robust", "minmax"] if q <= 2000 else []):
+        for scaler in ["robust", "minmax"] if q <= 2000 else []:
             rec = ev.evaluate(f"scale:{scaler}", model_tail(chosen_method, scaler), chosen_method)
             rec["name"] = f"scale:{scaler}"
             candidates.append(rec)
@@ -438,7 +564,9 @@ def _search(ev: _Evaluator, corrections: Corrections, informative: list[str], mi
         if rank is None and q >= max(20, n // 2):
             rank = _signal_rank(ev.block)
         if rank is not None and q > rank:
-            rec = ev.evaluate(f"pca:{rank}", model_tail(chosen_method, chosen_scaler, rank), chosen_method, pca=True)
+            rec = ev.evaluate(
+                f"pca:{rank}", model_tail(chosen_method, chosen_scaler, rank), chosen_method, pca=True
+            )
             candidates.append(rec)
             best = dict(variants)[f"scale:{chosen_scaler}"]
             if "learnability" in rec and "learnability" in best:
@@ -446,23 +574,35 @@ def _search(ev: _Evaluator, corrections: Corrections, informative: list[str], mi
                 margin = _margin(without)
                 if with_pca["score"] >= without["score"] - (margin if q > n else 0.0):
                     pca_k = rank
-                    text.append(f"PCA to {rank} components (the signal rank) is kept in the model pipeline: "
-                                f"{with_pca['metric']} {with_pca['score']:.3f} against {without['score']:.3f} "
-                                "without it.")
+                    text.append(
+                        f"PCA to {rank} components (the signal rank) is kept in the model pipeline: "
+                        f"{with_pca['metric']} {with_pca['score']:.3f} against {without['score']:.3f} "
+                        "without it."
+                    )
                 else:
-                    text.append(f"PCA to {rank} components was tried and left out: {with_pca['metric']} "
-                                f"{with_pca['score']:.3f} against {without['score']:.3f} without it.")
+                    text.append(
+                        f"PCA to {rank} components was tried and left out: {with_pca['metric']} "
+                        f"{with_pca['score']:.3f} against {without['score']:.3f} without it."
+                    )
             elif "skipped" in rec:
                 text.append(f"PCA to {rank} components was not evaluated: {rec['skipped']}.")
         if numeric_missing:
-            native = ev.evaluate("baseline:hgb_native_nan", list(indicators) + [Features(exclude=ev.excluded)], None,
-                                 model="hgb")
+            native = ev.evaluate(
+                "baseline:hgb_native_nan",
+                list(indicators) + [Features(exclude=ev.excluded)],
+                None,
+                model="hgb",
+            )
             candidates.append(native)
             if "learnability" in native:
-                text.append(f"For reference, gradient boosting on the unimputed data (native NaN handling) reached "
-                            f"{native['learnability']['metric']} {native['learnability']['score']:.3f}.")
+                text.append(
+                    f"For reference, gradient boosting on the unimputed data (native NaN handling) reached "
+                    f"{native['learnability']['metric']} {native['learnability']['score']:.3f}."
+                )
             else:
-                text.append(f"The native-NaN gradient boosting baseline was skipped: {native.get('skipped')}.")
+                text.append(
+                    f"The native-NaN gradient boosting baseline was skipped: {native.get('skipped')}."
+                )
     else:
         text.append("No usable target was given, so learnability was not measured; z-score scaling is used.")
     return model_tail(chosen_method, chosen_scaler, pca_k), candidates, text
@@ -471,13 +611,16 @@ def _search(ev: _Evaluator, corrections: Corrections, informative: list[str], mi
 QUALITY_PROBE_MAX_CELLS = 50_000
 
 
-def _quality_probe(frame: pl.DataFrame, corrections: Sequence[Step], fit_mask: np.ndarray, roles: Roles,
-                   policy: Policy) -> Callable[[list[Step]], dict[str, Any]]:
+def _quality_probe(
+    frame: pl.DataFrame, corrections: Sequence[Step], fit_mask: np.ndarray, roles: Roles, policy: Policy
+) -> Callable[[list[Step]], dict[str, Any]]:
     """Criterion (c): the check's score of the table a candidate would write (small tables only)."""
 
     def probe(model_steps: list[Step]) -> dict[str, Any]:
         if frame.height * frame.width > QUALITY_PROBE_MAX_CELLS:
-            return {"skipped": f"table above {QUALITY_PROBE_MAX_CELLS:,} cells: only the chosen recipe is re-checked"}
+            return {
+                "skipped": f"table above {QUALITY_PROBE_MAX_CELLS:,} cells: only the chosen recipe is re-checked"
+            }
         steps = [_fresh(s) for s in list(corrections) + [m for m in model_steps if m.stage == "impute"]]
         current = frame.filter(pl.Series(fit_mask))
         for step in steps:
@@ -504,37 +647,54 @@ def _choose_imputer(scored: list[dict[str, Any]]) -> tuple[str, str]:
         pool = [c for c in with_learn if c["learnability"]["score"] >= floor]
     chosen = min(pool, key=lambda c: (c["imputation"]["nrmse"], c["estimated_seconds"]))
     method = chosen["name"].split(":", 1)[1]
-    others = ", ".join(f"{c['name'].split(':', 1)[1]} {c['imputation']['nrmse']:.3f}" for c in scored if c is not chosen)
-    sentence = (f"Imputation by {_METHOD_NAMES[method]} restored hidden values best: NRMSE "
-                f"{chosen['imputation']['nrmse']:.3f} on {chosen['imputation']['hidden_fraction']:.0%} of the observed "
-                f"cells hidden at random (others: {others}; 1.0 is no better than the mean).")
+    others = ", ".join(
+        f"{c['name'].split(':', 1)[1]} {c['imputation']['nrmse']:.3f}" for c in scored if c is not chosen
+    )
+    sentence = (
+        f"Imputation by {_METHOD_NAMES[method]} restored hidden values best: NRMSE "
+        f"{chosen['imputation']['nrmse']:.3f} on {chosen['imputation']['hidden_fraction']:.0%} of the observed "
+        f"cells hidden at random (others: {others}; 1.0 is no better than the mean)."
+    )
     if best_learn is not None:
         learn = chosen["learnability"]
-        sentence += (f" Its cross-validated {learn['metric']} with the recipe refitted in each fold was "
-                     f"{learn['score']:.3f} (best candidate {best_learn['learnability']['score']:.3f}).")
+        sentence += (
+            f" Its cross-validated {learn['metric']} with the recipe refitted in each fold was "
+            f"{learn['score']:.3f} (best candidate {best_learn['learnability']['score']:.3f})."
+        )
         if len(pool) < len(with_learn):
             dropped = [c["name"].split(":", 1)[1] for c in with_learn if c not in pool]
             sentence += f" Left out for lower learnability: {', '.join(dropped)}."
     return method, sentence
 
 
-def _choose_model_variant(variants: list[tuple[str, dict[str, Any]]], default: str, what: str) -> tuple[str, str]:
+def _choose_model_variant(
+    variants: list[tuple[str, dict[str, Any]]], default: str, what: str
+) -> tuple[str, str]:
     scored = [(name, rec) for name, rec in variants if "learnability" in rec]
     if not scored:
         return default, f"{what.capitalize()}: {default} (learnability could not be measured)."
     best_name, best = max(scored, key=lambda item: item[1]["learnability"]["score"])
     base = dict(scored).get(f"scale:{default}")
     chosen_name = best_name
-    if base is not None and base["learnability"]["score"] >= best["learnability"]["score"] - _margin(best["learnability"]):
+    if base is not None and base["learnability"]["score"] >= best["learnability"]["score"] - _margin(
+        best["learnability"]
+    ):
         chosen_name = f"scale:{default}"
     listing = ", ".join(f"{n.split(':')[1]} {r['learnability']['score']:.3f}" for n, r in scored)
     chosen = chosen_name.split(":")[1]
-    return chosen, (f"{what.capitalize()}: {chosen} ({scored[0][1]['learnability']['metric']} by scaler: {listing}; "
-                    f"z-score is kept unless another is better beyond the fold-to-fold noise).")
+    return chosen, (
+        f"{what.capitalize()}: {chosen} ({scored[0][1]['learnability']['metric']} by scaler: {listing}; "
+        f"z-score is kept unless another is better beyond the fold-to-fold noise)."
+    )
 
 
-_METHOD_NAMES = {"mean": "the column mean", "median": "the column median", "knn": "k nearest neighbours (kNN)",
-                 "mice": "chained equations (MICE)", "soft": "low-rank soft-impute"}
+_METHOD_NAMES = {
+    "mean": "the column mean",
+    "median": "the column median",
+    "knn": "k nearest neighbours (kNN)",
+    "mice": "chained equations (MICE)",
+    "soft": "low-rank soft-impute",
+}
 
 
 def _signal_rank(block: np.ndarray) -> int:
@@ -544,11 +704,16 @@ def _signal_rank(block: np.ndarray) -> int:
     return rank
 
 
-def _resolve_steps(spec: list[dict[str, Any]] | None, corrections: Corrections
-                   ) -> tuple[list[RowStep], list[Step], list[Step]]:
+def _resolve_steps(
+    spec: list[dict[str, Any]] | None, corrections: Corrections
+) -> tuple[list[RowStep], list[Step], list[Step]]:
     """Row steps, correction steps and (for a user recipe) model steps, in application order."""
     if spec is None:
-        return corrections.row_steps, sorted(corrections.steps, key=lambda s: CORRECTION_ORDER.index(s.action)), []
+        return (
+            corrections.row_steps,
+            sorted(corrections.steps, key=lambda s: CORRECTION_ORDER.index(s.action)),
+            [],
+        )
     found_rows = {s.action: s for s in corrections.row_steps}
     found_steps = {s.action: s for s in corrections.steps}
     rows: list[RowStep] = []
@@ -557,8 +722,11 @@ def _resolve_steps(spec: list[dict[str, Any]] | None, corrections: Corrections
     for item in spec:
         action, params = item["action"], dict(item["params"])
         if action in ROW_STEP_TYPES:
-            rows.append(ROW_STEP_TYPES[action](**params) if params else found_rows.get(action)
-                        or ROW_STEP_TYPES[action]())
+            rows.append(
+                ROW_STEP_TYPES[action](**params)
+                if params
+                else found_rows.get(action) or ROW_STEP_TYPES[action]()
+            )
             continue
         cls = STEP_TYPES[action]
         if cls.stage == "correct":
@@ -578,8 +746,14 @@ def _resolve_steps(spec: list[dict[str, Any]] | None, corrections: Corrections
 
 
 def _stage_key(step: Step) -> str:
-    return {"missing_indicators": "indicators", "impute": "impute", "winsorise": "winsorise", "scale": "scale",
-            "features": "features", "pca": "pca"}[step.action]
+    return {
+        "missing_indicators": "indicators",
+        "impute": "impute",
+        "winsorise": "winsorise",
+        "scale": "scale",
+        "features": "features",
+        "pca": "pca",
+    }[step.action]
 
 
 def _fresh(step: Step) -> Step:
@@ -592,8 +766,10 @@ def _fit_rows(frame: pl.DataFrame, roles: Roles) -> np.ndarray:
     values = frame.get_column(roles.split).cast(pl.String).str.strip_chars().str.to_lowercase()
     mask = values.is_in(sorted(TRAIN_VALUES)).fill_null(False).to_numpy()
     if not mask.any():
-        raise InputError(f"--split column {roles.split!r} has no training partition (a value such as 'train'); "
-                         "pre-qualification fits on the training rows only.")
+        raise InputError(
+            f"--split column {roles.split!r} has no training partition (a value such as 'train'); "
+            "pre-qualification fits on the training rows only."
+        )
     return mask
 
 
@@ -610,27 +786,45 @@ def _high_cardinality(frame: pl.DataFrame, roles: Roles) -> set[str]:
 def _matrix(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
     if not columns:
         return np.empty((frame.height, 0))
-    return np.ascontiguousarray(frame.select([pl.col(c).cast(pl.Float64) for c in columns]).to_numpy(),
-                                dtype=np.float64)
+    return np.ascontiguousarray(
+        frame.select([pl.col(c).cast(pl.Float64) for c in columns]).to_numpy(), dtype=np.float64
+    )
 
 
 def _roles_for(roles: Roles, frame: pl.DataFrame) -> Roles:
     present = set(frame.columns)
-    single = {r: (getattr(roles, r) if getattr(roles, r) in present else None)
-              for r in ("target", "id", "group", "time", "split")}
-    return Roles(**single, sensitive=tuple(c for c in roles.sensitive if c in present),
-                 text=tuple(c for c in roles.text if c in present))
+    single = {
+        r: (getattr(roles, r) if getattr(roles, r) in present else None)
+        for r in ("target", "id", "group", "time", "split")
+    }
+    return Roles(
+        **single,
+        sensitive=tuple(c for c in roles.sensitive if c in present),
+        text=tuple(c for c in roles.text if c in present),
+    )
 
 
-def _explain(dataset: Dataset, before: Certificate, after: Certificate, removed_by_step: Mapping[str, list[int]],
-             corrections: Corrections, correction_steps: Sequence[Step], model: Sequence[Step],
-             choice_text: Sequence[str], materialize: bool, fit_mask: np.ndarray, roles: Roles) -> list[str]:
+def _explain(
+    dataset: Dataset,
+    before: Certificate,
+    after: Certificate,
+    removed_by_step: Mapping[str, list[int]],
+    corrections: Corrections,
+    correction_steps: Sequence[Step],
+    model: Sequence[Step],
+    choice_text: Sequence[str],
+    materialize: bool,
+    fit_mask: np.ndarray,
+    roles: Roles,
+) -> list[str]:
     lines: list[str] = []
     labels = {"drop_rows": "empty", "deduplicate": "exact copies of an earlier record"}
     for action, rows in removed_by_step.items():
         if rows:
-            lines.append(f"Removed {len(rows)} record(s) that were {labels.get(action, action)}; the plan lists "
-                         "their positions.")
+            lines.append(
+                f"Removed {len(rows)} record(s) that were {labels.get(action, action)}; the plan lists "
+                "their positions."
+            )
     for step in correction_steps:
         if isinstance(step, DropColumns):
             ordinary = {c: k for c, k in (step.columns or {}).items() if k != "target_leakage"}
@@ -640,32 +834,48 @@ def _explain(dataset: Dataset, before: Certificate, after: Certificate, removed_
             continue
         lines.append(step.describe()[0].upper() + step.describe()[1:] + ".")
     for column in corrections.leaking:
-        lines.append(f"WARNING: column {column!r} was dropped because it predicts the target too well to be "
-                     "legitimate (target_leakage); check with the data owner that it is not a legitimate predictor.")
+        lines.append(
+            f"WARNING: column {column!r} was dropped because it predicts the target too well to be "
+            "legitimate (target_leakage); check with the data owner that it is not a legitimate predictor."
+        )
     for column, check in corrections.kept_role_columns.items():
-        lines.append(f"Column {column!r} was kept although {check} asked to drop it, because it holds a role.")
+        lines.append(
+            f"Column {column!r} was kept although {check} asked to drop it, because it holds a role."
+        )
     if roles.split:
-        lines.append(f"Every fitted statistic was learned on the {int(fit_mask.sum())} training records of "
-                     f"{roles.split!r} only, and applied to the other partitions.")
+        lines.append(
+            f"Every fitted statistic was learned on the {int(fit_mask.sum())} training records of "
+            f"{roles.split!r} only, and applied to the other partitions."
+        )
     lines += list(choice_text)
     lines.append("The model pipeline (in the plan): " + "; ".join(s.describe() for s in model) + ".")
     if not materialize:
-        lines.append("The clean table keeps the original column names and units: only corrections and imputed "
-                     "values are written; scaling, indicators and PCA stay in the model pipeline.")
+        lines.append(
+            "The clean table keeps the original column names and units: only corrections and imputed "
+            "values are written; scaling, indicators and PCA stay in the model pipeline."
+        )
     b, a = before.scores.get("overall"), after.scores.get("overall")
-    lines.append(f"Quality score {_fmt(b)} before, {_fmt(a)} after; verdict {before.verdict} before, "
-                 f"{after.verdict} after.")
+    lines.append(
+        f"Quality score {_fmt(b)} before, {_fmt(a)} after; verdict {before.verdict} before, "
+        f"{after.verdict} after."
+    )
     if after.verdict == "reject":
         remaining = [f.check for f in after.findings if str(f.severity) == "critical"]
         names = sorted(set(remaining))
-        lines.append("No recipe lifts the blocking problems: " + ", ".join(names) +
-                     (" is" if len(names) == 1 else " are") + " still critical after pre-qualification, and "
-                     "preprocessing cannot fix that (new data, new labels or a redesign are needed). The verdict "
-                     "stays reject: do not train.")
+        lines.append(
+            "No recipe lifts the blocking problems: "
+            + ", ".join(names)
+            + (" is" if len(names) == 1 else " are")
+            + " still critical after pre-qualification, and "
+            "preprocessing cannot fix that (new data, new labels or a redesign are needed). The verdict "
+            "stays reject: do not train."
+        )
     for f in after.findings:
         if str(f.severity) in ("error", "critical"):
-            lines.append(f"Still open after pre-qualification ({f.check}, {f.severity}): {f.message} "
-                         f"Remedy: {f.remedy}")
+            lines.append(
+                f"Still open after pre-qualification ({f.check}, {f.severity}): {f.message} "
+                f"Remedy: {f.remedy}"
+            )
     return lines
 
 

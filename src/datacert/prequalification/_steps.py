@@ -58,14 +58,14 @@ class Step(TransformerMixin, BaseEstimator):
     action: ClassVar[str] = ""
     stage: ClassVar[str] = "correct"
 
-    def fit(self, X: pl.DataFrame, y: Any = None) -> Step:  # noqa: N803 - scikit-learn's name
+    def fit(self, X: pl.DataFrame, y: Any = None) -> Step:
         self.fitted_ = plain(self._fit(X, y))
         return self
 
     def _fit(self, frame: pl.DataFrame, y: Any) -> dict[str, Any]:
         return {}
 
-    def transform(self, X: pl.DataFrame) -> pl.DataFrame:  # noqa: N803
+    def transform(self, X: pl.DataFrame) -> pl.DataFrame:
         if not hasattr(self, "fitted_"):
             raise PlanError(f"step {self.action!r} is used before it was fitted")
         return self._transform(X)
@@ -77,8 +77,12 @@ class Step(TransformerMixin, BaseEstimator):
         return self.action.replace("_", " ")
 
     def to_plan(self) -> dict[str, Any]:
-        return {"action": self.action, "stage": self.stage, "params": plain(self.get_params()),
-                "fitted": getattr(self, "fitted_", None)}
+        return {
+            "action": self.action,
+            "stage": self.stage,
+            "params": plain(self.get_params()),
+            "fitted": getattr(self, "fitted_", None),
+        }
 
     @staticmethod
     def from_plan(record: Mapping[str, Any]) -> Step:
@@ -173,9 +177,15 @@ class NeutraliseFormulas(Step):
     def _transform(self, frame):
         schema = frame.schema
         cols = [c for c in self.columns if c in schema]
-        return frame.with_columns([
-            pl.when(pl.col(c).str.contains(FORMULA_PATTERN)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c))
-            .alias(c) for c in cols])
+        return frame.with_columns(
+            [
+                pl.when(pl.col(c).str.contains(FORMULA_PATTERN))
+                .then(pl.lit("'") + pl.col(c))
+                .otherwise(pl.col(c))
+                .alias(c)
+                for c in cols
+            ]
+        )
 
     def describe(self):
         return f"neutralise spreadsheet formulas in {_names(self.columns)}"
@@ -199,8 +209,13 @@ class ConvertType(Step):
 
     def _transform(self, frame):
         schema = frame.schema
-        return frame.with_columns([_parse(pl.col(c), kind).alias(c) for c, kind in (self.columns or {}).items()
-                                   if c in schema and schema[c] == pl.String])
+        return frame.with_columns(
+            [
+                _parse(pl.col(c), kind).alias(c)
+                for c, kind in (self.columns or {}).items()
+                if c in schema and schema[c] == pl.String
+            ]
+        )
 
     def describe(self):
         return f"convert {_names(self.columns or {})} from text to numbers or dates"
@@ -260,9 +275,13 @@ class MergeCategories(Step):
 
     def _transform(self, frame):
         schema = frame.schema
-        return frame.with_columns([
-            pl.col(c).cast(pl.String).replace(dict(m)).alias(c) for c, m in (self.mapping or {}).items()
-            if c in schema])
+        return frame.with_columns(
+            [
+                pl.col(c).cast(pl.String).replace(dict(m)).alias(c)
+                for c, m in (self.mapping or {}).items()
+                if c in schema
+            ]
+        )
 
     def describe(self):
         return f"merge variant spellings of categories in {_names(self.mapping or {})}"
@@ -283,7 +302,9 @@ class ConvertUnits(Step):
     action = "convert_units"
 
     def __init__(self, conversions: Mapping[str, Mapping[str, Any]] | None = None) -> None:
-        self.conversions = conversions  # column -> {scale, offset, boundary, minority_below, from_unit, to_unit}
+        self.conversions = (
+            conversions  # column -> {scale, offset, boundary, minority_below, from_unit, to_unit}
+        )
 
     def _transform(self, frame):
         schema = frame.schema
@@ -293,13 +314,19 @@ class ConvertUnits(Step):
                 continue
             value = pl.col(c).cast(pl.Float64)
             minority = value < conv["boundary"] if conv["minority_below"] else value > conv["boundary"]
-            exprs.append(pl.when(minority).then(value * conv["scale"] + conv.get("offset", 0.0))
-                         .otherwise(value).alias(c))
+            exprs.append(
+                pl.when(minority)
+                .then(value * conv["scale"] + conv.get("offset", 0.0))
+                .otherwise(value)
+                .alias(c)
+            )
         return frame.with_columns(exprs) if exprs else frame
 
     def describe(self):
-        parts = [f"{c} ({v.get('from_unit') or 'minority unit'} to {v.get('to_unit') or 'majority unit'})"
-                 for c, v in (self.conversions or {}).items()]
+        parts = [
+            f"{c} ({v.get('from_unit') or 'minority unit'} to {v.get('to_unit') or 'majority unit'})"
+            for c, v in (self.conversions or {}).items()
+        ]
         return "convert minority-unit values to the majority unit: " + ", ".join(parts)
 
 
@@ -366,9 +393,16 @@ class Impute(Step):
     action = "impute"
     stage = "impute"
 
-    def __init__(self, method: str = "median", columns: Sequence[str] | None = None,
-                 categorical: Sequence[str] | None = None, n_neighbors: int = 5, max_iter: int = 10,
-                 shrinkage: float = 0.5, random_state: int = 0) -> None:
+    def __init__(
+        self,
+        method: str = "median",
+        columns: Sequence[str] | None = None,
+        categorical: Sequence[str] | None = None,
+        n_neighbors: int = 5,
+        max_iter: int = 10,
+        shrinkage: float = 0.5,
+        random_state: int = 0,
+    ) -> None:
         self.method = method
         self.columns = columns
         self.categorical = categorical
@@ -378,25 +412,35 @@ class Impute(Step):
         self.random_state = random_state
 
     def _imputer(self) -> BlockImputer:
-        return BlockImputer(self.method, n_neighbors=self.n_neighbors, max_iter=self.max_iter,
-                            shrinkage=self.shrinkage, random_state=self.random_state)
+        return BlockImputer(
+            self.method,
+            n_neighbors=self.n_neighbors,
+            max_iter=self.max_iter,
+            shrinkage=self.shrinkage,
+            random_state=self.random_state,
+        )
 
     def _fit(self, frame, y):
         schema = frame.schema
-        numeric = list(self.columns) if self.columns is not None else [c for c in schema
-                                                                       if _numeric(schema[c])]
+        numeric = (
+            list(self.columns) if self.columns is not None else [c for c in schema if _numeric(schema[c])]
+        )
         block = _block(frame, numeric)
         has_missing = np.isnan(block).any(axis=0)
         # only columns that can be missing need a model; complete columns still inform kNN/MICE/soft
         self._model = self._imputer().fit(block)
         categories = {}
-        for c in (self.categorical or []):
+        for c in self.categorical or []:
             counts = frame.get_column(c).drop_nulls().value_counts()
             if counts.height:
                 top = counts.sort(["count", c], descending=[True, False]).get_column(c)[0]
                 categories[c] = top
-        return {"numeric_columns": numeric, "columns_with_missing_at_fit": int(has_missing.sum()),
-                "model": self._model.state_, "modes": categories}
+        return {
+            "numeric_columns": numeric,
+            "columns_with_missing_at_fit": int(has_missing.sum()),
+            "model": self._model.state_,
+            "modes": categories,
+        }
 
     def _restore(self):
         self._model = self._imputer().restore(self.fitted_["model"])
@@ -415,13 +459,19 @@ class Impute(Step):
                 out = _put_block(out, numeric, filled, schema)
         modes = self.fitted_["modes"]
         out_schema = out.schema
-        out = out.with_columns([pl.col(c).fill_null(pl.lit(v).cast(out_schema[c])) for c, v in modes.items()
-                                if c in out_schema])
+        out = out.with_columns(
+            [pl.col(c).fill_null(pl.lit(v).cast(out_schema[c])) for c, v in modes.items() if c in out_schema]
+        )
         return out
 
     def describe(self):
-        label = {"mean": "the column mean", "median": "the column median", "knn": "k nearest neighbours (kNN)",
-                 "mice": "chained equations (MICE)", "soft": "low-rank soft-impute"}[self.method]
+        label = {
+            "mean": "the column mean",
+            "median": "the column median",
+            "knn": "k nearest neighbours (kNN)",
+            "mice": "chained equations (MICE)",
+            "soft": "low-rank soft-impute",
+        }[self.method]
         return f"impute missing numbers with {label} and missing categories with the most frequent value"
 
 
@@ -431,14 +481,17 @@ def _block(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
     return np.ascontiguousarray(frame.select(columns).cast(pl.Float64).to_numpy(), dtype=np.float64)
 
 
-def _put_block(frame: pl.DataFrame, columns: Sequence[str], values: np.ndarray,
-               schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+def _put_block(
+    frame: pl.DataFrame, columns: Sequence[str], values: np.ndarray, schema: Mapping[str, pl.DataType]
+) -> pl.DataFrame:
     """Write a numeric block back into its columns, in one frame build for the float columns (fast at p = 20,000)."""
     floats = [j for j, c in enumerate(columns) if schema[c] == pl.Float64]
     others = [j for j, c in enumerate(columns) if schema[c] != pl.Float64]
     series = []
     if floats:
-        block = pl.DataFrame(np.ascontiguousarray(values[:, floats]), schema=[columns[j] for j in floats], orient="row")
+        block = pl.DataFrame(
+            np.ascontiguousarray(values[:, floats]), schema=[columns[j] for j in floats], orient="row"
+        )
         series += block.get_columns()
     series += [_cast_back(values[:, j], schema[columns[j]], columns[j]) for j in others]
     return frame.with_columns(series)
@@ -468,8 +521,13 @@ class MissingIndicators(Step):
 
     def _transform(self, frame):
         schema = frame.schema
-        return frame.with_columns([pl.col(c).is_null().cast(pl.Int8).alias(c + INDICATOR_SUFFIX)
-                                   for c in self.columns if c in schema])
+        return frame.with_columns(
+            [
+                pl.col(c).is_null().cast(pl.Int8).alias(c + INDICATOR_SUFFIX)
+                for c in self.columns
+                if c in schema
+            ]
+        )
 
     def describe(self):
         return f"add missingness indicators for {_names(self.columns)}"
@@ -498,8 +556,11 @@ class Winsorise(Step):
 
     def _transform(self, frame):
         schema = frame.schema
-        exprs = [pl.col(c).cast(pl.Float64).clip(lo, hi).alias(c) for c, (lo, hi) in self.fitted_["limits"].items()
-                 if c in schema and lo is not None and hi is not None]
+        exprs = [
+            pl.col(c).cast(pl.Float64).clip(lo, hi).alias(c)
+            for c, (lo, hi) in self.fitted_["limits"].items()
+            if c in schema and lo is not None and hi is not None
+        ]
         return frame.with_columns(exprs) if exprs else frame
 
     def describe(self):
@@ -507,9 +568,11 @@ class Winsorise(Step):
 
 
 SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}
-_SCALER_STATE = {"standard": ("mean_", "scale_", "var_"), "minmax": ("min_", "scale_", "data_min_", "data_max_",
-                                                                     "data_range_"),
-                 "robust": ("center_", "scale_")}
+_SCALER_STATE = {
+    "standard": ("mean_", "scale_", "var_"),
+    "minmax": ("min_", "scale_", "data_min_", "data_max_", "data_range_"),
+    "robust": ("center_", "scale_"),
+}
 
 
 @_register
@@ -528,8 +591,9 @@ class Scale(Step):
             raise PlanError(f"unknown scaling method {self.method!r}; use one of {', '.join(SCALERS)}")
         schema = frame.schema
         exclude = set(self.exclude)
-        cols = [c for c in schema if _numeric(schema[c]) and c not in exclude
-                and not c.endswith(INDICATOR_SUFFIX)]
+        cols = [
+            c for c in schema if _numeric(schema[c]) and c not in exclude and not c.endswith(INDICATOR_SUFFIX)
+        ]
         scaler = SCALERS[self.method]()
         scaler.fit(_block(frame, cols)) if cols else None
         self._scaler = scaler if cols else None
@@ -555,8 +619,9 @@ class Scale(Step):
         return _put_block(frame, cols, scaled, {c: pl.Float64 for c in cols})
 
     def describe(self):
-        return {"standard": "z-score", "minmax": "min-max", "robust": "robust (median/IQR)"}[self.method] + \
-            " scaling of the numeric features"
+        return {"standard": "z-score", "minmax": "min-max", "robust": "robust (median/IQR)"}[
+            self.method
+        ] + " scaling of the numeric features"
 
 
 @_register
@@ -590,8 +655,9 @@ class Features(Step):
     def _make_encoder(categorical: Mapping[str, list[str]]) -> OneHotEncoder | None:
         if not categorical:
             return None
-        encoder = OneHotEncoder(categories=[list(v) for v in categorical.values()], handle_unknown="ignore",
-                                sparse_output=False)
+        encoder = OneHotEncoder(
+            categories=[list(v) for v in categorical.values()], handle_unknown="ignore", sparse_output=False
+        )
         # with explicit categories the fit only checks the column count: one row is enough
         return encoder.fit(np.array([[v[0] for v in categorical.values()]], dtype=object))
 
@@ -635,12 +701,18 @@ class ReduceDimensions(Step):
     def _fit(self, matrix, y):
         matrix = np.nan_to_num(np.asarray(matrix, dtype=np.float64))
         k = int(max(1, min(self.n_components, matrix.shape[0] - 1, matrix.shape[1])))
-        pca = PCA(n_components=k, svd_solver="randomized" if min(matrix.shape) > 500 else "full",
-                  random_state=self.random_state).fit(matrix)
+        pca = PCA(
+            n_components=k,
+            svd_solver="randomized" if min(matrix.shape) > 500 else "full",
+            random_state=self.random_state,
+        ).fit(matrix)
         self._pca = pca
-        return {"components": encode_array(pca.components_), "mean": encode_array(pca.mean_),
-                "explained_variance": encode_array(pca.explained_variance_),
-                "explained_variance_ratio": pca.explained_variance_ratio_.tolist()}
+        return {
+            "components": encode_array(pca.components_),
+            "mean": encode_array(pca.mean_),
+            "explained_variance": encode_array(pca.explained_variance_),
+            "explained_variance_ratio": pca.explained_variance_ratio_.tolist(),
+        }
 
     def _restore(self):
         pca = PCA(n_components=self.n_components)

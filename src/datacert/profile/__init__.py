@@ -4,5 +4,12 @@ from datacert.profile._compute import compute_profile
 from datacert.profile._merge import PartialProfile, merge_partials, partial_profile
 from datacert.profile._profile import QUANTILE_NAMES, QUANTILES, Profile
 
-__all__ = ["PartialProfile", "Profile", "QUANTILES", "QUANTILE_NAMES", "compute_profile", "merge_partials",
-           "partial_profile"]
+__all__ = [
+    "QUANTILES",
+    "QUANTILE_NAMES",
+    "PartialProfile",
+    "Profile",
+    "compute_profile",
+    "merge_partials",
+    "partial_profile",
+]

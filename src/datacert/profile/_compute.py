@@ -14,7 +14,7 @@ import polars as pl
 from datacert.profile._profile import COLUMN_SCHEMA, QUANTILE_NAMES, QUANTILES, Profile
 from datacert.semantics import SemanticType, sample_rows
 
-WIDE_THRESHOLD = 200          # numeric columns above which the numpy path is used
+WIDE_THRESHOLD = 200  # numeric columns above which the numpy path is used
 EXACT_QUANTILE_ROWS = 100_000  # beyond this, quantiles and high-cardinality top values are sampled
 TOP_K = 10
 EXACT_TOP_CARDINALITY = 1_000
@@ -32,7 +32,11 @@ def compute_profile(frame: pl.DataFrame, semantic_types: dict[str, SemanticType]
 
     blocks: list[pl.DataFrame] = []
     if len(numeric) > WIDE_THRESHOLD:
-        matrix = frame.select([pl.col(c).cast(pl.Float64) for c in numeric]).to_numpy().astype(np.float64, copy=False)
+        matrix = (
+            frame.select([pl.col(c).cast(pl.Float64) for c in numeric])
+            .to_numpy()
+            .astype(np.float64, copy=False)
+        )
         numeric_block, tops = _numeric_stats_numpy(matrix, numeric)
         blocks.append(numeric_block)
         row_nulls = np.isnan(matrix).sum(axis=1)
@@ -41,20 +45,38 @@ def compute_profile(frame: pl.DataFrame, semantic_types: dict[str, SemanticType]
         blocks.append(_records_frame(stats))
         row_nulls = np.zeros(frame.height, dtype=np.int64)
         if numeric:
-            row_nulls += frame.select(pl.sum_horizontal([pl.col(c).is_null() for c in numeric])).to_series().to_numpy()
+            row_nulls += (
+                frame.select(pl.sum_horizontal([pl.col(c).is_null() for c in numeric])).to_series().to_numpy()
+            )
     other_stats, other_tops = _other_stats_polars(frame, sample, other)
     blocks.append(_records_frame(other_stats))
     tops.update(other_tops)
     if other:
-        row_nulls = row_nulls + frame.select(
-            pl.sum_horizontal([pl.col(c).is_null() for c in other])).to_series().to_numpy()
+        row_nulls = (
+            row_nulls
+            + frame.select(pl.sum_horizontal([pl.col(c).is_null() for c in other])).to_series().to_numpy()
+        )
 
     names = list(schema)
-    order = pl.DataFrame({"name": names, "dtype": [str(d) for d in schema.values()],
-                          "semantic_type": [str(semantic_types.get(n, "")) for n in names]})
-    stats_frame = pl.concat([b for b in blocks if b.height], how="vertical") if any(b.height for b in blocks) else (
-        pl.DataFrame(schema={k: v for k, v in COLUMN_SCHEMA.items() if k not in ("dtype", "semantic_type")}))
-    columns = order.join(stats_frame, on="name", how="left", maintain_order="left").select(list(COLUMN_SCHEMA))
+    order = pl.DataFrame(
+        {
+            "name": names,
+            "dtype": [str(d) for d in schema.values()],
+            "semantic_type": [str(semantic_types.get(n, "")) for n in names],
+        }
+    )
+    stats_frame = (
+        pl.concat([b for b in blocks if b.height], how="vertical")
+        if any(b.height for b in blocks)
+        else (
+            pl.DataFrame(
+                schema={k: v for k, v in COLUMN_SCHEMA.items() if k not in ("dtype", "semantic_type")}
+            )
+        )
+    )
+    columns = order.join(stats_frame, on="name", how="left", maintain_order="left").select(
+        list(COLUMN_SCHEMA)
+    )
     row_hash = frame.hash_rows(seed=0).to_numpy() if frame.width else np.zeros(frame.height, np.uint64)
     return Profile(
         n_rows=frame.height,
@@ -73,11 +95,17 @@ def _numeric_stats_polars(frame: pl.DataFrame, sample: pl.DataFrame, columns: li
     for i, c in enumerate(columns):
         x = pl.col(c).cast(pl.Float64)
         exprs += [
-            x.count().alias(f"{i}|count"), x.null_count().alias(f"{i}|null_count"),
-            x.n_unique().alias(f"{i}|n_unique"), x.mean().alias(f"{i}|mean"), x.std().alias(f"{i}|std"),
-            x.skew().alias(f"{i}|skewness"), x.kurtosis().alias(f"{i}|kurtosis"),
-            x.min().alias(f"{i}|min"), x.max().alias(f"{i}|max"),
-            (x == 0).sum().alias(f"{i}|zero_count"), (x < 0).sum().alias(f"{i}|negative_count"),
+            x.count().alias(f"{i}|count"),
+            x.null_count().alias(f"{i}|null_count"),
+            x.n_unique().alias(f"{i}|n_unique"),
+            x.mean().alias(f"{i}|mean"),
+            x.std().alias(f"{i}|std"),
+            x.skew().alias(f"{i}|skewness"),
+            x.kurtosis().alias(f"{i}|kurtosis"),
+            x.min().alias(f"{i}|min"),
+            x.max().alias(f"{i}|max"),
+            (x == 0).sum().alias(f"{i}|zero_count"),
+            (x < 0).sum().alias(f"{i}|negative_count"),
         ]
     values = frame.select(exprs).row(0)
     names = [e.meta.output_name() for e in exprs]
@@ -109,7 +137,10 @@ def _top_values(frame: pl.DataFrame, sample: pl.DataFrame, columns: list[str], s
         if not names:
             continue
         counted = source.select(
-            [pl.col(c).drop_nulls().value_counts(sort=True, name="n").head(TOP_K).implode().alias(c) for c in names]
+            [
+                pl.col(c).drop_nulls().value_counts(sort=True, name="n").head(TOP_K).implode().alias(c)
+                for c in names
+            ]
         ).row(0, named=True)
         for c in names:
             tops[c] = [(item[c], int(item["n"])) for item in (counted[c] or [])]
@@ -124,12 +155,18 @@ def _other_stats_polars(frame: pl.DataFrame, sample: pl.DataFrame, columns: list
     schema = frame.schema
     for i, c in enumerate(columns):
         x = pl.col(c)
-        exprs += [x.count().alias(f"{i}|count"), x.null_count().alias(f"{i}|null_count"),
-                  x.drop_nulls().n_unique().alias(f"{i}|n_unique")]
+        exprs += [
+            x.count().alias(f"{i}|count"),
+            x.null_count().alias(f"{i}|null_count"),
+            x.drop_nulls().n_unique().alias(f"{i}|n_unique"),
+        ]
         if schema[c] == pl.String:
             length = x.str.len_chars()
-            exprs += [length.min().alias(f"{i}|min_length"), length.max().alias(f"{i}|max_length"),
-                      length.mean().alias(f"{i}|mean_length")]
+            exprs += [
+                length.min().alias(f"{i}|min_length"),
+                length.max().alias(f"{i}|max_length"),
+                length.mean().alias(f"{i}|mean_length"),
+            ]
     values = frame.select(exprs).row(0)
     stats: dict[str, dict] = {c: {} for c in columns}
     for key, value in zip([e.meta.output_name() for e in exprs], values, strict=True):
@@ -166,27 +203,39 @@ def _numeric_stats_numpy(matrix: np.ndarray, columns: list[str]):
     n_unique = new_value.sum(axis=0)
     zeros = (matrix == 0).sum(axis=0)
     negatives = (matrix < 0).sum(axis=0)
+
     def finite(values: np.ndarray) -> pl.Series:
         values = np.asarray(values, dtype=np.float64)
         return pl.Series(np.where(np.isfinite(values), values, np.nan)).fill_nan(None)
 
     block = {
-        "name": pl.Series(columns, dtype=pl.String), "count": count.astype(np.int64),
-        "null_count": (n - count).astype(np.int64), "n_unique": n_unique.astype(np.int64),
-        "mean": finite(mean), "std": finite(std), "skewness": finite(skew), "kurtosis": finite(kurt),
-        "min": finite(low), "max": finite(high),
+        "name": pl.Series(columns, dtype=pl.String),
+        "count": count.astype(np.int64),
+        "null_count": (n - count).astype(np.int64),
+        "n_unique": n_unique.astype(np.int64),
+        "mean": finite(mean),
+        "std": finite(std),
+        "skewness": finite(skew),
+        "kurtosis": finite(kurt),
+        "min": finite(low),
+        "max": finite(high),
         **{name: finite(q[k]) for k, name in enumerate(QUANTILE_NAMES)},
-        "zero_count": zeros.astype(np.int64), "negative_count": negatives.astype(np.int64),
+        "zero_count": zeros.astype(np.int64),
+        "negative_count": negatives.astype(np.int64),
     }
     stats = pl.DataFrame(block).with_columns(
-        pl.lit(None, pl.Int64).alias("min_length"), pl.lit(None, pl.Int64).alias("max_length"),
-        pl.lit(None, pl.Float64).alias("mean_length"))
+        pl.lit(None, pl.Int64).alias("min_length"),
+        pl.lit(None, pl.Int64).alias("max_length"),
+        pl.lit(None, pl.Float64).alias("mean_length"),
+    )
     stats = stats.select([c for c in COLUMN_SCHEMA if c not in ("dtype", "semantic_type")])
     # all-distinct columns (most of a continuous wide block) have no meaningful top values
     repeating = np.flatnonzero(n_unique < count)
     tops = {c: [] for c in columns}
     if repeating.size:
-        sub_tops = _top_values_matrix(ordered[:, repeating], new_value[:, repeating], [columns[j] for j in repeating])
+        sub_tops = _top_values_matrix(
+            ordered[:, repeating], new_value[:, repeating], [columns[j] for j in repeating]
+        )
         tops.update(sub_tops)
     return stats, tops
 
@@ -244,9 +293,12 @@ def _top_values_matrix(ordered: np.ndarray, new_value: np.ndarray, columns: list
     bounds = np.flatnonzero(np.diff(keep_cols)) + 1
     kept_values = values[keep].tolist()
     kept_lengths = lengths[keep].tolist()
-    for start, stop in zip(np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [keep.size]]).tolist(),
-                           strict=True):
-        tops[columns[keep_cols[start]]] = list(zip(kept_values[start:stop], kept_lengths[start:stop], strict=True))
+    for start, stop in zip(
+        np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [keep.size]]).tolist(), strict=True
+    ):
+        tops[columns[keep_cols[start]]] = list(
+            zip(kept_values[start:stop], kept_lengths[start:stop], strict=True)
+        )
     return tops
 
 

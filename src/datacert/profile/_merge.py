@@ -28,11 +28,13 @@ class PartialProfile:
     """The profile of one row partition plus the sketches needed to merge it with others."""
 
     profile: Profile
-    quantile_grid: dict[str, np.ndarray]   # 101 quantiles per numeric column
+    quantile_grid: dict[str, np.ndarray]  # 101 quantiles per numeric column
     distinct_sketch: dict[str, np.ndarray]  # sorted smallest distinct hashes (uint64)
 
 
-def partial_profile(frame: pl.DataFrame, semantic_types: dict[str, SemanticType] | None = None) -> PartialProfile:
+def partial_profile(
+    frame: pl.DataFrame, semantic_types: dict[str, SemanticType] | None = None
+) -> PartialProfile:
     profile = compute_profile(frame, semantic_types)
     numeric = [c for c, d in frame.schema.items() if d.is_numeric()]
     grid: dict[str, np.ndarray] = {}
@@ -41,8 +43,12 @@ def partial_profile(frame: pl.DataFrame, semantic_types: dict[str, SemanticType]
         with np.errstate(all="ignore"):
             q = np.nanquantile(block, _GRID, axis=0) if frame.height else np.full((101, len(numeric)), np.nan)
         grid = {c: q[:, j] for j, c in enumerate(numeric)}
-    hashes = frame.select([pl.col(c).drop_nulls().hash(seed=0).unique().bottom_k(KMV_SIZE).implode().alias(c)
-                           for c in frame.columns]).row(0, named=True)
+    hashes = frame.select(
+        [
+            pl.col(c).drop_nulls().hash(seed=0).unique().bottom_k(KMV_SIZE).implode().alias(c)
+            for c in frame.columns
+        ]
+    ).row(0, named=True)
     sketch = {c: np.sort(np.asarray(hashes[c] or [], dtype=np.uint64)) for c in frame.columns}
     return PartialProfile(profile=profile, quantile_grid=grid, distinct_sketch=sketch)
 
@@ -86,7 +92,9 @@ def _merge_two(a: PartialProfile, b: PartialProfile) -> PartialProfile:
             grid[name] = _mix_quantiles(a.quantile_grid[name], na, b.quantile_grid[name], nb)
             for q, qname in zip(QUANTILES, QUANTILE_NAMES, strict=True):
                 out[qname] = float(np.interp(q, _GRID, grid[name])) if n else None
-        sketch[name], out["n_unique"] = _merge_distinct(a.distinct_sketch.get(name), b.distinct_sketch.get(name))
+        sketch[name], out["n_unique"] = _merge_distinct(
+            a.distinct_sketch.get(name), b.distinct_sketch.get(name)
+        )
         tops[name] = _merge_tops(pa.top_values.get(name, ()), pb.top_values.get(name, ()))
         records.append(out)
     profile = Profile(
@@ -95,7 +103,9 @@ def _merge_two(a: PartialProfile, b: PartialProfile) -> PartialProfile:
         top_values=tops,
         row_null_count=np.concatenate([pa.row_null_count, pb.row_null_count]),
         row_hash=np.concatenate([pa.row_hash, pb.row_hash]),
-        facts={"merged_partitions": pa.facts.get("merged_partitions", 1) + pb.facts.get("merged_partitions", 1)},
+        facts={
+            "merged_partitions": pa.facts.get("merged_partitions", 1) + pb.facts.get("merged_partitions", 1)
+        },
     )
     return PartialProfile(profile=profile, quantile_grid=grid, distinct_sketch=sketch)
 
@@ -122,8 +132,13 @@ def _merge_moments(ra: dict, rb: dict) -> dict:
     mean = ma + d * nb / n
     m2 = a2 + b2 + d**2 * na * nb / n
     m3 = a3 + b3 + d**3 * na * nb * (na - nb) / n**2 + 3 * d * (na * b2 - nb * a2) / n
-    m4 = (a4 + b4 + d**4 * na * nb * (na**2 - na * nb + nb**2) / n**3
-          + 6 * d**2 * (na**2 * b2 + nb**2 * a2) / n**2 + 4 * d * (na * b3 - nb * a3) / n)
+    m4 = (
+        a4
+        + b4
+        + d**4 * na * nb * (na**2 - na * nb + nb**2) / n**3
+        + 6 * d**2 * (na**2 * b2 + nb**2 * a2) / n**2
+        + 4 * d * (na * b3 - nb * a3) / n
+    )
     var = m2 / n
     return {
         "mean": mean,
@@ -140,8 +155,10 @@ def _mix_quantiles(qa: np.ndarray, na: int, qb: np.ndarray, nb: int) -> np.ndarr
     if nb == 0 or np.isnan(qb).all():
         return qa
     support = np.unique(np.concatenate([qa, qb]))
-    cdf = (na * np.interp(support, qa, _GRID, left=0, right=1)
-           + nb * np.interp(support, qb, _GRID, left=0, right=1)) / (na + nb)
+    cdf = (
+        na * np.interp(support, qa, _GRID, left=0, right=1)
+        + nb * np.interp(support, qb, _GRID, left=0, right=1)
+    ) / (na + nb)
     return np.interp(_GRID, cdf, support)
 
 
@@ -151,7 +168,7 @@ def _merge_distinct(a: np.ndarray | None, b: np.ndarray | None) -> tuple[np.ndar
     union = np.union1d(a, b)
     exact = len(a) < KMV_SIZE and len(b) < KMV_SIZE
     if exact:
-        return union, int(len(union))
+        return union, len(union)
     kept = union[:KMV_SIZE]
     kth = float(kept[-1]) / float(np.iinfo(np.uint64).max)
     return kept, int(round((KMV_SIZE - 1) / kth))

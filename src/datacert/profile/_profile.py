@@ -17,19 +17,19 @@ COLUMN_SCHEMA: dict[str, pl.DataType] = {
     "name": pl.String(),
     "dtype": pl.String(),
     "semantic_type": pl.String(),
-    "count": pl.Int64(),          # non-missing values
+    "count": pl.Int64(),  # non-missing values
     "null_count": pl.Int64(),
-    "n_unique": pl.Int64(),       # distinct non-missing values
+    "n_unique": pl.Int64(),  # distinct non-missing values
     "mean": pl.Float64(),
     "std": pl.Float64(),
     "skewness": pl.Float64(),
-    "kurtosis": pl.Float64(),     # excess kurtosis
+    "kurtosis": pl.Float64(),  # excess kurtosis
     "min": pl.Float64(),
     "max": pl.Float64(),
     **{q: pl.Float64() for q in QUANTILE_NAMES},
     "zero_count": pl.Int64(),
     "negative_count": pl.Int64(),
-    "min_length": pl.Int64(),     # text columns: characters
+    "min_length": pl.Int64(),  # text columns: characters
     "max_length": pl.Int64(),
     "mean_length": pl.Float64(),
 }
@@ -58,8 +58,13 @@ class Profile:
 
     def stat(self, statistic: str) -> dict[str, Any]:
         """One statistic for every column, keyed by column name."""
-        return dict(zip(self.columns.get_column("name").to_list(),
-                        self.columns.get_column(statistic).to_list(), strict=True))
+        return dict(
+            zip(
+                self.columns.get_column("name").to_list(),
+                self.columns.get_column(statistic).to_list(),
+                strict=True,
+            )
+        )
 
     def _index(self) -> dict[str, int]:
         cached = self.facts.get("_index")

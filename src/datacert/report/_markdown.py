@@ -34,8 +34,11 @@ def render_markdown(certificate) -> str:
         "",
         "| dimension | score | 90 % interval | coverage |",
         "|---|---|---|---|",
-        *[f"| {d} | {'N/A' if s is None else round(s)} | {_interval(intervals.get(d))} | "
-          f"{'' if coverage.get(d) is None else f'{coverage[d]:.0%}'} |" for d, s in certificate.scores.items()],
+        *[
+            f"| {d} | {'N/A' if s is None else round(s)} | {_interval(intervals.get(d))} | "
+            f"{'' if coverage.get(d) is None else f'{coverage[d]:.0%}'} |"
+            for d, s in certificate.scores.items()
+        ],
         "",
         "## Findings",
     ]
@@ -48,8 +51,14 @@ def render_markdown(certificate) -> str:
         lines.append("No findings.")
     if certificate.remedies:
         lines += ["", "## What to do, in order"]
-        lines += [f"{r['step']}. `{r['action']}` ({r['check']}): {_cell(r.get('description', ''))}"
-                  for r in certificate.remedies]
+        lines += [
+            f"{r['step']}. `{r['action']}` ({r['check']}): {_cell(r.get('description', ''))}"
+            for r in certificate.remedies
+        ]
     if certificate.not_tested:
-        lines += ["", "## Not tested", *[f"- `{c['check']}`: {_cell(c.get('reason', ''))}" for c in certificate.not_tested]]
+        lines += [
+            "",
+            "## Not tested",
+            *[f"- `{c['check']}`: {_cell(c.get('reason', ''))}" for c in certificate.not_tested],
+        ]
     return "\n".join(lines) + "\n"

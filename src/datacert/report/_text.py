@@ -15,15 +15,19 @@ def render_text(certificate, color: bool = False, width: int = 110) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False)
     ds = certificate.dataset
-    console.print(f"datacert certificate for [bold]{ds.get('path') or 'table'}[/] "
-                  f"({ds['rows']:,} records x {ds['columns']:,} columns, {ds['fingerprint'][:19]}...)")
+    console.print(
+        f"datacert certificate for [bold]{ds.get('path') or 'table'}[/] "
+        f"({ds['rows']:,} records x {ds['columns']:,} columns, {ds['fingerprint'][:19]}...)"
+    )
     intervals = certificate.extra.get("score_intervals") or {}
     profile = certificate.extra.get("scoring_profile") or {}
     overall_iv = intervals.get("overall")
-    console.print(f"Verdict: [{VERDICT_STYLE[certificate.verdict]}]{certificate.verdict.upper()}[/]"
-                  f"   overall score {_score(certificate.scores.get('overall'))}"
-                  + (f" [{overall_iv[0]:.0f}-{overall_iv[1]:.0f}]" if overall_iv else "")
-                  + (f"   profile {profile.get('name')} {profile.get('version')}" if profile else ""))
+    console.print(
+        f"Verdict: [{VERDICT_STYLE[certificate.verdict]}]{certificate.verdict.upper()}[/]"
+        f"   overall score {_score(certificate.scores.get('overall'))}"
+        + (f" [{overall_iv[0]:.0f}-{overall_iv[1]:.0f}]" if overall_iv else "")
+        + (f"   profile {profile.get('name')} {profile.get('version')}" if profile else "")
+    )
     for reason in certificate.reasons[:10]:
         console.print(f"  - {reason}")
     scores = "  ".join(f"{d} {_score(s)}" for d, s in certificate.scores.items() if d != "overall")
@@ -34,11 +38,18 @@ def render_text(certificate, color: bool = False, width: int = 110) -> str:
             table.add_column(col, overflow="fold")
         for f in certificate.findings[:60]:
             cols = ", ".join(f.columns[:3]) + (f" +{len(f.columns) - 3}" if len(f.columns) > 3 else "")
-            table.add_row(f"[{SEVERITY_STYLE[str(f.severity)]}]{f.severity}[/]", f.check, cols,
-                          f"{f.row_count:,}" if f.row_count else "", f.message)
+            table.add_row(
+                f"[{SEVERITY_STYLE[str(f.severity)]}]{f.severity}[/]",
+                f.check,
+                cols,
+                f"{f.row_count:,}" if f.row_count else "",
+                f.message,
+            )
         console.print(table)
         if len(certificate.findings) > 60:
-            console.print(f"... and {len(certificate.findings) - 60} more findings (see the JSON certificate).")
+            console.print(
+                f"... and {len(certificate.findings) - 60} more findings (see the JSON certificate)."
+            )
     else:
         console.print("No findings.")
     not_tested = certificate.not_tested

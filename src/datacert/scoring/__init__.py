@@ -14,6 +14,21 @@ from datacert.scoring._profile import (
 from datacert.scoring._scores import ScoreResult, compute_scores, finding_rate
 from datacert.scoring._verdict import FAIL_ON, Decision, GateOutcome, Verdict, decide, exit_code_for
 
-__all__ = ["CATALOGUE", "FAIL_ON", "Assessment", "Decision", "GateOutcome", "ProfileError", "ScoreResult",
-           "ScoringProfile", "Verdict", "assess", "builtin_profiles", "compute_scores", "decide", "exit_code_for",
-           "finding_rate", "load_scoring_profile"]
+__all__ = [
+    "CATALOGUE",
+    "FAIL_ON",
+    "Assessment",
+    "Decision",
+    "GateOutcome",
+    "ProfileError",
+    "ScoreResult",
+    "ScoringProfile",
+    "Verdict",
+    "assess",
+    "builtin_profiles",
+    "compute_scores",
+    "decide",
+    "exit_code_for",
+    "finding_rate",
+    "load_scoring_profile",
+]

@@ -42,20 +42,28 @@ class Assessment:
     @property
     def extra(self) -> dict[str, Any]:
         return {
-            "scoring_profile": {**self.profile.identity(), "title": self.profile.title,
-                                "floors": {"overall": self.profile.floors.overall,
-                                           "dimension": self.profile.floors.dimension,
-                                           "reject_overall": self.profile.floors.reject_overall,
-                                           "coverage": dict(self.profile.floors.coverage)},
-                                "required_roles": list(self.profile.required_roles)},
+            "scoring_profile": {
+                **self.profile.identity(),
+                "title": self.profile.title,
+                "floors": {
+                    "overall": self.profile.floors.overall,
+                    "dimension": self.profile.floors.dimension,
+                    "reject_overall": self.profile.floors.reject_overall,
+                    "coverage": dict(self.profile.floors.coverage),
+                },
+                "required_roles": list(self.profile.required_roles),
+            },
             "score_intervals": self.result.intervals,
             "coverage": self.result.coverage,
             "gates": [g.to_dict() for g in self.decision.gates],
             "indicators": [v.to_dict() for v in self.result.indicators],
             "readiness_band": self.decision.band,
-            "bootstrap": {"replicates": self.result.replicates, "level": self.profile.bootstrap.level,
-                          "seed": self.profile.bootstrap.seed,
-                          "unit": "group" if self.grouped else "record"},
+            "bootstrap": {
+                "replicates": self.result.replicates,
+                "level": self.profile.bootstrap.level,
+                "seed": self.profile.bootstrap.seed,
+                "unit": "group" if self.grouped else "record",
+            },
         }
 
 
@@ -74,12 +82,23 @@ def group_codes(dataset: Dataset) -> np.ndarray | None:
     return out
 
 
-def assess(dataset: Dataset, outcomes: Sequence[CheckOutcome], findings: Sequence[Finding],
-           profile: ScoringProfile | None = None) -> Assessment:
+def assess(
+    dataset: Dataset,
+    outcomes: Sequence[CheckOutcome],
+    findings: Sequence[Finding],
+    profile: ScoringProfile | None = None,
+) -> Assessment:
     """Score the outcomes with the profile and decide the verdict, gates first."""
     profile = profile or load_scoring_profile()
     codes = group_codes(dataset)
     result = compute_scores(profile, outcomes, dataset.n_rows, dataset.n_columns, codes)
     decision = decide(profile, outcomes, findings, result, dataset.roles, dataset.n_rows)
-    return Assessment(scores=result.scores, verdict=str(decision.verdict), reasons=decision.reasons, result=result,
-                      decision=decision, profile=profile, grouped=codes is not None)
+    return Assessment(
+        scores=result.scores,
+        verdict=str(decision.verdict),
+        reasons=decision.reasons,
+        result=result,
+        decision=decision,
+        profile=profile,
+        grouped=codes is not None,
+    )

@@ -21,27 +21,62 @@ from datacert.io import InputError
 # The contract's check catalogue (spec/certificate.md): id -> dimension. Profiles may name any of
 # these, registered in this build or not; an unregistered one is simply not computable (N/A).
 CATALOGUE: dict[str, str] = {
-    "missing_values": "completeness", "empty_rows": "completeness", "informative_missingness": "completeness",
-    "disguised_missing": "completeness", "type_mismatch": "conformance", "format_violation": "conformance",
-    "inconsistent_categories": "conformance", "mixed_units": "conformance", "encoding_errors": "conformance",
-    "out_of_range": "plausibility", "univariate_outliers": "plausibility", "multivariate_outliers": "plausibility",
-    "temporal_inconsistency": "plausibility", "duplicate_rows": "uniqueness", "near_duplicate_rows": "uniqueness",
-    "duplicate_ids": "uniqueness", "conflicting_labels": "uniqueness", "duplicate_columns": "informativeness",
-    "constant_columns": "informativeness", "redundant_features": "informativeness",
-    "high_dimensionality": "informativeness", "insufficient_sample_size": "representativeness",
-    "label_issues": "label_quality", "class_imbalance": "label_quality",
-    "underrepresented_subgroup": "representativeness", "outcome_disparity": "representativeness",
-    "distribution_shift": "consistency", "target_leakage": "leakage", "train_test_overlap": "leakage",
-    "group_leakage": "leakage", "temporal_leakage": "leakage", "direct_identifier": "privacy",
-    "quasi_identifier_risk": "privacy", "phi_in_text": "privacy", "poisoning_suspected": "security",
-    "prompt_injection": "security", "formula_injection": "security",
+    "missing_values": "completeness",
+    "empty_rows": "completeness",
+    "informative_missingness": "completeness",
+    "disguised_missing": "completeness",
+    "type_mismatch": "conformance",
+    "format_violation": "conformance",
+    "inconsistent_categories": "conformance",
+    "mixed_units": "conformance",
+    "encoding_errors": "conformance",
+    "out_of_range": "plausibility",
+    "univariate_outliers": "plausibility",
+    "multivariate_outliers": "plausibility",
+    "temporal_inconsistency": "plausibility",
+    "duplicate_rows": "uniqueness",
+    "near_duplicate_rows": "uniqueness",
+    "duplicate_ids": "uniqueness",
+    "conflicting_labels": "uniqueness",
+    "duplicate_columns": "informativeness",
+    "constant_columns": "informativeness",
+    "redundant_features": "informativeness",
+    "high_dimensionality": "informativeness",
+    "insufficient_sample_size": "representativeness",
+    "label_issues": "label_quality",
+    "class_imbalance": "label_quality",
+    "underrepresented_subgroup": "representativeness",
+    "outcome_disparity": "representativeness",
+    "distribution_shift": "consistency",
+    "target_leakage": "leakage",
+    "train_test_overlap": "leakage",
+    "group_leakage": "leakage",
+    "temporal_leakage": "leakage",
+    "direct_identifier": "privacy",
+    "quasi_identifier_risk": "privacy",
+    "phi_in_text": "privacy",
+    "poisoning_suspected": "security",
+    "prompt_injection": "security",
+    "formula_injection": "security",
 }
 
 MEASURES = ("row_share", "column_share", "rate", "check_rate", "worst_severity")
 GATE_KINDS = ("blocking", "fixable")
 ROLE_NAMES = ("target", "id", "group", "time", "split", "sensitive", "text")
-_TOP_KEYS = {"name", "version", "title", "description", "extends", "dimensions", "indicators", "default_indicator",
-             "gates", "floors", "required_roles", "bootstrap"}
+_TOP_KEYS = {
+    "name",
+    "version",
+    "title",
+    "description",
+    "extends",
+    "dimensions",
+    "indicators",
+    "default_indicator",
+    "gates",
+    "floors",
+    "required_roles",
+    "bootstrap",
+}
 _INDICATOR_KEYS = {"id", "check", "dimension", "measure", "good", "bad", "weight", "min_severity", "enabled"}
 _GATE_KEYS = {"id", "kind", "checks", "when", "reason", "enabled"}
 _CONDITION_KEYS = {"min_severity", "rate_at_least", "evidence_at_least"}
@@ -129,8 +164,9 @@ def builtin_profiles() -> list[str]:
 
 def _builtin_raw(name: str) -> dict[str, Any]:
     if name not in builtin_profiles():
-        raise ProfileError(f"There is no scoring profile named {name!r}; choose one of "
-                           f"{', '.join(builtin_profiles())}.")
+        raise ProfileError(
+            f"There is no scoring profile named {name!r}; choose one of {', '.join(builtin_profiles())}."
+        )
     text = (resources.files("datacert.scoring") / "profiles" / f"{name}.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
@@ -147,8 +183,11 @@ def _resolved_raw(name: str, seen: tuple[str, ...] = ()) -> tuple[dict[str, Any]
     return merge_raw(base, raw), (*chain, f"{raw.get('name', name)}@{raw.get('version', '?')}")
 
 
-def load_scoring_profile(name: str = "default", overrides: Mapping[str, Any] | None = None,
-                         registered: Mapping[str, str] | None = None) -> ScoringProfile:
+def load_scoring_profile(
+    name: str = "default",
+    overrides: Mapping[str, Any] | None = None,
+    registered: Mapping[str, str] | None = None,
+) -> ScoringProfile:
     """A built-in profile by name, optionally extended by a policy's scoring part, validated.
 
     `registered` maps the check ids of this build to their dimensions (for validation); checks of
@@ -158,8 +197,10 @@ def load_scoring_profile(name: str = "default", overrides: Mapping[str, Any] | N
     if overrides:
         unknown = sorted(set(overrides) - _TOP_KEYS)
         if unknown:
-            raise ProfileError(f"The policy has an unknown scoring entry {unknown[0]!r} (known: "
-                               f"{', '.join(sorted(_TOP_KEYS - {'extends'}))}).")
+            raise ProfileError(
+                f"The policy has an unknown scoring entry {unknown[0]!r} (known: "
+                f"{', '.join(sorted(_TOP_KEYS - {'extends'}))})."
+            )
         raw = merge_raw(raw, overrides)
         chain = (*chain, f"{overrides.get('name', 'policy')}@{overrides.get('version', 'custom')}")
         if "version" not in overrides:
@@ -177,7 +218,9 @@ def merge_raw(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any
             merged = {e["id"]: dict(e) for e in out.get(key, [])}
             for entry in value:
                 if not isinstance(entry, dict) or "id" not in entry:
-                    raise ProfileError(f"Every entry of the profile's {key!r} list must be a mapping with an 'id'.")
+                    raise ProfileError(
+                        f"Every entry of the profile's {key!r} list must be a mapping with an 'id'."
+                    )
                 merged[entry["id"]] = {**merged.get(entry["id"], {}), **entry}
             out[key] = list(merged.values())
         elif key in ("dimensions", "default_indicator", "bootstrap", "floors") and isinstance(value, dict):
@@ -202,11 +245,14 @@ def _severity(value: Any, what: str) -> Severity:
     try:
         return Severity(value)
     except ValueError:
-        raise ProfileError(f"The profile's {what} must be one of info, warning, error, critical, not {value!r}.") \
-            from None
+        raise ProfileError(
+            f"The profile's {what} must be one of info, warning, error, critical, not {value!r}."
+        ) from None
 
 
-def validate_profile(raw: Mapping[str, Any], lineage: tuple[str, ...], known_checks: Mapping[str, str]) -> ScoringProfile:
+def validate_profile(
+    raw: Mapping[str, Any], lineage: tuple[str, ...], known_checks: Mapping[str, str]
+) -> ScoringProfile:
     """Turn a merged raw mapping into a ScoringProfile, or raise ProfileError with one sentence."""
     if not isinstance(raw, Mapping):
         raise ProfileError("A scoring profile must be a mapping at its top level.")
@@ -218,7 +264,9 @@ def validate_profile(raw: Mapping[str, Any], lineage: tuple[str, ...], known_che
         raise ProfileError("The profile's 'dimensions' entry must map dimension names to weights.")
     for d in dims:
         if d not in DIMENSIONS:
-            raise ProfileError(f"The profile names an unknown dimension {d!r} (known: {', '.join(DIMENSIONS)}).")
+            raise ProfileError(
+                f"The profile names an unknown dimension {d!r} (known: {', '.join(DIMENSIONS)})."
+            )
     dimensions = {d: _number(dims.get(d, 1.0), f"weight of dimension {d!r}", 0.0) for d in DIMENSIONS}
     if sum(dimensions.values()) <= 0:
         raise ProfileError("The profile gives every dimension a weight of zero, so no overall score exists.")
@@ -232,8 +280,15 @@ def validate_profile(raw: Mapping[str, Any], lineage: tuple[str, ...], known_che
         ids.add(entry["id"])
     default_indicator = dict(raw.get("default_indicator") or {})
     if default_indicator:
-        _indicator({"id": "default_indicator", "check": "missing_values", "dimension": "completeness",
-                    **default_indicator}, known_checks)
+        _indicator(
+            {
+                "id": "default_indicator",
+                "check": "missing_values",
+                "dimension": "completeness",
+                **default_indicator,
+            },
+            known_checks,
+        )
 
     gates = []
     for entry in raw.get("gates") or []:
@@ -249,7 +304,9 @@ def validate_profile(raw: Mapping[str, Any], lineage: tuple[str, ...], known_che
         raise ProfileError(f"The profile's floors have an unknown entry {bad[0]!r}.")
     coverage = floors_raw.get("coverage") or {}
     if not isinstance(coverage, Mapping):
-        raise ProfileError("The profile's 'floors.coverage' entry must map dimensions to shares between 0 and 1.")
+        raise ProfileError(
+            "The profile's 'floors.coverage' entry must map dimensions to shares between 0 and 1."
+        )
     for d in coverage:
         if d not in DIMENSIONS:
             raise ProfileError(f"The profile's coverage floors name an unknown dimension {d!r}.")
@@ -257,13 +314,16 @@ def validate_profile(raw: Mapping[str, Any], lineage: tuple[str, ...], known_che
         overall=_number(floors_raw.get("overall", 75), "overall floor", 0, 100),
         dimension=_number(floors_raw.get("dimension", 60), "dimension floor", 0, 100),
         reject_overall=_number(floors_raw.get("reject_overall", 40), "reject_overall floor", 0, 100),
-        min_coverage_for_overall=_number(floors_raw.get("min_coverage_for_overall", 0.5),
-                                         "min_coverage_for_overall floor", 0, 1),
+        min_coverage_for_overall=_number(
+            floors_raw.get("min_coverage_for_overall", 0.5), "min_coverage_for_overall floor", 0, 1
+        ),
         coverage={d: _number(v, f"coverage floor of {d!r}", 0, 1) for d, v in coverage.items()},
     )
     roles = raw.get("required_roles") or []
     if not isinstance(roles, list) or any(r not in ROLE_NAMES for r in roles):
-        raise ProfileError(f"The profile's 'required_roles' must be a list drawn from {', '.join(ROLE_NAMES)}.")
+        raise ProfileError(
+            f"The profile's 'required_roles' must be a list drawn from {', '.join(ROLE_NAMES)}."
+        )
     boot_raw = raw.get("bootstrap") or {}
     bad = sorted(set(boot_raw) - _BOOTSTRAP_KEYS)
     if bad:
@@ -274,16 +334,27 @@ def validate_profile(raw: Mapping[str, Any], lineage: tuple[str, ...], known_che
         raise ProfileError("The profile's bootstrap replicates must be a whole number between 0 and 10000.")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ProfileError("The profile's bootstrap seed must be a whole number of at least 0.")
-    bootstrap = Bootstrap(replicates=replicates, seed=seed,
-                          level=_number(boot_raw.get("level", 0.9), "bootstrap level", 0.5, 0.999))
+    bootstrap = Bootstrap(
+        replicates=replicates,
+        seed=seed,
+        level=_number(boot_raw.get("level", 0.9), "bootstrap level", 0.5, 0.999),
+    )
     name = raw.get("name", "custom")
     if not isinstance(name, str) or not name:
         raise ProfileError("The profile's 'name' must be a non-empty text.")
     return ScoringProfile(
-        name=name, version=str(raw.get("version", "custom")), title=str(raw.get("title", name)),
-        description=str(raw.get("description", "")).strip(), dimensions=dimensions, indicators=tuple(indicators),
-        default_indicator=default_indicator, gates=tuple(gates), floors=floors, required_roles=tuple(roles),
-        bootstrap=bootstrap, lineage=lineage,
+        name=name,
+        version=str(raw.get("version", "custom")),
+        title=str(raw.get("title", name)),
+        description=str(raw.get("description", "")).strip(),
+        dimensions=dimensions,
+        indicators=tuple(indicators),
+        default_indicator=default_indicator,
+        gates=tuple(gates),
+        floors=floors,
+        required_roles=tuple(roles),
+        bootstrap=bootstrap,
+        lineage=lineage,
     )
 
 
@@ -300,20 +371,32 @@ def _indicator(entry: Mapping[str, Any], known_checks: Mapping[str, str]) -> Ind
         raise ProfileError(f"The profile's indicator {ident!r} names an unknown check {check!r}.")
     dimension = entry.get("dimension", known_checks[check])
     if dimension != known_checks[check]:
-        raise ProfileError(f"The profile's indicator {ident!r} puts check {check!r} in dimension {dimension!r}, "
-                           f"but that check belongs to {known_checks[check]!r}.")
+        raise ProfileError(
+            f"The profile's indicator {ident!r} puts check {check!r} in dimension {dimension!r}, "
+            f"but that check belongs to {known_checks[check]!r}."
+        )
     if entry["measure"] not in MEASURES:
-        raise ProfileError(f"The profile's indicator {ident!r} has an unknown measure {entry['measure']!r} "
-                           f"(known: {', '.join(MEASURES)}).")
+        raise ProfileError(
+            f"The profile's indicator {ident!r} has an unknown measure {entry['measure']!r} "
+            f"(known: {', '.join(MEASURES)})."
+        )
     good = _number(entry["good"], f"good anchor of indicator {ident!r}")
     worst = _number(entry["bad"], f"bad anchor of indicator {ident!r}")
     if good == worst:
-        raise ProfileError(f"The profile's indicator {ident!r} has equal good and bad anchors ({good:g}), "
-                           f"so no desirability can be computed.")
-    return Indicator(id=str(ident), check=check, dimension=dimension, measure=entry["measure"], good=good, bad=worst,
-                     weight=_number(entry.get("weight", 1.0), f"weight of indicator {ident!r}", 0.0),
-                     min_severity=_severity(entry.get("min_severity", "warning"),
-                                            f"min_severity of indicator {ident!r}"))
+        raise ProfileError(
+            f"The profile's indicator {ident!r} has equal good and bad anchors ({good:g}), "
+            f"so no desirability can be computed."
+        )
+    return Indicator(
+        id=str(ident),
+        check=check,
+        dimension=dimension,
+        measure=entry["measure"],
+        good=good,
+        bad=worst,
+        weight=_number(entry.get("weight", 1.0), f"weight of indicator {ident!r}", 0.0),
+        min_severity=_severity(entry.get("min_severity", "warning"), f"min_severity of indicator {ident!r}"),
+    )
 
 
 def _gate(entry: Mapping[str, Any], known_checks: Mapping[str, str]) -> Gate:
@@ -322,8 +405,9 @@ def _gate(entry: Mapping[str, Any], known_checks: Mapping[str, str]) -> Gate:
     if bad:
         raise ProfileError(f"The profile's gate {ident!r} has an unknown entry {bad[0]!r}.")
     if entry.get("kind") not in GATE_KINDS:
-        raise ProfileError(f"The profile's gate {ident!r} must have kind blocking or fixable, "
-                           f"not {entry.get('kind')!r}.")
+        raise ProfileError(
+            f"The profile's gate {ident!r} must have kind blocking or fixable, not {entry.get('kind')!r}."
+        )
     checks = entry.get("checks")
     if not isinstance(checks, list) or not checks:
         raise ProfileError(f"The profile's gate {ident!r} must list the checks it watches.")
@@ -342,11 +426,20 @@ def _gate(entry: Mapping[str, Any], known_checks: Mapping[str, str]) -> Gate:
             raise ProfileError(f"The profile's gate {ident!r} has an unknown condition {extra[0]!r}.")
         evidence = cond.get("evidence_at_least") or {}
         if not isinstance(evidence, Mapping):
-            raise ProfileError(f"The profile's gate {ident!r} needs evidence_at_least as a mapping of numbers.")
-        conditions.append(Condition(
-            min_severity=_severity(cond.get("min_severity", "error"), f"min_severity of gate {ident!r}"),
-            rate_at_least=None if cond.get("rate_at_least") is None
-            else _number(cond["rate_at_least"], f"rate_at_least of gate {ident!r}", 0, 1),
-            evidence_at_least={k: _number(v, f"evidence bar {k!r} of gate {ident!r}") for k, v in evidence.items()},
-        ))
-    return Gate(id=str(ident), kind=entry["kind"], checks=tuple(checks), when=tuple(conditions), reason=reason.strip())
+            raise ProfileError(
+                f"The profile's gate {ident!r} needs evidence_at_least as a mapping of numbers."
+            )
+        conditions.append(
+            Condition(
+                min_severity=_severity(cond.get("min_severity", "error"), f"min_severity of gate {ident!r}"),
+                rate_at_least=None
+                if cond.get("rate_at_least") is None
+                else _number(cond["rate_at_least"], f"rate_at_least of gate {ident!r}", 0, 1),
+                evidence_at_least={
+                    k: _number(v, f"evidence bar {k!r} of gate {ident!r}") for k, v in evidence.items()
+                },
+            )
+        )
+    return Gate(
+        id=str(ident), kind=entry["kind"], checks=tuple(checks), when=tuple(conditions), reason=reason.strip()
+    )

@@ -60,11 +60,19 @@ class IndicatorValue:
     available: bool = True  # False when the check is not part of this version: outside coverage
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"id": self.spec.id, "check": self.spec.check, "dimension": self.spec.dimension,
-               "measure": self.spec.measure, "good": self.spec.good, "bad": self.spec.bad, "weight": self.spec.weight,
-               "value": self.value, "desirability": self.desirability,
-               "status": "computed" if self.value is not None else "not_applicable",
-               "resampled": bool(self.rows.size)}
+        out = {
+            "id": self.spec.id,
+            "check": self.spec.check,
+            "dimension": self.spec.dimension,
+            "measure": self.spec.measure,
+            "good": self.spec.good,
+            "bad": self.spec.bad,
+            "weight": self.spec.weight,
+            "value": self.value,
+            "desirability": self.desirability,
+            "status": "computed" if self.value is not None else "not_applicable",
+            "resampled": bool(self.rows.size),
+        }
         if self.reason:
             out["reason"] = self.reason
         if self.automatic:
@@ -100,15 +108,23 @@ def _union_rows(findings: Sequence[Finding], n_rows: int) -> tuple[np.ndarray, i
     return rows, min(n_rows, int(rows.size) + beyond)
 
 
-def measure_indicator(spec: Indicator, outcome: CheckOutcome | None, n_rows: int, n_columns: int,
-                      automatic: bool = False) -> IndicatorValue:
+def measure_indicator(
+    spec: Indicator, outcome: CheckOutcome | None, n_rows: int, n_columns: int, automatic: bool = False
+) -> IndicatorValue:
     """Measure one indicator from its check's outcome; N/A when the check did not run."""
     if outcome is None:
-        return IndicatorValue(spec, None, None, "the check is not part of this version", automatic, available=False)
+        return IndicatorValue(
+            spec, None, None, "the check is not part of this version", automatic, available=False
+        )
     if outcome.status not in (Status.FIRED, Status.QUIET):
         why = outcome.reason or str(outcome.status)
-        return IndicatorValue(spec, None, None, f"{outcome.check} {'failed' if outcome.status == Status.ERROR else 'not applicable'}: {why}",
-                              automatic)
+        return IndicatorValue(
+            spec,
+            None,
+            None,
+            f"{outcome.check} {'failed' if outcome.status == Status.ERROR else 'not applicable'}: {why}",
+            automatic,
+        )
     chosen = _selected(outcome, spec)
     rows = np.empty(0, dtype=np.int64)
     if spec.measure == "row_share":
@@ -139,14 +155,17 @@ def measure_indicator(spec: Indicator, outcome: CheckOutcome | None, n_rows: int
                 value = 0.0 if not chosen else float("nan")
         if value != value:  # a finding without any share: judge it by its severity instead
             sev = max(_RANK[f.severity] for f in chosen)
-            return IndicatorValue(spec, float(sev), desirability(sev, 1, 4), "no share reported; scored by severity",
-                                  automatic)
+            return IndicatorValue(
+                spec, float(sev), desirability(sev, 1, 4), "no share reported; scored by severity", automatic
+            )
     if rows.size == 0 or not value:
         rows = np.empty(0, dtype=np.int64)
     return IndicatorValue(spec, value, desirability(value, spec.good, spec.bad), "", automatic, rows)
 
 
-def _indicator_specs(profile: ScoringProfile, outcomes: Sequence[CheckOutcome]) -> list[tuple[Indicator, bool]]:
+def _indicator_specs(
+    profile: ScoringProfile, outcomes: Sequence[CheckOutcome]
+) -> list[tuple[Indicator, bool]]:
     """The profile's indicators, plus a severity indicator for every check the profile does not name."""
     named = {i.check for i in profile.indicators}
     specs = [(i, False) for i in profile.indicators]
@@ -154,11 +173,21 @@ def _indicator_specs(profile: ScoringProfile, outcomes: Sequence[CheckOutcome]) 
     if default:
         for o in outcomes:
             if o.check not in named:
-                specs.append((Indicator(id=f"{o.check}_severity", check=o.check, dimension=o.dimension,
-                                        measure=default.get("measure", "worst_severity"),
-                                        good=float(default.get("good", 1)), bad=float(default.get("bad", 4)),
-                                        weight=float(default.get("weight", 0.5)),
-                                        min_severity=Severity(default.get("min_severity", "warning"))), True))
+                specs.append(
+                    (
+                        Indicator(
+                            id=f"{o.check}_severity",
+                            check=o.check,
+                            dimension=o.dimension,
+                            measure=default.get("measure", "worst_severity"),
+                            good=float(default.get("good", 1)),
+                            bad=float(default.get("bad", 4)),
+                            weight=float(default.get("weight", 0.5)),
+                            min_severity=Severity(default.get("min_severity", "warning")),
+                        ),
+                        True,
+                    )
+                )
                 named.add(o.check)
     return specs
 
@@ -170,15 +199,22 @@ def _group_codes(groups: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarr
     return codes, np.bincount(codes)
 
 
-def compute_scores(profile: ScoringProfile, outcomes: Sequence[CheckOutcome], n_rows: int, n_columns: int,
-                   groups: np.ndarray | None = None) -> ScoreResult:
+def compute_scores(
+    profile: ScoringProfile,
+    outcomes: Sequence[CheckOutcome],
+    n_rows: int,
+    n_columns: int,
+    groups: np.ndarray | None = None,
+) -> ScoreResult:
     """Indicators, dimension scores, coverage, overall score and their bootstrap intervals.
 
     `groups` gives each record's patient as an integer code (0..G-1) to resample whole patients.
     """
     by_check = {o.check: o for o in outcomes}
-    values = [measure_indicator(spec, by_check.get(spec.check), n_rows, n_columns, auto)
-              for spec, auto in _indicator_specs(profile, outcomes)]
+    values = [
+        measure_indicator(spec, by_check.get(spec.check), n_rows, n_columns, auto)
+        for spec, auto in _indicator_specs(profile, outcomes)
+    ]
     weights = np.array([v.spec.weight for v in values], dtype=float)
     computed = np.array([v.value is not None for v in values], dtype=bool)
     available = np.array([v.available for v in values], dtype=bool)
@@ -194,9 +230,13 @@ def compute_scores(profile: ScoringProfile, outcomes: Sequence[CheckOutcome], n_
         total = weights[mask].sum()
         coverage[d] = float(weights[mask & computed].sum() / total) if total > 0 else None
         dim_masks[d] = mask & computed & (weights > 0)
-    eligible = [d for d in DIMENSIONS if dim_masks[d].any()
-                and (coverage[d] or 0.0) >= profile.floors.min_coverage_for_overall
-                and profile.dimensions.get(d, 1.0) > 0]
+    eligible = [
+        d
+        for d in DIMENSIONS
+        if dim_masks[d].any()
+        and (coverage[d] or 0.0) >= profile.floors.min_coverage_for_overall
+        and profile.dimensions.get(d, 1.0) > 0
+    ]
 
     def score_matrix(desir: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
         """Dimension and overall scores for a (reps x indicators) desirability matrix."""
@@ -213,7 +253,9 @@ def compute_scores(profile: ScoringProfile, outcomes: Sequence[CheckOutcome], n_
         return out, 100.0 * np.exp(logs @ w)
 
     point_dims, point_overall = score_matrix(point_d[None, :])
-    scores: dict[str, float | None] = {d: float(point_dims[d][0]) if d in point_dims else None for d in DIMENSIONS}
+    scores: dict[str, float | None] = {
+        d: float(point_dims[d][0]) if d in point_dims else None for d in DIMENSIONS
+    }
     scores["overall"] = float(point_overall[0]) if point_overall is not None else None
 
     reps = profile.bootstrap.replicates
@@ -246,8 +288,13 @@ def compute_scores(profile: ScoringProfile, outcomes: Sequence[CheckOutcome], n_
             point = scores[key]
             lo, hi = np.quantile(arr, [tail, 1.0 - tail])
             intervals[key] = [float(min(lo, point)), float(max(hi, point))]
-    return ScoreResult(scores=scores, intervals=intervals, coverage=coverage, indicators=values,
-                       replicates=reps if resampled else 0)
+    return ScoreResult(
+        scores=scores,
+        intervals=intervals,
+        coverage=coverage,
+        indicators=values,
+        replicates=reps if resampled else 0,
+    )
 
 
 def lower(result: ScoreResult, key: str) -> float | None:

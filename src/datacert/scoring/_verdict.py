@@ -23,9 +23,15 @@ from datacert.scoring._profile import Condition, Gate, ScoringProfile
 from datacert.scoring._scores import ScoreResult, finding_rate, lower
 
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2, Severity.CRITICAL: 3}
-ROLE_NEEDS = {"target": "label quality and leakage", "group": "leakage between patients",
-              "split": "leakage across partitions", "sensitive": "representativeness and bias",
-              "time": "temporal order", "id": "duplicate identifiers", "text": "free-text privacy"}
+ROLE_NEEDS = {
+    "target": "label quality and leakage",
+    "group": "leakage between patients",
+    "split": "leakage across partitions",
+    "sensitive": "representativeness and bias",
+    "time": "temporal order",
+    "id": "duplicate identifiers",
+    "text": "free-text privacy",
+}
 
 
 class Verdict(StrEnum):
@@ -69,8 +75,14 @@ class GateOutcome:
     automatic: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "kind": self.kind, "status": self.status, "checks": list(self.checks),
-                               "findings": self.findings, "records": self.records}
+        out: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "checks": list(self.checks),
+            "findings": self.findings,
+            "records": self.records,
+        }
         if self.reason:
             out["reason"] = self.reason
         if self.columns:
@@ -111,8 +123,11 @@ def _sentence(template: str, matched: Sequence[Finding], n_rows: int) -> str:
     rates = [r for r in (finding_rate(f, n_rows) for f in matched) if r is not None]
     columns = sorted({c for f in matched for c in f.columns}, key=lambda c: (c.lower(), c))
     shown = ", ".join(columns[:3]) + (f" and {len(columns) - 3:,} more" if len(columns) > 3 else "")
-    values = _Blank(count=f"{len(matched):,}", checks=", ".join(sorted({f.check for f in matched})),
-                    records=f"{_records(matched, n_rows):,}")
+    values = _Blank(
+        count=f"{len(matched):,}",
+        checks=", ".join(sorted({f.check for f in matched})),
+        records=f"{_records(matched, n_rows):,}",
+    )
     if rates:
         values["rate"] = f"{max(rates):.0%}"
     if columns:
@@ -131,14 +146,27 @@ def _records(matched: Sequence[Finding], n_rows: int) -> int:
     return min(n_rows, len(listed) + beyond) if n_rows else len(listed) + beyond
 
 
-def _evaluate(gate: Gate, findings: Sequence[Finding], ran: set[str], n_rows: int) -> tuple[GateOutcome, list[int]]:
-    matched_idx = [i for i, f in enumerate(findings) if f.check in gate.checks
-                   and any(condition_holds(c, f, n_rows) for c in gate.when)]
+def _evaluate(
+    gate: Gate, findings: Sequence[Finding], ran: set[str], n_rows: int
+) -> tuple[GateOutcome, list[int]]:
+    matched_idx = [
+        i
+        for i, f in enumerate(findings)
+        if f.check in gate.checks and any(condition_holds(c, f, n_rows) for c in gate.when)
+    ]
     matched = [findings[i] for i in matched_idx]
     if matched:
         cols = tuple(sorted({c for f in matched for c in f.columns}))
-        return GateOutcome(gate.id, gate.kind, "fired", _sentence(gate.reason, matched, n_rows), gate.checks,
-                           len(matched), _records(matched, n_rows), cols), matched_idx
+        return GateOutcome(
+            gate.id,
+            gate.kind,
+            "fired",
+            _sentence(gate.reason, matched, n_rows),
+            gate.checks,
+            len(matched),
+            _records(matched, n_rows),
+            cols,
+        ), matched_idx
     status = "passed" if any(c in ran for c in gate.checks) else "not_evaluated"
     return GateOutcome(gate.id, gate.kind, status, "", gate.checks), []
 
@@ -148,8 +176,14 @@ def _finish(message: str) -> str:
     return message if message.endswith((".", "!", "?")) else message + "."
 
 
-def decide(profile: ScoringProfile, outcomes: Sequence[CheckOutcome], findings: Sequence[Finding],
-           scores: ScoreResult, roles: Roles, n_rows: int) -> Decision:
+def decide(
+    profile: ScoringProfile,
+    outcomes: Sequence[CheckOutcome],
+    findings: Sequence[Finding],
+    scores: ScoreResult,
+    roles: Roles,
+    n_rows: int,
+) -> Decision:
     """Evaluate every gate, then apply the decision rule; reasons are the fired gates' sentences."""
     ran = {o.check for o in outcomes if o.status in (Status.FIRED, Status.QUIET)}
     gates: list[GateOutcome] = []
@@ -167,56 +201,116 @@ def decide(profile: ScoringProfile, outcomes: Sequence[CheckOutcome], findings: 
                 by_check.setdefault(f.check, []).append(f)
         for check, found in sorted(by_check.items()):
             cols = tuple(sorted({c for f in found for c in f.columns}))
-            gates.append(GateOutcome(f"{check}_{severity}", kind, "fired", _finish(found[0].message), (check,),
-                                     len(found), _records(found, n_rows), cols, automatic=True))
+            gates.append(
+                GateOutcome(
+                    f"{check}_{severity}",
+                    kind,
+                    "fired",
+                    _finish(found[0].message),
+                    (check,),
+                    len(found),
+                    _records(found, n_rows),
+                    cols,
+                    automatic=True,
+                )
+            )
 
     # missing evidence
     missing_roles = [r for r in profile.required_roles if not roles.has(r)]
     for role in missing_roles:
-        gates.append(GateOutcome(f"required_role_{role}", "evidence", "fired",
-                                 f"No {role} column was given (--{role}), so {ROLE_NEEDS.get(role, 'part of the data')} "
-                                 f"cannot be assessed and the data cannot be released."))
+        gates.append(
+            GateOutcome(
+                f"required_role_{role}",
+                "evidence",
+                "fired",
+                f"No {role} column was given (--{role}), so {ROLE_NEEDS.get(role, 'part of the data')} "
+                f"cannot be assessed and the data cannot be released.",
+            )
+        )
     crashed = sorted(o.check for o in outcomes if o.status == Status.ERROR)
     if crashed:
-        gates.append(GateOutcome("check_failed", "evidence", "fired",
-                                 f"The check{'s' if len(crashed) > 1 else ''} {', '.join(crashed)} could not run, "
-                                 f"so part of the evidence is missing.", tuple(crashed)))
+        gates.append(
+            GateOutcome(
+                "check_failed",
+                "evidence",
+                "fired",
+                f"The check{'s' if len(crashed) > 1 else ''} {', '.join(crashed)} could not run, "
+                f"so part of the evidence is missing.",
+                tuple(crashed),
+            )
+        )
     for dim, floor in profile.floors.coverage.items():
         have = scores.coverage.get(dim)
         if have is None:  # this version has no indicator for the dimension: nothing to demand
             gates.append(GateOutcome(f"coverage_{dim}", "evidence", "not_evaluated"))
             continue
         status = "fired" if have < floor else "passed"
-        reason = (f"Only {have:.0%} of the {dim.replace('_', ' ')} indicators could be computed (the profile needs "
-                  f"{floor:.0%}), so missing evidence prevents release.") if status == "fired" else ""
+        reason = (
+            (
+                f"Only {have:.0%} of the {dim.replace('_', ' ')} indicators could be computed (the profile needs "
+                f"{floor:.0%}), so missing evidence prevents release."
+            )
+            if status == "fired"
+            else ""
+        )
         gates.append(GateOutcome(f"coverage_{dim}", "evidence", status, reason))
     overall_low = lower(scores, "overall")
     if scores.scores.get("overall") is None:
-        gates.append(GateOutcome("no_overall_score", "evidence", "fired",
-                                 "Too few dimensions could be assessed to compute an overall score."))
+        gates.append(
+            GateOutcome(
+                "no_overall_score",
+                "evidence",
+                "fired",
+                "Too few dimensions could be assessed to compute an overall score.",
+            )
+        )
 
     # floors, on the lower ends of the intervals
     fl = profile.floors
     if overall_low is not None:
         status = "fired" if overall_low < fl.overall else "passed"
-        gates.append(GateOutcome("overall_floor", "floor", status,
-                                 f"The overall score is {overall_low:.0f} at the lower end of its interval, below the "
-                                 f"profile's floor of {fl.overall:.0f}." if status == "fired" else ""))
-    weak = [d for d in DIMENSIONS if scores.scores.get(d) is not None
-            and (scores.coverage.get(d) or 0.0) >= fl.min_coverage_for_overall and (lower(scores, d) or 0) < fl.dimension]
-    gates.append(GateOutcome("dimension_floor", "floor", "fired" if weak else "passed",
-                             f"The {', '.join(d.replace('_', ' ') for d in weak)} score{'s fall' if len(weak) > 1 else ' falls'} "
-                             f"below the profile's floor of {fl.dimension:.0f} at the lower end of the interval."
-                             if weak else ""))
+        gates.append(
+            GateOutcome(
+                "overall_floor",
+                "floor",
+                status,
+                f"The overall score is {overall_low:.0f} at the lower end of its interval, below the "
+                f"profile's floor of {fl.overall:.0f}."
+                if status == "fired"
+                else "",
+            )
+        )
+    weak = [
+        d
+        for d in DIMENSIONS
+        if scores.scores.get(d) is not None
+        and (scores.coverage.get(d) or 0.0) >= fl.min_coverage_for_overall
+        and (lower(scores, d) or 0) < fl.dimension
+    ]
+    gates.append(
+        GateOutcome(
+            "dimension_floor",
+            "floor",
+            "fired" if weak else "passed",
+            f"The {', '.join(d.replace('_', ' ') for d in weak)} score{'s fall' if len(weak) > 1 else ' falls'} "
+            f"below the profile's floor of {fl.dimension:.0f} at the lower end of the interval."
+            if weak
+            else "",
+        )
+    )
 
     fired = [g for g in gates if g.status == "fired"]
     blocking = [g for g in fired if g.kind == "blocking"]
     holding = [g for g in fired if g.kind in ("fixable", "evidence", "floor")]
     any_gate = [g for g in fired if g.kind in ("blocking", "fixable")]
     if not any_gate and overall_low is not None and overall_low < fl.reject_overall:
-        poor = GateOutcome("broadly_poor", "blocking", "fired",
-                           f"The data are broadly poor (overall score {overall_low:.0f} at the lower end of its "
-                           f"interval) with no single defect to fix, so they are not fit for training.")
+        poor = GateOutcome(
+            "broadly_poor",
+            "blocking",
+            "fired",
+            f"The data are broadly poor (overall score {overall_low:.0f} at the lower end of its "
+            f"interval) with no single defect to fix, so they are not fit for training.",
+        )
         gates.append(poor)
         blocking = [poor]
     band = _band(gates)
@@ -224,12 +318,19 @@ def decide(profile: ScoringProfile, outcomes: Sequence[CheckOutcome], findings: 
         return Decision(Verdict.REJECT, [g.reason for g in blocking], gates, band)
     if holding:
         order = {"fixable": 0, "evidence": 1, "floor": 2}
-        return Decision(Verdict.PREQUALIFY, [g.reason for g in sorted(holding, key=lambda g: order[g.kind])],
-                        gates, band)
+        return Decision(
+            Verdict.PREQUALIFY, [g.reason for g in sorted(holding, key=lambda g: order[g.kind])], gates, band
+        )
     overall = scores.scores["overall"]
-    return Decision(Verdict.RELEASE, [
-        f"No gate fired, the evidence the {profile.name} profile requires is present, and every score clears its "
-        f"floor (overall {overall:.0f})."], gates, band)
+    return Decision(
+        Verdict.RELEASE,
+        [
+            f"No gate fired, the evidence the {profile.name} profile requires is present, and every score clears its "
+            f"floor (overall {overall:.0f})."
+        ],
+        gates,
+        band,
+    )
 
 
 _EARLY = {"completeness", "conformance", "plausibility", "uniqueness"}

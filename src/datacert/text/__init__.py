@@ -13,7 +13,22 @@ from datacert.text.quality import detect_language, text_quality_facts
 from datacert.text.tokenize import Token, tokenize
 
 __all__ = [
-    "LABELS", "DeidResult", "Expansion", "LabMatch", "Normalized", "Span", "Token", "convert", "deidentify",
-    "detect", "detect_language", "expand_abbreviations", "find_lab_mentions", "harmonise_column_name",
-    "normalize", "scan_injection", "text_quality_facts", "tokenize",
+    "LABELS",
+    "DeidResult",
+    "Expansion",
+    "LabMatch",
+    "Normalized",
+    "Span",
+    "Token",
+    "convert",
+    "deidentify",
+    "detect",
+    "detect_language",
+    "expand_abbreviations",
+    "find_lab_mentions",
+    "harmonise_column_name",
+    "normalize",
+    "scan_injection",
+    "text_quality_facts",
+    "tokenize",
 ]

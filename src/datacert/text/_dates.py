@@ -29,29 +29,66 @@ _MONTH_FORMS: dict[int, tuple[str, ...]] = {
     12: ("décembre", "decembre", "déc", "dec"),
 }
 MONTH_OF: dict[str, int] = {form: m for m, forms in _MONTH_FORMS.items() for form in forms}
-_FULL_FOLDED = {"janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre",
-                "novembre", "decembre"}
+_FULL_FOLDED = {
+    "janvier",
+    "fevrier",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
+}
 _MONTH_ALT = "|".join(sorted(MONTH_OF, key=len, reverse=True))
 
-_MONTH_CUES = ("jan", "fév", "fev", "mars", "avr", "mai", "juin", "juil", "août", "aout", "sep", "oct", "nov", "déc",
-               "dec")
+_MONTH_CUES = (
+    "jan",
+    "fév",
+    "fev",
+    "mars",
+    "avr",
+    "mai",
+    "juin",
+    "juil",
+    "août",
+    "aout",
+    "sep",
+    "oct",
+    "nov",
+    "déc",
+    "dec",
+)
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _MON = r"(?:0?[1-9]|1[0-2])"
 
 # day/month/year with one separator used twice; 2- or 4-digit year
 NUMERIC_DMY = re.compile(
-    rf"(?<![\w/.\-])(?P<d>{_DAY})(?P<sep>[/.\-])(?P<m>{_MON})(?P=sep)(?P<y>(?:18|19|20)\d{{2}}|\d{{2}})(?![\w/]|[.\-]\d)")
-ISO_YMD = re.compile(r"(?<![\w/.\-])(?P<y>(?:18|19|20)\d{2})-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])(?!(?!T\d)[\w/]|[.\-]\d)")
+    rf"(?<![\w/.\-])(?P<d>{_DAY})(?P<sep>[/.\-])(?P<m>{_MON})(?P=sep)(?P<y>(?:18|19|20)\d{{2}}|\d{{2}})(?![\w/]|[.\-]\d)"
+)
+ISO_YMD = re.compile(
+    r"(?<![\w/.\-])(?P<y>(?:18|19|20)\d{2})-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])(?!(?!T\d)[\w/]|[.\-]\d)"
+)
 # month/year ("03/2021"): a date element without the day
 NUMERIC_MY = re.compile(r"(?<![\w/.\-])(?P<m>0?[1-9]|1[0-2])/(?P<y>(?:18|19|20)\d{2})(?![\w/]|[.\-]\d)")
 # day/month without a year needs a trigger word ("le 12/03"), ratios and pressures look the same
 NUMERIC_DM = re.compile(
-    r"(?i:\b(?:le|du|au|depuis le|jusqu'au)\s+)(?P<d>0[1-9]|[12]\d|3[01])/(?P<m>0[1-9]|1[0-2])(?![\w/]|[.\-]\d)")
+    r"(?i:\b(?:le|du|au|depuis le|jusqu'au)\s+)(?P<d>0[1-9]|[12]\d|3[01])/(?P<m>0[1-9]|1[0-2])(?![\w/]|[.\-]\d)"
+)
 WRITTEN = re.compile(
-    rf"(?<![\w])(?:(?P<d>1er|{_DAY})\s+)?(?P<mon>(?i:{_MONTH_ALT}))(?P<dot>\.)?(?:\s+(?P<y>(?:18|19|20)\d{{2}}))?(?![\w])")
+    rf"(?<![\w])(?:(?P<d>1er|{_DAY})\s+)?(?P<mon>(?i:{_MONTH_ALT}))(?P<dot>\.)?(?:\s+(?P<y>(?:18|19|20)\d{{2}}))?(?![\w])"
+)
 
-PATTERNS = (("iso", ISO_YMD), ("dmy", NUMERIC_DMY), ("written", WRITTEN), ("my", NUMERIC_MY),
-            ("dm", NUMERIC_DM))
+PATTERNS = (
+    ("iso", ISO_YMD),
+    ("dmy", NUMERIC_DMY),
+    ("written", WRITTEN),
+    ("my", NUMERIC_MY),
+    ("dm", NUMERIC_DM),
+)
 
 
 @dataclass(frozen=True)
@@ -60,11 +97,11 @@ class DateMatch:
 
     start: int
     end: int
-    kind: str            # iso | dmy | my | dm | written
+    kind: str  # iso | dmy | my | dm | written
     day: int | None
     month: int
     year: int | None
-    fmt: tuple           # surface details needed to write a shifted date back
+    fmt: tuple  # surface details needed to write a shifted date back
 
 
 def _fold(word: str) -> str:
@@ -111,9 +148,18 @@ def _read(kind: str, m: re.Match, start: int, end: int) -> DateMatch | None:
             end -= 1  # a sentence full stop after a full month name
         day = None if groups["d"] is None else (1 if groups["d"] == "1er" else int(groups["d"]))
         year = None if groups["y"] is None else int(groups["y"])
-        style = "upper" if surface.isupper() and len(surface) > 1 else ("title" if surface[0].isupper() else "lower")
-        fmt = (surface.lower(), style, bool(groups["dot"]) and end == m.end(), groups["d"] == "1er",
-               groups["d"] is not None and len(groups["d"]) == 2 and groups["d"].startswith("0"))
+        style = (
+            "upper"
+            if surface.isupper() and len(surface) > 1
+            else ("title" if surface[0].isupper() else "lower")
+        )
+        fmt = (
+            surface.lower(),
+            style,
+            bool(groups["dot"]) and end == m.end(),
+            groups["d"] == "1er",
+            groups["d"] is not None and len(groups["d"]) == 2 and groups["d"].startswith("0"),
+        )
         return DateMatch(start, end, kind, day, month, year, fmt)
     day = int(groups["d"]) if groups.get("d") else None
     month = int(groups["m"])
@@ -123,10 +169,12 @@ def _read(kind: str, m: re.Match, start: int, end: int) -> DateMatch | None:
             dt.date(year, month, day)
         except ValueError:
             return None
-    fmt = (groups.get("sep") or ("-" if kind == "iso" else "/"),
-           bool(groups.get("d")) and len(groups["d"]) == 2,
-           len(groups["m"]) == 2,
-           len(groups["y"]) if groups.get("y") else 0)
+    fmt = (
+        groups.get("sep") or ("-" if kind == "iso" else "/"),
+        bool(groups.get("d")) and len(groups["d"]) == 2,
+        len(groups["m"]) == 2,
+        len(groups["y"]) if groups.get("y") else 0,
+    )
     return DateMatch(start, end, kind, day, month, year, fmt)
 
 
@@ -152,7 +200,9 @@ def render(match: DateMatch, value: dt.date) -> str:
             month = month.capitalize()
         parts = []
         if match.day is not None:
-            parts.append("1er" if value.day == 1 and first else (f"{value.day:02d}" if padded else str(value.day)))
+            parts.append(
+                "1er" if value.day == 1 and first else (f"{value.day:02d}" if padded else str(value.day))
+            )
         parts.append(month + ("." if dot and _fold(month) not in _FULL_FOLDED else ""))
         if match.year is not None:
             parts.append(str(value.year))
@@ -178,7 +228,19 @@ def _month_like(surface: str, month: int) -> str:
     if full:
         name = forms[0]
         return name if accented or name == _fold(name) else _fold(name)
-    abbreviations = {1: "janv", 2: "févr", 3: "mars", 4: "avr", 5: "mai", 6: "juin", 7: "juil", 8: "août",
-                     9: "sept", 10: "oct", 11: "nov", 12: "déc"}
+    abbreviations = {
+        1: "janv",
+        2: "févr",
+        3: "mars",
+        4: "avr",
+        5: "mai",
+        6: "juin",
+        7: "juil",
+        8: "août",
+        9: "sept",
+        10: "oct",
+        11: "nov",
+        12: "déc",
+    }
     name = abbreviations[month]
     return name if accented else _fold(name)

@@ -14,12 +14,16 @@ def _fold(word: str) -> str:
 
 def read_text(name: str) -> str:
     """A resource file of datacert.text.resources as text."""
-    return resources.files("datacert.text").joinpath("resources", *name.split("/")).read_text(encoding="utf-8")
+    return (
+        resources.files("datacert.text").joinpath("resources", *name.split("/")).read_text(encoding="utf-8")
+    )
 
 
 def read_lines(name: str) -> list[str]:
     """Non-empty, non-comment lines of a resource list."""
-    return [line.strip() for line in read_text(name).splitlines() if line.strip() and not line.startswith("#")]
+    return [
+        line.strip() for line in read_text(name).splitlines() if line.strip() and not line.startswith("#")
+    ]
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +61,9 @@ def sense_inventory() -> dict[str, list[tuple[int, str, bool]]]:
     rows = csv.DictReader(read_text("abbreviations-fr/sense_inventory.tsv").splitlines(), delimiter="\t")
     inventory: dict[str, list[tuple[int, str, bool]]] = {}
     for row in rows:
-        inventory.setdefault(row["shortForm"], []).append((int(row["sense"]), row["longForm"], row["PT"] == "1"))
+        inventory.setdefault(row["shortForm"], []).append(
+            (int(row["sense"]), row["longForm"], row["PT"] == "1")
+        )
     return inventory
 
 
@@ -66,11 +72,80 @@ def uppercase_abbreviations() -> frozenset[str]:
     """Short forms written in capitals in notes (HTA, NFS, CRP...): never taken for a surname."""
     forms = {sf.upper() for sf in sense_inventory() if len(sf) >= 2}
     forms |= {line.split("\t")[0] for line in read_lines("abbreviations_en.tsv")}
-    forms |= {"IPP", "NDA", "NIR", "RPPS", "INS", "CHU", "CHR", "SAMU", "SMUR", "TSH", "INR", "HDL", "LDL", "BNP",
-              "ECG", "IRM", "TDM", "ATCD", "TTT", "DDN", "ORL", "USI", "USIC", "SAU", "CR", "CRH", "RAS", "OK",
-              # administrative words written in capitals next to names and addresses
-              "INSEE", "CEDEX", "SECU", "APHP", "AP-HP", "HAS", "ARS", "CPAM", "MDPH", "EHPAD",
-              "SSR", "USLD", "HAD", "URSSAF", "CAF", "CMU", "AME", "ALD", "PMSI", "DIM", "GHT", "FINESS", "SIRET",
-              "ADELI", "CNIL", "RGPD", "COVID", "SARS", "VIH", "VHB", "VHC", "NSS", "DMP", "URGENT",
-              "CONFIDENTIEL", "NOM", "PRENOM", "PRÉNOM", "DATE", "TEL", "TÉL", "FAX", "MAIL", "EMAIL", "ADRESSE"}
+    forms |= {
+        "IPP",
+        "NDA",
+        "NIR",
+        "RPPS",
+        "INS",
+        "CHU",
+        "CHR",
+        "SAMU",
+        "SMUR",
+        "TSH",
+        "INR",
+        "HDL",
+        "LDL",
+        "BNP",
+        "ECG",
+        "IRM",
+        "TDM",
+        "ATCD",
+        "TTT",
+        "DDN",
+        "ORL",
+        "USI",
+        "USIC",
+        "SAU",
+        "CR",
+        "CRH",
+        "RAS",
+        "OK",
+        # administrative words written in capitals next to names and addresses
+        "INSEE",
+        "CEDEX",
+        "SECU",
+        "APHP",
+        "AP-HP",
+        "HAS",
+        "ARS",
+        "CPAM",
+        "MDPH",
+        "EHPAD",
+        "SSR",
+        "USLD",
+        "HAD",
+        "URSSAF",
+        "CAF",
+        "CMU",
+        "AME",
+        "ALD",
+        "PMSI",
+        "DIM",
+        "GHT",
+        "FINESS",
+        "SIRET",
+        "ADELI",
+        "CNIL",
+        "RGPD",
+        "COVID",
+        "SARS",
+        "VIH",
+        "VHB",
+        "VHC",
+        "NSS",
+        "DMP",
+        "URGENT",
+        "CONFIDENTIEL",
+        "NOM",
+        "PRENOM",
+        "PRÉNOM",
+        "DATE",
+        "TEL",
+        "TÉL",
+        "FAX",
+        "MAIL",
+        "EMAIL",
+        "ADRESSE",
+    }
     return frozenset(forms)

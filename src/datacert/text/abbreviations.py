@@ -30,19 +30,53 @@ from datacert.text.quality import detect_language
 from datacert.text.tokenize import protected_spans
 
 # never expanded: they collide with identifiers, common words or have several clinical senses
-NEVER = frozenset({"IPP", "PA", "FR", "IV", "DE", "LA", "LE", "EN", "ET", "AU", "OU", "UN", "IL", "ON", "SI", "NE",
-                   "SE", "CE", "SA", "ES", "AS", "OR", "NI", "DU", "CA", "DR", "PR", "MR", "ME", "ST", "NO"})
+NEVER = frozenset(
+    {
+        "IPP",
+        "PA",
+        "FR",
+        "IV",
+        "DE",
+        "LA",
+        "LE",
+        "EN",
+        "ET",
+        "AU",
+        "OU",
+        "UN",
+        "IL",
+        "ON",
+        "SI",
+        "NE",
+        "SE",
+        "CE",
+        "SA",
+        "ES",
+        "AS",
+        "OR",
+        "NI",
+        "DU",
+        "CA",
+        "DR",
+        "PR",
+        "MR",
+        "ME",
+        "ST",
+        "NO",
+    }
+)
 SECTION_PATTERNS = {
     "biologie": r"(?:biologie|bilan\s+biologique|examens?\s+biologiques?|r[ée]sultats?\s+biologiques?|labo(?:ratoire)?"
-                r"|bilan\s+sanguin|biology|labs?|laboratory)",
+    r"|bilan\s+sanguin|biology|labs?|laboratory)",
     "antecedents": r"(?:ant[ée]c[ée]dents|atcds?|past\s+medical\s+history|pmh)",
     "imagerie": r"(?:imagerie|radiologie|scanner|imaging|radiology)",
     "traitement": r"(?:traitements?|ttt|m[ée]dicaments|medications?|prescriptions?)",
     "examen": r"(?:examen\s+clinique|examen\s+physique|physical\s+exam(?:ination)?)",
     "conclusion": r"(?:conclusion|synth[èe]se|assessment|impression)",
 }
-_SECTION_RE = re.compile(r"(?im)^[ \t]*(?:" + "|".join(f"(?P<{k}>{v})" for k, v in SECTION_PATTERNS.items())
-                         + r")[ \t]*(?::|\n|$)")
+_SECTION_RE = re.compile(
+    r"(?im)^[ \t]*(?:" + "|".join(f"(?P<{k}>{v})" for k, v in SECTION_PATTERNS.items()) + r")[ \t]*(?::|\n|$)"
+)
 _TOKEN_RE = re.compile(r"(?<![\w\-])[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ0-9]{1,7}(?![\w\-])")
 WINDOW = 120
 
@@ -55,7 +89,7 @@ class Expansion:
     end: int
     surface: str
     expansion: str
-    source: str     # curated | inventory | context | en
+    source: str  # curated | inventory | context | en
     language: str
 
 
@@ -66,12 +100,15 @@ def _context_rules() -> dict[str, dict[str, list[dict]]]:
     for lang, entries in rules.items():
         compiled[lang] = {}
         for short, senses in entries.items():
-            compiled[lang][short] = [{
-                "expansion": s["expansion"],
-                "cues": [re.compile(c, re.IGNORECASE) for c in s.get("cues", [])],
-                "sections": set(s.get("sections", [])),
-                "next": re.compile(s["next"]) if s.get("next") else None,
-            } for s in senses]
+            compiled[lang][short] = [
+                {
+                    "expansion": s["expansion"],
+                    "cues": [re.compile(c, re.IGNORECASE) for c in s.get("cues", [])],
+                    "sections": set(s.get("sections", [])),
+                    "next": re.compile(s["next"]) if s.get("next") else None,
+                }
+                for s in senses
+            ]
     return compiled
 
 
@@ -129,11 +166,14 @@ def _section_at(sections: list[tuple[int, str]], position: int) -> str | None:
 
 
 def _by_context(text: str, start: int, end: int, senses: list[dict], section: str | None) -> str | None:
-    window = text[max(0, start - WINDOW):start] + " " + text[end:end + WINDOW]
+    window = text[max(0, start - WINDOW) : start] + " " + text[end : end + WINDOW]
     supported = []
     for sense in senses:
-        if (any(c.search(window) for c in sense["cues"]) or (section is not None and section in sense["sections"])
-                or (sense["next"] is not None and sense["next"].match(text, end))):
+        if (
+            any(c.search(window) for c in sense["cues"])
+            or (section is not None and section in sense["sections"])
+            or (sense["next"] is not None and sense["next"].match(text, end))
+        ):
             supported.append(sense["expansion"])
     return supported[0] if len(set(supported)) == 1 else None
 
@@ -156,7 +196,9 @@ def expand_abbreviations(text: str, language: str = "auto") -> list[Expansion]:
         if any(s <= m.start() < e for s, e in shielded):
             continue
         if surface in rules:
-            expansion = _by_context(text, m.start(), m.end(), rules[surface], _section_at(sections, m.start()))
+            expansion = _by_context(
+                text, m.start(), m.end(), rules[surface], _section_at(sections, m.start())
+            )
             if expansion:
                 out.append(Expansion(m.start(), m.end(), surface, expansion, "context", lang))
             continue

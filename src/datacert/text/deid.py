@@ -28,10 +28,24 @@ from datacert.text.phi import HOSPITAL_RE, Span, detect, fold
 
 SALT = b"datacert/deid/v1"
 MODES = ("mask", "pseudonymise")
-_STREET_WORD = re.compile(r"(?i)\b(rue|avenue|av\.|bd|boulevard|chemin|allée|allee|place|impasse|quai|route|cours|"
-                          r"square|passage|voie|sentier|résidence|lotissement|cité|hameau|chaussée|faubourg)\b")
-_STREET_NAMES = ("des Tilleuls", "de la Fontaine", "du Marché", "des Écoles", "de la Poste", "du Stade",
-                 "des Vignes", "de l'Église", "du Lavoir", "des Jardins", "de la Forge", "du Moulin Vert")
+_STREET_WORD = re.compile(
+    r"(?i)\b(rue|avenue|av\.|bd|boulevard|chemin|allée|allee|place|impasse|quai|route|cours|"
+    r"square|passage|voie|sentier|résidence|lotissement|cité|hameau|chaussée|faubourg)\b"
+)
+_STREET_NAMES = (
+    "des Tilleuls",
+    "de la Fontaine",
+    "du Marché",
+    "des Écoles",
+    "de la Poste",
+    "du Stade",
+    "des Vignes",
+    "de l'Église",
+    "du Lavoir",
+    "des Jardins",
+    "de la Forge",
+    "du Moulin Vert",
+)
 
 
 @dataclass(frozen=True)
@@ -43,8 +57,9 @@ class DeidResult:
 
 
 def _rng(group: str, label: str, key: str) -> random.Random:
-    digest = hashlib.sha256(SALT + b"\x1f" + group.encode() + b"\x1f" + label.encode() + b"\x1f"
-                            + key.encode()).digest()
+    digest = hashlib.sha256(
+        SALT + b"\x1f" + group.encode() + b"\x1f" + label.encode() + b"\x1f" + key.encode()
+    ).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
@@ -54,8 +69,9 @@ def date_offset(group: str) -> int:
     return days if _rng(group, "DATE", "sign").random() < 0.5 else -days
 
 
-def deidentify(texts: Sequence[str | None], groups: Sequence[str] | None = None,
-               mode: str = "mask") -> DeidResult:
+def deidentify(
+    texts: Sequence[str | None], groups: Sequence[str] | None = None, mode: str = "mask"
+) -> DeidResult:
     """Detect identifiers in every note and mask or pseudonymise them.
 
     `groups` (same length as `texts`) names the patient of each note; surrogates and date
@@ -84,8 +100,8 @@ def apply(text: str, spans: Sequence[Span], mode: str, group: str) -> str:
     parts = []
     last = 0
     for span in spans:
-        parts.append(text[last:span.start])
-        original = text[span.start:span.end]
+        parts.append(text[last : span.start])
+        original = text[span.start : span.end]
         parts.append(f"[{span.label}]" if mode == "mask" else surrogate(original, span.label, group))
         last = span.end
     parts.append(text[last:])
@@ -140,15 +156,21 @@ def _digits_like(original: str, rng: random.Random, keep: int = 0) -> str:
 
 def _phone(original: str, rng: random.Random) -> str:
     digits = re.sub(r"\D", "", original)
-    keep = 2 if digits.startswith("0") and not digits.startswith("00") else (3 if original.startswith("+") else 5)
+    keep = (
+        2
+        if digits.startswith("0") and not digits.startswith("00")
+        else (3 if original.startswith("+") else 5)
+    )
     return _digits_like(original, rng, keep)
 
 
 def _nir(original: str, rng: random.Random) -> str:
     compact = re.sub(r"[^0-9ABab]", "", original)
     sex = compact[:1] if compact[:1] in "12" else "1"
-    body = f"{sex}{rng.randint(30, 99):02d}{rng.randint(1, 12):02d}{rng.randint(1, 95):02d}" \
-           f"{rng.randint(1, 999):03d}{rng.randint(1, 999):03d}"
+    body = (
+        f"{sex}{rng.randint(30, 99):02d}{rng.randint(1, 12):02d}{rng.randint(1, 95):02d}"
+        f"{rng.randint(1, 999):03d}{rng.randint(1, 999):03d}"
+    )
     value = body + f"{97 - int(body) % 97:02d}"
     if len(compact) == 13:
         value = body
@@ -194,8 +216,11 @@ def _hospital(original: str, rng: random.Random) -> str:
     m = HOSPITAL_RE.match(original)
     trigger = m.group("trig") if m else "hôpital"
     city = rng.choice(city_list())
-    return f"{trigger} de {city}" if trigger.isupper() or fold(trigger).startswith("centre") else \
-        f"{trigger} {rng.choice(('Saint-', 'Sainte-'))}{rng.choice(first_name_list()).split('-')[0]}"
+    return (
+        f"{trigger} de {city}"
+        if trigger.isupper() or fold(trigger).startswith("centre")
+        else f"{trigger} {rng.choice(('Saint-', 'Sainte-'))}{rng.choice(first_name_list()).split('-')[0]}"
+    )
 
 
 _MAKERS = {

@@ -108,8 +108,12 @@ def scan(text: str | None) -> list[InjectionHit]:
     """Every pattern hit in one text, by family."""
     if not text:
         return []
-    return [InjectionHit(family, m.start(), m.end())
-            for family, patterns in _COMPILED.items() for p in patterns for m in p.finditer(text)]
+    return [
+        InjectionHit(family, m.start(), m.end())
+        for family, patterns in _COMPILED.items()
+        for p in patterns
+        for m in p.finditer(text)
+    ]
 
 
 def severity_of(families: set[str] | frozenset[str]) -> str | None:
@@ -132,4 +136,4 @@ def _inline_flags(pattern: str) -> str:
     m = re.match(r"\(\?([a-z]+)\)", pattern)
     if not m:
         return pattern
-    return f"(?{m.group(1)}:{pattern[m.end():]})"
+    return f"(?{m.group(1)}:{pattern[m.end() :]})"

@@ -66,8 +66,9 @@ class LabMatch:
 @lru_cache(maxsize=1)
 def lab_rows() -> tuple[LabRow, ...]:
     lines = [ln for ln in read_text("labs.csv").splitlines() if not ln.startswith("#")]
-    return tuple(LabRow(r["family"], r["loinc"], r["ucum"], r["property"], r["display"])
-                 for r in csv.DictReader(lines))
+    return tuple(
+        LabRow(r["family"], r["loinc"], r["ucum"], r["property"], r["display"]) for r in csv.DictReader(lines)
+    )
 
 
 @lru_cache(maxsize=1)
@@ -122,25 +123,78 @@ def _factor(family: str, from_ucum: str, to_ucum: str) -> tuple[float | None, fl
 
 # written unit (case-sensitive) -> UCUM
 TEXT_UNITS = {
-    "g/dL": "g/dL", "g/dl": "g/dL", "g/L": "g/L", "g/l": "g/L", "mg/dL": "mg/dL", "mg/dl": "mg/dL",
-    "mg/L": "mg/L", "mg/l": "mg/L", "mmol/L": "mmol/L", "mmol/l": "mmol/L", "µmol/L": "umol/L",
-    "μmol/L": "umol/L", "umol/L": "umol/L", "µmol/l": "umol/L", "mmol/mol": "mmol/mol", "%": "%",
-    "G/L": "10*9/L", "T/L": "10*12/L", "10^9/L": "10*9/L", "10^12/L": "10*12/L", "/mm3": "/mm3", "/mm³": "/mm3",
-    "/µL": "10*3/uL", "UI/L": "U/L", "U/L": "U/L", "IU/L": "U/L", "mUI/L": "m[IU]/L", "µUI/mL": "m[IU]/L",
-    "fL": "fL", "fl": "fL", "s": "s", "sec": "s", "µg/L": "ug/L", "ng/mL": "ng/mL", "ng/L": "ng/L",
-    "mL/min/1,73m²": "mL/min/{1.73_m2}", "mL/min/1,73 m²": "mL/min/{1.73_m2}", "mL/min/1.73m2": "mL/min/{1.73_m2}",
+    "g/dL": "g/dL",
+    "g/dl": "g/dL",
+    "g/L": "g/L",
+    "g/l": "g/L",
+    "mg/dL": "mg/dL",
+    "mg/dl": "mg/dL",
+    "mg/L": "mg/L",
+    "mg/l": "mg/L",
+    "mmol/L": "mmol/L",
+    "mmol/l": "mmol/L",
+    "µmol/L": "umol/L",
+    "μmol/L": "umol/L",
+    "umol/L": "umol/L",
+    "µmol/l": "umol/L",
+    "mmol/mol": "mmol/mol",
+    "%": "%",
+    "G/L": "10*9/L",
+    "T/L": "10*12/L",
+    "10^9/L": "10*9/L",
+    "10^12/L": "10*12/L",
+    "/mm3": "/mm3",
+    "/mm³": "/mm3",
+    "/µL": "10*3/uL",
+    "UI/L": "U/L",
+    "U/L": "U/L",
+    "IU/L": "U/L",
+    "mUI/L": "m[IU]/L",
+    "µUI/mL": "m[IU]/L",
+    "fL": "fL",
+    "fl": "fL",
+    "s": "s",
+    "sec": "s",
+    "µg/L": "ug/L",
+    "ng/mL": "ng/mL",
+    "ng/L": "ng/L",
+    "mL/min/1,73m²": "mL/min/{1.73_m2}",
+    "mL/min/1,73 m²": "mL/min/{1.73_m2}",
+    "mL/min/1.73m2": "mL/min/{1.73_m2}",
     "mL/min": "mL/min/{1.73_m2}",
 }
 _COUNT_FAMILIES = {"wbc", "platelets", "neutrophils", "lymphocytes", "rbc"}
 # column-name unit tokens (already folded and split on non-alphanumerics) -> UCUM
 _COLUMN_UNITS = (
-    (("mmol", "mol"), "mmol/mol"), (("mg", "dl"), "mg/dL"), (("mgdl",), "mg/dL"), (("g", "dl"), "g/dL"),
-    (("gdl",), "g/dL"), (("mmol", "l"), "mmol/L"), (("mmoll",), "mmol/L"), (("mmol",), "mmol/L"),
-    (("umol", "l"), "umol/L"), (("umoll",), "umol/L"), (("umol",), "umol/L"), (("µmol",), "umol/L"),
-    (("mg", "l"), "mg/L"), (("mgl",), "mg/L"), (("g", "l"), "g/L"), (("gl",), "g/L"), (("pct",), "%"),
-    (("percent",), "%"), (("pc",), "%"), (("u", "l"), "U/L"), (("ui", "l"), "U/L"), (("iu", "l"), "U/L"),
-    (("ul",), "U/L"), (("fl",), "fL"), (("sec",), "s"), (("s",), "s"), (("ng", "ml"), "ng/mL"),
-    (("ug", "l"), "ug/L"), (("mm3",), "/mm3"),
+    (("mmol", "mol"), "mmol/mol"),
+    (("mg", "dl"), "mg/dL"),
+    (("mgdl",), "mg/dL"),
+    (("g", "dl"), "g/dL"),
+    (("gdl",), "g/dL"),
+    (("mmol", "l"), "mmol/L"),
+    (("mmoll",), "mmol/L"),
+    (("mmol",), "mmol/L"),
+    (("umol", "l"), "umol/L"),
+    (("umoll",), "umol/L"),
+    (("umol",), "umol/L"),
+    (("µmol",), "umol/L"),
+    (("mg", "l"), "mg/L"),
+    (("mgl",), "mg/L"),
+    (("g", "l"), "g/L"),
+    (("gl",), "g/L"),
+    (("pct",), "%"),
+    (("percent",), "%"),
+    (("pc",), "%"),
+    (("u", "l"), "U/L"),
+    (("ui", "l"), "U/L"),
+    (("iu", "l"), "U/L"),
+    (("ul",), "U/L"),
+    (("fl",), "fL"),
+    (("sec",), "s"),
+    (("s",), "s"),
+    (("ng", "ml"), "ng/mL"),
+    (("ug", "l"), "ug/L"),
+    (("mm3",), "/mm3"),
 )
 
 
@@ -162,7 +216,9 @@ def _resolve(family: str, unit: str | None, alias: str, for_text: bool) -> LabMa
     for row in rows:
         factor, offset = _factor(family, unit, row.ucum)
         if factor is not None:
-            return LabMatch(family, row.loinc, row.ucum, row.display, alias, unit=unit, factor=factor, offset=offset)
+            return LabMatch(
+                family, row.loinc, row.ucum, row.display, alias, unit=unit, factor=factor, offset=offset
+            )
     row = rows[0]
     return LabMatch(family, row.loinc, row.ucum, row.display, alias, unit=unit, factor=None, unit_ok=False)
 
@@ -184,7 +240,7 @@ def harmonise_column_name(name: str) -> LabMatch | None:
         if not parts:
             continue
         for i in range(len(tokens) - len(parts) + 1):
-            if tokens[i:i + len(parts)] == parts:
+            if tokens[i : i + len(parts)] == parts:
                 key = (len(" ".join(parts)), -i, family, surface)
                 if best is None or key[:2] > best[:2]:
                     best = key
@@ -206,7 +262,7 @@ def harmonise_column_name(name: str) -> LabMatch | None:
 def _column_unit(tokens: list[str]) -> str | None:
     for i in range(len(tokens)):
         for pattern, ucum in _COLUMN_UNITS:
-            if tokens[i:i + len(pattern)] == list(pattern):
+            if tokens[i : i + len(pattern)] == list(pattern):
                 return ucum
     return None
 
@@ -221,9 +277,17 @@ def _mention_re() -> re.Pattern:
     long_names = sorted(names, key=len, reverse=True)
     # long names are matched on folded text; abbreviations on the original, case-sensitively
     return re.compile(
-        r"(?<![\w\-])(?:(?P<abbr>" + "|".join(re.escape(a) for a in sorted(abbreviations, key=len, reverse=True))
-        + r")|(?i:(?P<name>" + "|".join(_accent_free(n) for n in long_names) + r")))(?![\w\-])"
-        r"(?:\s*(?:\(\w+\))?\s*(?::|=|à|a|de|est\sà)?\s*" + _VALUE + r"\s?(?P<unit>" + _UNIT_ALT + r")?(?![\w/]))?")
+        r"(?<![\w\-])(?:(?P<abbr>"
+        + "|".join(re.escape(a) for a in sorted(abbreviations, key=len, reverse=True))
+        + r")|(?i:(?P<name>"
+        + "|".join(_accent_free(n) for n in long_names)
+        + r")))(?![\w\-])"
+        r"(?:\s*(?:\(\w+\))?\s*(?::|=|à|a|de|est\sà)?\s*"
+        + _VALUE
+        + r"\s?(?P<unit>"
+        + _UNIT_ALT
+        + r")?(?![\w/]))?"
+    )
 
 
 def _accent_free(folded: str) -> str:
@@ -255,6 +319,15 @@ def find_lab_mentions(text: str, require_value: bool = True) -> list[LabMatch]:
             unit = None
         match = _resolve(family, unit, alias, for_text=True)
         end = m.end() if value is not None else m.end("abbr") if m.group("abbr") else m.end("name")
-        out.append(LabMatch(**{**match.__dict__, "start": m.start(), "end": end, "unit_text": unit_text,
-                               "value": float(value.replace(",", ".")) if value else None}))
+        out.append(
+            LabMatch(
+                **{
+                    **match.__dict__,
+                    "start": m.start(),
+                    "end": end,
+                    "unit_text": unit_text,
+                    "value": float(value.replace(",", ".")) if value else None,
+                }
+            )
+        )
     return out

@@ -31,16 +31,28 @@ def normalize(text: str | None, language: str = "auto") -> Normalized:
     expansions = expand_abbreviations(text, language)
     parts, offsets, last, shift = [], [], 0, 0
     for e in expansions:
-        parts.append(text[last:e.start])
+        parts.append(text[last : e.start])
         start = e.start + shift
         parts.append(e.expansion)
         offsets.append([start, start + len(e.expansion), e.start, e.end])
         shift += len(e.expansion) - (e.end - e.start)
         last = e.end
     parts.append(text[last:])
-    labs = [{"start": m.start, "end": m.end, "family": m.family, "loinc": m.loinc, "ucum": m.ucum,
-             "value": m.value, "unit": m.unit, "unit_text": m.unit_text, "value_ucum": m.value_ucum,
-             "unit_ok": m.unit_ok} for m in find_lab_mentions(text, require_value=False)]
+    labs = [
+        {
+            "start": m.start,
+            "end": m.end,
+            "family": m.family,
+            "loinc": m.loinc,
+            "ucum": m.ucum,
+            "value": m.value,
+            "unit": m.unit,
+            "unit_text": m.unit_text,
+            "value_ucum": m.value_ucum,
+            "unit_ok": m.unit_ok,
+        }
+        for m in find_lab_mentions(text, require_value=False)
+    ]
     tokens = [[s, e, kind] for s, e, kind in protected_spans(text)]
     return Normalized("".join(parts), offsets, expansions, labs, tokens)
 

@@ -40,12 +40,44 @@ from stdnum.fr import nir as stdnum_nir
 from datacert.text._dates import find_dates
 from datacert.text._resources import cities, first_names, uppercase_abbreviations
 
-LABELS: tuple[str, ...] = ("NOM", "PRENOM", "DATE", "DATE_NAISSANCE", "ADRESSE", "VILLE", "ZIP", "TEL", "MAIL",
-                           "SECU", "IPP", "NDA", "HOPITAL", "URL", "RPPS", "AGE")
+LABELS: tuple[str, ...] = (
+    "NOM",
+    "PRENOM",
+    "DATE",
+    "DATE_NAISSANCE",
+    "ADRESSE",
+    "VILLE",
+    "ZIP",
+    "TEL",
+    "MAIL",
+    "SECU",
+    "IPP",
+    "NDA",
+    "HOPITAL",
+    "URL",
+    "RPPS",
+    "AGE",
+)
 
 # lower = stronger when two spans overlap
-_PRIORITY = {"MAIL": 0, "URL": 0, "SECU": 1, "RPPS": 2, "IPP": 2, "NDA": 2, "TEL": 3, "DATE_NAISSANCE": 4,
-             "DATE": 4, "ADRESSE": 5, "HOPITAL": 6, "ZIP": 7, "VILLE": 8, "AGE": 9, "NOM": 10, "PRENOM": 10}
+_PRIORITY = {
+    "MAIL": 0,
+    "URL": 0,
+    "SECU": 1,
+    "RPPS": 2,
+    "IPP": 2,
+    "NDA": 2,
+    "TEL": 3,
+    "DATE_NAISSANCE": 4,
+    "DATE": 4,
+    "ADRESSE": 5,
+    "HOPITAL": 6,
+    "ZIP": 7,
+    "VILLE": 8,
+    "AGE": 9,
+    "NOM": 10,
+    "PRENOM": 10,
+}
 
 
 class Span(NamedTuple):
@@ -60,130 +92,470 @@ _UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
 _LO = "a-zàâäçéèêëîïôöùûüÿæœß"
 CAP_WORD = rf"[{_UP}][{_LO}]+(?:[-'’][{_UP}][{_LO}]+)*"
 UPPER_WORD = rf"[{_UP}]{{2,}}(?:[-'’][{_UP}]{{2,}})*"
-_PARTICLE = r"(?:Da|Dos|De|Du|Des|Le|La|Van|Von|Di|Del|Mac|Mc|Ben|El|DA|DOS|DE|DU|DES|LE|LA|VAN|VON|DI|DEL|BEN|EL)"
+_PARTICLE = (
+    r"(?:Da|Dos|De|Du|Des|Le|La|Van|Von|Di|Del|Mac|Mc|Ben|El|DA|DOS|DE|DU|DES|LE|LA|VAN|VON|DI|DEL|BEN|EL)"
+)
 # field labels that follow a name on the same line ("Nom : DUPONT Prénom : Jeanne") end the name
 _FIELD = r"(?!(?:Pr[ée]nom|PR[ÉE]NOM|Nom|NOM|N[ée]e?|NÉE?|T[ée]l|TÉL|Date|DATE|DDN|IPP|NIR|NDA|Sexe|SEXE)\b)"
 _NAME_TOKEN = rf"{_FIELD}(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD})"
 
 MAIL_RE = re.compile(
     r"(?<![\w.+\-])[A-Za-z0-9](?:[A-Za-z0-9._%+\-]*[A-Za-z0-9_%+\-])?@"
-    r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w\-@])")
+    r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w\-@])"
+)
 URL_RE = re.compile(r"(?<![\w@/])(?:https?://|www\.)[^\s<>\"'()\[\]]+", re.IGNORECASE)
 _NIR_SHAPED = re.compile(
     r"(?<![\w])(?P<v>[1-478][ .\-]?\d{2}[ .\-]?\d{2}[ .\-]?(?:\d{2}|2[ABab])[ .\-]?\d{3}[ .\-]?\d{3}"
     r"(?:[ .\-]?\d{2})?)(?![\w])"
-    r"|(?<![\w])(?P<w>[1-478](?:[ .\-]?\d){14})(?![\w])")
-_NIR_CONTEXT = re.compile(r"(?i)(?:nir|s[ée]cu(?:rit[ée] sociale)?|nss|insee|n°\s*ss|matricule|immatriculation)"
-                          r"[^\n\d]{0,25}$")
+    r"|(?<![\w])(?P<w>[1-478](?:[ .\-]?\d){14})(?![\w])"
+)
+_NIR_CONTEXT = re.compile(
+    r"(?i)(?:nir|s[ée]cu(?:rit[ée] sociale)?|nss|insee|n°\s*ss|matricule|immatriculation)"
+    r"[^\n\d]{0,25}$"
+)
 PHONE_CANDIDATE = re.compile(
     r"(?<![\w+])(?:(?:\+|00)\s?(?:33|262|590|594|596|508|687|689|681|269)[\s.\-]?(?:\(0\)\s?)?\d(?:[\s.\-]?\d){7,8}"
-    r"|0\d(?:[\s.\-]?\d{2}){4}|0\s?8\d{2}(?:[\s.\-]?\d{3}){2})(?![\w])")
-_PHONE_CONTEXT = re.compile(r"(?i)(?:t[ée]l|t[ée]l[ée]phone|portable|mobile|fax|joignable|appeler|contact|domicile"
-                            r"|num[ée]ro|phone)"
-                            r"[^\n\d]{0,20}$")
-_OVERSEAS = {"0262": "RE", "0263": "RE", "0692": "RE", "0693": "RE", "0269": "YT", "0639": "YT", "0590": "GP",
-             "0690": "GP", "0691": "GP", "0596": "MQ", "0696": "MQ", "0697": "MQ", "0594": "GF", "0694": "GF"}
-RPPS_RE = re.compile(r"(?i:\bRPPS\b|\bn°\s*RPPS\b)[^\n\d]{0,15}(?P<v>\d(?:\s?\d){10})(?!\d)"
-                     r"|(?<![\w])(?P<w>10\d{9})(?![\w])")
+    r"|0\d(?:[\s.\-]?\d{2}){4}|0\s?8\d{2}(?:[\s.\-]?\d{3}){2})(?![\w])"
+)
+_PHONE_CONTEXT = re.compile(
+    r"(?i)(?:t[ée]l|t[ée]l[ée]phone|portable|mobile|fax|joignable|appeler|contact|domicile"
+    r"|num[ée]ro|phone)"
+    r"[^\n\d]{0,20}$"
+)
+_OVERSEAS = {
+    "0262": "RE",
+    "0263": "RE",
+    "0692": "RE",
+    "0693": "RE",
+    "0269": "YT",
+    "0639": "YT",
+    "0590": "GP",
+    "0690": "GP",
+    "0691": "GP",
+    "0596": "MQ",
+    "0696": "MQ",
+    "0697": "MQ",
+    "0594": "GF",
+    "0694": "GF",
+}
+RPPS_RE = re.compile(
+    r"(?i:\bRPPS\b|\bn°\s*RPPS\b)[^\n\d]{0,15}(?P<v>\d(?:\s?\d){10})(?!\d)"
+    r"|(?<![\w])(?P<w>10\d{9})(?![\w])"
+)
 _ID_VALUE = r"(?P<v>(?=[A-Z\-]*\d)[A-Z]{0,3}\d[\d\-/ ]{3,18}\d|(?=[A-Z]{0,4}\d)[A-Z]{1,4}\d{4,14})"
 IPP_RE = re.compile(
     r"(?i:\b(?:IPP|NIP|N°\s?IPP|n°\s?(?:de\s)?patient|num[ée]ro\s(?:de\s)?patient|identifiant\s(?:du\s)?patient"
-    r"|ID\spatient)(?![^\W\d]))\s*(?:n°|no|num[ée]ro)?\s*[:=#\-]?\s*" + _ID_VALUE + r"(?![\w])")
+    r"|ID\spatient)(?![^\W\d]))\s*(?:n°|no|num[ée]ro)?\s*[:=#\-]?\s*" + _ID_VALUE + r"(?![\w])"
+)
 NDA_RE = re.compile(
     r"(?i:\b(?:NDA|N°\s?NDA|n°\s?(?:de\s)?s[ée]jour|num[ée]ro\s(?:de\s)?s[ée]jour|n°\s?(?:de\s)?dossier"
     r"|num[ée]ro\s(?:de\s)?dossier|dossier\sn°|n°\s?(?:de\s)?venue|num[ée]ro\s(?:de\s)?venue"
     r"|n°\s?d'admission|num[ée]ro\sd'admission|n°\s?(?:d')?hospitalisation)(?![^\W\d]))\s*(?:n°|no)?\s*[:=#\-]?\s*"
-    + _ID_VALUE + r"(?![\w])")
-AGE_RE = re.compile(r"(?<![\w,.])(?P<v>(?:9\d|1[01]\d)\s?(?:ans|an|years?[ \-]old|y\.?o\.?)|(?:9\d|1[01]\d)-year-old)"
-                    r"(?![\w])")
-_BIRTH_CONTEXT = re.compile(r"(?i)(?:\bn[ée]e?\b|\bn[ée]\(e\)|\bddn\b|\bd\.d\.n\b|date\sde\snaissance|naissance"
-                            r"|\bdob\b|date\sof\sbirth|\bborn\b)\W{0,3}(?:le|en|on|:|du)?\s*[:.]?\s*"
-                            r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s)?$")
+    + _ID_VALUE
+    + r"(?![\w])"
+)
+AGE_RE = re.compile(
+    r"(?<![\w,.])(?P<v>(?:9\d|1[01]\d)\s?(?:ans|an|years?[ \-]old|y\.?o\.?)|(?:9\d|1[01]\d)-year-old)"
+    r"(?![\w])"
+)
+_BIRTH_CONTEXT = re.compile(
+    r"(?i)(?:\bn[ée]e?\b|\bn[ée]\(e\)|\bddn\b|\bd\.d\.n\b|date\sde\snaissance|naissance"
+    r"|\bdob\b|date\sof\sbirth|\bborn\b)\W{0,3}(?:le|en|on|:|du)?\s*[:.]?\s*"
+    r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s)?$"
+)
 
-_STREET_TYPES = (r"rue|avenue|av\.|bd|boulevard|blvd|chemin|allée|allee|place|impasse|quai|route|cours|square"
-                 r"|passage|voie|sentier|résidence|residence|lotissement|cité|hameau|chaussée|faubourg|promenade"
-                 r"|esplanade|villa|parvis|rond-point|lieu-dit|ruelle|montée|traverse|mail")
+_STREET_TYPES = (
+    r"rue|avenue|av\.|bd|boulevard|blvd|chemin|allée|allee|place|impasse|quai|route|cours|square"
+    r"|passage|voie|sentier|résidence|residence|lotissement|cité|hameau|chaussée|faubourg|promenade"
+    r"|esplanade|villa|parvis|rond-point|lieu-dit|ruelle|montée|traverse|mail"
+)
 # "allée des chênes": one lower-case word is taken right after the street type's article only
 _LOWER_AFTER_PARTICLE = rf"(?:(?<=des )|(?<=du )|(?<=de la )|(?<=de l')|(?<=aux ))[{_LO}]{{3,}}(?![\w\-])"
-_STREET_NAME = (rf"(?:(?:de\sla|de\sl'|de|du|des|d'|l'|la|le|les|aux|à\sla|à)\s?)*"
-                rf"(?:{CAP_WORD}|{UPPER_WORD}|\d{{1,4}}(?!\d)|{_LOWER_AFTER_PARTICLE})(?:(?:\s|-)(?:(?:de\sla|de\sl'|de|du|des|d'|l'|la|le|les|aux|sur|sous)"
-                rf"\s?)*(?:{CAP_WORD}|{UPPER_WORD}|\d{{1,4}}(?!\d)))*")
+_STREET_NAME = (
+    rf"(?:(?:de\sla|de\sl'|de|du|des|d'|l'|la|le|les|aux|à\sla|à)\s?)*"
+    rf"(?:{CAP_WORD}|{UPPER_WORD}|\d{{1,4}}(?!\d)|{_LOWER_AFTER_PARTICLE})(?:(?:\s|-)(?:(?:de\sla|de\sl'|de|du|des|d'|l'|la|le|les|aux|sur|sous)"
+    rf"\s?)*(?:{CAP_WORD}|{UPPER_WORD}|\d{{1,4}}(?!\d)))*"
+)
 ADDRESS_RE = re.compile(
     rf"(?<![\w,])(?P<num>\d{{1,4}}(?:\s?(?:bis|ter|[A-D])\b)?,?\s+)?(?P<type>(?i:{_STREET_TYPES}))\s+"
-    rf"(?P<name>{_STREET_NAME})")
-_ADDRESS_CONTEXT = re.compile(r"(?i)(?:demeurant|domicili[ée]e?|habit(?:e|ant)|r[ée]sid(?:e|ant)|adresse|vit)"
-                              r"\W{0,3}(?:au|à|:)?\s*$")
+    rf"(?P<name>{_STREET_NAME})"
+)
+_ADDRESS_CONTEXT = re.compile(
+    r"(?i)(?:demeurant|domicili[ée]e?|habit(?:e|ant)|r[ée]sid(?:e|ant)|adresse|vit)"
+    r"\W{0,3}(?:au|à|:)?\s*$"
+)
 _CITY_WORD = rf"(?:[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]+)?(?:['’][{_UP}][{_LO}]+)?|{UPPER_WORD})"
-_CITY_PREFIX = r"(?:Le|La|Les|L'|Saint|Sainte|St|Ste|De|Du|Des|Da|Dos|LE|LA|LES|SAINT|SAINTE|ST|STE|DE|DU|DA|DOS)\s"
-_CITY = (rf"(?:{_CITY_PREFIX})?{_CITY_WORD}"
-         rf"(?:-(?:(?:sur|sous|en|lès|lez|les|le|la|de|du|des|aux|et)-)?(?:{_CITY_PREFIX})?{_CITY_WORD})*")
-ZIP_CITY_RE = re.compile(rf"(?<![\w,.])(?P<zip>(?:0[1-9]|[1-8]\d|9[0-5])\d{{3}}|97[1-6]\d{{2}}|98[0-8]\d{{2}})"
-                         rf"(?:\s+|,\s*)(?P<city>{_CITY})(?P<cedex>\s+CEDEX(?:\s\d{{1,2}})?)?(?![\w])")
+_CITY_PREFIX = (
+    r"(?:Le|La|Les|L'|Saint|Sainte|St|Ste|De|Du|Des|Da|Dos|LE|LA|LES|SAINT|SAINTE|ST|STE|DE|DU|DA|DOS)\s"
+)
+_CITY = (
+    rf"(?:{_CITY_PREFIX})?{_CITY_WORD}"
+    rf"(?:-(?:(?:sur|sous|en|lès|lez|les|le|la|de|du|des|aux|et)-)?(?:{_CITY_PREFIX})?{_CITY_WORD})*"
+)
+ZIP_CITY_RE = re.compile(
+    rf"(?<![\w,.])(?P<zip>(?:0[1-9]|[1-8]\d|9[0-5])\d{{3}}|97[1-6]\d{{2}}|98[0-8]\d{{2}})"
+    rf"(?:\s+|,\s*)(?P<city>{_CITY})(?P<cedex>\s+CEDEX(?:\s\d{{1,2}})?)?(?![\w])"
+)
 CITY_TRIGGER_RE = re.compile(
     rf"(?i:\b(?:n[ée]e?|n[ée]\(e\)|domicili[ée]e?|demeurant|habite|habitant|r[ée]sidant|r[ée]side|vit|originaire"
-    rf"|transf[ée]r[ée]e?|adress[ée]e?|hospitalis[ée]e?|venant)\s(?:\w+\s)??(?:à|a|de|d'|sur)\s?)(?P<city>{_CITY})")
-_HOSPITAL_TRIGGER = (r"(?:h[ôo]pital(?:\sprivé|\sd'instruction\sdes\sarmées)?|H[ôo]pital|CHU|CHRU|CHR|CHI|CH"
-                     r"|centre\shospitalier(?:\suniversitaire|\srégional(?:\suniversitaire)?|\sintercommunal)?"
-                     r"|Centre\sHospitalier(?:\sUniversitaire|\sRégional(?:\sUniversitaire)?|\sIntercommunal)?"
-                     r"|[Cc]linique|[Pp]olyclinique|[Gg]roupe\shospitalier|GHU?|HIA|[Ii]nstitut|[Mm]aternité|EHPAD)")
+    rf"|transf[ée]r[ée]e?|adress[ée]e?|hospitalis[ée]e?|venant)\s(?:\w+\s)??(?:à|a|de|d'|sur)\s?)(?P<city>{_CITY})"
+)
+_HOSPITAL_TRIGGER = (
+    r"(?:h[ôo]pital(?:\sprivé|\sd'instruction\sdes\sarmées)?|H[ôo]pital|CHU|CHRU|CHR|CHI|CH"
+    r"|centre\shospitalier(?:\suniversitaire|\srégional(?:\suniversitaire)?|\sintercommunal)?"
+    r"|Centre\sHospitalier(?:\sUniversitaire|\sRégional(?:\sUniversitaire)?|\sIntercommunal)?"
+    r"|[Cc]linique|[Pp]olyclinique|[Gg]roupe\shospitalier|GHU?|HIA|[Ii]nstitut|[Mm]aternité|EHPAD)"
+)
 HOSPITAL_RE = re.compile(
     rf"(?<![\w])(?P<trig>{_HOSPITAL_TRIGGER})\s+(?P<name>(?:(?:de\sla|de\sl'|de|du|des|d'|l')\s?)?"
-    rf"(?:{CAP_WORD}|{UPPER_WORD})(?:(?:\s|-)(?:(?:de\sla|de|du|des|d'|l'|sur|en)[\s-]?)?(?:{CAP_WORD}|{UPPER_WORD}))*)")
-_TITLES = (r"MME|MLLE|MONSIEUR|MADAME|DOCTEUR|DR\.?|PR\.?|M\.|MM\.|Mr\.?|Mme\.?|Mmes|Mlle\.?|Melle|Monsieur|Madame|Mademoiselle|Dr\.?|Drs|Docteur|Pr\.?|Professeur"
-           r"|Me|Maître|Interne|Externe|IDE|Infirmi[èe]re?|Référent|Referent|Patiente?|patiente?|Mr|Mrs|Ms|Miss"
-           r"|Prof\.?|Enfant|enfant|fils|fille|épouse|époux|mari|femme|fr[èe]re|s[œo]eur|mère|père|nommée?|"
-           r"dénommée?|Nom\s?:|Prénom\s?:|NOM\s?:|PRENOM\s?:|Nom\sde\snaissance\s?:|Nom\sd'usage\s?:")
-TITLE_RE = re.compile(rf"(?<![\w])(?P<title>{_TITLES})(?:\s+(?:{_TITLES}))*(?:\s*:\s*|\s+|(?<=[.:]))(?P<seq>{_NAME_TOKEN}(?:[ \t]{_NAME_TOKEN}){{0,3}})")
-PAIR_RE = re.compile(rf"(?<![\w])(?P<a>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))[ \t](?P<b>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))(?![\w])")
+    rf"(?:{CAP_WORD}|{UPPER_WORD})(?:(?:\s|-)(?:(?:de\sla|de|du|des|d'|l'|sur|en)[\s-]?)?(?:{CAP_WORD}|{UPPER_WORD}))*)"
+)
+_TITLES = (
+    r"MME|MLLE|MONSIEUR|MADAME|DOCTEUR|DR\.?|PR\.?|M\.|MM\.|Mr\.?|Mme\.?|Mmes|Mlle\.?|Melle|Monsieur|Madame|Mademoiselle|Dr\.?|Drs|Docteur|Pr\.?|Professeur"
+    r"|Me|Maître|Interne|Externe|IDE|Infirmi[èe]re?|Référent|Referent|Patiente?|patiente?|Mr|Mrs|Ms|Miss"
+    r"|Prof\.?|Enfant|enfant|fils|fille|épouse|époux|mari|femme|fr[èe]re|s[œo]eur|mère|père|nommée?|"
+    r"dénommée?|Nom\s?:|Prénom\s?:|NOM\s?:|PRENOM\s?:|Nom\sde\snaissance\s?:|Nom\sd'usage\s?:"
+)
+TITLE_RE = re.compile(
+    rf"(?<![\w])(?P<title>{_TITLES})(?:\s+(?:{_TITLES}))*(?:\s*:\s*|\s+|(?<=[.:]))(?P<seq>{_NAME_TOKEN}(?:[ \t]{_NAME_TOKEN}){{0,3}})"
+)
+PAIR_RE = re.compile(
+    rf"(?<![\w])(?P<a>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))[ \t](?P<b>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))(?![\w])"
+)
 _TOKEN_RE = re.compile(rf"(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD})")
 
 # capitalised words that follow a first name without being a surname
 _NOT_SURNAME = {
-    "le", "la", "les", "un", "une", "des", "et", "ou", "est", "a", "au", "aux", "en", "du", "de", "pour", "par",
-    "sur", "dans", "avec", "sans", "chez", "qui", "que", "né", "née", "patient", "patiente", "docteur", "madame",
-    "monsieur", "service", "hôpital", "hopital", "clinique", "centre", "rue", "avenue", "boulevard", "chemin",
-    "place", "tél", "tel", "mail", "nir", "ipp", "nda", "rpps", "secu", "date", "age", "âge", "ans", "cedex",
-    "pas", "rien", "antécédents", "traitement", "conclusion", "examen", "biologie", "motif", "histoire",
+    "le",
+    "la",
+    "les",
+    "un",
+    "une",
+    "des",
+    "et",
+    "ou",
+    "est",
+    "a",
+    "au",
+    "aux",
+    "en",
+    "du",
+    "de",
+    "pour",
+    "par",
+    "sur",
+    "dans",
+    "avec",
+    "sans",
+    "chez",
+    "qui",
+    "que",
+    "né",
+    "née",
+    "patient",
+    "patiente",
+    "docteur",
+    "madame",
+    "monsieur",
+    "service",
+    "hôpital",
+    "hopital",
+    "clinique",
+    "centre",
+    "rue",
+    "avenue",
+    "boulevard",
+    "chemin",
+    "place",
+    "tél",
+    "tel",
+    "mail",
+    "nir",
+    "ipp",
+    "nda",
+    "rpps",
+    "secu",
+    "date",
+    "age",
+    "âge",
+    "ans",
+    "cedex",
+    "pas",
+    "rien",
+    "antécédents",
+    "traitement",
+    "conclusion",
+    "examen",
+    "biologie",
+    "motif",
+    "histoire",
 }
 # cheap substring tests that let a note skip a pattern it cannot match
 _IPP_CUES = ("ipp", "nip", "patient")
 _NDA_CUES = ("nda", "séjour", "sejour", "dossier", "venue", "admission", "hospitalisation")
 _STREET_CUES = tuple(t.rstrip(".") for t in _STREET_TYPES.split("|"))
-_CITY_CUES = ("né", "ne", "domicil", "demeur", "habit", "résid", "resid", "vit", "origin", "transf", "adress",
-              "hospitalis", "venant")
-_HOSPITAL_CUES = ("hôpital", "hopital", "chu", "ch ", "chr", "centre", "clinique", "groupe", "gh", "hia",
-                  "institut", "maternit", "ehpad")
+_CITY_CUES = (
+    "né",
+    "ne",
+    "domicil",
+    "demeur",
+    "habit",
+    "résid",
+    "resid",
+    "vit",
+    "origin",
+    "transf",
+    "adress",
+    "hospitalis",
+    "venant",
+)
+_HOSPITAL_CUES = (
+    "hôpital",
+    "hopital",
+    "chu",
+    "ch ",
+    "chr",
+    "centre",
+    "clinique",
+    "groupe",
+    "gh",
+    "hia",
+    "institut",
+    "maternit",
+    "ehpad",
+)
 
 # a gazetteer city right after a capitalised word is a surname ("Mme René Paris"), not a place
 _AFTER_CAPITALISED = re.compile(rf"[{_UP}][{_LO}]+[ \t]$")
 # after these a lone capitalised name is a surname ("Dr Martin"); after other triggers ("sa fille",
 # "Infirmière :") a lone known first name is a first name
-_HONORIFICS = {"m.", "mm.", "mr", "mr.", "mme", "mme.", "mmes", "mlle", "mlle.", "melle", "monsieur", "madame",
-               "mademoiselle", "dr", "dr.", "drs", "docteur", "pr", "pr.", "professeur", "prof", "prof.", "me",
-               "maitre", "mrs", "ms", "miss", "patient", "patiente", "nom :", "nom:", "nom de naissance :",
-               "nom de naissance:", "nom d'usage :", "nom d'usage:"}
+_HONORIFICS = {
+    "m.",
+    "mm.",
+    "mr",
+    "mr.",
+    "mme",
+    "mme.",
+    "mmes",
+    "mlle",
+    "mlle.",
+    "melle",
+    "monsieur",
+    "madame",
+    "mademoiselle",
+    "dr",
+    "dr.",
+    "drs",
+    "docteur",
+    "pr",
+    "pr.",
+    "professeur",
+    "prof",
+    "prof.",
+    "me",
+    "maitre",
+    "mrs",
+    "ms",
+    "miss",
+    "patient",
+    "patiente",
+    "nom :",
+    "nom:",
+    "nom de naissance :",
+    "nom de naissance:",
+    "nom d'usage :",
+    "nom d'usage:",
+}
 
 # capitalised words that start sentences or headings in notes, never a first name before a surname
 _COMMON_CAPITALISED = {
-    "bilan", "traitement", "antecedents", "scanner", "examen", "conclusion", "service", "hopital", "clinique",
-    "centre", "unite", "pole", "biologie", "imagerie", "radiographie", "echographie", "irm", "ecg", "compte",
-    "rendu", "courrier", "consultation", "hospitalisation", "sortie", "entree", "motif", "histoire", "evolution",
-    "diagnostic", "prescription", "ordonnance", "allergie", "allergies", "mode", "vie", "suivi", "syndrome",
-    "maladie", "score", "stade", "classe", "type", "groupe", "protocole", "dossier", "patient", "patiente",
-    "contact", "adresse", "domicile", "lien", "voir", "codage", "posologie", "surveillance", "tabagisme",
-    "poursuite", "introduction", "arret", "prise", "charge", "retour", "transfert", "avis", "urgences",
-    "identite", "personne", "confiance", "mail", "courriel", "portable", "numero", "sous", "selon", "chez",
-    "docteur", "professeur", "madame", "monsieur", "nom", "prenom", "date", "naissance", "age", "sexe",
-    "pr", "dr", "mme", "mlle", "melle", "mr", "me", "m", "drs", "prof", "matricule", "staff", "intervention",
-    "passage", "reference", "code", "valeur", "resultat", "resultats", "commentaire",
+    "bilan",
+    "traitement",
+    "antecedents",
+    "scanner",
+    "examen",
+    "conclusion",
+    "service",
+    "hopital",
+    "clinique",
+    "centre",
+    "unite",
+    "pole",
+    "biologie",
+    "imagerie",
+    "radiographie",
+    "echographie",
+    "irm",
+    "ecg",
+    "compte",
+    "rendu",
+    "courrier",
+    "consultation",
+    "hospitalisation",
+    "sortie",
+    "entree",
+    "motif",
+    "histoire",
+    "evolution",
+    "diagnostic",
+    "prescription",
+    "ordonnance",
+    "allergie",
+    "allergies",
+    "mode",
+    "vie",
+    "suivi",
+    "syndrome",
+    "maladie",
+    "score",
+    "stade",
+    "classe",
+    "type",
+    "groupe",
+    "protocole",
+    "dossier",
+    "patient",
+    "patiente",
+    "contact",
+    "adresse",
+    "domicile",
+    "lien",
+    "voir",
+    "codage",
+    "posologie",
+    "surveillance",
+    "tabagisme",
+    "poursuite",
+    "introduction",
+    "arret",
+    "prise",
+    "charge",
+    "retour",
+    "transfert",
+    "avis",
+    "urgences",
+    "identite",
+    "personne",
+    "confiance",
+    "mail",
+    "courriel",
+    "portable",
+    "numero",
+    "sous",
+    "selon",
+    "chez",
+    "docteur",
+    "professeur",
+    "madame",
+    "monsieur",
+    "nom",
+    "prenom",
+    "date",
+    "naissance",
+    "age",
+    "sexe",
+    "pr",
+    "dr",
+    "mme",
+    "mlle",
+    "melle",
+    "mr",
+    "me",
+    "m",
+    "drs",
+    "prof",
+    "matricule",
+    "staff",
+    "intervention",
+    "passage",
+    "reference",
+    "code",
+    "valeur",
+    "resultat",
+    "resultats",
+    "commentaire",
 }
 _TITLE_STOP = {
-    "le", "la", "les", "de", "du", "des", "et", "ou", "a", "au", "est", "en", "présente", "presente", "née", "né",
-    "hospitalisé", "hospitalisée", "âgé", "âgée", "agé", "agée", "suivi", "suivie", "vu", "vue", "admis", "admise",
-    "sortant", "sortante", "adressé", "adressée", "ce", "cette", "il", "elle", "pour", "chez", "dans", "sous",
-    "tél", "tel", "mail", "email", "nir", "ipp", "nda", "rpps", "service", "cedex", "depuis", "avec", "sans",
-    "docteur", "interne", "externe", "sa", "son", "ses", "se", "qui", "que", "ne", "pas", "sur", "par", "vous",
-    "nous", "je", "mon", "ma", "mes", "votre", "notre", "à", "unité", "pôle", "chef", "cher", "chère",
+    "le",
+    "la",
+    "les",
+    "de",
+    "du",
+    "des",
+    "et",
+    "ou",
+    "a",
+    "au",
+    "est",
+    "en",
+    "présente",
+    "presente",
+    "née",
+    "né",
+    "hospitalisé",
+    "hospitalisée",
+    "âgé",
+    "âgée",
+    "agé",
+    "agée",
+    "suivi",
+    "suivie",
+    "vu",
+    "vue",
+    "admis",
+    "admise",
+    "sortant",
+    "sortante",
+    "adressé",
+    "adressée",
+    "ce",
+    "cette",
+    "il",
+    "elle",
+    "pour",
+    "chez",
+    "dans",
+    "sous",
+    "tél",
+    "tel",
+    "mail",
+    "email",
+    "nir",
+    "ipp",
+    "nda",
+    "rpps",
+    "service",
+    "cedex",
+    "depuis",
+    "avec",
+    "sans",
+    "docteur",
+    "interne",
+    "externe",
+    "sa",
+    "son",
+    "ses",
+    "se",
+    "qui",
+    "que",
+    "ne",
+    "pas",
+    "sur",
+    "par",
+    "vous",
+    "nous",
+    "je",
+    "mon",
+    "ma",
+    "mes",
+    "votre",
+    "notre",
+    "à",
+    "unité",
+    "pôle",
+    "chef",
+    "cher",
+    "chère",
 }
 
 
@@ -208,8 +580,9 @@ def detect(text: str) -> list[Span]:
     if names:
         kept = _resolve(kept + names)
     if repeats:  # repeats of a found name only fill gaps; they never override a direct finding
-        kept = sorted(kept + _resolve([r for r in repeats
-                                       if all(r.end <= k.start or k.end <= r.start for k in kept)]))
+        kept = sorted(
+            kept + _resolve([r for r in repeats if all(r.end <= k.start or k.end <= r.start for k in kept)])
+        )
     return kept
 
 
@@ -246,7 +619,7 @@ def _ids(text: str) -> list[Span]:
         elif len(compact) in (13, 15) and _NIR_CONTEXT.search(text, max(0, start - 40), start):
             out.append(Span(start, start + len(value), "SECU"))
     lowered = text.lower()
-    for m in (RPPS_RE.finditer(text) if ("rpps" in lowered or "10" in text) else ()):
+    for m in RPPS_RE.finditer(text) if ("rpps" in lowered or "10" in text) else ():
         if m.group("v"):
             out.append(Span(m.start("v"), m.end("v"), "RPPS"))
         elif luhn.is_valid(m.group("w")):
@@ -303,11 +676,12 @@ def _places(text: str) -> list[Span]:
     out: list[Span] = []
     lowered = text.lower()
     streets = any(cue in lowered for cue in _STREET_CUES)
-    for m in (ADDRESS_RE.finditer(text) if streets else ()):
+    for m in ADDRESS_RE.finditer(text) if streets else ():
         if not m.group("num"):
-            after = text[m.end():m.end() + 12]
-            if not re.match(r",?\s*\d{5}\b", after) and not _ADDRESS_CONTEXT.search(text, max(0, m.start() - 30),
-                                                                                      m.start()):
+            after = text[m.end() : m.end() + 12]
+            if not re.match(r",?\s*\d{5}\b", after) and not _ADDRESS_CONTEXT.search(
+                text, max(0, m.start() - 30), m.start()
+            ):
                 continue
         name = m.group("name")
         end = m.start("name") + len(name)
@@ -320,18 +694,24 @@ def _places(text: str) -> list[Span]:
             continue
         out.append(Span(m.start("zip"), m.end("zip"), "ZIP"))
         out.append(Span(m.start("city"), m.start("city") + len(city), "VILLE"))
-    for m in (CITY_TRIGGER_RE.finditer(text) if any(cue in lowered for cue in _CITY_CUES) else ()):
+    for m in CITY_TRIGGER_RE.finditer(text) if any(cue in lowered for cue in _CITY_CUES) else ():
         city = _trim_city(m.group("city"))
-        if city and (fold(city.split()[0]) not in _NOT_SURNAME or (city.split()[0] in {"Le", "La", "Les", "De", "Du", "Des", "Da"}
-                                                                   and len(city.split()) > 1)):
+        if city and (
+            fold(city.split()[0]) not in _NOT_SURNAME
+            or (city.split()[0] in {"Le", "La", "Les", "De", "Du", "Des", "Da"} and len(city.split()) > 1)
+        ):
             out.append(Span(m.start("city"), m.start("city") + len(city), "VILLE"))
     known = cities()
     for m in _city_gazetteer_re().finditer(text):
         if m.group() in known and not _AFTER_CAPITALISED.search(text, max(0, m.start() - 30), m.start()):
             out.append(Span(m.start(), m.end(), "VILLE"))
-    for m in (HOSPITAL_RE.finditer(text) if any(cue in lowered for cue in _HOSPITAL_CUES) else ()):
+    for m in HOSPITAL_RE.finditer(text) if any(cue in lowered for cue in _HOSPITAL_CUES) else ():
         name = m.group("name")
-        words = [w for w in re.split(r"[\s']+", name) if w and fold(w) not in {"de", "la", "du", "des", "d", "l", "le", "les"}]
+        words = [
+            w
+            for w in re.split(r"[\s']+", name)
+            if w and fold(w) not in {"de", "la", "du", "des", "d", "l", "le", "les"}
+        ]
         if not words or fold(words[0]) in _NOT_SURNAME or name in uppercase_abbreviations():
             continue
         out.append(Span(m.start(), m.start("name") + len(name), "HOPITAL"))
@@ -363,8 +743,12 @@ def _names(text: str, kept: list[Span]) -> tuple[list[Span], list[Span]]:
             spans = [Span(s.start, s.end, "PRENOM") for s in spans]
         elif title.startswith("nom"):
             spans = [Span(s.start, s.end, "NOM") for s in spans]
-        elif title not in _HONORIFICS and len(spans) == 1 and fold(text[spans[0].start:spans[0].end]) in firsts \
-                and not text[spans[0].start:spans[0].end].isupper():
+        elif (
+            title not in _HONORIFICS
+            and len(spans) == 1
+            and fold(text[spans[0].start : spans[0].end]) in firsts
+            and not text[spans[0].start : spans[0].end].isupper()
+        ):
             spans = [Span(spans[0].start, spans[0].end, "PRENOM")]  # "sa fille Marie": a first name alone
         found += spans
     for m in PAIR_RE.finditer(text):
@@ -375,9 +759,19 @@ def _names(text: str, kept: list[Span]) -> tuple[list[Span], list[Span]]:
             a_upper = False
         if b_upper and (b in abbreviations or len(b) < 2):
             b_upper = False
-        if a_first and not a.isupper() and (b_upper or (not b_first and fold(b) not in _NOT_SURNAME
-                                                         and fold(b) not in _COMMON_CAPITALISED
-                                                         and not b.isupper())):
+        if (
+            a_first
+            and not a.isupper()
+            and (
+                b_upper
+                or (
+                    not b_first
+                    and fold(b) not in _NOT_SURNAME
+                    and fold(b) not in _COMMON_CAPITALISED
+                    and not b.isupper()
+                )
+            )
+        ):
             found.append(Span(m.start("a"), m.end("a"), "PRENOM"))
             found.append(Span(m.start("b"), m.end("b"), "NOM"))
         elif a_upper and not b.split()[-1].isupper() and (b_first or _plausible_given(b)):
@@ -392,7 +786,7 @@ def _names(text: str, kept: list[Span]) -> tuple[list[Span], list[Span]]:
     # every other occurrence of a found name in the same note
     surfaces: dict[str, str] = {}
     for s in found:
-        surface = text[s.start:s.end]
+        surface = text[s.start : s.end]
         if len(surface) >= 3 and fold(surface) not in _TITLE_STOP:
             surfaces.setdefault(surface, s.label)
             surfaces.setdefault(surface.upper(), s.label)
@@ -402,7 +796,8 @@ def _names(text: str, kept: list[Span]) -> tuple[list[Span], list[Span]]:
         while at >= 0:
             end = at + len(surface)
             if (at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "-_")) and (
-                    end == len(text) or not (text[end].isalnum() or text[end] in "-_")):
+                end == len(text) or not (text[end].isalnum() or text[end] in "-_")
+            ):
                 repeats.append(Span(at, end, label))
             at = text.find(surface, end)
     return found, repeats
@@ -414,8 +809,9 @@ def _plausible_given(word: str) -> bool:
     return folded not in _NOT_SURNAME and folded not in _TITLE_STOP and folded not in _COMMON_CAPITALISED
 
 
-def _classify(text: str, start: int, seq: str, firsts: frozenset[str], abbreviations: frozenset[str],
-              titled: bool) -> list[Span]:
+def _classify(
+    text: str, start: int, seq: str, firsts: frozenset[str], abbreviations: frozenset[str], titled: bool
+) -> list[Span]:
     tokens = []
     for m in _TOKEN_RE.finditer(seq):
         word = m.group()

@@ -16,14 +16,80 @@ from collections.abc import Sequence
 
 import polars as pl
 
-FR_STOPWORDS = ("le", "la", "les", "de", "des", "du", "un", "une", "et", "est", "dans", "pour", "avec", "sur",
-                "pas", "par", "au", "aux", "il", "elle", "qui", "que", "en", "à", "sans", "ce", "cette", "son",
-                "sa", "ses", "une", "été", "sont", "chez", "depuis")
-EN_STOPWORDS = ("the", "and", "of", "to", "in", "is", "was", "with", "for", "on", "no", "not", "he", "she",
-                "his", "her", "this", "that", "at", "by", "from", "be", "has", "had", "are", "were", "an", "as",
-                "patient's", "denies", "which")
+FR_STOPWORDS = (
+    "le",
+    "la",
+    "les",
+    "de",
+    "des",
+    "du",
+    "un",
+    "une",
+    "et",
+    "est",
+    "dans",
+    "pour",
+    "avec",
+    "sur",
+    "pas",
+    "par",
+    "au",
+    "aux",
+    "il",
+    "elle",
+    "qui",
+    "que",
+    "en",
+    "à",
+    "sans",
+    "ce",
+    "cette",
+    "son",
+    "sa",
+    "ses",
+    "une",
+    "été",
+    "sont",
+    "chez",
+    "depuis",
+)
+EN_STOPWORDS = (
+    "the",
+    "and",
+    "of",
+    "to",
+    "in",
+    "is",
+    "was",
+    "with",
+    "for",
+    "on",
+    "no",
+    "not",
+    "he",
+    "she",
+    "his",
+    "her",
+    "this",
+    "that",
+    "at",
+    "by",
+    "from",
+    "be",
+    "has",
+    "had",
+    "are",
+    "were",
+    "an",
+    "as",
+    "patient's",
+    "denies",
+    "which",
+)
 _FR_RE = r"(?i)\b(?:" + "|".join(sorted(set(FR_STOPWORDS), key=len, reverse=True)) + r")\b"
-_EN_RE = r"(?i)\b(?:" + "|".join(re.escape(w) for w in sorted(set(EN_STOPWORDS), key=len, reverse=True)) + r")\b"
+_EN_RE = (
+    r"(?i)\b(?:" + "|".join(re.escape(w) for w in sorted(set(EN_STOPWORDS), key=len, reverse=True)) + r")\b"
+)
 MIN_SHARE = 0.08  # stopwords per word needed to call a language
 _FR_PY = re.compile(_FR_RE)
 _EN_PY = re.compile(_EN_RE)
@@ -52,8 +118,13 @@ def language_expr(column: str) -> pl.Expr:
     en = col.str.count_matches(_EN_RE).cast(pl.Float64)
     words = col.str.count_matches(r"\S+").cast(pl.Float64)
     share = pl.max_horizontal(fr, en) / pl.when(words > 0).then(words).otherwise(None)
-    return (pl.when(share.is_null() | (share < MIN_SHARE) | (fr == en)).then(pl.lit("unknown"))
-            .when(fr > en).then(pl.lit("fr")).otherwise(pl.lit("en")))
+    return (
+        pl.when(share.is_null() | (share < MIN_SHARE) | (fr == en))
+        .then(pl.lit("unknown"))
+        .when(fr > en)
+        .then(pl.lit("fr"))
+        .otherwise(pl.lit("en"))
+    )
 
 
 def text_quality_facts(series: pl.Series, groups: pl.Series | Sequence | None = None) -> dict:
@@ -64,8 +135,13 @@ def text_quality_facts(series: pl.Series, groups: pl.Series | Sequence | None = 
     name = "_text"
     frame = pl.DataFrame({name: series.cast(pl.String)})
     if groups is not None:
-        frame = frame.with_columns(pl.Series("_group", list(groups) if not isinstance(groups, pl.Series)
-                                             else groups.cast(pl.String).to_list(), dtype=pl.String))
+        frame = frame.with_columns(
+            pl.Series(
+                "_group",
+                list(groups) if not isinstance(groups, pl.Series) else groups.cast(pl.String).to_list(),
+                dtype=pl.String,
+            )
+        )
     n = frame.height
     stripped = pl.col(name).str.strip_chars()
     facts_row = frame.select(
@@ -77,28 +153,41 @@ def text_quality_facts(series: pl.Series, groups: pl.Series | Sequence | None = 
         pl.col(name).str.len_chars().max().alias("max"),
         pl.col(name).str.len_chars().mean().alias("mean"),
     ).row(0, named=True)
-    norm = frame.with_columns(stripped.str.to_lowercase().str.replace_all(r"\s+", " ").alias("_norm"),
-                              language_expr(name).alias("_lang"))
+    norm = frame.with_columns(
+        stripped.str.to_lowercase().str.replace_all(r"\s+", " ").alias("_norm"),
+        language_expr(name).alias("_lang"),
+    )
     nonempty = norm.filter(pl.col("_norm").is_not_null() & (pl.col("_norm").str.len_chars() > 0))
     if groups is not None:
-        per_text = nonempty.group_by("_norm").agg(pl.col("_group").n_unique().alias("groups"), pl.len().alias("rows"))
+        per_text = nonempty.group_by("_norm").agg(
+            pl.col("_group").n_unique().alias("groups"), pl.len().alias("rows")
+        )
         shared = per_text.filter(pl.col("groups") >= 2)
-        duplicates = {"kind": "across_groups", "texts": shared.height,
-                      "rows": int(shared.get_column("rows").sum()) if shared.height else 0}
+        duplicates = {
+            "kind": "across_groups",
+            "texts": shared.height,
+            "rows": int(shared.get_column("rows").sum()) if shared.height else 0,
+        }
     else:
         per_text = nonempty.group_by("_norm").agg(pl.len().alias("rows"))
         shared = per_text.filter(pl.col("rows") >= 2)
-        duplicates = {"kind": "across_rows", "texts": shared.height,
-                      "rows": int(shared.get_column("rows").sum()) if shared.height else 0}
-    languages = dict(sorted(norm.filter(pl.col(name).is_not_null()).get_column("_lang").value_counts()
-                            .iter_rows()))
+        duplicates = {
+            "kind": "across_rows",
+            "texts": shared.height,
+            "rows": int(shared.get_column("rows").sum()) if shared.height else 0,
+        }
+    languages = dict(
+        sorted(norm.filter(pl.col(name).is_not_null()).get_column("_lang").value_counts().iter_rows())
+    )
     empty = int(facts_row["empty"])
     return {
         "notes": n,
         "empty_notes": empty,
         "empty_rate": empty / n if n else 0.0,
-        "length_chars": {k: (float(facts_row[k]) if facts_row[k] is not None else None)
-                         for k in ("min", "q25", "median", "q75", "max", "mean")},
+        "length_chars": {
+            k: (float(facts_row[k]) if facts_row[k] is not None else None)
+            for k in ("min", "q25", "median", "q75", "max", "mean")
+        },
         "copy_paste": duplicates,
         "languages": {str(k): int(v) for k, v in languages.items()},
     }

@@ -26,16 +26,63 @@ from datacert.semantics import SemanticType, parse_number_expr
 
 # Numbers that data-entry systems use for "unknown"; being one of them raises the prior, it
 # never suffices alone: the value must also be a repeated, isolated spike.
-KNOWN_NUMERIC: frozenset[float] = frozenset({
-    9.0, 99.0, 999.0, 9999.0, 99999.0, 999999.0, 9.9, 99.9, 999.9, 9999.9, 9.99, 99.99, 999.99,
-    88.0, 888.0, 8888.0, 77.0, 777.0, 7777.0, 98.0, 998.0, 9998.0,
-    -1.0, -9.0, -99.0, -999.0, -9999.0, -99999.0, -8.0, -88.0, -888.0, -7.0, -77.0, -777.0, -98.0, -998.0,
-})
+KNOWN_NUMERIC: frozenset[float] = frozenset(
+    {
+        9.0,
+        99.0,
+        999.0,
+        9999.0,
+        99999.0,
+        999999.0,
+        9.9,
+        99.9,
+        999.9,
+        9999.9,
+        9.99,
+        99.99,
+        999.99,
+        88.0,
+        888.0,
+        8888.0,
+        77.0,
+        777.0,
+        7777.0,
+        98.0,
+        998.0,
+        9998.0,
+        -1.0,
+        -9.0,
+        -99.0,
+        -999.0,
+        -9999.0,
+        -99999.0,
+        -8.0,
+        -88.0,
+        -888.0,
+        -7.0,
+        -77.0,
+        -777.0,
+        -98.0,
+        -998.0,
+    }
+)
 # Spellings of sentinel dates found in text columns; 1970-01-01 is left to the date spike test.
-TEXT_SENTINEL_DATES: frozenset[str] = frozenset({
-    "1900-01-01", "01/01/1900", "1899-12-30", "30/12/1899", "0000-00-00", "00/00/0000", "9999-12-31",
-    "31/12/9999", "2999-12-31", "31/12/2999", "1800-01-01", "01/01/1800",
-})
+TEXT_SENTINEL_DATES: frozenset[str] = frozenset(
+    {
+        "1900-01-01",
+        "01/01/1900",
+        "1899-12-30",
+        "30/12/1899",
+        "0000-00-00",
+        "00/00/0000",
+        "9999-12-31",
+        "31/12/9999",
+        "2999-12-31",
+        "31/12/2999",
+        "1800-01-01",
+        "01/01/1800",
+    }
+)
 NUMERIC_KINDS = {SemanticType.CONTINUOUS, SemanticType.COUNT, SemanticType.INTEGER_CATEGORY}
 
 
@@ -59,8 +106,14 @@ class DisguisedMissing(Check):
     id = "disguised_missing"
     dimension = "completeness"
     needs = Needs(min_rows=20)
-    params = {"fence_iqr": 3.0, "min_count": 3, "min_count_known": 2, "error_share": 0.01,
-              "date_p_value": 1e-6, "max_findings": 100}
+    params = {
+        "fence_iqr": 3.0,
+        "min_count": 3,
+        "min_count_known": 2,
+        "error_share": 0.01,
+        "date_p_value": 1e-6,
+        "max_findings": 100,
+    }
     cost = "linear"
 
     def run(self, data, profile, params):
@@ -69,8 +122,11 @@ class DisguisedMissing(Check):
         excluded = {data.roles.id, data.roles.group, data.roles.split} - {None}
         counts = profile.stat("count")
         findings = []
-        numeric = [c for c in data.columns if c not in excluded and schema[c].is_numeric()
-                   and types.get(c) in NUMERIC_KINDS]
+        numeric = [
+            c
+            for c in data.columns
+            if c not in excluded and schema[c].is_numeric() and types.get(c) in NUMERIC_KINDS
+        ]
         for column, sentinels, reasons in _numeric_sentinels(data, profile, numeric, params):
             findings.append(self._finding(data, column, sentinels, reasons, counts[column], "number", params))
         texts = [c for c in string_columns(data, include_text=False) if c not in excluded]
@@ -79,26 +135,41 @@ class DisguisedMissing(Check):
         for column in [c for c in texts if c in tokens or c in codes]:
             reasons = {s: "missing token" for s in tokens.get(column, [])}
             reasons.update({s: "numeric missing code written as text" for s in codes.get(column, [])})
-            findings.append(self._finding(data, column, sorted(reasons), reasons, counts[column], "text", params))
-        dates = [c for c in data.columns if c not in excluded and (schema[c] == pl.Date
-                                                                 or isinstance(schema[c], pl.Datetime))]
+            findings.append(
+                self._finding(data, column, sorted(reasons), reasons, counts[column], "text", params)
+            )
+        dates = [
+            c
+            for c in data.columns
+            if c not in excluded and (schema[c] == pl.Date or isinstance(schema[c], pl.Datetime))
+        ]
         for column, sentinels in _date_sentinels(data, profile, dates, params).items():
             reasons = {s: "placeholder date spike" for s in sentinels}
             findings.append(self._finding(data, column, sentinels, reasons, counts[column], "date", params))
         position = {c: i for i, c in enumerate(data.columns)}
         findings.sort(key=lambda f: (-f.row_count, position[f.columns[0]]))
-        evidence = {"numerator": len(findings), "denominator": len(numeric) + len(texts) + len(dates),
-                    "columns_tested": {"numeric": len(numeric), "text": len(texts), "date": len(dates)}}
+        evidence = {
+            "numerator": len(findings),
+            "denominator": len(numeric) + len(texts) + len(dates),
+            "columns_tested": {"numeric": len(numeric), "text": len(texts), "date": len(dates)},
+        }
         return CheckResult.fired(findings[: params["max_findings"]], evidence)
 
     def _finding(self, data, column, sentinels, reasons, count, kind, params):
         values = _typed(sentinels, data.schema[column])
-        positions = data.frame.select(pl.col(column).is_in(values).fill_null(False).arg_true()).to_series().to_numpy()
+        positions = (
+            data.frame.select(pl.col(column).is_in(values).fill_null(False).arg_true()).to_series().to_numpy()
+        )
         hits = int(positions.size)
         rate = hits / count if count else 0.0
         severity = Severity.ERROR if rate >= params["error_share"] else Severity.WARNING
-        per_value = data.frame.select(pl.col(column).filter(pl.col(column).is_in(values))
-                                      .value_counts(sort=True, name="n")).to_series().to_list()
+        per_value = (
+            data.frame.select(
+                pl.col(column).filter(pl.col(column).is_in(values)).value_counts(sort=True, name="n")
+            )
+            .to_series()
+            .to_list()
+        )
         listed = [_plain(s) for s in values]  # in the column's own type, ready for a recode
         return self.finding(
             severity,
@@ -106,12 +177,18 @@ class DisguisedMissing(Check):
             f" for a missing value in {rate:.1%} of its records.",
             columns=[column],
             rows=positions,
-            evidence={"sentinels": listed, "kind": kind, "numerator": hits, "denominator": count, "rate": rate,
-                      "threshold": params["error_share"],
-                      "counts": {str(_plain(item[column])): int(item["n"]) for item in per_value},
-                      "reasons": {str(v): reasons[s] for v, s in zip(listed, sentinels, strict=True)}},
+            evidence={
+                "sentinels": listed,
+                "kind": kind,
+                "numerator": hits,
+                "denominator": count,
+                "rate": rate,
+                "threshold": params["error_share"],
+                "counts": {str(_plain(item[column])): int(item["n"]) for item in per_value},
+                "reasons": {str(v): reasons[s] for v, s in zip(listed, sentinels, strict=True)},
+            },
             remedy=f"Recode {', '.join(repr(v) for v in listed)} in {column!r} as missing, then "
-                   "treat the column like any other missing data (imputation with an indicator).",
+            "treat the column like any other missing data (imputation with an indicator).",
         )
 
 
@@ -125,7 +202,8 @@ def _numeric_sentinels(data, profile, columns: list[str], params: Mapping[str, A
     if not columns:
         return
     table = profile.columns.filter(pl.col("name").is_in(columns)).select(
-        "name", "count", "min", "max", "q05", "q25", "q75", "q95", "zero_count", "negative_count")
+        "name", "count", "min", "max", "q05", "q25", "q75", "q95", "zero_count", "negative_count"
+    )
     k = params["fence_iqr"]
     # vectorised over columns first: most columns of a wide table have nothing to look at
     arr = {c: table.get_column(c).cast(pl.Float64).fill_null(np.nan).to_numpy() for c in table.columns[1:]}
@@ -138,11 +216,15 @@ def _numeric_sentinels(data, profile, columns: list[str], params: Mapping[str, A
     with np.errstate(invalid="ignore"):
         below = arr["min"] < low
         above = arr["max"] > high
-        zero_rule = (zeros >= params["min_count"]) & (negatives == 0) & (arr["q25"] > 0) & (arr["q25"] >= 0.75 * iqr)
+        zero_rule = (
+            (zeros >= params["min_count"]) & (negatives == 0) & (arr["q25"] > 0) & (arr["q25"] >= 0.75 * iqr)
+        )
         negative_rule = (negatives > 0) & (negatives * 2 <= count) & (arr["q25"] >= 0)
         listed = np.isin(arr["min"], list(KNOWN_NUMERIC)) | np.isin(arr["max"], list(KNOWN_NUMERIC))
         listed &= iqr > 0
-    look = np.flatnonzero((count > 0) & np.isfinite(arr["q25"]) & (below | above | zero_rule | negative_rule | listed))
+    look = np.flatnonzero(
+        (count > 0) & np.isfinite(arr["q25"]) & (below | above | zero_rule | negative_rule | listed)
+    )
     names = table.get_column("name").to_list()
     selectors: dict[str, pl.Expr] = {}
     for j in look.tolist():
@@ -161,18 +243,28 @@ def _numeric_sentinels(data, profile, columns: list[str], params: Mapping[str, A
         selectors[names[j]] = pl.any_horizontal(parts)
     if not selectors:
         return
-    counted = data.frame.select([
-        pl.col(c).cast(pl.Float64).filter(sel).value_counts(name="n").implode().alias(c)
-        for c, sel in selectors.items()
-    ]).row(0, named=True)
+    counted = data.frame.select(
+        [
+            pl.col(c).cast(pl.Float64).filter(sel).value_counts(name="n").implode().alias(c)
+            for c, sel in selectors.items()
+        ]
+    ).row(0, named=True)
     counts = profile.stat("count")
     for name in selectors:
         # a pair of equal values is only worth a look when the value itself is suspicious
-        candidates = [float(item[name]) for item in counted[name] or ()
-                      if item["n"] * 2 <= counts[name] and math.isfinite(item[name])
-                      and (item["n"] >= params["min_count"]
-                           or (item["n"] >= params["min_count_known"]
-                               and (item[name] in KNOWN_NUMERIC or item[name] == 0)))]
+        candidates = [
+            float(item[name])
+            for item in counted[name] or ()
+            if item["n"] * 2 <= counts[name]
+            and math.isfinite(item[name])
+            and (
+                item["n"] >= params["min_count"]
+                or (
+                    item["n"] >= params["min_count_known"]
+                    and (item[name] in KNOWN_NUMERIC or item[name] == 0)
+                )
+            )
+        ]
         if candidates:
             confirmed = _confirm_numeric(data, name, sorted(candidates), params)
             if confirmed:
@@ -187,7 +279,9 @@ def _spread(q05, q25, q75, q95) -> float:
     return max(iqr, 0.0)
 
 
-def _confirm_numeric(data, column: str, candidates: list[float], params: Mapping[str, Any]) -> dict[float, str]:
+def _confirm_numeric(
+    data, column: str, candidates: list[float], params: Mapping[str, Any]
+) -> dict[float, str]:
     """Test each candidate against the other values of the column (read only for candidate columns)."""
     x = data.frame.get_column(column).cast(pl.Float64).drop_nulls().to_numpy()
     return _confirm_values(x[np.isfinite(x)], candidates, params)
@@ -208,13 +302,22 @@ def _numeric_text_sentinels(data, columns: list[str], params: Mapping[str, Any])
         values, counts = np.unique(x, return_counts=True)
         known = np.isin(values, list(KNOWN_NUMERIC))
         odd = (values < q25 - k * iqr) | (values > q75 + k * iqr) | known | (values == 0)
-        keep = odd & (counts * 2 <= x.size) & ((counts >= params["min_count"])
-                                                | ((counts >= params["min_count_known"]) & (known | (values == 0))))
+        keep = (
+            odd
+            & (counts * 2 <= x.size)
+            & (
+                (counts >= params["min_count"])
+                | ((counts >= params["min_count_known"]) & (known | (values == 0)))
+            )
+        )
         candidates = values[keep].tolist()
         confirmed = _confirm_values(x, candidates, params) if candidates else {}
         if confirmed:
-            spellings = data.frame.select(pl.col(c).cast(pl.String).filter(parsed.is_in(list(confirmed)))
-                                          .unique()).to_series().to_list()
+            spellings = (
+                data.frame.select(pl.col(c).cast(pl.String).filter(parsed.is_in(list(confirmed))).unique())
+                .to_series()
+                .to_list()
+            )
             out[c] = sorted(spellings)
     return out
 
@@ -267,18 +370,28 @@ def _text_sentinels(data, profile, columns: list[str]) -> dict[str, list[str]]:
     literals = list(MISSING_LITERALS) + sorted(TEXT_SENTINEL_DATES)
     for c in columns:
         for value, _ in profile.top_values.get(c) or ():
-            if isinstance(value, str) and (fold(value) in MISSING_TOKENS or value.strip() in TEXT_SENTINEL_DATES):
+            if isinstance(value, str) and (
+                fold(value) in MISSING_TOKENS or value.strip() in TEXT_SENTINEL_DATES
+            ):
                 found[c].add(value)
     schema = data.schema
-    exprs = [(pl.col(c) if schema[c] == pl.String else pl.col(c).cast(pl.String)).is_in(literals).any().alias(c)
-             for c in columns]
+    exprs = [
+        (pl.col(c) if schema[c] == pl.String else pl.col(c).cast(pl.String)).is_in(literals).any().alias(c)
+        for c in columns
+    ]
     any_hit = data.frame.select(exprs).row(0, named=True)
     hit_columns = [c for c in columns if any_hit[c]]
     if hit_columns:
-        values = data.frame.select([
-            (pl.col(c) if schema[c] == pl.String else pl.col(c).cast(pl.String))
-            .filter(pl.col(c).cast(pl.String).is_in(literals)).unique().implode().alias(c) for c in hit_columns
-        ]).row(0, named=True)
+        values = data.frame.select(
+            [
+                (pl.col(c) if schema[c] == pl.String else pl.col(c).cast(pl.String))
+                .filter(pl.col(c).cast(pl.String).is_in(literals))
+                .unique()
+                .implode()
+                .alias(c)
+                for c in hit_columns
+            ]
+        ).row(0, named=True)
         for c in hit_columns:
             found[c].update(v for v in values[c] if v is not None)
     return {c: sorted(v) for c, v in found.items() if v}
@@ -296,7 +409,7 @@ def _date_sentinels(data, profile, columns: list[str], params: Mapping[str, Any]
         days = data.frame.select(pl.col(c).cast(pl.Date).cast(pl.Int32).drop_nulls()).to_series().to_numpy()
         confirmed = []
         for value, n in hits:
-            day = (value.date() if isinstance(value, dt.datetime) else value)
+            day = value.date() if isinstance(value, dt.datetime) else value
             ordinal = (day - dt.date(1970, 1, 1)).days
             near = np.count_nonzero((np.abs(days - ordinal) <= 365) & (days != ordinal))
             expected = near / 730.0

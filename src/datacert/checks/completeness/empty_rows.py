@@ -35,17 +35,36 @@ class EmptyRows(Check):
         mostly = np.flatnonzero((share >= params["empty_share"]) & (share < 1.0))
         findings = []
         if empty.size:
-            findings.append(self.finding(
-                "error", f"{plural(empty.size, 'record')} are entirely empty.", rows=empty,
-                evidence={"numerator": int(empty.size), "denominator": data.n_rows, "threshold": 1.0},
-                remedy="Remove the empty records."))
+            findings.append(
+                self.finding(
+                    "error",
+                    f"{plural(empty.size, 'record')} are entirely empty.",
+                    rows=empty,
+                    evidence={"numerator": int(empty.size), "denominator": data.n_rows, "threshold": 1.0},
+                    remedy="Remove the empty records.",
+                )
+            )
         if mostly.size:
-            findings.append(self.finding(
-                "warning", f"{plural(mostly.size, 'record')} have at least {params['empty_share']:.0%} of their "
-                f"cells missing.", rows=mostly,
-                evidence={"numerator": int(mostly.size), "denominator": data.n_rows,
-                          "threshold": params["empty_share"],
-                          "max_missing_share_among_flagged": float(share[mostly].max())},
-                remedy="Remove these records or recover them at the source."))
-        return CheckResult.fired(findings, {"numerator": int(empty.size + mostly.size), "denominator": data.n_rows,
-                                            "threshold": params["empty_share"]})
+            findings.append(
+                self.finding(
+                    "warning",
+                    f"{plural(mostly.size, 'record')} have at least {params['empty_share']:.0%} of their "
+                    f"cells missing.",
+                    rows=mostly,
+                    evidence={
+                        "numerator": int(mostly.size),
+                        "denominator": data.n_rows,
+                        "threshold": params["empty_share"],
+                        "max_missing_share_among_flagged": float(share[mostly].max()),
+                    },
+                    remedy="Remove these records or recover them at the source.",
+                )
+            )
+        return CheckResult.fired(
+            findings,
+            {
+                "numerator": int(empty.size + mostly.size),
+                "denominator": data.n_rows,
+                "threshold": params["empty_share"],
+            },
+        )

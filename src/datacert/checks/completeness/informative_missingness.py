@@ -42,8 +42,17 @@ class InformativeMissingness(Check):
     id = "informative_missingness"
     dimension = "completeness"
     needs = Needs(min_rows=20)
-    params = {"alpha": 0.05, "min_rate_difference": 0.05, "min_auc_shift": 0.06, "min_mar_auc": 0.65, "mar_alpha": 0.01,
-              "min_group": 5, "max_columns": 50, "max_findings": 50, "max_predictors_listed": 5}
+    params = {
+        "alpha": 0.05,
+        "min_rate_difference": 0.05,
+        "min_auc_shift": 0.06,
+        "min_mar_auc": 0.65,
+        "mar_alpha": 0.01,
+        "min_group": 5,
+        "max_columns": 50,
+        "max_findings": 50,
+        "max_predictors_listed": 5,
+    }
     cost = "linear"
 
     def run(self, data, profile, params):
@@ -51,10 +60,13 @@ class InformativeMissingness(Check):
         n = profile.n_rows
         target = data.roles.target
         features = [c for c in data.feature_columns() if c != target]
-        candidates = [c for c in features
-                      if params["min_group"] <= (nulls[c] or 0) <= n - params["min_group"]]
+        candidates = [
+            c for c in features if params["min_group"] <= (nulls[c] or 0) <= n - params["min_group"]
+        ]
         if not candidates:
-            return CheckResult.quiet({"numerator": 0, "denominator": 0, "mode": "target" if target else "other_columns"})
+            return CheckResult.quiet(
+                {"numerator": 0, "denominator": 0, "mode": "target" if target else "other_columns"}
+            )
         if target:
             return self._against_target(data, candidates, params)
         return self._against_columns(data, candidates, nulls, params)
@@ -66,16 +78,24 @@ class InformativeMissingness(Check):
         keep = frame.select(pl.col(target).is_not_null()).to_series().to_numpy()
         missing = _missing_matrix(data, columns)[keep]
         y = frame.get_column(target).filter(pl.Series(keep))
-        continuous = (data.semantic_types.get(target) in (SemanticType.CONTINUOUS, SemanticType.COUNT)
-                      and y.n_unique() > 10)
+        continuous = (
+            data.semantic_types.get(target) in (SemanticType.CONTINUOUS, SemanticType.COUNT)
+            and y.n_unique() > 10
+        )
         if continuous:
             effect, p_values, details = _mann_whitney(missing, y.cast(pl.Float64).to_numpy())
             threshold = params["min_auc_shift"]
             measure = "auc_shift"
         else:
             if y.n_unique() > MAX_CLASSES or y.n_unique() < 2:
-                return CheckResult.quiet({"numerator": 0, "denominator": len(columns), "mode": "target",
-                                          "skipped": "the target has too many or too few classes"})
+                return CheckResult.quiet(
+                    {
+                        "numerator": 0,
+                        "denominator": len(columns),
+                        "mode": "target",
+                        "skipped": "the target has too many or too few classes",
+                    }
+                )
             effect, p_values, details = _contingency(missing, y)
             threshold = params["min_rate_difference"]
             measure = "rate_difference"
@@ -87,27 +107,50 @@ class InformativeMissingness(Check):
         for j in hits[: params["max_findings"]]:
             column = columns[j]
             rows = np.flatnonzero(_missing_matrix(data, [column])[:, 0])
-            evidence = {"columns": [column, target], "effect": float(effect[j]), "effect_measure": measure,
-                        "p_value": float(p_values[j]), "q_value": float(q_values[j]), "alpha": params["alpha"],
-                        "threshold": threshold, "missing": int(missing[:, j].sum()),
-                        "observed": int(len(positions) - missing[:, j].sum()), **details[j]}
-            findings.append(self.finding(
-                Severity.WARNING,
-                f"Whether {column!r} is missing is associated with the target {target!r}: "
-                "its absence is itself information.",
-                columns=[column, target],
-                rows=rows,
-                evidence=evidence,
-                remedy=f"Keep a missingness indicator for {column!r} as a feature (or use a model that handles "
-                       "missing values natively), impute inside cross-validation, and consider that the values "
-                       "may be missing not at random.",
-            ))
-        return CheckResult.fired(findings, {
-            "numerator": int(hits.size), "denominator": len(columns), "mode": "target", "effect_measure": measure,
-            "per_column": {columns[j]: {"effect": float(effect[j]), "p_value": float(p_values[j]),
-                                        "q_value": float(q_values[j])} for j in range(len(columns))}
-            if len(columns) <= 200 else {},
-        })
+            evidence = {
+                "columns": [column, target],
+                "effect": float(effect[j]),
+                "effect_measure": measure,
+                "p_value": float(p_values[j]),
+                "q_value": float(q_values[j]),
+                "alpha": params["alpha"],
+                "threshold": threshold,
+                "missing": int(missing[:, j].sum()),
+                "observed": int(len(positions) - missing[:, j].sum()),
+                **details[j],
+            }
+            findings.append(
+                self.finding(
+                    Severity.WARNING,
+                    f"Whether {column!r} is missing is associated with the target {target!r}: "
+                    "its absence is itself information.",
+                    columns=[column, target],
+                    rows=rows,
+                    evidence=evidence,
+                    remedy=f"Keep a missingness indicator for {column!r} as a feature (or use a model that handles "
+                    "missing values natively), impute inside cross-validation, and consider that the values "
+                    "may be missing not at random.",
+                )
+            )
+        return CheckResult.fired(
+            findings,
+            {
+                "numerator": int(hits.size),
+                "denominator": len(columns),
+                "mode": "target",
+                "effect_measure": measure,
+                "per_column": {
+                    columns[j]: {
+                        "effect": float(effect[j]),
+                        "p_value": float(p_values[j]),
+                        "q_value": float(q_values[j]),
+                    }
+                    for j in range(len(columns))
+                }
+                if len(columns) <= 200
+                else {},
+            },
+        )
 
     # -- without a target ----------------------------------------------------------------------
     def _against_columns(self, data, columns, nulls, params) -> CheckResult:
@@ -126,7 +169,7 @@ class InformativeMissingness(Check):
         observed = ~np.isnan(x)
         of = observed.astype(np.float64)
         mf = m.astype(np.float64)
-        n1 = mf.T @ of                       # K × p: records missing column j with predictor k observed
+        n1 = mf.T @ of  # K × p: records missing column j with predictor k observed
         n0 = of.sum(axis=0) - n1
         valid = (n1 >= params["min_group"]) & (n0 >= params["min_group"])
         index = {c: k for k, c in enumerate(numeric)}
@@ -163,23 +206,42 @@ class InformativeMissingness(Check):
             best = best[np.argsort(-strength[j, best], kind="stable")][: params["max_predictors_listed"]]
             predictors = [numeric[k] for k in best]
             column = tested[j]
-            findings.append(self.finding(
-                Severity.INFO,
-                f"Whether {column!r} is missing can be predicted from other columns, so it is not missing "
-                "completely at random.",
-                columns=[column, *predictors],
-                rows=np.flatnonzero(rows_missing[:, j]),
-                evidence={"columns": [column, *predictors], "effect_measure": "auc",
-                          "effect": float(strength[j].max() + 0.5),
-                          "predictors": {numeric[k]: {"auc": float(auc[j, k]), "p_value": float(p[j, k]),
-                                                      "p_adjusted": float(rank_q[j, k])} for k in best},
-                          "predictors_flagged": int(flagged[j].sum()), "threshold": params["min_mar_auc"],
-                          "alpha": alpha, "correction": "bonferroni", "tests": tests},
-                remedy=f"Impute {column!r} with a method that uses the other columns (MICE, kNN) inside "
-                       "cross-validation, and keep a missingness indicator.",
-            ))
-        evidence = {"numerator": len(order), "denominator": len(tested), "mode": "other_columns",
-                    "predictors_tested": len(numeric), "pairs_tested": int(valid.sum())}
+            findings.append(
+                self.finding(
+                    Severity.INFO,
+                    f"Whether {column!r} is missing can be predicted from other columns, so it is not missing "
+                    "completely at random.",
+                    columns=[column, *predictors],
+                    rows=np.flatnonzero(rows_missing[:, j]),
+                    evidence={
+                        "columns": [column, *predictors],
+                        "effect_measure": "auc",
+                        "effect": float(strength[j].max() + 0.5),
+                        "predictors": {
+                            numeric[k]: {
+                                "auc": float(auc[j, k]),
+                                "p_value": float(p[j, k]),
+                                "p_adjusted": float(rank_q[j, k]),
+                            }
+                            for k in best
+                        },
+                        "predictors_flagged": int(flagged[j].sum()),
+                        "threshold": params["min_mar_auc"],
+                        "alpha": alpha,
+                        "correction": "bonferroni",
+                        "tests": tests,
+                    },
+                    remedy=f"Impute {column!r} with a method that uses the other columns (MICE, kNN) inside "
+                    "cross-validation, and keep a missingness indicator.",
+                )
+            )
+        evidence = {
+            "numerator": len(order),
+            "denominator": len(tested),
+            "mode": "other_columns",
+            "predictors_tested": len(numeric),
+            "pairs_tested": int(valid.sum()),
+        }
         if sampled:
             evidence["sampled_rows"] = sampled
         return CheckResult.fired(findings, evidence)
@@ -193,8 +255,10 @@ def _missing_matrix(data, columns: list[str]) -> np.ndarray:
     """
     schema = data.schema
     if len(columns) <= WIDE_COLUMNS:
-        exprs = [(pl.col(c).is_null() | pl.col(c).is_nan()) if schema[c].is_float() else pl.col(c).is_null()
-                 for c in columns]
+        exprs = [
+            (pl.col(c).is_null() | pl.col(c).is_nan()) if schema[c].is_float() else pl.col(c).is_null()
+            for c in columns
+        ]
         return data.frame.select(exprs).to_numpy().astype(bool, copy=False).reshape(data.n_rows, len(columns))
     numeric = set(data.numeric_feature_columns())
     block = [c for c in columns if c in numeric]
@@ -222,8 +286,9 @@ def _column_sums(weights: np.ndarray, missing: np.ndarray) -> np.ndarray:
     return weights @ missing.astype(np.float64)
 
 
-def _welch_p(mf: np.ndarray, x0: np.ndarray, of: np.ndarray, n1: np.ndarray, n0: np.ndarray,
-             alpha: float) -> np.ndarray:
+def _welch_p(
+    mf: np.ndarray, x0: np.ndarray, of: np.ndarray, n1: np.ndarray, n0: np.ndarray, alpha: float
+) -> np.ndarray:
     """Two-sided Welch t-test p-values of every predictor between missing and present records, K × p.
 
     x0 holds the predictors with missing cells set to 0 and `of` marks the observed cells, so that
@@ -255,7 +320,7 @@ def _contingency(missing: np.ndarray, y: pl.Series) -> tuple[np.ndarray, np.ndar
     k = len(classes)
     a = np.stack([missing[codes == c].sum(axis=0) for c in range(k)], axis=1).astype(np.float64)  # p × k
     class_total = np.bincount(codes, minlength=k).astype(np.float64)
-    b = class_total - a                      # observed records per class
+    b = class_total - a  # observed records per class
     n_miss = a.sum(axis=1, keepdims=True)
     n_obs = b.sum(axis=1, keepdims=True)
     n = codes.size
@@ -276,9 +341,15 @@ def _contingency(missing: np.ndarray, y: pl.Series) -> tuple[np.ndarray, np.ndar
     details = []
     for j in range(missing.shape[1]):
         c = int(np.argmax(difference[j])) if k > 2 else 1
-        details.append({"class": _plain(classes[c]), "target_rate_missing": float(rate_missing[j, c]),
-                        "target_rate_observed": float(rate_observed[j, c]), "chi2": float(chi2[j]),
-                        "cramers_v": float(np.sqrt(chi2[j] / (n * max(min(k, 2) - 1, 1))))})
+        details.append(
+            {
+                "class": _plain(classes[c]),
+                "target_rate_missing": float(rate_missing[j, c]),
+                "target_rate_observed": float(rate_observed[j, c]),
+                "chi2": float(chi2[j]),
+                "cramers_v": float(np.sqrt(chi2[j] / (n * max(min(k, 2) - 1, 1)))),
+            }
+        )
     return effect, p, details
 
 

@@ -36,8 +36,12 @@ class MissingValues(Check):
             return CheckResult.quiet({"numerator": 0, "denominator": n * data.n_columns, "threshold": 0})
         tiers = {
             Severity.CRITICAL: [c for c, r in rates.items() if r >= params["critical_rate"]],
-            Severity.ERROR: [c for c, r in rates.items() if params["error_rate"] <= r < params["critical_rate"]],
-            Severity.WARNING: [c for c, r in rates.items() if params["warning_rate"] <= r < params["error_rate"]],
+            Severity.ERROR: [
+                c for c, r in rates.items() if params["error_rate"] <= r < params["critical_rate"]
+            ],
+            Severity.WARNING: [
+                c for c, r in rates.items() if params["warning_rate"] <= r < params["error_rate"]
+            ],
             Severity.INFO: [c for c, r in rates.items() if r < params["warning_rate"]],
         }
         findings = []
@@ -48,8 +52,10 @@ class MissingValues(Check):
             elif columns:
                 findings.append(self._tier_finding(data, columns, rates, n, severity, params))
         total = sum(nulls.values())
-        return CheckResult.fired(findings, {"numerator": total, "denominator": n * data.n_columns,
-                                            "columns_with_missing": len(rates)})
+        return CheckResult.fired(
+            findings,
+            {"numerator": total, "denominator": n * data.n_columns, "columns_with_missing": len(rates)},
+        )
 
     def _column_finding(self, data, column, missing, n, severity, params):
         rate = missing / n
@@ -58,8 +64,12 @@ class MissingValues(Check):
             f"Column {column!r} is missing in {rate:.1%} of records.",
             columns=[column],
             rows=null_positions(data.frame, column),
-            evidence={"numerator": missing, "denominator": n, "rate": rate,
-                      "threshold": _threshold_of(severity, params)},
+            evidence={
+                "numerator": missing,
+                "denominator": n,
+                "rate": rate,
+                "threshold": _threshold_of(severity, params),
+            },
             remedy=_remedy(severity),
         )
 
@@ -71,7 +81,11 @@ class MissingValues(Check):
         if matrix_cols:
             missing_any |= np.isnan(data.numeric_matrix(matrix_cols)).any(axis=1)
         if other_cols:
-            missing_any |= data.frame.select(pl.any_horizontal([pl.col(c).is_null() for c in other_cols])).to_series().to_numpy()
+            missing_any |= (
+                data.frame.select(pl.any_horizontal([pl.col(c).is_null() for c in other_cols]))
+                .to_series()
+                .to_numpy()
+            )
         rows = np.flatnonzero(missing_any)
         worst = sorted(columns, key=lambda c: (-rates[c], c))[:20]
         return self.finding(
@@ -80,16 +94,23 @@ class MissingValues(Check):
             f"(up to {max(rates[c] for c in columns):.1%} of records).",
             columns=columns,  # already in table order
             rows=rows,
-            evidence={"numerator": len(columns), "denominator": data.n_columns,
-                      "threshold": _threshold_of(severity, params),
-                      "worst_columns": {c: rates[c] for c in worst}},
+            evidence={
+                "numerator": len(columns),
+                "denominator": data.n_columns,
+                "threshold": _threshold_of(severity, params),
+                "worst_columns": {c: rates[c] for c in worst},
+            },
             remedy=_remedy(severity),
         )
 
 
 def _threshold_of(severity: Severity, params) -> float:
-    return {Severity.CRITICAL: params["critical_rate"], Severity.ERROR: params["error_rate"],
-            Severity.WARNING: params["warning_rate"], Severity.INFO: 0.0}[severity]
+    return {
+        Severity.CRITICAL: params["critical_rate"],
+        Severity.ERROR: params["error_rate"],
+        Severity.WARNING: params["warning_rate"],
+        Severity.INFO: 0.0,
+    }[severity]
 
 
 def _remedy(severity: Severity) -> str:

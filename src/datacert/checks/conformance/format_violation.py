@@ -30,8 +30,10 @@ from datacert.semantics import (
 DETECTION_SAMPLE = 2_000
 PHONE_REGIONS = ("FR", "RE", "GP", "MQ", "GF", "YT", "PM", "NC", "PF", "WF")
 # Postal code prefixes in use: metropolitan departments (Corsica is 20), overseas, Monaco, Pacific.
-POSTAL_PREFIXES = frozenset([f"{d:02d}" for d in range(1, 96)] + ["971", "972", "973", "974", "975", "976",
-                                                                    "980", "984", "986", "987", "988"])
+POSTAL_PREFIXES = frozenset(
+    [f"{d:02d}" for d in range(1, 96)]
+    + ["971", "972", "973", "974", "975", "976", "980", "984", "986", "987", "988"]
+)
 
 
 def _luhn(value: str) -> bool:
@@ -61,7 +63,9 @@ def _finess(value: str) -> bool:
 
 
 def _postal(value: str) -> bool:
-    return value[:2] in POSTAL_PREFIXES if not value.startswith(("97", "98")) else value[:3] in POSTAL_PREFIXES
+    return (
+        value[:2] in POSTAL_PREFIXES if not value.startswith(("97", "98")) else value[:3] in POSTAL_PREFIXES
+    )
 
 
 def _phone(value: str) -> bool:
@@ -84,36 +88,109 @@ class CodeFormat:
     kind: str
     label: str
     name_hint: re.Pattern[str]
-    shape: str                          # regex on the normalised value (full match)
-    detect: str | None                  # stricter regex that recognises the kind by content alone
-    strip: str                          # characters removed before the shape test (regex class)
+    shape: str  # regex on the normalised value (full match)
+    detect: str | None  # stricter regex that recognises the kind by content alone
+    strip: str  # characters removed before the shape test (regex class)
     upper: bool
     validator: Callable[[str], bool] | None
-    pad: int = 0                        # integer storage lost leading zeros: pad to this width
+    pad: int = 0  # integer storage lost leading zeros: pad to this width
 
 
 FORMATS: tuple[CodeFormat, ...] = (
-    CodeFormat("nir", "NIR (social security) numbers", re.compile(r"(^|_)(nir|nss|secu|securite_sociale|insee|ins|"
-               r"num_ss|no_ss|n_ss|matricule)($|_)"),
-               r"^[1-478]\d{4}(\d{2}|2[AB])\d{6}(\d{2})?$", r"^[1-478]\d{4}(\d{2}|2[AB])\d{8}$",
-               r"[\s.\-]", True, _nir),
-    CodeFormat("rpps", "RPPS numbers", re.compile(r"(^|_)(rpps|idnat|idnat_ps|id_nat_ps|ps_id)($|_)"),
-               r"^8?\d{11}$", None, r"[\s.\-]", False, _rpps),
-    CodeFormat("finess", "FINESS numbers", re.compile(r"finess"), r"^(\d{2}|2[AB])\d{7}$", None, r"[\s.\-]", True,
-               _finess, pad=9),
-    CodeFormat("loinc", "LOINC codes", re.compile(r"loinc"), r"^\d{1,6}-\d$", r"^\d{3,6}-\d$", r"\s", False, _loinc),
-    CodeFormat("snomed", "SNOMED CT identifiers", re.compile(r"(^|_)(snomed|sct|sctid|snomed_ct)($|_)|snomed"),
-               r"^[1-9]\d{5,17}$", None, r"\s", False, _snomed),
-    CodeFormat("atc", "ATC codes", re.compile(r"(^|_)atc($|_)"),
-               r"^[ABCDGHJLMNPRSV](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?$", r"^[A-Z]\d{2}[A-Z]{2}\d{2}$", r"\s", True, None),
-    CodeFormat("icd10", "CIM-10/ICD-10 codes", re.compile(r"(^|_)(cim|cim_?10|icd|icd_?10|diag|diagnostic|dp|dr|das"
-               r"|code_diag)($|_)"),
-               r"^[A-Z]\d[0-9A-Z](\.?[0-9A-Z+]{1,4})?$", r"^[A-TV-Z]\d{2}(\.?[\d+]{1,3})?$", r"\s", True, None),
-    CodeFormat("postal_code", "postal codes", re.compile(r"(^|_)(cp|code_?postal|codepostal|postal|zip|zip_?code|"
-               r"cp_(residence|domicile|patient)|postcode)($|_)"),
-               r"^\d{5}$", None, r"\s", False, _postal, pad=5),
-    CodeFormat("phone", "phone numbers", re.compile(r"(^|_)(tel|telephone|phone|portable|mobile|gsm|fax|tel_\w+)($|_)"),
-               r"^(\+|00|0|\()[\d\s.\-()/]{7,20}$", r"^(\+33|0033|0)[\s.\-]?[1-9]([\s.\-]?\d{2}){4}$", "", False, _phone),
+    CodeFormat(
+        "nir",
+        "NIR (social security) numbers",
+        re.compile(
+            r"(^|_)(nir|nss|secu|securite_sociale|insee|ins|"
+            r"num_ss|no_ss|n_ss|matricule)($|_)"
+        ),
+        r"^[1-478]\d{4}(\d{2}|2[AB])\d{6}(\d{2})?$",
+        r"^[1-478]\d{4}(\d{2}|2[AB])\d{8}$",
+        r"[\s.\-]",
+        True,
+        _nir,
+    ),
+    CodeFormat(
+        "rpps",
+        "RPPS numbers",
+        re.compile(r"(^|_)(rpps|idnat|idnat_ps|id_nat_ps|ps_id)($|_)"),
+        r"^8?\d{11}$",
+        None,
+        r"[\s.\-]",
+        False,
+        _rpps,
+    ),
+    CodeFormat(
+        "finess",
+        "FINESS numbers",
+        re.compile(r"finess"),
+        r"^(\d{2}|2[AB])\d{7}$",
+        None,
+        r"[\s.\-]",
+        True,
+        _finess,
+        pad=9,
+    ),
+    CodeFormat(
+        "loinc", "LOINC codes", re.compile(r"loinc"), r"^\d{1,6}-\d$", r"^\d{3,6}-\d$", r"\s", False, _loinc
+    ),
+    CodeFormat(
+        "snomed",
+        "SNOMED CT identifiers",
+        re.compile(r"(^|_)(snomed|sct|sctid|snomed_ct)($|_)|snomed"),
+        r"^[1-9]\d{5,17}$",
+        None,
+        r"\s",
+        False,
+        _snomed,
+    ),
+    CodeFormat(
+        "atc",
+        "ATC codes",
+        re.compile(r"(^|_)atc($|_)"),
+        r"^[ABCDGHJLMNPRSV](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?$",
+        r"^[A-Z]\d{2}[A-Z]{2}\d{2}$",
+        r"\s",
+        True,
+        None,
+    ),
+    CodeFormat(
+        "icd10",
+        "CIM-10/ICD-10 codes",
+        re.compile(
+            r"(^|_)(cim|cim_?10|icd|icd_?10|diag|diagnostic|dp|dr|das"
+            r"|code_diag)($|_)"
+        ),
+        r"^[A-Z]\d[0-9A-Z](\.?[0-9A-Z+]{1,4})?$",
+        r"^[A-TV-Z]\d{2}(\.?[\d+]{1,3})?$",
+        r"\s",
+        True,
+        None,
+    ),
+    CodeFormat(
+        "postal_code",
+        "postal codes",
+        re.compile(
+            r"(^|_)(cp|code_?postal|codepostal|postal|zip|zip_?code|"
+            r"cp_(residence|domicile|patient)|postcode)($|_)"
+        ),
+        r"^\d{5}$",
+        None,
+        r"\s",
+        False,
+        _postal,
+        pad=5,
+    ),
+    CodeFormat(
+        "phone",
+        "phone numbers",
+        re.compile(r"(^|_)(tel|telephone|phone|portable|mobile|gsm|fax|tel_\w+)($|_)"),
+        r"^(\+|00|0|\()[\d\s.\-()/]{7,20}$",
+        r"^(\+33|0033|0)[\s.\-]?[1-9]([\s.\-]?\d{2}){4}$",
+        "",
+        False,
+        _phone,
+    ),
 )
 NUMERIC_KINDS = {"nir", "rpps", "finess", "snomed", "postal_code"}  # codes that survive integer storage
 DATE_NAME = re.compile(r"(^|_)(date|dt|ddn|naissance|dob|jour|admission|sortie|entree|deces|visite)($|_)|^d_")
@@ -139,10 +216,23 @@ class FormatViolation(Check):
 
     id = "format_violation"
     dimension = "conformance"
-    needs = Needs(column_types=(SemanticType.CATEGORY, SemanticType.IDENTIFIER, SemanticType.DATE,
-                                SemanticType.DATETIME, SemanticType.COUNT, SemanticType.INTEGER_CATEGORY))
-    params = {"detect_share": 0.8, "name_shape_share": 0.5, "error_share": 0.05, "max_findings": 100,
-              "max_distinct_validated": 200_000}
+    needs = Needs(
+        column_types=(
+            SemanticType.CATEGORY,
+            SemanticType.IDENTIFIER,
+            SemanticType.DATE,
+            SemanticType.DATETIME,
+            SemanticType.COUNT,
+            SemanticType.INTEGER_CATEGORY,
+        )
+    )
+    params = {
+        "detect_share": 0.8,
+        "name_shape_share": 0.5,
+        "error_share": 0.05,
+        "max_findings": 100,
+        "max_distinct_validated": 200_000,
+    }
     cost = "linear"
 
     def run(self, data, profile, params):
@@ -162,9 +252,15 @@ class FormatViolation(Check):
         recognised = _confirm_by_shape(data, recognised, params)
         undecided = [c for c in strings if c not in recognised]
         recognised.update(_recognise_by_content(data, undecided, params))
-        dates = [c for c in strings if c not in recognised
-                 and (data.semantic_types.get(c) in (SemanticType.DATE, SemanticType.DATETIME)
-                      or DATE_NAME.search(fold_name(c)))]
+        dates = [
+            c
+            for c in strings
+            if c not in recognised
+            and (
+                data.semantic_types.get(c) in (SemanticType.DATE, SemanticType.DATETIME)
+                or DATE_NAME.search(fold_name(c))
+            )
+        ]
         findings = []
         for c, (fmt, how) in recognised.items():
             finding = self._code_finding(data, c, fmt, how, params)
@@ -176,23 +272,33 @@ class FormatViolation(Check):
                 findings.append(finding)
         findings.sort(key=lambda f: (-f.row_count, f.columns))
         tested = {c: fmt.kind for c, (fmt, _) in recognised.items()} | dict.fromkeys(dates, "date")
-        return CheckResult.fired(findings[: params["max_findings"]],
-                                 {"numerator": len(findings), "denominator": len(tested), "columns_tested": tested})
+        return CheckResult.fired(
+            findings[: params["max_findings"]],
+            {"numerator": len(findings), "denominator": len(tested), "columns_tested": tested},
+        )
 
     def _code_finding(self, data, column: str, fmt: CodeFormat, how: str, params: Mapping[str, Any]):
         normal = _normalised(column, data.schema[column], fmt)
-        present = pl.col(column).is_not_null() & ~pl.col(column).cast(pl.String).str.strip_chars().is_in(MISSING_LITERALS)
+        present = pl.col(column).is_not_null() & ~pl.col(column).cast(pl.String).str.strip_chars().is_in(
+            MISSING_LITERALS
+        )
         frame = data.frame.select(normal.alias("v"), present.alias("present"))
-        bad_shape = (pl.col("present") & ~pl.col("v").str.contains(fmt.shape))
-        stats = frame.select(pl.col("present").sum().alias("n"), bad_shape.sum().alias("shape")).row(0, named=True)
+        bad_shape = pl.col("present") & ~pl.col("v").str.contains(fmt.shape)
+        stats = frame.select(pl.col("present").sum().alias("n"), bad_shape.sum().alias("shape")).row(
+            0, named=True
+        )
         n_present = int(stats["n"])
         if not n_present:
             return None
         invalid_values: list[str] = []
         validated = sampled_from = None
         if fmt.validator is not None:
-            distinct = (frame.filter(pl.col("present") & pl.col("v").str.contains(fmt.shape))
-                        .get_column("v").unique().sort())
+            distinct = (
+                frame.filter(pl.col("present") & pl.col("v").str.contains(fmt.shape))
+                .get_column("v")
+                .unique()
+                .sort()
+            )
             cap = params["max_distinct_validated"]
             if distinct.len() > cap:  # evenly spaced over the sorted distinct values: deterministic
                 sampled_from = distinct.len()
@@ -211,14 +317,24 @@ class FormatViolation(Check):
             f"Column {column!r} holds {plural(int(rows.size), 'value')} that are not valid {fmt.label} ({what}).",
             columns=[column],
             rows=rows,
-            evidence={"kind": fmt.kind, "recognised_by": how, "numerator": int(rows.size), "denominator": n_present,
-                      "rate": rate, "threshold": params["error_share"], "format_failures": int(stats["shape"]),
-                      "check_digit_failures": check_failures, "distinct_invalid": len(invalid_values)
-                      + _distinct_count(frame, bad_shape),
-                      **({"distinct_validated": validated, "distinct_sampled_from": sampled_from}
-                         if sampled_from else {})},
+            evidence={
+                "kind": fmt.kind,
+                "recognised_by": how,
+                "numerator": int(rows.size),
+                "denominator": n_present,
+                "rate": rate,
+                "threshold": params["error_share"],
+                "format_failures": int(stats["shape"]),
+                "check_digit_failures": check_failures,
+                "distinct_invalid": len(invalid_values) + _distinct_count(frame, bad_shape),
+                **(
+                    {"distinct_validated": validated, "distinct_sampled_from": sampled_from}
+                    if sampled_from
+                    else {}
+                ),
+            },
             remedy=f"Correct the invalid {fmt.label} at the source (typing errors, truncated or padded values); "
-                   "set them to missing if they cannot be recovered.",
+            "set them to missing if they cannot be recovered.",
         )
 
     def _date_finding(self, data, column: str, params: Mapping[str, Any]):
@@ -226,8 +342,11 @@ class FormatViolation(Check):
         fmt, share = best_date_format(sample_rows(series.to_frame()).to_series())
         if fmt is None or share < params["detect_share"]:
             return None
-        present = (pl.col(column).is_not_null() & ~pl.col(column).str.strip_chars().is_in(MISSING_LITERALS)
-                   & (pl.col(column).str.strip_chars() != ""))
+        present = (
+            pl.col(column).is_not_null()
+            & ~pl.col(column).str.strip_chars().is_in(MISSING_LITERALS)
+            & (pl.col(column).str.strip_chars() != "")
+        )
         frame = series.to_frame(column)
         parsed = parse_date_expr(pl.col(column), fmt)
         bad = present & parsed.is_null()
@@ -236,8 +355,11 @@ class FormatViolation(Check):
             return None
         n_present = int(frame.select(present.sum()).item())
         others = [f for f in DATE_FORMATS + DATETIME_FORMATS if f != fmt]
-        other_ok = frame.select((bad & pl.any_horizontal([parse_date_expr(pl.col(column), f).is_not_null()
-                                                          for f in others])).sum()).item()
+        other_ok = frame.select(
+            (
+                bad & pl.any_horizontal([parse_date_expr(pl.col(column), f).is_not_null() for f in others])
+            ).sum()
+        ).item()
         rate = rows.size / n_present
         return self.finding(
             Severity.ERROR if rate >= params["error_share"] else Severity.WARNING,
@@ -245,11 +367,18 @@ class FormatViolation(Check):
             f"{' (several date formats are mixed)' if other_ok else ''}.",
             columns=[column],
             rows=rows,
-            evidence={"kind": "date", "format": fmt, "numerator": int(rows.size), "denominator": n_present,
-                      "rate": rate, "threshold": params["error_share"], "other_format": int(other_ok),
-                      "unreadable": int(rows.size - other_ok)},
+            evidence={
+                "kind": "date",
+                "format": fmt,
+                "numerator": int(rows.size),
+                "denominator": n_present,
+                "rate": rate,
+                "threshold": params["error_share"],
+                "other_format": int(other_ok),
+                "unreadable": int(rows.size - other_ok),
+            },
             remedy=f"Rewrite the dates of {column!r} in one format ({fmt}); dates that read in no format "
-                   "(31/02, month 13) must be corrected at the source or set to missing.",
+            "(31/02, month 13) must be corrected at the source or set to missing.",
         )
 
 
@@ -267,8 +396,9 @@ def _distinct_count(frame: pl.DataFrame, predicate: pl.Expr) -> int:
     return int(frame.select(pl.col("v").filter(predicate.fill_null(False)).n_unique()).item())
 
 
-def _confirm_by_shape(data, recognised: dict[str, tuple[CodeFormat, str]],
-                      params: Mapping[str, Any]) -> dict[str, tuple[CodeFormat, str]]:
+def _confirm_by_shape(
+    data, recognised: dict[str, tuple[CodeFormat, str]], params: Mapping[str, Any]
+) -> dict[str, tuple[CodeFormat, str]]:
     """Keep the name-recognised columns whose sampled values mostly have the expected shape."""
     if not recognised:
         return {}
@@ -279,13 +409,20 @@ def _confirm_by_shape(data, recognised: dict[str, tuple[CodeFormat, str]],
     for c in names:
         fmt = recognised[c][0]
         exprs.append(pl.col(c).is_not_null().sum().alias(f"{c}\x00n"))
-        exprs.append(_normalised(c, schema[c], fmt).str.contains(fmt.shape).fill_null(False).sum().alias(f"{c}\x00ok"))
+        exprs.append(
+            _normalised(c, schema[c], fmt).str.contains(fmt.shape).fill_null(False).sum().alias(f"{c}\x00ok")
+        )
     counts = sample.select(exprs).row(0, named=True)
-    return {c: v for c, v in recognised.items()
-            if counts[f"{c}\x00n"] and counts[f"{c}\x00ok"] >= params["name_shape_share"] * counts[f"{c}\x00n"]}
+    return {
+        c: v
+        for c, v in recognised.items()
+        if counts[f"{c}\x00n"] and counts[f"{c}\x00ok"] >= params["name_shape_share"] * counts[f"{c}\x00n"]
+    }
 
 
-def _recognise_by_content(data, columns: list[str], params: Mapping[str, Any]) -> dict[str, tuple[CodeFormat, str]]:
+def _recognise_by_content(
+    data, columns: list[str], params: Mapping[str, Any]
+) -> dict[str, tuple[CodeFormat, str]]:
     """Columns whose sampled values mostly have one unambiguous code shape."""
     detectable = [f for f in FORMATS if f.detect is not None]
     if not columns or not detectable:
@@ -309,4 +446,3 @@ def _recognise_by_content(data, columns: list[str], params: Mapping[str, Any]) -
         if shares[best.kind] >= params["detect_share"]:
             found[c] = (best, "content")
     return found
-

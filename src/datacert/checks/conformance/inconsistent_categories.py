@@ -19,10 +19,45 @@ from datacert.semantics import SemanticType
 # Folded spellings of the same answer; applied only when a whole column lives in one domain.
 SYNONYM_DOMAINS: dict[str, dict[str, str]] = {
     "sex": {
-        **dict.fromkeys(("h", "m", "homme", "hommes", "male", "males", "man", "men", "masculin", "masc",
-                         "garcon", "boy", "mr", "monsieur", "sexe masculin"), "male"),
-        **dict.fromkeys(("f", "femme", "femmes", "female", "females", "woman", "women", "feminin", "fem",
-                         "fille", "girl", "mme", "madame", "sexe feminin"), "female"),
+        **dict.fromkeys(
+            (
+                "h",
+                "m",
+                "homme",
+                "hommes",
+                "male",
+                "males",
+                "man",
+                "men",
+                "masculin",
+                "masc",
+                "garcon",
+                "boy",
+                "mr",
+                "monsieur",
+                "sexe masculin",
+            ),
+            "male",
+        ),
+        **dict.fromkeys(
+            (
+                "f",
+                "femme",
+                "femmes",
+                "female",
+                "females",
+                "woman",
+                "women",
+                "feminin",
+                "fem",
+                "fille",
+                "girl",
+                "mme",
+                "madame",
+                "sexe feminin",
+            ),
+            "female",
+        ),
     },
     "yes_no": {
         **dict.fromkeys(("oui", "o", "yes", "y", "vrai", "true"), "yes"),
@@ -35,8 +70,10 @@ SYNONYM_DOMAINS: dict[str, dict[str, str]] = {
 }
 _SEPARATORS = re.compile(r"[\s_\-]+")
 # Columns of personal names: their spellings are identities, not categories (and must not be listed).
-_PERSON_NAME = re.compile(r"(^|_)(nom|noms|prenom|prenoms|name|names|surname|firstname|first_name|lastname|"
-                          r"last_name|nom_naissance|nom_usage|patient|medecin|doctor|adresse|address|email|mail)($|_)")
+_PERSON_NAME = re.compile(
+    r"(^|_)(nom|noms|prenom|prenoms|name|names|surname|firstname|first_name|lastname|"
+    r"last_name|nom_naissance|nom_usage|patient|medecin|doctor|adresse|address|email|mail)($|_)"
+)
 TYPES = (SemanticType.CATEGORY, SemanticType.BOOLEAN)
 
 
@@ -68,16 +105,27 @@ class InconsistentCategories(Check):
         types = data.semantic_types
         excluded = {data.roles.id, data.roles.group, data.roles.split} - {None}
         n_unique = profile.stat("n_unique")
-        columns = [c for c in string_columns(data, include_text=False)
-                   if c not in excluded and types.get(c) in TYPES and 2 <= (n_unique[c] or 0) <= params["max_levels"]
-                   and not _PERSON_NAME.search(fold_name(c))]
+        columns = [
+            c
+            for c in string_columns(data, include_text=False)
+            if c not in excluded
+            and types.get(c) in TYPES
+            and 2 <= (n_unique[c] or 0) <= params["max_levels"]
+            and not _PERSON_NAME.search(fold_name(c))
+        ]
         if not columns:
             return CheckResult.quiet({"numerator": 0, "denominator": 0})
         schema = data.schema
-        counted = data.frame.select([
-            (pl.col(c) if schema[c] == pl.String else pl.col(c).cast(pl.String))
-            .drop_nulls().value_counts(name="n").implode().alias(c) for c in columns
-        ]).row(0, named=True)
+        counted = data.frame.select(
+            [
+                (pl.col(c) if schema[c] == pl.String else pl.col(c).cast(pl.String))
+                .drop_nulls()
+                .value_counts(name="n")
+                .implode()
+                .alias(c)
+                for c in columns
+            ]
+        ).row(0, named=True)
         counts = profile.stat("count")
         findings = []
         for c in columns:
@@ -89,8 +137,10 @@ class InconsistentCategories(Check):
 
     def _finding(self, data, column, mapping, domain, levels, count, params):
         schema = data.schema
-        values = (pl.col(column) if schema[column] == pl.String else pl.col(column).cast(pl.String))
-        rows = data.frame.select(values.is_in(list(mapping)).fill_null(False).arg_true()).to_series().to_numpy()
+        values = pl.col(column) if schema[column] == pl.String else pl.col(column).cast(pl.String)
+        rows = (
+            data.frame.select(values.is_in(list(mapping)).fill_null(False).arg_true()).to_series().to_numpy()
+        )
         rate = len(rows) / count if count else 0.0
         severe = rate >= params["error_share"] or column == data.roles.target
         canonical = sorted(set(mapping.values()))
@@ -102,11 +152,19 @@ class InconsistentCategories(Check):
             f"so {len(levels)} spellings stand for {after} categories.",
             columns=[column],
             rows=rows,
-            evidence={"mapping": mapping, "groups": groups, "domain": domain, "numerator": int(len(rows)),
-                      "denominator": count, "rate": rate, "threshold": params["error_share"],
-                      "levels_before": len(levels), "levels_after": after},
+            evidence={
+                "mapping": mapping,
+                "groups": groups,
+                "domain": domain,
+                "numerator": len(rows),
+                "denominator": count,
+                "rate": rate,
+                "threshold": params["error_share"],
+                "levels_before": len(levels),
+                "levels_after": after,
+            },
             remedy=f"Replace each spelling by its canonical form in {column!r} (mapping in the evidence), "
-                   "and fix the entry form or export so that one spelling is used.",
+            "and fix the entry form or export so that one spelling is used.",
         )
 
 

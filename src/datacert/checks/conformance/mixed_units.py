@@ -48,8 +48,14 @@ def unit_conversions() -> tuple[Conversion, ...]:
     text = resources.files("datacert.knowledge").joinpath("unit_conversions.yaml").read_text(encoding="utf-8")
     entries = yaml.safe_load(text)["conversions"]
     return tuple(
-        Conversion(e["quantity"], tuple(re.compile(h) for h in e["hints"]), e["from_unit"], e["to_unit"],
-                   float(e["scale"]), float(e.get("offset", 0.0)))
+        Conversion(
+            e["quantity"],
+            tuple(re.compile(h) for h in e["hints"]),
+            e["from_unit"],
+            e["to_unit"],
+            float(e["scale"]),
+            float(e.get("offset", 0.0)),
+        )
         for e in entries
     )
 
@@ -72,9 +78,9 @@ class UnitSplit:
     """Two clusters of one column that one conversion maps onto each other."""
 
     conversion: Conversion
-    threshold: float          # on the original scale; the minority lies on `minority_side` of it
-    minority_side: str        # "low" | "high"
-    minority_in_from: bool    # the minority is written in the conversion's from_unit
+    threshold: float  # on the original scale; the minority lies on `minority_side` of it
+    minority_side: str  # "low" | "high"
+    minority_in_from: bool  # the minority is written in the conversion's from_unit
     minority_count: int
     majority_count: int
     minority_median: float
@@ -108,14 +114,22 @@ class MixedUnits(Check):
     id = "mixed_units"
     dimension = "conformance"
     needs = Needs(min_rows=20, column_types=(SemanticType.CONTINUOUS, SemanticType.COUNT))
-    params = {"tolerance": 0.10, "max_dip": 0.5, "dip_p_value": 0.01, "min_separation": 3.0, "min_minority": 5,
-              "min_minority_share": 0.001}
+    params = {
+        "tolerance": 0.10,
+        "max_dip": 0.5,
+        "dip_p_value": 0.01,
+        "min_separation": 3.0,
+        "min_minority": 5,
+        "min_minority_share": 0.001,
+    }
     cost = "n log n"
 
     def run(self, data, profile, params):
         schema = data.schema
         types = data.semantic_types
-        excluded = {data.roles.id, data.roles.group, data.roles.time, data.roles.split, *data.roles.text} - {None}
+        excluded = {data.roles.id, data.roles.group, data.roles.time, data.roles.split, *data.roles.text} - {
+            None
+        }
         tested = {}
         for c in data.columns:
             if c in excluded or not schema[c].is_numeric() or types.get(c) not in CONTINUOUS_KINDS:
@@ -130,8 +144,10 @@ class MixedUnits(Check):
             if split is not None:
                 positive = int(np.count_nonzero(values > 0))
                 findings.append(self._finding(data, column, split, positive, params))
-        return CheckResult.fired(findings, {"numerator": len(findings), "denominator": len(tested),
-                                            "columns_tested": sorted(tested)})
+        return CheckResult.fired(
+            findings,
+            {"numerator": len(findings), "denominator": len(tested), "columns_tested": sorted(tested)},
+        )
 
     def _finding(self, data, column: str, split: UnitSplit, positive: int, params: Mapping[str, Any]):
         conv = split.conversion
@@ -144,7 +160,9 @@ class MixedUnits(Check):
         x = pl.col(column).cast(pl.Float64)
         side = (x < split.threshold) if split.minority_side == "low" else (x > split.threshold)
         rows = data.frame.select((side & (x > 0)).fill_null(False).arg_true()).to_series().to_numpy()
-        operation = f"×{scale:.6g}" if offset == 0 else f"×{scale:.6g} {'+' if offset > 0 else '−'} {abs(offset):.6g}"
+        operation = (
+            f"×{scale:.6g}" if offset == 0 else f"×{scale:.6g} {'+' if offset > 0 else '−'} {abs(offset):.6g}"
+        )
         return self.finding(
             "error",
             f"Column {column!r} seems to hold {conv.quantity} in two units: "
@@ -152,19 +170,30 @@ class MixedUnits(Check):
             columns=[column],
             rows=rows,
             evidence={
-                "quantity": conv.quantity, "factor": conv.scale, "from_unit": minority_unit, "to_unit": majority_unit,
-                "majority_unit": majority_unit, "conversion": {"scale": scale, "offset": offset},
-                "numerator": int(len(rows)), "denominator": positive,
-                "minority_median": split.minority_median, "majority_median": split.majority_median,
-                "relative_error": split.relative_error, "tolerance": params["tolerance"], "dip": split.dip,
-                "separation": split.separation, "threshold": split.threshold,
+                "quantity": conv.quantity,
+                "factor": conv.scale,
+                "from_unit": minority_unit,
+                "to_unit": majority_unit,
+                "majority_unit": majority_unit,
+                "conversion": {"scale": scale, "offset": offset},
+                "numerator": len(rows),
+                "denominator": positive,
+                "minority_median": split.minority_median,
+                "majority_median": split.majority_median,
+                "relative_error": split.relative_error,
+                "tolerance": params["tolerance"],
+                "dip": split.dip,
+                "separation": split.separation,
+                "threshold": split.threshold,
             },
             remedy=f"Convert the rows in {minority_unit} to {majority_unit} ({operation}), after confirming the "
-                   "unit with the source, then re-run the range checks.",
+            "unit with the source, then re-run the range checks.",
         )
 
 
-def find_unit_split(values: np.ndarray, options: Sequence[Conversion], params: Mapping[str, Any]) -> UnitSplit | None:
+def find_unit_split(
+    values: np.ndarray, options: Sequence[Conversion], params: Mapping[str, Any]
+) -> UnitSplit | None:
     """The best two-unit explanation of a column's values, or None when it has a single mode."""
     x = values[np.isfinite(values) & (values > 0)]
     if x.size > SAMPLE_LIMIT:  # evenly spaced, deterministic sample for the split only
@@ -266,7 +295,9 @@ def _otsu_and_gap_cuts(y: np.ndarray, min_side: int) -> list[int]:
     return cuts
 
 
-def _evaluate(y: np.ndarray, cut: int, options: Sequence[Conversion], params: Mapping[str, Any]) -> UnitSplit | None:
+def _evaluate(
+    y: np.ndarray, cut: int, options: Sequence[Conversion], params: Mapping[str, Any]
+) -> UnitSplit | None:
     n = y.size
     if min(cut, n - cut) < params["min_minority"]:
         return None
@@ -288,8 +319,10 @@ def _evaluate(y: np.ndarray, cut: int, options: Sequence[Conversion], params: Ma
     best = None
     for conv in options:
         # the low cluster in the from unit (forward maps it onto the high one), or the reverse
-        for low_in_from, predicted, observed in ((True, conv.forward(a_low), a_high),
-                                                 (False, conv.forward(a_high), a_low)):
+        for low_in_from, predicted, observed in (
+            (True, conv.forward(a_low), a_high),
+            (False, conv.forward(a_high), a_low),
+        ):
             error = abs(predicted - observed) / observed
             if error <= params["tolerance"] and (best is None or error < best[0]):
                 best = (error, conv, low_in_from)
@@ -299,9 +332,15 @@ def _evaluate(y: np.ndarray, cut: int, options: Sequence[Conversion], params: Ma
     minority_low = low.size <= high.size
     threshold = float(np.exp((y[cut - 1] + y[cut]) / 2))
     return UnitSplit(
-        conversion=conv, threshold=threshold, minority_side="low" if minority_low else "high",
+        conversion=conv,
+        threshold=threshold,
+        minority_side="low" if minority_low else "high",
         minority_in_from=low_in_from == minority_low,
-        minority_count=int(min(low.size, high.size)), majority_count=int(max(low.size, high.size)),
-        minority_median=a_low if minority_low else a_high, majority_median=a_high if minority_low else a_low,
-        relative_error=float(error), dip=float(dip), separation=float(separation),
+        minority_count=int(min(low.size, high.size)),
+        majority_count=int(max(low.size, high.size)),
+        minority_median=a_low if minority_low else a_high,
+        majority_median=a_high if minority_low else a_low,
+        relative_error=float(error),
+        dip=float(dip),
+        separation=float(separation),
     )

@@ -47,10 +47,15 @@ class SchemaViolation(Check):
         for field in schema_decl.fields:
             if field.name not in columns:
                 severity = "error" if field.required or field.name in schema_decl.primary_key else "warning"
-                findings.append(self.finding(
-                    severity, f"Column {field.name!r} is declared in the schema but missing from the table.",
-                    columns=[field.name], evidence={"constraint": "field", "numerator": 1, "denominator": 1},
-                    remedy="Add the column to the export, or remove it from the schema."))
+                findings.append(
+                    self.finding(
+                        severity,
+                        f"Column {field.name!r} is declared in the schema but missing from the table.",
+                        columns=[field.name],
+                        evidence={"constraint": "field", "numerator": 1, "denominator": 1},
+                        remedy="Add the column to the export, or remove it from the schema.",
+                    )
+                )
                 continue
             checked += 1
             findings += self._field_findings(data, field)
@@ -58,14 +63,28 @@ class SchemaViolation(Check):
             findings += self._key_findings(data, list(schema_decl.primary_key))
         undeclared = [c for c in data.columns if schema_decl.field(c) is None]
         if undeclared and params["report_undeclared_columns"]:
-            findings.append(self.finding(
-                "info", f"{plural(len(undeclared), 'column')} of the table are not declared in the schema.",
-                columns=undeclared, evidence={"constraint": "field", "numerator": len(undeclared),
-                                              "denominator": data.n_columns},
-                remedy="Declare these columns in the schema, or drop them from the export."))
-        return CheckResult.fired(findings, {"fields_declared": len(schema_decl.fields), "fields_checked": checked,
-                                            "numerator": sum(f.row_count for f in findings),
-                                            "denominator": data.n_rows * max(checked, 1)})
+            findings.append(
+                self.finding(
+                    "info",
+                    f"{plural(len(undeclared), 'column')} of the table are not declared in the schema.",
+                    columns=undeclared,
+                    evidence={
+                        "constraint": "field",
+                        "numerator": len(undeclared),
+                        "denominator": data.n_columns,
+                    },
+                    remedy="Declare these columns in the schema, or drop them from the export.",
+                )
+            )
+        return CheckResult.fired(
+            findings,
+            {
+                "fields_declared": len(schema_decl.fields),
+                "fields_checked": checked,
+                "numerator": sum(f.row_count for f in findings),
+                "denominator": data.n_rows * max(checked, 1),
+            },
+        )
 
     def _field_findings(self, data, field):
         column = field.name
@@ -83,12 +102,24 @@ class SchemaViolation(Check):
                 evidence = {"constraint": constraint, "numerator": int(rows.size), "denominator": denominator}
                 if declared is not None:
                     evidence["declared"] = declared
-                out.append(self.finding("error", message.format(n=plural(int(rows.size), "value"), c=column),
-                                        columns=[column], rows=rows, evidence=evidence, remedy=_REMEDY))
+                out.append(
+                    self.finding(
+                        "error",
+                        message.format(n=plural(int(rows.size), "value"), c=column),
+                        columns=[column],
+                        rows=rows,
+                        evidence=evidence,
+                        remedy=_REMEDY,
+                    )
+                )
 
         if field.required:
-            add("required", ~present, "{n} of {c!r} are missing, but the schema declares it required.",
-                denominator=data.n_rows)
+            add(
+                "required",
+                ~present,
+                "{n} of {c!r} are missing, but the schema declares it required.",
+                denominator=data.n_rows,
+            )
         typed, type_bad = _typed(data, field, dtype)
         if type_bad is not None:
             add("type", present & type_bad, "{n} of {c!r} are not of the declared type.", field.type)
@@ -98,8 +129,12 @@ class SchemaViolation(Check):
         if field.enum is not None:
             allowed = [str(v) for v in field.enum]
             as_text = _as_text(col, dtype)
-            add("enum", present & ~as_text.is_in(allowed), "{n} of {c!r} are not among the declared values.",
-                list(field.enum))
+            add(
+                "enum",
+                present & ~as_text.is_in(allowed),
+                "{n} of {c!r} are not among the declared values.",
+                list(field.enum),
+            )
         if field.pattern is not None and dtype == pl.String:
             try:
                 bad = present & ~col.str.contains(f"^(?:{field.pattern})$")
@@ -113,8 +148,12 @@ class SchemaViolation(Check):
                 bad = bad | (length < field.min_length)
             if field.max_length is not None:
                 bad = bad | (length > field.max_length)
-            add("length", present & bad, "{n} of {c!r} have a length outside the declared limits.",
-                [field.min_length, field.max_length])
+            add(
+                "length",
+                present & bad,
+                "{n} of {c!r} have a length outside the declared limits.",
+                [field.min_length, field.max_length],
+            )
         if field.type in ("date", "datetime") and typed is not None and (field.minimum or field.maximum):
             bad = pl.lit(False)
             low, high = _as_date(field.minimum), _as_date(field.maximum)
@@ -122,8 +161,12 @@ class SchemaViolation(Check):
                 bad = bad | (typed < pl.lit(low))
             if high is not None:
                 bad = bad | (typed > pl.lit(high))
-            add("range", present & bad, "{n} of {c!r} fall outside the declared date range.",
-                [field.minimum, field.maximum])
+            add(
+                "range",
+                present & bad,
+                "{n} of {c!r} fall outside the declared date range.",
+                [field.minimum, field.maximum],
+            )
         return out
 
     def _key_findings(self, data, key: list[str]):
@@ -133,19 +176,33 @@ class SchemaViolation(Check):
         rows = np.union1d(missing.to_numpy(), repeated.to_numpy())
         if not rows.size:
             return []
-        return [self.finding(
-            "error", f"{plural(int(rows.size), 'record')} break the declared primary key "
-                     f"({', '.join(repr(c) for c in key)}): missing or repeated.",
-            columns=key, rows=rows,
-            evidence={"constraint": "primaryKey", "numerator": int(rows.size), "denominator": data.n_rows,
-                      "missing": int(missing.len()), "repeated": int(repeated.len())},
-            remedy="Give every record a complete, unique key; remove duplicated records.")]
+        return [
+            self.finding(
+                "error",
+                f"{plural(int(rows.size), 'record')} break the declared primary key "
+                f"({', '.join(repr(c) for c in key)}): missing or repeated.",
+                columns=key,
+                rows=rows,
+                evidence={
+                    "constraint": "primaryKey",
+                    "numerator": int(rows.size),
+                    "denominator": data.n_rows,
+                    "missing": int(missing.len()),
+                    "repeated": int(repeated.len()),
+                },
+                remedy="Give every record a complete, unique key; remove duplicated records.",
+            )
+        ]
 
 
 def _as_text(col: pl.Expr, dtype) -> pl.Expr:
     if dtype.is_float():
         # 3.0 must match an enum value written 3
-        return pl.when(col == col.round(0)).then(col.cast(pl.Int64).cast(pl.String)).otherwise(col.cast(pl.String))
+        return (
+            pl.when(col == col.round(0))
+            .then(col.cast(pl.Int64).cast(pl.String))
+            .otherwise(col.cast(pl.String))
+        )
     return col.cast(pl.String).str.strip_chars() if dtype == pl.String else col.cast(pl.String)
 
 

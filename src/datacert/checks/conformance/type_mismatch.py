@@ -35,7 +35,10 @@ class TypeMismatch(Check):
         # decide the kind on an evenly spaced sample; parse full columns only for the candidates
         sample = sample_rows(frame.select(columns))
         number_shares = sample.select(
-            [(parse_number_expr(pl.col(c)).is_not_null().sum() / pl.col(c).count().clip(1)).alias(c) for c in columns]
+            [
+                (parse_number_expr(pl.col(c)).is_not_null().sum() / pl.col(c).count().clip(1)).alias(c)
+                for c in columns
+            ]
         ).row(0, named=True)
         findings = []
         for c in columns:
@@ -55,15 +58,28 @@ class TypeMismatch(Check):
                 severity = "info"
                 remedy = f"Convert {c!r} to a {kind} column."
             else:
-                examples = (frame[bad[:200]].get_column(c).value_counts(sort=True).head(5).get_column(c).to_list())
-                message = (f"Column {c!r} holds {kind}s stored as text, with {plural(int(bad.size), 'value')} "
-                           f"that are not {kind}s.")
+                examples = (
+                    frame[bad[:200]].get_column(c).value_counts(sort=True).head(5).get_column(c).to_list()
+                )
+                message = (
+                    f"Column {c!r} holds {kind}s stored as text, with {plural(int(bad.size), 'value')} "
+                    f"that are not {kind}s."
+                )
                 severity = "warning"
-                remedy = (f"Convert {c!r} to a {kind} column; decide what the non-{kind} values mean "
-                          "(missing codes, censored values such as '<5') before converting.")
-            evidence = {"numerator": int(bad.size), "denominator": count, "threshold": params["min_share"],
-                        "parsed_share_in_sample": parsed_share, "kind": kind}
+                remedy = (
+                    f"Convert {c!r} to a {kind} column; decide what the non-{kind} values mean "
+                    "(missing codes, censored values such as '<5') before converting."
+                )
+            evidence = {
+                "numerator": int(bad.size),
+                "denominator": count,
+                "threshold": params["min_share"],
+                "parsed_share_in_sample": parsed_share,
+                "kind": kind,
+            }
             if bad.size:  # codes such as '<5' or 'NR'; the redacted report drops them
                 evidence["odd_values"] = examples
-            findings.append(self.finding(severity, message, columns=[c], rows=bad, evidence=evidence, remedy=remedy))
+            findings.append(
+                self.finding(severity, message, columns=[c], rows=bad, evidence=evidence, remedy=remedy)
+            )
         return CheckResult.fired(findings, {"numerator": len(findings), "denominator": len(columns)})

@@ -29,7 +29,7 @@ def ks_one_vs_rest(matrix: np.ndarray, codes: np.ndarray, n_groups: int) -> tupl
     p_out = np.ones((n_groups, p))
     chunk = max(1, CHUNK_CELLS // max(n, 1))
     for lo in range(0, p, chunk):
-        block = matrix[:, lo:lo + chunk]
+        block = matrix[:, lo : lo + chunk]
         order = np.argsort(block, axis=0, kind="stable")
         ordered = np.take_along_axis(block, order, axis=0)
         valid = ~np.isnan(ordered)
@@ -49,8 +49,8 @@ def ks_one_vs_rest(matrix: np.ndarray, codes: np.ndarray, n_groups: int) -> tupl
             usable = (n_in > 0) & (n_out > 0)
             root = np.sqrt(np.where(usable, n_in * n_out / np.maximum(n_in + n_out, 1), 1.0))
             pv = np.where(usable, stats.kstwobign.sf((root + 0.12 + 0.11 / root) * d), 1.0)
-            d_out[g, lo:lo + chunk] = np.where(usable, d, 0.0)
-            p_out[g, lo:lo + chunk] = np.clip(pv, 0.0, 1.0)
+            d_out[g, lo : lo + chunk] = np.where(usable, d, 0.0)
+            p_out[g, lo : lo + chunk] = np.clip(pv, 0.0, 1.0)
     return d_out, p_out
 
 
@@ -71,8 +71,8 @@ def smd_one_vs_rest(matrix: np.ndarray, codes: np.ndarray, n_groups: int) -> np.
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_in = sums / counts
         mean_out = (total_s - sums) / (total_n - counts)
-        var_in = squares / counts - mean_in ** 2
-        var_out = (total_q - squares) / (total_n - counts) - mean_out ** 2
+        var_in = squares / counts - mean_in**2
+        var_out = (total_q - squares) / (total_n - counts) - mean_out**2
         d = (mean_in - mean_out) / np.sqrt(np.maximum((var_in + var_out) / 2.0, 0.0))
     return np.nan_to_num(d, nan=0.0, posinf=0.0, neginf=0.0)
 
@@ -124,13 +124,14 @@ def rank_auc(labels: np.ndarray, scores: np.ndarray) -> float:
 def hanley_mcneil_interval(auc: float, positives: int, negatives: int, z: float) -> tuple[float, float]:
     """Normal interval of an AUC with the Hanley & McNeil (1982) standard error."""
     q1, q2 = auc / (2.0 - auc), 2.0 * auc * auc / (1.0 + auc)
-    var = (auc * (1 - auc) + (positives - 1) * (q1 - auc ** 2) + (negatives - 1) * (q2 - auc ** 2))
+    var = auc * (1 - auc) + (positives - 1) * (q1 - auc**2) + (negatives - 1) * (q2 - auc**2)
     se = float(np.sqrt(max(var, 0.0) / max(positives * negatives, 1)))
     return max(0.0, auc - z * se), min(1.0, auc + z * se)
 
 
-def classifier_two_sample(design: np.ndarray, codes: np.ndarray, n_groups: int, folds: int = 5,
-                          alpha: float = 0.01) -> dict:
+def classifier_two_sample(
+    design: np.ndarray, codes: np.ndarray, n_groups: int, folds: int = 5, alpha: float = 0.01
+) -> dict:
     """Cross-validated AUC of an L2-logistic model predicting each record's group from its features.
 
     Out-of-fold probabilities from stratified, seeded folds; one-vs-rest AUC per group with a
@@ -154,5 +155,11 @@ def classifier_two_sample(design: np.ndarray, codes: np.ndarray, n_groups: int, 
         per_group.append((target, auc, low, high))
     macro = float(np.mean([a for _, a, _, _ in per_group]))
     worst = max(per_group, key=lambda t: (t[1], -t[0]))
-    return {"auc": macro, "worst_group": worst[0], "worst_auc": worst[1], "worst_ci": [worst[2], worst[3]],
-            "per_group": per_group, "folds": folds}
+    return {
+        "auc": macro,
+        "worst_group": worst[0],
+        "worst_auc": worst[1],
+        "worst_ci": [worst[2], worst[3]],
+        "per_group": per_group,
+        "folds": folds,
+    }

@@ -23,8 +23,26 @@ from datacert.checks.consistency._shift import (
 from datacert.checks.representativeness._subgroups import contingency, cramers_v, target_classes
 from datacert.semantics import SemanticType
 
-BATCH_WORDS = {"site", "sites", "centre", "centres", "center", "centers", "batch", "batches", "lot", "lots",
-               "hopital", "hôpital", "hospital", "hospitals", "plate", "plaque", "run", "runs"}
+BATCH_WORDS = {
+    "site",
+    "sites",
+    "centre",
+    "centres",
+    "center",
+    "centers",
+    "batch",
+    "batches",
+    "lot",
+    "lots",
+    "hopital",
+    "hôpital",
+    "hospital",
+    "hospitals",
+    "plate",
+    "plaque",
+    "run",
+    "runs",
+}
 MAX_COLUMNS_LISTED = 1000
 BY_NAME = "its name reads as a site or batch"
 
@@ -43,10 +61,17 @@ def group_codes(series: pl.Series) -> tuple[np.ndarray, list[str]]:
     """Integer code per record (-1 = missing) and the sorted level names."""
     text = series.cast(pl.String)
     names = sorted(text.drop_nulls().unique().to_list())
-    lookup = pl.DataFrame({"__v": names, "__c": np.arange(len(names), dtype=np.int64)},
-                          schema={"__v": pl.String, "__c": pl.Int64})
-    codes = (text.to_frame("__v").join(lookup, on="__v", how="left", maintain_order="left")
-             .get_column("__c").fill_null(-1).to_numpy())
+    lookup = pl.DataFrame(
+        {"__v": names, "__c": np.arange(len(names), dtype=np.int64)},
+        schema={"__v": pl.String, "__c": pl.Int64},
+    )
+    codes = (
+        text.to_frame("__v")
+        .join(lookup, on="__v", how="left", maintain_order="left")
+        .get_column("__c")
+        .fill_null(-1)
+        .to_numpy()
+    )
     return codes.astype(np.int64, copy=False), names
 
 
@@ -74,10 +99,24 @@ class DistributionShift(Check):
     id = "distribution_shift"
     dimension = "consistency"
     needs = Needs(min_rows=20)
-    params = {"min_group": 10, "max_groups": 20, "max_rows": 50_000, "c2st_max_rows": 10_000,
-              "pca_components": 50, "fdr": 0.05, "min_effect": 0.1, "lone_feature_q": 0.001,
-              "auc_notable": 0.55, "auc_warning": 0.6, "auc_error": 0.8, "drift_warning_share": 0.10, "drift_error_share": 0.25,
-              "confounding_critical": 0.5, "confounding_warning": 0.3, "confounding_p": 0.01}
+    params = {
+        "min_group": 10,
+        "max_groups": 20,
+        "max_rows": 50_000,
+        "c2st_max_rows": 10_000,
+        "pca_components": 50,
+        "fdr": 0.05,
+        "min_effect": 0.1,
+        "lone_feature_q": 0.001,
+        "auc_notable": 0.55,
+        "auc_warning": 0.6,
+        "auc_error": 0.8,
+        "drift_warning_share": 0.10,
+        "drift_error_share": 0.25,
+        "confounding_critical": 0.5,
+        "confounding_warning": 0.3,
+        "confounding_p": 0.01,
+    }
     cost = "model fits"
 
     def run(self, data, profile, params):
@@ -85,7 +124,10 @@ class DistributionShift(Check):
         if data.roles.split:
             candidates.append((data.roles.split, "the --split role"))
         for column in batch_columns(data):
-            if column not in (data.roles.split, data.roles.target, data.roles.id) and column not in data.roles.text:
+            if (
+                column not in (data.roles.split, data.roles.target, data.roles.id)
+                and column not in data.roles.text
+            ):
                 candidates.append((column, BY_NAME))
         if not candidates:
             return CheckResult.not_applicable("needs a --split column or a column named like a site or batch")
@@ -97,33 +139,45 @@ class DistributionShift(Check):
             counts = np.bincount(codes[codes >= 0], minlength=len(names))
             kept = np.flatnonzero(counts >= params["min_group"])
             if kept.size < 2 or len(names) > params["max_groups"]:
-                skipped[column] = (f"{len(names)} groups" if len(names) > params["max_groups"]
-                                   else "fewer than two groups with enough records")
+                skipped[column] = (
+                    f"{len(names)} groups"
+                    if len(names) > params["max_groups"]
+                    else "fewer than two groups with enough records"
+                )
                 continue
             remap = np.full(len(names), -1, dtype=np.int64)
             remap[kept] = np.arange(kept.size)
             local = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
             levels = [names[i] for i in kept]
-            facts = {"column": column, "detected_because": why, "groups": dict(zip(levels, counts[kept].tolist(),
-                                                                                   strict=True)),
-                     "groups_left_out": [names[i] for i in range(len(names)) if counts[i] < params["min_group"]]}
+            facts = {
+                "column": column,
+                "detected_because": why,
+                "groups": dict(zip(levels, counts[kept].tolist(), strict=True)),
+                "groups_left_out": [names[i] for i in range(len(names)) if counts[i] < params["min_group"]],
+            }
             found, summary = self._shift(data, column, local, levels, facts, params, cache)
             findings += found
             found, confounding = self._confounding(data, column, local, levels, facts, params)
             findings += found
             analysed[column] = {**summary, **confounding, "detected_because": why}
         if not analysed:
-            return CheckResult.not_applicable("no partition or site column has two groups of "
-                                              f"{params['min_group']} records or more ({skipped})")
+            return CheckResult.not_applicable(
+                "no partition or site column has two groups of "
+                f"{params['min_group']} records or more ({skipped})"
+            )
         return CheckResult.fired(findings, {"partitions": analysed, "skipped": skipped})
 
     def _features(self, data, column):
         numeric = data.numeric_feature_columns()
         positions = [i for i, c in enumerate(numeric) if c != column]
         numeric_set = set(numeric)
-        categorical = [c for c in data.feature_columns()
-                       if c != column and c not in numeric_set
-                       and data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)]
+        categorical = [
+            c
+            for c in data.feature_columns()
+            if c != column
+            and c not in numeric_set
+            and data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)
+        ]
         return numeric, positions, categorical
 
     def _shift(self, data, column, codes, levels, facts, params, cache):
@@ -140,7 +194,7 @@ class DistributionShift(Check):
         if rows.size < data.n_rows:
             matrix = matrix[rows]
         names = [numeric[i] for i in positions]
-        tests: list[tuple[str, float, float, float]] = []   # (feature, p, effect, smd)
+        tests: list[tuple[str, float, float, float]] = []  # (feature, p, effect, smd)
         if names:
             d, pv = ks_one_vs_rest(matrix, group, k)
             smd = smd_one_vs_rest(matrix, group, k)
@@ -159,48 +213,83 @@ class DistributionShift(Check):
                 continue
             v, _, p = cramers_v(contingency(group, values, k, len(value_names)))
             tests.append((feature, p, v, float("nan")))
-        evidence = {**facts, "numeric_features": len(names), "categorical_features": len(categorical),
-                    "rows_used": int(rows.size)}
+        evidence = {
+            **facts,
+            "numeric_features": len(names),
+            "categorical_features": len(categorical),
+            "rows_used": int(rows.size),
+        }
         if sampled:
             evidence["sampled_rows"] = int(rows.size)
         drifted = []
         if tests:
             q = stats.false_discovery_control(np.array([t[1] for t in tests]))
-            drifted = sorted(((t[0], float(qi), t[2], t[3]) for t, qi in zip(tests, q, strict=True)
-                              if qi < params["fdr"] and t[2] >= params["min_effect"]), key=lambda t: (t[1], t[0]))
+            drifted = sorted(
+                (
+                    (t[0], float(qi), t[2], t[3])
+                    for t, qi in zip(tests, q, strict=True)
+                    if qi < params["fdr"] and t[2] >= params["min_effect"]
+                ),
+                key=lambda t: (t[1], t[0]),
+            )
             share = len(drifted) / len(tests)
             abs_smd = np.abs(np.array([t[3] for t in tests if t[3] == t[3]]))
-            evidence.update({
-                "features_tested": len(tests), "drifted_features": len(drifted), "drifted_share": share,
-                "fdr": params["fdr"], "min_effect": params["min_effect"],
-                "smd_share_above_0_1": float((abs_smd > 0.1).mean()) if abs_smd.size else None,
-                "top_drifted": [{"feature": f, "q": qv, "effect": e, "smd": s if s == s else None}
-                                for f, qv, e, s in drifted[:20]],
-            })
-        c2st = self._c2st(matrix, group, k, categorical, frame, params, cache,
-                          (rows.tobytes(), tuple(positions)))
+            evidence.update(
+                {
+                    "features_tested": len(tests),
+                    "drifted_features": len(drifted),
+                    "drifted_share": share,
+                    "fdr": params["fdr"],
+                    "min_effect": params["min_effect"],
+                    "smd_share_above_0_1": float((abs_smd > 0.1).mean()) if abs_smd.size else None,
+                    "top_drifted": [
+                        {"feature": f, "q": qv, "effect": e, "smd": s if s == s else None}
+                        for f, qv, e, s in drifted[:20]
+                    ],
+                }
+            )
+        c2st = self._c2st(
+            matrix, group, k, categorical, frame, params, cache, (rows.tobytes(), tuple(positions))
+        )
         if c2st:
-            evidence.update({"c2st_auc": c2st["auc"], "c2st_worst_group": levels[c2st["worst_group"]],
-                             "c2st_worst_auc": c2st["worst_auc"], "c2st_worst_ci99": c2st["worst_ci"],
-                             "c2st_per_group": {levels[g]: a for g, a, _, _ in c2st["per_group"]},
-                             "c2st_design": c2st["design"], "c2st_rows": c2st["rows"], "c2st_folds": c2st["folds"]})
+            evidence.update(
+                {
+                    "c2st_auc": c2st["auc"],
+                    "c2st_worst_group": levels[c2st["worst_group"]],
+                    "c2st_worst_auc": c2st["worst_auc"],
+                    "c2st_worst_ci99": c2st["worst_ci"],
+                    "c2st_per_group": {levels[g]: a for g, a, _, _ in c2st["per_group"]},
+                    "c2st_design": c2st["design"],
+                    "c2st_rows": c2st["rows"],
+                    "c2st_folds": c2st["folds"],
+                }
+            )
         severity = self._severity(evidence, c2st, params)
-        summary = {k2: evidence[k2] for k2 in ("drifted_features", "features_tested", "c2st_auc", "sampled_rows")
-                   if k2 in evidence}
+        summary = {
+            k2: evidence[k2]
+            for k2 in ("drifted_features", "features_tested", "c2st_auc", "sampled_rows")
+            if k2 in evidence
+        }
         if severity is None:
             return [], summary
         word = "partitions" if column == data.roles.split else "sites or batches"
-        evidence.update({"numerator": len(drifted), "denominator": len(tests), "threshold": params["auc_warning"]})
-        detail = (f"({plural(len(drifted), 'feature')} shifted)" if drifted
-                  else "taken together, though no single feature stands out")
+        evidence.update(
+            {"numerator": len(drifted), "denominator": len(tests), "threshold": params["auc_warning"]}
+        )
+        detail = (
+            f"({plural(len(drifted), 'feature')} shifted)"
+            if drifted
+            else "taken together, though no single feature stands out"
+        )
         finding = self.finding(
             severity,
             f"Records from different {word} of '{column}' differ in their feature values {detail}, "
             f"a batch or selection effect.",
-            columns=[column] + [f for f, _, _, _ in drifted[:MAX_COLUMNS_LISTED]], evidence=evidence,
+            columns=[column] + [f for f, _, _, _ in drifted[:MAX_COLUMNS_LISTED]],
+            evidence=evidence,
             remedy="Find the cause (protocol, device, population); re-split at random and stratified if this is "
-                   "a train/test split; otherwise harmonise the sites (e.g. ComBat fitted on training folds) "
-                   "and validate per site.",
+            "a train/test split; otherwise harmonise the sites (e.g. ComBat fitted on training folds) "
+            "and validate per site.",
         )
         return [finding], summary
 
@@ -214,7 +303,11 @@ class DistributionShift(Check):
         if (significant and auc >= params["auc_warning"]) or share >= params["drift_warning_share"]:
             return "warning"
         lone_but_strong = any(t["q"] < params["lone_feature_q"] for t in evidence.get("top_drifted", []))
-        if evidence.get("drifted_features", 0) >= 2 or lone_but_strong or (significant and auc >= params["auc_notable"]):
+        if (
+            evidence.get("drifted_features", 0) >= 2
+            or lone_but_strong
+            or (significant and auc >= params["auc_notable"])
+        ):
             return "info"
         return None
 
@@ -288,13 +381,18 @@ class DistributionShift(Check):
         target = data.roles.target
         evidence = {**facts, **measure, "numerator": v, "threshold": params["confounding_critical"]}
         if severity == "critical":
-            message = (f"The outcome '{target}' is largely determined by '{column}', so a model would learn the "
-                       f"site or partition instead of the disease, and no correction can separate the two.")
+            message = (
+                f"The outcome '{target}' is largely determined by '{column}', so a model would learn the "
+                f"site or partition instead of the disease, and no correction can separate the two."
+            )
         else:
             message = f"The outcome '{target}' is unevenly spread across the groups of '{column}'."
         finding = self.finding(
-            severity, message, columns=[column, target], evidence=evidence,
+            severity,
+            message,
+            columns=[column, target],
+            evidence=evidence,
             remedy="Collect cases and controls from every site (or re-split so that every partition holds both), "
-                   "then validate per site.",
+            "then validate per site.",
         )
         return [finding], summary

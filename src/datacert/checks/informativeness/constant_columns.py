@@ -42,17 +42,35 @@ class ConstantColumns(Check):
                     near.append((c, ratio))
         findings = []
         if constant:
-            findings.append(self.finding(
-                "warning", f"{plural(len(constant), 'column')} hold a single value (or nothing) in every record.",
-                columns=constant, evidence={"numerator": len(constant), "denominator": data.n_columns,
-                                            "threshold": 1, "listed": constant[:MAX_LISTED]},
-                remedy="Drop the constant columns."))
+            findings.append(
+                self.finding(
+                    "warning",
+                    f"{plural(len(constant), 'column')} hold a single value (or nothing) in every record.",
+                    columns=constant,
+                    evidence={
+                        "numerator": len(constant),
+                        "denominator": data.n_columns,
+                        "threshold": 1,
+                        "listed": constant[:MAX_LISTED],
+                    },
+                    remedy="Drop the constant columns.",
+                )
+            )
         if near:
-            findings.append(self.finding(
-                "info", f"{plural(len(near), 'column')} are nearly constant (near-zero variance).",
-                columns=[c for c, _ in near],
-                evidence={"numerator": len(near), "denominator": data.n_columns,
-                          "threshold": params["frequency_ratio"],
-                          "frequency_ratio": {c: r for c, r in near[:MAX_LISTED]}},
-                remedy="Drop them, or keep them only if the rare values matter clinically."))
-        return CheckResult.fired(findings, {"numerator": len(constant) + len(near), "denominator": data.n_columns})
+            findings.append(
+                self.finding(
+                    "info",
+                    f"{plural(len(near), 'column')} are nearly constant (near-zero variance).",
+                    columns=[c for c, _ in near],
+                    evidence={
+                        "numerator": len(near),
+                        "denominator": data.n_columns,
+                        "threshold": params["frequency_ratio"],
+                        "frequency_ratio": {c: r for c, r in near[:MAX_LISTED]},
+                    },
+                    remedy="Drop them, or keep them only if the rare values matter clinically.",
+                )
+            )
+        return CheckResult.fired(
+            findings, {"numerator": len(constant) + len(near), "denominator": data.n_columns}
+        )

@@ -67,8 +67,9 @@ class DuplicateColumns(Check):
                 findings.append(self._group_finding(group, relation))
         else:
             findings.append(self._summary_finding(groups, relations, params))
-        return CheckResult.fired(findings, {**evidence, "numerator": redundant, "denominator": len(columns),
-                                            "groups": len(groups)})
+        return CheckResult.fired(
+            findings, {**evidence, "numerator": redundant, "denominator": len(columns), "groups": len(groups)}
+        )
 
     def _group_finding(self, group, relation):
         keep, drop = group[0], group[1:]
@@ -91,8 +92,10 @@ class DuplicateColumns(Check):
 
     def _summary_finding(self, groups, relations, params):
         drop = [c for g in groups for c in g[1:]]
-        listed = [{"keep": g[0], "same_as": {c: r[c]["kind"] for c in g[1:]}}
-                  for g, r in zip(groups[: params["max_groups_listed"]], relations, strict=False)]
+        listed = [
+            {"keep": g[0], "same_as": {c: r[c]["kind"] for c in g[1:]}}
+            for g, r in zip(groups[: params["max_groups_listed"]], relations, strict=False)
+        ]
         return self.finding(
             "warning",
             f"{plural(len(drop), 'column')} repeat the information of another column "
@@ -169,7 +172,7 @@ def _monotone_candidates(data, columns: list[str]) -> list[str]:
             stats[held, 0] = np.argmin(rows, axis=1)
             stats[held, 1] = np.argmax(rows, axis=1)
         for i, probe in enumerate(probes):
-            pivot = rows[:, probe: probe + 1]
+            pivot = rows[:, probe : probe + 1]
             stats[held, 2 + 2 * i] = (rows < pivot).sum(axis=1)
             stats[held, 3 + 2 * i] = (rows > pivot).sum(axis=1)
     rest = sorted(set(range(len(columns))) - set(held))
@@ -180,7 +183,10 @@ def _monotone_candidates(data, columns: list[str]) -> list[str]:
             exprs += [x.arg_min().alias(f"{k}|0"), x.arg_max().alias(f"{k}|1")]
             for i, probe in enumerate(probes):
                 pivot = x.gather(probe)
-                exprs += [(x < pivot).sum().alias(f"{k}|{2 + 2 * i}"), (x > pivot).sum().alias(f"{k}|{3 + 2 * i}")]
+                exprs += [
+                    (x < pivot).sum().alias(f"{k}|{2 + 2 * i}"),
+                    (x > pivot).sum().alias(f"{k}|{3 + 2 * i}"),
+                ]
         values = data.frame.select(exprs).row(0, named=True)
         for k in rest:
             stats[k] = [values[f"{k}|{j}"] or 0 for j in range(6)]
@@ -203,8 +209,12 @@ def _equal_columns(columns: list[str], codes: np.ndarray, reverse: np.ndarray | 
     for members in buckets.values():
         while len(members) > 1:  # verify exactly: a hash collision never makes a finding
             head, rest = members[0], members[1:]
-            same = [j for j in rest if np.array_equal(codes[:, head], codes[:, j])
-                    or (reverse is not None and np.array_equal(codes[:, head], reverse[:, j]))]
+            same = [
+                j
+                for j in rest
+                if np.array_equal(codes[:, head], codes[:, j])
+                or (reverse is not None and np.array_equal(codes[:, head], reverse[:, j]))
+            ]
             if same:
                 groups.append([columns[head]] + [columns[j] for j in same])
             members = [j for j in rest if j not in same]
@@ -232,8 +242,11 @@ def _codes(data, columns: list[str]) -> np.ndarray:
     rest = sorted(set(range(len(columns))) - set(held))
     if rest:
         index = pl.col(_ROW)
-        frame = data.frame.select([pl.col(columns[k]) for k in rest]).with_row_index(_ROW).select(
-            [index.min().over(pl.col(columns[k])).cast(pl.Int64).alias(str(k)) for k in rest])
+        frame = (
+            data.frame.select([pl.col(columns[k]) for k in rest])
+            .with_row_index(_ROW)
+            .select([index.min().over(pl.col(columns[k])).cast(pl.Int64).alias(str(k)) for k in rest])
+        )
         out[:, rest] = frame.to_numpy().astype(np.int64, copy=False).reshape(data.n_rows, len(rest))
     return out
 
@@ -255,8 +268,12 @@ def _ranks(data, columns: list[str]) -> np.ndarray:
         out[:, held] = ranks.T
     rest = sorted(set(range(len(columns))) - set(held))
     if rest:
-        frame = data.frame.select([pl.col(columns[k]).cast(pl.Float64).fill_nan(None).rank("dense")
-                                   .fill_null(0).alias(str(k)) for k in rest])
+        frame = data.frame.select(
+            [
+                pl.col(columns[k]).cast(pl.Float64).fill_nan(None).rank("dense").fill_null(0).alias(str(k))
+                for k in rest
+            ]
+        )
         out[:, rest] = frame.to_numpy().astype(np.int64, copy=False).reshape(data.n_rows, len(rest))
     return out
 

@@ -45,8 +45,15 @@ class HighDimensionality(Check):
         if p == 0:
             return CheckResult.not_applicable("needs at least one feature column")
         ratio = p / n
-        evidence = {"n": n, "p": p, "p_over_n": ratio, "numerator": p, "denominator": n,
-                    "regime": _regime(ratio), **self._spectrum(data)}
+        evidence = {
+            "n": n,
+            "p": p,
+            "p_over_n": ratio,
+            "numerator": p,
+            "denominator": n,
+            "regime": _regime(ratio),
+            **self._spectrum(data),
+        }
         rank = evidence.get("signal_rank")
         if rank:
             evidence["n_per_signal_dimension"] = n / rank
@@ -61,8 +68,10 @@ class HighDimensionality(Check):
         columns = features if p <= 50 else []
         if ratio >= params["extreme_ratio"] and rank == 0:
             severity, threshold = "error", params["extreme_ratio"]
-            message = (f"The table has {ratio:,.0f} times more features than records and no structure "
-                       "stands out from the noise.")
+            message = (
+                f"The table has {ratio:,.0f} times more features than records and no structure "
+                "stands out from the noise."
+            )
         elif ratio > params["warning_ratio"]:
             severity, threshold = "warning", params["warning_ratio"]
             message = f"The table has more features ({p:,}) than records ({n:,}), so models overfit easily."
@@ -70,14 +79,21 @@ class HighDimensionality(Check):
             severity, threshold = "info", params["info_ratio"]
             message = f"The table has {p:,} features for {n:,} records, a high-dimensional setting."
         finding = self.finding(
-            severity, message, columns=columns, evidence={**evidence, "threshold": threshold},
+            severity,
+            message,
+            columns=columns,
+            evidence={**evidence, "threshold": threshold},
             remedy="Use strongly regularised models with feature selection inside cross-validation, and "
-                   "validate on external data; consider collecting more records.")
+            "validate on external data; consider collecting more records.",
+        )
         return CheckResult.fired([finding], evidence)
 
     def _spectrum(self, data) -> dict:
-        columns = [c for c in data.numeric_feature_columns()
-                   if data.semantic_types.get(c) not in (SemanticType.IDENTIFIER, SemanticType.EMPTY)]
+        columns = [
+            c
+            for c in data.numeric_feature_columns()
+            if data.semantic_types.get(c) not in (SemanticType.IDENTIFIER, SemanticType.EMPTY)
+        ]
         if len(columns) < 2 or data.n_rows < 3:
             return {"numeric_features": len(columns)}
         matrix = data.numeric_matrix(columns)
@@ -85,10 +101,14 @@ class HighDimensionality(Check):
         X = standardize(median_impute(matrix if sample is None else matrix[sample]))
         values = singular_values(X)
         rank, threshold = signal_rank(values, X.shape[0], X.shape[1])
-        out = {"numeric_features": len(columns), "signal_rank": rank, "gavish_donoho_threshold": threshold,
-               "participation_ratio": participation_ratio(values),
-               "components_90_percent": components_for(values, 0.90),
-               "leading_singular_values": values[: min(10, values.size)].tolist()}
+        out = {
+            "numeric_features": len(columns),
+            "signal_rank": rank,
+            "gavish_donoho_threshold": threshold,
+            "participation_ratio": participation_ratio(values),
+            "components_90_percent": components_for(values, 0.90),
+            "leading_singular_values": values[: min(10, values.size)].tolist(),
+        }
         if sample is not None:
             out["sampled_rows"] = int(sample.size)
         return out

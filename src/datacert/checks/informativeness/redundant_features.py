@@ -72,9 +72,9 @@ def correlated_pairs(unit: np.ndarray, threshold: float, screen_dims: int = SCRE
     degree = np.zeros(p, dtype=np.int64)
     stored = 0
     for start in range(0, p, block):
-        left = screen[start:start + block]
+        left = screen[start : start + block]
         for other in range(start, p, block):
-            corr = left @ screen[other:other + block].T
+            corr = left @ screen[other : other + block].T
             np.abs(corr, out=corr)
             hits = corr >= cut
             found = np.count_nonzero(hits)
@@ -104,22 +104,29 @@ def correlated_pairs(unit: np.ndarray, threshold: float, screen_dims: int = SCRE
     return np.concatenate(heads), np.concatenate(tails), best, degree
 
 
-def _dense_block(rows_major: np.ndarray, start: int, other: int, block: int, threshold: float,
-                 best: np.ndarray, degree: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _dense_block(
+    rows_major: np.ndarray,
+    start: int,
+    other: int,
+    block: int,
+    threshold: float,
+    best: np.ndarray,
+    degree: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """A block pair with many hits (a large block of copies): exact correlations of the whole
     block, statistics updated in place, and only a spanning star per component returned."""
-    left = rows_major[start:start + block]
-    right = rows_major[other:other + block]
+    left = rows_major[start : start + block]
+    right = rows_major[other : other + block]
     corr = np.abs(left.astype(np.float64) @ right.astype(np.float64).T)
     hits = corr >= threshold
     if other == start:
         hits = np.triu(hits, k=1)
     masked = np.where(hits, corr, 0.0)
     span_l, span_r = left.shape[0], right.shape[0]
-    np.maximum(best[start:start + span_l], masked.max(axis=1), out=best[start:start + span_l])
-    np.maximum(best[other:other + span_r], masked.max(axis=0), out=best[other:other + span_r])
-    degree[start:start + span_l] += hits.sum(axis=1)
-    degree[other:other + span_r] += hits.sum(axis=0)
+    np.maximum(best[start : start + span_l], masked.max(axis=1), out=best[start : start + span_l])
+    np.maximum(best[other : other + span_r], masked.max(axis=0), out=best[other : other + span_r])
+    degree[start : start + span_l] += hits.sum(axis=1)
+    degree[other : other + span_r] += hits.sum(axis=0)
     graph = sparse.csr_matrix(hits)
     if other == start:
         nodes = np.arange(start, start + span_l)
@@ -137,8 +144,10 @@ def _verified(rows_major: np.ndarray, a: np.ndarray, b: np.ndarray, threshold: f
     """The candidate pairs whose exact |r| (summed in double precision) reaches the threshold."""
     keep_a, keep_b, keep_r = [], [], []
     for lo in range(0, a.size, VERIFY_CHUNK):
-        ca, cb = a[lo:lo + VERIFY_CHUNK], b[lo:lo + VERIFY_CHUNK]
-        r = np.abs(np.einsum("ij,ij->i", rows_major[ca].astype(np.float64), rows_major[cb].astype(np.float64)))
+        ca, cb = a[lo : lo + VERIFY_CHUNK], b[lo : lo + VERIFY_CHUNK]
+        r = np.abs(
+            np.einsum("ij,ij->i", rows_major[ca].astype(np.float64), rows_major[cb].astype(np.float64))
+        )
         keep = r >= threshold
         keep_a.append(ca[keep])
         keep_b.append(cb[keep])
@@ -181,8 +190,13 @@ class RedundantFeatures(Check):
     id = "redundant_features"
     dimension = "informativeness"
     needs = Needs(numeric_features=2, min_rows=20)
-    params = {"threshold": 0.95, "warning_share": 0.10, "max_rows": 5000, "max_blocks_listed": 100,
-              "max_columns_listed": 50}
+    params = {
+        "threshold": 0.95,
+        "warning_share": 0.10,
+        "max_rows": 5000,
+        "max_blocks_listed": 100,
+        "max_columns_listed": 50,
+    }
     cost = "blocked pairwise"
 
     def run(self, data, profile, params):
@@ -196,8 +210,12 @@ class RedundantFeatures(Check):
             matrix = matrix[:, chosen]
         unit, kept, used_rows = standardised_columns(matrix, params["max_rows"])
         names = [columns[i] for i in chosen[kept]]
-        evidence = {"denominator": len(names), "threshold": params["threshold"], "rows_used": used_rows,
-                    "constant_columns_skipped": int(chosen.size - kept.size)}
+        evidence = {
+            "denominator": len(names),
+            "threshold": params["threshold"],
+            "rows_used": used_rows,
+            "constant_columns_skipped": int(chosen.size - kept.size),
+        }
         if used_rows < data.n_rows:
             evidence["sampled_rows"] = used_rows
         heads, tails, best, degree = correlated_pairs(unit, float(params["threshold"]))
@@ -217,19 +235,34 @@ class RedundantFeatures(Check):
         blocks.sort(key=lambda b: (-b[0].size, int(b[0][0])))
         largest = int(blocks[0][0].size)
         share = in_blocks.size / p
-        listed = [{"representative": names[rep], "size": int(members.size), "max_abs_r": float(best[members].max()),
-                   "columns": [names[i] for i in members[: params["max_columns_listed"]]]}
-                  for members, rep in blocks[: params["max_blocks_listed"]]]
-        evidence.update({"numerator": int(in_blocks.size), "share": share, "blocks": len(blocks),
-                         "largest_block": largest, "max_abs_r": float(best.max()),
-                         "removable_columns": int(in_blocks.size - len(blocks)), "block_list": listed})
+        listed = [
+            {
+                "representative": names[rep],
+                "size": int(members.size),
+                "max_abs_r": float(best[members].max()),
+                "columns": [names[i] for i in members[: params["max_columns_listed"]]],
+            }
+            for members, rep in blocks[: params["max_blocks_listed"]]
+        ]
+        evidence.update(
+            {
+                "numerator": int(in_blocks.size),
+                "share": share,
+                "blocks": len(blocks),
+                "largest_block": largest,
+                "max_abs_r": float(best.max()),
+                "removable_columns": int(in_blocks.size - len(blocks)),
+                "block_list": listed,
+            }
+        )
         severity = "warning" if share >= params["warning_share"] else "info"
         finding = self.finding(
             severity,
             f"{plural(int(in_blocks.size), 'numeric feature')} fall into {plural(len(blocks), 'block')} of "
             f"near-duplicate or highly correlated columns that carry largely the same information.",
-            columns=[names[i] for i in in_blocks], evidence=evidence,
+            columns=[names[i] for i in in_blocks],
+            evidence=evidence,
             remedy="Keep one representative per block (or summarise each block), choosing inside the "
-                   "training folds; penalised models tolerate the rest.",
+            "training folds; penalised models tolerate the rest.",
         )
         return CheckResult.fired([finding], {"numerator": int(in_blocks.size), "denominator": p})

@@ -31,7 +31,8 @@ class ClassImbalance(Check):
         task = target_task(data)
         if task != "classification":
             return CheckResult.not_applicable(
-                "needs a categorical target; the target is numeric (regression) or not learnable")
+                "needs a categorical target; the target is numeric (regression) or not learnable"
+            )
         rows, codes, classes = class_labels(data)
         counts = np.bincount(codes, minlength=len(classes))
         n = int(counts.sum())
@@ -41,43 +42,73 @@ class ClassImbalance(Check):
         share = counts[minority] / n
         epv = counts[minority] / n_features if n_features else None
         target = data.roles.target
-        summary = {"class_counts": dict(zip(classes, counts.tolist(), strict=True)), "denominator": n,
-                   "minority_class": classes[minority], "minority_share": share,
-                   "imbalance_ratio": counts[majority] / counts[minority],
-                   "features": n_features, "events_per_variable": epv}
+        summary = {
+            "class_counts": dict(zip(classes, counts.tolist(), strict=True)),
+            "denominator": n,
+            "minority_class": classes[minority],
+            "minority_share": share,
+            "imbalance_ratio": counts[majority] / counts[minority],
+            "features": n_features,
+            "events_per_variable": epv,
+        }
         findings = []
         if len(classes) == 1:
-            findings.append(self.finding(
-                "error", "The target holds a single class, so no classifier can be trained on it.",
-                columns=[target], row_count=n,
-                evidence={**summary, "numerator": n, "threshold": 2},
-                remedy="Check the target column and the extraction: both outcomes must be present."))
+            findings.append(
+                self.finding(
+                    "error",
+                    "The target holds a single class, so no classifier can be trained on it.",
+                    columns=[target],
+                    row_count=n,
+                    evidence={**summary, "numerator": n, "threshold": 2},
+                    remedy="Check the target column and the extraction: both outcomes must be present.",
+                )
+            )
             return CheckResult.fired(findings, summary)
         tiny = [k for k in range(len(classes)) if counts[k] < params["min_class_count"]]
         if tiny:
-            findings.append(self.finding(
-                "error",
-                f"{plural(len(tiny), 'class', 'classes')} of the target have fewer than "
-                f"{params['min_class_count']} records, too few to learn or evaluate.",
-                columns=[target], rows=rows[np.isin(codes, tiny)],
-                evidence={**summary, "numerator": int(counts[tiny].sum()), "threshold": params["min_class_count"],
-                          "tiny_classes": {classes[k]: int(counts[k]) for k in tiny}},
-                remedy="Collect more records of the rare classes, or merge them with a related class."))
+            findings.append(
+                self.finding(
+                    "error",
+                    f"{plural(len(tiny), 'class', 'classes')} of the target have fewer than "
+                    f"{params['min_class_count']} records, too few to learn or evaluate.",
+                    columns=[target],
+                    rows=rows[np.isin(codes, tiny)],
+                    evidence={
+                        **summary,
+                        "numerator": int(counts[tiny].sum()),
+                        "threshold": params["min_class_count"],
+                        "tiny_classes": {classes[k]: int(counts[k]) for k in tiny},
+                    },
+                    remedy="Collect more records of the rare classes, or merge them with a related class.",
+                )
+            )
         if share < params["warning_share"]:
             severity = "error" if share < params["error_share"] else "warning"
-            findings.append(self.finding(
-                severity,
-                f"The rarest target class makes up only {share:.1%} of the records.",
-                columns=[target], rows=rows[codes == minority],
-                evidence={**summary, "numerator": int(counts[minority]),
-                          "threshold": params["error_share"] if severity == "error" else params["warning_share"]},
-                remedy="Use stratified splits, class weights and metrics that respect the rare class "
-                       "(AUPRC, balanced accuracy); collect more minority records if possible."))
+            findings.append(
+                self.finding(
+                    severity,
+                    f"The rarest target class makes up only {share:.1%} of the records.",
+                    columns=[target],
+                    rows=rows[codes == minority],
+                    evidence={
+                        **summary,
+                        "numerator": int(counts[minority]),
+                        "threshold": params["error_share"]
+                        if severity == "error"
+                        else params["warning_share"],
+                    },
+                    remedy="Use stratified splits, class weights and metrics that respect the rare class "
+                    "(AUPRC, balanced accuracy); collect more minority records if possible.",
+                )
+            )
         if epv is not None and epv < params["epv_info"] and not tiny:
-            findings.append(self.finding(
-                "info",
-                f"There are {epv:.1f} records of the rarest class per candidate feature.",
-                columns=[target],
-                evidence={**summary, "numerator": int(counts[minority]), "threshold": params["epv_info"]},
-                remedy="Use penalised models and in-fold feature selection; validate externally."))
+            findings.append(
+                self.finding(
+                    "info",
+                    f"There are {epv:.1f} records of the rarest class per candidate feature.",
+                    columns=[target],
+                    evidence={**summary, "numerator": int(counts[minority]), "threshold": params["epv_info"]},
+                    remedy="Use penalised models and in-fold feature selection; validate externally.",
+                )
+            )
         return CheckResult.fired(findings, summary)

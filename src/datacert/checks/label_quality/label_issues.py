@@ -34,8 +34,14 @@ class LabelIssues(Check):
     dimension = "label_quality"
     needs = Needs(roles=("target",), min_rows=20)
     cost = "model fits"
-    params = {"min_auroc": 0.75, "min_r2": 0.30, "residual_z": 3.5, "warning_share": 0.0,
-              "error_share": 0.10, "critical_share": 0.25}
+    params = {
+        "min_auroc": 0.75,
+        "min_r2": 0.30,
+        "residual_z": 3.5,
+        "warning_share": 0.0,
+        "error_share": 0.10,
+        "critical_share": 0.25,
+    }
 
     def run(self, data, profile, params):
         fit = reference_fit(data)
@@ -51,8 +57,15 @@ class LabelIssues(Check):
             threshold = params["min_r2"]
         n_used = fit.rows.size
         share = flagged.size / n_used
-        evidence = {**fit.evidence(), "reliable": bool(reliable), "reliability_threshold": threshold,
-                    "numerator": int(flagged.size), "denominator": n_used, "share": share, **extra}
+        evidence = {
+            **fit.evidence(),
+            "reliable": bool(reliable),
+            "reliability_threshold": threshold,
+            "numerator": int(flagged.size),
+            "denominator": n_used,
+            "share": share,
+            **extra,
+        }
         if flagged.size == 0:
             return CheckResult.quiet(evidence)
         if not reliable:
@@ -65,25 +78,41 @@ class LabelIssues(Check):
             severity = "warning"
         positions = fit.rows[flagged]
         listed = [int(fit.rows[i]) for i in ranking[:MAX_LISTED]]
-        finding_evidence = {**evidence, "threshold": _share_threshold(severity, params),
-                            "most_suspicious_rows": listed}
+        finding_evidence = {
+            **evidence,
+            "threshold": _share_threshold(severity, params),
+            "most_suspicious_rows": listed,
+        }
         if reliable:
-            message = (f"{flagged.size:,} of the {n_used:,} records checked ({share:.1%}) have a label that a "
-                       f"cross-validated model confidently contradicts.")
-            remedy = ("Have an expert re-review these labels (most suspicious first) and correct them; "
-                      "do not delete them automatically.")
+            message = (
+                f"{flagged.size:,} of the {n_used:,} records checked ({share:.1%}) have a label that a "
+                f"cross-validated model confidently contradicts."
+            )
+            remedy = (
+                "Have an expert re-review these labels (most suspicious first) and correct them; "
+                "do not delete them automatically."
+            )
         else:
-            message = (f"{plural(flagged.size, 'record')} look mislabelled, but the reference model is too weak "
-                       f"for this to be conclusive.")
+            message = (
+                f"{plural(flagged.size, 'record')} look mislabelled, but the reference model is too weak "
+                f"for this to be conclusive."
+            )
             remedy = "Treat as a review list only; label quality cannot be assessed reliably at this size."
-        finding = self.finding(severity, message, columns=[data.roles.target], rows=positions,
-                               evidence=finding_evidence, remedy=remedy)
+        finding = self.finding(
+            severity,
+            message,
+            columns=[data.roles.target],
+            rows=positions,
+            evidence=finding_evidence,
+            remedy=remedy,
+        )
         return CheckResult.fired([finding], evidence)
 
 
 def _share_threshold(severity: str, params) -> float:
-    return {"critical": params["critical_share"], "error": params["error_share"]}.get(severity,
-                                                                                     params["warning_share"])
+    return {"critical": params["critical_share"], "error": params["error_share"]}.get(
+        severity, params["warning_share"]
+    )
 
 
 def _classification_issues(fit: ReferenceFit) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -95,8 +124,13 @@ def _classification_issues(fit: ReferenceFit) -> tuple[np.ndarray, np.ndarray, d
     probs = probs / probs.sum(axis=1, keepdims=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ranked = find_label_issues(fit.y, probs, filter_by="prune_by_noise_rate",
-                                   return_indices_ranked_by="self_confidence", n_jobs=1)
+        ranked = find_label_issues(
+            fit.y,
+            probs,
+            filter_by="prune_by_noise_rate",
+            return_indices_ranked_by="self_confidence",
+            n_jobs=1,
+        )
         joint = estimate_joint(fit.y, probs)
     ranked = np.asarray(ranked, dtype=np.int64)
     return np.sort(ranked), ranked, {"estimated_noise_rate": float(1.0 - np.trace(joint))}

@@ -27,8 +27,8 @@ class _Scan:
     """Single-column statistics of a set of columns against the target and its permutations."""
 
     names: list[str]
-    power: np.ndarray                     # AUC folded to ≥ 0.5 (classes) or |Spearman ρ|
-    null_max: np.ndarray                  # per permutation: the largest power over the columns
+    power: np.ndarray  # AUC folded to ≥ 0.5 (classes) or |Spearman ρ|
+    null_max: np.ndarray  # per permutation: the largest power over the columns
     functional: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     log_null: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
@@ -52,8 +52,13 @@ class TargetLeakage(Check):
     id = "target_leakage"
     dimension = "leakage"
     needs = Needs(roles=("target",), min_rows=10)
-    params = {"suspicious_power": 0.95, "near_perfect_power": 0.99, "identifier_power": 0.75,
-              "permutations": 20, "alpha": 0.001}
+    params = {
+        "suspicious_power": 0.95,
+        "near_perfect_power": 0.99,
+        "identifier_power": 0.75,
+        "permutations": 20,
+        "alpha": 0.001,
+    }
 
     def run(self, data, profile, params):
         task = target_task(data)
@@ -67,12 +72,21 @@ class TargetLeakage(Check):
         id_cols = _identifier_columns(data)
         numeric = [c for c in data.numeric_feature_columns() if c not in id_cols]
         matrix = data.numeric_matrix(numeric) if numeric else np.empty((data.n_rows, 0))
-        features = _scan_matrix(matrix if rows.size == data.n_rows else matrix[rows],
-                                numeric, task, labels, pi, tgt_ranks, perms)
+        features = _scan_matrix(
+            matrix if rows.size == data.n_rows else matrix[rows], numeric, task, labels, pi, tgt_ranks, perms
+        )
         text_cols = _categorical_text_columns(data, id_cols)
         text_functional = _functional_text(data, text_cols, rows, labels, pi)
-        ids = _scan_matrix(_identifier_ranks(data, id_cols, rows), id_cols, task, labels, pi, tgt_ranks, perms,
-                           functional=False)
+        ids = _scan_matrix(
+            _identifier_ranks(data, id_cols, rows),
+            id_cols,
+            task,
+            labels,
+            pi,
+            tgt_ranks,
+            perms,
+            functional=False,
+        )
         patterns = _functional_text(data, id_cols, rows, labels, pi, pattern=True)
 
         n_tests = max(1, len(numeric) + len(text_cols) + len(id_cols))
@@ -81,12 +95,18 @@ class TargetLeakage(Check):
         id_null = float(ids.null_max.max()) if ids.null_max.size else 0.5
         power = dict(zip(features.names, features.power.tolist(), strict=True))
         near = [c for c in features.names if power[c] >= params["near_perfect_power"] and power[c] > null]
-        derived = [c for c, f, lg in zip(features.names, features.functional, features.log_null, strict=True)
-                   if f and lg <= log_cut and c not in near]
+        derived = [
+            c
+            for c, f, lg in zip(features.names, features.functional, features.log_null, strict=True)
+            if f and lg <= log_cut and c not in near
+        ]
         derived += [c for c, lg in text_functional.items() if lg <= log_cut]
         suspicious_cut = max(params["suspicious_power"], null)
-        suspicious = [c for c in features.names if suspicious_cut <= power[c] < params["near_perfect_power"]
-                      and c not in derived]
+        suspicious = [
+            c
+            for c in features.names
+            if suspicious_cut <= power[c] < params["near_perfect_power"] and c not in derived
+        ]
         id_power = dict(zip(ids.names, ids.power.tolist(), strict=True))
         id_cut = max(params["identifier_power"], id_null)
         id_hits = [c for c in ids.names if id_power[c] >= id_cut]
@@ -94,51 +114,94 @@ class TargetLeakage(Check):
 
         stat = "auc" if task == "classification" else "abs_spearman"
         top = sorted(power.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
-        summary = {"statistic": stat, "columns_tested": n_tests, "denominator": n_tests,
-                   "permutation_null_max": null, "permutations": params["permutations"],
-                   "strongest_columns": dict(top), "numerator": len(near) + len(derived) + len(suspicious)
-                   + len(id_hits)}
+        summary = {
+            "statistic": stat,
+            "columns_tested": n_tests,
+            "denominator": n_tests,
+            "permutation_null_max": null,
+            "permutations": params["permutations"],
+            "strongest_columns": dict(top),
+            "numerator": len(near) + len(derived) + len(suspicious) + len(id_hits),
+        }
         if sampled:
             summary["sampled_rows"] = sampled
         findings = []
         if near:
-            findings.append(self.finding(
-                "error", f"{_count(near)} the target almost perfectly on its own, "
-                         "which suggests it was derived from the target.",
-                columns=near,
-                evidence={**summary, "numerator": len(near), "threshold": params["near_perfect_power"],
-                          "power": {c: power[c] for c in near[:MAX_LISTED]}},
-                remedy="Drop these columns before training unless they are known before the outcome "
-                       "(they are likely recorded after, or computed from, the label)."))
+            findings.append(
+                self.finding(
+                    "error",
+                    f"{_count(near)} the target almost perfectly on its own, "
+                    "which suggests it was derived from the target.",
+                    columns=near,
+                    evidence={
+                        **summary,
+                        "numerator": len(near),
+                        "threshold": params["near_perfect_power"],
+                        "power": {c: power[c] for c in near[:MAX_LISTED]},
+                    },
+                    remedy="Drop these columns before training unless they are known before the outcome "
+                    "(they are likely recorded after, or computed from, the label).",
+                )
+            )
         if derived:
-            findings.append(self.finding(
-                "error", f"The target can be read off exactly from {plural(len(derived), 'column')}.",
-                columns=derived,
-                evidence={**summary, "numerator": len(derived), "threshold": params["alpha"],
-                          "log10_chance_probability": {c: _log10(features, text_functional, c)
-                                                       for c in derived[:MAX_LISTED]}},
-                remedy="Drop these columns: each of their values maps to a single target value, so they "
-                       "encode the label."))
+            findings.append(
+                self.finding(
+                    "error",
+                    f"The target can be read off exactly from {plural(len(derived), 'column')}.",
+                    columns=derived,
+                    evidence={
+                        **summary,
+                        "numerator": len(derived),
+                        "threshold": params["alpha"],
+                        "log10_chance_probability": {
+                            c: _log10(features, text_functional, c) for c in derived[:MAX_LISTED]
+                        },
+                    },
+                    remedy="Drop these columns: each of their values maps to a single target value, so they "
+                    "encode the label.",
+                )
+            )
         if suspicious:
-            findings.append(self.finding(
-                "warning", f"{_count(suspicious)} the target unusually well on its own.",
-                columns=suspicious,
-                evidence={**summary, "numerator": len(suspicious), "threshold": suspicious_cut,
-                          "power": {c: power[c] for c in suspicious[:MAX_LISTED]}},
-                remedy="Check when these values are recorded; drop any that are only known after the outcome."))
+            findings.append(
+                self.finding(
+                    "warning",
+                    f"{_count(suspicious)} the target unusually well on its own.",
+                    columns=suspicious,
+                    evidence={
+                        **summary,
+                        "numerator": len(suspicious),
+                        "threshold": suspicious_cut,
+                        "power": {c: power[c] for c in suspicious[:MAX_LISTED]},
+                    },
+                    remedy="Check when these values are recorded; drop any that are only known after the outcome.",
+                )
+            )
         if id_hits:
-            severity = "error" if any(id_power.get(c, 1.0) >= params["near_perfect_power"] for c in id_hits) \
+            severity = (
+                "error"
+                if any(id_power.get(c, 1.0) >= params["near_perfect_power"] for c in id_hits)
                 else "warning"
-            findings.append(self.finding(
-                severity, f"{_count(id_hits, 'identifier column')} the target, so records were "
-                          "numbered or coded by outcome.",
-                columns=id_hits,
-                evidence={**summary, "numerator": len(id_hits), "threshold": id_cut, "identifier_null_max": id_null,
-                          "power": {c: id_power[c] for c in id_hits if c in id_power},
-                          "pattern_log10_chance_probability": {c: patterns[c] / np.log(10) for c in id_hits
-                                                               if c in patterns}},
-                remedy="Never use identifiers as features, and re-assign them at random before sharing; "
-                       "check that splits do not follow the identifier order."))
+            )
+            findings.append(
+                self.finding(
+                    severity,
+                    f"{_count(id_hits, 'identifier column')} the target, so records were "
+                    "numbered or coded by outcome.",
+                    columns=id_hits,
+                    evidence={
+                        **summary,
+                        "numerator": len(id_hits),
+                        "threshold": id_cut,
+                        "identifier_null_max": id_null,
+                        "power": {c: id_power[c] for c in id_hits if c in id_power},
+                        "pattern_log10_chance_probability": {
+                            c: patterns[c] / np.log(10) for c in id_hits if c in patterns
+                        },
+                    },
+                    remedy="Never use identifiers as features, and re-assign them at random before sharing; "
+                    "check that splits do not follow the identifier order.",
+                )
+            )
         return CheckResult.fired(findings, summary)
 
 
@@ -177,8 +240,16 @@ def _target(data: Dataset, task: str):
     return rows, labels, pi, target_ranks, sampled
 
 
-def _scan_matrix(X: np.ndarray, names: list[str], task: str, labels: np.ndarray, pi: np.ndarray,
-                 target_ranks: np.ndarray | None, perms: list[np.ndarray], functional: bool = True) -> _Scan:
+def _scan_matrix(
+    X: np.ndarray,
+    names: list[str],
+    task: str,
+    labels: np.ndarray,
+    pi: np.ndarray,
+    target_ranks: np.ndarray | None,
+    perms: list[np.ndarray],
+    functional: bool = True,
+) -> _Scan:
     """Power of every column, the permutation null maxima, and exact functional dependency."""
     n, p = X.shape
     power = np.zeros(p)
@@ -254,13 +325,23 @@ def _identifier_ranks(data: Dataset, columns: list[str], rows: np.ndarray) -> np
 def _categorical_text_columns(data: Dataset, exclude: list[str]) -> list[str]:
     schema = data.schema
     skip = set(exclude) | {data.roles.target}
-    return [c for c in data.feature_columns() if c not in skip
-            and (schema[c] == pl.String or schema[c] == pl.Categorical)
-            and data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)]
+    return [
+        c
+        for c in data.feature_columns()
+        if c not in skip
+        and (schema[c] == pl.String or schema[c] == pl.Categorical)
+        and data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)
+    ]
 
 
-def _functional_text(data: Dataset, columns: list[str], rows: np.ndarray, labels: np.ndarray, pi: np.ndarray,
-                     pattern: bool = False) -> dict[str, float]:
+def _functional_text(
+    data: Dataset,
+    columns: list[str],
+    rows: np.ndarray,
+    labels: np.ndarray,
+    pi: np.ndarray,
+    pattern: bool = False,
+) -> dict[str, float]:
     """Text columns (or identifier patterns) whose values each map to one target value.
 
     Returns {column: log chance probability} for the functional ones with repeated values.

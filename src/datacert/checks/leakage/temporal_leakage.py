@@ -57,7 +57,9 @@ class TemporalLeakage(Check):
         split, time = data.roles.split, data.roles.time
         read = time_values(data.frame, time, data.schema[time])
         if read is None:
-            return CheckResult.not_applicable(f"the time column '{time}' could not be read as dates or numbers")
+            return CheckResult.not_applicable(
+                f"the time column '{time}' could not be read as dates or numbers"
+            )
         instants, unit = read
         codes, names = partition_codes(data.frame, split)
         kinds = [partition_kind(n) for n in names]
@@ -66,7 +68,8 @@ class TemporalLeakage(Check):
         if not train_codes or not eval_codes:
             return CheckResult.not_applicable(
                 "the split column has no partitions named like train/training/apprentissage/dev "
-                "and test/valid/validation/holdout")
+                "and test/valid/validation/holdout"
+            )
         known = ~np.isnan(instants)
         is_train = np.isin(codes, train_codes) & known
         is_eval = np.isin(codes, eval_codes) & known
@@ -80,11 +83,16 @@ class TemporalLeakage(Check):
         overlap = max(0.0, min(latest_train, float(eval_t.max())) - max(float(train_t.min()), earliest_eval))
         eval_span = float(eval_t.max()) - earliest_eval
         evidence = {
-            "numerator": int(earlier.size), "denominator": n_eval, "share": share,
-            "threshold": params["error_share"], "unit": unit,
-            "train_partitions": [names[i] for i in train_codes], "eval_partitions": [names[i] for i in eval_codes],
+            "numerator": int(earlier.size),
+            "denominator": n_eval,
+            "share": share,
+            "threshold": params["error_share"],
+            "unit": unit,
+            "train_partitions": [names[i] for i in train_codes],
+            "eval_partitions": [names[i] for i in eval_codes],
             "latest_train_minus_earliest_eval": latest_train - earliest_eval,
-            "range_overlap": overlap, "range_overlap_share_of_eval_span": overlap / eval_span if eval_span else None,
+            "range_overlap": overlap,
+            "range_overlap_share_of_eval_span": overlap / eval_span if eval_span else None,
             "unknown_time_records": int((~known & (codes >= 0)).sum()),
         }
         if earlier.size == 0:
@@ -94,7 +102,9 @@ class TemporalLeakage(Check):
             severity,
             f"{plural(int(earlier.size), 'evaluation record')} of '{split}' are dated before the latest "
             f"training record, so the model would be tested on the past of what it learned from.",
-            rows=earlier, columns=[time, split], evidence=evidence,
+            rows=earlier,
+            columns=[time, split],
+            evidence=evidence,
             remedy="Split by time: train on records before a cut-off date and evaluate on records after it.",
         )
         return CheckResult.fired([finding], {"numerator": int(earlier.size), "denominator": n_eval})

@@ -36,7 +36,9 @@ class TrainTestOverlap(Check):
         ignored = [c for c in (data.roles.id, split, data.roles.target) if c]
         columns = [c for c in data.columns if c not in ignored]
         if not columns:
-            return CheckResult.not_applicable("no column is left to compare once id, split and target are set aside")
+            return CheckResult.not_applicable(
+                "no column is left to compare once id, split and target are set aside"
+            )
         codes, names = partition_codes(data.frame, split)
         if len(names) < 2:
             return CheckResult.not_applicable("the split column names a single partition")
@@ -49,22 +51,34 @@ class TrainTestOverlap(Check):
             if present.size > 1:
                 crossing.append(group)
                 pairs[" / ".join(names[i] for i in present)] += 1
-        evidence = {"numerator": 0, "denominator": data.n_rows, "threshold": 0, "partitions": names,
-                    "compared_columns": len(columns), "ignored_columns": ignored}
+        evidence = {
+            "numerator": 0,
+            "denominator": data.n_rows,
+            "threshold": 0,
+            "partitions": names,
+            "compared_columns": len(columns),
+            "ignored_columns": ignored,
+        }
         if not crossing:
             return CheckResult.quiet(evidence)
         rows = np.concatenate(crossing)
-        evidence.update({
-            "numerator": int(rows.size), "groups": len(crossing), "share": rows.size / data.n_rows,
-            "partitions_shared": dict(sorted(pairs.items())),
-            "group_rows": [g.tolist() for g in crossing[: params["max_groups_listed"]]],
-        })
+        evidence.update(
+            {
+                "numerator": int(rows.size),
+                "groups": len(crossing),
+                "share": rows.size / data.n_rows,
+                "partitions_shared": dict(sorted(pairs.items())),
+                "group_rows": [g.tolist() for g in crossing[: params["max_groups_listed"]]],
+            }
+        )
         finding = self.finding(
             "error",
             f"{plural(len(crossing), 'record')} appear identically in more than one partition of "
             f"'{split}' ({plural(int(rows.size), 'row')} involved), so evaluation would score records the "
             f"model has already seen.",
-            rows=rows, columns=[split], evidence=evidence,
+            rows=rows,
+            columns=[split],
+            evidence=evidence,
             remedy="Keep each record in one partition only: deduplicate before splitting, then re-split.",
         )
         return CheckResult.fired([finding], {"numerator": int(rows.size), "denominator": data.n_rows})

@@ -90,11 +90,16 @@ def load_variables() -> tuple[Variable, ...]:
             )
             for u in item["units"]
         )
-        variables.append(Variable(
-            key=item["key"], label=item["label"], pattern=_tokens(item["patterns"]),
-            exclude=_tokens(item["exclude"]) if item.get("exclude") else None,
-            units=units, source=" ".join(str(item["source"]).split()),
-        ))
+        variables.append(
+            Variable(
+                key=item["key"],
+                label=item["label"],
+                pattern=_tokens(item["patterns"]),
+                exclude=_tokens(item["exclude"]) if item.get("exclude") else None,
+                units=units,
+                source=" ".join(str(item["source"]).split()),
+            )
+        )
     return tuple(variables)
 
 
@@ -126,8 +131,9 @@ def variable_by_key(key: str) -> Variable:
     raise KeyError(key)
 
 
-def choose_unit(variable: Variable, column: str, median: float | None,
-                declared: str | None = None) -> tuple[Unit | None, str]:
+def choose_unit(
+    variable: Variable, column: str, median: float | None, declared: str | None = None
+) -> tuple[Unit | None, str]:
     """The unit of a column and how it was chosen: 'declared', 'name' or 'values' (or None, why)."""
     if declared:
         unit = variable.unit_named(declared)

@@ -44,8 +44,13 @@ class MultivariateOutliers(Check):
     id = "multivariate_outliers"
     dimension = "plausibility"
     needs = Needs(min_rows=20, numeric_features=2)
-    params = {"quantile": 0.999, "forest_score": 0.6, "max_components": 10, "error_share": 0.10,
-              "extreme_factor": 5.0}
+    params = {
+        "quantile": 0.999,
+        "forest_score": 0.6,
+        "max_components": 10,
+        "error_share": 0.10,
+        "extreme_factor": 5.0,
+    }
 
     def run(self, data, profile, params):
         skip = {SemanticType.IDENTIFIER, SemanticType.EMPTY}
@@ -78,10 +83,19 @@ class MultivariateOutliers(Check):
             isolated[candidates] = -forest.score_samples(forest_input[candidates]) > params["forest_score"]
         agreed = np.flatnonzero(final.flagged & isolated)
         share = agreed.size / n
-        evidence = {"numerator": int(agreed.size), "denominator": n, "share": share, "components": k,
-                    "signal_rank": rank, "features": p, "pca_map_flagged": int(final.flagged.sum()),
-                    "isolation_forest_agreed": int(isolated.sum()), "forest_score_threshold": params["forest_score"],
-                    "score_distance_cutoff": final.sd_cut, "orthogonal_distance_cutoff": final.od_cut}
+        evidence = {
+            "numerator": int(agreed.size),
+            "denominator": n,
+            "share": share,
+            "components": k,
+            "signal_rank": rank,
+            "features": p,
+            "pca_map_flagged": int(final.flagged.sum()),
+            "isolation_forest_agreed": int(isolated.sum()),
+            "forest_score_threshold": params["forest_score"],
+            "score_distance_cutoff": final.sd_cut,
+            "orthogonal_distance_cutoff": final.od_cut,
+        }
         if sample is not None:
             evidence["spectrum_sampled_rows"] = int(sample.size)
         if agreed.size == 0:
@@ -96,11 +110,16 @@ class MultivariateOutliers(Check):
             f"{plural(agreed.size, 'record')} ({share:.1%}) are far from the rest of the data "
             "across several measurements jointly.",
             rows=agreed,
-            evidence={**evidence, "threshold": params["error_share"] if severity == "error" else 0,
-                      "extreme_rows": extreme[:MAX_LISTED].tolist(), "extreme_factor": params["extreme_factor"],
-                      "most_outlying_rows": order[:MAX_LISTED].tolist(), "outlier_kinds": kinds},
+            evidence={
+                **evidence,
+                "threshold": params["error_share"] if severity == "error" else 0,
+                "extreme_rows": extreme[:MAX_LISTED].tolist(),
+                "extreme_factor": params["extreme_factor"],
+                "most_outlying_rows": order[:MAX_LISTED].tolist(),
+                "outlier_kinds": kinds,
+            },
             remedy="Review these records at the source (entry or unit errors, failed assays); keep genuine "
-                   "rare cases, and never delete them automatically.",
+            "rare cases, and never delete them automatically.",
         )
         return CheckResult.fired([finding], evidence)
 
@@ -153,7 +172,9 @@ def outlier_map(Z: np.ndarray, regular: np.ndarray, k: int, quantile: float) -> 
     root = od ** (2.0 / 3.0)
     centre_od = np.median(root)
     spread = 1.4826 * np.median(np.abs(root - centre_od))
-    od_cut = float((centre_od + spread * norm.ppf(quantile)) ** 1.5) if spread > 0 else float(od.max() + 1e-12)
+    od_cut = (
+        float((centre_od + spread * norm.ppf(quantile)) ** 1.5) if spread > 0 else float(od.max() + 1e-12)
+    )
     return _Map(scores, variances, sd, od, sd_cut, max(od_cut, 1e-12))
 
 
@@ -161,5 +182,8 @@ def _kinds(result: _Map, rows: np.ndarray) -> dict[str, int]:
     """Counts of bad leverage (both distances high), good leverage (score only), orthogonal outliers."""
     high_sd = result.sd[rows] > result.sd_cut
     high_od = result.od[rows] > result.od_cut
-    return {"bad_leverage": int((high_sd & high_od).sum()), "good_leverage": int((high_sd & ~high_od).sum()),
-            "orthogonal": int((~high_sd & high_od).sum())}
+    return {
+        "bad_leverage": int((high_sd & high_od).sum()),
+        "good_leverage": int((high_sd & ~high_od).sum()),
+        "orthogonal": int((~high_sd & high_od).sum()),
+    }

@@ -58,7 +58,9 @@ class OutOfRange(Check):
                 continue
             values = _as_number(column, is_text)
             stats = _stats(data, profile, column, values, is_text)
-            if not stats["count"] or (is_text and stats["count"] < 0.5 * (profile.column(column)["count"] or 0)):
+            if not stats["count"] or (
+                is_text and stats["count"] < 0.5 * (profile.column(column)["count"] or 0)
+            ):
                 continue  # no numbers, or text that is mostly not numbers
             rules, meta, why = _rules(column, variable, field, stats)
             if not rules:
@@ -78,7 +80,8 @@ class OutOfRange(Check):
                 counts = data.frame.select(
                     outside.fill_null(False).sum().alias("n"),
                     (outside & values.is_in(SENTINELS)).fill_null(False).sum().alias("sentinels"),
-                    (outside & (values < low)).fill_null(False).sum().alias("below") if low is not None
+                    (outside & (values < low)).fill_null(False).sum().alias("below")
+                    if low is not None
                     else pl.lit(0).alias("below"),
                 ).row(0)
                 n_out, n_sentinel, n_below = int(counts[0]), int(counts[1]), int(counts[2])
@@ -86,10 +89,27 @@ class OutOfRange(Check):
                     continue
                 rows = data.frame.select(outside.fill_null(False).arg_true()).to_series().to_numpy()
                 numerator += n_out
-                findings.append(self._finding(column, meta, severity, kind, low, high, rows, n_out,
-                                              n_below, stats["count"], n_sentinel))
-        evidence = {"numerator": numerator, "denominator": denominator, "columns_checked": checked,
-                    "columns_skipped": skipped}
+                findings.append(
+                    self._finding(
+                        column,
+                        meta,
+                        severity,
+                        kind,
+                        low,
+                        high,
+                        rows,
+                        n_out,
+                        n_below,
+                        stats["count"],
+                        n_sentinel,
+                    )
+                )
+        evidence = {
+            "numerator": numerator,
+            "denominator": denominator,
+            "columns_checked": checked,
+            "columns_skipped": skipped,
+        }
         if not checked:
             return CheckResult.quiet(evidence)
         return CheckResult.fired(findings, evidence)
@@ -98,21 +118,37 @@ class OutOfRange(Check):
         what = meta.get("variable_label") or "this column"
         unit = f" in {meta['unit']}" if meta.get("unit") else ""
         if kind == "declared":
-            message = f"{plural(n_out, 'value')} of {column!r} fall outside the limits declared in the schema."
+            message = (
+                f"{plural(n_out, 'value')} of {column!r} fall outside the limits declared in the schema."
+            )
             remedy = f"Correct the values of {column!r} at the source or set them to missing, or fix the declared limits."
         elif kind == "impossible":
             message = f"{plural(n_out, 'value')} of {column!r} are impossible for {what}{unit}."
-            remedy = (f"Correct these values of {column!r} at the source or set them to missing; "
-                      "they cannot be real measurements.")
+            remedy = (
+                f"Correct these values of {column!r} at the source or set them to missing; "
+                "they cannot be real measurements."
+            )
         else:
             message = f"{plural(n_out, 'value')} of {column!r} are implausible for {what}{unit}."
-            remedy = f"Check these values of {column!r} against the source record; keep them only if confirmed."
+            remedy = (
+                f"Check these values of {column!r} against the source record; keep them only if confirmed."
+            )
         if n_sentinel == n_out:
-            remedy = (f"These values of {column!r} look like codes for a missing value (-999, 9999...): "
-                      "set them to missing.")
-        evidence = {"numerator": n_out, "denominator": count, "share": n_out / count, "limits": [low, high],
-                    "limit_kind": kind, "below": n_below, "above": n_out - n_below,
-                    "missing_value_codes": n_sentinel, **meta}
+            remedy = (
+                f"These values of {column!r} look like codes for a missing value (-999, 9999...): "
+                "set them to missing."
+            )
+        evidence = {
+            "numerator": n_out,
+            "denominator": count,
+            "share": n_out / count,
+            "limits": [low, high],
+            "limit_kind": kind,
+            "below": n_below,
+            "above": n_out - n_below,
+            "missing_value_codes": n_sentinel,
+            **meta,
+        }
         return self.finding(severity, message, columns=[column], rows=rows, evidence=evidence, remedy=remedy)
 
 
@@ -143,8 +179,11 @@ def _stats(data, profile, column: str, values: pl.Expr, is_text: bool) -> dict[s
             return {k: row[k] for k in ("count", "min", "max", "q25", "q50", "q75")}
     if is_text:
         out = data.frame.select(
-            values.count().alias("count"), values.min().alias("min"), values.max().alias("max"),
-            values.quantile(0.25, "linear").alias("q25"), values.quantile(0.5, "linear").alias("q50"),
+            values.count().alias("count"),
+            values.min().alias("min"),
+            values.max().alias("max"),
+            values.quantile(0.25, "linear").alias("q25"),
+            values.quantile(0.5, "linear").alias("q50"),
             values.quantile(0.75, "linear").alias("q75"),
         ).row(0, named=True)
         return out
@@ -172,13 +211,26 @@ def _rules(column: str, variable: Variable | None, field, stats) -> tuple[list, 
         return [], {}, f"recognised as {variable.label}, but {basis}"
     low, high = unit.soft
     if basis != "declared" and not (low <= stats["q25"] and stats["q75"] <= high):
-        return [], {}, (f"recognised as {variable.label} in {unit.name}, but most values lie outside its "
-                        "plausible range (rescaled, coded or another unit)")
-    meta.update({"variable": variable.key, "variable_label": variable.label, "unit": unit.name,
-                 "unit_basis": basis, "hard_limits": list(unit.hard), "soft_limits": list(unit.soft),
-                 "source": variable.source})
+        return (
+            [],
+            {},
+            (
+                f"recognised as {variable.label} in {unit.name}, but most values lie outside its "
+                "plausible range (rescaled, coded or another unit)"
+            ),
+        )
+    meta.update(
+        {
+            "variable": variable.key,
+            "variable_label": variable.label,
+            "unit": unit.name,
+            "unit_basis": basis,
+            "hard_limits": list(unit.hard),
+            "soft_limits": list(unit.soft),
+            "source": variable.source,
+        }
+    )
     rules.append(("error", "impossible", unit.hard[0], unit.hard[1]))
     if unit.soft != unit.hard:
         rules.append(("warning", "implausible", unit.soft[0], unit.soft[1]))
     return rules, meta, ""
-

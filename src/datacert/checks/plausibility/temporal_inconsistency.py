@@ -16,12 +16,18 @@ from datacert.checks.plausibility._physiology import choose_unit, match_variable
 from datacert.semantics import DATETIME_FORMATS, SemanticType, best_date_format, parse_date_expr
 
 _BIRTH = re.compile(r"naiss|birth|(?:^|_)(dob|ddn)(?:_|$)")
-_START = re.compile(r"(?:^|_)(admission|admis|adm|entree|entry|debut|start|begin|beginning|arrivee|arrival|"
-                    r"in|inclusion|enrolment|enrollment|onset)(?:_|$)")
-_END = re.compile(r"(?:^|_)(sortie|discharge|discharged|fin|end|depart|departure|out|stop|exit|cloture|"
-                  r"closure)(?:_|$)")
-_VISIT = re.compile(r"(?:^|_)(visite|visit|consultation|sejour|stay|encounter|exam|examen|prelevement|"
-                    r"sample|sampling|mesure|measure|inclusion)(?:_|$)")
+_START = re.compile(
+    r"(?:^|_)(admission|admis|adm|entree|entry|debut|start|begin|beginning|arrivee|arrival|"
+    r"in|inclusion|enrolment|enrollment|onset)(?:_|$)"
+)
+_END = re.compile(
+    r"(?:^|_)(sortie|discharge|discharged|fin|end|depart|departure|out|stop|exit|cloture|"
+    r"closure)(?:_|$)"
+)
+_VISIT = re.compile(
+    r"(?:^|_)(visite|visit|consultation|sejour|stay|encounter|exam|examen|prelevement|"
+    r"sample|sampling|mesure|measure|inclusion)(?:_|$)"
+)
 _FILLER = re.compile(r"(?:^|_)(date|dt|d|jour|day|le|of|de|du|la)(?:_|$)")
 
 
@@ -58,14 +64,19 @@ class TemporalInconsistency(Check):
         pairs = _pairs(starts, ends, names)
         visit = _visit_column(data, dates.columns, birth, starts, names)
         findings: list = []
-        evidence: dict[str, Any] = {"date_columns": dates.columns, "birth_column": birth,
-                                    "start_end_pairs": [list(p) for p in pairs], "visit_column": visit,
-                                    "parsed_from_text": formats}
+        evidence: dict[str, Any] = {
+            "date_columns": dates.columns,
+            "birth_column": birth,
+            "start_end_pairs": [list(p) for p in pairs],
+            "visit_column": visit,
+            "parsed_from_text": formats,
+        }
         checked = 0
         # 1. the future
         reference, basis, grace_columns = self._reference(dates, params, starts, visit)
-        evidence.update({"reference_date": reference.isoformat() if reference else None,
-                         "reference_basis": basis})
+        evidence.update(
+            {"reference_date": reference.isoformat() if reference else None, "reference_basis": basis}
+        )
         if reference is not None:
             for c in dates.columns:
                 limit = reference
@@ -74,13 +85,23 @@ class TemporalInconsistency(Check):
                 rows = _positions(dates, pl.col(c) > pl.lit(limit))
                 checked += 1
                 if rows.size:
-                    findings.append(self.finding(
-                        "error", f"{plural(int(rows.size), 'date')} in {c!r} lie in the future of the data.",
-                        columns=[c], rows=rows,
-                        evidence={"numerator": int(rows.size), "denominator": _count(dates, c),
-                                  "kind": "future", "reference_date": reference.isoformat(),
-                                  "reference_basis": basis, "limit": limit.isoformat()},
-                        remedy=f"Correct the year of these dates in {c!r} at the source, or set them to missing."))
+                    findings.append(
+                        self.finding(
+                            "error",
+                            f"{plural(int(rows.size), 'date')} in {c!r} lie in the future of the data.",
+                            columns=[c],
+                            rows=rows,
+                            evidence={
+                                "numerator": int(rows.size),
+                                "denominator": _count(dates, c),
+                                "kind": "future",
+                                "reference_date": reference.isoformat(),
+                                "reference_basis": basis,
+                                "limit": limit.isoformat(),
+                            },
+                            remedy=f"Correct the year of these dates in {c!r} at the source, or set them to missing.",
+                        )
+                    )
         # 2. before birth
         if birth is not None:
             for c in dates.columns:
@@ -89,25 +110,41 @@ class TemporalInconsistency(Check):
                 rows = _positions(dates, pl.col(c) < pl.col(birth))
                 checked += 1
                 if rows.size:
-                    findings.append(self.finding(
-                        "error", f"{plural(int(rows.size), 'record')} have {c!r} before the birth date {birth!r}.",
-                        columns=[birth, c], rows=rows,
-                        evidence={"numerator": int(rows.size), "denominator": _count_both(dates, birth, c),
-                                  "kind": "before_birth"},
-                        remedy=f"Check {birth!r} and {c!r} against the source record (swapped day and month, "
-                               "wrong year) and correct them."))
+                    findings.append(
+                        self.finding(
+                            "error",
+                            f"{plural(int(rows.size), 'record')} have {c!r} before the birth date {birth!r}.",
+                            columns=[birth, c],
+                            rows=rows,
+                            evidence={
+                                "numerator": int(rows.size),
+                                "denominator": _count_both(dates, birth, c),
+                                "kind": "before_birth",
+                            },
+                            remedy=f"Check {birth!r} and {c!r} against the source record (swapped day and month, "
+                            "wrong year) and correct them.",
+                        )
+                    )
         # 3. end before start
         for start, end in pairs:
             rows = _positions(dates, pl.col(end) < pl.col(start))
             checked += 1
             if rows.size:
-                findings.append(self.finding(
-                    "error", f"{plural(int(rows.size), 'record')} end ({end!r}) before they start ({start!r}).",
-                    columns=[start, end], rows=rows,
-                    evidence={"numerator": int(rows.size), "denominator": _count_both(dates, start, end),
-                              "kind": "end_before_start"},
-                    remedy=f"Check {start!r} and {end!r} against the source (swapped columns, wrong year) "
-                           "and correct them."))
+                findings.append(
+                    self.finding(
+                        "error",
+                        f"{plural(int(rows.size), 'record')} end ({end!r}) before they start ({start!r}).",
+                        columns=[start, end],
+                        rows=rows,
+                        evidence={
+                            "numerator": int(rows.size),
+                            "denominator": _count_both(dates, start, end),
+                            "kind": "end_before_start",
+                        },
+                        remedy=f"Check {start!r} and {end!r} against the source (swapped columns, wrong year) "
+                        "and correct them.",
+                    )
+                )
         # 4. age against birth date and visit date
         age = _age_column(data, profile)
         evidence["age_column"] = age
@@ -137,25 +174,41 @@ class TemporalInconsistency(Check):
     def _age_finding(self, data, dates, age, birth, visit, params):
         years = (pl.col(visit) - pl.col(birth)).dt.total_days() / 365.25
         frame = dates.select(years.alias("expected")).with_columns(
-            data.frame.get_column(age).cast(pl.Float64).alias("age"))
+            data.frame.get_column(age).cast(pl.Float64).alias("age")
+        )
         valid = pl.col("expected").is_not_null() & pl.col("age").is_not_null() & (pl.col("expected") >= 0)
-        mismatch = valid & ((pl.col("age") - pl.col("expected").floor()).abs() > params["age_tolerance_years"])
+        mismatch = valid & (
+            (pl.col("age") - pl.col("expected").floor()).abs() > params["age_tolerance_years"]
+        )
         rows = frame.select(mismatch.fill_null(False).arg_true()).to_series().to_numpy()
         compared = int(frame.select(valid.sum()).item())
         if not rows.size:
             return None
         share = rows.size / max(compared, 1)
         severity = "warning" if share > 0.5 else "error"
-        message = (f"{plural(int(rows.size), 'record')} have an age in {age!r} that disagrees with {birth!r} "
-                   f"and {visit!r}.")
+        message = (
+            f"{plural(int(rows.size), 'record')} have an age in {age!r} that disagrees with {birth!r} "
+            f"and {visit!r}."
+        )
         if share > 0.5:
-            message = (f"Most records have an age in {age!r} that disagrees with {birth!r} and {visit!r}: the age "
-                       "was probably taken at another date.")
+            message = (
+                f"Most records have an age in {age!r} that disagrees with {birth!r} and {visit!r}: the age "
+                "was probably taken at another date."
+            )
         return self.finding(
-            severity, message, columns=[age, birth, visit], rows=rows,
-            evidence={"numerator": int(rows.size), "denominator": compared, "share": share, "kind": "age_mismatch",
-                      "tolerance_years": params["age_tolerance_years"]},
-            remedy=f"Recompute {age!r} from {birth!r} and {visit!r}, or correct the dates at the source.")
+            severity,
+            message,
+            columns=[age, birth, visit],
+            rows=rows,
+            evidence={
+                "numerator": int(rows.size),
+                "denominator": compared,
+                "share": share,
+                "kind": "age_mismatch",
+                "tolerance_years": params["age_tolerance_years"],
+            },
+            remedy=f"Recompute {age!r} from {birth!r} and {visit!r}, or correct the dates at the source.",
+        )
 
 
 def _date_frame(data) -> tuple[pl.DataFrame, dict[str, str]]:
@@ -182,6 +235,7 @@ def _date_frame(data) -> tuple[pl.DataFrame, dict[str, str]]:
 
 def _pairs(starts: list[str], ends: list[str], names: dict[str, str]) -> list[tuple[str, str]]:
     """Start/end columns that share their name once the start/end word and fillers are removed."""
+
     def stem(column: str, word: re.Pattern[str]) -> str:
         text = word.sub("_", names[column])
         return _FILLER.sub("_", _FILLER.sub("_", text)).strip("_")

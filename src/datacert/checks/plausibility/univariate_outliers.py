@@ -13,7 +13,7 @@ from datacert.checks._util import plural
 from datacert.semantics import SemanticType
 
 _Z_QUARTILE = 0.6745  # standard normal 75th percentile: (Q3 - median) / 0.6745 estimates sigma
-_Z_90 = 1.6449         # standard normal 95th percentile
+_Z_90 = 1.6449  # standard normal 95th percentile
 MAX_COLUMN_FINDINGS = 50
 TIERS = (("error", "error_z"), ("warning", "warning_z"), ("info", "info_z"))
 
@@ -50,10 +50,16 @@ class UnivariateOutliers(Check):
         enough = stats["n_unique"] >= params["min_distinct"]
         # log scale for right-skewed non-negative columns; zeros are kept by shifting with Q1 (or the median)
         shift = np.where(stats["min"] > 0, 0.0, np.where(stats["q25"] > 0, stats["q25"], stats["q50"]))
-        log = (enough & (stats["min"] >= 0) & (stats["skewness"] > params["log_skewness"])
-               & (stats["min"] + shift > 0))
-        t = {k: np.where(log, np.log(np.where(log, stats[k] + shift, 1.0)), stats[k])
-             for k in ("min", "max", "q05", "q25", "q50", "q75", "q95")}
+        log = (
+            enough
+            & (stats["min"] >= 0)
+            & (stats["skewness"] > params["log_skewness"])
+            & (stats["min"] + shift > 0)
+        )
+        t = {
+            k: np.where(log, np.log(np.where(log, stats[k] + shift, 1.0)), stats[k])
+            for k in ("min", "max", "q05", "q25", "q50", "q75", "q95")
+        }
         with np.errstate(divide="ignore", invalid="ignore"):
             s_up = (t["q75"] - t["q50"]) / _Z_QUARTILE
             s_low = (t["q50"] - t["q25"]) / _Z_QUARTILE
@@ -64,13 +70,24 @@ class UnivariateOutliers(Check):
             reach = np.maximum((t["max"] - t["q50"]) / s_up, (t["q50"] - t["min"]) / s_low)
         info_z = _info_threshold(params, data.n_rows)
         flagged = np.flatnonzero(usable & (reach >= info_z))
-        evidence = {"columns_tested": int(usable.sum()), "columns_log_scale": int((log & usable).sum()),
-                    "thresholds": {"info": info_z, "warning": params["warning_z"], "error": params["error_z"]}}
+        evidence = {
+            "columns_tested": int(usable.sum()),
+            "columns_log_scale": int((log & usable).sum()),
+            "thresholds": {"info": info_z, "warning": params["warning_z"], "error": params["error_z"]},
+        }
         if flagged.size == 0:
             return CheckResult.quiet({**evidence, "numerator": 0, "denominator": int(usable.sum())})
         names = [columns[j] for j in flagged]
-        far = self._far_values(data, names, log[flagged], shift[flagged], t["q50"][flagged], s_up[flagged],
-                               s_low[flagged], info_z)
+        far = self._far_values(
+            data,
+            names,
+            log[flagged],
+            shift[flagged],
+            t["q50"][flagged],
+            s_up[flagged],
+            s_low[flagged],
+            info_z,
+        )
         findings = []
         per_tier: dict[str, list[tuple[str, np.ndarray, float]]] = {s: [] for s, _ in TIERS}
         cuts = {"error_z": params["error_z"], "warning_z": params["warning_z"], "info_z": info_z}
@@ -92,15 +109,37 @@ class UnivariateOutliers(Check):
                 index = {c: j for j, c in enumerate(names)}
                 for name, rows, worst in entries:
                     j = flagged[index[name]]
-                    findings.append(self._column_finding(name, rows, worst, severity, cuts[key], profile, j,
-                                                         stats, bool(log[j]), shift[j], s_up[j], s_low[j]))
+                    findings.append(
+                        self._column_finding(
+                            name,
+                            rows,
+                            worst,
+                            severity,
+                            cuts[key],
+                            profile,
+                            j,
+                            stats,
+                            bool(log[j]),
+                            shift[j],
+                            s_up[j],
+                            s_low[j],
+                        )
+                    )
             else:
                 findings.append(self._tier_finding(entries, severity, cuts[key], data))
-        return CheckResult.fired(findings, {**evidence, "numerator": cells,
-                                            "denominator": int(stats["count"][usable].sum()),
-                                            "columns_flagged": len({n for v in per_tier.values() for n, _, _ in v})})
+        return CheckResult.fired(
+            findings,
+            {
+                **evidence,
+                "numerator": cells,
+                "denominator": int(stats["count"][usable].sum()),
+                "columns_flagged": len({n for v in per_tier.values() for n, _, _ in v}),
+            },
+        )
 
-    def _far_values(self, data, names, log, shift, centre, s_up, s_low, threshold) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _far_values(
+        self, data, names, log, shift, centre, s_up, s_low, threshold
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
         """For each flagged column, the rows whose |robust z| reaches `threshold`, and those |z|.
 
         Wide tables: the shared numeric matrix, one vectorised pass. Tall tables: one engine pass
@@ -123,23 +162,37 @@ class UnivariateOutliers(Check):
             x = (x + float(shift[k])).log() if log[k] else x
             d = x - float(centre[k])
             z = pl.when(d >= 0).then(d / float(s_up[k])).otherwise(-d / float(s_low[k]))
-            exprs += [(z >= threshold).fill_null(False).arg_true().implode().alias(f"p{k}"),
-                      z.filter(z >= threshold).implode().alias(f"z{k}")]
+            exprs += [
+                (z >= threshold).fill_null(False).arg_true().implode().alias(f"p{k}"),
+                z.filter(z >= threshold).implode().alias(f"z{k}"),
+            ]
         out = data.frame.select(exprs).row(0, named=True)
-        return [(np.asarray(out[f"p{k}"], dtype=np.int64), np.asarray(out[f"z{k}"], dtype=np.float64))
-                for k in range(len(names))]
+        return [
+            (np.asarray(out[f"p{k}"], dtype=np.int64), np.asarray(out[f"z{k}"], dtype=np.float64))
+            for k in range(len(names))
+        ]
 
-    def _column_finding(self, name, rows, worst, severity, threshold, profile, j, stats, log, shift, s_up, s_low):
+    def _column_finding(
+        self, name, rows, worst, severity, threshold, profile, j, stats, log, shift, s_up, s_low
+    ):
         distance = {"error": "grossly far", "warning": "far", "info": "unusually far"}[severity]
         verb = "lies" if len(rows) == 1 else "lie"
         return self.finding(
             severity,
             f"{plural(len(rows), 'value')} of {name!r} {verb} {distance} from the column's typical values.",
-            columns=[name], rows=rows,
-            evidence={"numerator": len(rows), "denominator": int(stats["count"][j]), "threshold": threshold,
-                      "max_robust_z": worst, "median": stats["q50"][j], "scale": "log" if log else "linear",
-                      "log_shift": shift if log else None,
-                      "robust_scale_upper": s_up, "robust_scale_lower": s_low},
+            columns=[name],
+            rows=rows,
+            evidence={
+                "numerator": len(rows),
+                "denominator": int(stats["count"][j]),
+                "threshold": threshold,
+                "max_robust_z": worst,
+                "median": stats["q50"][j],
+                "scale": "log" if log else "linear",
+                "log_shift": shift if log else None,
+                "robust_scale_upper": s_up,
+                "robust_scale_lower": s_low,
+            },
             remedy=_remedy(severity),
         )
 
@@ -151,10 +204,15 @@ class UnivariateOutliers(Check):
         return self.finding(
             severity,
             f"{plural(len(entries), 'column')} have values this far from their typical values.",
-            columns=[c for c, _, _ in entries], rows=rows,
-            evidence={"numerator": int(sum(len(r) for _, r, _ in entries)), "denominator": data.n_rows,
-                      "threshold": threshold, "columns": len(entries),
-                      "worst_columns": {c: {"values": len(r), "max_robust_z": z} for c, r, z in worst}},
+            columns=[c for c, _, _ in entries],
+            rows=rows,
+            evidence={
+                "numerator": int(sum(len(r) for _, r, _ in entries)),
+                "denominator": data.n_rows,
+                "threshold": threshold,
+                "columns": len(entries),
+                "worst_columns": {c: {"values": len(r), "max_robust_z": z} for c, r, z in worst},
+            },
             remedy=_remedy(severity),
         )
 
@@ -186,6 +244,8 @@ def _profile_block(profile, columns: list[str]) -> dict[str, np.ndarray]:
 
 def _remedy(severity: str) -> str:
     if severity == "error":
-        return ("Check these values against the source (unit, decimal point, typing slip); correct them or set "
-                "them to missing. Never drop a patient only for being unusual.")
+        return (
+            "Check these values against the source (unit, decimal point, typing slip); correct them or set "
+            "them to missing. Never drop a patient only for being unusual."
+        )
     return "Review against the source if possible; keep real extreme values and use robust models or scaling."

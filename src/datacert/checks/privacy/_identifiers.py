@@ -27,29 +27,39 @@ EMAIL = r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$"
 NIR = r"^[1-478]\d{2}(0[1-9]|1[0-2]|[2-9]\d)(\d{2}|2[AaBb])\d{6}(\d{2})?$"
 SSN = r"^\d{3}-\d{2}-\d{4}$"
 PHONE = r"^(\+|00)?[\d\s.\-()/]{8,22}$"
-STREET_TYPES = (r"rue|r|avenue|av|ave|bd|boulevard|blvd|chemin|ch|chem|allee|all[ée]e|impasse|imp|place|pl|"
-                r"quai|route|rte|cours|square|sq|passage|cite|cit[ée]|residence|r[ée]sidence|lotissement|"
-                r"lieu[- ]dit|hameau|faubourg|fg|street|st|road|rd|lane|ln|drive|dr|way|court|ct|terrace|"
-                r"close|crescent|parkway|highway|hwy")
-FRENCH_STREETS = (r"rue|avenue|boulevard|bd|chemin|allee|all[ée]e|impasse|place|quai|route|cours|square|"
-                  r"passage|cit[ée]|r[ée]sidence|lotissement|lieu[- ]dit|hameau|faubourg")
-ADDRESS = (rf"(?i)^\s*(\d{{1,5}}\s*(bis|ter|[a-d])?\s*,?\s+({STREET_TYPES})\.?|({FRENCH_STREETS}))"
-           r"\s+\S+")
+STREET_TYPES = (
+    r"rue|r|avenue|av|ave|bd|boulevard|blvd|chemin|ch|chem|allee|all[ée]e|impasse|imp|place|pl|"
+    r"quai|route|rte|cours|square|sq|passage|cite|cit[ée]|residence|r[ée]sidence|lotissement|"
+    r"lieu[- ]dit|hameau|faubourg|fg|street|st|road|rd|lane|ln|drive|dr|way|court|ct|terrace|"
+    r"close|crescent|parkway|highway|hwy"
+)
+FRENCH_STREETS = (
+    r"rue|avenue|boulevard|bd|chemin|allee|all[ée]e|impasse|place|quai|route|cours|square|"
+    r"passage|cit[ée]|r[ée]sidence|lotissement|lieu[- ]dit|hameau|faubourg"
+)
+ADDRESS = (
+    rf"(?i)^\s*(\d{{1,5}}\s*(bis|ter|[a-d])?\s*,?\s+({STREET_TYPES})\.?|({FRENCH_STREETS}))"
+    r"\s+\S+"
+)
 NAME_SHAPE = r"^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*([ \-][A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*){0,3}$"
 HOSPITAL_ID = r"^[A-Za-z]{0,4}[\-_ ]?\d{5,}[A-Za-z]?$"
 
 NAME_COLUMN = re.compile(
     r"(?:^|_)(nom|noms|prenom|prenoms|name|names|first_?name|last_?name|surname|given_?name|family_?name|"
     r"full_?name|patient_?name|nom_?patient|nom_?naissance|nom_?usage|nom_?de_?jeune_?fille|"
-    r"maiden_?name|forename|medecin|doctor|physician|praticien|referent)(?:_|$)")
+    r"maiden_?name|forename|medecin|doctor|physician|praticien|referent)(?:_|$)"
+)
 NOT_PERSON = re.compile(
     r"(?:^|_)(drug|medicament|molecule|dci|site|hospital|hopital|centre|center|etablissement|service|unit|"
     r"unite|test|exam|examen|analyse|variable|file|fichier|lab|labo|laboratoire|gene|protein|proteine|"
     r"species|espece|code|study|etude|product|produit|ville|city|commune|pays|country|region|"
     r"departement|street|rue|voie|organism|organisme|germe|bacterie|pathogen|diagnosis|diagnostic|"
-    r"procedure|acte|device|dispositif|specialite|specialty)(?:_|$)")
-NIR_COLUMN = re.compile(r"(?:^|_)(nir|nss|secu|securite_sociale|num_secu|insee|matricule_ins|ins|"
-                        r"social_security|sécu)(?:_|$)")
+    r"procedure|acte|device|dispositif|specialite|specialty)(?:_|$)"
+)
+NIR_COLUMN = re.compile(
+    r"(?:^|_)(nir|nss|secu|securite_sociale|num_secu|insee|matricule_ins|ins|"
+    r"social_security|sécu)(?:_|$)"
+)
 SSN_COLUMN = re.compile(r"(?:^|_)(ssn|social_security(_number)?|sin)(?:_|$)")
 PHONE_COLUMN = re.compile(r"(?:^|_)(tel|telephone|phone|portable|mobile|cell|gsm|fixe|fax)(?:_|$)")
 EMAIL_COLUMN = re.compile(r"(?:^|_)(e?mail|courriel|email_address|adresse_mail)(?:_|$)")
@@ -57,7 +67,8 @@ ADDRESS_COLUMN = re.compile(r"(?:^|_)(adresse|address|addr|rue|street|voie|domic
 HOSPITAL_ID_COLUMN = re.compile(
     r"(?:^|_)(ipp|nip|nda|mrn|num_?dossier|numero_?dossier|n_?dossier|no_?dossier|dossier|num_?sejour|"
     r"numero_?sejour|n_?sejour|no_?sejour|num_?venue|n_?venue|hospital_?number|medical_?record(_?number)?|"
-    r"record_?number|hn|id_?patient_?hopital|identifiant_?permanent)(?:_|$)")
+    r"record_?number|hn|id_?patient_?hopital|identifiant_?permanent)(?:_|$)"
+)
 
 
 @dataclass(frozen=True)
@@ -165,24 +176,34 @@ def detect(name: str, values: list[str], distinct_share: float) -> Detection | N
     if nir_shape >= 0.5:
         valid = _share(values, valid_nir)
         if valid >= 0.5 or NIR_COLUMN.search(name):
-            return Detection("nir", "social security numbers (NIR)", NIR, "content, check key", n, nir_shape,
-                             valid)
+            return Detection(
+                "nir", "social security numbers (NIR)", NIR, "content, check key", n, nir_shape, valid
+            )
     ssn_shape = _shape_share(values, SSN)
     if ssn_shape >= 0.5:
         valid = _share(values, valid_ssn)
         if valid >= 0.8 or SSN_COLUMN.search(name):
-            return Detection("ssn", "social security numbers (SSN)", SSN, "content, number rules", n, ssn_shape,
-                             valid)
+            return Detection(
+                "ssn", "social security numbers (SSN)", SSN, "content, number rules", n, ssn_shape, valid
+            )
     if HOSPITAL_ID_COLUMN.search(name):
         ids = _shape_share(values, HOSPITAL_ID)
         if ids >= 0.9 and distinct_share >= 0.3:
-            return Detection("hospital_id", "hospital patient or stay numbers (IPP/NDA)", HOSPITAL_ID,
-                             "name and content", n, ids)
+            return Detection(
+                "hospital_id",
+                "hospital patient or stay numbers (IPP/NDA)",
+                HOSPITAL_ID,
+                "name and content",
+                n,
+                ids,
+            )
     phone_shape = _shape_share(values, PHONE)
     if phone_shape >= 0.5 and sum(c.isdigit() for c in "".join(values[:50])) >= 9 * min(n, 50) * 0.5:
         valid = _share(values, valid_phone)
         if valid >= 0.5 or (PHONE_COLUMN.search(name) and valid >= 0.2):
-            return Detection("phone", "phone numbers", PHONE, "content, numbering plan", n, phone_shape, valid)
+            return Detection(
+                "phone", "phone numbers", PHONE, "content, numbering plan", n, phone_shape, valid
+            )
     address = _shape_share(values, ADDRESS)
     if address >= 0.3 or (ADDRESS_COLUMN.search(name) and address >= 0.1):
         return Detection("address", "street addresses", ADDRESS, "content", n, address)
@@ -191,8 +212,15 @@ def detect(name: str, values: list[str], distinct_share: float) -> Detection | N
         known = _name_share(values)
         by_name = bool(NAME_COLUMN.search(name))
         if (by_name and (known >= 0.1 or distinct_share >= 0.3)) or known >= 0.4:
-            return Detection("person_name", "people's names", NAME_SHAPE,
-                             "name and content" if by_name else "content (name list)", n, shaped, known)
+            return Detection(
+                "person_name",
+                "people's names",
+                NAME_SHAPE,
+                "name and content" if by_name else "content (name list)",
+                n,
+                shaped,
+                known,
+            )
     return None
 
 

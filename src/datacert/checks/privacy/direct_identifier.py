@@ -54,8 +54,12 @@ class DirectIdentifier(Check):
             dtype = schema[column]
             name = normalise_name(column)
             if dtype.is_integer():
-                if not (NIR_COLUMN.search(name) or SSN_COLUMN.search(name) or PHONE_COLUMN.search(name)
-                        or HOSPITAL_ID_COLUMN.search(name)):
+                if not (
+                    NIR_COLUMN.search(name)
+                    or SSN_COLUMN.search(name)
+                    or PHONE_COLUMN.search(name)
+                    or HOSPITAL_ID_COLUMN.search(name)
+                ):
                     continue
             elif dtype not in (pl.String, pl.Categorical):
                 continue
@@ -70,22 +74,34 @@ class DirectIdentifier(Check):
             text = pl.col(column).cast(pl.String).str.strip_chars()
             if detection.kind in _DIGIT_KINDS and detection.kind != "ssn":
                 text = text.str.replace_all(r"[\s.\-/]", "")
-            hit = text.str.contains(detection.shape) if detection.kind != "person_name" else text.is_not_null()
+            hit = (
+                text.str.contains(detection.shape) if detection.kind != "person_name" else text.is_not_null()
+            )
             rows = data.frame.select(hit.fill_null(False).arg_true()).to_series().to_numpy()
             if not rows.size:
                 continue
-            evidence = {"numerator": int(rows.size), "denominator": count, "kind": detection.kind,
-                        "detected_by": detection.basis, "sample_size": detection.sample_size,
-                        "sample_share_with_shape": detection.shape_share}
+            evidence = {
+                "numerator": int(rows.size),
+                "denominator": count,
+                "kind": detection.kind,
+                "detected_by": detection.basis,
+                "sample_size": detection.sample_size,
+                "sample_share_with_shape": detection.shape_share,
+            }
             if detection.validated_share is not None:
                 evidence["sample_share_validated"] = detection.validated_share
-            findings.append(self.finding(
-                "error",
-                f"Column {column!r} holds {detection.label}, which identify patients directly "
-                f"({plural(int(rows.size), 'record')}).",
-                columns=[column], rows=rows, evidence=evidence,
-                remedy=f"Remove {column!r} before training, or replace it with a keyed pseudonym kept apart "
-                       "from the training data.",
-            ))
-        return CheckResult.fired(findings, {"numerator": len(findings), "denominator": examined,
-                                            "columns_examined": examined})
+            findings.append(
+                self.finding(
+                    "error",
+                    f"Column {column!r} holds {detection.label}, which identify patients directly "
+                    f"({plural(int(rows.size), 'record')}).",
+                    columns=[column],
+                    rows=rows,
+                    evidence=evidence,
+                    remedy=f"Remove {column!r} before training, or replace it with a keyed pseudonym kept apart "
+                    "from the training data.",
+                )
+            )
+        return CheckResult.fired(
+            findings, {"numerator": len(findings), "denominator": examined, "columns_examined": examined}
+        )

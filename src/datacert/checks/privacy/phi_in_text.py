@@ -65,19 +65,28 @@ class PhiInText(Check):
             if not rows:
                 continue
             total_rows += len(rows)
-            evidence = {"numerator": len(rows), "denominator": len(values), "threshold": 0,
-                        "rows_per_label": dict(sorted(per_label.items()))}
+            evidence = {
+                "numerator": len(rows),
+                "denominator": len(values),
+                "threshold": 0,
+                "rows_per_label": dict(sorted(per_label.items())),
+            }
             if sampled:
                 evidence["sampled_rows"] = len(values)
             kinds = ", ".join(sorted(per_label, key=lambda k: (-per_label[k], k))[:5])
-            findings.append(self.finding(
-                "error",
-                f"{plural(len(rows), 'note')} of {column!r} {'contains' if len(rows) == 1 else 'contain'} "
-                f"personal identifiers ({kinds}).",
-                columns=[column], rows=rows, evidence=evidence,
-                remedy=f"De-identify the column before training: `datacert text deid FILE --column {column} "
-                       f"--mode pseudonymise --group <patient column> --out <file>`."))
+            findings.append(
+                self.finding(
+                    "error",
+                    f"{plural(len(rows), 'note')} of {column!r} {'contains' if len(rows) == 1 else 'contain'} "
+                    f"personal identifiers ({kinds}).",
+                    columns=[column],
+                    rows=rows,
+                    evidence=evidence,
+                    remedy=f"De-identify the column before training: `datacert text deid FILE --column {column} "
+                    f"--mode pseudonymise --group <patient column> --out <file>`.",
+                )
+            )
         evidence = {"numerator": total_rows, "denominator": len(positions) * len(columns), "threshold": 0}
         if sampled:
-            evidence["sampled_rows"] = int(len(positions))
+            evidence["sampled_rows"] = len(positions)
         return CheckResult.fired(findings, evidence)

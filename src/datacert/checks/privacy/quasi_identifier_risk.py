@@ -15,15 +15,21 @@ from datacert.checks.plausibility._physiology import match_variable, normalise_n
 _QI_NAMES = {
     "birth date": re.compile(r"naiss|birth|(?:^|_)(dob|ddn)(?:_|$)"),
     "sex": re.compile(r"(?:^|_)(sexe|sex|gender|genre)(?:_|$)"),
-    "place": re.compile(r"(?:^|_)(code_?postal|cp|zip|zip_?code|post_?code|postal_?code|code_?commune|commune|"
-                        r"ville|city|town|departement|dept|residence|lieu_?de_?residence|iris|canton|county)"
-                        r"(?:_|$)"),
-    "date of stay": re.compile(r"(?:^|_)(admission|entree|sortie|discharge|sejour|stay|hospitalisation|"
-                               r"hospitalization|deces|death|visite|visit|consultation|intervention|"
-                               r"operation|surgery|chirurgie)(?:_|$)"),
-    "social attribute": re.compile(r"(?:^|_)(profession|occupation|metier|csp|ethnicity|ethnie|race|"
-                                   r"nationalite|nationality|situation_?familiale|marital|statut_?marital|"
-                                   r"pays_?naissance|country_?of_?birth|lieu_?naissance|birthplace)(?:_|$)"),
+    "place": re.compile(
+        r"(?:^|_)(code_?postal|cp|zip|zip_?code|post_?code|postal_?code|code_?commune|commune|"
+        r"ville|city|town|departement|dept|residence|lieu_?de_?residence|iris|canton|county)"
+        r"(?:_|$)"
+    ),
+    "date of stay": re.compile(
+        r"(?:^|_)(admission|entree|sortie|discharge|sejour|stay|hospitalisation|"
+        r"hospitalization|deces|death|visite|visit|consultation|intervention|"
+        r"operation|surgery|chirurgie)(?:_|$)"
+    ),
+    "social attribute": re.compile(
+        r"(?:^|_)(profession|occupation|metier|csp|ethnicity|ethnie|race|"
+        r"nationalite|nationality|situation_?familiale|marital|statut_?marital|"
+        r"pays_?naissance|country_?of_?birth|lieu_?naissance|birthplace)(?:_|$)"
+    ),
 }
 
 
@@ -50,8 +56,9 @@ class QuasiIdentifierRisk(Check):
     def run(self, data, profile, params):
         qis, kinds = _quasi_identifiers(data)
         if not qis:
-            return CheckResult.not_applicable("no quasi-identifier column (age, birth date, sex, postcode, "
-                                              "dates of stay...) was found")
+            return CheckResult.not_applicable(
+                "no quasi-identifier column (age, birth date, sex, postcode, dates of stay...) was found"
+            )
         n = data.n_rows
         sizes = data.frame.select(pl.len().over(qis).alias("k")).to_series().to_numpy()
         k_min = int(sizes.min()) if sizes.size else 0
@@ -59,27 +66,43 @@ class QuasiIdentifierRisk(Check):
         small = np.flatnonzero(sizes < threshold)
         unique = int((sizes == 1).sum())
         n_classes = int(round(float(np.sum(1.0 / sizes)))) if sizes.size else 0
-        histogram = {int(s): int(c // s) for s, c in zip(*np.unique(sizes[sizes < threshold], return_counts=True),
-                                                        strict=True)}
+        histogram = {
+            int(s): int(c // s)
+            for s, c in zip(*np.unique(sizes[sizes < threshold], return_counts=True), strict=True)
+        }
         n_unique = profile.stat("n_unique")
         evidence = {
-            "quasi_identifiers": qis, "kinds": kinds, "k": k_min, "k_threshold": threshold,
-            "numerator": int(small.size), "denominator": n, "share_below_k": small.size / n if n else 0.0,
-            "unique_records": unique, "unique_share": unique / n if n else 0.0, "classes": n_classes,
-            "small_classes_by_size": histogram, "max_risk": 1.0 / k_min if k_min else None,
+            "quasi_identifiers": qis,
+            "kinds": kinds,
+            "k": k_min,
+            "k_threshold": threshold,
+            "numerator": int(small.size),
+            "denominator": n,
+            "share_below_k": small.size / n if n else 0.0,
+            "unique_records": unique,
+            "unique_share": unique / n if n else 0.0,
+            "classes": n_classes,
+            "small_classes_by_size": histogram,
+            "max_risk": 1.0 / k_min if k_min else None,
             "mean_risk": n_classes / n if n else None,
             "distinct_values": {c: n_unique.get(c) for c in qis},
         }
         if small.size == 0:
             return CheckResult.quiet(evidence)
         severity = "error" if unique / n >= params["error_unique_share"] else "warning"
-        message = (f"{plural(int(small.size), 'record')} can be singled out by {', '.join(repr(c) for c in qis)} "
-                   f"(classes smaller than {threshold}; {unique / n:.0%} of records are unique).")
+        message = (
+            f"{plural(int(small.size), 'record')} can be singled out by {', '.join(repr(c) for c in qis)} "
+            f"(classes smaller than {threshold}; {unique / n:.0%} of records are unique)."
+        )
         finding = self.finding(
-            severity, message, columns=qis, rows=small, evidence=evidence,
+            severity,
+            message,
+            columns=qis,
+            rows=small,
+            evidence=evidence,
             remedy="Generalise the quasi-identifiers before sharing (age bands, year of birth, first digits of "
-                   "the postcode, dates shifted per patient or reduced to month), or keep the data in a "
-                   "controlled environment.",
+            "the postcode, dates shifted per patient or reduced to month), or keep the data in a "
+            "controlled environment.",
         )
         return CheckResult.fired([finding], evidence)
 
@@ -101,8 +124,10 @@ def _quasi_identifiers(data) -> tuple[list[str], dict[str, str]]:
             continue
         for kind, pattern in _QI_NAMES.items():
             if pattern.search(name):
-                if kind == "date of stay" and not (data.schema[column].is_temporal()
-                                                   or data.semantic_types.get(column) in ("date", "datetime")):
+                if kind == "date of stay" and not (
+                    data.schema[column].is_temporal()
+                    or data.semantic_types.get(column) in ("date", "datetime")
+                ):
                     break
                 kinds[column] = kind
                 break

@@ -25,7 +25,7 @@ class Subgroups:
     column: str
     codes: np.ndarray
     labels: list[str]
-    binning: str | None = None          # None, "age bands" or "quartiles"
+    binning: str | None = None  # None, "age bands" or "quartiles"
     cut_points: tuple[float, ...] = ()
 
     def counts(self) -> np.ndarray:
@@ -38,7 +38,9 @@ class Subgroups:
 
 def normalise_level(level: str) -> str:
     """Compare levels loosely: case, spaces, en dashes, ≥/≤ signs and a trailing .0 do not matter."""
-    text = str(level).strip().lower().replace("–", "-").replace("—", "-").replace("≥", ">=").replace("≤", "<=")
+    text = (
+        str(level).strip().lower().replace("–", "-").replace("—", "-").replace("≥", ">=").replace("≤", "<=")
+    )
     text = re.sub(r"\s+", "", text)
     return re.sub(r"^(-?\d+)\.0+$", r"\1", text)  # 1.0 (a float-coded level) matches 1
 
@@ -63,25 +65,40 @@ def subgroups_of(data: Dataset, column: str) -> Subgroups:
             edges = tuple(float(q) for q in np.unique(np.nanquantile(values[known], [0.25, 0.5, 0.75])))
             labels = [f"Q{i + 1}" for i in range(len(edges) + 1)]
             binning = "quartiles"
-        codes = np.where(known, np.searchsorted(np.asarray(edges), np.where(known, values, 0), side="right"), -1)
+        codes = np.where(
+            known, np.searchsorted(np.asarray(edges), np.where(known, values, 0), side="right"), -1
+        )
         used = np.unique(codes[codes >= 0])
         if binning == "quartiles":
             return Subgroups(column, codes.astype(np.int64), labels, binning, edges)
         remap = np.full(len(labels), -1, dtype=np.int64)
         remap[used] = np.arange(used.size)
-        return Subgroups(column, np.where(codes >= 0, remap[np.maximum(codes, 0)], -1).astype(np.int64),
-                         [labels[i] for i in used], binning, edges)
+        return Subgroups(
+            column,
+            np.where(codes >= 0, remap[np.maximum(codes, 0)], -1).astype(np.int64),
+            [labels[i] for i in used],
+            binning,
+            edges,
+        )
     text = series.cast(pl.String)
     labels = sorted(text.drop_nulls().unique().to_list())
-    lookup = pl.DataFrame({"__v": labels, "__c": np.arange(len(labels), dtype=np.int64)},
-                          schema={"__v": pl.String, "__c": pl.Int64})
-    codes = (text.to_frame("__v").join(lookup, on="__v", how="left", maintain_order="left")
-             .get_column("__c").fill_null(-1).to_numpy())
+    lookup = pl.DataFrame(
+        {"__v": labels, "__c": np.arange(len(labels), dtype=np.int64)},
+        schema={"__v": pl.String, "__c": pl.Int64},
+    )
+    codes = (
+        text.to_frame("__v")
+        .join(lookup, on="__v", how="left", maintain_order="left")
+        .get_column("__c")
+        .fill_null(-1)
+        .to_numpy()
+    )
     return Subgroups(column, codes.astype(np.int64, copy=False), labels)
 
 
-def wilson_interval(successes: np.ndarray | float, totals: np.ndarray | float,
-                    level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    successes: np.ndarray | float, totals: np.ndarray | float, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a proportion (vectorised); (0, 1) where the total is 0.
 
     Notes
@@ -138,8 +155,15 @@ def target_classes(data: Dataset) -> tuple[np.ndarray, list[str]] | None:
     names = sorted(text.drop_nulls().unique().to_list())
     if len(names) > MAX_CLASSES or len(names) < 2:
         return None
-    lookup = pl.DataFrame({"__v": names, "__c": np.arange(len(names), dtype=np.int64)},
-                          schema={"__v": pl.String, "__c": pl.Int64})
-    codes = (text.to_frame("__v").join(lookup, on="__v", how="left", maintain_order="left")
-             .get_column("__c").fill_null(-1).to_numpy())
+    lookup = pl.DataFrame(
+        {"__v": names, "__c": np.arange(len(names), dtype=np.int64)},
+        schema={"__v": pl.String, "__c": pl.Int64},
+    )
+    codes = (
+        text.to_frame("__v")
+        .join(lookup, on="__v", how="left", maintain_order="left")
+        .get_column("__c")
+        .fill_null(-1)
+        .to_numpy()
+    )
     return codes.astype(np.int64, copy=False), names

@@ -53,16 +53,27 @@ class InsufficientSampleSize(Check):
     dimension = "representativeness"
     needs = Needs(roles=("target",), min_rows=30)
     cost = "model fits"
-    params = {"epsilon": 0.01, "margin": 1.25, "chance_auroc": 0.6, "chance_r2": 0.05, "folds": 5,
-              "max_rows": 5_000, "bootstrap": 50, "min_gain": 0.005,
-              "max_extrapolation": 10.0}
+    params = {
+        "epsilon": 0.01,
+        "margin": 1.25,
+        "chance_auroc": 0.6,
+        "chance_r2": 0.05,
+        "folds": 5,
+        "max_rows": 5_000,
+        "bootstrap": 50,
+        "min_gain": 0.005,
+        "max_extrapolation": 10.0,
+    }
 
     def run(self, data, profile, params):
         fit = reference_fit(data)
         if isinstance(fit, Unfittable):
             return CheckResult.not_applicable(fit.reason)
-        available = int(fit.rows.size if fit.sampled_rows is None else
-                        data.frame.get_column(data.roles.target).is_not_null().sum())
+        available = int(
+            fit.rows.size
+            if fit.sampled_rows is None
+            else data.frame.get_column(data.roles.target).is_not_null().sum()
+        )
         rng = np.random.default_rng(SEED)
         pick = np.arange(fit.rows.size)
         if pick.size > params["max_rows"]:
@@ -83,9 +94,14 @@ class InsufficientSampleSize(Check):
                 scores[i, j] = score_predictions(fit.task, y[test], predicted)
                 sizes[j] += subset.size / len(folds)
         chance = params["chance_auroc"] if fit.task == "classification" else params["chance_r2"]
-        evidence = {**fit.evidence(), "curve_sizes": sizes.tolist(),
-                    "curve_scores": np.nanmean(scores, axis=0).tolist(), "records_available": available,
-                    "epsilon": params["epsilon"], "curve_folds": len(folds)}
+        evidence = {
+            **fit.evidence(),
+            "curve_sizes": sizes.tolist(),
+            "curve_scores": np.nanmean(scores, axis=0).tolist(),
+            "records_available": available,
+            "epsilon": params["epsilon"],
+            "curve_folds": len(folds),
+        }
         if rows.size < fit.rows.size or fit.sampled_rows is not None:
             evidence["sampled_rows"] = int(rows.size)
         point = _fit_curve(sizes, scores, polish=True)
@@ -102,47 +118,79 @@ class InsufficientSampleSize(Check):
         needed = _needed(point, params["epsilon"])
         plateau_ci = np.percentile(boot_arr[:, 0], [2.5, 97.5])
         needed_ci = np.percentile(boot_arr[:, 1], [2.5, 97.5])
-        gain = float(power_law(np.array([2.0 * available]), a, b, c)[0] - power_law(np.array([available]), a, b, c)[0])
-        evidence.update({"plateau": a, "plateau_interval": plateau_ci.tolist(), "records_needed": needed,
-                         "records_needed_interval": needed_ci.tolist(), "gain_from_doubling": gain,
-                         "curve_parameters": {"a": a, "b": b, "c": c}, "bootstrap_fits": len(boot),
-                         "numerator": needed, "denominator": available})
+        gain = float(
+            power_law(np.array([2.0 * available]), a, b, c)[0] - power_law(np.array([available]), a, b, c)[0]
+        )
+        evidence.update(
+            {
+                "plateau": a,
+                "plateau_interval": plateau_ci.tolist(),
+                "records_needed": needed,
+                "records_needed_interval": needed_ci.tolist(),
+                "gain_from_doubling": gain,
+                "curve_parameters": {"a": a, "b": b, "c": c},
+                "bootstrap_fits": len(boot),
+                "numerator": needed,
+                "denominator": available,
+            }
+        )
         findings = []
         full = scores[:, -1]
         full_upper = float(np.nanmean(full) + 1.96 * np.nanstd(full, ddof=1) / np.sqrt(full.size))
         evidence["full_size_score_upper"] = full_upper
         if full_upper < chance and fit.score < chance:
-            findings.append(self.finding(
-                "critical", "The learning curve levels off near chance: the target cannot be predicted from "
-                         "these features at this size.",
-                columns=[data.roles.target], evidence={**evidence, "threshold": chance},
-                remedy="Check the target definition and the features; collecting more of the same records "
-                       "is unlikely to help."))
+            findings.append(
+                self.finding(
+                    "critical",
+                    "The learning curve levels off near chance: the target cannot be predicted from "
+                    "these features at this size.",
+                    columns=[data.roles.target],
+                    evidence={**evidence, "threshold": chance},
+                    remedy="Check the target definition and the features; collecting more of the same records "
+                    "is unlikely to help.",
+                )
+            )
         elif fit.score < chance:
-            findings.append(self.finding(
-                "info", "The reference model barely beats chance, so the number of records needed cannot be "
-                        "estimated.",
-                columns=[data.roles.target], evidence={**evidence, "threshold": chance},
-                remedy="Review the target and the features before sizing the study."))
+            findings.append(
+                self.finding(
+                    "info",
+                    "The reference model barely beats chance, so the number of records needed cannot be "
+                    "estimated.",
+                    columns=[data.roles.target],
+                    evidence={**evidence, "threshold": chance},
+                    remedy="Review the target and the features before sizing the study.",
+                )
+            )
         elif needed > params["margin"] * available and gain >= params["min_gain"]:
             limit = params["max_extrapolation"] * available
             if a >= 0.999:
                 # the fitted plateau sits on the bound (a perfect score): its level, and so n*, is unknown
                 evidence["plateau_identified"] = False
-                message = (f"The learning curve is still rising at {available:,} records and its plateau cannot be "
-                           "estimated, so more records are likely to improve the model.")
+                message = (
+                    f"The learning curve is still rising at {available:,} records and its plateau cannot be "
+                    "estimated, so more records are likely to improve the model."
+                )
             elif needed > limit:
                 evidence["records_needed_beyond_extrapolation_limit"] = True
-                message = (f"The learning curve is still rising steeply: far more than the {available:,} records "
-                           f"available (over {limit:,.0f}) look necessary for a stable model.")
+                message = (
+                    f"The learning curve is still rising steeply: far more than the {available:,} records "
+                    f"available (over {limit:,.0f}) look necessary for a stable model."
+                )
             else:
-                message = (f"The learning curve suggests about {needed:,.0f} records are needed to reach a stable "
-                           f"model, and the table has {available:,}.")
-            findings.append(self.finding(
-                "warning", message,
-                columns=[data.roles.target], evidence={**evidence, "threshold": params["margin"] * available},
-                remedy="Collect more records if possible; until then prefer simple, regularised models and "
-                       "report performance with its uncertainty."))
+                message = (
+                    f"The learning curve suggests about {needed:,.0f} records are needed to reach a stable "
+                    f"model, and the table has {available:,}."
+                )
+            findings.append(
+                self.finding(
+                    "warning",
+                    message,
+                    columns=[data.roles.target],
+                    evidence={**evidence, "threshold": params["margin"] * available},
+                    remedy="Collect more records if possible; until then prefer simple, regularised models and "
+                    "report performance with its uncertainty.",
+                )
+            )
         return CheckResult.fired(findings, evidence)
 
 
@@ -160,7 +208,9 @@ def _subsample(train: np.ndarray, y: np.ndarray, fraction: float, task: str, rng
     return np.sort(np.concatenate(parts))
 
 
-def _fit_curve(sizes: np.ndarray, scores: np.ndarray, polish: bool = False) -> tuple[float, float, float] | None:
+def _fit_curve(
+    sizes: np.ndarray, scores: np.ndarray, polish: bool = False
+) -> tuple[float, float, float] | None:
     """Weighted least-squares fit of the inverse power law to the mean curve, or None.
 
     For a fixed exponent c the law is linear in (a, b), so c is profiled on a grid (fast and
@@ -189,9 +239,15 @@ def _fit_curve(sizes: np.ndarray, scores: np.ndarray, polish: bool = False) -> t
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                fitted, _ = curve_fit(power_law, sizes, mean, p0=(min(a, 1.0 - 1e-9), b, c),
-                                      sigma=1.0 / np.sqrt(weight), bounds=([-np.inf, 0.0, 0.05], [1.0, np.inf, 3.0]),
-                                      maxfev=200)
+                fitted, _ = curve_fit(
+                    power_law,
+                    sizes,
+                    mean,
+                    p0=(min(a, 1.0 - 1e-9), b, c),
+                    sigma=1.0 / np.sqrt(weight),
+                    bounds=([-np.inf, 0.0, 0.05], [1.0, np.inf, 3.0]),
+                    maxfev=200,
+                )
             a, b, c = (float(v) for v in fitted)
         except (RuntimeError, ValueError):
             pass

@@ -35,9 +35,17 @@ class OutcomeDisparity(Check):
     id = "outcome_disparity"
     dimension = "representativeness"
     needs = Needs(roles=("sensitive", "target"), min_rows=2)
-    params = {"min_subgroup": 10, "warning_gap": 0.2, "warning_ratio": 2.0, "warning_q": 0.01,
-              "notable_gap": 0.05, "notable_ratio": 1.25, "notable_q": 0.01,
-              "warning_sd_gap": 0.5, "notable_sd_gap": 0.2}
+    params = {
+        "min_subgroup": 10,
+        "warning_gap": 0.2,
+        "warning_ratio": 2.0,
+        "warning_q": 0.01,
+        "notable_gap": 0.05,
+        "notable_ratio": 1.25,
+        "notable_q": 0.01,
+        "warning_sd_gap": 0.5,
+        "notable_sd_gap": 0.2,
+    }
     cost = "linear"
 
     def run(self, data, profile, params):
@@ -45,35 +53,50 @@ class OutcomeDisparity(Check):
         results = []
         for column in data.roles.sensitive:
             groups = subgroups_of(data, column)
-            measured = (self._rates(groups, classes, params) if classes is not None
-                        else self._means(data, groups, params))
+            measured = (
+                self._rates(groups, classes, params)
+                if classes is not None
+                else self._means(data, groups, params)
+            )
             if measured is not None:
                 results.append((groups, measured))
         if not results:
-            return CheckResult.not_applicable("no sensitive attribute has two subgroups large enough to compare")
+            return CheckResult.not_applicable(
+                "no sensitive attribute has two subgroups large enough to compare"
+            )
         q_values = stats.false_discovery_control(np.array([m["p_value"] for _, m in results]))
         findings = []
         overview = {}
         for (groups, measured), q in zip(results, q_values, strict=True):
             measured["q_value"] = float(q)
-            overview[groups.column] = {k: measured[k] for k in ("gap", "ratio", "sd_gap", "p_value", "q_value",
-                                                                "lowest", "highest") if k in measured}
+            overview[groups.column] = {
+                k: measured[k]
+                for k in ("gap", "ratio", "sd_gap", "p_value", "q_value", "lowest", "highest")
+                if k in measured
+            }
             severity = self._severity(measured, params)
             if severity is None:
                 continue
             extremes = [measured.pop("_low"), measured.pop("_high")]
             rows = np.flatnonzero(np.isin(groups.codes, extremes))
-            facts = {"attribute": groups.column, **({"binning": groups.binning} if groups.binning else {}),
-                     **measured}
+            facts = {
+                "attribute": groups.column,
+                **({"binning": groups.binning} if groups.binning else {}),
+                **measured,
+            }
             what = "outcome rate" if classes is not None else "average outcome"
-            findings.append(self.finding(
-                severity,
-                f"The {what} differs markedly between subgroups of '{groups.column}'; check whether this is "
-                f"real or a bias in how the label was recorded.",
-                columns=[groups.column, data.roles.target], rows=rows, evidence=facts,
-                remedy="Have a clinician review the gap; if the label is biased, fix its definition; otherwise "
-                       "stratify training and report performance per subgroup.",
-            ))
+            findings.append(
+                self.finding(
+                    severity,
+                    f"The {what} differs markedly between subgroups of '{groups.column}'; check whether this is "
+                    f"real or a bias in how the label was recorded.",
+                    columns=[groups.column, data.roles.target],
+                    rows=rows,
+                    evidence=facts,
+                    remedy="Have a clinician review the gap; if the label is biased, fix its definition; otherwise "
+                    "stratify training and report performance per subgroup.",
+                )
+            )
         summary = {"attributes": [g.column for g, _ in results], "gaps": overview}
         return CheckResult.fired(findings, summary)
 
@@ -112,15 +135,30 @@ class OutcomeDisparity(Check):
         low_i, high_i = int(np.argmin(r)), int(np.argmax(r))
         v, chi2, p = cramers_v(sub)
         lo, hi = wilson_interval(sub[:, event], sub.sum(axis=1))
-        per_group = {groups.labels[g]: {"count": int(sub[j].sum()), "events": int(sub[j, event]),
-                                        "rate": float(r[j]), "rate_ci95": [float(lo[j]), float(hi[j])]}
-                     for j, g in enumerate(usable)}
+        per_group = {
+            groups.labels[g]: {
+                "count": int(sub[j].sum()),
+                "events": int(sub[j, event]),
+                "rate": float(r[j]),
+                "rate_ci95": [float(lo[j]), float(hi[j])],
+            }
+            for j, g in enumerate(usable)
+        }
         ratio = float(r[high_i] / r[low_i]) if r[low_i] > 0 else None
-        return {"event_class": names[event], "gap": float(r[high_i] - r[low_i]), "ratio": ratio,
-                "lowest": groups.labels[usable[low_i]], "highest": groups.labels[usable[high_i]],
-                "chi2": chi2, "p_value": p, "cramers_v": v, "subgroups": per_group,
-                "threshold": params["warning_gap"],
-                "_low": int(usable[low_i]), "_high": int(usable[high_i])}
+        return {
+            "event_class": names[event],
+            "gap": float(r[high_i] - r[low_i]),
+            "ratio": ratio,
+            "lowest": groups.labels[usable[low_i]],
+            "highest": groups.labels[usable[high_i]],
+            "chi2": chi2,
+            "p_value": p,
+            "cramers_v": v,
+            "subgroups": per_group,
+            "threshold": params["warning_gap"],
+            "_low": int(usable[low_i]),
+            "_high": int(usable[high_i]),
+        }
 
     @staticmethod
     def _means(data, groups, params) -> dict | None:
@@ -135,14 +173,24 @@ class OutcomeDisparity(Check):
             return None
         samples = [y[known & (groups.codes == g)] for g in usable]
         means = np.array([s.mean() for s in samples])
-        pooled = np.sqrt(np.sum([(s.size - 1) * s.var(ddof=1) for s in samples]) /
-                         max(1, sum(s.size for s in samples) - len(samples)))
+        pooled = np.sqrt(
+            np.sum([(s.size - 1) * s.var(ddof=1) for s in samples])
+            / max(1, sum(s.size for s in samples) - len(samples))
+        )
         low_i, high_i = int(np.argmin(means)), int(np.argmax(means))
         p = float(stats.kruskal(*samples).pvalue) if pooled > 0 else 1.0
-        per_group = {groups.labels[g]: {"count": int(counts[g]), "mean": float(means[j])}
-                     for j, g in enumerate(usable)}
-        return {"sd_gap": float((means[high_i] - means[low_i]) / pooled) if pooled > 0 else 0.0,
-                "gap": float(means[high_i] - means[low_i]), "pooled_sd": float(pooled),
-                "lowest": groups.labels[usable[low_i]], "highest": groups.labels[usable[high_i]],
-                "p_value": p, "subgroups": per_group, "threshold": params["warning_sd_gap"],
-                "_low": int(usable[low_i]), "_high": int(usable[high_i])}
+        per_group = {
+            groups.labels[g]: {"count": int(counts[g]), "mean": float(means[j])} for j, g in enumerate(usable)
+        }
+        return {
+            "sd_gap": float((means[high_i] - means[low_i]) / pooled) if pooled > 0 else 0.0,
+            "gap": float(means[high_i] - means[low_i]),
+            "pooled_sd": float(pooled),
+            "lowest": groups.labels[usable[low_i]],
+            "highest": groups.labels[usable[high_i]],
+            "p_value": p,
+            "subgroups": per_group,
+            "threshold": params["warning_sd_gap"],
+            "_low": int(usable[low_i]),
+            "_high": int(usable[high_i]),
+        }

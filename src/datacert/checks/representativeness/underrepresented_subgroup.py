@@ -41,7 +41,13 @@ class UnderrepresentedSubgroup(Check):
     id = "underrepresented_subgroup"
     dimension = "representativeness"
     needs = Needs(roles=("sensitive",), min_rows=1)
-    params = {"min_count": 30, "min_events": 10, "reference_ratio": 0.5, "material_ratio": 0.8, "max_listed": 50}
+    params = {
+        "min_count": 30,
+        "min_events": 10,
+        "reference_ratio": 0.5,
+        "material_ratio": 0.8,
+        "max_listed": 50,
+    }
     cost = "linear"
 
     def run(self, data, profile, params):
@@ -53,16 +59,26 @@ class UnderrepresentedSubgroup(Check):
         for column in data.roles.sensitive:
             groups = subgroups_of(data, column)
             table = self._table(groups, classes)
-            summary[column] = {"subgroups": len(groups.labels), "binning": groups.binning,
-                               "missing": groups.missing}
+            summary[column] = {
+                "subgroups": len(groups.labels),
+                "binning": groups.binning,
+                "missing": groups.missing,
+            }
             evaluable = self._evaluable(table, params)
-            sizes[column] = {groups.labels[i]: {**self._describe(groups, table, i), "evaluable": bool(evaluable[i])}
-                             for i in range(min(len(groups.labels), params["max_listed"]))}
+            sizes[column] = {
+                groups.labels[i]: {**self._describe(groups, table, i), "evaluable": bool(evaluable[i])}
+                for i in range(min(len(groups.labels), params["max_listed"]))
+            }
             findings += self._evaluability(data, groups, table, classes, params)
             if column in reference:
                 findings += self._against_reference(data, groups, table, reference[column], params)
-        evidence = {"attributes": summary, "subgroups": sizes, "min_count": params["min_count"], "min_events": params["min_events"],
-                    "reference_given": bool(reference)}
+        evidence = {
+            "attributes": summary,
+            "subgroups": sizes,
+            "min_count": params["min_count"],
+            "min_events": params["min_events"],
+            "reference_given": bool(reference),
+        }
         return CheckResult.fired(findings, evidence)
 
     @staticmethod
@@ -70,8 +86,13 @@ class UnderrepresentedSubgroup(Check):
         counts = groups.counts()
         known = int(counts.sum())
         low, high = wilson_interval(counts, known)
-        table = {"counts": counts, "share": counts / known if known else counts * 0.0, "low": low, "high": high,
-                 "known": known}
+        table = {
+            "counts": counts,
+            "share": counts / known if known else counts * 0.0,
+            "low": low,
+            "high": high,
+            "known": known,
+        }
         if classes is not None:
             codes, names = classes
             table["events"] = contingency(groups.codes, codes, len(groups.labels), len(names))
@@ -79,8 +100,11 @@ class UnderrepresentedSubgroup(Check):
         return table
 
     def _describe(self, groups: Subgroups, table: dict, i: int) -> dict:
-        out = {"count": int(table["counts"][i]), "share": float(table["share"][i]),
-               "share_ci95": [float(table["low"][i]), float(table["high"][i])]}
+        out = {
+            "count": int(table["counts"][i]),
+            "share": float(table["share"][i]),
+            "share_ci95": [float(table["low"][i]), float(table["high"][i])],
+        }
         if "events" in table:
             out["events"] = dict(zip(table["class_names"], table["events"][i].tolist(), strict=True))
         return out
@@ -108,17 +132,25 @@ class UnderrepresentedSubgroup(Check):
         rows = np.flatnonzero(np.isin(groups.codes, flagged))
         listed = {groups.labels[i]: self._describe(groups, table, i) for i in flagged[: params["max_listed"]]}
         banded = f" ({groups.binning})" if groups.binning else ""
-        return [self.finding(
-            "warning",
-            f"{plural(int(flagged.size), 'subgroup')} of '{groups.column}'{banded} {_are(flagged.size)} too small to evaluate "
-            f"a model on separately.",
-            columns=[groups.column], rows=rows,
-            evidence={**self._attribute_facts(groups), "numerator": int(flagged.size),
-                      "denominator": len(groups.labels), "threshold": params["min_count"],
-                      "min_events": params["min_events"], "subgroups": listed},
-            remedy="Collect more records of these subgroups, or merge them with a clinically close subgroup, "
-                   "and report their performance as not evaluable.",
-        )]
+        return [
+            self.finding(
+                "warning",
+                f"{plural(int(flagged.size), 'subgroup')} of '{groups.column}'{banded} {_are(flagged.size)} too small to evaluate "
+                f"a model on separately.",
+                columns=[groups.column],
+                rows=rows,
+                evidence={
+                    **self._attribute_facts(groups),
+                    "numerator": int(flagged.size),
+                    "denominator": len(groups.labels),
+                    "threshold": params["min_count"],
+                    "min_events": params["min_events"],
+                    "subgroups": listed,
+                },
+                remedy="Collect more records of these subgroups, or merge them with a clinically close subgroup, "
+                "and report their performance as not evaluable.",
+            )
+        ]
 
     def _against_reference(self, data, groups, table, intended: dict[str, float], params) -> list:
         observed_index = {normalise_level(label): i for i, label in enumerate(groups.labels)}
@@ -139,42 +171,73 @@ class UnderrepresentedSubgroup(Check):
                 continue
             ratio = observed / expected
             if ratio < params["reference_ratio"] or (high[i] < expected and ratio < params["material_ratio"]):
-                under[level] = {**self._describe(groups, table, i), "intended_share": expected,
-                                "representation_ratio": ratio}
+                under[level] = {
+                    **self._describe(groups, table, i),
+                    "intended_share": expected,
+                    "representation_ratio": ratio,
+                }
                 rows_under.append(i)
         extra = [groups.labels[i] for i in range(len(groups.labels)) if i not in matched]
         tvd += float(sum(share[i] for i in range(len(groups.labels)) if i not in matched)) / 2.0
         expected_vec = np.array([intended.get(lv, 0.0) for lv in intended])
-        observed_vec = np.array([float(share[observed_index[normalise_level(lv)]])
-                                 if normalise_level(lv) in observed_index else 0.0 for lv in intended])
+        observed_vec = np.array(
+            [
+                float(share[observed_index[normalise_level(lv)]])
+                if normalise_level(lv) in observed_index
+                else 0.0
+                for lv in intended
+            ]
+        )
         positive = expected_vec > 0
-        chi2 = float(known * np.sum((observed_vec[positive] - expected_vec[positive]) ** 2 / expected_vec[positive]))
-        facts = {**self._attribute_facts(groups), "intended": dict(sorted(intended.items())),
-                 "total_variation_distance": tvd, "cohen_w": float(np.sqrt(chi2 / known)) if known else None,
-                 "levels_not_in_reference": extra}
+        chi2 = float(
+            known * np.sum((observed_vec[positive] - expected_vec[positive]) ** 2 / expected_vec[positive])
+        )
+        facts = {
+            **self._attribute_facts(groups),
+            "intended": dict(sorted(intended.items())),
+            "total_variation_distance": tvd,
+            "cohen_w": float(np.sqrt(chi2 / known)) if known else None,
+            "levels_not_in_reference": extra,
+        }
         findings = []
         if absent:
-            findings.append(self.finding(
-                "critical",
-                f"{plural(len(absent), 'subgroup')} of '{groups.column}' that the intended population includes "
-                f"{'is' if len(absent) == 1 else 'are'} absent from the data, so the model cannot be shown to "
-                f"work for {'it' if len(absent) == 1 else 'them'}.",
-                columns=[groups.column], rows=[],
-                evidence={**facts, "numerator": len(absent), "denominator": sum(v > 0 for v in intended.values()),
-                          "threshold": 0, "absent_subgroups": absent},
-                remedy="Collect records of the missing subgroups, or narrow the intended use to the population "
-                       "the data covers.",
-            ))
+            findings.append(
+                self.finding(
+                    "critical",
+                    f"{plural(len(absent), 'subgroup')} of '{groups.column}' that the intended population includes "
+                    f"{'is' if len(absent) == 1 else 'are'} absent from the data, so the model cannot be shown to "
+                    f"work for {'it' if len(absent) == 1 else 'them'}.",
+                    columns=[groups.column],
+                    rows=[],
+                    evidence={
+                        **facts,
+                        "numerator": len(absent),
+                        "denominator": sum(v > 0 for v in intended.values()),
+                        "threshold": 0,
+                        "absent_subgroups": absent,
+                    },
+                    remedy="Collect records of the missing subgroups, or narrow the intended use to the population "
+                    "the data covers.",
+                )
+            )
         if under:
             strong = any(v["representation_ratio"] < params["reference_ratio"] for v in under.values())
-            findings.append(self.finding(
-                "error" if strong else "warning",
-                f"{plural(len(under), 'subgroup')} of '{groups.column}' {_are(len(under))} rarer in the data than in the "
-                f"intended population.",
-                columns=[groups.column], rows=np.flatnonzero(np.isin(groups.codes, rows_under)),
-                evidence={**facts, "numerator": len(under), "denominator": len(intended),
-                          "threshold": params["reference_ratio"], "underrepresented": under},
-                remedy="Collect more records of these subgroups, or reweight them to the intended proportions, "
-                       "and report subgroup performance.",
-            ))
+            findings.append(
+                self.finding(
+                    "error" if strong else "warning",
+                    f"{plural(len(under), 'subgroup')} of '{groups.column}' {_are(len(under))} rarer in the data than in the "
+                    f"intended population.",
+                    columns=[groups.column],
+                    rows=np.flatnonzero(np.isin(groups.codes, rows_under)),
+                    evidence={
+                        **facts,
+                        "numerator": len(under),
+                        "denominator": len(intended),
+                        "threshold": params["reference_ratio"],
+                        "underrepresented": under,
+                    },
+                    remedy="Collect more records of these subgroups, or reweight them to the intended proportions, "
+                    "and report subgroup performance.",
+                )
+            )
         return findings

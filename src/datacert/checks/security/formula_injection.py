@@ -33,16 +33,24 @@ class FormulaInjection(Check):
         if not columns:
             return CheckResult.quiet({"numerator": 0, "denominator": 0, "threshold": 0})
         hits = data.frame.select(
-            [pl.col(c).str.contains(FORMULA_PATTERN).sum().alias(c) for c in columns]).row(0, named=True)
+            [pl.col(c).str.contains(FORMULA_PATTERN).sum().alias(c) for c in columns]
+        ).row(0, named=True)
         findings = []
         for c in columns:
             if not hits[c]:
                 continue
             rows = positions_where(data.frame, pl.col(c).str.contains(FORMULA_PATTERN))
-            findings.append(self.finding(
-                "error", f"{plural(int(rows.size), 'cell')} of {c!r} start like a spreadsheet formula.",
-                columns=[c], rows=rows,
-                evidence={"numerator": int(rows.size), "denominator": data.n_rows, "threshold": 0},
-                remedy="Prefix these cells with a single quote or strip the leading =, +, -, @ before "
-                       "sharing the data as a spreadsheet."))
-        return CheckResult.fired(findings, {"numerator": sum(hits.values()), "denominator": data.n_rows * len(columns)})
+            findings.append(
+                self.finding(
+                    "error",
+                    f"{plural(int(rows.size), 'cell')} of {c!r} start like a spreadsheet formula.",
+                    columns=[c],
+                    rows=rows,
+                    evidence={"numerator": int(rows.size), "denominator": data.n_rows, "threshold": 0},
+                    remedy="Prefix these cells with a single quote or strip the leading =, +, -, @ before "
+                    "sharing the data as a spreadsheet.",
+                )
+            )
+        return CheckResult.fired(
+            findings, {"numerator": sum(hits.values()), "denominator": data.n_rows * len(columns)}
+        )

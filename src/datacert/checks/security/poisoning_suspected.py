@@ -37,16 +37,22 @@ class Trigger:
     """A rare value (or missingness) of one column whose records all carry one label."""
 
     column: str
-    value: object            # the repeated value, or None for "missing"
+    value: object  # the repeated value, or None for "missing"
     label: str
     rows: np.ndarray
     p_value: float
     q_value: float = 1.0
 
     def describe(self) -> dict:
-        return {"column": self.column, "value": "<missing>" if self.value is None else self.value,
-                "label": self.label, "support": int(self.rows.size), "p_value": self.p_value,
-                "q_value": self.q_value, "rows": self.rows.tolist()[:100]}
+        return {
+            "column": self.column,
+            "value": "<missing>" if self.value is None else self.value,
+            "label": self.label,
+            "support": int(self.rows.size),
+            "p_value": self.p_value,
+            "q_value": self.q_value,
+            "rows": self.rows.tolist()[:100],
+        }
 
 
 @register
@@ -72,9 +78,19 @@ class PoisoningSuspected(Check):
     id = "poisoning_suspected"
     dimension = "security"
     needs = Needs(roles=("target",), min_rows=20)
-    params = {"min_support": 3, "max_support_share": 0.05, "alpha": 0.05, "strong_q": 1e-4,
-              "strong_support": 5, "neighbours": 10, "cluster_min": 3, "cluster_max_share": 0.05,
-              "surround_purity": 0.8, "permutations": 10, "max_components": 10}
+    params = {
+        "min_support": 3,
+        "max_support_share": 0.05,
+        "alpha": 0.05,
+        "strong_q": 1e-4,
+        "strong_support": 5,
+        "neighbours": 10,
+        "cluster_min": 3,
+        "cluster_max_share": 0.05,
+        "surround_purity": 0.8,
+        "permutations": 10,
+        "max_components": 10,
+    }
 
     def run(self, data, profile, params):
         if target_task(data) != "classification":
@@ -85,54 +101,91 @@ class PoisoningSuspected(Check):
         pi = np.bincount(codes, minlength=len(classes)) / codes.size
         triggers, n_tests = _trigger_scan(data, rows, codes, classes, pi, params)
         significant = [t for t in triggers if t.q_value < params["alpha"]]
-        strong = [t for t in significant if t.q_value < params["strong_q"]
-                  and t.rows.size >= params["strong_support"]]
+        strong = [
+            t
+            for t in significant
+            if t.q_value < params["strong_q"] and t.rows.size >= params["strong_support"]
+        ]
         clusters, knn_info = _flip_clusters(data, rows, codes, params)
         conflicts = _conflicting_duplicates(data, rows, codes)
-        summary = {"patterns_tested": n_tests, "denominator": int(rows.size), "triggers": len(significant),
-                   "strong_triggers": len(strong), "flip_clusters": len(clusters),
-                   "conflicting_duplicate_groups": len(conflicts), **knn_info,
-                   "numerator": len(significant) + len(clusters) + len(conflicts)}
+        summary = {
+            "patterns_tested": n_tests,
+            "denominator": int(rows.size),
+            "triggers": len(significant),
+            "strong_triggers": len(strong),
+            "flip_clusters": len(clusters),
+            "conflicting_duplicate_groups": len(conflicts),
+            **knn_info,
+            "numerator": len(significant) + len(clusters) + len(conflicts),
+        }
         findings = []
         weak = [t for t in significant if t not in strong]
         for severity, group in (("critical", strong), ("warning", weak)):
             if not group:
                 continue
             cols = sorted({t.column for t in group}, key=data.columns.index)
-            findings.append(self.finding(
-                severity,
-                f"{plural(len(group), 'rare value pattern')} occur only in records of a single class, "
-                + ("far beyond chance, as a planted trigger would." if severity == "critical"
-                   else "more often than chance explains."),
-                columns=cols, rows=np.concatenate([t.rows for t in group]),
-                evidence={**summary, "threshold": params["strong_q"] if severity == "critical" else params["alpha"],
-                          "patterns": [t.describe() for t in group[:MAX_PATTERNS]]},
-                remedy="Trace these records to their source and check who entered them; if the pattern is not "
-                       "a known clinical marker, quarantine the records before training."))
+            findings.append(
+                self.finding(
+                    severity,
+                    f"{plural(len(group), 'rare value pattern')} occur only in records of a single class, "
+                    + (
+                        "far beyond chance, as a planted trigger would."
+                        if severity == "critical"
+                        else "more often than chance explains."
+                    ),
+                    columns=cols,
+                    rows=np.concatenate([t.rows for t in group]),
+                    evidence={
+                        **summary,
+                        "threshold": params["strong_q"] if severity == "critical" else params["alpha"],
+                        "patterns": [t.describe() for t in group[:MAX_PATTERNS]],
+                    },
+                    remedy="Trace these records to their source and check who entered them; if the pattern is not "
+                    "a known clinical marker, quarantine the records before training.",
+                )
+            )
         if clusters:
             members = np.concatenate([c["rows"] for c in clusters])
-            findings.append(self.finding(
-                "warning",
-                f"{plural(len(clusters), 'tight group')} of records carry a label that their nearest "
-                "neighbours do not share.",
-                columns=[data.roles.target], rows=members,
-                evidence={**summary, "threshold": params["surround_purity"],
-                          "clusters": [{**c, "rows": c["rows"].tolist()[:100]} for c in clusters[:MAX_PATTERNS]]},
-                remedy="Have an expert review the labels of these groups together; a coordinated flip "
-                       "suggests tampering or a systematic labelling error."))
+            findings.append(
+                self.finding(
+                    "warning",
+                    f"{plural(len(clusters), 'tight group')} of records carry a label that their nearest "
+                    "neighbours do not share.",
+                    columns=[data.roles.target],
+                    rows=members,
+                    evidence={
+                        **summary,
+                        "threshold": params["surround_purity"],
+                        "clusters": [
+                            {**c, "rows": c["rows"].tolist()[:100]} for c in clusters[:MAX_PATTERNS]
+                        ],
+                    },
+                    remedy="Have an expert review the labels of these groups together; a coordinated flip "
+                    "suggests tampering or a systematic labelling error.",
+                )
+            )
         if conflicts:
             members = np.concatenate(conflicts)
-            findings.append(self.finding(
-                "warning",
-                f"{plural(len(conflicts), 'group')} of records have identical features but different labels.",
-                columns=[data.roles.target], rows=members,
-                evidence={**summary, "threshold": 0, "groups": [g.tolist() for g in conflicts[:MAX_PATTERNS]]},
-                remedy="Resolve each group at the source: keep the correct label and drop the copies."))
+            findings.append(
+                self.finding(
+                    "warning",
+                    f"{plural(len(conflicts), 'group')} of records have identical features but different labels.",
+                    columns=[data.roles.target],
+                    rows=members,
+                    evidence={
+                        **summary,
+                        "threshold": 0,
+                        "groups": [g.tolist() for g in conflicts[:MAX_PATTERNS]],
+                    },
+                    remedy="Resolve each group at the source: keep the correct label and drop the copies.",
+                )
+            )
         return CheckResult.fired(findings, summary)
 
 
-def _trigger_scan(data: Dataset, rows: np.ndarray, codes: np.ndarray, classes: tuple[str, ...],
-                  pi: np.ndarray, params) -> tuple[list[Trigger], int]:
+def _trigger_scan(
+    data: Dataset, rows: np.ndarray, codes: np.ndarray, classes: tuple[str, ...], pi: np.ndarray, params
+) -> tuple[list[Trigger], int]:
     """Rare pure patterns with their p- and Benjamini–Hochberg q-values, and the number tested."""
     n = rows.size
     low = params["min_support"]
@@ -156,11 +209,18 @@ def _trigger_scan(data: Dataset, rows: np.ndarray, codes: np.ndarray, classes: t
             ends = starts + sizes - 1
             pure = changes[ends, cols] == changes[starts, cols]
             for i, j, m in zip(starts[pure], cols[pure], sizes[pure], strict=True):
-                members = block.order[i:i + m, j]
+                members = block.order[i : i + m, j]
                 label = int(codes[members[0]])
                 value = float(X[members[0], j])
-                found.append(Trigger(numeric[part.start + j], value, classes[label], np.sort(rows[members]),
-                                     float(np.exp(m * log_pi[label]))))
+                found.append(
+                    Trigger(
+                        numeric[part.start + j],
+                        value,
+                        classes[label],
+                        np.sort(rows[members]),
+                        float(np.exp(m * log_pi[label])),
+                    )
+                )
             # missingness as a pattern (a documented trigger style)
             missing = np.isnan(X)
             counts = missing.sum(axis=0)
@@ -170,25 +230,49 @@ def _trigger_scan(data: Dataset, rows: np.ndarray, codes: np.ndarray, classes: t
             for j in np.flatnonzero(testable & (per_class.max(axis=0) == counts)):
                 label = int(np.argmax(per_class[:, j]))
                 members = np.flatnonzero(missing[:, j])
-                found.append(Trigger(numeric[part.start + j], None, classes[label], rows[members],
-                                     float(np.exp(counts[j] * log_pi[label]))))
+                found.append(
+                    Trigger(
+                        numeric[part.start + j],
+                        None,
+                        classes[label],
+                        rows[members],
+                        float(np.exp(counts[j] * log_pi[label])),
+                    )
+                )
     schema = data.schema
-    text = [c for c in data.feature_columns() if not (schema[c].is_numeric() or schema[c] == pl.Boolean)
-            and data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)]
+    text = [
+        c
+        for c in data.feature_columns()
+        if not (schema[c].is_numeric() or schema[c] == pl.Boolean)
+        and data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)
+    ]
     label_series = pl.Series("__y", codes)
     position = pl.Series("__pos", rows)
     for column in text:
         values = data.frame.get_column(column).cast(pl.String)[rows].fill_null("\x00missing")
-        groups = (pl.DataFrame({"v": values, "__y": label_series, "__pos": position})
-                  .group_by("v").agg(pl.len().alias("m"), pl.col("__y").n_unique().alias("k"),
-                                     pl.col("__y").first().alias("label"), pl.col("__pos"))
-                  .filter((pl.col("m") >= low) & (pl.col("m") <= high)))
+        groups = (
+            pl.DataFrame({"v": values, "__y": label_series, "__pos": position})
+            .group_by("v")
+            .agg(
+                pl.len().alias("m"),
+                pl.col("__y").n_unique().alias("k"),
+                pl.col("__y").first().alias("label"),
+                pl.col("__pos"),
+            )
+            .filter((pl.col("m") >= low) & (pl.col("m") <= high))
+        )
         n_tests += groups.height
         for value, m, k, label, members in groups.sort("v").iter_rows():
             if k == 1:
-                found.append(Trigger(column, None if value == "\x00missing" else value, classes[label],
-                                     np.sort(np.asarray(members, dtype=np.int64)),
-                                     float(np.exp(m * log_pi[label]))))
+                found.append(
+                    Trigger(
+                        column,
+                        None if value == "\x00missing" else value,
+                        classes[label],
+                        np.sort(np.asarray(members, dtype=np.int64)),
+                        float(np.exp(m * log_pi[label])),
+                    )
+                )
     return _benjamini_hochberg(found, n_tests), n_tests
 
 
@@ -200,8 +284,17 @@ def _benjamini_hochberg(found: list[Trigger], n_tests: int) -> list[Trigger]:
     p_sorted = np.array([found[i].p_value for i in order])
     q = p_sorted * max(n_tests, len(found)) / np.arange(1, len(found) + 1)
     q = np.minimum.accumulate(q[::-1])[::-1]
-    return [Trigger(found[i].column, found[i].value, found[i].label, found[i].rows, found[i].p_value,
-                    float(min(1.0, qi))) for i, qi in zip(order, q, strict=True)]
+    return [
+        Trigger(
+            found[i].column,
+            found[i].value,
+            found[i].label,
+            found[i].rows,
+            found[i].p_value,
+            float(min(1.0, qi)),
+        )
+        for i, qi in zip(order, q, strict=True)
+    ]
 
 
 def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -> tuple[list[dict], dict]:
@@ -235,13 +328,25 @@ def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -
         for island in _islands(neighbours, rng.permutation(labels), params["cluster_min"], largest):
             null_purity = max(null_purity, island[1])
     threshold = max(params["surround_purity"], null_purity + 1e-9)
-    info.update({"knn_components": n_comp, "knn_neighbours": k, "surround_purity_threshold": threshold,
-                 "null_max_surround_purity": null_purity})
+    info.update(
+        {
+            "knn_components": n_comp,
+            "knn_neighbours": k,
+            "surround_purity_threshold": threshold,
+            "null_max_surround_purity": null_purity,
+        }
+    )
     clusters = []
     for members, purity, disagreement in _islands(neighbours, labels, params["cluster_min"], largest):
         if purity >= threshold:
-            clusters.append({"rows": np.sort(positions[members]), "size": int(members.size),
-                             "neighbour_disagreement": disagreement, "surrounding_purity": purity})
+            clusters.append(
+                {
+                    "rows": np.sort(positions[members]),
+                    "size": int(members.size),
+                    "neighbour_disagreement": disagreement,
+                    "surrounding_purity": purity,
+                }
+            )
     return clusters, info
 
 

@@ -36,15 +36,23 @@ class PromptInjection(Check):
             return CheckResult.not_applicable("the text columns are not stored as text")
         families = [f for f in params["families"] if f in FAMILIES]
         if not families:
-            return CheckResult.quiet({"numerator": 0, "denominator": data.n_rows * len(columns), "threshold": 0})
+            return CheckResult.quiet(
+                {"numerator": 0, "denominator": data.n_rows * len(columns), "threshold": 0}
+            )
         # one pass with every family together finds the few candidate notes; the families are then
         # told apart on those notes only (clean columns cost one regex pass, not six)
         anything = "|".join(f"(?:{family_pattern(f)})" for f in families)
-        candidates = data.frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("\x1frow"), *columns).filter(
-            pl.any_horizontal([pl.col(c).str.contains(anything).fill_null(False) for c in columns]))
-        hits = candidates.select([pl.col("\x1frow")] + [
-            pl.col(c).str.contains(family_pattern(f)).fill_null(False).alias(f"{c}\x1f{f}")
-            for c in columns for f in families])
+        candidates = data.frame.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("\x1frow"), *columns
+        ).filter(pl.any_horizontal([pl.col(c).str.contains(anything).fill_null(False) for c in columns]))
+        hits = candidates.select(
+            [pl.col("\x1frow")]
+            + [
+                pl.col(c).str.contains(family_pattern(f)).fill_null(False).alias(f"{c}\x1f{f}")
+                for c in columns
+                for f in families
+            ]
+        )
         row_of = hits.get_column("\x1frow").to_numpy()
         findings = []
         total = 0
@@ -68,14 +76,23 @@ class PromptInjection(Check):
                 local = np.isin(row_of, rows)
                 here = {f: int(flags[f][local].sum()) for f in families if flags[f][local].any()}
                 verb = "contains" if rows.size == 1 else "contain"
-                findings.append(self.finding(
-                    severity,
-                    f"{plural(int(rows.size), 'note')} of {column!r} {verb} instructions aimed at a language model"
-                    + (" (override or data extraction)." if severity == "critical" else "."),
-                    columns=[column], rows=rows,
-                    evidence={"numerator": len(rows), "denominator": data.n_rows, "threshold": 0,
-                              "rows_per_family": here},
-                    remedy="Review these notes; remove or quote the instruction text before the data reaches a "
-                           "language model, and trace where it was injected."))
-        return CheckResult.fired(findings, {"numerator": total, "denominator": data.n_rows * len(columns),
-                                            "threshold": 0})
+                findings.append(
+                    self.finding(
+                        severity,
+                        f"{plural(int(rows.size), 'note')} of {column!r} {verb} instructions aimed at a language model"
+                        + (" (override or data extraction)." if severity == "critical" else "."),
+                        columns=[column],
+                        rows=rows,
+                        evidence={
+                            "numerator": len(rows),
+                            "denominator": data.n_rows,
+                            "threshold": 0,
+                            "rows_per_family": here,
+                        },
+                        remedy="Review these notes; remove or quote the instruction text before the data reaches a "
+                        "language model, and trace where it was injected.",
+                    )
+                )
+        return CheckResult.fired(
+            findings, {"numerator": total, "denominator": data.n_rows * len(columns), "threshold": 0}
+        )

@@ -16,18 +16,23 @@ import polars as pl
 
 from datacert.semantics import parse_number_expr
 
-SIGNIFICANT_DIGITS = 6      # numbers written as text
-MANTISSA_BITS = 14          # 2**-14 ~ 6e-5: about 4 significant digits
-TOLERANCE = 1e-6            # relative tolerance between stored numbers
-WIDE_NUMERIC = 200          # above this many numeric columns the numeric block is hashed in numpy
+SIGNIFICANT_DIGITS = 6  # numbers written as text
+MANTISSA_BITS = 14  # 2**-14 ~ 6e-5: about 4 significant digits
+TOLERANCE = 1e-6  # relative tolerance between stored numbers
+WIDE_NUMERIC = 200  # above this many numeric columns the numeric block is hashed in numpy
 WIDE_CELLS = 30_000_000
 
 
 def canonical_text(expr: pl.Expr) -> pl.Expr:
     """Text in canonical form; text that reads as a number becomes the rounded number."""
-    text = (expr.str.normalize("NFKD").str.replace_all(r"\p{Mn}", "").str.to_lowercase()
-            .str.replace_all(r"(\d)[\s\u00a0\u202f](\d{3})", "${1}${2}")
-            .str.replace_all(r"\s+", " ").str.strip_chars())
+    text = (
+        expr.str.normalize("NFKD")
+        .str.replace_all(r"\p{Mn}", "")
+        .str.to_lowercase()
+        .str.replace_all(r"(\d)[\s\u00a0\u202f](\d{3})", "${1}${2}")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
     number = (parse_number_expr(text).round_sig_figs(SIGNIFICANT_DIGITS) + 0.0).cast(pl.String)
     return pl.coalesce(number, text)
 

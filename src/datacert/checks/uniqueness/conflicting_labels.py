@@ -37,38 +37,65 @@ class ConflictingLabels(Check):
         groups = duplicate_groups(data.frame, features)
         denominator = data.n_rows
         if not groups:
-            return CheckResult.quiet({"numerator": 0, "denominator": denominator, "duplicate_feature_groups": 0})
+            return CheckResult.quiet(
+                {"numerator": 0, "denominator": denominator, "duplicate_feature_groups": 0}
+            )
         labels = data.frame.get_column(target)
         members = np.concatenate(groups)
         group_id = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
-        distinct = (pl.DataFrame({"g": group_id, "y": labels.gather(members)})
-                    .group_by("g").agg(pl.col("y").n_unique()).sort("g").get_column("y").to_numpy())
+        distinct = (
+            pl.DataFrame({"g": group_id, "y": labels.gather(members)})
+            .group_by("g")
+            .agg(pl.col("y").n_unique())
+            .sort("g")
+            .get_column("y")
+            .to_numpy()
+        )
         conflicting = [g for g, k in zip(groups, distinct, strict=True) if k > 1]
         if not conflicting:
-            return CheckResult.quiet({"numerator": 0, "denominator": denominator,
-                                      "duplicate_feature_groups": len(groups)})
+            return CheckResult.quiet(
+                {"numerator": 0, "denominator": denominator, "duplicate_feature_groups": len(groups)}
+            )
         rows = np.concatenate(conflicting)
         share = rows.size / denominator
         severity = "error" if share >= params["error_share"] else "warning"
-        listed = [{"rows": g.tolist(), "labels": _label_counts(labels.gather(g))}
-                  for g in conflicting[: params["max_groups_listed"]]]
+        listed = [
+            {"rows": g.tolist(), "labels": _label_counts(labels.gather(g))}
+            for g in conflicting[: params["max_groups_listed"]]
+        ]
         finding = self.finding(
             severity,
             f"{plural(int(rows.size), 'record')} share all their features with a record of another label "
             f"({plural(len(conflicting), 'group')}).",
             columns=[target],
             rows=rows,
-            evidence={"numerator": int(rows.size), "denominator": denominator, "share": share,
-                      "threshold": params["error_share"], "groups": len(conflicting), "group_list": listed,
-                      "feature_columns": len(features)},
+            evidence={
+                "numerator": int(rows.size),
+                "denominator": denominator,
+                "share": share,
+                "threshold": params["error_share"],
+                "groups": len(conflicting),
+                "group_list": listed,
+                "feature_columns": len(features),
+            },
             remedy="Review the labels of each group against the source; correct the wrong ones, or drop the "
-                   "group if the truth cannot be recovered.",
+            "group if the truth cannot be recovered.",
         )
-        return CheckResult.fired([finding], {"numerator": int(rows.size), "denominator": denominator,
-                                             "duplicate_feature_groups": len(groups)})
+        return CheckResult.fired(
+            [finding],
+            {
+                "numerator": int(rows.size),
+                "denominator": denominator,
+                "duplicate_feature_groups": len(groups),
+            },
+        )
 
 
 def _label_counts(values: pl.Series) -> dict[str, int]:
     counts = values.value_counts(sort=True)
-    return {str(v): int(n) for v, n in zip(counts.get_column(values.name).to_list(),
-                                           counts.get_column("count").to_list(), strict=True)}
+    return {
+        str(v): int(n)
+        for v, n in zip(
+            counts.get_column(values.name).to_list(), counts.get_column("count").to_list(), strict=True
+        )
+    }

@@ -31,16 +31,30 @@ class DuplicateIds(Check):
         findings = []
         if rows.size:
             n_values = data.frame.select(id_col.filter(id_col.is_duplicated()).n_unique()).item()
-            findings.append(self.finding(
-                "error", f"{plural(int(n_values), 'identifier')} in {column!r} are shared by several records.",
-                columns=[column], rows=rows,
-                evidence={"numerator": int(rows.size), "denominator": data.n_rows, "threshold": 0,
-                          "repeated_values": int(n_values)},
-                remedy="Deduplicate the records, or declare this column as --group if it names the patient."))
+            findings.append(
+                self.finding(
+                    "error",
+                    f"{plural(int(n_values), 'identifier')} in {column!r} are shared by several records.",
+                    columns=[column],
+                    rows=rows,
+                    evidence={
+                        "numerator": int(rows.size),
+                        "denominator": data.n_rows,
+                        "threshold": 0,
+                        "repeated_values": int(n_values),
+                    },
+                    remedy="Deduplicate the records, or declare this column as --group if it names the patient.",
+                )
+            )
         if missing.size:
-            findings.append(self.finding(
-                "warning", f"{plural(int(missing.size), 'record')} have no identifier in {column!r}.",
-                columns=[column], rows=missing,
-                evidence={"numerator": int(missing.size), "denominator": data.n_rows, "threshold": 0},
-                remedy="Recover the identifiers at the source."))
+            findings.append(
+                self.finding(
+                    "warning",
+                    f"{plural(int(missing.size), 'record')} have no identifier in {column!r}.",
+                    columns=[column],
+                    rows=missing,
+                    evidence={"numerator": int(missing.size), "denominator": data.n_rows, "threshold": 0},
+                    remedy="Recover the identifiers at the source.",
+                )
+            )
         return CheckResult.fired(findings, {"numerator": int(rows.size), "denominator": data.n_rows})

@@ -40,9 +40,15 @@ class DuplicateRows(Check):
             severity,
             f"{plural(extra, 'record')} repeat another record exactly ({plural(len(groups), 'group')} of copies).",
             rows=rows,
-            evidence={"numerator": extra, "denominator": data.n_rows, "share": extra_share,
-                      "threshold": params["error_share"], "groups": len(groups), "group_rows": listed,
-                      "ignored_columns": [data.roles.id] if data.roles.id else []},
+            evidence={
+                "numerator": extra,
+                "denominator": data.n_rows,
+                "share": extra_share,
+                "threshold": params["error_share"],
+                "groups": len(groups),
+                "group_rows": listed,
+                "ignored_columns": [data.roles.id] if data.roles.id else [],
+            },
             remedy="Keep the first record of each group and drop the copies (deduplicate).",
         )
         return CheckResult.fired([finding], {"numerator": extra, "denominator": data.n_rows})

@@ -41,14 +41,25 @@ class NearDuplicateRows(Check):
         candidates = np.flatnonzero(counts[inverse] > 1)
         if candidates.size == 0:
             return CheckResult.quiet({"numerator": 0, "denominator": data.n_rows, "threshold": 0})
-        raw = (profile.row_hash if data.roles.id is None
-               else data.frame.select(columns).hash_rows(seed=0).to_numpy())
+        raw = (
+            profile.row_hash
+            if data.roles.id is None
+            else data.frame.select(columns).hash_rows(seed=0).to_numpy()
+        )
         # groups whose members are all the same exact record are duplicate_rows' business: drop them
         # before any verification (a table with many exact copies would otherwise be verified row by row)
-        mixed = (pl.DataFrame({"h": hashes[candidates], "r": raw[candidates]})
-                 .select(pl.col("r").n_unique().over("h") > 1).to_series().to_numpy())
+        mixed = (
+            pl.DataFrame({"h": hashes[candidates], "r": raw[candidates]})
+            .select(pl.col("r").n_unique().over("h") > 1)
+            .to_series()
+            .to_numpy()
+        )
         candidates = candidates[mixed]
-        groups = _verified_groups(data, candidates, hashes[candidates], block, engine_columns) if candidates.size else []
+        groups = (
+            _verified_groups(data, candidates, hashes[candidates], block, engine_columns)
+            if candidates.size
+            else []
+        )
         near = [g for g in groups if np.unique(raw[g]).size > 1]
         if not near:
             return CheckResult.quiet({"numerator": 0, "denominator": data.n_rows, "threshold": 0})
@@ -62,18 +73,24 @@ class NearDuplicateRows(Check):
             "formatting or rounding "
             f"({plural(len(near), 'group')}).",
             rows=rows,
-            evidence={"numerator": extra, "denominator": data.n_rows, "share": share,
-                      "threshold": params["error_share"], "groups": len(near),
-                      "group_rows": [g.tolist() for g in near[: params["max_groups_listed"]]],
-                      "ignored_columns": [data.roles.id] if data.roles.id else [],
-                      "normalisation": "case, accents, spaces, numbers as text; numbers within 1e-6 relative"},
+            evidence={
+                "numerator": extra,
+                "denominator": data.n_rows,
+                "share": share,
+                "threshold": params["error_share"],
+                "groups": len(near),
+                "group_rows": [g.tolist() for g in near[: params["max_groups_listed"]]],
+                "ignored_columns": [data.roles.id] if data.roles.id else [],
+                "normalisation": "case, accents, spaces, numbers as text; numbers within 1e-6 relative",
+            },
             remedy="Harmonise the formatting, then keep one record of each group (deduplicate).",
         )
         return CheckResult.fired([finding], {"numerator": extra, "denominator": data.n_rows})
 
 
-def _verified_groups(data, candidates: np.ndarray, hashes: np.ndarray, block,
-                     engine_columns: list[str]) -> list[np.ndarray]:
+def _verified_groups(
+    data, candidates: np.ndarray, hashes: np.ndarray, block, engine_columns: list[str]
+) -> list[np.ndarray]:
     """Split candidate rows into groups equal on canonical text and close on numbers (only candidates
     are read): same hash, same exact key, then greedy clustering within the numeric tolerance."""
     schema = data.schema
@@ -85,7 +102,9 @@ def _verified_groups(data, candidates: np.ndarray, hashes: np.ndarray, block,
     floats = [c for c in engine_columns if schema[c].is_float()]
     parts = []
     if floats:
-        parts.append(subset.select(floats).to_numpy().astype(np.float64, copy=False).reshape(candidates.size, -1))
+        parts.append(
+            subset.select(floats).to_numpy().astype(np.float64, copy=False).reshape(candidates.size, -1)
+        )
     if block is not None:
         parts.append(block[candidates])
     numbers = np.hstack(parts) if parts else np.empty((candidates.size, 0))
