@@ -166,11 +166,14 @@ def _duplicated_table(tmp_path):
 
 def test_cli_fail_on_and_profile(tmp_path):
     path = _duplicated_table(tmp_path)
-    run = lambda *a: subprocess.run(
-        [sys.executable, "-m", "datacert", "check", str(path), "--target", "y", *a],
-        capture_output=True,
-        text=True,
-    )
+
+    def run(*a):
+        return subprocess.run(
+            [sys.executable, "-m", "datacert", "check", str(path), "--target", "y", *a],
+            capture_output=True,
+            text=True,
+        )
+
     default = run("--format", "json")
     assert default.returncode in (3, 4), default.stderr
     softer = run("--fail-on", "reject", "--profile", "diagnostic_classifier")

@@ -140,14 +140,17 @@ def _key(f: Finding) -> tuple[str, tuple[str, ...]]:
 def _findings_diff(a: Sequence[Finding], b: Sequence[Finding]) -> dict[str, Any]:
     ka = {_key(f): f for f in a}
     kb = {_key(f): f for f in b}
-    brief = lambda f: {
-        "check": f.check,
-        "dimension": f.dimension,
-        "severity": str(f.severity),
-        "columns": list(f.columns),
-        "row_count": f.row_count,
-        "message": f.message,
-    }
+
+    def brief(f):
+        return {
+            "check": f.check,
+            "dimension": f.dimension,
+            "severity": str(f.severity),
+            "columns": list(f.columns),
+            "row_count": f.row_count,
+            "message": f.message,
+        }
+
     changed = [
         {
             "check": k[0],

@@ -285,7 +285,11 @@ def _level_counts(series: pl.Series) -> list[dict[str, Any]]:
 
 def class_balance(data: Dataset) -> dict[str, Any] | None:
     target = data.target()
-    if target is None or target.n_unique() > MAX_LEVELS or (target.dtype.is_float() and target.n_unique() > 10):
+    if (
+        target is None
+        or target.n_unique() > MAX_LEVELS
+        or (target.dtype.is_float() and target.n_unique() > 10)
+    ):
         return None
     return {"column": target.name, "levels": _level_counts(target), "n_levels": int(target.n_unique())}
 
