@@ -39,6 +39,7 @@ from stdnum.fr import nir as stdnum_nir
 
 from datacert.text._dates import find_dates
 from datacert.text._resources import cities, first_names, uppercase_abbreviations
+from datacert.text._unicode import composed_view
 
 LABELS: tuple[str, ...] = (
     "NOM",
@@ -97,7 +98,9 @@ _PARTICLE = (
 )
 # field labels that follow a name on the same line ("Nom : DUPONT Prénom : Jeanne") end the name
 _FIELD = r"(?!(?:Pr[ée]nom|PR[ÉE]NOM|Nom|NOM|N[ée]e?|NÉE?|T[ée]l|TÉL|Date|DATE|DDN|IPP|NIR|NDA|Sexe|SEXE)\b)"
-_NAME_TOKEN = rf"{_FIELD}(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD})"
+# a word of letters outside the Latin script (Cyrillic, Greek, Arabic, Hebrew, CJK...): masked in name position
+OTHER_SCRIPT_WORD = r"(?:(?![A-Za-z\u00c0-\u024f\u1e00-\u1eff])[^\W\d_])+"
+_NAME_TOKEN = rf"{_FIELD}(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}|{OTHER_SCRIPT_WORD})"
 
 MAIL_RE = re.compile(
     r"(?<![\w.+\-])[A-Za-z0-9](?:[A-Za-z0-9._%+\-]*[A-Za-z0-9_%+\-])?@"
@@ -222,7 +225,7 @@ TITLE_RE = re.compile(
 PAIR_RE = re.compile(
     rf"(?<![\w])(?P<a>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))[ \t](?P<b>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))(?![\w])"
 )
-_TOKEN_RE = re.compile(rf"(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD})")
+_TOKEN_RE = re.compile(rf"(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}|{OTHER_SCRIPT_WORD})")
 
 # capitalised words that follow a first name without being a surname
 _NOT_SURNAME = {
@@ -566,9 +569,22 @@ def fold(word: str) -> str:
 
 
 def detect(text: str) -> list[Span]:
-    """Every identifier span in one note, sorted, without overlaps."""
+    """Every identifier span in one note, sorted, without overlaps (offsets into `text` as given)."""
     if not text:
         return []
+    view = composed_view(text)
+    spans = _detect_composed(view.text)
+    if view.starts is None:
+        return spans
+    return [Span(*view.original(s.start, s.end), s.label) for s in spans]
+
+
+def detect_many(texts: Iterable[str | None]) -> list[list[Span]]:
+    """`detect` over a column of notes (None and empty notes give no spans)."""
+    return [detect(t) if t else [] for t in texts]
+
+
+def _detect_composed(text: str) -> list[Span]:
     candidates: list[Span] = []
     candidates += _ids(text)
     candidates += _phones(text)
@@ -580,22 +596,40 @@ def detect(text: str) -> list[Span]:
     if names:
         kept = _resolve(kept + names)
     if repeats:  # repeats of a found name only fill gaps; they never override a direct finding
-        kept = sorted(
-            kept + _resolve([r for r in repeats if all(r.end <= k.start or k.end <= r.start for k in kept)])
-        )
+        kept = sorted(kept + _resolve(_Occupancy(kept).free(repeats)))
     return kept
 
 
-def detect_many(texts: Iterable[str | None]) -> list[list[Span]]:
-    """`detect` over a column of notes (None and empty notes give no spans)."""
-    return [detect(t) if t else [] for t in texts]
+class _Occupancy:
+    """Which characters are already covered by kept spans: an overlap test costs the span's length,
+    so resolving n spans is linear in the text instead of quadratic in the number of spans."""
+
+    def __init__(self, spans: Iterable[Span] = ()) -> None:
+        self._taken = bytearray()
+        for span in spans:
+            self.take(span)
+
+    def is_free(self, span: Span) -> bool:
+        return span.start >= len(self._taken) or self._taken.find(1, span.start, span.end) < 0
+
+    def take(self, span: Span) -> None:
+        if span.end > len(self._taken):
+            self._taken.extend(bytes(max(span.end - len(self._taken), len(self._taken))))
+        self._taken[span.start : span.end] = b"\x01" * (span.end - span.start)
+
+    def free(self, spans: Iterable[Span]) -> list[Span]:
+        """The spans that overlap nothing taken."""
+        return [s for s in spans if self.is_free(s)]
 
 
 def _resolve(spans: list[Span]) -> list[Span]:
+    """Keep the strongest of overlapping spans (label priority, then length), in text order."""
     ordered = sorted(set(spans), key=lambda s: (_PRIORITY[s.label], -(s.end - s.start), s.start, s.label))
+    taken = _Occupancy()
     kept: list[Span] = []
     for span in ordered:
-        if all(span.end <= k.start or k.end <= span.start for k in kept):
+        if taken.is_free(span):
+            taken.take(span)
             kept.append(span)
     return sorted(kept)
 
@@ -782,7 +816,7 @@ def _names(text: str, kept: list[Span]) -> tuple[list[Span], list[Span]]:
             found.append(Span(m.start("b"), m.end("b"), "NOM"))
     if not found:
         return [], []
-    found = [s for s in found if all(s.end <= k.start or k.end <= s.start for k in kept)]
+    found = _Occupancy(kept).free(found)
     # every other occurrence of a found name in the same note
     surfaces: dict[str, str] = {}
     for s in found:
@@ -790,17 +824,30 @@ def _names(text: str, kept: list[Span]) -> tuple[list[Span], list[Span]]:
         if len(surface) >= 3 and fold(surface) not in _TITLE_STOP:
             surfaces.setdefault(surface, s.label)
             surfaces.setdefault(surface.upper(), s.label)
-    repeats: list[Span] = []
-    for surface, label in surfaces.items():
-        at = text.find(surface)
-        while at >= 0:
-            end = at + len(surface)
-            if (at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "-_")) and (
-                end == len(text) or not (text[end].isalnum() or text[end] in "-_")
-            ):
-                repeats.append(Span(at, end, label))
-            at = text.find(surface, end)
-    return found, repeats
+    return found, _repeats(text, surfaces)
+
+
+_WORD_RUN = re.compile(r"\w+")
+
+
+def _repeats(text: str, surfaces: dict[str, str]) -> list[Span]:
+    """Every whole-word occurrence of the surfaces, in one pass over the words of the text (a search
+    per surface would cost surfaces x text length on a long note)."""
+    if not surfaces:
+        return []
+    width = max(len(_WORD_RUN.findall(s)) for s in surfaces)
+    words = [(m.start(), m.end()) for m in _WORD_RUN.finditer(text)]
+    out = []
+    n = len(text)
+    for i, (start, _) in enumerate(words):
+        if start and text[start - 1] in "-_":
+            continue
+        for k in range(i, min(i + width, len(words))):
+            end = words[k][1]
+            label = surfaces.get(text[start:end])
+            if label is not None and (end == n or text[end] not in "-_"):
+                out.append(Span(start, end, label))
+    return out
 
 
 def _plausible_given(word: str) -> bool:
