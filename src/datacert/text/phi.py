@@ -38,6 +38,15 @@ from stdnum import luhn
 from stdnum.fr import nir as stdnum_nir
 
 from datacert.text._dates import find_dates
+from datacert.text._phi_forms import (
+    day_ranges,
+    digit_runs,
+    in_number_row,
+    loose_dates,
+    loose_mails,
+    loose_phones,
+    numeric_view,
+)
 from datacert.text._resources import cities, first_names, uppercase_abbreviations
 from datacert.text._unicode import composed_view
 
@@ -162,7 +171,7 @@ AGE_RE = re.compile(
     r"(?![\w])"
 )
 _BIRTH_CONTEXT = re.compile(
-    r"(?i)(?:\bn[ée]e?\b|\bn[ée]\(e\)|\bddn\b|\bd\.d\.n\b|date\sde\snaissance|naissance"
+    r"(?i)(?:\bn[ée]e?\b|\bn[ée]\(e\)|\bddn\b|\bd\.d\.n\b|date\sde\snaissance|naissance|\bnais\b|\bdn\b"
     r"|\bdob\b|date\sof\sbirth|\bborn\b)\W{0,3}(?:le|en|on|:|du)?\s*[:.]?\s*"
     r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s)?$"
 )
@@ -585,10 +594,14 @@ def detect_many(texts: Iterable[str | None]) -> list[list[Span]]:
 
 
 def _detect_composed(text: str) -> list[Span]:
-    candidates: list[Span] = []
-    candidates += _ids(text)
-    candidates += _phones(text)
-    candidates += _dates(text)
+    numeric = numeric_view(text)
+    candidates: list[Span] = _ids(numeric)
+    # digits read by shape alone give way to identifiers announced by their context words
+    candidates += _Occupancy(candidates).free([Span(*t) for t in digit_runs(numeric)])
+    candidates += [Span(*t) for t in loose_mails(text)]
+    candidates += _phones(numeric)
+    candidates += [Span(*t) for t in loose_phones(numeric)]
+    candidates += _dates(numeric, candidates)
     candidates += _places(text)
     candidates += _ages(text)
     kept = _resolve(candidates)
@@ -676,6 +689,8 @@ def _phones(text: str) -> list[Span]:
     out = []
     for m in PHONE_CANDIDATE.finditer(text):
         raw = m.group()
+        if in_number_row(text, m.start(), m.end()):
+            continue
         if _phone_valid(raw) or _PHONE_CONTEXT.search(text, max(0, m.start() - 30), m.start()):
             out.append(Span(m.start(), m.end(), "TEL"))
     return out
@@ -692,11 +707,18 @@ def _phone_valid(raw: str) -> bool:
     return phonenumbers.is_valid_number(number)
 
 
-def _dates(text: str) -> list[Span]:
-    out = []
-    for d in find_dates(text):
-        birth = _BIRTH_CONTEXT.search(text, max(0, d.start - 40), d.start)
-        out.append(Span(d.start, d.end, "DATE_NAISSANCE" if birth else "DATE"))
+def _dates(text: str, found: list[Span]) -> list[Span]:
+    """Dates in every form; a birth date after its cue words or right after a NIR ("NIR  DDN")."""
+    spans = [(d.start, d.end) for d in find_dates(text)]
+    spans += [(s, e) for s, e, _ in loose_dates(text)]
+    spans += [(s, e) for s, e, _ in day_ranges(text, spans)]
+    nir_ends = {s.end for s in found if s.label == "SECU"}
+    out = [Span(s, e, lab) for s, e, lab in found if lab in ("DATE", "DATE_NAISSANCE")]
+    for start, end in set(spans):
+        birth = _BIRTH_CONTEXT.search(text, max(0, start - 40), start) or any(
+            0 < start - e <= 3 for e in nir_ends
+        )
+        out.append(Span(start, end, "DATE_NAISSANCE" if birth else "DATE"))
     return out
 
 
