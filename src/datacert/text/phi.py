@@ -48,6 +48,7 @@ from datacert.text._phi_forms import (
     numeric_view,
 )
 from datacert.text._resources import cities, first_names, uppercase_abbreviations
+from datacert.text import phi_model
 from datacert.text._unicode import composed_view
 
 LABELS: tuple[str, ...] = (
@@ -577,12 +578,19 @@ def fold(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", word.lower()) if unicodedata.category(c) != "Mn")
 
 
-def detect(text: str) -> list[Span]:
-    """Every identifier span in one note, sorted, without overlaps (offsets into `text` as given)."""
+SHIPPED = "shipped"
+
+
+def detect(text: str, model: object = SHIPPED) -> list[Span]:
+    """Every identifier span in one note, sorted, without overlaps (offsets into `text` as given).
+
+    `model` is the statistical layer run after the rules: the model shipped in the package by
+    default, None for the rules alone, or a `pycrfsuite.Tagger` (cross-validation, training).
+    """
     if not text:
         return []
     view = composed_view(text)
-    spans = _detect_composed(view.text)
+    spans = _detect_composed(view.text, model)
     if view.starts is None:
         return spans
     return [Span(*view.original(s.start, s.end), s.label) for s in spans]
@@ -593,7 +601,7 @@ def detect_many(texts: Iterable[str | None]) -> list[list[Span]]:
     return [detect(t) if t else [] for t in texts]
 
 
-def _detect_composed(text: str) -> list[Span]:
+def _detect_composed(text: str, model: object = None) -> list[Span]:
     numeric = numeric_view(text)
     candidates: list[Span] = _ids(numeric)
     # digits read by shape alone give way to identifiers announced by their context words
@@ -610,6 +618,11 @@ def _detect_composed(text: str) -> list[Span]:
         kept = _resolve(kept + names)
     if repeats:  # repeats of a found name only fill gaps; they never override a direct finding
         kept = sorted(kept + _resolve(_Occupancy(kept).free(repeats)))
+    if model is not None:  # the statistical layer tags what the rules left untagged
+        tagger = None if model == SHIPPED else model
+        extra = [Span(*t) for t in phi_model.predict(text, kept, tagger=tagger)]
+        if extra:
+            kept = sorted(kept + _resolve(_Occupancy(kept).free(extra)))
     return kept
 
 
