@@ -41,7 +41,13 @@ def faker_names() -> tuple[set[str], set[str]]:
     for module in pkgutil.iter_modules(person.__path__):
         provider = importlib.import_module(f"faker.providers.person.{module.name}").Provider
         for attribute in dir(provider):
-            target = given if attribute.startswith("first_names") else family if attribute.startswith("last_names") else None
+            target = (
+                given
+                if attribute.startswith("first_names")
+                else family
+                if attribute.startswith("last_names")
+                else None
+            )
             if target is None:
                 continue
             values = getattr(provider, attribute)
@@ -71,7 +77,9 @@ def _write(name: str, entries: set[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--communes", type=Path, required=True, help="communes.json of @etalab/decoupage-administratif")
+    parser.add_argument(
+        "--communes", type=Path, required=True, help="communes.json of @etalab/decoupage-administratif"
+    )
     args = parser.parse_args()
     given, family = faker_names()
     _write("given_names_world.txt.gz", given)

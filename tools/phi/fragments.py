@@ -36,8 +36,43 @@ _SYLLABLES = (
     " ma me mi mo mou na ne ni no pa pe pi po ra re ri ro rou sa se si so ta te ti to tou va ve vi vo za zo"
     " ber bert mont val ran rin lin mar nier tier vel dor gal lan ric"
 ).split()
-_ENDINGS = ["", "", "t", "n", "z", "s", "r", "l", "ot", "et", "in", "ard", "ier", "eau", "ac", "oux", "ski", "ian", "elli"]
-_TITLES = ["Dr", "Dr.", "Docteur", "Pr", "Pr.", "Professeur", "M.", "Mme", "Madame", "Monsieur", "Mlle", "Interne", "IDE", "DR"]
+_ENDINGS = [
+    "",
+    "",
+    "t",
+    "n",
+    "z",
+    "s",
+    "r",
+    "l",
+    "ot",
+    "et",
+    "in",
+    "ard",
+    "ier",
+    "eau",
+    "ac",
+    "oux",
+    "ski",
+    "ian",
+    "elli",
+]
+_TITLES = [
+    "Dr",
+    "Dr.",
+    "Docteur",
+    "Pr",
+    "Pr.",
+    "Professeur",
+    "M.",
+    "Mme",
+    "Madame",
+    "Monsieur",
+    "Mlle",
+    "Interne",
+    "IDE",
+    "DR",
+]
 _ROLES = [
     "Chirurgiens",
     "Radiologues",
@@ -52,11 +87,56 @@ _ROLES = [
     "Validé par",
     "Signé par",
 ]
-_STREETS = ["rue", "avenue", "boulevard", "bd", "chemin", "allée", "place", "impasse", "quai", "route", "passage"]
-_FOREIGN_CITIES = ["Genève", "Lausanne", "Bruxelles", "Liège", "Montréal", "Québec", "Alger", "Tunis", "Casablanca",
-                   "Dakar", "Londres", "Milan", "Turin", "Madrid", "Barcelone", "Lisbonne", "Porto", "Berlin", "Bâle"]
-_COUNTRIES = ["Suisse", "Belgique", "Canada", "Algérie", "Tunisie", "Maroc", "Sénégal", "Italie", "Espagne",
-              "Portugal", "Allemagne", "Switzerland", "Thailand", "France"]
+_STREETS = [
+    "rue",
+    "avenue",
+    "boulevard",
+    "bd",
+    "chemin",
+    "allée",
+    "place",
+    "impasse",
+    "quai",
+    "route",
+    "passage",
+]
+_FOREIGN_CITIES = [
+    "Genève",
+    "Lausanne",
+    "Bruxelles",
+    "Liège",
+    "Montréal",
+    "Québec",
+    "Alger",
+    "Tunis",
+    "Casablanca",
+    "Dakar",
+    "Londres",
+    "Milan",
+    "Turin",
+    "Madrid",
+    "Barcelone",
+    "Lisbonne",
+    "Porto",
+    "Berlin",
+    "Bâle",
+]
+_COUNTRIES = [
+    "Suisse",
+    "Belgique",
+    "Canada",
+    "Algérie",
+    "Tunisie",
+    "Maroc",
+    "Sénégal",
+    "Italie",
+    "Espagne",
+    "Portugal",
+    "Allemagne",
+    "Switzerland",
+    "Thailand",
+    "France",
+]
 _NEGATIVES = [
     "CONCLUSION",
     "EVOLUTION CLINIQUE",
@@ -88,6 +168,34 @@ _NEGATIVES = [
     "Sonde de Foley retirée à J2.",
     "Classification de Child-Pugh B, score de MELD à 14.",
     "Examen de Parkinson : pas de tremblement.",
+    "v ACTES MEDICAUX REALISES A L'ENTREE",
+    "v CONCLUSION MEDICALE",
+    "HISTOIRE DE LA MALADIE",
+    "TRAITEMENT DE SORTIE",
+    "EXAMEN CLINIQUE",
+    "COMPTE RENDU OPERATOIRE",
+    "MACROALBUMINURIE effectuée ce jour",
+    "ANTECEDENTS PERSONNELS",
+    "MODE DE VIE",
+    "- CORA THREE (FACIAL)",
+    "- JOYCE TWO (VIEW)",
+    "Je vous prie d'agréer, Cher Confrère, l'expression de mes sentiments confraternels.",
+    "Bien confraternellement,",
+    "Jambe - CSGO 3.71 1.722 8.629",
+    "│HDS Cholestérol │ 0.91* g/L │ 0,41 à 1,77 │",
+    "(1)14:02 30 1939 394 29 293 29  293 29 2 203 3029 192 39",
+    "Traitement par ADALIMUMAB 40mg/0.4ml SOL INJ STYLO",
+    "Prélever AIS le matin, Contacter le laboratoire si besoin.",
+    "Réunion Clinique Multidisciplinaire (RCP/MCM)",
+    "Rendez-vous de contrôle dans 3 mois.",
+    "AP-HP. SUD Université Paris-Saclay",
+    "Lucentis, Oeil droit, 2mL",
+    "Conduit valvé porcin SORIN Sizer n° 16.",
+    "Codage E11.9, LOINC 2345-7, CIM-10 I21.9.",
+    "Traitement : amlodipine 5 mg 1 cp/j, metformine 1000 mg x2/j.",
+    "Sexe : F. Poids 62 kg, taille 1,65 m.",
+    "NIR (sans clé) : voir la fiche administrative.",
+    "Nom d'usage : voir dossier.",
 ]
 
 
@@ -224,7 +332,9 @@ class Generator:
         first, last = self.first(), self.surname()
         order = order or rng.choice(["fl", "fl", "lf", "il", "l"])
         if order == "fl":
-            b.phi(first if rng.random() < 0.8 else first.upper(), "PRENOM").add(" ").phi(self.cased(last), "NOM")
+            b.phi(first if rng.random() < 0.8 else first.upper(), "PRENOM").add(" ").phi(
+                self.cased(last), "NOM"
+            )
         elif order == "lf":
             b.phi(last.upper() if rng.random() < 0.7 else last, "NOM").add(" ").phi(first, "PRENOM")
         elif order == "il":
@@ -248,6 +358,8 @@ class Generator:
             self.contact,
             self.negative,
             self.negative,
+            self.negative,
+            self.negative,
             self.digits_row,
             self.sentence,
         ]
@@ -259,7 +371,19 @@ class Generator:
     def titled(self, b: _Builder) -> None:
         rng = self.rng
         if rng.random() < 0.4:
-            b.add(rng.choice(["Consultation avec le ", "Vu par le ", "Adressé par le ", "Contact : ", "", "Avis du ", "CC: "]))
+            b.add(
+                rng.choice(
+                    [
+                        "Consultation avec le ",
+                        "Vu par le ",
+                        "Adressé par le ",
+                        "Contact : ",
+                        "",
+                        "Avis du ",
+                        "CC: ",
+                    ]
+                )
+            )
         b.add(rng.choice(_TITLES) + rng.choice([" ", " ", ""]) if rng.random() < 0.9 else "")
         first, last = self.name(b, rng.choice(["fl", "lf", "il", "l", "il"]))
         tail = rng.random()
@@ -330,12 +454,18 @@ class Generator:
                 b.phi(self.date(), "DATE").add(" à ")
             b.phi(name, "HOPITAL")
         elif style < 0.55:
-            b.add(rng.choice(["Hôpital ", "Hopital ", "l'Hôpital ", "CHU ", "Centre Hospitalier ", "HOP "])).phi(name, "HOPITAL")
+            b.add(
+                rng.choice(["Hôpital ", "Hopital ", "l'Hôpital ", "CHU ", "Centre Hospitalier ", "HOP "])
+            ).phi(name, "HOPITAL")
         elif style < 0.75:
             b.add(rng.choice(["Intervention en ", "Plastie mitrale en ", "Pose de stent en "]))
             b.phi(str(rng.randint(1980, 2024)), "DATE").add(" (").phi(name, "HOPITAL").add(")")
         else:
-            b.add(rng.choice(["CHU de ", "CH de ", "Centre hospitalier de ", "Service de cardiologie du CHU de "]))
+            b.add(
+                rng.choice(
+                    ["CHU de ", "CH de ", "Centre hospitalier de ", "Service de cardiologie du CHU de "]
+                )
+            )
             b.phi(self.city(), "VILLE")
         b.add(rng.choice(["", ".", " le ", " pour suivi."]))
 
@@ -346,7 +476,9 @@ class Generator:
         street = f"{rng.randint(1, 150)}{rng.choice(['', '', ' bis'])} {rng.choice(_STREETS)} {rng.choice(['', 'de la ', 'du ', 'des '])}{self.surname() if rng.random() < 0.6 else self.invented()}"
         if rng.random() < 0.3:
             street = street.upper()
-        b.phi(street, "ADRESSE").add(rng.choice([", ", " ", ","])).phi(self.zip(), "ZIP").add(rng.choice([" ", ", "]))
+        b.phi(street, "ADRESSE").add(rng.choice([", ", " ", ","])).phi(self.zip(), "ZIP").add(
+            rng.choice([" ", ", "])
+        )
         b.phi(self.city(), "VILLE")
         if rng.random() < 0.2:
             b.add(", France")
@@ -355,7 +487,18 @@ class Generator:
         rng = self.rng
         style = rng.random()
         if style < 0.35:
-            b.add(rng.choice(["Né à ", "Née à ", "Habite à ", "Retour à domicile à ", "originaire de ", "Mes parents habitent à "]))
+            b.add(
+                rng.choice(
+                    [
+                        "Né à ",
+                        "Née à ",
+                        "Habite à ",
+                        "Retour à domicile à ",
+                        "originaire de ",
+                        "Mes parents habitent à ",
+                    ]
+                )
+            )
             b.phi(self.city(), "VILLE")
         elif style < 0.6:
             b.phi(rng.choice(_FOREIGN_CITIES + self.cities[:40]), "VILLE").add(", " + rng.choice(_COUNTRIES))
@@ -371,11 +514,15 @@ class Generator:
         first, last = self.first(), self.surname()
         style = rng.random()
         if style < 0.5:
-            b.add(rng.choice(["Tel : ", "Tél : ", "Fax: ", "Contact : ", "joignable au "])).phi(self.phone(), "TEL")
+            b.add(rng.choice(["Tel : ", "Tél : ", "Fax: ", "Contact : ", "joignable au "])).phi(
+                self.phone(), "TEL"
+            )
             if rng.random() < 0.3:
                 b.add(" ou ").phi(self.phone(), "TEL")
         else:
-            b.add(rng.choice(["Mail : ", "Adresse mail: ", "e-mail ", "par mail "])).phi(self.mail(first, last), "MAIL")
+            b.add(rng.choice(["Mail : ", "Adresse mail: ", "e-mail ", "par mail "])).phi(
+                self.mail(first, last), "MAIL"
+            )
 
     def digits_row(self, b: _Builder) -> None:
         rng = self.rng
@@ -386,28 +533,48 @@ class Generator:
         d = f"{rng.randint(1, 28):02d}{rng.randint(1, 12):02d}{rng.randint(2000, 2035)}"
         nir = f"{rng.choice('12')}{rng.randint(10, 99)}{rng.randint(1, 12):02d}{rng.randint(1, 95):02d}{rng.randint(0, 10**6 - 1):06d}{rng.randint(0, 99):02d}"
         ddn = f"{rng.randint(1, 28):02d}{rng.randint(1, 12):02d}{rng.randint(1930, 2010)}"
-        b.phi(spaced(d), "DATE").add("  ")
-        self.name(b, "lf")
-        b.add("  ").phi(spaced(nir), "SECU").add("  ").phi(spaced(ddn), "DATE_NAISSANCE")
+        if rng.random() < 0.5:
+            b.phi(spaced(d), "DATE").add("  ")
+            self.name(b, "lf")
+            b.add("  ").phi(spaced(nir), "SECU").add("  ").phi(spaced(ddn), "DATE_NAISSANCE")
+            return
+        b.add(rng.choice(["NIR : ", "NIR ", "N° SS : ", "Sécurité sociale : ", "NSS ", "N° d'id "]))
+        b.phi(nir if rng.random() < 0.5 else spaced(nir), "SECU")
+        b.add(rng.choice([", IPP ", " - IPP : ", " NIP "])).phi(str(rng.randint(10**7, 10**10)), "IPP")
+        if rng.random() < 0.5:
+            b.add(rng.choice([", né le ", " DDN : ", ", Date de naissance : "])).phi(
+                self.date(), "DATE_NAISSANCE"
+            )
 
     def sentence(self, b: _Builder) -> None:
         rng = self.rng
         style = rng.random()
         if style < 0.3:
-            b.add(rng.choice(["Le père du patient, ", "Contact du fils ", "Sa fille ", "Le mari de la patiente, "]))
+            b.add(
+                rng.choice(
+                    ["Le père du patient, ", "Contact du fils ", "Sa fille ", "Le mari de la patiente, "]
+                )
+            )
             self.name(b, rng.choice(["fl", "lf"]))
             b.add(rng.choice([" a été prévenu.", " : ", ", joignable."]))
         elif style < 0.6:
-            b.add(rng.choice(["Résultats du ", "Consultation du ", "Prélèvement réalisé le "])).phi(self.date(), "DATE")
+            b.add(rng.choice(["Résultats du ", "Consultation du ", "Prélèvement réalisé le "])).phi(
+                self.date(), "DATE"
+            )
             b.add(" pour ")
             self.name(b, rng.choice(["lf", "fl"]))
             b.add(".")
         else:
             self.name(b, rng.choice(["fl", "lf"]))
-            b.add(rng.choice([" est vu ce jour.", " ne montre pas de signe d'ischémie.", ", 54 ans, suivi pour HTA."]))
+            b.add(
+                rng.choice(
+                    [" est vu ce jour.", " ne montre pas de signe d'ischémie.", ", 54 ans, suivi pour HTA."]
+                )
+            )
 
     def negative(self, b: _Builder) -> None:
-        b.add(self.rng.choice(_NEGATIVES))
+        text = self.rng.choice(_NEGATIVES)
+        b.add(text.upper() if self.rng.random() < 0.15 else text)
 
 
 def generate(n: int, seed: int = 0) -> list[Fragment]:

@@ -23,7 +23,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import pycrfsuite  # noqa: E402
-
 from benchmarks.phi_dev import (  # noqa: E402
     dev_available,
     grouped_folds,
@@ -32,6 +31,7 @@ from benchmarks.phi_dev import (  # noqa: E402
     skeleton_groups,
     table,
 )
+
 from datacert.text import phi_model  # noqa: E402
 from datacert.text._unicode import composed_view  # noqa: E402
 from datacert.text.phi import detect  # noqa: E402
@@ -73,6 +73,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--generated", type=int, default=4000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-ship", action="store_true", help="measure only, keep the shipped model")
+    parser.add_argument(
+        "--dump", type=Path, help="write the cross-validated predictions here (error analysis)"
+    )
     args = parser.parse_args(argv)
 
     fragments = generate(args.generated, seed=args.seed)
@@ -97,7 +100,12 @@ def main(argv=None) -> dict:
                 for i in fold:
                     predictions[i] = [(s.start, s.end, s.label) for s in detect(dev[i].text, model=model)]
             cv = score((dev[i].spans, predictions[i]) for i in range(len(dev)))
-            rules = score((n.spans, [(s.start, s.end, s.label) for s in detect(n.text, model=None)]) for n in dev)
+            if args.dump:
+                rows = [{"id": dev[i].id, "pred": predictions[i]} for i in range(len(dev))]
+                args.dump.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+            rules = score(
+                (n.spans, [(s.start, s.end, s.label) for s in detect(n.text, model=None)]) for n in dev
+            )
             report["cross_validation"] = {
                 "folds": args.folds,
                 "grouping": "note skeleton (identifiers blanked, digits and case folded)",

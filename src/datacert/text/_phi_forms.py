@@ -68,11 +68,14 @@ def digit_runs(text: str, line_ids: bool = True) -> list[Triple]:
             continue
         start, end = m.start(), m.end()
         sizes = [len(g) for g in groups]
-        spaced = len(groups) >= 5 and all(s == 1 for s in sizes[1:]) and sizes[0] <= 2 and "." not in run
-        if spaced and "-" not in run:
-            out += _spaced(text, start, groups)
-            continue
-        if len(groups) > 1 and not spaced:
+        if sizes[0] <= 2 and " " in run and "." not in run and "-" not in run:
+            k = 1
+            while k < len(groups) and sizes[k] == 1:
+                k += 1
+            if k >= 6:  # digits one by one, possibly followed by an ordinary number ("... 8 3 42 avenue")
+                out += _spaced(text, start, groups[:k])
+                continue
+        if len(groups) > 1:
             bounds, at = set(), 0
             for s in sizes:
                 at += s
@@ -83,8 +86,6 @@ def digit_runs(text: str, line_ids: bool = True) -> list[Triple]:
                 n in (13, 15) and digits[0] in "12" and _SECU_CONTEXT.search(text, max(0, start - 40), start)
             ):
                 out.append((start, end, "SECU"))
-            continue
-        if len(groups) > 1:
             continue
         # one compact group
         if n in (13, 15) and digits[0] in "12":
@@ -135,16 +136,38 @@ def _spaced(text: str, start: int, groups: list[str]) -> list[Triple]:
         return [span(0, n, label)]
     if 12 <= n <= 15:
         return [span(0, n, "SECU")]
-    # a row "date NIR birth-date" written digit by digit
-    head = 8 if _plausible_dmy(digits[:8]) else 7
-    tail = 8 if _plausible_dmy(digits[-8:]) and n - head - 8 >= 12 else 7
-    out = [span(0, head, "DATE")]
-    if n - head - tail >= 6:
-        out.append(span(head, n - tail, "SECU"))
+    # a row "date NIR birth-date" (or "NIR birth-date") written digit by digit: the cut that reads
+    # the ends as calendar dates and leaves a NIR-long middle
+    best: tuple[int, int] | None = None
+    for head in (8, 7, 0):
+        for tail in (8, 7, 0):
+            middle = n - head - tail
+            if not 12 <= middle <= 15:
+                continue
+            if (head and not _plausible_dmy(digits[:head])) or (
+                tail and not _plausible_dmy(digits[n - tail :])
+            ):
+                continue
+            best = (head, tail)
+            break
+        if best:
+            break
+    head, tail = best or (0, 0)
+    out = []
+    if head:
+        out.append(span(0, head, "DATE"))
+    out.append(span(head, n - tail, "SECU"))
+    if tail:
         out.append(span(n - tail, n, "DATE_NAISSANCE"))
-    else:
-        out.append(span(head, n, "SECU"))
     return out
+
+
+# a code alone on its line, letters and digits mixed ("28BG04493"): a stay or patient number
+_LONE_CODE = re.compile(r"(?m)^[ \t]*(?P<v>(?=(?:[A-Z]*\d){4})(?=\d*[A-Z])[A-Z0-9]{7,14})[ \t]*$")
+
+
+def lone_codes(text: str) -> list[Triple]:
+    return [(m.start("v"), m.end("v"), "NDA") for m in _LONE_CODE.finditer(text)]
 
 
 # --- phones ---------------------------------------------------------------------------------------
@@ -235,13 +258,29 @@ _DATE_FORMS = [
     ),
     # deux mille dix sept (a year in words)
     re.compile(rf"(?i)(?<![\w])(?:{_YEAR_WORDS})(?![\w])"),
-    # (11/03), - 12/08, et 19/01: day/month after a bracket, dash or linking word
-    re.compile(
-        r"(?i)(?:(?<=\()|(?<=-\s)|(?<=\bet\s)|(?<=\bau\s)|(?<=\bdu\s)|(?<=\ble\s))(?:0?[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])(?![\w/]|[.\-]\d)"
-    ),
 ]
+# what each form needs before it is worth running: digits, a month word, a number word, a slash
+_FORM_CUES = (
+    "num",
+    "num",
+    "num",
+    "month",
+    "month",
+    "month",
+    "month",
+    "month",
+    "month",
+    "month",
+    "num",
+    "month",
+    "words",
+)
+assert len(_FORM_CUES) == len(_DATE_FORMS)
+_YEAR_WORD_CUES = ("mille", "mil ", "cent")
+_DM_CANDIDATE = re.compile(r"(?<![\w/.\-])(?:0?[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])(?![\w/]|[.\-]\d)")
+_DM_CONTEXT = re.compile(r"(?i)(?:\(|-\s|\bet\s|\bau\s|\bdu\s|\ble\s)$")
 _YEAR = re.compile(
-    r"(?<![\w.,°/:+])(?P<y>(?:19|20)\d\d)(?![\w°%/]|[.,]\d|\s?(?:mg|g|ml|mL|UI|kg|cm|mm|µ|mmol|h\b))"
+    r"(?<![\w.,°/:+])(?P<y>(?:19|20)\d\d)(?![\w°%/]|[.,]\d|\s?(?i:mg|µg|g|ml|ui|kg|cm|mm|µ|mmol|µmol|l|h|cp)(?![^\W\d_]))"
 )
 _YEAR_RANGE = re.compile(
     r"(?<![\w.,°/:+\-])(?P<a>(?:19|20)\d\d)\s?-\s?(?P<b>(?:19|20)\d\d)(?![\w°%/]|[.,]\d)"
@@ -253,12 +292,27 @@ _DAY_BEFORE = re.compile(
 
 
 def loose_dates(text: str) -> list[Triple]:
-    """Dates in the forms listed above, years alone, and day ranges ("du 18 au 29/03")."""
+    """Dates in the forms listed above, years alone, and day ranges ("du 18 au 29/03").
+
+    Month-word forms run only in windows around a month word and the other forms only when their
+    cue is in the note: each full-text pass costs tens of microseconds on a short note.
+    """
     out: list[Triple] = []
     lowered = text.lower()
-    for pattern in _DATE_FORMS:
-        for m in pattern.finditer(text):
-            out.append((m.start(), m.end(), "DATE"))
+    windows = _month_windows(text, lowered)
+    words = any(cue in lowered for cue in _YEAR_WORD_CUES)
+    for pattern, cue in zip(_DATE_FORMS, _FORM_CUES, strict=True):
+        if cue == "num":
+            out += [(m.start(), m.end(), "DATE") for m in pattern.finditer(text)]
+        elif cue == "month":
+            for start, end in windows:
+                out += [(m.start(), m.end(), "DATE") for m in pattern.finditer(text, start, end)]
+        elif cue == "words" and words:
+            out += [(m.start(), m.end(), "DATE") for m in pattern.finditer(text)]
+    if "/" in text:
+        for m in _DM_CANDIDATE.finditer(text):
+            if _DM_CONTEXT.search(text, max(0, m.start() - 4), m.start()):
+                out.append((m.start(), m.end(), "DATE"))
     for m in _YEAR_RANGE.finditer(text):
         out.append((m.start("a"), m.end("a"), "DATE"))
         out.append((m.start("b"), m.end("b"), "DATE"))
@@ -268,8 +322,54 @@ def loose_dates(text: str) -> list[Triple]:
         if _between_numbers(text, m.start(), m.end()):
             continue  # a cell of a table of numbers, not a year
         out.append((m.start(), m.end(), "DATE"))
-    del lowered
     return out
+
+
+_MONTH_STEMS = (
+    "jan",
+    "fev",
+    "fév",
+    "mar",
+    "avr",
+    "apr",
+    "mai",
+    "may",
+    "juin",
+    "jun",
+    "juil",
+    "jul",
+    "ao",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+    "déc",
+)
+
+
+def _month_windows(text: str, lowered: str) -> list[tuple[int, int]]:
+    """Ranges around each month stem, widened to whitespace so that no word is cut at the edge
+    (a few substring searches cost less than one case-insensitive pass of the month patterns)."""
+    hits = []
+    for stem in _MONTH_STEMS:
+        at = lowered.find(stem)
+        while at >= 0:
+            hits.append(at)
+            at = lowered.find(stem, at + 1)
+    windows: list[tuple[int, int]] = []
+    n = len(text)
+    for at in sorted(hits):
+        start = max(0, at - 80)
+        end = min(n, at + 70)
+        while end < n and not text[end].isspace():
+            end += 1
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+        else:
+            windows.append((start, end))
+    return windows
 
 
 def in_number_row(text: str, start: int, end: int) -> bool:

@@ -5,10 +5,12 @@ HOPITAL, URL, RPPS, AGE (an age over 89, HIPAA Safe Harbor).
 
 Notes
 -----
-Rules only, no statistical model and nothing downloaded (reference §0): EDS-NLP is not used
+Rules first, then a statistical layer, nothing downloaded (reference §0). EDS-NLP is not used
 because the tokenizer splits codes, `eds.dates` alone costs ~8 ms per note (the de-identification
 budget is ~3 ms) and it would pull spaCy and ~600 MB into the install for pipes we do not need;
-eds-pseudo is not on PyPI. The layers, strongest first:
+eds-pseudo is not on PyPI. The note is read in composed Unicode (`_unicode.composed_view`) and
+numbers on a view where O touching a digit is 0 (`_phi_forms.numeric_view`); spans are mapped back
+to the original offsets. The layers, strongest first:
 
 * identifiers validated by their check digit: NIR with Corsica (`stdnum.fr.nir`), RPPS (Luhn);
   a NIR-shaped number with a wrong key is still masked when a context word announces it;
@@ -18,11 +20,14 @@ eds-pseudo is not on PyPI. The layers, strongest first:
 * dates, numeric and written in French; a date is a birth date after "né(e) le", "DDN", ...;
 * addresses: house number + street-type lexicon + capitalised name; ZIP + city; cities after a
   trigger word ("né à", "domicilié à") or from a small gazetteer; hospitals after their trigger;
-* names after a title or trigger (M., Mme, Dr, Pr, patient...), UPPERCASE surname next to a known
-  first name, known first name + capitalised word; every other occurrence of a found name in the
-  same note is then tagged as well.
+* names after a title or trigger (M., Mme, Dr, Pr, patient...; other scripts too), UPPERCASE
+  surname next to a known first name, known first name + capitalised word; every other occurrence
+  of a found name in the same note is then tagged as well;
+* the forms of `_phi_forms` (digits one by one, bare IPP/NDA, loose dates and phones...);
+* the CRF of `phi_model`, which tags what the rules left untagged (it never overrides them).
 
-Overlaps are resolved by label strength, then length. Spans never carry the text they cover.
+Overlaps are resolved by label strength, then length, in time linear in the text. Spans never
+carry the text they cover.
 """
 
 from __future__ import annotations
@@ -37,18 +42,19 @@ import phonenumbers
 from stdnum import luhn
 from stdnum.fr import nir as stdnum_nir
 
+from datacert.text import phi_model
 from datacert.text._dates import find_dates
 from datacert.text._phi_forms import (
     day_ranges,
     digit_runs,
     in_number_row,
+    lone_codes,
     loose_dates,
     loose_mails,
     loose_phones,
     numeric_view,
 )
 from datacert.text._resources import cities, first_names, uppercase_abbreviations
-from datacert.text import phi_model
 from datacert.text._unicode import composed_view
 
 LABELS: tuple[str, ...] = (
@@ -155,7 +161,7 @@ RPPS_RE = re.compile(
     r"(?i:\bRPPS\b|\bn°\s*RPPS\b)[^\n\d]{0,15}(?P<v>\d(?:\s?\d){10})(?!\d)"
     r"|(?<![\w])(?P<w>10\d{9})(?![\w])"
 )
-_ID_VALUE = r"(?P<v>(?=[A-Z\-]*\d)[A-Z]{0,3}\d[\d\-/ ]{3,18}\d|(?=[A-Z]{0,4}\d)[A-Z]{1,4}\d{4,14})"
+_ID_VALUE = r"(?P<v>(?=[A-Z\-]*\d)[A-Z]{0,3}\d[\d\-/ ]{3,18}\d|(?=[A-Z]{0,4}\d)[A-Z]{1,4}\d{4,14}|\d{1,4}[A-Z]{1,4}\d{3,12})"
 IPP_RE = re.compile(
     r"(?i:\b(?:IPP|NIP|N°\s?IPP|n°\s?(?:de\s)?patient|num[ée]ro\s(?:de\s)?patient|identifiant\s(?:du\s)?patient"
     r"|ID\spatient)(?![^\W\d]))\s*(?:n°|no|num[ée]ro)?\s*[:=#\-]?\s*" + _ID_VALUE + r"(?![\w])"
@@ -215,8 +221,7 @@ CITY_TRIGGER_RE = re.compile(
 )
 _HOSPITAL_TRIGGER = (
     r"(?:h[ôo]pital(?:\sprivé|\sd'instruction\sdes\sarmées)?|H[ôo]pital|CHU|CHRU|CHR|CHI|CH"
-    r"|centre\shospitalier(?:\suniversitaire|\srégional(?:\suniversitaire)?|\sintercommunal)?"
-    r"|Centre\sHospitalier(?:\sUniversitaire|\sRégional(?:\sUniversitaire)?|\sIntercommunal)?"
+    r"|[Cc]entre\s[Hh]ospitalier(?:\s[Uu]niversitaire|\s[Rr]égional(?:\s[Uu]niversitaire)?|\s[Ii]ntercommunal)?"
     r"|[Cc]linique|[Pp]olyclinique|[Gg]roupe\shospitalier|GHU?|HIA|[Ii]nstitut|[Mm]aternité|EHPAD)"
 )
 HOSPITAL_RE = re.compile(
@@ -605,11 +610,11 @@ def _detect_composed(text: str, model: object = None) -> list[Span]:
     numeric = numeric_view(text)
     candidates: list[Span] = _ids(numeric)
     # digits read by shape alone give way to identifiers announced by their context words
-    candidates += _Occupancy(candidates).free([Span(*t) for t in digit_runs(numeric)])
+    candidates += _Occupancy(candidates).free([Span(*t) for t in digit_runs(numeric) + lone_codes(text)])
     candidates += [Span(*t) for t in loose_mails(text)]
     candidates += _phones(numeric)
     candidates += [Span(*t) for t in loose_phones(numeric)]
-    candidates += _dates(numeric, candidates)
+    candidates = [c for c in candidates if c.label != "DATE"] + _dates(numeric, candidates)
     candidates += _places(text)
     candidates += _ages(text)
     kept = _resolve(candidates)
@@ -726,7 +731,8 @@ def _dates(text: str, found: list[Span]) -> list[Span]:
     spans += [(s, e) for s, e, _ in loose_dates(text)]
     spans += [(s, e) for s, e, _ in day_ranges(text, spans)]
     nir_ends = {s.end for s in found if s.label == "SECU"}
-    out = [Span(s, e, lab) for s, e, lab in found if lab in ("DATE", "DATE_NAISSANCE")]
+    spans += [(s, e) for s, e, lab in found if lab in ("DATE", "DATE_NAISSANCE")]
+    out = [Span(s, e, lab) for s, e, lab in found if lab == "DATE_NAISSANCE"]
     for start, end in set(spans):
         birth = _BIRTH_CONTEXT.search(text, max(0, start - 40), start) or any(
             0 < start - e <= 3 for e in nir_ends

@@ -31,7 +31,8 @@ from datacert.text._resources import (
 MODEL_RESOURCE = "phi_crf.crfsuite"
 O_THRESHOLD = 0.6  # tag a token when P(no identifier) falls below this (the single-best rule is 0.5)
 
-TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+|[^\w\s]|_")
+# an elided article or pronoun ("d'", "qu’") is a token of its own, so the name after it is seen alone
+TOKEN_RE = re.compile(r"(?i:\b(?:[dljnsmtc]|qu|jusqu|lorsqu|puisqu)['’])|[^\W\d_]+|\d+|[^\w\s]|_")
 
 
 class Token(NamedTuple):
@@ -53,6 +54,12 @@ _TITLES = frozenset(
 _STOP = frozenset(
     "le la les de du des d l un une et ou a au aux en pour par sur dans avec sans chez que qui est il elle"
     " se sa son ses ce cette on ne pas plus tres vous nous je".split()
+)
+# field names, code systems and words that head a line in notes: never an identifier themselves
+_NEVER = frozenset(
+    "nom prenom nee ne tel telephone fax mail email adresse date ddn ipp nip nir nda nss rpps adeli finess"
+    " sexe age loinc cim atc snomed codage code ccam ghm service unite pole secu insee cedex ref"
+    " docteur madame monsieur patient patiente".split()
 )
 _HOSPITAL_WORDS = frozenset(
     "hopital hôpital chu chr ch clinique centre hospitalier hospitaliere groupe gh institut maternite hop".split()
@@ -134,7 +141,9 @@ def features(text: str, tokens: Sequence[Token], rule_labels: Sequence[str]) -> 
                 other = words[j]
                 feats.append(tag + other[0])  # the neighbour's word
                 feats.append(tag + other[1])  # and its shape
-                feats.extend(tag + f for f in other[4:] if f.startswith("g:") or f in ("upper", "title", "initial"))
+                feats.extend(
+                    tag + f for f in other[4:] if f.startswith("g:") or f in ("upper", "title", "initial")
+                )
                 if abs(offset) == 1:
                     feats.append(tag + "rule=" + rule_labels[j])
             else:
@@ -174,9 +183,14 @@ def _tagger():
     path = resources.files("datacert.text").joinpath("resources", MODEL_RESOURCE)
     if not path.is_file():
         return None
+    data = path.read_bytes()
     tagger = pycrfsuite.Tagger()
-    tagger.open_inmemory(path.read_bytes())
+    tagger.open_inmemory(data)  # CRFsuite reads the model in place: the bytes must outlive the tagger
+    _KEEP_ALIVE.append(data)
     return tagger
+
+
+_KEEP_ALIVE: list[bytes] = []
 
 
 def model_available() -> bool:
@@ -194,6 +208,7 @@ def predict(
     if not tokens:
         return []
     rules = rule_token_labels(tokens, rule_spans)
+    never = uppercase_abbreviations()
     tags = tagger.tag(features(text, tokens, rules))
     labels = [t[2:] if t != "O" else None for t in tags]
     for i, tag in enumerate(tags):
@@ -201,6 +216,8 @@ def predict(
             labels[i] = _best_label(tagger, i)
         if rules[i] != "O":
             labels[i] = None  # the rules' finding stands
+        elif labels[i] is not None and (_fold(tokens[i].text) in _NEVER or tokens[i].text in never):
+            labels[i] = None  # field names and clinical abbreviations are never identifiers
     return _spans(text, tokens, labels, tags)
 
 
@@ -214,7 +231,37 @@ def _best_label(tagger, i: int) -> str:
     return best[2:]
 
 
+_MONTH_OR_NUMBER_WORD = re.compile(
+    r"(?i)janv|f[ée]v|mars|avr|mai|juin|juil|ao[uû]t|sept|oct|nov|d[ée]c|mille|vingt|trente|dix|onze|douze|treize"
+)
+
+
+def _plausible(text: str, label: str) -> bool:
+    """A model span whose characters can be of its label (no name without a letter, no mail without @)."""
+    if label == "MAIL":
+        return "@" in text
+    if label in ("DATE", "DATE_NAISSANCE"):
+        return any(c.isdigit() for c in text) or _MONTH_OR_NUMBER_WORD.search(text) is not None
+    if label in ("NOM", "PRENOM", "VILLE", "HOPITAL"):
+        return any(c.isalpha() for c in text)
+    return True
+
+
 def _spans(text: str, tokens: Sequence[Token], labels: Sequence[str | None], tags: Sequence[str]):
+    out = [s for s in _joined(text, tokens, labels, tags) if _plausible(text[s[0] : s[1]], s[2])]
+    return [_trimmed(text, s) for s in out]
+
+
+def _trimmed(text: str, span: tuple[int, int, str]) -> tuple[int, int, str]:
+    """Leading punctuation and digits are not part of a name ("02 - François" gives "François")."""
+    start, end, label = span
+    if label in ("NOM", "PRENOM", "VILLE", "HOPITAL"):
+        while start < end and not text[start].isalpha():
+            start += 1
+    return (start, end, label)
+
+
+def _joined(text: str, tokens: Sequence[Token], labels: Sequence[str | None], tags: Sequence[str]):
     out: list[tuple[int, int, str]] = []
     for i, label in enumerate(labels):
         if label is None:

@@ -17,13 +17,12 @@ class PhiInText(Check):
 
     Notes
     -----
-    Uses the rule-based detector of `datacert.text.phi` (check-digit validated NIR and RPPS,
-    phones validated by `phonenumbers`, e-mail/URL, IPP/NDA after their context words, French
-    dates and birth dates, addresses, ZIP + city, hospitals, names after titles or next to a
-    known first name, ages over 89). Each note is scanned by that rule engine in Python (the
-    validators cannot run inside a vectorised engine); above `max_rows` notes a seeded sample is
-    screened and the evidence says so. Evidence counts notes per label, never the values found.
-    `datacert text deid` removes them.
+    Uses the detector of `datacert.text.phi`, the one `datacert text deid` uses (rules for the
+    forms of NIR, RPPS, phones, e-mail/URL, IPP/NDA, dates, addresses, ZIP + city, hospitals,
+    names and ages over 89, then the shipped CRF for names and places without a trigger); a
+    note is marked when any span is found. Each note is scanned in Python (the validators cannot
+    run inside a vectorised engine); above `max_rows` notes a seeded sample is screened and the
+    evidence says so. Evidence counts notes per label, never the values found.
     """
 
     id = "phi_in_text"
