@@ -94,3 +94,12 @@ def test_a_one_megabyte_note_is_deidentified_whole():
     masked = result.texts[0]
     assert "DUPONT" not in masked and "06 12 34 56 78" not in masked
     assert masked.count("poursuite du traitement") == 6_000
+
+
+def test_many_notes_split_over_processes_give_the_same_spans(monkeypatch):
+    import datacert.text.phi as phi
+
+    notes = [_long_note(1).replace("DUPONT", name) for name in ("DUPONT", "MARTIN", "LEFÈVRE")] * 4 + [None, ""]
+    sequential = phi.detect_many(notes, workers=1)
+    monkeypatch.setattr(phi, "PARALLEL_FROM", 4)
+    assert phi.detect_many(notes, workers=2) == sequential

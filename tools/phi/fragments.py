@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from benchmarks.text_corpus import FILLERS
 from datacert.text._resources import city_list, first_name_list, read_lines, surname_list
 
 FRENCH_MONTHS = [
@@ -199,6 +200,30 @@ _NEGATIVES = [
 ]
 
 
+# sentences that open or close a fragment: capitalised verbs and nouns at a sentence start, units
+# with a dot ("mg/L."), labels of fields whose value is elsewhere
+_PROSE = FILLERS + [
+    "Vu en consultation ce jour.",
+    "Revu en consultation à 3 mois.",
+    "Admis aux urgences pour douleur thoracique.",
+    "Hospitalisé pour bilan.",
+    "Prochain rendez-vous dans 6 mois.",
+    "Contact par e-mail possible.",
+    "Matricule INSEE en attente.",
+    "Bilan biologique sans particularité.",
+    "Scanner thoracique : pas d'embolie.",
+    "Domicilié chez sa fille.",
+    "Joignable en journée.",
+    "Courrier adressé au médecin traitant.",
+    "Kaliémie 4,1 mmol/L.",
+    "CRP à 45 mg/L.",
+    "Sortie prévue en fin de semaine.",
+    "Pansement à refaire.",
+    "Staff du service.",
+    "Conclusion : évolution favorable.",
+]
+
+
 @dataclass
 class Fragment:
     text: str
@@ -365,7 +390,11 @@ class Generator:
         ]
         make = rng.choice(kinds)
         b = _Builder()
+        if rng.random() < 0.3:  # prose around the fragment, as in a whole note
+            b.add(rng.choice(_PROSE) + rng.choice([" ", "\n"]))
         make(b)
+        if rng.random() < 0.3:
+            b.add(rng.choice([" ", "\n", ". "]) + rng.choice(_PROSE))
         return Fragment("".join(b.parts), b.spans, make.__name__)
 
     def titled(self, b: _Builder) -> None:

@@ -118,36 +118,47 @@ def _word_features(word: str) -> tuple[str, ...]:
     return tuple(feats)
 
 
+_OFFSETS = (-2, -1, 1, 2)
+_NO_NEIGHBOUR = tuple(f"{o:+d}:none" for o in _OFFSETS)
+
+
+@lru_cache(maxsize=65536)
+def _neighbour_features(word: str) -> tuple[tuple[str, ...], ...]:
+    """What a token tells its neighbours (word, shape, lists, case), once per offset."""
+    own = _word_features(word)
+    told = own[:2] + tuple(f for f in own[4:] if f.startswith("g:") or f in ("upper", "title", "initial"))
+    return tuple(tuple(f"{o:+d}:" + f for f in told) for o in _OFFSETS)
+
+
+@lru_cache(maxsize=256)
+def _rule_feature(prefix: str, label: str) -> str:
+    return f"{prefix}rule={label}"
+
+
 def features(text: str, tokens: Sequence[Token], rule_labels: Sequence[str]) -> list[list[str]]:
     """One feature list per token: its own features, its neighbours', line position, rule label."""
-    words = [_word_features(t.text) for t in tokens]
     n = len(tokens)
+    own = [_word_features(t.text) for t in tokens]
+    told = [_neighbour_features(t.text) for t in tokens]
+    newline_after = ["\n" in text[tokens[i].end : tokens[i + 1].start] for i in range(n - 1)] + [True]
     out = []
     for i, token in enumerate(tokens):
-        feats = list(words[i])
-        feats.append("rule=" + rule_labels[i])
-        line_start = i == 0 or "\n" in text[tokens[i - 1].end : token.start]
-        line_end = i == n - 1 or "\n" in text[token.end : tokens[i + 1].start]
-        if line_start:
+        feats = list(own[i])
+        feats.append(_rule_feature("", rule_labels[i]))
+        if i == 0 or newline_after[i - 1]:
             feats.append("BOL")
-        if line_end:
+        if newline_after[i]:
             feats.append("EOL")
         if i + 1 < n and tokens[i + 1].text == "." and len(token.text) == 1:
             feats.append("initial_dot")
-        for offset in (-2, -1, 1, 2):
+        for k, offset in enumerate(_OFFSETS):
             j = i + offset
             if 0 <= j < n:
-                tag = f"{offset:+d}:"
-                other = words[j]
-                feats.append(tag + other[0])  # the neighbour's word
-                feats.append(tag + other[1])  # and its shape
-                feats.extend(
-                    tag + f for f in other[4:] if f.startswith("g:") or f in ("upper", "title", "initial")
-                )
-                if abs(offset) == 1:
-                    feats.append(tag + "rule=" + rule_labels[j])
+                feats.extend(told[j][k])
+                if offset in (-1, 1):
+                    feats.append(_rule_feature(f"{offset:+d}:", rule_labels[j]))
             else:
-                feats.append(f"{offset:+d}:none")
+                feats.append(_NO_NEIGHBOUR[k])
         out.append(feats)
     return out
 
@@ -212,7 +223,8 @@ def predict(
     tags = tagger.tag(features(text, tokens, rules))
     labels = [t[2:] if t != "O" else None for t in tags]
     for i, tag in enumerate(tags):
-        if tag == "O" and tagger.marginal("O", i) < threshold:
+        # the recall-first second look is for words only: digits and punctuation are the rules' part
+        if tag == "O" and tokens[i].text[0].isalpha() and tagger.marginal("O", i) < threshold:
             labels[i] = _best_label(tagger, i)
         if rules[i] != "O":
             labels[i] = None  # the rules' finding stands

@@ -8,7 +8,7 @@ import polars as pl
 from datacert.checks._base import Check, CheckResult, Needs
 from datacert.checks._registry import register
 from datacert.checks._util import plural
-from datacert.text.phi import LABELS, detect
+from datacert.text.phi import LABELS, detect_many
 
 
 @register
@@ -50,13 +50,15 @@ class PhiInText(Check):
             values = (series.gather(positions) if sampled else series).to_list()
             rows: list[int] = []
             per_label: dict[str, int] = {}
-            seen: dict[str, frozenset[str]] = {}  # copy-pasted notes are scanned once
+            unique = list(dict.fromkeys(t for t in values if t))  # copy-pasted notes are scanned once
+            seen = {
+                text: frozenset(s.label for s in spans if s.label in wanted)
+                for text, spans in zip(unique, detect_many(unique), strict=True)
+            }
             for position, text in zip(positions.tolist(), values, strict=True):
                 if not text:
                     continue
-                labels = seen.get(text)
-                if labels is None:
-                    labels = seen[text] = frozenset(s.label for s in detect(text) if s.label in wanted)
+                labels = seen[text]
                 if labels:
                     rows.append(position)
                     for label in labels:
