@@ -16,6 +16,7 @@ import random
 from dataclasses import dataclass, field
 
 from benchmarks.text_corpus import FILLERS
+
 from datacert.text._resources import city_list, first_name_list, read_lines, surname_list
 
 FRENCH_MONTHS = [

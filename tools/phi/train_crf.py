@@ -38,6 +38,7 @@ from datacert.text.phi import detect  # noqa: E402
 from tools.phi.fragments import generate  # noqa: E402
 
 MODEL_PATH = ROOT / "src" / "datacert" / "text" / "resources" / phi_model.MODEL_RESOURCE
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
 PARAMS = {"c1": 0.05, "c2": 0.02, "max_iterations": 150, "feature.possible_transitions": True}
 
 
@@ -92,6 +93,7 @@ def main(argv=None) -> dict:
             groups = skeleton_groups(dev)
             folds = grouped_folds(groups, args.folds)
             predictions: dict[int, list] = {}
+            by_threshold: dict[float, dict[int, list]] = {t: {} for t in THRESHOLDS}
             for k, fold in enumerate(folds):
                 held = set(fold)
                 path = Path(tmp) / f"fold{k}.crfsuite"
@@ -99,7 +101,26 @@ def main(argv=None) -> dict:
                 model = tagger(path)
                 for i in fold:
                     predictions[i] = [(s.start, s.end, s.label) for s in detect(dev[i].text, model=model)]
+                shipped_threshold = phi_model.O_THRESHOLD
+                try:
+                    for t in THRESHOLDS:
+                        phi_model.O_THRESHOLD = t
+                        for i in fold:
+                            by_threshold[t][i] = [
+                                (s.start, s.end, s.label) for s in detect(dev[i].text, model=model)
+                            ]
+                finally:
+                    phi_model.O_THRESHOLD = shipped_threshold
             cv = score((dev[i].spans, predictions[i]) for i in range(len(dev)))
+            sweep = {}
+            for t, preds in by_threshold.items():
+                masked = score((dev[i].spans, preds[i]) for i in range(len(dev)))["masked"]
+                sweep[str(t)] = {
+                    "recall": masked["ALL"]["recall"],
+                    "precision": masked["ALL"]["precision"],
+                    "lowest_label_recall": min(v["recall"] for k, v in masked.items() if v["support"]),
+                }
+                print(f"threshold {t}: {sweep[str(t)]}")
             if args.dump:
                 rows = [{"id": dev[i].id, "pred": predictions[i]} for i in range(len(dev))]
                 args.dump.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
@@ -113,6 +134,7 @@ def main(argv=None) -> dict:
                 "notes": len(dev),
                 "rules_and_model": cv,
                 "rules_only": rules,
+                "o_threshold_sweep": sweep,
             }
             print("grouped CV, rules + model (masked = any label):")
             print(table(cv, "masked"))

@@ -209,9 +209,10 @@ def model_available() -> bool:
 
 
 def predict(
-    text: str, rule_spans: Sequence[tuple[int, int, str]], tagger=None, threshold: float = O_THRESHOLD
+    text: str, rule_spans: Sequence[tuple[int, int, str]], tagger=None, threshold: float | None = None
 ) -> list[tuple[int, int, str]]:
     """Spans the model finds in `text` given the rules' spans (its own view; the caller merges)."""
+    threshold = O_THRESHOLD if threshold is None else threshold
     tagger = tagger or _tagger()
     if tagger is None:
         return []
