@@ -20,7 +20,7 @@ demo: env
 	  echo "wrote out/demo-certificate.json and out/demo-report.html"; [ $$code -le 4 ] && [ $$code -ne 1 ] && [ $$code -ne 2 ]
 
 test: env
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/python -m pytest -n 2 tests
 
 bench: env
