@@ -10,6 +10,7 @@ import typer
 
 from datacert.cli._app import app
 from datacert.cli._output import exit_on_errors, fail, guard_outputs_differ, progress_display, write_atomic
+from datacert.cli._trace import traced
 
 
 class FailOn(StrEnum):
@@ -24,6 +25,7 @@ class OutputFormat(StrEnum):
 
 
 @app.command("check")
+@traced("check", {"path": "data", "policy": "settings", "reference": "settings", "schema": "settings"})
 def check_command(
     path: Path | None = typer.Argument(
         None,
