@@ -6,8 +6,6 @@ import json
 import sqlite3
 import stat
 
-import numpy as np
-import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -132,53 +130,38 @@ def test_record_is_one_call_without_values(tmp_path):
     assert "Dupont" not in (tmp_path / "log" / STORE_FILE).read_bytes().decode("latin-1")
 
 
-def test_every_command_appends_one_event(tmp_path, monkeypatch):
+def test_every_command_appends_one_event(pipeline):
     """check, prequalify, apply, text deid and compare each append one event beside the data."""
-    monkeypatch.delenv("DATACERT_HOME", raising=False)
-    rng = np.random.default_rng(0)
-    n = 120
-    frame = pl.DataFrame(
-        {"age": rng.integers(20, 80, n), "bmi": rng.normal(25, 4, n).round(1), "y": rng.integers(0, 2, n)}
-    )
-    frame = pl.concat([frame, frame.head(6)])  # duplicates: prequalify has work to do
-    data = tmp_path / "cohort.csv"
-    frame.write_csv(data)
-    notes = tmp_path / "notes.csv"
-    pl.DataFrame({"note": ["Patient vu par le Dr Martin le 12/03/2021.", "RAS."]}).write_csv(notes)
-    runner = CliRunner()
-    calls = [
-        ["check", str(data), "--target", "y", "--json", str(tmp_path / "c.json"), "--actor", "qa"],
-        ["prequalify", str(data), "--target", "y", "--out", str(tmp_path / "clean.parquet"),
-         "--plan", str(tmp_path / "plan.json"), "--budget", "5"],
-        ["apply", str(tmp_path / "plan.json"), str(data), "--out", str(tmp_path / "again.parquet")],
-        ["text", "deid", str(notes), "--column", "note", "--out", str(tmp_path / "deid.csv")],
-        ["compare", str(data), str(tmp_path / "clean.parquet")],
-    ]  # fmt: skip
-    for args in calls:
-        result = runner.invoke(app, args)
-        assert result.exit_code in (0, 3, 4), (args, result.output)
-    log = open_store(tmp_path / STORE_DIR)
+    log = open_store(pipeline.folder / STORE_DIR)
     events = list(log.events())
-    assert [e.command for e in events] == ["check", "prequalify", "apply", "text deid", "compare"]
-    assert events[0].body["actor"] == "qa" and events[0].body["verdict"] in (
-        "release",
-        "prequalify",
-        "reject",
-    )
-    assert events[0].body["dataset"]["rows"] == n + 6
-    assert {o.kind for o in events[1].outputs()} >= {"table", "plan"}
+    assert [e.command for e in events] == ["check", "prequalify", "apply", "check", "text deid", "compare"]
+    first = events[0].body
+    assert first["actor"] == "qa-lead" and first["verdict"] in ("release", "prequalify", "reject")
+    assert first["dataset"]["rows"] == 158 and first["exit_code"] == pipeline.exit_codes["check"]
+    assert first["options"]["target"] == "outcome" and "sign_key" not in first["options"]
+    assert {o.kind for o in events[1].outputs()} >= {"table", "plan", "certificate", "report"}
+    assert [r.kind for r in events[1].inputs()] == ["data", "settings"]
     assert events[2].inputs()[0].kind == "data" and events[2].outputs()[0].kind == "table"
-    assert "Martin" not in (tmp_path / STORE_DIR / STORE_FILE).read_bytes().decode("latin-1")
+    stored = (pipeline.folder / STORE_DIR / STORE_FILE).read_bytes().decode("latin-1")
+    assert "Martin" not in stored and "06 12" not in stored  # nothing patient-level
     assert verify_chain(events, log.head()).ok
 
-    shown = runner.invoke(app, ["audit", "show", "--data", str(data)])
-    assert shown.exit_code == 0 and "prequalify" in shown.output
-    assert runner.invoke(app, ["audit", "verify", "--data", str(data)]).exit_code == 0
-    out = tmp_path / "log.jsonl"
-    assert runner.invoke(app, ["audit", "export", "--data", str(data), "--out", str(out)]).exit_code == 0
-    lines = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [line["seq"] for line in lines] == [1, 2, 3, 4, 5]
 
-    _sql(log, "DELETE FROM events WHERE seq = 2")
-    verdict = runner.invoke(app, ["audit", "verify", "--data", str(data)])
+def test_audit_commands_show_verify_export_and_catch_a_deletion(pipeline, tmp_path):
+    import shutil
+
+    folder = tmp_path / "copy"
+    shutil.copytree(pipeline.folder / STORE_DIR, folder)
+    runner = CliRunner()
+    shown = runner.invoke(app, ["audit", "show", "--store", str(folder)])
+    assert shown.exit_code == 0 and "prequalify" in shown.output and "qa-lead" in shown.output
+    assert runner.invoke(app, ["audit", "verify", "--store", str(folder)]).exit_code == 0
+    out = tmp_path / "log.jsonl"
+    assert runner.invoke(app, ["audit", "export", "--store", str(folder), "--out", str(out)]).exit_code == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["seq"] for line in lines] == [1, 2, 3, 4, 5, 6]
+    assert all(line["hash"] and line["prev_hash"] for line in lines)
+
+    _sql(open_store(folder), "DELETE FROM events WHERE seq = 2")
+    verdict = runner.invoke(app, ["audit", "verify", "--store", str(folder)])
     assert verdict.exit_code == 4 and "deleted" in verdict.output and "#2" in verdict.output

@@ -25,7 +25,7 @@ def test_private_key_is_never_world_readable(keys, tmp_path):
     with pytest.raises(SigningKeyError, match="readable by others"):
         load_private_key(private)
     result = CliRunner().invoke(app, ["check", "--demo", "--sign", str(private)])
-    assert result.exit_code == 2
+    assert result.exit_code == 2 and "chmod 600" in result.output  # refused before any work
 
 
 def test_keys_new_command_under_a_permissive_umask(tmp_path):
@@ -41,27 +41,25 @@ def test_keys_new_command_under_a_permissive_umask(tmp_path):
     assert CliRunner().invoke(app, ["keys", "new", str(tmp_path / "lab")]).exit_code == 2  # never overwrites
 
 
-def test_signed_certificate_verifies_and_any_flipped_byte_is_caught(keys, tmp_path):
-    private, public = keys
+def test_signed_certificate_verifies_and_any_flipped_byte_is_caught(pipeline, tmp_path):
     cert = tmp_path / "cert.json"
+    original = pipeline.path("raw.json").read_bytes()
+    cert.write_bytes(original)
+    public = str(pipeline.public_key)
     runner = CliRunner()
-    result = runner.invoke(app, ["check", "--demo", "--json", str(cert), "--sign", str(private)])
-    assert result.exit_code in (0, 3, 4)
-    document = json.loads(cert.read_text())
+    document = json.loads(original)
     assert document["signature"]["algorithm"] == "Ed25519" and "run" in document["signature"]["sections"]
-    ok = runner.invoke(app, ["verify", str(cert), "--pub", str(public)])
+    ok = runner.invoke(app, ["verify", str(cert), "--pub", public])
     assert ok.exit_code == 0, ok.output
-
-    original = cert.read_bytes()
-    # a digit inside the findings, a letter in the run section, a byte of the signature itself
+    # a digit inside the findings, a character in the run section
     for needle, section in ((b'"row_count": ', "findings"), (b'"started": "', "run")):
         at = original.index(needle) + len(needle)
         flipped = bytearray(original)
         flipped[at] = flipped[at] ^ 0x01
         cert.write_bytes(bytes(flipped))
-        bad = runner.invoke(app, ["verify", str(cert), "--pub", str(public)])
+        bad = runner.invoke(app, ["verify", str(cert), "--pub", public])
         assert bad.exit_code == 4 and section in bad.output, bad.output
-    at = original.index(b'"value": "') + len(b'"value": "') + 3
+    at = original.index(b'"value": "') + len(b'"value": "') + 3  # a byte of the signature itself
     flipped = bytearray(original)
     flipped[at] = ord("A") if flipped[at] != ord("A") else ord("B")
     cert.write_bytes(bytes(flipped))
@@ -72,37 +70,30 @@ def test_signed_certificate_verifies_and_any_flipped_byte_is_caught(keys, tmp_pa
     assert "altered" in runner.invoke(app, ["verify", str(cert)]).output
 
 
-def test_other_key_and_unsigned_are_invalid(keys, tmp_path):
-    private, _ = keys
+def test_other_key_and_unsigned_are_invalid(pipeline, tmp_path):
     _, other_public = new_key_pair(tmp_path / "other")
-    cert = tmp_path / "cert.json"
     runner = CliRunner()
-    runner.invoke(app, ["check", "--demo", "--json", str(cert), "--sign", str(private)])
-    assert runner.invoke(app, ["verify", str(cert), "--pub", str(other_public)]).exit_code == 4
-    plain = tmp_path / "plain.json"
-    runner.invoke(app, ["check", "--demo", "--json", str(plain)])
-    assert runner.invoke(app, ["verify", str(plain)]).exit_code == 4
+    assert (
+        runner.invoke(app, ["verify", str(pipeline.path("raw.json")), "--pub", str(other_public)]).exit_code
+        == 4
+    )
+    unsigned = runner.invoke(app, ["verify", str(pipeline.path("batch.json"))])
+    assert unsigned.exit_code == 4 and "no signature" in unsigned.output
 
 
-def test_signed_plan_and_data_fingerprint(keys, tmp_path, clean_frame):
-    private, public = keys
-    data = tmp_path / "t.csv"
-    clean_frame.write_csv(data)
-    plan = tmp_path / "plan.json"
+def test_signed_plan_and_data_fingerprint(pipeline, tmp_path):
     runner = CliRunner()
-    result = runner.invoke(
-        app,
-        ["prequalify", str(data), "--target", "outcome", "--out", str(tmp_path / "c.parquet"),
-         "--plan", str(plan), "--json", str(tmp_path / "c.json"), "--sign", str(private), "--budget", "5"],
-    )  # fmt: skip
-    assert result.exit_code in (0, 3, 4), result.output
-    assert runner.invoke(app, ["verify", str(plan), "--pub", str(public)]).exit_code == 0
+    public = str(pipeline.public_key)
+    assert runner.invoke(app, ["verify", str(pipeline.path("plan.json")), "--pub", public]).exit_code == 0
     from datacert.prequalification import load_plan
 
-    load_plan(plan.read_text())  # a signed plan still loads and replays
-    good = runner.invoke(app, ["verify", str(tmp_path / "c.json"), "--data", str(tmp_path / "c.parquet")])
+    load_plan(
+        pipeline.path("plan.json").read_text()
+    )  # a signed plan still loads and replays (apply ran on it)
+    clean = str(pipeline.path("clean.json"))
+    good = runner.invoke(
+        app, ["verify", clean, "--pub", public, "--data", str(pipeline.path("clean.parquet"))]
+    )
     assert good.exit_code == 0, good.output
-    other = tmp_path / "other.csv"
-    clean_frame.head(100).write_csv(other)
-    bad = runner.invoke(app, ["verify", str(tmp_path / "c.json"), "--data", str(other)])
+    bad = runner.invoke(app, ["verify", clean, "--data", str(pipeline.raw)])
     assert bad.exit_code == 4 and "DATA DIFFERS" in bad.output

@@ -98,6 +98,9 @@ def prequalify_command(
                 materialize_transforms=materialize,
                 progress=progress,
             )
+    from datacert.audit import note_result
+
+    note_result({"dataset": result.certificate.dataset, "verdict": result.certificate.verdict})
     _write_table(out, result.clean)
     if plan_out:
         write_atomic(plan_out, result.plan_json())
