@@ -57,3 +57,20 @@ def test_lineage_without_a_log_uses_the_certificate(pipeline, tmp_path):
         and "datacert prequalify" in result.output
         and "no recorded event" in result.output
     )
+
+
+def test_compare_and_report_link_each_certificate_to_its_lineage(pipeline):
+    result = CliRunner().invoke(
+        app,
+        ["compare", str(pipeline.path("clean.json")), str(pipeline.path("batch.json")), "--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    sides = json.loads(result.output)
+    assert (
+        sides["a"]["lineage"].startswith("raw.csv sha256:")
+        and "prequalify (deduplicate" in sides["a"]["lineage"]
+    )
+    assert "checked as received" in sides["b"]["lineage"]
+    report = pipeline.path("clean.html").read_text()
+    assert 'id="lineage"' in report and "datacert prequalify" in report
+    assert 'id="energy"' in report and "this assay" in report

@@ -41,6 +41,21 @@ def lineage_block(certificate: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def lineage_summary(block: Mapping[str, Any] | None) -> str:
+    """One line: source fingerprint, then each step and the table it made."""
+    block = block or {}
+    source = block.get("source") or {}
+    if not source.get("fingerprint"):
+        return "no lineage recorded"
+    parts = [f"{source.get('path') or 'source'} {str(source['fingerprint'])[:19]}"]
+    for step in block.get("steps") or []:
+        actions = ", ".join(str(o.get("action")) for o in step.get("operations", [])) or "no change"
+        parts.append(f"{step.get('command')} ({actions}) -> {str(step.get('output'))[:19]}")
+    if len(parts) == 1:
+        parts.append("checked as received (no datacert step; `datacert lineage CERT` follows the audit log)")
+    return " -> ".join(parts)
+
+
 def with_lineage(certificate: Any) -> Any:
     """The certificate with its own `lineage` block (kept when a pre-qualification set one)."""
     from dataclasses import replace
