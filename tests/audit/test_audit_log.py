@@ -165,3 +165,8 @@ def test_audit_commands_show_verify_export_and_catch_a_deletion(pipeline, tmp_pa
     _sql(open_store(folder), "DELETE FROM events WHERE seq = 2")
     verdict = runner.invoke(app, ["audit", "verify", "--store", str(folder)])
     assert verdict.exit_code == 4 and "deleted" in verdict.output and "#2" in verdict.output
+
+
+def test_a_row_that_is_no_longer_json_is_named(store):
+    _sql(store, "UPDATE events SET body = ? WHERE seq = 4", "{not json")
+    assert _kinds(store) == [("edited", 4)]

@@ -102,7 +102,11 @@ class SQLiteAuditStore:
         finally:
             db.close()
         for seq, prev_hash, digest, body in rows:
-            yield AuditEvent(seq=int(seq), prev_hash=str(prev_hash), hash=str(digest), body=json.loads(body))
+            try:
+                parsed = json.loads(body)
+            except (TypeError, ValueError):  # an edited row that is no longer JSON: verify names it
+                parsed = {"unreadable_body": str(body)[:200]}
+            yield AuditEvent(seq=int(seq), prev_hash=str(prev_hash), hash=str(digest), body=parsed)
 
     def head(self) -> tuple[int, str] | None:
         db = self._connect()
