@@ -54,7 +54,7 @@ def test_evidence_pack_for_the_demo(tmp_path):
     setting = next(r for r in rows if r["article"] == "10(4)")
     shift = next(c for c in setting["checks"] if c["check"] == "distribution_shift")
     if shift["status"] in ("quiet", "fired"):
-        assert setting["status"] == "partial" and "distribution shift" in setting["evidence"][0]
+        assert setting["status"] == "partial" and "distribution shift across `site`" in setting["evidence"][0]
     else:
         assert setting["status"] == NOT_COVERED
     _validate_croissant(pack / "croissant.json")

@@ -373,7 +373,9 @@ def _quality(row: Row, view: _View, ran: list[str]) -> None:
 
 
 def _setting(row: Row, view: _View, ran: list[str]) -> None:
-    split, reference = view.roles.get("split"), (view.cert.get("dataset") or {}).get("reference")
+    split = view.roles.get("split")
+    subgroup_evidence = (view.checks.get("underrepresented_subgroup") or {}).get("evidence") or {}
+    reference = bool(subgroup_evidence.get("reference_given"))
     shift = (view.checks.get("distribution_shift") or {}).get("status")
     if not split and not reference and not _ran_status(shift):
         row.status = NOT_COVERED
@@ -382,10 +384,25 @@ def _setting(row: Row, view: _View, ran: list[str]) -> None:
             "the data could not be compared with the setting of use."
         )
         return
+    partitions = ((view.checks.get("distribution_shift") or {}).get("evidence") or {}).get("partitions") or {}
+    for column, facts in partitions.items():
+        row.evidence.append(
+            f"distribution shift across `{column}`"
+            + (f" ({facts['detected_because']})" if facts.get("detected_because") else "")
+            + f": classifier two-sample AUC {facts.get('c2st_auc')}, {facts.get('drifted_features')} of "
+            f"{facts.get('features_tested')} features drifted."
+        )
+    if not partitions:
+        row.evidence.append(f"distribution shift across {split or 'partitions'}: {shift}.")
     row.evidence.append(
-        f"distribution shift across {split or 'partitions'}: {shift}; subgroup shares against "
-        f"{'the declared reference population' if reference else 'no reference population'}."
+        "subgroup shares compared with "
+        + (
+            "the declared reference population."
+            if reference
+            else "no reference population (--reference not given)."
+        )
     )
+    row.figures["partitions_tested"] = len(partitions)
 
 
 def _special(row: Row, view: _View, ran: list[str]) -> None:
