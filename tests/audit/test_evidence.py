@@ -36,9 +36,15 @@ def _check_matrix(rows: list[dict]) -> None:
 
 
 def test_evidence_pack_for_the_demo(tmp_path):
+    from datacert.audit.signing import new_key_pair
+
+    private, public = new_key_pair(tmp_path / "k")
     runner = CliRunner()
+    printed = runner.invoke(app, ["check", "--demo", "--format", "json", "--sign", str(private)])
+    assert printed.exit_code in (0, 3, 4)
     cert = tmp_path / "demo.json"
-    assert runner.invoke(app, ["check", "--demo", "--json", str(cert)]).exit_code in (0, 3, 4)
+    cert.write_text(printed.stdout)  # the certificate printed on standard output is signed too
+    assert runner.invoke(app, ["verify", str(cert), "--pub", str(public)]).exit_code == 0
     pack = tmp_path / "pack"
     result = runner.invoke(app, ["evidence", str(cert), "--out", str(pack), "--store", str(tmp_path / "log")])
     assert result.exit_code == 0, result.output
@@ -72,6 +78,7 @@ def test_evidence_pack_for_the_demo(tmp_path):
     )
     html = (pack / "index.html").read_text()
     assert "@media print" in html and "art. 10" in html and "<svg" in html and "at stake" in html
+    assert json.loads((pack / "signatures.json").read_text())[0]["valid"] is True
     manifest = json.loads((pack / "MANIFEST.json").read_text())
     assert set(manifest["files"]) >= {"croissant.json", "index.html", "certificates/demo.json"}
     demo_values = ("Martin", "Dupont")  # surnames the demo's notes may hold never reach the pack's log part

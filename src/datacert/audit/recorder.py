@@ -145,9 +145,14 @@ def note_result(certificate: Mapping[str, Any]) -> None:
         run.note_result(certificate)
 
 
-def signing_active() -> bool:
+def signed_text(text: str) -> str:
+    """A JSON document printed on standard output, signed when the open run has --sign."""
     run = _current.get()
-    return run is not None and run.signer is not None
+    if run is None or run.signer is None:
+        return text
+    from datacert.audit.signing import sign_json_text
+
+    return sign_json_text(text, run.signer)
 
 
 def _exit_code(exc: BaseException) -> int:

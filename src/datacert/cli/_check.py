@@ -127,7 +127,9 @@ def check_command(
     if md_out:
         write_atomic(md_out, certificate.to_markdown())
     if output_format == OutputFormat.JSON:
-        sys.stdout.write(certificate.to_json())
+        from datacert.audit.recorder import signed_text
+
+        sys.stdout.write(signed_text(certificate.to_json()))
     elif output_format == OutputFormat.MD:
         sys.stdout.write(certificate.to_markdown())
     else:
