@@ -1,10 +1,11 @@
 """Command line: `datacert check` and the other sub-commands, each in its own module.
 
 Importing a command module registers its commands on the shared typer app:
-check, checks (the catalogue), compare, prequalify and apply, and the `text` sub-app.
+check, checks (the catalogue), compare, prequalify and apply, the `text` sub-app, and the service:
+serve, worker, submit and the `users` sub-app.
 """
 
-from datacert.cli import _catalogue, _check, _compare, _prequalify, _text  # noqa: F401
+from datacert.cli import _catalogue, _check, _compare, _prequalify, _serve, _submit, _text, _users  # noqa: F401
 from datacert.cli._app import app
 
 
