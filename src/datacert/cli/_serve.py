@@ -45,6 +45,7 @@ LEASE = typer.Option(None, "--lease-seconds", help="Seconds after which a silent
 
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @app.command("serve")
