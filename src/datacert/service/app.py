@@ -10,6 +10,8 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,7 +112,19 @@ def build_app(
     settings: Settings, service: Service | None = None, start_worker: bool | None = None
 ) -> FastAPI:
     service = service or build_service(settings)
+    inline = settings.inline_worker if start_worker is None else start_worker
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if inline:
+            from datacert.service.worker import start_inline_worker
+
+            service.worker_thread = start_inline_worker(service)
+        yield
+        service.worker_stop.set()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="datacert service",
         version=__version__,
         summary="Submit datasets, get certificates of analysis, keep the history and sign-offs.",
@@ -180,21 +194,13 @@ def build_app(
     async def login_required(request: Request, exc: ui.LoginRequired) -> Response:
         return RedirectResponse("/login", status_code=303)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> PlainTextResponse:
         return PlainTextResponse("ok")
-
-    inline = settings.inline_worker if start_worker is None else start_worker
-    if inline:
-        from datacert.service.worker import start_inline_worker
-
-        @app.on_event("startup")
-        def _start() -> None:
-            service.worker_thread = start_inline_worker(service)
-
-        @app.on_event("shutdown")
-        def _stop() -> None:
-            service.worker_stop.set()
 
     return app
 

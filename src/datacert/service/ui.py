@@ -103,26 +103,43 @@ def report_response(html: str) -> HTMLResponse:
 
 
 def sparkline(values: list[float]) -> Markup:
-    """A small SVG line of the overall scores (0-100) of a dataset's versions."""
+    """A small SVG line of the overall scores of a dataset's versions, scaled to their range
+    (at least 10 points, so that noise does not look like a trend), with the first and last value."""
     if not values:
         return Markup("")
     width, height = 90, 22
+    low, high = min(values), max(values)
+    if high - low < 10:
+        middle = (high + low) / 2
+        low, high = middle - 5, middle + 5
     step = width / max(1, len(values) - 1)
-    points = " ".join(
-        f"{i * step:.1f},{height - 2 - (v / 100) * (height - 4):.1f}" for i, v in enumerate(values)
-    )
+
+    def y(v: float) -> float:
+        return height - 3 - (v - low) / (high - low) * (height - 6)
+
+    points = " ".join(f"{i * step:.1f},{y(v):.1f}" for i, v in enumerate(values))
     dots = "".join(
-        f'<circle cx="{i * step:.1f}" cy="{height - 2 - (v / 100) * (height - 4):.1f}" r="1.8"></circle>'
-        for i, v in enumerate(values)
+        f'<circle cx="{i * step:.1f}" cy="{y(v):.1f}" r="2"></circle>' for i, v in enumerate(values)
     )
     label = ", ".join(f"{v:.0f}" for v in values)
+    ends = f"{values[0]:.0f} → {values[-1]:.0f}" if len(values) > 1 else f"{values[0]:.0f}"
     return Markup(
         f'<svg class="spark" width="{width + 4}" height="{height}" viewBox="-2 0 {width + 4} {height}" '
         f'role="img" aria-label="overall score by version: {label}"><polyline points="{points}"></polyline>{dots}</svg>'
+        f' <span class="muted small">{ends}</span>'
     )
 
 
+def roles_text(roles: dict[str, Any] | None) -> str:
+    """`target outcome · group patient_id · text note, summary` for a roles mapping."""
+    if not roles:
+        return "inferred"
+    parts = [f"{k} {', '.join(v) if isinstance(v, list) else v}" for k, v in roles.items() if v]
+    return " · ".join(parts) or "inferred"
+
+
 templates.env.globals["sparkline"] = sparkline
+templates.env.filters["roles"] = roles_text
 
 
 # --- login ---------------------------------------------------------------------------------
