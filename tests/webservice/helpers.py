@@ -1,4 +1,4 @@
-"""Fixtures for the service tests: the same tests run on SQLite and on PostgreSQL.
+"""Fixtures and helpers for the service tests: the same tests run on SQLite and on PostgreSQL.
 
 PostgreSQL: a throw-away cluster made with Debian's initdb/pg_ctl in a temporary folder, reached
 through a Unix socket in that folder (no TCP port, nothing shared with other runs). As root, the
@@ -242,3 +242,34 @@ def small_table(seed: int = 0, n: int = 120) -> pl.DataFrame:
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
     return frame.write_csv().encode()
+
+
+def serve_live(tmp_path: Path, users: list[tuple[str, str, str, str]], **settings: Any) -> Iterator[str]:
+    """A real uvicorn server with its in-process worker on a free loopback port; yields its URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    config = Settings(home=tmp_path / "home", inline_worker=True, poll_seconds=0.2, **settings)
+    service = build_service(config)
+    with service.db.session() as session:
+        for username, project, role, password in users:
+            add_user(session, username, project, role, password=password)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(build_app(config, service), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    service.test_url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    service.db.dispose()

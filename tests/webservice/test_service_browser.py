@@ -9,16 +9,11 @@ Skipped when /usr/bin/chromium or playwright is missing; Playwright's own browse
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from datacert.service.app import build_app, build_service
-from datacert.service.config import Settings
-from datacert.service.users import add_user
+from webservice.helpers import serve_live
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -51,26 +46,7 @@ def browser():
 
 @pytest.fixture
 def live_server(tmp_path):
-    import uvicorn
-
-    settings = Settings(home=tmp_path / "home", inline_worker=True, poll_seconds=0.2)
-    service = build_service(settings)
-    with service.db.session() as session:
-        add_user(session, "quality", "cardiology", "admin", password="a long passphrase")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(build_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    yield from serve_live(tmp_path, users=[("quality", "cardiology", "admin", "a long passphrase")])
 
 
 def _wait_for_verdict(page, timeout_ms: int = 180_000) -> str:

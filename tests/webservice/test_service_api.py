@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import func, select
-from tests.service.conftest import csv_bytes, small_table
 
 from datacert.service.models import CertificateRecord, Version
+from webservice.helpers import csv_bytes, small_table
 
 
 def _submit(client, content: bytes, name: str = "cohort.csv", **fields):
