@@ -63,6 +63,9 @@ def serve_command(
     secure_cookies: bool = typer.Option(
         False, "--secure-cookies", help="Mark cookies Secure (behind HTTPS)."
     ),
+    rate_limit: float = typer.Option(
+        50.0, "--rate-limit", help="API requests per second per token (burst: 4x)."
+    ),
     demo: bool = typer.Option(False, "--demo", help="Create a demo user and a demo dataset first."),
 ) -> None:
     """Run the datacert web service: HTTP API and browser UI (with a job worker unless --no-worker)."""
@@ -72,7 +75,10 @@ def serve_command(
 
     _logging()
     settings = service_settings(home, database, storage, max_upload, lease).with_(
-        inline_worker=not no_worker, secure_cookies=secure_cookies
+        inline_worker=not no_worker,
+        secure_cookies=secure_cookies,
+        rate_per_second=rate_limit,
+        rate_burst=max(1, int(rate_limit * 4)),
     )
     try:
         service = build_service(settings)
