@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import polars as pl
 from sqlalchemy import func, select
 
 from datacert.service.models import CertificateRecord, Version
@@ -172,3 +173,24 @@ def test_migrations_match_the_models(harness):
     with harness.service.db.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+
+
+def test_server_logs_carry_no_record_values(harness, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    frame = small_table(0)
+    marker = "Zebulon-Quatremare"
+    notes = frame.get_column("note").to_list()
+    notes[5] = f"Mme {marker}, née le 02/03/1941, tél 06 12 34 56 78."
+    frame = frame.with_columns(pl.Series("note", notes))
+    api = harness.client("alice")
+    submitted = _submit(api, csv_bytes(frame), text="note").json()
+    harness.drain()
+    bad = api.post(f"/api/v1/versions/{submitted['version_id']}/jobs", json={"kind": "deid", "column": "age"})
+    harness.drain()
+    assert api.get(f"/api/v1/jobs/{bad.json()['id']}").json()["status"] == "failed"
+    certificate = api.get(f"/api/v1/versions/{submitted['version_id']}/certificate").text
+    assert "phi_in_text" in certificate  # the check did see the note
+    harness.login("alice").get(f"/versions/{submitted['version_id']}")
+    assert caplog.records and marker not in caplog.text and "06 12 34" not in caplog.text

@@ -103,7 +103,9 @@ def test_log_in_submit_watch_report_compare_sign_off(browser, live_server, tmp_p
     frame = page.frame_locator("#report")
     frame.locator("#verdict").wait_for(timeout=30_000)
     assert frame.locator("#verdict").inner_text().strip().lower() == verdict
-    page.screenshot(path=str(ARTIFACTS / "03-version-with-report.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "03-version.png"))
+    page.locator("#report").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "04-embedded-report.png"))
     dataset_link = page.locator("h1 a").get_attribute("href")
     dataset_id = dataset_link.rsplit("/", 1)[-1]
 
@@ -114,7 +116,7 @@ def test_log_in_submit_watch_report_compare_sign_off(browser, live_server, tmp_p
     page.wait_for_selector("#comparison")
     assert page.locator("#comparison .side").count() == 2
     assert page.locator("#score-diff tbody tr").count() >= 5
-    page.screenshot(path=str(ARTIFACTS / "04-compare.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "05-compare.png"), full_page=True)
 
     page.go_back()
     _wait_for_verdict(page)
@@ -127,11 +129,11 @@ def test_log_in_submit_watch_report_compare_sign_off(browser, live_server, tmp_p
     row = page.locator("tr.dataset")
     assert row.count() == 1 and "v2" in row.inner_text()
     assert page.locator("tr.dataset svg.spark circle").count() == 2
-    page.screenshot(path=str(ARTIFACTS / "05-datasets.png"))
+    page.screenshot(path=str(ARTIFACTS / "06-datasets.png"))
     page.goto(live_server + "/audit")
     assert page.locator("tr.event.signed_off").count() == 1
     assert page.locator("tr.event.version_uploaded").count() == 2
-    page.screenshot(path=str(ARTIFACTS / "06-audit.png"))
+    page.screenshot(path=str(ARTIFACTS / "07-audit.png"))
     page.goto(live_server + "/checks")
     assert page.locator("#checks tbody tr").count() >= 30
     page.close()

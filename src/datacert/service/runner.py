@@ -219,7 +219,8 @@ def run_claimed(settings: Settings, db: Database, claim_: Claim, audit: AuditSto
                 object_type="job",
                 object_id=job.id,
                 detail={"kind": job.kind, "version": job.version_id, "attempt": claim_.attempt}
-                | {k: result[k] for k in ("verdict", "overall") if k in result},
+                | {k: result[k] for k in ("verdict",) if k in result}
+                | ({"overall": round(result["overall"], 1)} if result.get("overall") is not None else {}),
             ),
         )
     log.info("job %s (%s) %s in %.1f s", job.id, job.kind, status, result["seconds"])
