@@ -6,9 +6,9 @@ import json
 
 import polars as pl
 from sqlalchemy import func, select
+from tests.webservice.helpers import csv_bytes, small_table
 
 from datacert.service.models import CertificateRecord, Version
-from webservice.helpers import csv_bytes, small_table
 
 
 def _submit(client, content: bytes, name: str = "cohort.csv", **fields):

@@ -12,8 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from webservice.helpers import serve_live
+from tests.webservice.helpers import serve_live
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -6,11 +6,11 @@ from __future__ import annotations
 import socket
 
 import pytest
+from tests.webservice.helpers import serve_live, small_table
 from typer.testing import CliRunner
 
 from datacert.cli import app
 from datacert.scoring import exit_code_for
-from webservice.helpers import serve_live, small_table
 
 
 @pytest.fixture

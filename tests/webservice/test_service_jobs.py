@@ -12,11 +12,11 @@ import time
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
+from tests.webservice.helpers import csv_bytes, small_table
 
 from datacert.service.jobs import claim, enqueue, finish
 from datacert.service.models import Artifact, AuditEvent, CertificateRecord, Job, utcnow
 from datacert.service.users import add_user
-from webservice.helpers import csv_bytes, small_table
 
 
 def _queue(harness, n: int) -> list[str]:

@@ -10,10 +10,10 @@ import zipfile
 import numpy as np
 import pytest
 from sqlalchemy import func, select
+from tests.webservice.helpers import csv_bytes, make_harness, small_table
 
 from datacert.service.models import DatasetRecord, Job, Version
 from datacert.service.security import new_id
-from webservice.helpers import csv_bytes, make_harness, small_table
 
 
 def _submit(client, content: bytes, name: str = "cohort.csv", dataset: str = "cohort"):
