@@ -160,6 +160,8 @@ def test_openapi_documents_the_routes(harness):
     ):
         assert route in paths
     assert "multipart/form-data" in paths["/api/v1/submissions"]["post"]["requestBody"]["content"]
+    checks = harness.client("alice").get("/api/v1/checks").json()
+    assert len(checks) >= 30 and {"check", "dimension", "summary", "params"} <= set(checks[0])
     docs = harness.login("alice").get("/api/docs")
     assert docs.status_code == 200 and "/api/v1/submissions" in docs.text
 
