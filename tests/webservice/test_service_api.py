@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import polars as pl
+import pytest
 from sqlalchemy import func, select
 from tests.webservice.helpers import csv_bytes, small_table
 
@@ -196,3 +197,26 @@ def test_server_logs_carry_no_record_values(harness, caplog):
     assert "phi_in_text" in certificate  # the check did see the note
     harness.login("alice").get(f"/versions/{submitted['version_id']}")
     assert caplog.records and marker not in caplog.text and "06 12 34" not in caplog.text
+
+
+@pytest.mark.parametrize("database_url", [None])  # SQLite only: pre-qualification is the slow job
+def test_prequalify_job_keeps_the_plan_the_clean_table_and_the_certificate_after(harness):
+    api = harness.client("alice")
+    submitted = _submit(api, csv_bytes(small_table(0)), target="outcome").json()
+    harness.drain()
+    job = api.post(f"/api/v1/versions/{submitted['version_id']}/jobs", json={"kind": "prequalify"}).json()
+    assert harness.drain() == ["done"], api.get(f"/api/v1/jobs/{job['id']}").json()
+    result = api.get(f"/api/v1/jobs/{job['id']}").json()["result"]
+    assert result["verdict_before"] and result["rows_after"] > 0
+    artifacts = {
+        a["kind"]: a for a in api.get(f"/api/v1/versions/{submitted['version_id']}").json()["artifacts"]
+    }
+    assert {"clean_table", "plan", "prequalified_certificate", "prequalified_report"} <= set(artifacts)
+    plan = json.loads(api.get(f"/api/v1/artifacts/{artifacts['plan']['id']}").text)
+    assert plan["input"]["fingerprint"]
+    after = api.get(
+        f"/api/v1/versions/{submitted['version_id']}/certificate", params={"kind": "prequalified"}
+    )
+    assert after.status_code == 200 and json.loads(after.text)["verdict"] == result["verdict"]
+    clean = api.get(f"/api/v1/artifacts/{artifacts['clean_table']['id']}")
+    assert clean.content[:4] == b"PAR1"
