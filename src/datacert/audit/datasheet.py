@@ -106,7 +106,7 @@ def build_datasheet(cert: Mapping[str, Any], events: Sequence[Any] = ()) -> list
             c,
             "Are there recommended data splits, and are they free of leakage?",
             (f"split column `{roles['split']}`. " if roles.get("split") else "no split column declared. ")
-            + (splits or ""),
+            + (splits or "Leakage across partitions could not be examined without one."),
             "measured: leakage checks",
         )
     )

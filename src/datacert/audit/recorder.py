@@ -53,6 +53,17 @@ def file_ref(path: str | Path, kind: str = "data", fingerprint: str | None = Non
     return FileRef(str(path), digest.hexdigest(), size, kind, fingerprint)
 
 
+def _input_ref(path: Path, kind: str) -> FileRef:
+    """An input's reference; a JSON certificate or plan given where data is expected is named as such."""
+    ref = file_ref(path.resolve(), kind)
+    if kind == "data" and path.suffix.lower() == ".json":
+        found, document = _document_kind(path, path.read_bytes())
+        if found in ("certificate", "plan") and document is not None:
+            fingerprint = (document.get("dataset") or document.get("output") or {}).get("fingerprint")
+            return FileRef(ref.path, ref.sha256, ref.bytes, found, fingerprint)
+    return ref
+
+
 def bytes_ref(path: str | Path, data: bytes, kind: str, fingerprint: str | None = None) -> FileRef:
     return FileRef(str(path), hashlib.sha256(data).hexdigest(), len(data), kind, fingerprint)
 
@@ -179,7 +190,7 @@ def recording(
     them). A store that cannot be written calls `on_store_error(message)` and never hides the
     command's own outcome.
     """
-    refs = [file_ref(Path(p).resolve(), kind) for p, kind in inputs if p is not None and Path(p).is_file()]
+    refs = [_input_ref(Path(p), kind) for p, kind in inputs if p is not None and Path(p).is_file()]
     run = Recording(command, current_actor(actor), _plain_options(options or {}), refs, signer)
     token = _current.set(run)
     exit_code = 0
