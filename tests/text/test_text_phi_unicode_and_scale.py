@@ -99,7 +99,10 @@ def test_a_one_megabyte_note_is_deidentified_whole():
 def test_many_notes_split_over_processes_give_the_same_spans(monkeypatch):
     import datacert.text.phi as phi
 
-    notes = [_long_note(1).replace("DUPONT", name) for name in ("DUPONT", "MARTIN", "LEFÈVRE")] * 4 + [None, ""]
+    notes = [_long_note(1).replace("DUPONT", name) for name in ("DUPONT", "MARTIN", "LEFÈVRE")] * 4 + [
+        None,
+        "",
+    ]
     sequential = phi.detect_many(notes, workers=1)
     monkeypatch.setattr(phi, "PARALLEL_FROM", 4)
     assert phi.detect_many(notes, workers=2) == sequential
