@@ -59,7 +59,7 @@ def build_corrections(data: Dataset, findings: Sequence[Finding]) -> Corrections
     """Turn the fixable findings of a certificate into correction steps with explicit parameters."""
     out = Corrections()
     roles = data.roles
-    protected = {roles.target, roles.id, roles.group, roles.time, roles.split} - {None}
+    protected = {roles.target, roles.id, roles.group, roles.time, roles.split, roles.duration} - {None}
     by_check: dict[str, list[Finding]] = {}
     for f in findings:
         by_check.setdefault(f.check, []).append(f)
