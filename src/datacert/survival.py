@@ -173,6 +173,27 @@ def event_name_score(name: str) -> int:
     return 0
 
 
+_PROGNOSTIC_WORDS = _EVENT_WORDS - {"status", "statut", "etat", "event", "evt", "evenement"} | {
+    "mortality",
+    "mortalite",
+    "survie",
+    "readmission",
+    "readmit",
+    "rehospitalisation",
+    "complication",
+    "complications",
+    "dfs",
+    "pfs",
+    "os",
+}
+
+
+def is_prognostic_name(name: str) -> bool:
+    """The outcome's name says it is a future event (death, relapse, readmission...), which is
+    uncertain by nature: disagreement with a model is expected, not a labelling error."""
+    return bool(set(name_tokens(name)) & _PROGNOSTIC_WORDS)
+
+
 @dataclass(frozen=True)
 class EventCoding:
     """Which stored values of the event column mean 'event' (the rest mean censored)."""

@@ -97,6 +97,7 @@ class LeakageScreen:
     derived: dict[str, float]  # column -> natural log of the chance probability of its purity
     after_outcome: list[str]  # strong, and recorded at or after the outcome by its meaning
     other_outcomes: list[tuple[str, str]]  # further (event, follow-up time) pairs
+    names_label: list[str]  # strong codes whose every level is nearly one class
     strong: list[str]  # strong but plausibly legitimate
     missing_only_with_outcome: list[str]  # present (or absent) exactly with one outcome
     identifier_power: dict[str, float]
@@ -121,6 +122,8 @@ class LeakageScreen:
             out.setdefault(c, "recorded only with one outcome")
         for c in self.after_outcome:
             out.setdefault(c, "recorded at or after the outcome")
+        for c in self.names_label:
+            out.setdefault(c, "a code that nearly names the target")
         for pair in self.other_outcomes:
             for c in pair:
                 out.setdefault(c, "another time-to-event outcome")
@@ -203,6 +206,11 @@ def _compute(data: Dataset, params: dict[str, Any]) -> LeakageScreen | None:
     strong = [c for c in power if strong_cut <= power[c] < near_cut and c not in derived]
     after = [c for c in strong if _recorded_after_outcome(data, c)]
     strong = [c for c in strong if c not in after]
+    codes = set(encoded_cols)
+    names_label = [
+        c for c in strong if c in codes and task == "classification" and _names_label(data, c, rows, labels)
+    ]
+    strong = [c for c in strong if c not in names_label]
     features_set = set(data.feature_columns())
     other = [
         pair
@@ -229,6 +237,7 @@ def _compute(data: Dataset, params: dict[str, Any]) -> LeakageScreen | None:
         derived=derived,
         after_outcome=after,
         other_outcomes=other,
+        names_label=names_label,
         strong=strong,
         missing_only_with_outcome=missing_leaks,
         identifier_power=id_power,
@@ -239,6 +248,36 @@ def _compute(data: Dataset, params: dict[str, Any]) -> LeakageScreen | None:
         permutations=len(perms),
         thresholds={"near_perfect": near_cut, "strong": strong_cut, "identifier": id_cut},
     )
+
+
+NAMES_LABEL_PURITY = 0.95
+NAMES_LABEL_MAX_LEVELS = 20
+NAMES_LABEL_MIN_LEVEL = 5
+
+
+def _names_label(data: Dataset, column: str, rows: np.ndarray, labels: np.ndarray) -> bool:
+    """A short code whose every sizable level is almost only one class, with levels for at least
+    two classes: it names the label with a few disagreements (a diagnosis code, a result flag).
+    An ordinal grade, whose middle levels mix the classes, does not."""
+    values = data.frame.get_column(column).cast(pl.String)[rows].fill_null("\x00missing")
+    table = (
+        pl.DataFrame({"v": values, "y": labels})
+        .group_by("v", "y")
+        .len()
+        .group_by("v")
+        .agg(
+            pl.col("len").sum().alias("m"),
+            pl.col("len").max().alias("top"),
+            pl.col("y").sort_by("len").last(),
+        )
+    )
+    if table.height > NAMES_LABEL_MAX_LEVELS:
+        return False
+    sizable = table.filter(pl.col("m") >= NAMES_LABEL_MIN_LEVEL)
+    if sizable.height < 2 or sizable.get_column("y").n_unique() < 2:
+        return False
+    purity = (sizable.get_column("top") / sizable.get_column("m")).to_numpy()
+    return bool((purity >= NAMES_LABEL_PURITY).all())
 
 
 def _recorded_after_outcome(data: Dataset, column: str) -> bool:

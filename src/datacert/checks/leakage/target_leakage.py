@@ -61,6 +61,7 @@ class TargetLeakage(Check):
             + len(derived)
             + len(screen.missing_only_with_outcome)
             + len(screen.after_outcome)
+            + len(screen.names_label)
             + sum(len(pair) for pair in screen.other_outcomes)
             + len(screen.identifier_hits),
         }
@@ -137,6 +138,25 @@ class TargetLeakage(Check):
                         "power": {c: power[c] for c in after[:MAX_LISTED]},
                     },
                     remedy="Check when these values are recorded; drop any that are only known after the outcome.",
+                )
+            )
+        if screen.names_label:
+            codes = screen.names_label
+            findings.append(
+                self.finding(
+                    "warning",
+                    f"{plural(len(codes), 'code column')} nearly {'names' if len(codes) == 1 else 'name'} the "
+                    "target: every level is almost only one class.",
+                    columns=codes,
+                    evidence={
+                        **summary,
+                        "numerator": len(codes),
+                        "threshold": screen.thresholds["strong"],
+                        "power": {c: power[c] for c in codes[:MAX_LISTED]},
+                        "scored_by": {c: screen.how[c] for c in codes[:MAX_LISTED]},
+                    },
+                    remedy="Find out how this code is assigned; if it is derived from the diagnosis or the "
+                    "outcome, drop it before training.",
                 )
             )
         if screen.other_outcomes:
