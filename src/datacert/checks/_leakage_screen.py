@@ -51,6 +51,7 @@ DEFAULTS: dict[str, Any] = {
     "identifier_power": 0.75,
     "permutations": 20,
     "alpha": 0.001,
+    "standout_margin": 0.10,
 }
 # words in a column name that say it is recorded at or after the outcome
 _AFTER_OUTCOME = {
@@ -98,6 +99,7 @@ class LeakageScreen:
     after_outcome: list[str]  # strong, and recorded at or after the outcome by its meaning
     other_outcomes: list[tuple[str, str]]  # further (event, follow-up time) pairs
     names_label: list[str]  # strong codes whose every level is nearly one class
+    standout: list[str]  # strong and far stronger than every other column
     strong: list[str]  # strong but plausibly legitimate
     missing_only_with_outcome: list[str]  # present (or absent) exactly with one outcome
     identifier_power: dict[str, float]
@@ -124,6 +126,8 @@ class LeakageScreen:
             out.setdefault(c, "recorded at or after the outcome")
         for c in self.names_label:
             out.setdefault(c, "a code that nearly names the target")
+        for c in self.standout:
+            out.setdefault(c, "far stronger than every other column")
         for pair in self.other_outcomes:
             for c in pair:
                 out.setdefault(c, "another time-to-event outcome")
@@ -205,7 +209,14 @@ def _compute(data: Dataset, params: dict[str, Any]) -> LeakageScreen | None:
     ]
     strong = [c for c in power if strong_cut <= power[c] < near_cut and c not in derived]
     after = [c for c in strong if _recorded_after_outcome(data, c)]
-    strong = [c for c in strong if c not in after]
+    # a column far stronger than every other one looks like a copy of the label, not a marker
+    # (legitimate strong markers come with related measurements of nearly the same power)
+    standout = []
+    for c in strong:
+        best_other = max((v for k, v in power.items() if k != c), default=0.5)
+        if c not in after and power[c] - best_other >= params["standout_margin"]:
+            standout.append(c)
+    strong = [c for c in strong if c not in after and c not in standout]
     codes = set(encoded_cols)
     names_label = [
         c for c in strong if c in codes and task == "classification" and _names_label(data, c, rows, labels)
@@ -238,6 +249,7 @@ def _compute(data: Dataset, params: dict[str, Any]) -> LeakageScreen | None:
         after_outcome=after,
         other_outcomes=other,
         names_label=names_label,
+        standout=standout,
         strong=strong,
         missing_only_with_outcome=missing_leaks,
         identifier_power=id_power,

@@ -62,6 +62,7 @@ class TargetLeakage(Check):
             + len(screen.missing_only_with_outcome)
             + len(screen.after_outcome)
             + len(screen.names_label)
+            + len(screen.standout)
             + sum(len(pair) for pair in screen.other_outcomes)
             + len(screen.identifier_hits),
         }
@@ -138,6 +139,24 @@ class TargetLeakage(Check):
                         "power": {c: power[c] for c in after[:MAX_LISTED]},
                     },
                     remedy="Check when these values are recorded; drop any that are only known after the outcome.",
+                )
+            )
+        if screen.standout:
+            columns = screen.standout
+            findings.append(
+                self.finding(
+                    "warning",
+                    f"{_count(columns)} the target far better than any other column "
+                    f"(by {params['standout_margin']:.2f} or more), as a noisy copy of the label would.",
+                    columns=columns,
+                    evidence={
+                        **summary,
+                        "numerator": len(columns),
+                        "threshold": params["standout_margin"],
+                        "power": {c: power[c] for c in columns[:MAX_LISTED]},
+                    },
+                    remedy="Find out how these values are produced; drop any that are derived from the outcome "
+                    "or recorded after it.",
                 )
             )
         if screen.names_label:
