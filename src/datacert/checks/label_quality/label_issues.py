@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._reference_model import ReferenceFit, Unfittable, reference_fit
 from datacert.checks._registry import register
 from datacert.checks._util import plural
@@ -40,17 +40,53 @@ class LabelIssues(Check):
     dimension = "label_quality"
     needs = Needs(roles=("target",), min_rows=20)
     cost = "model fits"
-    params = {
-        "min_auroc": 0.75,
-        "strong_auroc": 0.90,
-        "excess_alpha": 0.001,
-        "min_r2": 0.30,
-        "residual_z": 3.5,
-        "noisy_by_nature_share": 0.05,
-        "warning_share": 0.0,
-        "error_share": 0.10,
-        "critical_share": 0.25,
-    }
+    params = (
+        Param(
+            "min_auroc",
+            0.75,
+            "reference model AUROC needed before its disagreements are trusted",
+            low=0.5,
+            high=1,
+        ),
+        Param(
+            "strong_auroc",
+            0.90,
+            "AUROC on the records not flagged from which label errors can gate (a strong model)",
+            low=0.5,
+            high=1,
+        ),
+        Param(
+            "excess_alpha",
+            0.001,
+            "p-value of the noise-floor test below which disagreement exceeds the Bayes error",
+            low=0,
+            high=1,
+        ),
+        Param("min_r2", 0.30, "reference model R² needed before its residuals are trusted", high=1.0),
+        Param("residual_z", 3.5, "robust z-score of a residual from which a numeric label is suspect", low=0),
+        Param(
+            "noisy_by_nature_share",
+            0.05,
+            "share of disagreeing labels from which an outcome noisy by nature is reported (info)",
+            low=0,
+            high=1,
+        ),
+        Param(
+            "warning_share", 0.0, "share of suspect labels from which the finding is a warning", low=0, high=1
+        ),
+        Param(
+            "error_share", 0.10, "share of suspect labels from which the finding is an error", low=0, high=1
+        ),
+        Param(
+            "critical_share",
+            0.25,
+            "share of suspect labels from which the finding is critical",
+            low=0,
+            high=1,
+        ),
+    )
+    kahn = "plausibility.atemporal"
+    remedy = Remedy("review_labels", 91)
 
     def run(self, data, profile, params):
         fit = reference_fit(data)

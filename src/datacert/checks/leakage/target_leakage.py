@@ -6,11 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._leakage_screen import DEFAULTS, leakage_screen
 from datacert.checks._reference_model import target_task
 from datacert.checks._registry import register
 from datacert.checks._util import plural
+from datacert.findings import Severity
 from datacert.survival import censoring_facts
 
 MAX_LISTED = 50
@@ -37,7 +38,43 @@ class TargetLeakage(Check):
     id = "target_leakage"
     dimension = "leakage"
     needs = Needs(roles=("target",), min_rows=10)
-    params = dict(DEFAULTS)
+    params = (
+        Param(
+            "suspicious_power",
+            DEFAULTS["suspicious_power"],
+            "single-feature predictive power (AUROC-like) from which a feature is strong",
+            low=0.5,
+            high=1,
+        ),
+        Param(
+            "near_perfect_power",
+            DEFAULTS["near_perfect_power"],
+            "predictive power from which a feature is near-perfect (confirmed leak)",
+            low=0.5,
+            high=1,
+        ),
+        Param(
+            "identifier_power",
+            DEFAULTS["identifier_power"],
+            "predictive power from which an identifier-like column is reported",
+            low=0.5,
+            high=1,
+        ),
+        Param(
+            "permutations", DEFAULTS["permutations"], "target permutations for the null distribution", low=0
+        ),
+        Param(
+            "alpha", DEFAULTS["alpha"], "p-value below which an exact mapping is significant", low=0, high=1
+        ),
+        Param(
+            "standout_margin",
+            DEFAULTS["standout_margin"],
+            "lead over every other column's power from which a strong column looks like a copy of the label",
+            low=0,
+            high=0.5,
+        ),
+    )
+    remedy = Remedy("drop_columns", 33, automatic=True)
 
     def run(self, data, profile, params):
         if target_task(data) is None:
@@ -272,6 +309,16 @@ class TargetLeakage(Check):
             remedy=f"Model {data.roles.target!r} as a time-to-event outcome with {column!r} as its duration "
             "(Cox, survival forests, or a fixed horizon); never use the follow-up time as a feature.",
         )
+
+    def correction(self, findings, data, plan):
+        """Drop confirmed leaks (error or worse: too predictive to be legitimate); suspicions stay."""
+        answered = False
+        for f in findings:
+            if f.severity in (Severity.ERROR, Severity.CRITICAL):
+                plan.drop(f.columns, self.id)
+                plan.leaking.extend(c for c in f.columns if c not in plan.protected)
+                answered = True
+        return answered
 
 
 def _count(columns: list[str], noun: str = "column") -> str:
