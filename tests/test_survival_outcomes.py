@@ -152,3 +152,11 @@ def test_cli_accepts_duration_and_records_it(tmp_path):
         f for f in cert["findings"] if f["check"] == "target_leakage" and f["columns"] == ["years_followed"]
     ]
     assert leak and leak[0]["severity"] == "error"
+
+
+def test_same_covariates_different_fate_is_not_a_labelling_defect():
+    # kidney transplant: age and three sex/race dummies; many patients share them and differ in outcome
+    outcome = run_one("conflicting_labels", _cohort("kidney_transplant"), target="death")
+    assert outcome.status == "fired"
+    assert all(str(f.severity) == "info" for f in outcome.findings)
+    assert "Nothing to correct" in outcome.findings[0].remedy
