@@ -52,6 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "permutations": 20,
     "alpha": 0.001,
     "standout_margin": 0.10,
+    "after_outcome_power": 0.80,
 }
 # words in a column name that say it is recorded at or after the outcome
 _AFTER_OUTCOME = {
@@ -208,7 +209,17 @@ def _compute(data: Dataset, params: dict[str, Any]) -> LeakageScreen | None:
         if v >= near_cut and v > null and c not in near and c not in derived and c not in outcome_derived
     ]
     strong = [c for c in power if strong_cut <= power[c] < near_cut and c not in derived]
-    after = [c for c in strong if _recorded_after_outcome(data, c)]
+    # a name that says "recorded at or after the outcome" makes a column suspect at a lower power
+    after_cut = max(params["after_outcome_power"], null)
+    after = [
+        c
+        for c in power
+        if after_cut <= power[c] < near_cut
+        and c not in derived
+        and c not in near
+        and _recorded_after_outcome(data, c)
+        and c not in outcome_derived
+    ]
     # a column far stronger than every other one looks like a copy of the label, not a marker
     # (legitimate strong markers come with related measurements of nearly the same power)
     standout = []

@@ -67,6 +67,13 @@ class TargetLeakage(Check):
             "alpha", DEFAULTS["alpha"], "p-value below which an exact mapping is significant", low=0, high=1
         ),
         Param(
+            "after_outcome_power",
+            DEFAULTS["after_outcome_power"],
+            "power from which a column whose name says it is recorded after the outcome is suspect",
+            low=0.5,
+            high=1,
+        ),
+        Param(
             "standout_margin",
             DEFAULTS["standout_margin"],
             "lead over every other column's power from which a strong column looks like a copy of the label",
