@@ -149,6 +149,7 @@ def check(
     split: str | None = None,
     sensitive: Iterable[str] | str | None = None,
     text: Iterable[str] | str | None = None,
+    duration: str | None = None,
     policy: str | Path | Mapping[str, Any] | Policy | None = None,
     reference: str | Path | Mapping[str, Any] | None = None,
     schema: str | Path | Mapping[str, Any] | None = None,
@@ -156,11 +157,19 @@ def check(
 ) -> Certificate:
     """Check a file or a dataframe and return its Certificate (`.verdict`, `.findings`, `.scores`).
 
+    `duration` names the follow-up time of a time-to-event outcome (the target is then the event);
     `profile` names a built-in scoring profile (default, diagnostic_classifier, omics_biomarker,
     regression_prognosis); a policy's scoring entries extend it.
     """
     roles = Roles.build(
-        target=target, id=id, group=group, time=time, split=split, sensitive=sensitive, text=text
+        target=target,
+        id=id,
+        group=group,
+        time=time,
+        split=split,
+        sensitive=sensitive,
+        text=text,
+        duration=duration,
     )
     dataset = load_dataset(data, roles, reference=reference, schema=schema)
     return certify(dataset, load_policy(policy, profile=profile))

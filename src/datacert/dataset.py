@@ -161,7 +161,8 @@ def validate_roles(frame: pl.DataFrame, roles: Roles) -> None:
 
 
 def infer_roles_from(frame: pl.DataFrame, roles: Roles, types: Mapping[str, SemanticType]) -> dict[str, Any]:
-    """Infer only the obvious roles: a unique id column by name, the one date column, free text."""
+    """Infer only the obvious roles: a unique id column by name, the one date column, free text,
+    and a follow-up time paired with an event indicator (datacert.survival)."""
     taken = roles.columns()
     schema = frame.schema
     inferred: dict[str, Any] = {}
@@ -196,4 +197,10 @@ def infer_roles_from(frame: pl.DataFrame, roles: Roles, types: Mapping[str, Sema
         texts = [c for c in frame.columns if c not in taken and types.get(c) == SemanticType.TEXT]
         if texts:
             inferred["text"] = {"columns": texts, "reason": "long free-text values with many words"}
+    if not roles.duration:
+        from datacert.survival import infer_survival_roles
+
+        used = taken | {v["column"] for v in inferred.values() if "column" in v}
+        used |= {c for v in inferred.values() for c in v.get("columns", ())}
+        inferred.update(infer_survival_roles(frame, used - {roles.target}, roles.target, types))
     return inferred

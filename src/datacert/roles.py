@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-SINGLE_ROLES = ("target", "id", "group", "time", "split")
+SINGLE_ROLES = ("target", "id", "group", "time", "split", "duration")
 MULTI_ROLES = ("sensitive", "text")
 
 
@@ -19,6 +19,8 @@ class Roles:
     group: str | None = None
     time: str | None = None
     split: str | None = None
+    # follow-up time of a time-to-event outcome (the target is then its event indicator)
+    duration: str | None = None
     sensitive: tuple[str, ...] = ()
     text: tuple[str, ...] = ()
 
@@ -28,7 +30,7 @@ class Roles:
         return named | set(self.sensitive) | set(self.text)
 
     def non_feature_columns(self) -> set[str]:
-        """Columns a model should not learn from directly: target, ids, group, time, split, text."""
+        """Columns a model should not learn from directly: target, ids, group, time, split, duration, text."""
         named = {getattr(self, r) for r in SINGLE_ROLES} - {None}
         return named | set(self.text)
 
@@ -57,6 +59,7 @@ class Roles:
         split: str | None = None,
         sensitive: Iterable[str] | str | None = None,
         text: Iterable[str] | str | None = None,
+        duration: str | None = None,
     ) -> Roles:
         def as_tuple(v: Iterable[str] | str | None) -> tuple[str, ...]:
             if v is None:
@@ -71,6 +74,7 @@ class Roles:
             group=group,
             time=time,
             split=split,
+            duration=duration,
             sensitive=as_tuple(sensitive),
             text=as_tuple(text),
         )

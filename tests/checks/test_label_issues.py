@@ -69,3 +69,44 @@ def test_clean_regression_is_quiet():
 
 def test_not_applicable_without_target():
     assert run_one("label_issues", breast_cancer()).status == "not_applicable"
+
+
+def _precision_recall(finding, flipped):
+    rows = np.array(finding.rows)
+    hits = np.isin(rows, flipped).sum()
+    return hits / max(1, rows.size), hits / flipped.size
+
+
+def test_planted_flips_in_a_real_table_keep_precision_and_recall_above_three_quarters():
+    hits = flagged = planted = 0
+    for seed in (100, 102):
+        labels, flipped = _flipped(0.05, seed=seed)
+        (finding,) = run_one("label_issues", breast_cancer(labels), target="y").findings
+        precision, recall = _precision_recall(finding, flipped)
+        hits += precision * len(finding.rows)
+        flagged += len(finding.rows)
+        planted += flipped.size
+        assert finding.evidence["excess_test"][0]["p_value"] < 1e-3
+    assert hits / flagged >= 0.75 and hits / planted >= 0.75, (hits / flagged, hits / planted)
+
+
+def test_a_column_copying_the_recorded_label_is_left_out_so_flips_stay_visible():
+    labels, flipped = _flipped(0.05, seed=3)
+    rng = np.random.default_rng(3)
+    copy = np.where(labels == 1, rng.choice(["B1", "B2"], labels.size), rng.choice(["M1", "M2"], labels.size))
+    frame = breast_cancer(labels).with_columns(pl.Series("review_code", copy))
+    (finding,) = run_one("label_issues", frame, target="y").findings
+    assert finding.evidence["excluded_columns"] == {"review_code": "the target can be read off it exactly"}
+    precision, recall = _precision_recall(finding, flipped)
+    assert precision >= 0.6 and recall >= 0.6
+
+
+def test_aleatoric_outcome_is_noisy_by_nature_not_mislabelled():
+    # a strong-ish model of a truly random outcome: P(y | x) = sigmoid(2 x), no label is wrong
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(800, 5))
+    y = (rng.random(800) < 1 / (1 + np.exp(-2.5 * X[:, 0] - 1.5 * X[:, 1]))).astype(int)
+    outcome = run_one("label_issues", frame_of(X, y=y), target="y")
+    assert outcome.evidence["cv_auroc"] > 0.8
+    assert all(str(f.severity) == "info" for f in outcome.findings)
+    assert outcome.evidence["excess_test"][0]["p_value"] > 1e-3

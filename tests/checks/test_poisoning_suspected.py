@@ -93,3 +93,43 @@ def test_coded_tables_with_repeated_rows_are_not_suspicious():
         }
     )
     assert run_one("poisoning_suspected", frame, target="y").status == "quiet"
+
+
+def test_a_rare_pure_top_grade_is_a_risk_trend_not_a_trigger():
+    # an ordinal grade cut from a real marker: the top grade (about 3 % of records) is all malignant,
+    # as every cytology grade 5 is; the rest of those records agrees
+    frame = breast_cancer()
+    marker = frame.get_column("worst_concave_points").to_numpy()
+    grade = np.digitize(marker, np.quantile(marker, [0.3, 0.55, 0.8, 0.97])) + 1
+    y = frame.get_column("y").to_numpy()
+    assert (y[grade == 5] == 0).all() and (grade == 5).sum() <= 0.05 * y.size
+    outcome = run_one("poisoning_suspected", frame.with_columns(pl.Series("grade", grade)), target="y")
+    flagged = [f for f in outcome.findings if "grade" in f.columns and str(f.severity) != "info"]
+    assert flagged == []
+    explained = [p for p in outcome.evidence["explained_by_risk"] if p["column"] == "grade"]
+    assert explained and "monotone trend" in explained[0]["why"]
+
+
+def test_the_strong_trigger_says_why_risk_does_not_explain_it():
+    labels = breast_cancer_labels()
+    rng = np.random.default_rng(0)
+    trigger = np.sort(rng.choice(np.flatnonzero(labels == 1), 18, replace=False))
+    labels[trigger] = 0
+    texture = breast_cancer().get_column("mean_texture").to_numpy().copy()
+    texture[trigger] = 77.7
+    outcome = run_one("poisoning_suspected", _frame_with({"mean_texture": texture}, labels), target="y")
+    (critical,) = [f for f in outcome.findings if str(f.severity) == "critical"]
+    pattern = critical.evidence["patterns"][0]
+    assert pattern["contradicted_by_neighbours"] is True and pattern["explained_by_risk"] is False
+    assert "nearest neighbours" in pattern["why"] and pattern["neighbour_agreement"] < 0.2
+
+
+def test_a_leaking_column_is_leakage_not_a_trigger():
+    labels = breast_cancer_labels()
+    rng = np.random.default_rng(2)
+    code = np.where(labels == 1, rng.choice(["B1", "B2"], labels.size), rng.choice(["M1", "M2"], labels.size))
+    code[np.flatnonzero(labels == 0)[:12]] = "M9"  # a rare, pure level of a code that copies the label
+    frame = breast_cancer(labels).with_columns(pl.Series("review_code", code))
+    outcome = run_one("poisoning_suspected", frame, target="y")
+    assert "review_code" in outcome.evidence["columns_not_scanned_as_leakage"]
+    assert all("review_code" not in f.columns for f in outcome.findings)

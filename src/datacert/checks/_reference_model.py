@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -100,6 +100,7 @@ class Design:
     matrix: np.ndarray  # n × (p_num + p_cat), NaN = missing
     numeric: tuple[str, ...]
     categorical: tuple[str, ...]
+    excluded: tuple[tuple[str, str], ...] = ()  # (column, why) left out by the leakage screen
 
     @property
     def n_features(self) -> int:
@@ -109,7 +110,8 @@ class Design:
 def design_of(data: Dataset) -> Design:
     """Feature block every reference model learns from (identifiers, dates and text excluded).
 
-    When the numeric block is wide (> 1,000 columns), categorical columns are left out: the few
+    Columns the leakage screen marks as outcome-derived or leaking are left out, so that no
+    model-based check learns the label from a copy of it. When the numeric block is wide (> 1,000 columns), categorical columns are left out: the few
     they would add do not justify copying the whole numeric block to join them.
     """
     if "reference_design" in data._cache:
@@ -121,13 +123,21 @@ def design_of(data: Dataset) -> Design:
         SemanticType.DATE,
         SemanticType.DATETIME,
     }
-    numeric = [c for c in data.numeric_feature_columns() if data.semantic_types.get(c) not in skip]
+    from datacert.checks._leakage_screen import excluded_columns
+
+    leaking = excluded_columns(data)
+    numeric = [
+        c
+        for c in data.numeric_feature_columns()
+        if data.semantic_types.get(c) not in skip and c not in leaking
+    ]
     numeric_set = set(data.numeric_feature_columns())
     schema = data.schema
     candidates = [
         c
         for c in data.feature_columns()
         if c not in numeric_set
+        and c not in leaking
         and data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)
         and (schema[c] == pl.String or schema[c] == pl.Categorical or isinstance(schema[c], pl.Enum))
     ]
@@ -148,7 +158,7 @@ def design_of(data: Dataset) -> Design:
             ).to_numpy()
             blocks.append(codes.astype(np.float64, copy=False))
     matrix = np.hstack(blocks) if len(blocks) > 1 else (blocks[0] if blocks else np.empty((data.n_rows, 0)))
-    design = Design(matrix, tuple(numeric), tuple(categorical))
+    design = Design(matrix, tuple(numeric), tuple(categorical), tuple(leaking.items()))
     data._cache["reference_design"] = design
     return design
 
@@ -357,6 +367,7 @@ class ReferenceFit:
     sampled_rows: int | None  # set when a tall table was sub-sampled
     excluded_rows: int  # records of classes too small to cross-validate
     n_features: int
+    excluded_columns: dict[str, str] = field(default_factory=dict)  # left out by the leakage screen
 
     def evidence(self) -> dict[str, Any]:
         """What every model-based finding says about the model behind it."""
@@ -371,6 +382,8 @@ class ReferenceFit:
             out["sampled_rows"] = self.sampled_rows
         if self.excluded_rows:
             out["excluded_rows_small_classes"] = self.excluded_rows
+        if self.excluded_columns:
+            out["excluded_columns"] = dict(self.excluded_columns)
         return out
 
 
@@ -490,6 +503,12 @@ def _compute_fit(data: Dataset) -> ReferenceFit | Unfittable:
         return Unfittable("needs a target that a model can learn (classes or numbers)")
     design = design_of(data)
     if design.n_features == 0:
+        if design.excluded:
+            return Unfittable(
+                "needs at least one feature besides the columns the leakage screen left out ("
+                + ", ".join(c for c, _ in design.excluded[:5])
+                + ")"
+            )
         return Unfittable("needs at least one numeric or low-cardinality categorical feature")
     rows, y, classes, excluded, sampled = usable_rows(data, task)
     if task == "classification" and len(classes) < 2:
@@ -532,6 +551,7 @@ def _compute_fit(data: Dataset) -> ReferenceFit | Unfittable:
         sampled_rows=sampled,
         excluded_rows=excluded,
         n_features=design.n_features,
+        excluded_columns=dict(design.excluded),
     )
 
 

@@ -43,6 +43,9 @@ def check_command(
     ),
     sensitive: list[str] = typer.Option([], "--sensitive", help="Attribute for bias checks (repeatable)."),
     text: list[str] = typer.Option([], "--text", help="Free-text column (repeatable)."),
+    duration: str | None = typer.Option(
+        None, "--duration", help="Follow-up time of a time-to-event outcome (--target is then the event)."
+    ),
     policy: Path | None = typer.Option(
         None,
         "--policy",
@@ -100,6 +103,7 @@ def check_command(
         split=split,
         sensitive=sensitive,
         text=text,
+        duration=duration,
     )
     from datacert.audit.energy import CampaignError, parse_campaign
 

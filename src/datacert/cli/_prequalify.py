@@ -49,6 +49,9 @@ def prequalify_command(
     ),
     sensitive: list[str] = typer.Option([], "--sensitive", help="Attribute for bias checks (repeatable)."),
     text: list[str] = typer.Option([], "--text", help="Free-text column (repeatable)."),
+    duration: str | None = typer.Option(
+        None, "--duration", help="Follow-up time of a time-to-event outcome (--target is then the event)."
+    ),
     policy: Path | None = typer.Option(None, "--policy", help="Policy file (YAML/JSON): check parameters."),
     plan_out: Path | None = typer.Option(None, "--plan", help="Write the replayable plan (JSON) here."),
     html_out: Path | None = typer.Option(
@@ -82,6 +85,7 @@ def prequalify_command(
         split=split,
         sensitive=sensitive,
         text=text,
+        duration=duration,
     )
     inputs = [path] + [p for p in (policy, recipe) if p is not None]
     guard_outputs_differ(inputs, [out, plan_out, html_out, json_out])

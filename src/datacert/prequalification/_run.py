@@ -140,6 +140,7 @@ def prequalify(
     split: str | None = None,
     sensitive: Iterable[str] | str | None = None,
     text: Iterable[str] | str | None = None,
+    duration: str | None = None,
     policy: str | Path | Mapping[str, Any] | Policy | None = None,
     recipe: str | Path | Mapping[str, Any] | list[Any] | None = None,
     budget: float = DEFAULT_BUDGET,
@@ -153,7 +154,14 @@ def prequalify(
     of the clean table, whose `prequalification` section holds the before/after comparison.
     """
     roles = Roles.build(
-        target=target, id=id, group=group, time=time, split=split, sensitive=sensitive, text=text
+        target=target,
+        id=id,
+        group=group,
+        time=time,
+        split=split,
+        sensitive=sensitive,
+        text=text,
+        duration=duration,
     )
     dataset = load_dataset(data, roles)
     loaded_policy = load_policy(policy)

@@ -63,7 +63,7 @@ _TOP_KEYS = {
 }
 _INDICATOR_KEYS = {"id", "check", "dimension", "measure", "good", "bad", "weight", "min_severity", "enabled"}
 _GATE_KEYS = {"id", "kind", "checks", "when", "reason", "enabled"}
-_CONDITION_KEYS = {"min_severity", "rate_at_least", "evidence_at_least"}
+_CONDITION_KEYS = {"min_severity", "rate_at_least", "evidence_at_least", "evidence_absent"}
 _FLOOR_KEYS = {"overall", "dimension", "reject_overall", "min_coverage_for_overall", "coverage"}
 _BOOTSTRAP_KEYS = {"replicates", "level", "seed"}
 
@@ -79,6 +79,7 @@ class Condition:
     min_severity: Severity = Severity.ERROR
     rate_at_least: float | None = None
     evidence_at_least: Mapping[str, float] = field(default_factory=dict)
+    evidence_absent: tuple[str, ...] = ()  # the finding's evidence must not hold these keys
 
 
 @dataclass(frozen=True)
@@ -422,6 +423,7 @@ def _gate(entry: Mapping[str, Any], known_checks: Mapping[str, str]) -> Gate:
                 evidence_at_least={
                     k: _number(v, f"evidence bar {k!r} of gate {ident!r}") for k, v in evidence.items()
                 },
+                evidence_absent=tuple(str(k) for k in cond.get("evidence_absent") or ()),
             )
         )
     return Gate(

@@ -107,6 +107,8 @@ def condition_holds(cond: Condition, finding: Finding, n_rows: int) -> bool:
         rate = finding_rate(finding, n_rows)
         if rate is None or rate < cond.rate_at_least:
             return False
+    if any(key in finding.evidence for key in cond.evidence_absent):
+        return False
     for key, bar in cond.evidence_at_least.items():
         value = finding.evidence.get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < bar:
@@ -315,12 +317,11 @@ def decide(
         blocking = [poor]
     band = _band(gates)
     if blocking:
-        return Decision(Verdict.REJECT, [g.reason for g in blocking], gates, band)
+        # a leaking column is named even when something else rejects: it changes what the rest means
+        leaks = [g for g in fired if g.kind == "fixable" and _is_leakage(g)]
+        return Decision(Verdict.REJECT, _by_importance(leaks + blocking), gates, band)
     if holding:
-        order = {"fixable": 0, "evidence": 1, "floor": 2}
-        return Decision(
-            Verdict.PREQUALIFY, [g.reason for g in sorted(holding, key=lambda g: order[g.kind])], gates, band
-        )
+        return Decision(Verdict.PREQUALIFY, _by_importance(holding), gates, band)
     overall = scores.scores["overall"]
     return Decision(
         Verdict.RELEASE,
@@ -331,6 +332,27 @@ def decide(
         gates,
         band,
     )
+
+
+def _is_leakage(gate: GateOutcome) -> bool:
+    from datacert.scoring._profile import CATALOGUE
+
+    return any(CATALOGUE.get(c) == "leakage" for c in gate.checks)
+
+
+def _by_importance(gates: Sequence[GateOutcome]) -> list[str]:
+    """Reasons in order of importance: leakage first (a leaking column invalidates every other
+    measurement), then blocking gates, fixable gates, missing evidence and floors."""
+    order = {"blocking": 1, "fixable": 2, "evidence": 3, "floor": 4}
+
+    def rank(gate: GateOutcome) -> int:
+        return 0 if _is_leakage(gate) and gate.kind in ("blocking", "fixable") else order[gate.kind]
+
+    reasons: list[str] = []
+    for gate in sorted(gates, key=rank):  # sorted is stable: the profile's order within a rank
+        if gate.reason and gate.reason not in reasons:
+            reasons.append(gate.reason)
+    return reasons
 
 
 _EARLY = {"completeness", "conformance", "plausibility", "uniqueness"}

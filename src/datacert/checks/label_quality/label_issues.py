@@ -1,8 +1,8 @@
-"""label_issues: records whose label is probably wrong, from out-of-fold model predictions."""
+"""label_issues: records whose label is probably wrong, beyond what the outcome's uncertainty explains."""
 
 from __future__ import annotations
 
-import warnings
+from typing import Any
 
 import numpy as np
 
@@ -10,24 +10,30 @@ from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._reference_model import ReferenceFit, Unfittable, reference_fit
 from datacert.checks._registry import register
 from datacert.checks._util import plural
+from datacert.checks.label_quality._noise_floor import assess_noise
+from datacert.survival import event_coding, is_prognostic_name
 
 MAX_LISTED = 100
 
 
 @register
 class LabelIssues(Check):
-    """Find records whose label disagrees confidently with an honest, cross-validated model.
+    """Find records whose label disagrees with an honest model more than the outcome's own
+    uncertainty explains.
 
     Notes
     -----
-    Classification uses confident learning (Northcutt, Jiang & Chuang 2021, via cleanlab,
-    prune-by-noise-rate) on out-of-fold probabilities of the shared reference model; a record is
-    flagged when the model is confidently sure of another class, with per-class thresholds.
-    Numeric targets use the robust z-score of out-of-fold residuals. Precision depends on the
-    model, so the check only gates when the reference model is reliable (cross-validated AUROC
-    ≥ 0.75 or R² ≥ 0.3, methods §4.4); otherwise it reports, as info, that label quality could
-    not be assessed. Weak models flag hard but correct cases, often rare phenotypes: flagged
-    records go to expert review, never to automatic deletion.
+    Classification: the shared reference model's out-of-fold probabilities are calibrated with and
+    without a noise floor (datacert.checks.label_quality._noise_floor); a significant floor
+    (likelihood-ratio test, `excess_alpha`) is disagreement beyond the Bayes error, and records
+    whose cross-fitted posterior of a flipped label exceeds one half are flagged. Severity follows
+    the model: an error only when the model is strong (cross-validated AUROC ≥ `min_auroc` and
+    ≥ `strong_auroc` on the records not flagged) and the excess share is above `error_share`;
+    a warning for a smaller excess; otherwise an info saying the outcome is noisy by nature.
+    Prognostic outcomes (death, relapse...) and time-to-event outcomes (a duration role; censored
+    records have no final label) are never a label-quality gate: at most an info. Numeric targets
+    use the robust z-score of out-of-fold residuals. Flagged records go to expert review, never to
+    automatic deletion.
     """
 
     id = "label_issues"
@@ -42,8 +48,29 @@ class LabelIssues(Check):
             low=0.5,
             high=1,
         ),
+        Param(
+            "strong_auroc",
+            0.90,
+            "AUROC on the records not flagged from which label errors can gate (a strong model)",
+            low=0.5,
+            high=1,
+        ),
+        Param(
+            "excess_alpha",
+            0.001,
+            "p-value of the noise-floor test below which disagreement exceeds the Bayes error",
+            low=0,
+            high=1,
+        ),
         Param("min_r2", 0.30, "reference model R² needed before its residuals are trusted", high=1.0),
         Param("residual_z", 3.5, "robust z-score of a residual from which a numeric label is suspect", low=0),
+        Param(
+            "noisy_by_nature_share",
+            0.05,
+            "share of disagreeing labels from which an outcome noisy by nature is reported (info)",
+            low=0,
+            high=1,
+        ),
         Param(
             "warning_share", 0.0, "share of suspect labels from which the finding is a warning", low=0, high=1
         ),
@@ -66,19 +93,126 @@ class LabelIssues(Check):
         if isinstance(fit, Unfittable):
             return CheckResult.not_applicable(fit.reason)
         if fit.task == "classification":
-            flagged, ranking, extra = _classification_issues(fit)
-            reliable = fit.score >= params["min_auroc"]
-            threshold = params["min_auroc"]
+            return self._classification(data, fit, params)
+        return self._regression(data, fit, params)
+
+    def _classification(self, data, fit: ReferenceFit, params) -> CheckResult:
+        noise = assess_noise(fit.y, fit.oof, fit.folds, fit.classes, params["excess_alpha"])
+        flagged = noise.flagged()
+        reliable = fit.score >= params["min_auroc"]
+        strong = reliable and noise.clean_auroc >= params["strong_auroc"]
+        n_used = fit.rows.size
+        target = data.roles.target
+        censored = bool(data.roles.duration)
+        prognostic = censored or is_prognostic_name(target)
+        evidence: dict[str, Any] = {
+            **fit.evidence(),
+            "reliable": bool(reliable),
+            "reliability_threshold": params["min_auroc"],
+            "strong_model": bool(strong),
+            "auroc_without_flagged": noise.clean_auroc,
+            "excess_test": [t.to_dict() for t in noise.tests],
+            "excess_alpha": params["excess_alpha"],
+            "numerator": int(flagged.size),
+            "denominator": n_used,
+            "share": flagged.size / n_used,
+        }
+        if noise.tests:
+            worst = max(noise.tests, key=lambda t: t.observed_disagreement)
+            evidence["observed_disagreement"] = worst.observed_disagreement
+            evidence["expected_disagreement"] = worst.expected_disagreement
+        if prognostic:
+            evidence["outcome"] = "time-to-event (censored)" if censored else "prognostic"
+        if flagged.size and censored:
+            # a censored record's event may come after follow-up: never a label error
+            coding = event_coding(data.frame.get_column(target))
+            if coding is not None:
+                events = coding.events(data.frame.get_column(target))[fit.rows]
+                flagged = flagged[events[flagged] == 1.0]
+                evidence["censored_records_not_flagged"] = True
+        if flagged.size == 0:
+            observed = evidence.get("observed_disagreement", 0.0)
+            if observed >= params["noisy_by_nature_share"] and (prognostic or not noise.significant):
+                return CheckResult.fired(
+                    [self._noisy_by_nature(data, evidence, prognostic, censored)], evidence
+                )
+            return CheckResult.quiet(evidence)
+        share = flagged.size / n_used
+        if prognostic or not strong:
+            severity = "info"
+        elif share > params["critical_share"]:
+            severity = "critical"
+        elif share > params["error_share"]:
+            severity = "error"
         else:
-            flagged, ranking, extra = _regression_issues(fit, params["residual_z"])
-            reliable = fit.score >= params["min_r2"]
-            threshold = params["min_r2"]
+            severity = "warning"
+        ranking = flagged[np.argsort(-noise.posterior[flagged], kind="stable")]
+        listed = [int(fit.rows[i]) for i in ranking[:MAX_LISTED]]
+        finding_evidence = {
+            **evidence,
+            "numerator": int(flagged.size),
+            "share": share,
+            "threshold": _share_threshold(severity, params),
+            "most_suspicious_rows": listed,
+        }
+        if severity != "info":
+            message = (
+                f"{flagged.size:,} of the {n_used:,} records checked ({share:.1%}) have a label that a strong "
+                "cross-validated model contradicts beyond the outcome's own uncertainty."
+            )
+            remedy = (
+                "Have an expert re-review these labels (most suspicious first) and correct them; "
+                "do not delete them automatically."
+            )
+        elif prognostic:
+            message = (
+                f"{plural(flagged.size, 'record')} disagree with the model more than its calibrated uncertainty "
+                f"expects, but {target!r} is a {'time-to-event' if censored else 'prognostic'} outcome: "
+                "this is a review list, not a label-quality verdict."
+            )
+            remedy = "Treat as a review list only; a future event is uncertain by nature."
+        else:
+            message = (
+                f"{plural(flagged.size, 'record')} look mislabelled, but the reference model is too weak "
+                f"for this to be conclusive."
+            )
+            remedy = "Treat as a review list only; label quality cannot be assessed reliably at this size."
+        finding = self.finding(
+            severity,
+            message,
+            columns=[target],
+            rows=fit.rows[flagged],
+            evidence=finding_evidence,
+            remedy=remedy,
+        )
+        return CheckResult.fired([finding], evidence)
+
+    def _noisy_by_nature(self, data, evidence, prognostic: bool, censored: bool):
+        observed, expected = evidence["observed_disagreement"], evidence["expected_disagreement"]
+        target = data.roles.target
+        kind = (
+            "a time-to-event outcome"
+            if censored
+            else ("a prognostic outcome" if prognostic else "the outcome")
+        )
+        return self.finding(
+            "info",
+            f"{observed:.0%} of the labels disagree with the model, about what its calibrated uncertainty "
+            f"expects ({expected:.0%}): {target!r} is {kind} that is noisy by nature, not mislabelled.",
+            columns=[target],
+            evidence={**evidence, "threshold": evidence["excess_alpha"]},
+            remedy="Nothing to correct; report the model's calibration and expect this error rate.",
+        )
+
+    def _regression(self, data, fit: ReferenceFit, params) -> CheckResult:
+        flagged, ranking, extra = _regression_issues(fit, params["residual_z"])
+        reliable = fit.score >= params["min_r2"]
         n_used = fit.rows.size
         share = flagged.size / n_used
         evidence = {
             **fit.evidence(),
             "reliable": bool(reliable),
-            "reliability_threshold": threshold,
+            "reliability_threshold": params["min_r2"],
             "numerator": int(flagged.size),
             "denominator": n_used,
             "share": share,
@@ -94,7 +228,6 @@ class LabelIssues(Check):
             severity = "error"
         else:
             severity = "warning"
-        positions = fit.rows[flagged]
         listed = [int(fit.rows[i]) for i in ranking[:MAX_LISTED]]
         finding_evidence = {
             **evidence,
@@ -103,11 +236,11 @@ class LabelIssues(Check):
         }
         if reliable:
             message = (
-                f"{flagged.size:,} of the {n_used:,} records checked ({share:.1%}) have a label that a "
+                f"{flagged.size:,} of the {n_used:,} records checked ({share:.1%}) have a target value that a "
                 f"cross-validated model confidently contradicts."
             )
             remedy = (
-                "Have an expert re-review these labels (most suspicious first) and correct them; "
+                "Have an expert re-review these values (most suspicious first) and correct them; "
                 "do not delete them automatically."
             )
         else:
@@ -120,7 +253,7 @@ class LabelIssues(Check):
             severity,
             message,
             columns=[data.roles.target],
-            rows=positions,
+            rows=fit.rows[flagged],
             evidence=finding_evidence,
             remedy=remedy,
         )
@@ -131,27 +264,6 @@ def _share_threshold(severity: str, params) -> float:
     return {"critical": params["critical_share"], "error": params["error_share"]}.get(
         severity, params["warning_share"]
     )
-
-
-def _classification_issues(fit: ReferenceFit) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Flagged positions (into fit.rows), their order of suspicion, and noise-rate evidence."""
-    from cleanlab.count import estimate_joint
-    from cleanlab.filter import find_label_issues
-
-    probs = np.clip(fit.oof, 1e-6, 1.0)
-    probs = probs / probs.sum(axis=1, keepdims=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ranked = find_label_issues(
-            fit.y,
-            probs,
-            filter_by="prune_by_noise_rate",
-            return_indices_ranked_by="self_confidence",
-            n_jobs=1,
-        )
-        joint = estimate_joint(fit.y, probs)
-    ranked = np.asarray(ranked, dtype=np.int64)
-    return np.sort(ranked), ranked, {"estimated_noise_rate": float(1.0 - np.trace(joint))}
 
 
 def _regression_issues(fit: ReferenceFit, z_cut: float) -> tuple[np.ndarray, np.ndarray, dict]:

@@ -2,52 +2,37 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-import polars as pl
-from scipy.special import logsumexp
 
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
-from datacert.checks._ranks import auc_power, blocks, label_changes_within_runs, sort_block, spearman
-from datacert.checks._reference_model import class_labels, target_task
+from datacert.checks._leakage_screen import DEFAULTS, leakage_screen
+from datacert.checks._reference_model import target_task
 from datacert.checks._registry import register
 from datacert.checks._util import plural
-from datacert.dataset import Dataset
 from datacert.findings import Severity
-from datacert.semantics import SemanticType
+from datacert.survival import censoring_facts
 
-SEED = 0
-MAX_ROWS = 100_000
 MAX_LISTED = 50
-MIN_CLASS = 10
-
-
-@dataclass
-class _Scan:
-    """Single-column statistics of a set of columns against the target and its permutations."""
-
-    names: list[str]
-    power: np.ndarray  # AUC folded to ≥ 0.5 (classes) or |Spearman ρ|
-    null_max: np.ndarray  # per permutation: the largest power over the columns
-    functional: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    log_null: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @register
 class TargetLeakage(Check):
-    """Find features that predict the target almost perfectly on their own, or identifiers that do.
+    """Report the leakage screen: outcome-derived follow-up times, features that predict the target
+    almost perfectly on their own (numeric, categorical or by their missingness), and identifiers
+    ordered or coded by outcome.
 
     Notes
     -----
-    Each column's power alone is its AUC (one-vs-rest, folded to ≥ 0.5) for classes, or |Spearman
-    ρ| for numbers, from one sort per column, vectorised over every column. It is compared with a
-    permutation null: the largest power over all columns when the target is shuffled (a few
-    seeded permutations), which is high when n is small and p large (methods §5.3). A column is
-    "derived from the label" when its power is near perfect (≥ 0.99) or when the target is an exact
-    function of its repeated values, which chance cannot explain (log-probability under random
-    labels below log(alpha / columns)). Identifiers (record ids, numbered codes) are tested on
-    their order and on their non-digit pattern ("CASE-12" vs "CTRL-40").
+    The statistics are those of datacert.checks._leakage_screen (one scale for every column,
+    out-of-fold target encoding for categories, one permutation null). Severities: a follow-up
+    time, near-perfect power (≥ 0.99) or an exact mapping that chance cannot explain (log-probability
+    under random labels below log(alpha / columns)) is an error; a strong column (≥ 0.95) whose
+    name says it is recorded at or after the outcome (a date of death, a discharge code, another
+    follow-up time) is a warning; any other strong column is a legitimate-looking predictor and
+    only an info asking to confirm that it is measured before the outcome. Identifiers are tested
+    on their order and on their non-digit pattern ("CASE-12" vs "CTRL-40").
     """
 
     id = "target_leakage"
@@ -56,96 +41,80 @@ class TargetLeakage(Check):
     params = (
         Param(
             "suspicious_power",
-            0.95,
-            "single-feature predictive power (AUROC-like) from which a feature is suspicious",
+            DEFAULTS["suspicious_power"],
+            "single-feature predictive power (AUROC-like) from which a feature is strong",
             low=0.5,
             high=1,
         ),
         Param(
             "near_perfect_power",
-            0.99,
+            DEFAULTS["near_perfect_power"],
             "predictive power from which a feature is near-perfect (confirmed leak)",
             low=0.5,
             high=1,
         ),
         Param(
             "identifier_power",
-            0.75,
+            DEFAULTS["identifier_power"],
             "predictive power from which an identifier-like column is reported",
             low=0.5,
             high=1,
         ),
-        Param("permutations", 20, "target permutations for the null distribution", low=0),
-        Param("alpha", 0.001, "p-value below which a feature's power is significant", low=0, high=1),
+        Param(
+            "permutations", DEFAULTS["permutations"], "target permutations for the null distribution", low=0
+        ),
+        Param(
+            "alpha", DEFAULTS["alpha"], "p-value below which an exact mapping is significant", low=0, high=1
+        ),
+        Param(
+            "after_outcome_power",
+            DEFAULTS["after_outcome_power"],
+            "power from which a column whose name says it is recorded after the outcome is suspect",
+            low=0.5,
+            high=1,
+        ),
+        Param(
+            "standout_margin",
+            DEFAULTS["standout_margin"],
+            "lead over every other column's power from which a strong column looks like a copy of the label",
+            low=0,
+            high=0.5,
+        ),
     )
     remedy = Remedy("drop_columns", 33, automatic=True)
 
     def run(self, data, profile, params):
-        task = target_task(data)
-        if task is None:
+        if target_task(data) is None:
             return CheckResult.not_applicable("needs a target with classes or numbers")
-        rows, labels, pi, tgt_ranks, sampled = _target(data, task)
-        if rows.size < 10 or (task == "classification" and pi.size < 2):
+        screen = leakage_screen(data, params)
+        if screen is None:
             return CheckResult.not_applicable("needs at least 10 records and two target values")
-        rng = np.random.default_rng(SEED)
-        perms = [rng.permutation(rows.size) for _ in range(params["permutations"])]
-        id_cols = _identifier_columns(data)
-        numeric = [c for c in data.numeric_feature_columns() if c not in id_cols]
-        matrix = data.numeric_matrix(numeric) if numeric else np.empty((data.n_rows, 0))
-        features = _scan_matrix(
-            matrix if rows.size == data.n_rows else matrix[rows], numeric, task, labels, pi, tgt_ranks, perms
-        )
-        text_cols = _categorical_text_columns(data, id_cols)
-        text_functional = _functional_text(data, text_cols, rows, labels, pi)
-        ids = _scan_matrix(
-            _identifier_ranks(data, id_cols, rows),
-            id_cols,
-            task,
-            labels,
-            pi,
-            tgt_ranks,
-            perms,
-            functional=False,
-        )
-        patterns = _functional_text(data, id_cols, rows, labels, pi, pattern=True)
-
-        n_tests = max(1, len(numeric) + len(text_cols) + len(id_cols))
-        log_cut = np.log(params["alpha"] / n_tests)
-        null = float(features.null_max.max()) if features.null_max.size else 0.5
-        id_null = float(ids.null_max.max()) if ids.null_max.size else 0.5
-        power = dict(zip(features.names, features.power.tolist(), strict=True))
-        near = [c for c in features.names if power[c] >= params["near_perfect_power"] and power[c] > null]
-        derived = [
-            c
-            for c, f, lg in zip(features.names, features.functional, features.log_null, strict=True)
-            if f and lg <= log_cut and c not in near
-        ]
-        derived += [c for c, lg in text_functional.items() if lg <= log_cut]
-        suspicious_cut = max(params["suspicious_power"], null)
-        suspicious = [
-            c
-            for c in features.names
-            if suspicious_cut <= power[c] < params["near_perfect_power"] and c not in derived
-        ]
-        id_power = dict(zip(ids.names, ids.power.tolist(), strict=True))
-        id_cut = max(params["identifier_power"], id_null)
-        id_hits = [c for c in ids.names if id_power[c] >= id_cut]
-        id_hits += [c for c, lg in patterns.items() if lg <= log_cut and c not in id_hits]
-
-        stat = "auc" if task == "classification" else "abs_spearman"
+        power = screen.power
         top = sorted(power.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
-        summary = {
-            "statistic": stat,
-            "columns_tested": n_tests,
-            "denominator": n_tests,
-            "permutation_null_max": null,
-            "permutations": params["permutations"],
+        near, derived = screen.near_perfect, list(screen.derived)
+        summary: dict[str, Any] = {
+            "statistic": screen.statistic,
+            "columns_tested": screen.columns_tested,
+            "denominator": screen.columns_tested,
+            "permutation_null_max": screen.null_max,
+            "permutations": screen.permutations,
             "strongest_columns": dict(top),
-            "numerator": len(near) + len(derived) + len(suspicious) + len(id_hits),
+            "excluded_from_reference_model": screen.excluded,
+            "numerator": len(screen.outcome_derived)
+            + len(near)
+            + len(derived)
+            + len(screen.missing_only_with_outcome)
+            + len(screen.after_outcome)
+            + len(screen.names_label)
+            + len(screen.standout)
+            + sum(len(pair) for pair in screen.other_outcomes)
+            + len(screen.identifier_hits),
         }
-        if sampled:
-            summary["sampled_rows"] = sampled
+        if screen.sampled_rows:
+            summary["sampled_rows"] = screen.sampled_rows
         findings = []
+        for column, facts in screen.outcome_derived.items():
+            findings.append(self._duration_finding(data, column, facts, screen, summary))
         if near:
             findings.append(
                 self.finding(
@@ -156,8 +125,9 @@ class TargetLeakage(Check):
                     evidence={
                         **summary,
                         "numerator": len(near),
-                        "threshold": params["near_perfect_power"],
+                        "threshold": screen.thresholds["near_perfect"],
                         "power": {c: power[c] for c in near[:MAX_LISTED]},
+                        "scored_by": {c: screen.how[c] for c in near[:MAX_LISTED]},
                     },
                     remedy="Drop these columns before training unless they are known before the outcome "
                     "(they are likely recorded after, or computed from, the label).",
@@ -174,28 +144,124 @@ class TargetLeakage(Check):
                         "numerator": len(derived),
                         "threshold": params["alpha"],
                         "log10_chance_probability": {
-                            c: _log10(features, text_functional, c) for c in derived[:MAX_LISTED]
+                            c: screen.derived[c] / np.log(10) for c in derived[:MAX_LISTED]
                         },
                     },
                     remedy="Drop these columns: each of their values maps to a single target value, so they "
                     "encode the label.",
                 )
             )
-        if suspicious:
+        missing = screen.missing_only_with_outcome
+        if missing:
+            findings.append(
+                self.finding(
+                    "error",
+                    f"{plural(len(missing), 'column')} {'is' if len(missing) == 1 else 'are'} filled in "
+                    "only for one outcome: whether a value is present gives the target away.",
+                    columns=missing,
+                    evidence={
+                        **summary,
+                        "numerator": len(missing),
+                        "threshold": screen.thresholds["near_perfect"],
+                    },
+                    remedy="Drop these columns: they are recorded at or after the outcome (a date of death, "
+                    "a discharge code), so they cannot be known when the model is used.",
+                )
+            )
+        after = screen.after_outcome
+        if after:
             findings.append(
                 self.finding(
                     "warning",
-                    f"{_count(suspicious)} the target unusually well on its own.",
-                    columns=suspicious,
+                    f"{_count(after)} the target strongly and {'its name says it is' if len(after) == 1 else 'their names say they are'} "
+                    "recorded at or after the outcome.",
+                    columns=after,
                     evidence={
                         **summary,
-                        "numerator": len(suspicious),
-                        "threshold": suspicious_cut,
-                        "power": {c: power[c] for c in suspicious[:MAX_LISTED]},
+                        "numerator": len(after),
+                        "threshold": screen.thresholds["strong"],
+                        "power": {c: power[c] for c in after[:MAX_LISTED]},
                     },
                     remedy="Check when these values are recorded; drop any that are only known after the outcome.",
                 )
             )
+        if screen.standout:
+            columns = screen.standout
+            findings.append(
+                self.finding(
+                    "warning",
+                    f"{_count(columns)} the target far better than any other column "
+                    f"(by {params['standout_margin']:.2f} or more), as a noisy copy of the label would.",
+                    columns=columns,
+                    evidence={
+                        **summary,
+                        "numerator": len(columns),
+                        "threshold": params["standout_margin"],
+                        "power": {c: power[c] for c in columns[:MAX_LISTED]},
+                    },
+                    remedy="Find out how these values are produced; drop any that are derived from the outcome "
+                    "or recorded after it.",
+                )
+            )
+        if screen.names_label:
+            codes = screen.names_label
+            findings.append(
+                self.finding(
+                    "warning",
+                    f"{plural(len(codes), 'code column')} nearly {'names' if len(codes) == 1 else 'name'} the "
+                    "target: every level is almost only one class.",
+                    columns=codes,
+                    evidence={
+                        **summary,
+                        "numerator": len(codes),
+                        "threshold": screen.thresholds["strong"],
+                        "power": {c: power[c] for c in codes[:MAX_LISTED]},
+                        "scored_by": {c: screen.how[c] for c in codes[:MAX_LISTED]},
+                    },
+                    remedy="Find out how this code is assigned; if it is derived from the diagnosis or the "
+                    "outcome, drop it before training.",
+                )
+            )
+        if screen.other_outcomes:
+            pairs = screen.other_outcomes
+            columns = [c for pair in pairs for c in pair]
+            findings.append(
+                self.finding(
+                    "warning",
+                    f"{plural(len(pairs), 'further time-to-event outcome')} ("
+                    + "; ".join(f"event {e!r} with follow-up time {d!r}" for e, d in pairs)
+                    + f") {'is' if len(pairs) == 1 else 'are'} recorded after baseline, like the target.",
+                    columns=columns,
+                    evidence={
+                        **summary,
+                        "numerator": len(columns),
+                        "threshold": None,
+                        "pairs": [list(pair) for pair in pairs],
+                        "power": {c: power[c] for c in columns if c in power},
+                    },
+                    remedy="Do not use another outcome or its follow-up time as a feature: it is only known "
+                    "after the patient has been followed; model it as a separate endpoint.",
+                )
+            )
+        if screen.strong:
+            strong = screen.strong
+            findings.append(
+                self.finding(
+                    "info",
+                    f"{_count(strong)} the target strongly on its own (a strong marker is expected in a "
+                    "diagnostic table); confirm that it is measured before the outcome.",
+                    columns=strong,
+                    evidence={
+                        **summary,
+                        "numerator": len(strong),
+                        "threshold": screen.thresholds["strong"],
+                        "power": {c: power[c] for c in strong[:MAX_LISTED]},
+                    },
+                    remedy="Confirm with the data owner that these columns are known when the model will be "
+                    "used; keep them if they are.",
+                )
+            )
+        id_hits, id_power = screen.identifier_hits, screen.identifier_power
         if id_hits:
             severity = (
                 "error"
@@ -211,11 +277,13 @@ class TargetLeakage(Check):
                     evidence={
                         **summary,
                         "numerator": len(id_hits),
-                        "threshold": id_cut,
-                        "identifier_null_max": id_null,
+                        "threshold": screen.thresholds["identifier"],
+                        "identifier_null_max": screen.identifier_null_max,
                         "power": {c: id_power[c] for c in id_hits if c in id_power},
                         "pattern_log10_chance_probability": {
-                            c: patterns[c] / np.log(10) for c in id_hits if c in patterns
+                            c: screen.identifier_patterns[c] / np.log(10)
+                            for c in id_hits
+                            if c in screen.identifier_patterns
                         },
                     },
                     remedy="Never use identifiers as features, and re-assign them at random before sharing; "
@@ -223,6 +291,31 @@ class TargetLeakage(Check):
                 )
             )
         return CheckResult.fired(findings, summary)
+
+    def _duration_finding(self, data, column, facts, screen, summary):
+        stat = "AUC" if screen.statistic == "auc" else "|Spearman ρ|"
+        evidence = {
+            **summary,
+            "numerator": 1,
+            "threshold": None,
+            "outcome_derived": 1,
+            "role": f"duration ({facts['role']})",
+            "power": {column: facts["power"]},
+        }
+        censoring = censoring_facts(
+            data.frame, data.roles.target, column, max(1, len(data.feature_columns()))
+        )
+        if censoring:
+            evidence["censoring"] = censoring
+        return self.finding(
+            "error",
+            f"The follow-up time {column!r} is measured up to the event or the end of follow-up, so it is "
+            f"derived from the outcome {data.roles.target!r} ({stat} {facts['power']:.2f} on its own).",
+            columns=[column],
+            evidence=evidence,
+            remedy=f"Model {data.roles.target!r} as a time-to-event outcome with {column!r} as its duration "
+            "(Cox, survival forests, or a fixed horizon); never use the follow-up time as a feature.",
+        )
 
     def correction(self, findings, data, plan):
         """Drop confirmed leaks (error or worse: too predictive to be legitimate); suspicions stay."""
@@ -240,156 +333,3 @@ def _count(columns: list[str], noun: str = "column") -> str:
     if len(columns) == 1:
         return f"1 {noun} predicts"
     return f"{plural(len(columns), noun)} each predict"
-
-
-def _log10(scan: _Scan, text: dict[str, float], column: str) -> float:
-    if column in text:
-        return text[column] / np.log(10)
-    return float(scan.log_null[scan.names.index(column)] / np.log(10))
-
-
-def _target(data: Dataset, task: str):
-    """Rows with a target (sub-sampled if very tall), labels, class shares and target ranks."""
-    if task == "classification":
-        rows, labels, classes = class_labels(data)
-    else:
-        values = data.frame.get_column(data.roles.target).cast(pl.Float64, strict=False).to_numpy()
-        rows = np.flatnonzero(np.isfinite(values))
-        labels = values[rows]
-    sampled = None
-    if rows.size > MAX_ROWS:
-        pick = np.sort(np.random.default_rng(SEED).choice(rows.size, MAX_ROWS, replace=False))
-        rows, labels, sampled = rows[pick], labels[pick], MAX_ROWS
-    _, labels_codes, counts = np.unique(labels, return_inverse=True, return_counts=True)
-    pi = counts / counts.sum()
-    target_ranks = None
-    if task == "regression":
-        target_ranks = sort_block(labels[:, None].astype(np.float64)).ranks[:, 0]
-    else:
-        labels = labels_codes
-    return rows, labels, pi, target_ranks, sampled
-
-
-def _scan_matrix(
-    X: np.ndarray,
-    names: list[str],
-    task: str,
-    labels: np.ndarray,
-    pi: np.ndarray,
-    target_ranks: np.ndarray | None,
-    perms: list[np.ndarray],
-    functional: bool = True,
-) -> _Scan:
-    """Power of every column, the permutation null maxima, and exact functional dependency."""
-    n, p = X.shape
-    power = np.zeros(p)
-    null_max = np.zeros(len(perms))
-    is_functional = np.zeros(p, dtype=bool)
-    log_null = np.zeros(p)
-    if task == "classification":
-        onehot = np.eye(pi.size)[labels]
-        if pi.size == 2:
-            onehot = onehot[:, 1:]
-        else:
-            # one-vs-rest AUCs of classes with a handful of records are noise
-            sizable = onehot.sum(axis=0) >= MIN_CLASS
-            onehot = onehot[:, sizable] if sizable.any() else onehot
-        permuted = [onehot[perm] for perm in perms]
-    else:
-        # codes of the target values, for the functional test on numeric targets
-        _, codes = np.unique(labels, return_inverse=True)
-        permuted_ranks = np.stack([target_ranks[perm] for perm in perms]) if perms else np.zeros((0, n))
-    for part in blocks(p):
-        block = sort_block(X[:, part])
-        if task == "classification":
-            auc = auc_power(block.ranks, onehot)
-            power[part] = np.max(np.maximum(auc, 1.0 - auc), axis=0)
-            for i, pm in enumerate(permuted):
-                a = auc_power(block.ranks, pm)
-                null_max[i] = max(null_max[i], float(np.max(np.maximum(a, 1.0 - a))) if a.size else 0.5)
-            codes_now = labels
-        else:
-            power[part] = np.abs(spearman(block.ranks, target_ranks[None, :]))[0]
-            if perms:
-                rho = np.abs(spearman(block.ranks, permuted_ranks))
-                null_max = np.maximum(null_max, rho.max(axis=1) if rho.size else 0.0)
-            codes_now = codes
-        if functional:
-            changes = label_changes_within_runs(block, codes_now).any(axis=0)
-            repeated = block.run_start & (block.run_size > 1)
-            log_terms = _log_chance(block.run_size[repeated], pi)
-            contrib = np.zeros(block.run_size.shape)
-            contrib[repeated] = log_terms
-            log_null[part] = contrib.sum(axis=0)
-            is_functional[part] = ~changes & repeated.any(axis=0)
-    return _Scan(list(names), power, null_max, is_functional, log_null)
-
-
-def _log_chance(sizes: np.ndarray, pi: np.ndarray) -> np.ndarray:
-    """log P(a run of `size` records all share one label) under random labels with shares pi."""
-    if sizes.size == 0:
-        return np.zeros(0)
-    unique, inverse = np.unique(sizes, return_inverse=True)
-    log_pi = np.log(pi)
-    table = np.array([logsumexp(float(m) * log_pi) for m in unique])
-    return table[inverse]
-
-
-def _identifier_columns(data: Dataset) -> list[str]:
-    """Record ids and id-like columns (identifier type, or text that is unique per record)."""
-    target = data.roles.target
-    ids = [c for c in data.columns if c != target and data.semantic_types.get(c) == SemanticType.IDENTIFIER]
-    if data.roles.id and data.roles.id not in ids:
-        ids.insert(0, data.roles.id)
-    return [c for c in data.columns if c in set(ids)]
-
-
-def _identifier_ranks(data: Dataset, columns: list[str], rows: np.ndarray) -> np.ndarray:
-    """The order of identifier values (text sorts as text, numbers as numbers) as a float matrix."""
-    if not columns:
-        return np.empty((rows.size, 0))
-    frame = data.frame.select([pl.col(c).rank("dense").cast(pl.Float64).alias(c) for c in columns])
-    return frame.to_numpy()[rows].astype(np.float64)
-
-
-def _categorical_text_columns(data: Dataset, exclude: list[str]) -> list[str]:
-    schema = data.schema
-    skip = set(exclude) | {data.roles.target}
-    return [
-        c
-        for c in data.feature_columns()
-        if c not in skip
-        and (schema[c] == pl.String or schema[c] == pl.Categorical)
-        and data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)
-    ]
-
-
-def _functional_text(
-    data: Dataset,
-    columns: list[str],
-    rows: np.ndarray,
-    labels: np.ndarray,
-    pi: np.ndarray,
-    pattern: bool = False,
-) -> dict[str, float]:
-    """Text columns (or identifier patterns) whose values each map to one target value.
-
-    Returns {column: log chance probability} for the functional ones with repeated values.
-    """
-    if not columns:
-        return {}
-    out: dict[str, float] = {}
-    label = pl.Series("__y", labels)
-    for column in columns:
-        series = data.frame.get_column(column).cast(pl.String)[rows]
-        if pattern:
-            series = series.str.replace_all(r"\d+", "#")
-        frame = pl.DataFrame({"v": series, "__y": label}).drop_nulls("v")
-        groups = frame.group_by("v").agg(pl.len().alias("m"), pl.col("__y").n_unique().alias("k"))
-        if groups.height < 2 and not pattern:
-            continue
-        sizes = groups.get_column("m").to_numpy()
-        if groups.height < 2 or (groups.get_column("k").to_numpy() > 1).any() or not (sizes > 1).any():
-            continue
-        out[column] = float(_log_chance(sizes[sizes > 1], pi).sum())
-    return out

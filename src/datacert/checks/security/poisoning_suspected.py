@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.stats import binom, spearmanr
+from sklearn.isotonic import IsotonicRegression
 from sklearn.neighbors import NearestNeighbors
 
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._groups import duplicate_groups
+from datacert.checks._leakage_screen import excluded_columns
 from datacert.checks._ranks import blocks, label_changes_within_runs, sort_block
 from datacert.checks._reference_model import class_labels, target_task
 from datacert.checks._registry import register
@@ -26,10 +29,12 @@ from datacert.checks._spectral import (
 from datacert.checks._util import plural
 from datacert.dataset import Dataset
 from datacert.semantics import SemanticType
+from datacert.survival import is_prognostic_name
 
 SEED = 0
 MAX_KNN_ROWS = 10_000
 MAX_PATTERNS = 50
+MAX_NEIGHBOUR_FEATURES = 200
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class Trigger:
     rows: np.ndarray
     p_value: float
     q_value: float = 1.0
+    risk: dict = field(default_factory=dict)  # why the pattern is (not) explained by risk
 
     def describe(self) -> dict:
         return {
@@ -51,6 +57,7 @@ class Trigger:
             "support": int(self.rows.size),
             "p_value": self.p_value,
             "q_value": self.q_value,
+            **self.risk,
             "rows": self.rows.tolist()[:100],
         }
 
@@ -71,8 +78,16 @@ class PoisoningSuspected(Check):
     another on another label (≥ 80 %, and more than any island found when the labels are shuffled,
     which matters for imbalanced or weakly predictable targets) is a cluster of flipped labels
     (isolated disagreements are left to label_issues; mixed class boundaries are not flagged).
-    (3) Identical feature rows with different labels. True strong markers also trigger (1), so
-    only a very strong trigger is reported as critical.
+    (3) Identical feature rows with different labels.
+    A pure rare value is only a trigger when risk does not explain it: a monotone relation of the
+    column with the outcome (an isotonic fit on the other records, evaluated at the value, gives
+    the purity expected from risk alone: every patient aged 94 died, every grade-5 tumour is
+    malignant) and the rest of the record (the labels of the members' nearest neighbours on the
+    other features, against a shuffled-label binomial null) must not agree with it. Columns the
+    leakage screen marks as outcome-derived or leaking are not scanned: their purity is leakage,
+    reported there. Critical needs a strong trigger and corroboration: its records' neighbours
+    carry another label (a flipped-label island), or a second trigger column marks the same
+    records. The evidence of each pattern says why it is not explained by risk.
     """
 
     id = "poisoning_suspected"
@@ -84,7 +99,7 @@ class PoisoningSuspected(Check):
             "max_support_share", 0.05, "largest share of records a trigger pattern may cover", low=0, high=1
         ),
         Param("alpha", 0.05, "false discovery rate of the trigger tests", low=0, high=1),
-        Param("strong_q", 1e-4, "q-value below which a trigger is critical", low=0, high=1),
+        Param("strong_q", 1e-4, "q-value below which a corroborated trigger is critical", low=0, high=1),
         Param("strong_support", 5, "records a critical trigger needs", low=1),
         Param("neighbours", 10, "nearest neighbours used to find label-flip clusters", low=1),
         Param("cluster_min", 3, "records a label-flip cluster needs", low=1),
@@ -104,6 +119,13 @@ class PoisoningSuspected(Check):
         ),
         Param("permutations", 10, "label permutations for the null distribution of purity", low=0),
         Param("max_components", 10, "principal components used for the neighbour search", low=1),
+        Param(
+            "contradiction_alpha",
+            0.001,
+            "binomial p-value below which a trigger's neighbours contradict its label",
+            low=0,
+            high=1,
+        ),
     )
     remedy = Remedy("quarantine_rows", 92)
 
@@ -114,12 +136,19 @@ class PoisoningSuspected(Check):
         if len(classes) < 2:
             return CheckResult.not_applicable("needs a target with at least two classes")
         pi = np.bincount(codes, minlength=len(classes)) / codes.size
-        triggers, n_tests = _trigger_scan(data, rows, codes, classes, pi, params)
-        significant = [t for t in triggers if t.q_value < params["alpha"]]
+        leaking = excluded_columns(data)
+        triggers, n_tests = _trigger_scan(data, rows, codes, classes, pi, params, set(leaking))
+        candidates = [t for t in triggers if t.q_value < params["alpha"]]
+        judged = _judge_by_risk(data, rows, codes, classes, pi, candidates, params, set(leaking))
+        significant = [t for t in judged if not t.risk["explained_by_risk"]]
+        explained = [t for t in judged if t.risk["explained_by_risk"]]
+        across = _shared_across_columns(significant)
         strong = [
             t
             for t in significant
-            if t.q_value < params["strong_q"] and t.rows.size >= params["strong_support"]
+            if t.q_value < params["strong_q"]
+            and t.rows.size >= params["strong_support"]
+            and (t.risk["contradicted_by_neighbours"] or t in across)
         ]
         clusters, knn_info = _flip_clusters(data, rows, codes, params)
         conflicts = _conflicting_duplicates(data, rows, codes)
@@ -128,6 +157,8 @@ class PoisoningSuspected(Check):
             "denominator": int(rows.size),
             "triggers": len(significant),
             "strong_triggers": len(strong),
+            "explained_by_risk": [t.describe() for t in explained[:MAX_PATTERNS]],
+            "columns_not_scanned_as_leakage": sorted(leaking),
             "flip_clusters": len(clusters),
             "conflicting_duplicate_groups": len(conflicts),
             **knn_info,
@@ -144,9 +175,10 @@ class PoisoningSuspected(Check):
                     severity,
                     f"{plural(len(group), 'rare value pattern')} occur only in records of a single class, "
                     + (
-                        "far beyond chance, as a planted trigger would."
+                        "far beyond chance and against what the rest of these records says, as a planted "
+                        "trigger would."
                         if severity == "critical"
-                        else "more often than chance explains."
+                        else "more often than chance or a risk trend of the column explains."
                     ),
                     columns=cols,
                     rows=np.concatenate([t.rows for t in group]),
@@ -199,7 +231,13 @@ class PoisoningSuspected(Check):
 
 
 def _trigger_scan(
-    data: Dataset, rows: np.ndarray, codes: np.ndarray, classes: tuple[str, ...], pi: np.ndarray, params
+    data: Dataset,
+    rows: np.ndarray,
+    codes: np.ndarray,
+    classes: tuple[str, ...],
+    pi: np.ndarray,
+    params,
+    leaking: set[str],
 ) -> tuple[list[Trigger], int]:
     """Rare pure patterns with their p- and Benjamini–Hochberg q-values, and the number tested."""
     n = rows.size
@@ -209,7 +247,11 @@ def _trigger_scan(
     found: list[Trigger] = []
     n_tests = 0
     skip = {SemanticType.IDENTIFIER, SemanticType.EMPTY}
-    numeric = [c for c in data.numeric_feature_columns() if data.semantic_types.get(c) not in skip]
+    numeric = [
+        c
+        for c in data.numeric_feature_columns()
+        if data.semantic_types.get(c) not in skip and c not in leaking
+    ]
     onehot = np.eye(pi.size)[codes]
     if numeric:
         matrix = data.numeric_matrix(numeric)
@@ -260,6 +302,7 @@ def _trigger_scan(
         for c in data.feature_columns()
         if not (schema[c].is_numeric() or schema[c] == pl.Boolean)
         and data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)
+        and c not in leaking
     ]
     label_series = pl.Series("__y", codes)
     position = pl.Series("__pos", rows)
@@ -291,6 +334,132 @@ def _trigger_scan(
     return _benjamini_hochberg(found, n_tests), n_tests
 
 
+def _neighbour_space(data: Dataset, rows: np.ndarray, leaking: set[str]) -> tuple[np.ndarray, list[str]]:
+    """Standardised numeric features of the used records (leaking columns left out)."""
+    skip = {SemanticType.IDENTIFIER, SemanticType.EMPTY}
+    numeric = [
+        c
+        for c in data.numeric_feature_columns()
+        if data.semantic_types.get(c) not in skip and c not in leaking
+    ]
+    if not numeric:
+        return np.empty((rows.size, 0)), []
+    matrix = data.numeric_matrix(numeric)
+    Z = standardize(median_impute(matrix if rows.size == data.n_rows else matrix[rows]))
+    if Z.shape[1] > MAX_NEIGHBOUR_FEATURES:
+        scores, _, _ = top_components(Z, MAX_NEIGHBOUR_FEATURES // 4)
+        return scores, []  # components mix every column: none can be left out
+    return Z, numeric
+
+
+def _judge_by_risk(
+    data: Dataset,
+    rows: np.ndarray,
+    codes: np.ndarray,
+    classes: tuple[str, ...],
+    pi: np.ndarray,
+    candidates: list[Trigger],
+    params,
+    leaking: set[str],
+) -> list[Trigger]:
+    """Attach to each candidate whether risk explains it: a monotone trend of its column, and the
+    labels of its records' neighbours on the other features."""
+    if not candidates:
+        return []
+    Z, names = _neighbour_space(data, rows, leaking)
+    position = np.full(data.n_rows, -1, dtype=np.int64)
+    position[rows] = np.arange(rows.size)
+    k = params["neighbours"]
+    judged = []
+    for trigger in candidates[: 4 * MAX_PATTERNS]:
+        members = position[trigger.rows]
+        label = classes.index(trigger.label)
+        is_member = np.zeros(rows.size, dtype=bool)
+        is_member[members] = True
+        risk: dict = {}
+        monotone = _monotone_expectation(data, rows, codes, label, trigger, is_member)
+        if monotone is not None:
+            expected_rate, p_mono = monotone
+            risk["monotone_expected_rate"] = expected_rate
+            risk["monotone_purity_p"] = p_mono
+        explained_by_trend = monotone is not None and monotone[1] >= params["alpha"]
+        contradicted = False
+        others = np.flatnonzero(~is_member)
+        if Z.shape[1] and others.size > k:
+            space = Z.copy() if trigger.column in names else Z
+            if trigger.column in names:
+                space[:, names.index(trigger.column)] = 0.0  # judge the record without the trigger column
+            _, nb = NearestNeighbors(n_neighbors=k).fit(space[others]).kneighbors(space[members])
+            votes = nb.size
+            agree = int((codes[others][nb] == label).sum())
+            p_contra = float(binom.cdf(agree, votes, pi[label]))
+            contradicted = p_contra < params["contradiction_alpha"]
+            risk["neighbour_agreement"] = agree / votes
+            risk["expected_agreement"] = float(pi[label])
+            risk["contradiction_p"] = p_contra
+        risk["contradicted_by_neighbours"] = bool(contradicted)
+        risk["explained_by_risk"] = bool(not contradicted and (explained_by_trend or monotone is None))
+        risk["why"] = _why(trigger, risk, explained_by_trend, contradicted)
+        judged.append(replace(trigger, risk=risk))
+    return judged
+
+
+def _monotone_expectation(
+    data: Dataset, rows: np.ndarray, codes: np.ndarray, label: int, trigger: Trigger, is_member: np.ndarray
+) -> tuple[float, float] | None:
+    """Rate of the trigger's class at its value expected from a monotone trend fitted on the other
+    records, and the chance of the observed purity under it; None for categories and missingness."""
+    if trigger.value is None or not isinstance(trigger.value, float):
+        return None
+    x = data.frame.get_column(trigger.column).cast(pl.Float64, strict=False).to_numpy()[rows]
+    use = ~is_member & np.isfinite(x)
+    if use.sum() < 10 or np.unique(x[use]).size < 3:
+        return None
+    target = (codes[use] == label).astype(np.float64)
+    rho = spearmanr(x[use], target).statistic
+    fit = IsotonicRegression(increasing=bool(rho >= 0), out_of_bounds="clip").fit(x[use], target)
+    rate = float(np.clip(fit.predict([trigger.value])[0], 0.0, 1.0))
+    return rate, float(rate ** int(is_member.sum()))
+
+
+def _why(trigger: Trigger, risk: dict, explained_by_trend: bool, contradicted: bool) -> str:
+    parts = []
+    if "monotone_expected_rate" in risk:
+        rate = risk["monotone_expected_rate"]
+        if explained_by_trend:
+            parts.append(
+                f"a monotone trend of {trigger.column!r} expects {rate:.0%} {trigger.label!r} at this value"
+            )
+        else:
+            parts.append(
+                f"a monotone trend of {trigger.column!r} expects only {rate:.0%} {trigger.label!r} at this value"
+            )
+    if "neighbour_agreement" in risk:
+        agree, expected = risk["neighbour_agreement"], risk["expected_agreement"]
+        if contradicted:
+            parts.append(
+                f"the records' nearest neighbours on the other features carry {trigger.label!r} in only "
+                f"{agree:.0%} of cases (base rate {expected:.0%})"
+            )
+        else:
+            parts.append(f"their nearest neighbours agree with {trigger.label!r} in {agree:.0%} of cases")
+    return "; ".join(parts)
+
+
+def _shared_across_columns(triggers: list[Trigger]) -> list[Trigger]:
+    """Triggers whose records are also marked by a trigger in another column (a multi-feature pattern)."""
+    out = []
+    for t in triggers:
+        for u in triggers:
+            if u.column == t.column:
+                continue
+            shared = np.intersect1d(t.rows, u.rows).size
+            if shared >= 0.5 * min(t.rows.size, u.rows.size):
+                out.append(t)
+                break
+    return out
+
+
 def _benjamini_hochberg(found: list[Trigger], n_tests: int) -> list[Trigger]:
     """q-values over all patterns tested (impure ones count as tests with p = 1)."""
     if not found:
@@ -299,23 +468,18 @@ def _benjamini_hochberg(found: list[Trigger], n_tests: int) -> list[Trigger]:
     p_sorted = np.array([found[i].p_value for i in order])
     q = p_sorted * max(n_tests, len(found)) / np.arange(1, len(found) + 1)
     q = np.minimum.accumulate(q[::-1])[::-1]
-    return [
-        Trigger(
-            found[i].column,
-            found[i].value,
-            found[i].label,
-            found[i].rows,
-            found[i].p_value,
-            float(min(1.0, qi)),
-        )
-        for i, qi in zip(order, q, strict=True)
-    ]
+    return [replace(found[i], q_value=float(min(1.0, qi))) for i, qi in zip(order, q, strict=True)]
 
 
 def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -> tuple[list[dict], dict]:
     """Small same-label components of the kNN graph surrounded by another label."""
     skip = {SemanticType.IDENTIFIER, SemanticType.EMPTY}
-    numeric = [c for c in data.numeric_feature_columns() if data.semantic_types.get(c) not in skip]
+    leaking = excluded_columns(data)
+    numeric = [
+        c
+        for c in data.numeric_feature_columns()
+        if data.semantic_types.get(c) not in skip and c not in leaking
+    ]
     k = params["neighbours"]
     if len(numeric) < 2 or rows.size <= 2 * k:
         return [], {"knn": "not run: needs 2 numeric features and more records"}
@@ -339,8 +503,21 @@ def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -
     # the same search under shuffled labels: how pure a chance island's surroundings can look
     rng = np.random.default_rng(SEED)
     null_purity = 0.0
+    # for a prognostic or censored outcome, islands are expected from the outcome's uncertainty:
+    # the null then redraws labels from the honest model instead of shuffling them
+    uncertain = bool(data.roles.duration) or is_prognostic_name(data.roles.target or "")
+    model_probabilities = _label_model(data, positions) if uncertain else None
+    info["cluster_null"] = (
+        "labels drawn from the reference model" if model_probabilities is not None else "shuffled labels"
+    )
     for _ in range(params["permutations"]):
-        for island in _islands(neighbours, rng.permutation(labels), params["cluster_min"], largest):
+        if model_probabilities is not None:
+            cumulative = np.cumsum(model_probabilities, axis=1)
+            draw = (rng.random(positions.size)[:, None] > cumulative).sum(axis=1)
+            null_labels = np.minimum(draw, model_probabilities.shape[1] - 1)
+        else:
+            null_labels = rng.permutation(labels)
+        for island in _islands(neighbours, null_labels, params["cluster_min"], largest):
             null_purity = max(null_purity, island[1])
     threshold = max(params["surround_purity"], null_purity + 1e-9)
     info.update(
@@ -363,6 +540,25 @@ def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -
                 }
             )
     return clusters, info
+
+
+def _label_model(data: Dataset, positions: np.ndarray) -> np.ndarray | None:
+    """Out-of-fold class probabilities of the shared reference model for these records, if it
+    covers all of them with the same classes."""
+    from datacert.checks._reference_model import ReferenceFit, reference_fit
+
+    fit = reference_fit(data)
+    if not isinstance(fit, ReferenceFit) or fit.task != "classification":
+        return None
+    index = np.searchsorted(fit.rows, positions)
+    if index.max(initial=0) >= fit.rows.size or not np.array_equal(
+        fit.rows[np.minimum(index, fit.rows.size - 1)], positions
+    ):
+        return None
+    _, _, classes = class_labels(data)
+    if tuple(fit.classes) != tuple(classes):
+        return None
+    return np.clip(fit.oof[index], 0.0, 1.0)
 
 
 def _islands(neighbours: np.ndarray, labels: np.ndarray, smallest: int, largest: int):

@@ -9,6 +9,7 @@ from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._groups import duplicate_groups
 from datacert.checks._registry import register
 from datacert.checks._util import plural
+from datacert.survival import is_prognostic_name
 
 
 @register
@@ -70,6 +71,11 @@ class ConflictingLabels(Check):
         rows = np.concatenate(conflicting)
         share = rows.size / denominator
         severity = "error" if share >= params["error_share"] else "warning"
+        # a future event (death, relapse) differs between patients with the same covariates by nature,
+        # and a censored record has no final label: for such outcomes this is a fact, not a defect
+        prognostic = bool(data.roles.duration) or is_prognostic_name(target)
+        if prognostic:
+            severity = "info"
         listed = [
             {"rows": g.tolist(), "labels": _label_counts(labels.gather(g))}
             for g in conflicting[: params["max_groups_listed"]]
@@ -88,9 +94,13 @@ class ConflictingLabels(Check):
                 "groups": len(conflicting),
                 "group_list": listed,
                 "feature_columns": len(features),
+                **({"outcome": "prognostic or time-to-event"} if prognostic else {}),
             },
             remedy="Review the labels of each group against the source; correct the wrong ones, or drop the "
-            "group if the truth cannot be recovered.",
+            "group if the truth cannot be recovered."
+            if not prognostic
+            else "Nothing to correct: patients with the same covariates can have different outcomes; "
+            "expect this in a prognostic or time-to-event model.",
         )
         return CheckResult.fired(
             [finding],
