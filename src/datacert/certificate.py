@@ -37,7 +37,9 @@ class Certificate:
 
     @property
     def exit_code(self) -> int:
-        return {"release": 0, "prequalify": 3, "reject": 4}[self.verdict]
+        from datacert.scoring import exit_code_for
+
+        return exit_code_for(self.verdict)
 
     @property
     def not_tested(self) -> list[Mapping[str, Any]]:

@@ -211,7 +211,11 @@ def run_prequalification(
     missing_share = float(np.isnan(block).mean()) if block.size else 0.0
     cat_missing = [c for c in categorical if corrected.get_column(c).null_count()]
 
-    task = task_of(corrected.get_column(roles.target)) if roles.target in corrected.columns else None
+    task = (
+        task_of(corrected.get_column(roles.target), dataset.semantic_types.get(roles.target))
+        if roles.target in corrected.columns
+        else None
+    )
     cv_mask = fit_mask & (corrected.get_column(roles.target).is_not_null().to_numpy() if task else False)
     cv_frame = kept_frame.filter(pl.Series(cv_mask)) if task else None
     if task is not None:

@@ -22,7 +22,6 @@ from datacert.roles import Roles
 from datacert.scoring._profile import Condition, Gate, ScoringProfile
 from datacert.scoring._scores import ScoreResult, finding_rate, lower
 
-_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2, Severity.CRITICAL: 3}
 ROLE_NEEDS = {
     "target": "label quality and leakage",
     "group": "leakage between patients",
@@ -101,7 +100,7 @@ class Decision:
 
 
 def condition_holds(cond: Condition, finding: Finding, n_rows: int) -> bool:
-    if _RANK[finding.severity] < _RANK[cond.min_severity]:
+    if Severity(finding.severity).rank < Severity(cond.min_severity).rank:
         return False
     if cond.rate_at_least is not None:
         rate = finding_rate(finding, n_rows)

@@ -32,7 +32,7 @@ class LabelIssues(Check):
 
     id = "label_issues"
     dimension = "label_quality"
-    needs = Needs(roles=("target",), min_rows=20)
+    needs = Needs(roles=("target",), min_rows=20, artifacts=("task", "design", "reference_fit"))
     cost = "model fits"
     params = (
         Param(

@@ -52,7 +52,7 @@ class TargetLeakage(Check):
 
     id = "target_leakage"
     dimension = "leakage"
-    needs = Needs(roles=("target",), min_rows=10)
+    needs = Needs(roles=("target",), min_rows=10, artifacts=("task",))
     params = (
         Param(
             "suspicious_power",

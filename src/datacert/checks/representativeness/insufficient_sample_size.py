@@ -51,7 +51,7 @@ class InsufficientSampleSize(Check):
 
     id = "insufficient_sample_size"
     dimension = "representativeness"
-    needs = Needs(roles=("target",), min_rows=30)
+    needs = Needs(roles=("target",), min_rows=30, artifacts=("task", "design", "reference_fit"))
     cost = "model fits"
     params = (
         Param("epsilon", 0.01, "performance gap to the plateau that counts as reached", low=0),

@@ -13,8 +13,8 @@ from datacert.checks.representativeness._subgroups import (
     cramers_v,
     subgroups_of,
     target_classes,
-    wilson_interval,
 )
+from datacert.statistics import wilson_interval
 
 
 @register

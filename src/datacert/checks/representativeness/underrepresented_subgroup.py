@@ -13,9 +13,9 @@ from datacert.checks.representativeness._subgroups import (
     normalise_level,
     subgroups_of,
     target_classes,
-    wilson_interval,
 )
 from datacert.reference_population import load_reference
+from datacert.statistics import wilson_interval
 
 
 def _are(count: int) -> str:

@@ -77,7 +77,7 @@ class PoisoningSuspected(Check):
 
     id = "poisoning_suspected"
     dimension = "security"
-    needs = Needs(roles=("target",), min_rows=20)
+    needs = Needs(roles=("target",), min_rows=20, artifacts=("task",))
     params = (
         Param("min_support", 3, "records a trigger pattern needs", low=1),
         Param(
