@@ -65,8 +65,12 @@ def certify(
     progress: Callable[[str], None] | None = None,
     only: Iterable[str] | None = None,
     profile: Profile | None = None,
+    figures: bool = True,
 ) -> Certificate:
-    """Profile, check, score and decide on a prepared Dataset."""
+    """Profile, check, score and decide on a prepared Dataset.
+
+    `figures=False` leaves out the report's plot data (for certificates only compared, never drawn).
+    """
     started = datetime.now(UTC)
     clock = time.perf_counter()
     policy = policy or Policy()
@@ -104,7 +108,7 @@ def certify(
         profile=profile_summary(dataset, profile),
         options={"policy": policy.name},
         extra=assessment.extra,
-        figures=figure_data(dataset, profile, findings),
+        figures=figure_data(dataset, profile, findings) if figures else {},
         run={
             "started": started.isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - clock, 3),

@@ -279,7 +279,7 @@ def compare(a: Any, b: Any, roles: Any = None, policy: Any = None) -> Comparison
             dataset = load_dataset(source, roles)
             sides.append(
                 (
-                    certify(dataset, policy),
+                    certify(dataset, policy, figures=False),
                     dataset,
                     Path(source).name if isinstance(source, (str, Path)) else "table",
                 )

@@ -180,7 +180,7 @@ def run_prequalification(
     say = progress or (lambda _step: None)
     started = clock.perf_counter()
     say("check")
-    before = certify(dataset, policy)
+    before = certify(dataset, policy, figures=False)
     corrections = build_corrections(dataset, before.findings)
     roles = dataset.roles
     row_steps, correction_steps, user_model = _resolve_steps(spec, corrections)
@@ -630,7 +630,11 @@ def _quality_probe(
         for step in steps:
             current = step.fit(current).transform(current)
         table = materialise(frame, steps, False)
-        cert = certify(build_dataset(from_object(table), _roles_for(roles, table), infer_roles=False), policy)
+        cert = certify(
+            build_dataset(from_object(table), _roles_for(roles, table), infer_roles=False),
+            policy,
+            figures=False,
+        )
         return {"overall": cert.scores.get("overall"), "verdict": cert.verdict}
 
     return probe
