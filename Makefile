@@ -21,6 +21,8 @@ demo: env
 
 test: env
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 tests
 
 bench: env

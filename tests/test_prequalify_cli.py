@@ -97,8 +97,22 @@ def test_prequalify_honours_the_policy_fail_on(tmp_path):
     cert = tmp_path / "cert.json"
     result = runner.invoke(
         app,
-        ["prequalify", str(source), "--target", "y", "--id", "record_id", "--policy", str(policy)]
-        + ["--out", str(tmp_path / "clean.parquet"), "--json", str(cert), "--budget", "5"],
+        [
+            "prequalify",
+            str(source),
+            "--target",
+            "y",
+            "--id",
+            "record_id",
+            "--policy",
+            str(policy),
+            "--out",
+            str(tmp_path / "clean.parquet"),
+            "--json",
+            str(cert),
+            "--budget",
+            "5",
+        ],
     )
     verdict = json.loads(cert.read_text())["verdict"]
     assert result.exit_code == {"release": 0, "prequalify": 0, "reject": 4}[verdict], result.stdout

@@ -1,4 +1,6 @@
-"""The assay behind `datacert check`: read -> dataset -> profile -> checks -> scores -> verdict -> certificate."""
+"""The assay behind `datacert check`: read -> dataset -> profile -> checks -> scores -> verdict ->
+certificate.
+"""
 
 from __future__ import annotations
 

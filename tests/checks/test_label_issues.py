@@ -11,7 +11,7 @@ from tests.conftest import run_one
 def _flipped(share: float, seed: int = 0):
     labels = breast_cancer_labels()
     rng = np.random.default_rng(seed)
-    flipped = np.sort(rng.choice(labels.size, int(round(share * labels.size)), replace=False))
+    flipped = np.sort(rng.choice(labels.size, round(share * labels.size), replace=False))
     labels[flipped] = 1 - labels[flipped]
     return labels, flipped
 

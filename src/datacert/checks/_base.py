@@ -258,8 +258,14 @@ class CorrectionPlan(Protocol):
     never import step classes. Column drops from several checks become one `drop_columns` step.
     """
 
-    protected: frozenset[str]  # role columns: never dropped, only reported
-    dropped: Mapping[str, str]  # column -> check that drops it, so far
+    @property
+    def protected(self) -> frozenset[str]:
+        """Role columns: never dropped, only reported."""
+
+    @property
+    def dropped(self) -> Mapping[str, str]:
+        """Column -> the check that drops it, so far."""
+
     leaking: list[str]
     outlier_columns: list[str]
     signal_rank: int | None

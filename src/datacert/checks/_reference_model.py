@@ -86,7 +86,7 @@ class Design:
 
 def design_of(data: Dataset) -> Design:
     """The reference model's input for this dataset (the shared `design` artifact)."""
-    return Artifacts.of(data).get("design")  # type: ignore[no-any-return]
+    return Artifacts.of(data).get("design")
 
 
 @provide("design")
@@ -461,7 +461,7 @@ def fit_predict(
 
 def reference_fit(data: Dataset) -> ReferenceFit | Unfittable:
     """The shared cross-validated reference fit (the `reference_fit` artifact: once per dataset)."""
-    return Artifacts.of(data).get("reference_fit")  # type: ignore[no-any-return]
+    return Artifacts.of(data).get("reference_fit")
 
 
 @provide("reference_fit")

@@ -25,7 +25,7 @@ def figure_data(data: Dataset, profile: Profile, findings: Sequence[Finding]) ->
     report drawn now and one drawn later from the JSON file are the same page.
     """
     plain = to_plain(compute_figures(data, profile, findings))
-    return json.loads(json.dumps(plain, sort_keys=True, ensure_ascii=False))  # type: ignore[no-any-return]
+    return json.loads(json.dumps(plain, sort_keys=True, ensure_ascii=False))
 
 
 __all__ = ["HIST_BINS", "MAX_LEVELS", "MAX_POINTS", "compute_figures", "figure_data"]

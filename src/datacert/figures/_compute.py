@@ -186,7 +186,9 @@ def batch_column(data: Dataset) -> str | None:
 
 
 def embeddings(data: Dataset) -> dict[str, Any] | None:
-    """PCA map (and t-SNE on <= 400 points when p >= n) of the numeric features, on at most MAX_POINTS rows."""
+    """PCA map (and t-SNE on <= 400 points when p >= n) of the numeric features, on at most MAX_POINTS
+    rows.
+    """
     columns = data.numeric_feature_columns()
     if len(columns) < 2 or data.n_rows < 5:
         return None

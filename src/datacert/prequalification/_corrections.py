@@ -40,7 +40,9 @@ class _Plan(Corrections):
     def __init__(self, data: Dataset) -> None:
         super().__init__()
         roles = data.roles
-        self.protected = frozenset({roles.target, roles.id, roles.group, roles.time, roles.split} - {None})
+        self.protected = frozenset(
+            c for c in (roles.target, roles.id, roles.group, roles.time, roles.split) if c
+        )
         self._columns = set(data.columns)
         self._order = 0
         self._ordered_steps: list[tuple[int, int, Step]] = []

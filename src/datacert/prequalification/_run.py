@@ -595,7 +595,7 @@ def _search(
         if numeric_missing:
             native = ev.evaluate(
                 "baseline:hgb_native_nan",
-                list(indicators) + [Features(exclude=ev.excluded)],
+                [*list(indicators), Features(exclude=ev.excluded)],
                 None,
                 model="hgb",
             )
@@ -625,7 +625,8 @@ def _quality_probe(
     def probe(model_steps: list[Step]) -> dict[str, Any]:
         if frame.height * frame.width > QUALITY_PROBE_MAX_CELLS:
             return {
-                "skipped": f"table above {QUALITY_PROBE_MAX_CELLS:,} cells: only the chosen recipe is re-checked"
+                "skipped": f"table above {QUALITY_PROBE_MAX_CELLS:,} cells: only the chosen recipe is "
+                "re-checked"
             }
         steps = [_fresh(s) for s in list(corrections) + [m for m in model_steps if m.stage == "impute"]]
         current = frame.filter(pl.Series(fit_mask))
@@ -662,7 +663,8 @@ def _choose_imputer(scored: list[dict[str, Any]]) -> tuple[str, str]:
     )
     sentence = (
         f"Imputation by {_METHOD_NAMES[method]} restored hidden values best: NRMSE "
-        f"{chosen['imputation']['nrmse']:.3f} on {chosen['imputation']['hidden_fraction']:.0%} of the observed "
+        f"{chosen['imputation']['nrmse']:.3f} on {chosen['imputation']['hidden_fraction']:.0%} of the "
+        "observed "
         f"cells hidden at random (others: {others}; 1.0 is no better than the mean)."
     )
     if best_learn is not None:
@@ -837,7 +839,8 @@ def _explain(
             )
     for step in correction_steps:
         if isinstance(step, DropColumns):
-            ordinary = {c: k for c, k in (step.columns or {}).items() if k != "target_leakage"}
+            leaking = set(corrections.leaking)  # explained on their own below
+            ordinary = {c: k for c, k in (step.columns or {}).items() if c not in leaking}
             if ordinary:
                 reasons = ", ".join(f"{c!r} ({k})" for c, k in ordinary.items())
                 lines.append(f"Dropped column(s) {reasons}.")

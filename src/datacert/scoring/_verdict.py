@@ -246,7 +246,8 @@ def decide(
         status = "fired" if have < floor else "passed"
         reason = (
             (
-                f"Only {have:.0%} of the {dim.replace('_', ' ')} indicators could be computed (the profile needs "
+                f"Only {have:.0%} of the {dim.replace('_', ' ')} indicators could be computed (the "
+                "profile needs "
                 f"{floor:.0%}), so missing evidence prevents release."
             )
             if status == "fired"
@@ -291,7 +292,8 @@ def decide(
             "dimension_floor",
             "floor",
             "fired" if weak else "passed",
-            f"The {', '.join(d.replace('_', ' ') for d in weak)} score{'s fall' if len(weak) > 1 else ' falls'} "
+            f"The {', '.join(d.replace('_', ' ') for d in weak)} "
+            f"score{'s fall' if len(weak) > 1 else ' falls'} "
             f"below the profile's floor of {fl.dimension:.0f} at the lower end of the interval."
             if weak
             else "",
@@ -324,7 +326,8 @@ def decide(
     return Decision(
         Verdict.RELEASE,
         [
-            f"No gate fired, the evidence the {profile.name} profile requires is present, and every score clears its "
+            f"No gate fired, the evidence the {profile.name} profile requires is present, and every "
+            "score clears its "
             f"floor (overall {overall:.0f})."
         ],
         gates,

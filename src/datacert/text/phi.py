@@ -217,10 +217,12 @@ _TITLES = (
     r"dénommée?|Nom\s?:|Prénom\s?:|NOM\s?:|PRENOM\s?:|Nom\sde\snaissance\s?:|Nom\sd'usage\s?:"
 )
 TITLE_RE = re.compile(
-    rf"(?<![\w])(?P<title>{_TITLES})(?:\s+(?:{_TITLES}))*(?:\s*:\s*|\s+|(?<=[.:]))(?P<seq>{_NAME_TOKEN}(?:[ \t]{_NAME_TOKEN}){{0,3}})"
+    rf"(?<![\w])(?P<title>{_TITLES})(?:\s+(?:{_TITLES}))*(?:\s*:\s*|\s+|(?<=[.:]))"
+    rf"(?P<seq>{_NAME_TOKEN}(?:[ \t]{_NAME_TOKEN}){{0,3}})"
 )
 PAIR_RE = re.compile(
-    rf"(?<![\w])(?P<a>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))[ \t](?P<b>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))(?![\w])"
+    rf"(?<![\w])(?P<a>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))[ "
+    rf"\t](?P<b>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))(?![\w])"
 )
 _TOKEN_RE = re.compile(rf"(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD})")
 

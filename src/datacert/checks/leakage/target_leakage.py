@@ -193,7 +193,8 @@ class TargetLeakage(Check):
                         "threshold": suspicious_cut,
                         "power": {c: power[c] for c in suspicious[:MAX_LISTED]},
                     },
-                    remedy="Check when these values are recorded; drop any that are only known after the outcome.",
+                    remedy="Check when these values are recorded; drop any that are only known after "
+                    "the outcome.",
                 )
             )
         if id_hits:
@@ -251,7 +252,7 @@ def _log10(scan: _Scan, text: dict[str, float], column: str) -> float:
 def _target(data: Dataset, task: str):
     """Rows with a target (sub-sampled if very tall), labels, class shares and target ranks."""
     if task == "classification":
-        rows, labels, classes = class_labels(data)
+        rows, labels, _classes = class_labels(data)
     else:
         values = data.frame.get_column(data.roles.target).cast(pl.Float64, strict=False).to_numpy()
         rows = np.flatnonzero(np.isfinite(values))

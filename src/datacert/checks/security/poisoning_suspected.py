@@ -155,7 +155,8 @@ class PoisoningSuspected(Check):
                         "threshold": params["strong_q"] if severity == "critical" else params["alpha"],
                         "patterns": [t.describe() for t in group[:MAX_PATTERNS]],
                     },
-                    remedy="Trace these records to their source and check who entered them; if the pattern is not "
+                    remedy="Trace these records to their source and check who entered them; if the "
+                    "pattern is not "
                     "a known clinical marker, quarantine the records before training.",
                 )
             )
@@ -184,7 +185,8 @@ class PoisoningSuspected(Check):
             findings.append(
                 self.finding(
                     "warning",
-                    f"{plural(len(conflicts), 'group')} of records have identical features but different labels.",
+                    f"{plural(len(conflicts), 'group')} of records have identical features but "
+                    "different labels.",
                     columns=[data.roles.target],
                     rows=members,
                     evidence={
