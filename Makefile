@@ -25,6 +25,8 @@ serve-demo: env
 
 test: env
 	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 tests
 
 bench: env

@@ -68,8 +68,10 @@ def main() -> None:
     RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
     for row in rows:
         a = row["assay"]
-        line = f"{row['workload']} {row['shape'][0]}x{row['shape'][1]} {row['verdict']}: assay {a['kwh']:.3g} kWh"
-        line += f" ({a['method']}, {a['cpu_seconds']:.1f} CPU s, {a['g_co2e_lifecycle']:.3g} gCO2e, {a['water_l']:.3g} L)"
+        shape = f"{row['shape'][0]}x{row['shape'][1]}"
+        line = f"{row['workload']} {shape} {row['verdict']}: assay {a['kwh']:.3g} kWh"
+        line += f" ({a['method']}, {a['cpu_seconds']:.1f} CPU s, {a['g_co2e_lifecycle']:.3g} gCO2e,"
+        line += f" {a['water_l']:.3g} L)"
         if "at_stake" in row:
             s = row["at_stake"]
             line += f"; at stake {s['kwh']:.3g} kWh = {s['ratio_to_assay']}x the assay"

@@ -242,7 +242,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     for lab, s in quality["exact"].items():
         print(f"{lab:15s} P {s['precision']:.3f} R {s['recall']:.3f} F1 {s['f1']:.3f} (n={s['support']})")
     print(
-        f"screening {speed['screening_notes_per_s']:.0f} notes/s, {speed['screening_notes_per_cpu_s']:.0f} per "
+        f"screening {speed['screening_notes_per_s']:.0f} notes/s, "
+        f"{speed['screening_notes_per_cpu_s']:.0f} per "
         f"CPU-s ({', '.join(speed['screening_checks'])}); deid {speed['deid_notes_per_s']:.0f} notes/s, "
         f"{speed['deid_notes_per_cpu_s']:.0f} per CPU-s"
     )

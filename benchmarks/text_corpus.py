@@ -304,7 +304,8 @@ def _person(fake, rng: random.Random) -> _Person:
     email = (
         fake.email()
         if rng.random() < 0.5
-        else f"{_ascii(first).lower()}.{_ascii(last).lower().replace(' ', '')}@{rng.choice(['gmail.com', 'orange.fr', 'free.fr', 'wanadoo.fr'])}"
+        else f"{_ascii(first).lower()}.{_ascii(last).lower().replace(' ', '')}"
+        f"@{rng.choice(['gmail.com', 'orange.fr', 'free.fr', 'wanadoo.fr'])}"
     )
     return _Person(
         first,

@@ -86,3 +86,33 @@ def test_bad_input_and_overwrite_are_refused(tmp_path):
     assert not (tmp_path / "o.parquet").exists()
     not_plan = runner.invoke(app, ["apply", str(source), str(source), "--out", str(tmp_path / "p.parquet")])
     assert not_plan.exit_code == 2
+
+
+def test_prequalify_honours_the_policy_fail_on(tmp_path):
+    """One verdict -> exit code mapping: `fail_on: reject` lets pre-qualified data exit 0 here too."""
+    source = tmp_path / "cohort.csv"
+    cohort().write_csv(source)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("fail_on: reject\n", encoding="utf-8")
+    cert = tmp_path / "cert.json"
+    result = runner.invoke(
+        app,
+        [
+            "prequalify",
+            str(source),
+            "--target",
+            "y",
+            "--id",
+            "record_id",
+            "--policy",
+            str(policy),
+            "--out",
+            str(tmp_path / "clean.parquet"),
+            "--json",
+            str(cert),
+            "--budget",
+            "5",
+        ],
+    )
+    verdict = json.loads(cert.read_text())["verdict"]
+    assert result.exit_code == {"release": 0, "prequalify": 0, "reject": 4}[verdict], result.stdout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import polars as pl
 import pytest
@@ -244,7 +246,7 @@ def test_every_step_replays_identically_from_its_plan_record():
 
 
 class _FitSpy(TransformerMixin, BaseEstimator):
-    seen: list[int] = []
+    seen: ClassVar[list[int]] = []
 
     def fit(self, X, y=None):
         _FitSpy.seen.append(X.height)
@@ -324,7 +326,7 @@ def test_recipe_validation_names_the_bad_step():
         }
     )
     assert [s["action"] for s in steps] == ["deduplicate", "impute", "scale"]
-    with pytest.raises(RecipeError, match="step 2.*unknown action 'boil'"):
+    with pytest.raises(RecipeError, match=r"step 2.*unknown action 'boil'"):
         load_recipe({"steps": ["deduplicate", {"action": "boil"}]})
     with pytest.raises(RecipeError, match="step 1 \\(impute\\): method"):
         load_recipe({"steps": [{"action": "impute", "method": "magic"}]})

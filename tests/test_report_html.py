@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -80,8 +81,28 @@ def test_redacted_report_shows_no_record_values(clean_frame):
 
 def test_report_from_json_certificate_and_other_formats(breast_cancer_cert):
     again = Certificate.from_json(breast_cancer_cert.to_json())
-    html = again.to_html()
+    assert again.to_html() == breast_cancer_cert.to_html(), "the JSON certificate carries every figure"
+    # a certificate written without figure data (figures=False, or an older version) says so
+    without = {k: v for k, v in json.loads(breast_cancer_cert.to_json()).items() if k != "figures"}
+    html = Certificate.from_dict(without).to_html()
     assert "this report was made from a certificate file" in html
     assert again.verdict in again._repr_html_()
     md = breast_cancer_cert.to_markdown()
     assert f"**Verdict: {breast_cancer_cert.verdict}**" in md
+
+
+def test_report_command_draws_the_same_report_from_json_alone(breast_cancer_cert, tmp_path):
+    from typer.testing import CliRunner
+
+    from datacert.cli import app
+
+    cert = tmp_path / "cert.json"
+    cert.write_text(breast_cancer_cert.to_json(), encoding="utf-8")
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(app, ["report", str(cert), "--html", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == breast_cancer_cert.to_html()
+    assert "<svg" in out.read_text(encoding="utf-8")
+    assert not [v for v in vars(breast_cancer_cert).values() if isinstance(v, pl.DataFrame)]
+    (tmp_path / "bad.json").write_text("{}", encoding="utf-8")
+    assert CliRunner().invoke(app, ["report", str(tmp_path / "bad.json"), "--html", str(out)]).exit_code == 2

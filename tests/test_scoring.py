@@ -137,7 +137,9 @@ def test_certificate_carries_scoring_fields_and_validates(clean_frame, certifica
     certificate_validator.validate(data)
     assert data["scoring_profile"]["name"] == "default"
     assert set(data["score_intervals"]) == set(data["scores"])
-    assert "figures" not in data
+    # the report's figure data are part of the certificate (bounded), never the table itself
+    assert set(data["figures"]) >= {"missingness", "distributions", "card"}
+    assert len(json.dumps(data["figures"])) < 200_000
     for ind in data["indicators"]:
         assert ind["status"] in ("computed", "not_applicable", "unavailable")
         if ind["status"] != "computed":

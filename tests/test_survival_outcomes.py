@@ -138,9 +138,19 @@ def test_cli_accepts_duration_and_records_it(tmp_path):
     _cohort("larynx").rename({"time": "years_followed"}).write_csv(path)
     out = tmp_path / "cert.json"
     done = subprocess.run(
-        [sys.executable, "-m", "datacert", "check", str(path), "--target", "death"]
-        + ["--duration", "years_followed"]
-        + ["--json", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "datacert",
+            "check",
+            str(path),
+            "--target",
+            "death",
+            "--duration",
+            "years_followed",
+            "--json",
+            str(out),
+        ],
         capture_output=True,
         text=True,
     )

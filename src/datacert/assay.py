@@ -1,4 +1,6 @@
-"""The assay behind `datacert check`: read -> dataset -> profile -> checks -> scores -> verdict -> certificate."""
+"""The assay behind `datacert check`: read -> dataset -> profile -> checks -> scores -> verdict ->
+certificate.
+"""
 
 from __future__ import annotations
 
@@ -66,17 +68,19 @@ def certify(
     only: Iterable[str] | None = None,
     profile: Profile | None = None,
     campaign: Mapping[str, int] | None = None,
+    figures: bool = True,
 ) -> Certificate:
     """Profile, check, score and decide on a prepared Dataset; measure what that cost in energy.
 
     `campaign` ({"configs", "folds", "seeds"}) is the training campaign the energy at stake is
     scaled to when the verdict is not release (default: datacert.audit.energy.DEFAULT_CAMPAIGN).
+    `figures=False` leaves out the report's plot data (for certificates only compared, never drawn).
     """
     from datacert.audit.energy import measure, with_energy
     from datacert.audit.lineage import with_lineage
 
     with measure() as assay_energy:
-        certificate = _assay(dataset, policy, progress, only, profile)
+        certificate = _assay(dataset, policy, progress, only, profile, figures)
     return with_energy(with_lineage(certificate), dataset, assay_energy, campaign)
 
 
@@ -86,6 +90,7 @@ def _assay(
     progress: Callable[[str], None] | None,
     only: Iterable[str] | None,
     profile: Profile | None,
+    figures: bool = True,
 ) -> Certificate:
     started = datetime.now(UTC)
     clock = time.perf_counter()
@@ -124,7 +129,7 @@ def _assay(
         profile=profile_summary(dataset, profile),
         options={"policy": policy.name},
         extra=assessment.extra,
-        figures=figure_data(dataset, profile, findings),
+        figures=figure_data(dataset, profile, findings) if figures else {},
         run={
             "started": started.isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - clock, 3),

@@ -1,7 +1,8 @@
 """The certificate of analysis: what was checked, what was found, the scores and the verdict.
 
 `to_dict()` is the contract's JSON (keys sorted); everything but `run` is deterministic for the
-same input, options and version.
+same input, options and version. A certificate is data: it holds the report's figure data, never
+the table, so `from_json` gives back everything the report draws.
 """
 
 from __future__ import annotations
@@ -32,12 +33,14 @@ class Certificate:
     options: Mapping[str, Any] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
     run: Mapping[str, Any] = field(default_factory=dict)
-    # plot data for the HTML report (datacert.figures), never part of the JSON certificate
-    figures: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # plot data for the report (datacert.figures): plain, bounded data computed during the assay
+    figures: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def exit_code(self) -> int:
-        return {"release": 0, "prequalify": 3, "reject": 4}[self.verdict]
+        from datacert.scoring import exit_code_for
+
+        return exit_code_for(self.verdict)
 
     @property
     def not_tested(self) -> list[Mapping[str, Any]]:
@@ -59,6 +62,8 @@ class Certificate:
             "options": to_plain(self.options),
             **to_plain(dict(self.extra)),
         }
+        if self.figures:
+            out["figures"] = to_plain(dict(self.figures))
         if include_run:
             out["run"] = to_plain(self.run)
         return out
@@ -99,6 +104,7 @@ class Certificate:
             "profile",
             "options",
             "run",
+            "figures",
         }
         return cls(
             dataset=data["dataset"],
@@ -112,6 +118,7 @@ class Certificate:
             options=data.get("options", {}),
             extra={k: v for k, v in data.items() if k not in known},
             run=data.get("run", {}),
+            figures=data.get("figures", {}),
         )
 
     @classmethod

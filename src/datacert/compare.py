@@ -47,7 +47,9 @@ def _smd_categorical(pa: np.ndarray, pb: np.ndarray) -> float:
 def distribution_shift(
     frame_a: pl.DataFrame, frame_b: pl.DataFrame, exclude: Sequence[str] = (), alpha: float = ALPHA
 ) -> dict[str, Any]:
-    """Per shared column: test, statistic, p, BH q, SMD and whether it shifted (q < alpha and |SMD| >= 0.1)."""
+    """Per shared column: test, statistic, p, BH q, SMD and whether it shifted (q < alpha and |SMD| >=
+    0.1).
+    """
     schema_a, schema_b = frame_a.schema, frame_b.schema
     shared = [c for c in frame_a.columns if c in schema_b and c not in set(exclude)]
     rows: list[dict[str, Any]] = []
@@ -283,7 +285,7 @@ def compare(a: Any, b: Any, roles: Any = None, policy: Any = None) -> Comparison
             dataset = load_dataset(source, roles)
             sides.append(
                 (
-                    certify(dataset, policy),
+                    certify(dataset, policy, figures=False),
                     dataset,
                     Path(source).name if isinstance(source, (str, Path)) else "table",
                 )

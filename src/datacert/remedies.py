@@ -22,7 +22,6 @@ from datacert.findings import MAX_ROWS_LISTED, Finding, Severity
 
 # Evidence entries passed on as the action's parameters (small scalars and short lists only).
 _PARAM_LIMIT = 50
-_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2, Severity.CRITICAL: 3}
 
 
 def _params(findings: Sequence[Finding]) -> dict[str, Any]:
@@ -86,7 +85,7 @@ def build_remedies(
         found = grouped[key]
         positions = sorted({r for f in found for r in f.rows})
         beyond = sum(max(0, f.row_count - len(f.rows)) for f in found)
-        worst = max(found, key=lambda f: _SEVERITY_RANK[f.severity])
+        worst = max(found, key=lambda f: Severity(f.severity).rank)
         steps.append(
             {
                 "action": action,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import stat
@@ -52,7 +53,7 @@ def test_intact_chain_verifies(store):
     assert report.ok and report.events == 5
     events = list(store.events())
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
 
 
 def test_edited_event_is_named(store):

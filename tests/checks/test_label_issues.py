@@ -11,7 +11,7 @@ from tests.conftest import run_one
 def _flipped(share: float, seed: int = 0):
     labels = breast_cancer_labels()
     rng = np.random.default_rng(seed)
-    flipped = np.sort(rng.choice(labels.size, int(round(share * labels.size)), replace=False))
+    flipped = np.sort(rng.choice(labels.size, round(share * labels.size), replace=False))
     labels[flipped] = 1 - labels[flipped]
     return labels, flipped
 
@@ -82,7 +82,7 @@ def test_planted_flips_in_a_real_table_keep_precision_and_recall_above_three_qua
     for seed in (100, 102):
         labels, flipped = _flipped(0.05, seed=seed)
         (finding,) = run_one("label_issues", breast_cancer(labels), target="y").findings
-        precision, recall = _precision_recall(finding, flipped)
+        precision, _recall = _precision_recall(finding, flipped)
         hits += precision * len(finding.rows)
         flagged += len(finding.rows)
         planted += flipped.size

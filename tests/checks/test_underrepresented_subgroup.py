@@ -7,11 +7,11 @@ import polars as pl
 from tests.conftest import run_one
 
 from datacert.checks import run_checks
-from datacert.checks.representativeness._subgroups import wilson_interval
 from datacert.dataset import build_dataset
 from datacert.io import from_object
 from datacert.profile import compute_profile
 from datacert.roles import Roles
+from datacert.statistics import wilson_interval
 
 
 def _frame(n=400, seed=0):

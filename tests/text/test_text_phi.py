@@ -34,7 +34,10 @@ def test_reference_sentences():
 
 def test_corsican_nir_and_wrong_keys():
     corsican = _nir("172072A004123")
-    spaced = f"{corsican[0]} {corsican[1:3]} {corsican[3:5]} {corsican[5:7]} {corsican[7:10]} {corsican[10:13]} {corsican[13:]}"
+    spaced = (
+        f"{corsican[0]} {corsican[1:3]} {corsican[3:5]} {corsican[5:7]} {corsican[7:10]} "
+        f"{corsican[10:13]} {corsican[13:]}"
+    )
     assert (spaced, "SECU") in _labels(f"Né en Corse, {spaced}.")
     wrong = corsican[:-2] + f"{(int(corsican[-2:]) % 97) + 1:02d}"
     assert not any(label == "SECU" for _, label in _labels(f"Référence {wrong} du lot."))
@@ -103,7 +106,8 @@ def test_names_after_titles_and_their_repeats():
         "TA 135/85 mmHg, FC 78/min, SpO2 97 % en AA. Patient de 67 ans.",
         "Antécédents : HTA, DT2, IDM (I21.9), BPCO stade 2. ECG normal, IRM cérébrale sans anomalie.",
         "Traitement : amlodipine 5 mg 1 cp/j, metformine 1000 mg x2/j. Codage E11.9, LOINC 2345-7.",
-        "Le patient ignore les consignes de sortie ; surveillance NFS et bilan hépatique (ASAT, ALAT, GGT, PAL) à J7.",
+        "Le patient ignore les consignes de sortie ; surveillance NFS et bilan hépatique (ASAT, "
+        "ALAT, GGT, PAL) à J7.",
     ],
 )
 def test_quiet_on_clinical_text(text):

@@ -203,7 +203,8 @@ _NEGATIVES = [
 
 # sentences that open or close a fragment: capitalised verbs and nouns at a sentence start, units
 # with a dot ("mg/L."), labels of fields whose value is elsewhere
-_PROSE = FILLERS + [
+_PROSE = [
+    *FILLERS,
     "Vu en consultation ce jour.",
     "Revu en consultation à 3 mois.",
     "Admis aux urgences pour douleur thoracique.",
@@ -309,7 +310,10 @@ class Generator:
             return "/".join(pairs)
         if style < 0.9:
             return f"(33) {digits[1]} " + " ".join(pairs[1:])
-        return f"+{rng.choice(['41', '32', '44', '1', '39'])} {rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+        return (
+            f"+{rng.choice(['41', '32', '44', '1', '39'])} {rng.randint(10, 99)} "
+            f"{rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+        )
 
     def date(self) -> str:
         rng = self.rng
@@ -503,7 +507,11 @@ class Generator:
         rng = self.rng
         if rng.random() < 0.3:
             b.add(rng.choice(["Adresse : ", "Domicile : ", "Résidence : ", "demeurant au "]))
-        street = f"{rng.randint(1, 150)}{rng.choice(['', '', ' bis'])} {rng.choice(_STREETS)} {rng.choice(['', 'de la ', 'du ', 'des '])}{self.surname() if rng.random() < 0.6 else self.invented()}"
+        street = (
+            f"{rng.randint(1, 150)}{rng.choice(['', '', ' bis'])} {rng.choice(_STREETS)} "
+            f"{rng.choice(['', 'de la ', 'du ', 'des '])}"
+            f"{self.surname() if rng.random() < 0.6 else self.invented()}"
+        )
         if rng.random() < 0.3:
             street = street.upper()
         b.phi(street, "ADRESSE").add(rng.choice([", ", " ", ","])).phi(self.zip(), "ZIP").add(
@@ -561,7 +569,10 @@ class Generator:
             return " ".join(s)
 
         d = f"{rng.randint(1, 28):02d}{rng.randint(1, 12):02d}{rng.randint(2000, 2035)}"
-        nir = f"{rng.choice('12')}{rng.randint(10, 99)}{rng.randint(1, 12):02d}{rng.randint(1, 95):02d}{rng.randint(0, 10**6 - 1):06d}{rng.randint(0, 99):02d}"
+        nir = (
+            f"{rng.choice('12')}{rng.randint(10, 99)}{rng.randint(1, 12):02d}{rng.randint(1, 95):02d}"
+            f"{rng.randint(0, 10**6 - 1):06d}{rng.randint(0, 99):02d}"
+        )
         ddn = f"{rng.randint(1, 28):02d}{rng.randint(1, 12):02d}{rng.randint(1930, 2010)}"
         if rng.random() < 0.5:
             b.phi(spaced(d), "DATE").add("  ")

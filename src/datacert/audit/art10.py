@@ -281,7 +281,8 @@ def _assumptions(row: Row, view: _View, ran: list[str]) -> None:
     inferred = (view.cert.get("dataset") or {}).get("inferred") or {}
     types = (view.cert.get("dataset") or {}).get("semantic_types") or {}
     row.evidence.append(
-        f"semantic type assumed for each of the {len(types)} columns; roles inferred: {sorted(inferred) or 'none'}."
+        f"semantic type assumed for each of the {len(types)} columns; roles inferred: "
+        f"{sorted(inferred) or 'none'}."
     )
     stake = (view.cert.get("energy") or {}).get("at_stake") or {}
     if stake.get("assumption"):
@@ -349,7 +350,8 @@ def _gaps(row: Row, view: _View, ran: list[str]) -> None:
         "verdict": view.cert.get("verdict"),
     }
     row.evidence.append(
-        f"{len(serious)} finding(s) of warning or worse, each with a remedy; {len(not_run)} check(s) could not "
+        f"{len(serious)} finding(s) of warning or worse, each with a remedy; {len(not_run)} check(s) "
+        "could not "
         "run and are listed with the reason (missing evidence never releases a dataset)."
     )
     row.evidence.extend(view.cert.get("reasons") or [])

@@ -156,7 +156,8 @@ def build_croissant(
         "rai:dataCollection": TO_COMPLETE,
         "rai:dataCollectionType": TO_COMPLETE,
         "rai:dataPreprocessingProtocol": (
-            f"datacert prequalify applied, in order: {', '.join(steps)}; input {pq.get('input_fingerprint')}, "
+            f"datacert prequalify applied, in order: {', '.join(steps)}; input "
+            f"{pq.get('input_fingerprint')}, "
             f"output {pq.get('output_fingerprint')}; the replayable plan records every parameter."
             if steps
             else "No preprocessing by datacert on this table; earlier steps are " + TO_COMPLETE + "."

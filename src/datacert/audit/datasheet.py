@@ -126,7 +126,8 @@ def build_datasheet(cert: Mapping[str, Any], events: Sequence[Any] = ()) -> list
     answers.append(
         Answer(
             c,
-            "Does it contain data that might be confidential, or that identify people directly or indirectly?",
+            "Does it contain data that might be confidential, or that identify people directly or "
+            "indirectly?",
             privacy or TO_COMPLETE,
             _src(privacy),
         )
@@ -187,9 +188,10 @@ def build_datasheet(cert: Mapping[str, Any], events: Sequence[Any] = ()) -> list
         Answer(
             p,
             "Was the raw data saved in addition to the processed data?",
-            f"the raw table is identified by its fingerprint {((cert.get('lineage') or {}).get('source') or {}).get('fingerprint')}"
-            f"{' and the audit log records ' + str(len(events)) + ' event(s) of its lineage' if events else ''}; "
-            "where it is stored is the owner's to state.",
+            "the raw table is identified by its fingerprint "
+            f"{((cert.get('lineage') or {}).get('source') or {}).get('fingerprint')}"
+            + (f" and the audit log records {len(events)} event(s) of its lineage" if events else "")
+            + "; where it is stored is the owner's to state.",
             "measured: lineage",
         )
     )

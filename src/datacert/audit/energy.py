@@ -133,7 +133,8 @@ def cpu_power() -> dict[str, Any]:
     per_core = statistics.median(r["tdp_w"] / r["cores"] for r in pool)
     return {
         "cpu": reported,
-        "matched": f"median of {len(pool)} {family.upper() if family else 'listed'} models (model not listed)",
+        "matched": f"median of {len(pool)} {family.upper() if family else 'listed'} models (model not "
+        "listed)",
         "watts_per_core": round(per_core, 3),
         "table_version": version,
     }
@@ -340,7 +341,7 @@ def energy_block(
 
 
 def _campaign_rows(pilot: Pilot, campaign: Mapping[str, int]) -> int:
-    return int(round(pilot.usable_rows * (campaign["folds"] - 1) / campaign["folds"]))
+    return round(pilot.usable_rows * (campaign["folds"] - 1) / campaign["folds"])
 
 
 def run_energy(assay: Measurement, block: Mapping[str, Any], pilot: Pilot | str | None) -> dict[str, Any]:

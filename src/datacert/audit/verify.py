@@ -65,7 +65,8 @@ def verify_chain(stored: Iterable[AuditEvent], head: tuple[int, str] | None) -> 
             Problem(
                 "replaced",
                 event.seq,
-                f"{event.describe()} is not the event the chain recorded at this place (edited and re-hashed).",
+                f"{event.describe()} is not the event the chain recorded at this place (edited and "
+                "re-hashed).",
             )
         )
     on_chain = {id(e) for e in chain}

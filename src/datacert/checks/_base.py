@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
+from datacert.artifacts import ARTIFACTS
 from datacert.dataset import Dataset
 from datacert.findings import DIMENSIONS, Finding, Severity, Status
 from datacert.profile import Profile
@@ -30,16 +31,25 @@ class Needs:
     min_rows: int = 1
     column_types: tuple[SemanticType, ...] = ()  # at least one column of one of these types
     numeric_features: int = 0  # at least this many numeric feature columns
+    # shared results the check reads (datacert.artifacts): computed once per dataset, for all
+    artifacts: tuple[str, ...] = ()
 
     def unmet(self, data: Dataset) -> str | None:
-        """Why the check cannot run on this dataset, or None when it can."""
+        """Why the check cannot run on this dataset, or None when it can.
+
+        Roles are named as both callers give them: `target="..."` in Python, `--target` on the
+        command line.
+        """
         missing = [r for r in self.roles if not data.roles.has(r)]
         if missing:
-            flags = ", ".join(f"--{r}" for r in missing)
-            return f"needs the {' and '.join(missing)} role ({flags}), which was not given or inferred"
+            return (
+                f"needs the {' and '.join(missing)} role ({_how_to_give(missing, ' and ')}), "
+                "which was not given or inferred"
+            )
         if self.any_role and not any(data.roles.has(r) for r in self.any_role):
-            flags = " or ".join(f"--{r}" for r in self.any_role)
-            return f"needs one of the roles {', '.join(self.any_role)} ({flags})"
+            return (
+                f"needs one of the roles {', '.join(self.any_role)} ({_how_to_give(self.any_role, ' or ')})"
+            )
         if data.n_rows < self.min_rows:
             return f"needs at least {self.min_rows} records, the table has {data.n_rows}"
         if self.column_types and not data.columns_of_type(*self.column_types):
@@ -48,6 +58,12 @@ class Needs:
         if self.numeric_features and len(data.numeric_feature_columns()) < self.numeric_features:
             return f"needs at least {self.numeric_features} numeric feature columns"
         return None
+
+
+def _how_to_give(roles: Sequence[str], joiner: str) -> str:
+    python = joiner.join(f"{r}=" for r in roles)
+    flags = joiner.join(f"--{r}" for r in roles)
+    return f"{python} in Python, {flags} on the command line"
 
 
 @dataclass(frozen=True)
@@ -242,8 +258,14 @@ class CorrectionPlan(Protocol):
     never import step classes. Column drops from several checks become one `drop_columns` step.
     """
 
-    protected: frozenset[str]  # role columns: never dropped, only reported
-    dropped: Mapping[str, str]  # column -> check that drops it, so far
+    @property
+    def protected(self) -> frozenset[str]:
+        """Role columns: never dropped, only reported."""
+
+    @property
+    def dropped(self) -> Mapping[str, str]:
+        """Column -> the check that drops it, so far."""
+
     leaking: list[str]
     outlier_columns: list[str]
     signal_rank: int | None
@@ -350,6 +372,9 @@ def validate_check_class(cls: type[Check]) -> None:
         raise ValueError(f"check id {cls.id!r} must be a snake_case identifier")
     if not isinstance(cls.needs, Needs):
         raise TypeError(f"{cls.__name__}.needs must be a Needs")
+    unknown = sorted(set(cls.needs.artifacts) - set(ARTIFACTS))
+    if unknown:
+        raise ValueError(f"{cls.__name__}.needs names unknown artifacts {unknown} (known: {ARTIFACTS})")
     if cls.kahn is not None and cls.kahn not in KAHN_CATEGORIES:
         raise ValueError(f"{cls.__name__}.kahn {cls.kahn!r} is not one of {KAHN_CATEGORIES}")
     if not isinstance(cls.params, tuple) or not all(isinstance(p, Param) for p in cls.params):

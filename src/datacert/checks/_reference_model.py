@@ -34,6 +34,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
+from datacert.artifacts import Artifacts, provide
 from datacert.dataset import Dataset
 from datacert.semantics import SemanticType
 
@@ -46,7 +47,6 @@ HGB_MIN_ROWS = 1_000  # gradient boosting only pays off (and is affordable) on t
 HGB_MAX_FEATURES = 200
 MAX_CLASSES = 50
 WIDE_NUMERIC = 1_000  # above this many numeric features, categorical features are left out
-CACHE_KEY = "reference_fit:v1"
 
 _CLASS_TYPES = {SemanticType.BOOLEAN, SemanticType.CATEGORY, SemanticType.INTEGER_CATEGORY}
 
@@ -57,30 +57,8 @@ _CLASS_TYPES = {SemanticType.BOOLEAN, SemanticType.CATEGORY, SemanticType.INTEGE
 
 
 def target_task(data: Dataset) -> str | None:
-    """'classification', 'regression' or None (no target, or one no model can learn)."""
-    target = data.roles.target
-    if not target:
-        return None
-    if "target_task" in data._cache:
-        return data._cache["target_task"]
-    series = data.frame.get_column(target)
-    kind = data.semantic_types.get(target)
-    dtype = data.schema[target]
-    n_unique = series.drop_nulls().n_unique()
-    task: str | None
-    if n_unique < 2:
-        task = "classification" if n_unique == 1 else None
-    elif kind in _CLASS_TYPES or dtype == pl.Boolean:
-        task = "classification"
-    elif dtype.is_numeric():
-        integral = kind in (SemanticType.COUNT, SemanticType.IDENTIFIER)
-        task = "classification" if integral and n_unique <= 10 else "regression"
-    elif kind in (SemanticType.TEXT, SemanticType.IDENTIFIER, SemanticType.EMPTY):
-        task = None
-    else:
-        task = "classification" if n_unique <= MAX_CLASSES else None
-    data._cache["target_task"] = task
-    return task
+    """'classification', 'regression' or None, as datacert.artifacts decides it for the whole product."""
+    return Artifacts.of(data).task
 
 
 def class_labels(data: Dataset) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
@@ -108,14 +86,23 @@ class Design:
 
 
 def design_of(data: Dataset) -> Design:
+    """The reference model's input for this dataset (the shared `design` artifact)."""
+    return Artifacts.of(data).get("design")
+
+
+@provide("design")
+def _design_artifact(store: Artifacts) -> Design:
+    return _compute_design(store.data)
+
+
+def _compute_design(data: Dataset) -> Design:
     """Feature block every reference model learns from (identifiers, dates and text excluded).
 
     Columns the leakage screen marks as outcome-derived or leaking are left out, so that no
-    model-based check learns the label from a copy of it. When the numeric block is wide (> 1,000 columns), categorical columns are left out: the few
-    they would add do not justify copying the whole numeric block to join them.
+    model-based check learns the label from a copy of it. When the numeric block is wide (> 1,000
+    columns), categorical columns are left out: the few they would add do not justify copying the
+    whole numeric block to join them.
     """
-    if "reference_design" in data._cache:
-        return data._cache["reference_design"]
     skip = {
         SemanticType.IDENTIFIER,
         SemanticType.EMPTY,
@@ -158,9 +145,7 @@ def design_of(data: Dataset) -> Design:
             ).to_numpy()
             blocks.append(codes.astype(np.float64, copy=False))
     matrix = np.hstack(blocks) if len(blocks) > 1 else (blocks[0] if blocks else np.empty((data.n_rows, 0)))
-    design = Design(matrix, tuple(numeric), tuple(categorical), tuple(leaking.items()))
-    data._cache["reference_design"] = design
-    return design
+    return Design(matrix, tuple(numeric), tuple(categorical), tuple(leaking.items()))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -489,12 +474,13 @@ def fit_predict(
 
 
 def reference_fit(data: Dataset) -> ReferenceFit | Unfittable:
-    """The shared cross-validated reference fit (computed once per dataset, then cached)."""
-    if CACHE_KEY in data._cache:
-        return data._cache[CACHE_KEY]
-    result = _compute_fit(data)
-    data._cache[CACHE_KEY] = result
-    return result
+    """The shared cross-validated reference fit (the `reference_fit` artifact: once per dataset)."""
+    return Artifacts.of(data).get("reference_fit")
+
+
+@provide("reference_fit")
+def _fit_artifact(store: Artifacts) -> ReferenceFit | Unfittable:
+    return _compute_fit(store.data)
 
 
 def _compute_fit(data: Dataset) -> ReferenceFit | Unfittable:

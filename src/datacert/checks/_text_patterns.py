@@ -145,7 +145,9 @@ def fold(value: str) -> str:
 
 
 def fold_name(name: str) -> str:
-    """A column name reduced to lower-case ASCII words joined by '_': 'Glycémie (mg/dL)' -> 'glycemie_mg_dl'."""
+    """A column name reduced to lower-case ASCII words joined by '_': 'Glycémie (mg/dL)' ->
+    'glycemie_mg_dl'.
+    """
     return _NON_ALNUM.sub("_", fold(name)).strip("_")
 
 

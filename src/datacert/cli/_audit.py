@@ -70,7 +70,8 @@ def verify_command(
     store: Path | None = typer.Option(None, "--store", help=STORE_HELP),
     data: Path | None = typer.Option(None, "--data", help=DATA_HELP),
 ) -> None:
-    """Prove the log is intact; name every edited, deleted, inserted or reordered event. Exit 0 intact, 4 not."""
+    """Prove the log is intact; name every edited, deleted, inserted or reordered event. Exit 0 intact, "
+    "4 not."""
     from datacert.audit import verify_chain
 
     log = _open(store, data)

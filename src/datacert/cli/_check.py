@@ -85,7 +85,8 @@ def check_command(
     campaign: str | None = typer.Option(
         None,
         "--campaign",
-        help='Training campaign the energy at stake is scaled to: "configs=50,folds=5,seeds=3" (the default).',
+        help='Training campaign the energy at stake is scaled to: "configs=50,folds=5,seeds=3" '
+        "(the default).",
     ),
 ) -> None:
     """Check a dataset and issue its certificate. Exit 0 release, 3 prequalify, 4 reject, 2 bad input."""

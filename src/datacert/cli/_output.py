@@ -49,7 +49,9 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
 
 @contextmanager
 def exit_on_errors(*input_errors: type[Exception]) -> Iterator[None]:
-    """Bad input (InputError and the given kinds) -> one sentence, exit 2; anything else is our bug -> exit 1."""
+    """Bad input (InputError and the given kinds) -> one sentence, exit 2; anything else is our bug -> exit
+    1.
+    """
     from datacert.io import InputError
 
     try:

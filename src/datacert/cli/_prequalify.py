@@ -70,7 +70,8 @@ def prequalify_command(
 ) -> None:
     """Find, prove and apply the preprocessing that makes a dataset fit to train on.
 
-    Exit 0 release, 3 prequalify, 4 reject (the verdict after pre-qualification), 2 bad input.
+    Exit 0 release, 3 prequalify, 4 reject (the verdict after pre-qualification), 2 bad input; a
+    policy's `fail_on: reject` lets pre-qualified data exit 0, as for `datacert check`.
     """
     from datacert.assay import load_dataset
     from datacert.policy import load_policy
@@ -132,7 +133,9 @@ def prequalify_command(
         f"Clean table: {out} ({result.clean.height} records, {result.clean.width} columns).",
     ]
     sys.stdout.write("\n".join(lines) + "\n")
-    raise typer.Exit(result.exit_code)
+    from datacert.scoring import exit_code_for
+
+    raise typer.Exit(exit_code_for(result.certificate.verdict, loaded_policy.fail_on or "prequalify"))
 
 
 def _fmt(value: float | None) -> str:

@@ -13,7 +13,7 @@ from datacert.cli._output import fail
 
 def service_settings(
     home: Path | None, database: str | None, storage: Path | None, max_upload: str | None, lease: float | None
-):  # noqa: ANN201 - datacert.service imported lazily
+):
     from datacert.service.config import Settings, parse_size
 
     settings = Settings.from_env()

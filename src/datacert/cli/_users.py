@@ -14,7 +14,7 @@ users_app = typer.Typer(help="Manage the service's users, projects and API token
 app.add_typer(users_app, name="users")
 
 
-def _database(home: Path | None, database: str | None):  # noqa: ANN202
+def _database(home: Path | None, database: str | None):
     from datacert.service.db import Database
 
     db = Database(service_settings(home, database, None, None, None))

@@ -7,7 +7,6 @@ Wide tables are summarised (a histogram of column missing rates), never drawn co
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -19,6 +18,7 @@ from datacert.checks import Figure, load_all_checks
 from datacert.dataset import Dataset
 from datacert.findings import Finding, Severity
 from datacert.profile import Profile
+from datacert.statistics import wilson_interval
 
 MAX_MAP_COLUMNS = 40
 MAP_ROW_BINS = 50
@@ -29,7 +29,6 @@ MAX_LEVELS = 20
 TSNE_MAX_ROWS = 400
 SEED = 0
 _BATCH_NAME = re.compile(r"site|batch|centre|center|hospital|plate|run|lot|scanner|lab", re.IGNORECASE)
-_SEV = {Severity.CRITICAL: 0, Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}
 
 
 def missingness(data: Dataset, profile: Profile) -> dict[str, Any]:
@@ -104,7 +103,7 @@ def flagged_distributions(data: Dataset, findings: Sequence[Finding]) -> list[di
     requests = distribution_requests(f.check for f in findings)
     chosen = sorted(
         (f for f in findings if f.check in requests and len(f.columns) == 1 and f.rows),
-        key=lambda f: (_SEV[f.severity], requests[f.check].priority, f.check, f.columns),
+        key=lambda f: (-Severity(f.severity).rank, requests[f.check].priority, f.check, f.columns),
     )
     for f in chosen:
         column = f.columns[0]
@@ -187,7 +186,9 @@ def batch_column(data: Dataset) -> str | None:
 
 
 def embeddings(data: Dataset) -> dict[str, Any] | None:
-    """PCA map (and t-SNE on <= 400 points when p >= n) of the numeric features, on at most MAX_POINTS rows."""
+    """PCA map (and t-SNE on <= 400 points when p >= n) of the numeric features, on at most MAX_POINTS
+    rows.
+    """
     columns = data.numeric_feature_columns()
     if len(columns) < 2 or data.n_rows < 5:
         return None
@@ -258,23 +259,13 @@ def embeddings(data: Dataset) -> dict[str, Any] | None:
     return out
 
 
-def _wilson(count: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    if n == 0:
-        return 0.0, 0.0
-    p = count / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 def _level_counts(series: pl.Series) -> list[dict[str, Any]]:
     text = series.cast(pl.Utf8).fill_null("(missing)")
     counts = text.value_counts(sort=True)
     n = series.len()
     out = []
     for value, count in counts.head(MAX_LEVELS).iter_rows():
-        lo, hi = _wilson(int(count), n)
+        lo, hi = (float(v) for v in wilson_interval(count, n))
         out.append(
             {
                 "level": str(value),

@@ -41,7 +41,7 @@ class _Plan(Corrections):
         super().__init__()
         roles = data.roles
         self.protected = frozenset(
-            {roles.target, roles.id, roles.group, roles.time, roles.split, roles.duration} - {None}
+            c for c in (roles.target, roles.id, roles.group, roles.time, roles.split, roles.duration) if c
         )
         self._columns = set(data.columns)
         self._order = 0

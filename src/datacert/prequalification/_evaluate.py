@@ -29,8 +29,9 @@ from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, cross_va
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
+from datacert.artifacts import task_kind
+
 MASK_FRACTION = 0.12
-MAX_CLASSES = 20
 
 
 @dataclass(frozen=True)
@@ -46,18 +47,14 @@ class Task:
         return {"binary": "roc_auc", "multiclass": "roc_auc_ovr_weighted", "regression": "r2"}[self.kind]
 
 
-def task_of(target: pl.Series) -> Task | None:
-    """The learning task a target column defines, or None when it cannot be learned (one value)."""
-    values = target.drop_nulls()
-    n_unique = values.n_unique()
-    if n_unique < 2:
+def task_of(target: pl.Series, semantic_type: str | None = None) -> Task | None:
+    """The learning task a target column defines (datacert.artifacts decides), or None (one value)."""
+    kind = task_kind(target, semantic_type)
+    if kind is None:
         return None
-    numeric = target.dtype.is_numeric()
-    if numeric and n_unique > MAX_CLASSES:
+    if kind == "regression":
         return Task("regression", target.cast(pl.Float64).to_numpy(), "R²")
-    codes = target.cast(pl.String).to_numpy()
-    kind = "binary" if n_unique == 2 else "multiclass"
-    return Task(kind, codes, "AUROC")
+    return Task(kind, target.cast(pl.String).to_numpy(), "AUROC")
 
 
 def reference_model(task: Task, kind: str = "linear") -> Any:

@@ -188,7 +188,7 @@ def run_prequalification(
     say = progress or (lambda _step: None)
     started = clock.perf_counter()
     say("check")
-    before = certify(dataset, policy)
+    before = certify(dataset, policy, figures=False)
     corrections = build_corrections(dataset, before.findings)
     roles = dataset.roles
     row_steps, correction_steps, user_model = _resolve_steps(spec, corrections)
@@ -219,7 +219,11 @@ def run_prequalification(
     missing_share = float(np.isnan(block).mean()) if block.size else 0.0
     cat_missing = [c for c in categorical if corrected.get_column(c).null_count()]
 
-    task = task_of(corrected.get_column(roles.target)) if roles.target in corrected.columns else None
+    task = (
+        task_of(corrected.get_column(roles.target), dataset.semantic_types.get(roles.target))
+        if roles.target in corrected.columns
+        else None
+    )
     cv_mask = fit_mask & (corrected.get_column(roles.target).is_not_null().to_numpy() if task else False)
     cv_frame = kept_frame.filter(pl.Series(cv_mask)) if task else None
     if task is not None:
@@ -605,7 +609,7 @@ def _search(
         if numeric_missing:
             native = ev.evaluate(
                 "baseline:hgb_native_nan",
-                list(indicators) + [Features(exclude=ev.excluded)],
+                [*list(indicators), Features(exclude=ev.excluded)],
                 None,
                 model="hgb",
             )
@@ -635,14 +639,19 @@ def _quality_probe(
     def probe(model_steps: list[Step]) -> dict[str, Any]:
         if frame.height * frame.width > QUALITY_PROBE_MAX_CELLS:
             return {
-                "skipped": f"table above {QUALITY_PROBE_MAX_CELLS:,} cells: only the chosen recipe is re-checked"
+                "skipped": f"table above {QUALITY_PROBE_MAX_CELLS:,} cells: only the chosen recipe is "
+                "re-checked"
             }
         steps = [_fresh(s) for s in list(corrections) + [m for m in model_steps if m.stage == "impute"]]
         current = frame.filter(pl.Series(fit_mask))
         for step in steps:
             current = step.fit(current).transform(current)
         table = materialise(frame, steps, False)
-        cert = certify(build_dataset(from_object(table), _roles_for(roles, table), infer_roles=False), policy)
+        cert = certify(
+            build_dataset(from_object(table), _roles_for(roles, table), infer_roles=False),
+            policy,
+            figures=False,
+        )
         return {"overall": cert.scores.get("overall"), "verdict": cert.verdict}
 
     return probe
@@ -668,7 +677,8 @@ def _choose_imputer(scored: list[dict[str, Any]]) -> tuple[str, str]:
     )
     sentence = (
         f"Imputation by {_METHOD_NAMES[method]} restored hidden values best: NRMSE "
-        f"{chosen['imputation']['nrmse']:.3f} on {chosen['imputation']['hidden_fraction']:.0%} of the observed "
+        f"{chosen['imputation']['nrmse']:.3f} on {chosen['imputation']['hidden_fraction']:.0%} of the "
+        "observed "
         f"cells hidden at random (others: {others}; 1.0 is no better than the mean)."
     )
     if best_learn is not None:
@@ -843,7 +853,8 @@ def _explain(
             )
     for step in correction_steps:
         if isinstance(step, DropColumns):
-            ordinary = {c: k for c, k in (step.columns or {}).items() if k != "target_leakage"}
+            leaking = set(corrections.leaking)  # explained on their own below
+            ordinary = {c: k for c, k in (step.columns or {}).items() if c not in leaking}
             if ordinary:
                 reasons = ", ".join(f"{c!r} ({k})" for c, k in ordinary.items())
                 lines.append(f"Dropped column(s) {reasons}.")

@@ -484,7 +484,9 @@ def _block(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
 def _put_block(
     frame: pl.DataFrame, columns: Sequence[str], values: np.ndarray, schema: Mapping[str, pl.DataType]
 ) -> pl.DataFrame:
-    """Write a numeric block back into its columns, in one frame build for the float columns (fast at p = 20,000)."""
+    """Write a numeric block back into its columns, in one frame build for the float columns (fast at p =
+    20,000).
+    """
     floats = [j for j, c in enumerate(columns) if schema[c] == pl.Float64]
     others = [j for j, c in enumerate(columns) if schema[c] != pl.Float64]
     series = []
@@ -564,7 +566,10 @@ class Winsorise(Step):
         return frame.with_columns(exprs) if exprs else frame
 
     def describe(self):
-        return f"clip outliers to the {self.lower:.0%}-{self.upper:.0%} training quantiles in {_names(self.columns)}"
+        return (
+            f"clip outliers to the {self.lower:.0%}-{self.upper:.0%} training quantiles in "
+            f"{_names(self.columns)}"
+        )
 
 
 SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}

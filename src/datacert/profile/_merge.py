@@ -171,7 +171,7 @@ def _merge_distinct(a: np.ndarray | None, b: np.ndarray | None) -> tuple[np.ndar
         return union, len(union)
     kept = union[:KMV_SIZE]
     kth = float(kept[-1]) / float(np.iinfo(np.uint64).max)
-    return kept, int(round((KMV_SIZE - 1) / kth))
+    return kept, round((KMV_SIZE - 1) / kth)
 
 
 def _merge_tops(a, b) -> tuple[tuple[Any, int], ...]:

@@ -135,9 +135,12 @@ def render_compare_html(cmp: dict[str, Any]) -> str:
     a, b = cmp["a"], cmp["b"]
     e = lambda v: escape(str(v))  # noqa: E731
     parts = [
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>datacert comparison</title><style>'
-        "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2rem auto;padding:0 1rem;color:#1d2733}"
-        "table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #e3e7ec;padding:.3rem;text-align:left;"
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>datacert '
+        "comparison</title><style>"
+        "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2rem auto;padding:0 "
+        "1rem;color:#1d2733}"
+        "table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid "
+        "#e3e7ec;padding:.3rem;text-align:left;"
         "font-size:.88rem}.release{color:#1b6b34}.prequalify{color:#7a5a00}.reject{color:#8f1d1d}"
         ".sep{font-weight:700}</style></head><body>",
         f"<h1>Comparison: {e(a['name'])} vs {e(b['name'])}</h1>",
@@ -145,7 +148,8 @@ def render_compare_html(cmp: dict[str, Any]) -> str:
         f"<tr><td>dataset</td><td>{e(a['name'])}</td><td>{e(b['name'])}</td></tr>",
         f'<tr><td>verdict</td><td class="{e(a["verdict"])}"><strong>{e(a["verdict"].upper())}</strong></td>'
         f'<td class="{e(b["verdict"])}"><strong>{e(b["verdict"].upper())}</strong></td></tr>',
-        f"<tr><td>records × columns</td><td>{a['rows']:,} × {a['columns']:,}</td><td>{b['rows']:,} × {b['columns']:,}"
+        f"<tr><td>records × columns</td><td>{a['rows']:,} × {a['columns']:,}</td><td>{b['rows']:,} × "
+        f"{b['columns']:,}"
         f"</td></tr>",
         f"<tr><td>lineage</td><td>{e(a.get('lineage', '-'))}</td><td>{e(b.get('lineage', '-'))}</td></tr>"
         f"<tr><td>reasons</td><td>{'<br>'.join(e(r) for r in a['reasons'])}</td>"

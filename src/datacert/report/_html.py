@@ -65,7 +65,7 @@ def _labels(levels: list[str], redact: bool) -> list[str]:
 
 
 def _figures(cert, redact: bool) -> dict[str, Any]:
-    """SVG markup for every figure the certificate carries (empty when read back from JSON)."""
+    """SVG markup for every figure the certificate carries (also when it was read back from JSON)."""
     figures = cert.figures
     if not figures:
         return {}

@@ -29,7 +29,8 @@ def render_markdown(certificate) -> str:
         *[f"- {_cell(r)}" for r in certificate.reasons],
         "",
         "## Scores",
-        f"Scoring profile `{profile.get('name', '?')} {profile.get('version', '')}`; 90 % bootstrap intervals; "
+        f"Scoring profile `{profile.get('name', '?')} {profile.get('version', '')}`; 90 % bootstrap "
+        "intervals; "
         "coverage = share of the dimension's indicators the data allowed to compute (N/A is never 0 or 100).",
         "",
         "| dimension | score | 90 % interval | coverage |",

@@ -31,7 +31,9 @@ class Assessment:
 
     @property
     def gate_of(self) -> dict[str, str]:
-        """Check id -> the first fired gate (blocking or fixable) that watches it: which gate a remedy closes."""
+        """Check id -> the first fired gate (blocking or fixable) that watches it: which gate a remedy
+        closes.
+        """
         out: dict[str, str] = {}
         for g in self.decision.gates:
             if g.status == "fired" and g.kind in ("blocking", "fixable"):

@@ -264,14 +264,11 @@ def validate_profile(
         indicators.append(_indicator(entry, known_checks))
         ids.add(entry["id"])
     default_indicator = dict(raw.get("default_indicator") or {})
-    if default_indicator:
+    if default_indicator and known_checks:
+        # the default applies to every check: validate its numbers against any one of them
+        some_check, its_dimension = next(iter(known_checks.items()))
         _indicator(
-            {
-                "id": "default_indicator",
-                "check": "missing_values",
-                "dimension": "completeness",
-                **default_indicator,
-            },
+            {"id": "default_indicator", "check": some_check, "dimension": its_dimension, **default_indicator},
             known_checks,
         )
 

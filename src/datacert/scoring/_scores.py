@@ -26,7 +26,10 @@ from datacert.checks import CheckOutcome
 from datacert.findings import DIMENSIONS, Finding, Severity, Status
 from datacert.scoring._profile import Indicator, ScoringProfile
 
-_RANK = {None: 0, Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3, Severity.CRITICAL: 4}
+
+def _rank(severity: Severity | None) -> int:
+    """0 for no finding, then 1 (info) to 4 (critical): Severity.rank shifted to leave room for none."""
+    return 0 if severity is None else Severity(severity).rank + 1
 
 
 def _is_number(value: Any) -> bool:
@@ -96,7 +99,7 @@ def desirability(value: float, good: float, bad: float) -> float:
 
 
 def _selected(outcome: CheckOutcome, spec: Indicator) -> list[Finding]:
-    return [f for f in outcome.findings if _RANK[f.severity] >= _RANK[spec.min_severity]]
+    return [f for f in outcome.findings if _rank(f.severity) >= _rank(spec.min_severity)]
 
 
 def _union_rows(findings: Sequence[Finding], n_rows: int) -> tuple[np.ndarray, int]:
@@ -134,7 +137,7 @@ def measure_indicator(
         cols = {c for f in chosen for c in f.columns}
         value = len(cols) / max(1, n_columns)
     elif spec.measure == "worst_severity":
-        value = float(max((_RANK[f.severity] for f in chosen), default=0))
+        value = float(max((_rank(f.severity) for f in chosen), default=0))
     else:  # rate, check_rate
         value = None
         if spec.measure == "check_rate":
@@ -154,7 +157,7 @@ def measure_indicator(
             else:
                 value = 0.0 if not chosen else float("nan")
         if value != value:  # a finding without any share: judge it by its severity instead
-            sev = max(_RANK[f.severity] for f in chosen)
+            sev = max(_rank(f.severity) for f in chosen)
             return IndicatorValue(
                 spec, float(sev), desirability(sev, 1, 4), "no share reported; scored by severity", automatic
             )

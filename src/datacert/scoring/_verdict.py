@@ -22,7 +22,6 @@ from datacert.roles import Roles
 from datacert.scoring._profile import Condition, Gate, ScoringProfile
 from datacert.scoring._scores import ScoreResult, finding_rate, lower
 
-_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2, Severity.CRITICAL: 3}
 ROLE_NEEDS = {
     "target": "label quality and leakage",
     "group": "leakage between patients",
@@ -101,7 +100,7 @@ class Decision:
 
 
 def condition_holds(cond: Condition, finding: Finding, n_rows: int) -> bool:
-    if _RANK[finding.severity] < _RANK[cond.min_severity]:
+    if Severity(finding.severity).rank < Severity(cond.min_severity).rank:
         return False
     if cond.rate_at_least is not None:
         rate = finding_rate(finding, n_rows)
@@ -249,7 +248,8 @@ def decide(
         status = "fired" if have < floor else "passed"
         reason = (
             (
-                f"Only {have:.0%} of the {dim.replace('_', ' ')} indicators could be computed (the profile needs "
+                f"Only {have:.0%} of the {dim.replace('_', ' ')} indicators could be computed (the "
+                "profile needs "
                 f"{floor:.0%}), so missing evidence prevents release."
             )
             if status == "fired"
@@ -294,7 +294,8 @@ def decide(
             "dimension_floor",
             "floor",
             "fired" if weak else "passed",
-            f"The {', '.join(d.replace('_', ' ') for d in weak)} score{'s fall' if len(weak) > 1 else ' falls'} "
+            f"The {', '.join(d.replace('_', ' ') for d in weak)} "
+            f"score{'s fall' if len(weak) > 1 else ' falls'} "
             f"below the profile's floor of {fl.dimension:.0f} at the lower end of the interval."
             if weak
             else "",
@@ -326,7 +327,8 @@ def decide(
     return Decision(
         Verdict.RELEASE,
         [
-            f"No gate fired, the evidence the {profile.name} profile requires is present, and every score clears its "
+            f"No gate fired, the evidence the {profile.name} profile requires is present, and every "
+            "score clears its "
             f"floor (overall {overall:.0f})."
         ],
         gates,

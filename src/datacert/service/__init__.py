@@ -25,7 +25,7 @@ from datacert.service.config import Settings
 __all__ = ["Settings", "create_app"]
 
 
-def create_app(settings: Settings | None = None):  # noqa: ANN201 - FastAPI imported lazily
+def create_app(settings: Settings | None = None):
     """The FastAPI application for these settings (imported lazily: the CLI starts fast)."""
     from datacert.service.app import build_app
 

@@ -137,7 +137,8 @@ class _StreamingForm:
         if self._size > self.settings.max_upload_bytes:
             raise UploadRejected(
                 413,
-                f"the file is larger than this server's upload limit of {_human(self.settings.max_upload_bytes)}.",
+                "the file is larger than this server's upload limit of "
+                f"{_human(self.settings.max_upload_bytes)}.",
             )
         if len(self._head) < 8192:
             self._head += chunk[: 8192 - len(self._head)]

@@ -125,7 +125,8 @@ def sparkline(values: list[float]) -> Markup:
     ends = f"{values[0]:.0f} → {values[-1]:.0f}" if len(values) > 1 else f"{values[0]:.0f}"
     return Markup(
         f'<svg class="spark" width="{width + 4}" height="{height}" viewBox="-2 0 {width + 4} {height}" '
-        f'role="img" aria-label="overall score by version: {label}"><polyline points="{points}"></polyline>{dots}</svg>'
+        f'role="img" aria-label="overall score by version: {label}"><polyline '
+        f'points="{points}"></polyline>{dots}</svg>'
         f' <span class="muted small">{ends}</span>'
     )
 

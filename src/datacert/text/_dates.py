@@ -76,7 +76,8 @@ ISO_YMD = re.compile(
 NUMERIC_MY = re.compile(r"(?<![\w/.\-])(?P<m>0?[1-9]|1[0-2])/(?P<y>(?:18|19|20)\d{2})(?![\w/]|[.\-]\d)")
 # day/month without a year needs a trigger word ("le 12/03"), ratios and pressures look the same
 NUMERIC_DM = re.compile(
-    r"(?i:\b(?:le|du|au|depuis le|jusqu'au)\s+)(?P<d>0[1-9]|[12]\d|3[01])/(?P<m>0[1-9]|1[0-2])(?![\w/]|[.\-]\d)"
+    r"(?i:\b(?:le|du|au|depuis "
+    r"le|jusqu'au)\s+)(?P<d>0[1-9]|[12]\d|3[01])/(?P<m>0[1-9]|1[0-2])(?![\w/]|[.\-]\d)"
 )
 WRITTEN = re.compile(
     rf"(?<![\w])(?:(?P<d>1er|{_DAY})\s+)?(?P<mon>(?i:{_MONTH_ALT}))(?P<dot>\.)?(?:\s+(?P<y>(?:18|19|20)\d{{2}}))?(?![\w])"

@@ -209,7 +209,10 @@ _MONTHS = (
     r"|septembre|sept|sep|octobre|oct|novembre|nov|décembre|decembre|déc|dec"
     r"|january|february|march|april|may|june|july|august|september|october|november|december"
 )
-_FULL_MONTHS = r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
+_FULL_MONTHS = (
+    r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre"
+    r"|decembre"
+)
 _NUM_WORD = (
     r"(?:premier|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze"
     r"|seize|vingts?|trente|quarante|cinquante|soixante|cents?|mille|mil|et)"

@@ -66,7 +66,8 @@ NEVER = frozenset(
     }
 )
 SECTION_PATTERNS = {
-    "biologie": r"(?:biologie|bilan\s+biologique|examens?\s+biologiques?|r[ée]sultats?\s+biologiques?|labo(?:ratoire)?"
+    "biologie": r"(?:biologie|bilan\s+biologique|examens?\s+biologiques?|r[ée]sultats?\s+biologiques?"
+    r"|labo(?:ratoire)?"
     r"|bilan\s+sanguin|biology|labs?|laboratory)",
     "antecedents": r"(?:ant[ée]c[ée]dents|atcds?|past\s+medical\s+history|pmh)",
     "imagerie": r"(?:imagerie|radiologie|scanner|imaging|radiology)",

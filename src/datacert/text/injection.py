@@ -54,7 +54,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         r"(?i)(?:send|email|e-mail|forward|upload|post|exfiltrate|transmit)\s+(?:all\s+|every\s+|the\s+)*"
         r"(?:patient|medical|personal|confidential|stored)?\s*(?:data|records|files|notes|information)\s+to",
         r"(?i)(?:envoie|envoyez|transmets|transmettez|transf[èe]re|exporte)\s+(?:toutes\s+|tous\s+)?(?:les|ces)\s+"
-        r"(?:donn[ée]es|dossiers|informations|notes|comptes[ -]rendus)(?:\s+\w+){0,3}\s+(?:à|a|vers|sur)(?:\s|$|[,.;:])",
+        r"(?:donn[ée]es|dossiers|informations|notes|comptes[ "
+        r"-]rendus)(?:\s+\w+){0,3}\s+(?:à|a|vers|sur)(?:\s|$|[,.;:])",
         r"(?i)(?:list|dump|export)\s+(?:all|every)\s+(?:patients?|records?|users?|passwords?)",
         r"(?i)(?:liste|affiche)\s+(?:tous\s+les|toutes\s+les)\s+(?:patients?|dossiers|mots\s+de\s+passe|identifiants)",
     ),

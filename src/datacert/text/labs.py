@@ -247,7 +247,7 @@ def harmonise_column_name(name: str) -> LabMatch | None:
     if best is None:
         # "hba1c" spelled as one token with digits, "creat" prefixes...
         return None
-    length, neg_start, family, alias = best
+    _length, neg_start, family, alias = best
     start = -neg_start
     consumed = set(range(start, start + len(alias.split()) if " " in alias else start + 1))
     rest = [t for i, t in enumerate(tokens) if i not in consumed]

@@ -117,7 +117,8 @@ _PARTICLE = (
 )
 # field labels that follow a name on the same line ("Nom : DUPONT Prénom : Jeanne") end the name
 _FIELD = r"(?!(?:Pr[ée]nom|PR[ÉE]NOM|Nom|NOM|N[ée]e?|NÉE?|T[ée]l|TÉL|Date|DATE|DDN|IPP|NIR|NDA|Sexe|SEXE)\b)"
-# a word of letters outside the Latin script (Cyrillic, Greek, Arabic, Hebrew, CJK...): masked in name position
+# a word of letters outside the Latin script (Cyrillic, Greek, Arabic, Hebrew, CJK...): masked in name
+# position
 OTHER_SCRIPT_WORD = r"(?:(?![A-Za-z\u00c0-\u024f\u1e00-\u1eff])[^\W\d_])+"
 _NAME_TOKEN = rf"{_FIELD}(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}|{OTHER_SCRIPT_WORD})"
 
@@ -164,7 +165,10 @@ RPPS_RE = re.compile(
     r"(?i:\bRPPS\b|\bn°\s*RPPS\b)[^\n\d]{0,15}(?P<v>\d(?:\s?\d){10})(?!\d)"
     r"|(?<![\w])(?P<w>10\d{9})(?![\w])"
 )
-_ID_VALUE = r"(?P<v>(?=[A-Z\-]*\d)[A-Z]{0,3}\d[\d\-/ ]{3,18}\d|(?=[A-Z]{0,4}\d)[A-Z]{1,4}\d{4,14}|\d{1,4}[A-Z]{1,4}\d{3,12})"
+_ID_VALUE = (
+    r"(?P<v>(?=[A-Z\-]*\d)[A-Z]{0,3}\d[\d\-/ ]{3,18}\d|(?=[A-Z]{0,4}\d)[A-Z]{1,4}\d{4,14}"
+    r"|\d{1,4}[A-Z]{1,4}\d{3,12})"
+)
 IPP_RE = re.compile(
     r"(?i:\b(?:IPP|NIP|N°\s?IPP|n°\s?(?:de\s)?patient|num[ée]ro\s(?:de\s)?patient|identifiant\s(?:du\s)?patient"
     r"|ID\spatient)(?![^\W\d]))\s*(?:n°|no|num[ée]ro)?\s*[:=#\-]?\s*" + _ID_VALUE + r"(?![\w])"
@@ -238,10 +242,12 @@ _TITLES = (
     r"dénommée?|Nom\s?:|Prénom\s?:|NOM\s?:|PRENOM\s?:|Nom\sde\snaissance\s?:|Nom\sd'usage\s?:"
 )
 TITLE_RE = re.compile(
-    rf"(?<![\w])(?P<title>{_TITLES})(?:\s+(?:{_TITLES}))*(?:\s*:\s*|\s+|(?<=[.:]))(?P<seq>{_NAME_TOKEN}(?:[ \t]{_NAME_TOKEN}){{0,3}})"
+    rf"(?<![\w])(?P<title>{_TITLES})(?:\s+(?:{_TITLES}))*(?:\s*:\s*|\s+|(?<=[.:]))"
+    rf"(?P<seq>{_NAME_TOKEN}(?:[ \t]{_NAME_TOKEN}){{0,3}})"
 )
 PAIR_RE = re.compile(
-    rf"(?<![\w])(?P<a>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))[ \t](?P<b>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))(?![\w])"
+    rf"(?<![\w])(?P<a>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))[ "
+    rf"\t](?P<b>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))(?![\w])"
 )
 _TOKEN_RE = re.compile(rf"(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}|{OTHER_SCRIPT_WORD})")
 

@@ -62,7 +62,9 @@ _NEVER = frozenset(
     " docteur madame monsieur patient patiente".split()
 )
 _HOSPITAL_WORDS = frozenset(
-    "hopital hôpital chu chr ch clinique centre hospitalier hospitaliere groupe gh institut maternite hop".split()
+    (
+        "hopital hôpital chu chr ch clinique centre hospitalier hospitaliere groupe gh institut maternite hop"
+    ).split()
 )
 
 

@@ -193,7 +193,7 @@ def tokenize(text: str) -> list[Token]:
     """Tokens of `text` with offsets; protected clinical tokens are never split."""
     tokens: list[Token] = []
     last = 0
-    for start, end, kind in protected_spans(text) + [(len(text), len(text), "")]:
+    for start, end, kind in [*protected_spans(text), (len(text), len(text), "")]:
         for m in _WORD_RE.finditer(text, last, start):
             piece = m.group()
             kind_of = "number" if piece[0].isdigit() else ("word" if piece[0].isalpha() else "punct")

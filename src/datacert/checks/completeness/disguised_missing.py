@@ -193,7 +193,8 @@ class DisguisedMissing(Check):
         listed = [_plain(s) for s in values]  # in the column's own type, ready for a recode
         return self.finding(
             severity,
-            f"Column {column!r} uses {'a code that stands' if len(sentinels) == 1 else plural(len(sentinels), 'code') + ' that stand'}"
+            f"Column {column!r} uses "
+            f"{'a code that stands' if len(sentinels) == 1 else plural(len(sentinels), 'code') + ' that stand'}"  # noqa: E501
             f" for a missing value in {rate:.1%} of its records.",
             columns=[column],
             rows=positions,

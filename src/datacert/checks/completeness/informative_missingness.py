@@ -1,4 +1,6 @@
-"""informative_missingness: whether a value is missing predicts the target (or, without one, other columns)."""
+"""informative_missingness: whether a value is missing predicts the target (or, without one, other
+columns).
+"""
 
 from __future__ import annotations
 
@@ -34,7 +36,8 @@ class InformativeMissingness(Check):
     indicator as a feature and suspect MNAR.
     Without a target: for the `max_columns` most-missing columns, the rank AUC of every numeric
     column between records where the column is missing and where it is present (one matrix product
-    over screened predictors, confirmed by its own Mann-Whitney test), after a Welch t screen of every pair by matrix products with
+    over screened predictors, confirmed by its own Mann-Whitney test), after a Welch t screen of every
+    pair by matrix products with
     Bonferroni control at `mar_alpha` across all pairs; AUC ≥ `min_mar_auc` (or ≤ 1 − it) marks
     missingness predictable from other columns (MAR rather than MCAR), reported as information.
     """
@@ -147,7 +150,8 @@ class InformativeMissingness(Check):
                     columns=[column, target],
                     rows=rows,
                     evidence=evidence,
-                    remedy=f"Keep a missingness indicator for {column!r} as a feature (or use a model that handles "
+                    remedy=f"Keep a missingness indicator for {column!r} as a feature (or use a model "
+                    "that handles "
                     "missing values natively), impute inside cross-validation, and consider that the values "
                     "may be missing not at random.",
                 )
@@ -229,7 +233,8 @@ class InformativeMissingness(Check):
             findings.append(
                 self.finding(
                     Severity.INFO,
-                    f"Whether {column!r} is missing can be predicted from other columns, so it is not missing "
+                    f"Whether {column!r} is missing can be predicted from other columns, so it is not "
+                    "missing "
                     "completely at random.",
                     columns=[column, *predictors],
                     rows=np.flatnonzero(rows_missing[:, j]),

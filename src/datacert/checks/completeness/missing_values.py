@@ -139,5 +139,8 @@ def _remedy(severity: Severity) -> str:
     if severity == Severity.CRITICAL:
         return "Drop the column, or recover the values at the source; imputation would invent most of it."
     if severity == Severity.ERROR:
-        return "Impute inside cross-validation (kNN or MICE) with a missingness indicator, or recover at the source."
+        return (
+            "Impute inside cross-validation (kNN or MICE) with a missingness indicator, or "
+            "recover at the source."
+        )
     return "Impute inside cross-validation (median, kNN or MICE)."

@@ -65,7 +65,8 @@ class EncodingErrors(Check):
             findings.append(
                 self.finding(
                     Severity.WARNING,
-                    f"{plural(len(header), 'column name')} {'is' if len(header) == 1 else 'are'} mis-decoded text.",
+                    f"{plural(len(header), 'column name')} {'is' if len(header) == 1 else 'are'} "
+                    "mis-decoded text.",
                     columns=header,
                     evidence={
                         "numerator": len(header),

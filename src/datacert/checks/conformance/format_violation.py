@@ -331,7 +331,8 @@ class FormatViolation(Check):
         what = "wrong format or check digit" if fmt.validator is not None else "wrong format"
         return self.finding(
             Severity.ERROR if rate >= params["error_share"] else Severity.WARNING,
-            f"Column {column!r} holds {plural(int(rows.size), 'value')} that are not valid {fmt.label} ({what}).",
+            f"Column {column!r} holds {plural(int(rows.size), 'value')} that are not valid "
+            f"{fmt.label} ({what}).",
             columns=[column],
             rows=rows,
             evidence={
@@ -350,7 +351,8 @@ class FormatViolation(Check):
                     else {}
                 ),
             },
-            remedy=f"Correct the invalid {fmt.label} at the source (typing errors, truncated or padded values); "
+            remedy=f"Correct the invalid {fmt.label} at the source (typing errors, truncated or "
+            "padded values); "
             "set them to missing if they cannot be recovered.",
         )
 

@@ -91,7 +91,8 @@ class InconsistentCategories(Check):
     Works on the distinct values only (one value count per column): each spelling is folded
     (Unicode NFKD without accents, case folded, spaces and separators collapsed). When all the
     values of a column belong to one known domain (sex: H/M/Homme/male/F/Femme/female; yes/no:
-    oui/non/yes/no/O/N; test result: positif/positive/pos), synonyms are merged too. The canonical spelling of a group is its most
+    oui/non/yes/no/O/N; test result: positif/positive/pos), synonyms are merged too. The canonical
+    spelling of a group is its most
     frequent one; the mapping variant → canonical is what pre-qualification applies.
     """
 

@@ -198,7 +198,8 @@ class MixedUnits(Check):
                 "separation": split.separation,
                 "threshold": split.threshold,
             },
-            remedy=f"Convert the rows in {minority_unit} to {majority_unit} ({operation}), after confirming the "
+            remedy=f"Convert the rows in {minority_unit} to {majority_unit} ({operation}), after "
+            "confirming the "
             "unit with the source, then re-run the range checks.",
         )
 

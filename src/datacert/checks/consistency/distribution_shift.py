@@ -331,7 +331,8 @@ class DistributionShift(Check):
             f"a batch or selection effect.",
             columns=[column] + [f for f, _, _, _ in drifted[:MAX_COLUMNS_LISTED]],
             evidence=evidence,
-            remedy="Find the cause (protocol, device, population); re-split at random and stratified if this is "
+            remedy="Find the cause (protocol, device, population); re-split at random and stratified "
+            "if this is "
             "a train/test split; otherwise harmonise the sites (e.g. ComBat fitted on training folds) "
             "and validate per site.",
         )
@@ -436,7 +437,8 @@ class DistributionShift(Check):
             message,
             columns=[column, target],
             evidence=evidence,
-            remedy="Collect cases and controls from every site (or re-split so that every partition holds both), "
+            remedy="Collect cases and controls from every site (or re-split so that every partition "
+            "holds both), "
             "then validate per site.",
         )
         return [finding], summary

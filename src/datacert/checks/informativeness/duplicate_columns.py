@@ -87,7 +87,8 @@ class DuplicateColumns(Check):
         names = ", ".join(repr(c) for c in drop)
         return self.finding(
             "warning",
-            f"{names} {'is' if len(drop) == 1 else 'are'} {how} of {keep!r} and add{'s' if len(drop) == 1 else ''} "
+            f"{names} {'is' if len(drop) == 1 else 'are'} {how} of {keep!r} and "
+            f"add{'s' if len(drop) == 1 else ''} "
             "no information.",
             columns=group,
             evidence={"numerator": len(drop), "denominator": len(group), "keep": keep, "relations": relation},

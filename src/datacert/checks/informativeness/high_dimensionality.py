@@ -36,7 +36,7 @@ class HighDimensionality(Check):
 
     id = "high_dimensionality"
     dimension = "informativeness"
-    needs = Needs(min_rows=3)
+    needs = Needs(min_rows=3, artifacts=("task",))
     params = (
         Param("info_ratio", 0.1, "features per record from which an information finding is given", low=0),
         Param("warning_ratio", 1.0, "features per record from which the finding is a warning", low=0),

@@ -32,7 +32,7 @@ from sklearn.metrics import roc_auc_score
 RHO_MAX = 0.25  # a noise floor above a quarter of the labels is not what this model is for
 MIN_SIDE = 10  # records needed on each side of a class to fit its curve
 _BOUNDS_CLEAN = [(0.01, 50.0), (-50.0, 50.0)]
-_BOUNDS_NOISY = _BOUNDS_CLEAN + [(-12.0, 12.0), (-12.0, 12.0)]
+_BOUNDS_NOISY = [*_BOUNDS_CLEAN, (-12.0, 12.0), (-12.0, 12.0)]
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ class ClassImbalance(Check):
 
     id = "class_imbalance"
     dimension = "label_quality"
-    needs = Needs(roles=("target",), min_rows=2)
+    needs = Needs(roles=("target",), min_rows=2, artifacts=("task",))
     params = (
         Param(
             "warning_share",

@@ -38,7 +38,7 @@ class LabelIssues(Check):
 
     id = "label_issues"
     dimension = "label_quality"
-    needs = Needs(roles=("target",), min_rows=20)
+    needs = Needs(roles=("target",), min_rows=20, artifacts=("task", "design", "reference_fit"))
     cost = "model fits"
     params = (
         Param(
@@ -157,7 +157,8 @@ class LabelIssues(Check):
         }
         if severity != "info":
             message = (
-                f"{flagged.size:,} of the {n_used:,} records checked ({share:.1%}) have a label that a strong "
+                f"{flagged.size:,} of the {n_used:,} records checked ({share:.1%}) have a label that a "
+                "strong "
                 "cross-validated model contradicts beyond the outcome's own uncertainty."
             )
             remedy = (
@@ -166,7 +167,8 @@ class LabelIssues(Check):
             )
         elif prognostic:
             message = (
-                f"{plural(flagged.size, 'record')} disagree with the model more than its calibrated uncertainty "
+                f"{plural(flagged.size, 'record')} disagree with the model more than its calibrated "
+                "uncertainty "
                 f"expects, but {target!r} is a {'time-to-event' if censored else 'prognostic'} outcome: "
                 "this is a review list, not a label-quality verdict."
             )
@@ -236,7 +238,8 @@ class LabelIssues(Check):
         }
         if reliable:
             message = (
-                f"{flagged.size:,} of the {n_used:,} records checked ({share:.1%}) have a target value that a "
+                f"{flagged.size:,} of the {n_used:,} records checked ({share:.1%}) have a target value "
+                "that a "
                 f"cross-validated model confidently contradicts."
             )
             remedy = (

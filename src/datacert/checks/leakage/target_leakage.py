@@ -173,7 +173,8 @@ class TargetLeakage(Check):
             findings.append(
                 self.finding(
                     "warning",
-                    f"{_count(after)} the target strongly and {'its name says it is' if len(after) == 1 else 'their names say they are'} "
+                    f"{_count(after)} the target strongly and "
+                    f"{'its name says it is' if len(after) == 1 else 'their names say they are'} "
                     "recorded at or after the outcome.",
                     columns=after,
                     evidence={
@@ -182,7 +183,8 @@ class TargetLeakage(Check):
                         "threshold": screen.thresholds["strong"],
                         "power": {c: power[c] for c in after[:MAX_LISTED]},
                     },
-                    remedy="Check when these values are recorded; drop any that are only known after the outcome.",
+                    remedy="Check when these values are recorded; drop any that are only known after the "
+                    "outcome.",
                 )
             )
         if screen.standout:
@@ -199,8 +201,8 @@ class TargetLeakage(Check):
                         "threshold": params["standout_margin"],
                         "power": {c: power[c] for c in columns[:MAX_LISTED]},
                     },
-                    remedy="Find out how these values are produced; drop any that are derived from the outcome "
-                    "or recorded after it.",
+                    remedy="Find out how these values are produced; drop any that are derived from the "
+                    "outcome or recorded after it.",
                 )
             )
         if screen.names_label:
@@ -208,7 +210,8 @@ class TargetLeakage(Check):
             findings.append(
                 self.finding(
                     "warning",
-                    f"{plural(len(codes), 'code column')} nearly {'names' if len(codes) == 1 else 'name'} the "
+                    f"{plural(len(codes), 'code column')} nearly "
+                    f"{'names' if len(codes) == 1 else 'name'} the "
                     "target: every level is almost only one class.",
                     columns=codes,
                     evidence={

@@ -132,7 +132,10 @@ class OutOfRange(Check):
             message = (
                 f"{plural(n_out, 'value')} of {column!r} fall outside the limits declared in the schema."
             )
-            remedy = f"Correct the values of {column!r} at the source or set them to missing, or fix the declared limits."
+            remedy = (
+                f"Correct the values of {column!r} at the source or set them to missing, or fix "
+                "the declared limits."
+            )
         elif kind == "impossible":
             message = f"{plural(n_out, 'value')} of {column!r} are impossible for {what}{unit}."
             remedy = (

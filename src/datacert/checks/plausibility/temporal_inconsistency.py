@@ -117,7 +117,8 @@ class TemporalInconsistency(Check):
                                 "reference_basis": basis,
                                 "limit": limit.isoformat(),
                             },
-                            remedy=f"Correct the year of these dates in {c!r} at the source, or set them to missing.",
+                            remedy=f"Correct the year of these dates in {c!r} at the source, or set "
+                            "them to missing.",
                         )
                     )
         # 2. before birth
@@ -139,7 +140,8 @@ class TemporalInconsistency(Check):
                                 "denominator": _count_both(dates, birth, c),
                                 "kind": "before_birth",
                             },
-                            remedy=f"Check {birth!r} and {c!r} against the source record (swapped day and month, "
+                            remedy=f"Check {birth!r} and {c!r} against the source record (swapped day "
+                            "and month, "
                             "wrong year) and correct them.",
                         )
                     )
@@ -159,7 +161,8 @@ class TemporalInconsistency(Check):
                             "denominator": _count_both(dates, start, end),
                             "kind": "end_before_start",
                         },
-                        remedy=f"Check {start!r} and {end!r} against the source (swapped columns, wrong year) "
+                        remedy=f"Check {start!r} and {end!r} against the source (swapped columns, "
+                        "wrong year) "
                         "and correct them.",
                     )
                 )

@@ -101,7 +101,8 @@ class DirectIdentifier(Check):
                     columns=[column],
                     rows=rows,
                     evidence=evidence,
-                    remedy=f"Remove {column!r} before training, or replace it with a keyed pseudonym kept apart "
+                    remedy=f"Remove {column!r} before training, or replace it with a keyed pseudonym "
+                    "kept apart "
                     "from the training data.",
                 )
             )

@@ -83,12 +83,14 @@ class PhiInText(Check):
             findings.append(
                 self.finding(
                     "error",
-                    f"{plural(len(rows), 'note')} of {column!r} {'contains' if len(rows) == 1 else 'contain'} "
+                    f"{plural(len(rows), 'note')} of {column!r} "
+                    f"{'contains' if len(rows) == 1 else 'contain'} "
                     f"personal identifiers ({kinds}).",
                     columns=[column],
                     rows=rows,
                     evidence=evidence,
-                    remedy=f"De-identify the column before training: `datacert text deid FILE --column {column} "
+                    remedy="De-identify the column before training: `datacert text deid FILE "
+                    f"--column {column} "
                     f"--mode pseudonymise --group <patient column> --out <file>`.",
                 )
             )

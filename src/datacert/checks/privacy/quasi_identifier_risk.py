@@ -76,7 +76,7 @@ class QuasiIdentifierRisk(Check):
         threshold = int(params["k_threshold"])
         small = np.flatnonzero(sizes < threshold)
         unique = int((sizes == 1).sum())
-        n_classes = int(round(float(np.sum(1.0 / sizes)))) if sizes.size else 0
+        n_classes = round(float(np.sum(1.0 / sizes))) if sizes.size else 0
         histogram = {
             int(s): int(c // s)
             for s, c in zip(*np.unique(sizes[sizes < threshold], return_counts=True), strict=True)
@@ -111,7 +111,8 @@ class QuasiIdentifierRisk(Check):
             columns=qis,
             rows=small,
             evidence=evidence,
-            remedy="Generalise the quasi-identifiers before sharing (age bands, year of birth, first digits of "
+            remedy="Generalise the quasi-identifiers before sharing (age bands, year of birth, first "
+            "digits of "
             "the postcode, dates shifted per patient or reduced to month), or keep the data in a "
             "controlled environment.",
         )

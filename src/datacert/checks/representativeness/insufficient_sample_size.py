@@ -45,13 +45,14 @@ class InsufficientSampleSize(Check):
     10 × n the message gives only a lower bound; when the fitted plateau sits on its bound (a
     perfect score) no count is claimed at all. A plateau
     near chance (upper 95 % bound of the full-size held-out score below 0.6 AUROC / 0.05 R²) means
-    there is no learnable signal at this size: a critical, reject-level finding. A warning needs both n* > margin × n and a gain
+    there is no learnable signal at this size: a critical, reject-level finding. A warning needs both n*
+    > margin × n and a gain
     from doubling n of at least `min_gain`.
     """
 
     id = "insufficient_sample_size"
     dimension = "representativeness"
-    needs = Needs(roles=("target",), min_rows=30)
+    needs = Needs(roles=("target",), min_rows=30, artifacts=("task", "design", "reference_fit"))
     cost = "model fits"
     params = (
         Param("epsilon", 0.01, "performance gap to the plateau that counts as reached", low=0),
@@ -154,7 +155,8 @@ class InsufficientSampleSize(Check):
                     "these features at this size.",
                     columns=[data.roles.target],
                     evidence={**evidence, "threshold": chance},
-                    remedy="Check the target definition and the features; collecting more of the same records "
+                    remedy="Check the target definition and the features; collecting more of the "
+                    "same records "
                     "is unlikely to help.",
                 )
             )
@@ -195,7 +197,8 @@ class InsufficientSampleSize(Check):
                     message,
                     columns=[data.roles.target],
                     evidence={**evidence, "threshold": params["margin"] * available},
-                    remedy="Collect more records if possible; until then prefer simple, regularised models and "
+                    remedy="Collect more records if possible; until then prefer simple, regularised "
+                    "models and "
                     "report performance with its uncertainty.",
                 )
             )
@@ -207,11 +210,11 @@ def _subsample(train: np.ndarray, y: np.ndarray, fraction: float, task: str, rng
     if fraction >= 1.0:
         return train
     if task != "classification":
-        return np.sort(rng.choice(train, max(5, int(round(fraction * train.size))), replace=False))
+        return np.sort(rng.choice(train, max(5, round(fraction * train.size)), replace=False))
     parts = []
     for label in np.unique(y[train]):
         members = train[y[train] == label]
-        take = min(members.size, max(2, int(round(fraction * members.size))))
+        take = min(members.size, max(2, round(fraction * members.size)))
         parts.append(rng.choice(members, take, replace=False))
     return np.sort(np.concatenate(parts))
 

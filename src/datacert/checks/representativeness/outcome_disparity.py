@@ -13,8 +13,8 @@ from datacert.checks.representativeness._subgroups import (
     cramers_v,
     subgroups_of,
     target_classes,
-    wilson_interval,
 )
+from datacert.statistics import wilson_interval
 
 
 @register
@@ -111,12 +111,14 @@ class OutcomeDisparity(Check):
             findings.append(
                 self.finding(
                     severity,
-                    f"The {what} differs markedly between subgroups of '{groups.column}'; check whether this is "
+                    f"The {what} differs markedly between subgroups of '{groups.column}'; check "
+                    "whether this is "
                     f"real or a bias in how the label was recorded.",
                     columns=[groups.column, data.roles.target],
                     rows=rows,
                     evidence=facts,
-                    remedy="Have a clinician review the gap; if the label is biased, fix its definition; otherwise "
+                    remedy="Have a clinician review the gap; if the label is biased, fix its "
+                    "definition; otherwise "
                     "stratify training and report performance per subgroup.",
                 )
             )

@@ -13,9 +13,9 @@ from datacert.checks.representativeness._subgroups import (
     normalise_level,
     subgroups_of,
     target_classes,
-    wilson_interval,
 )
 from datacert.reference_population import load_reference
+from datacert.statistics import wilson_interval
 
 
 def _are(count: int) -> str:
@@ -146,7 +146,8 @@ class UnderrepresentedSubgroup(Check):
         return [
             self.finding(
                 "warning",
-                f"{plural(int(flagged.size), 'subgroup')} of '{groups.column}'{banded} {_are(flagged.size)} too small to evaluate "
+                f"{plural(int(flagged.size), 'subgroup')} of '{groups.column}'{banded} "
+                f"{_are(flagged.size)} too small to evaluate "
                 f"a model on separately.",
                 columns=[groups.column],
                 rows=rows,
@@ -158,7 +159,8 @@ class UnderrepresentedSubgroup(Check):
                     "min_events": params["min_events"],
                     "subgroups": listed,
                 },
-                remedy="Collect more records of these subgroups, or merge them with a clinically close subgroup, "
+                remedy="Collect more records of these subgroups, or merge them with a clinically "
+                "close subgroup, "
                 "and report their performance as not evaluable.",
             )
         ]
@@ -215,8 +217,10 @@ class UnderrepresentedSubgroup(Check):
             findings.append(
                 self.finding(
                     "critical",
-                    f"{plural(len(absent), 'subgroup')} of '{groups.column}' that the intended population includes "
-                    f"{'is' if len(absent) == 1 else 'are'} absent from the data, so the model cannot be shown to "
+                    f"{plural(len(absent), 'subgroup')} of '{groups.column}' that the intended "
+                    "population includes "
+                    f"{'is' if len(absent) == 1 else 'are'} absent from the data, so the model cannot "
+                    "be shown to "
                     f"work for {'it' if len(absent) == 1 else 'them'}.",
                     columns=[groups.column],
                     rows=[],
@@ -227,7 +231,8 @@ class UnderrepresentedSubgroup(Check):
                         "threshold": 0,
                         "absent_subgroups": absent,
                     },
-                    remedy="Collect records of the missing subgroups, or narrow the intended use to the population "
+                    remedy="Collect records of the missing subgroups, or narrow the intended use to "
+                    "the population "
                     "the data covers.",
                 )
             )
@@ -236,7 +241,8 @@ class UnderrepresentedSubgroup(Check):
             findings.append(
                 self.finding(
                     "error" if strong else "warning",
-                    f"{plural(len(under), 'subgroup')} of '{groups.column}' {_are(len(under))} rarer in the data than in the "
+                    f"{plural(len(under), 'subgroup')} of '{groups.column}' {_are(len(under))} rarer "
+                    "in the data than in the "
                     f"intended population.",
                     columns=[groups.column],
                     rows=np.flatnonzero(np.isin(groups.codes, rows_under)),
@@ -247,7 +253,8 @@ class UnderrepresentedSubgroup(Check):
                         "threshold": params["reference_ratio"],
                         "underrepresented": under,
                     },
-                    remedy="Collect more records of these subgroups, or reweight them to the intended proportions, "
+                    remedy="Collect more records of these subgroups, or reweight them to the "
+                    "intended proportions, "
                     "and report subgroup performance.",
                 )
             )

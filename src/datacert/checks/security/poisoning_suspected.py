@@ -92,7 +92,7 @@ class PoisoningSuspected(Check):
 
     id = "poisoning_suspected"
     dimension = "security"
-    needs = Needs(roles=("target",), min_rows=20)
+    needs = Needs(roles=("target",), min_rows=20, artifacts=("task",))
     params = (
         Param("min_support", 3, "records a trigger pattern needs", low=1),
         Param(
@@ -187,7 +187,8 @@ class PoisoningSuspected(Check):
                         "threshold": params["strong_q"] if severity == "critical" else params["alpha"],
                         "patterns": [t.describe() for t in group[:MAX_PATTERNS]],
                     },
-                    remedy="Trace these records to their source and check who entered them; if the pattern is not "
+                    remedy="Trace these records to their source and check who entered them; if the "
+                    "pattern is not "
                     "a known clinical marker, quarantine the records before training.",
                 )
             )
@@ -216,7 +217,8 @@ class PoisoningSuspected(Check):
             findings.append(
                 self.finding(
                     "warning",
-                    f"{plural(len(conflicts), 'group')} of records have identical features but different labels.",
+                    f"{plural(len(conflicts), 'group')} of records have identical features but "
+                    "different labels.",
                     columns=[data.roles.target],
                     rows=members,
                     evidence={
@@ -432,7 +434,8 @@ def _why(trigger: Trigger, risk: dict, explained_by_trend: bool, contradicted: b
             )
         else:
             parts.append(
-                f"a monotone trend of {trigger.column!r} expects only {rate:.0%} {trigger.label!r} at this value"
+                f"a monotone trend of {trigger.column!r} expects only {rate:.0%} {trigger.label!r} at "
+                "this value"
             )
     if "neighbour_agreement" in risk:
         agree, expected = risk["neighbour_agreement"], risk["expected_agreement"]

@@ -80,7 +80,8 @@ class PromptInjection(Check):
                 findings.append(
                     self.finding(
                         severity,
-                        f"{plural(int(rows.size), 'note')} of {column!r} {verb} instructions aimed at a language model"
+                        f"{plural(int(rows.size), 'note')} of {column!r} {verb} instructions aimed at "
+                        "a language model"
                         + (" (override or data extraction)." if severity == "critical" else "."),
                         columns=[column],
                         rows=rows,
@@ -90,7 +91,8 @@ class PromptInjection(Check):
                             "threshold": 0,
                             "rows_per_family": here,
                         },
-                        remedy="Review these notes; remove or quote the instruction text before the data reaches a "
+                        remedy="Review these notes; remove or quote the instruction text before the "
+                        "data reaches a "
                         "language model, and trace where it was injected.",
                     )
                 )

@@ -45,7 +45,8 @@ class DuplicateIds(Check):
                         "threshold": 0,
                         "repeated_values": int(n_values),
                     },
-                    remedy="Deduplicate the records, or declare this column as --group if it names the patient.",
+                    remedy="Deduplicate the records, or declare this column as --group if it names "
+                    "the patient.",
                 )
             )
         if missing.size:

@@ -49,7 +49,8 @@ class DuplicateRows(Check):
         listed = [g.tolist() for g in groups[: params["max_groups_listed"]]]
         finding = self.finding(
             severity,
-            f"{plural(extra, 'record')} repeat another record exactly ({plural(len(groups), 'group')} of copies).",
+            f"{plural(extra, 'record')} repeat another record exactly ({plural(len(groups), 'group')} "
+            "of copies).",
             rows=rows,
             evidence={
                 "numerator": extra,

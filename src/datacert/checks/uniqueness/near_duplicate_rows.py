@@ -21,7 +21,8 @@ class NearDuplicateRows(Check):
     -----
     Each record is put in canonical form (text lowered, accents and extra spaces removed, numbers
     stored as text read as numbers) and hashed in one vectorised pass with stored numbers rounded
-    to about 4 significant digits (14 mantissa bits). Records whose hashes repeat are compared exactly on their text and within
+    to about 4 significant digits (14 mantissa bits). Records whose hashes repeat are compared exactly on
+    their text and within
     a relative tolerance of 1e-6 on their numbers; a group is reported only when its members are
     not all exact copies of each other (exact copies are `duplicate_rows`). The record id is
     ignored, as for exact duplicates. Rows hold every member of every group.

@@ -1,0 +1,81 @@
+"""The store of named shared results for one dataset: computed on first request, once per dataset.
+
+Providers are registered by the modules that know how to compute a result (the learning task
+here, the reference model in datacert.checks), so this package imports no private module. The
+store lives beside the Dataset, not inside it: checks never write into the Dataset.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from datacert.artifacts._task import learning_task
+from datacert.dataset import Dataset
+
+# the named artifacts a check may declare in Needs(artifacts=...)
+ARTIFACTS = ("task", "design", "reference_fit")
+
+Provider = Callable[["Artifacts"], Any]
+_PROVIDERS: dict[str, Provider] = {}
+_STORES: dict[int, Artifacts] = {}
+
+
+def provide(name: str) -> Callable[[Provider], Provider]:
+    """Decorator: register the function that computes artifact `name` from a store."""
+    if name not in ARTIFACTS:
+        raise ValueError(f"unknown artifact {name!r}; known: {', '.join(ARTIFACTS)}")
+
+    def register(function: Provider) -> Provider:
+        _PROVIDERS[name] = function
+        return function
+
+    return register
+
+
+class Artifacts:
+    """The shared results of one dataset (`Artifacts.of(data)`): the same object for every check."""
+
+    def __init__(self, data: Dataset) -> None:
+        self.data = data
+        self._values: dict[str, Any] = {}
+
+    @classmethod
+    def of(cls, data: Dataset) -> Artifacts:
+        """The store of this dataset, created on first use and released with the dataset."""
+        key = id(data)
+        store = _STORES.get(key)
+        if store is None or store.data is not data:
+            store = _STORES[key] = cls(data)
+            weakref.finalize(data, _STORES.pop, key, None)
+        return store
+
+    def get(self, name: str) -> Any:
+        if name not in ARTIFACTS:
+            raise KeyError(f"unknown artifact {name!r}; known: {', '.join(ARTIFACTS)}")
+        if name not in self._values:
+            self._values[name] = _provider(name)(self)
+        return self._values[name]
+
+    @property
+    def task(self) -> str | None:
+        """'classification', 'regression' or None: the learning task of the dataset's target."""
+        return self.get("task")  # type: ignore[no-any-return]
+
+
+def _provider(name: str) -> Provider:
+    if name not in _PROVIDERS:  # the reference model registers its providers when the checks load
+        from datacert.checks import load_all_checks
+
+        load_all_checks()
+    return _PROVIDERS[name]
+
+
+@provide("task")
+def _task(store: Artifacts) -> str | None:
+    data = store.data
+    target = data.roles.target
+    if not target:
+        return None
+    return learning_task(data.frame.get_column(target), data.semantic_types.get(target))
