@@ -51,6 +51,10 @@ class Artifacts:
             weakref.finalize(data, _STORES.pop, key, None)
         return store
 
+    def has(self, name: str) -> bool:
+        """Whether `name` was already computed for this dataset (nothing is computed to answer)."""
+        return name in self._values
+
     def get(self, name: str) -> Any:
         if name not in ARTIFACTS:
             raise KeyError(f"unknown artifact {name!r}; known: {', '.join(ARTIFACTS)}")

@@ -371,13 +371,13 @@ def with_energy(
     """
     from dataclasses import replace
 
-    from datacert.checks._reference_model import CACHE_KEY
+    from datacert.artifacts import Artifacts
 
     pilot: Pilot | str | None = None
     if certificate.verdict != "release":
         if not dataset.roles.target:
             pilot = "no target: there is no model to scale a campaign from"
-        elif CACHE_KEY not in dataset._cache:
+        elif not Artifacts.of(dataset).has("reference_fit"):
             pilot = "no model-based check ran, so no reference model was fitted"
         else:
             pilot = pilot_fit(dataset)

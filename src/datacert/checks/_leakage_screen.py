@@ -340,6 +340,10 @@ def _target(data: Dataset, task: str):
         values = data.frame.get_column(data.roles.target).cast(pl.Float64, strict=False).to_numpy()
         rows = np.flatnonzero(np.isfinite(values))
         labels = values[rows]
+    # an exact copy of a record repeats its values with the same label: counted again, copies would
+    # make any continuous column look like an exact function of the target
+    first = data.frame.is_first_distinct().to_numpy()[rows]
+    rows, labels = rows[first], labels[first]
     sampled = None
     if rows.size > MAX_ROWS:
         pick = np.sort(np.random.default_rng(SEED).choice(rows.size, MAX_ROWS, replace=False))
