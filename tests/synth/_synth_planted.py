@@ -1,4 +1,4 @@
-"""Planted generators on real public tables: the four cases the synthetic-data verdict must get right."""
+"""Planted generators on real public tables (scikit-learn, scikit-survival): the four cases the verdict must get right."""
 
 from __future__ import annotations
 
@@ -48,9 +48,16 @@ def diabetes() -> RealTable:
 
 
 def gbsg2() -> RealTable:
-    from lifelines.datasets import load_gbsg2
+    """German Breast Cancer Study Group 2 (686 patients), as shipped by scikit-survival."""
+    from sksurv.datasets import load_gbsg2
 
-    frame = pl.from_pandas(load_gbsg2())
+    features, outcome = load_gbsg2()
+    frame = pl.from_pandas(features.astype({c: str for c in ("horTh", "menostat", "tgrade")}))
+    frame = frame.with_columns(
+        [pl.col(c).cast(pl.Int64) for c in ("age", "tsize", "pnodes", "progrec", "estrec")]
+    ).with_columns(
+        pl.Series("time", outcome["time"]).cast(pl.Int64), pl.Series("cens", outcome["cens"].astype(int))
+    )
     train, holdout = split(frame)
     return RealTable("gbsg2", train, holdout, "cens", {"age": 190}, duration="time", event="cens")
 

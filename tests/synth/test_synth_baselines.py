@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from _synth_planted import breast_cancer
+from tests.synth._synth_planted import breast_cancer
 
 import datacert
 from datacert.synth import load_tables

@@ -10,7 +10,7 @@ import jsonschema
 import numpy as np
 import polars as pl
 import pytest
-from _synth_planted import copies, diabetes, good
+from tests.synth._synth_planted import copies, diabetes, good
 from typer.testing import CliRunner
 
 import datacert

@@ -1,4 +1,4 @@
-"""The four planted generators get the right verdict on real public tables (sklearn, lifelines).
+"""The four planted generators get the right verdict on real public tables (scikit-learn, scikit-survival).
 
 One synth run per (table, generator): each test checks the verdict and why it was reached.
 """
@@ -6,7 +6,7 @@ One synth run per (table, generator): each test checks the verdict and why it wa
 from __future__ import annotations
 
 import pytest
-from _synth_planted import EXPECTED, GENERATORS, TABLES
+from tests.synth._synth_planted import EXPECTED, GENERATORS, TABLES
 
 import datacert
 
