@@ -46,6 +46,11 @@ def synth_command(
     baselines: bool = typer.Option(
         False, "--baselines", help="Also score independent marginals and a Gaussian copula fitted on REAL."
     ),
+    full_check: bool = typer.Option(
+        False,
+        "--full-check",
+        help="Run every check on both tables for validity, not only the validity dimensions.",
+    ),
     fail_on: FailOn = typer.Option(
         FailOn.PREQUALIFY, "--fail-on", help="Lowest verdict that exits non-zero: prequalify or reject."
     ),
@@ -76,7 +81,13 @@ def synth_command(
         tables = load_tables(real, synthetic, holdout, roles)
         with progress_display(True) as progress:
             certificate = certify_synthetic(
-                tables, profile, duration=duration, event=event, baselines=baselines, progress=progress
+                tables,
+                profile,
+                duration=duration,
+                event=event,
+                baselines=baselines,
+                progress=progress,
+                full_check=full_check,
             )
     if json_out:
         write_atomic(json_out, certificate.to_json())

@@ -110,7 +110,12 @@ GENERATORS = {"independent_marginals": independent_marginals, "gaussian_copula":
 
 
 def score_baselines(
-    tables: Tables, profile: SynthProfile, seed: int, duration: str | None, event: str | None
+    tables: Tables,
+    profile: SynthProfile,
+    seed: int,
+    duration: str | None,
+    event: str | None,
+    full_check: bool = False,
 ) -> dict[str, Any]:
     """Each baseline generated as large as the user's synthetic table and certified the same way."""
     from datacert.assay import load_dataset
@@ -123,7 +128,13 @@ def score_baselines(
         frame = generate(tables, n, seed)
         ds = load_dataset(frame, _roles_present(tables.real.roles, frame.columns))
         cert = _certify(
-            dataclasses.replace(tables, synthetic=ds, extra_columns=()), profile, duration, event, False, None
+            dataclasses.replace(tables, synthetic=ds, extra_columns=()),
+            profile,
+            duration,
+            event,
+            False,
+            None,
+            full_check,
         )
         by_id = {m["id"]: m["value"] for m in cert.extra["metrics"]}
         results.append(

@@ -59,6 +59,7 @@ def _labels(tables: Tables, name: str, kind: str, classes: tuple[str, ...]) -> n
 
 def _task(enc: Encoded, tables: Tables) -> _Task | str:
     from datacert.checks._reference_model import (
+        CACHE_KEY,
         Design,
         ReferenceFit,
         candidate_models,
@@ -71,7 +72,9 @@ def _task(enc: Encoded, tables: Tables) -> _Task | str:
     kind = target_task(tables.real)
     if kind is None:
         return "the target is not something a model can learn (classes or numbers)"
-    fit = reference_fit(tables.real)
+    # the reference fit (cross-validated model choice) is reused when `check` already made it;
+    # otherwise the rule it mostly ends with: gradient boosting for tall tables, else the linear model
+    fit = reference_fit(tables.real) if CACHE_KEY in tables.real._cache else None
     classes: tuple[str, ...] = ()
     if kind == "classification":
         values = tables.real.frame.get_column(tables.target).drop_nulls().cast(pl.String).unique().to_list()
@@ -81,7 +84,10 @@ def _task(enc: Encoded, tables: Tables) -> _Task | str:
     design = Design(np.empty((0, len(num) + len(cat))), num, cat)
     n_rows = min(tables.real.n_rows, MAX_TRAIN_ROWS)
     models = candidate_models(kind, design, n_rows, len(classes))
-    name = fit.model if isinstance(fit, ReferenceFit) and fit.model in models else next(iter(models))
+    if isinstance(fit, ReferenceFit) and fit.model in models:
+        name = fit.model
+    else:
+        name = "hist_gradient_boosting" if "hist_gradient_boosting" in models else next(iter(models))
     return _Task(kind, classes, name, models[name], num + cat)
 
 

@@ -28,6 +28,13 @@ RATE_MARGIN = 0.01
 VALIDITY_DIMENSIONS = {"completeness", "conformance", "plausibility", "uniqueness"}
 
 
+def validity_checks() -> list[str]:
+    """The registered checks of the validity dimensions: what `synth` runs unless asked for every check."""
+    from datacert.checks._registry import load_all_checks
+
+    return sorted(k for k, v in load_all_checks().items() if v.dimension in VALIDITY_DIMENSIONS)
+
+
 def _share(f: Finding, n_rows: int) -> float:
     return f.row_count / n_rows if n_rows else 0.0
 
