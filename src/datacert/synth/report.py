@@ -149,8 +149,8 @@ def _dcr_plot(synthetic: list[float], holdout: list[float]) -> Markup:
             f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"><title>{_svg._t(label)}</title></polyline>'
         )
     body.append(
-        f'<text x="{left}" y="{plot_h + 26}" fill="#59626e">x: distance to the closest training record (0 = copy), '
-        f"y: share of records; blue synthetic, grey holdout</text>"
+        f'<text x="{left}" y="{plot_h + 26}" fill="#59626e">distance to the closest training record '
+        f"(0 = copy); blue: synthetic, grey: holdout</text>"
     )
     return _svg._svg(left + width + 20, plot_h + 34, body, "Distance to closest record: synthetic vs holdout")
 
