@@ -156,11 +156,13 @@ def main() -> None:
     print(f"rows {args.rows:,} (load average {load:.1f} on {os.cpu_count()} cores)")
     for name, r in results.items():
         print(
-            f"  {name:<6} {r['seconds']:7.1f} s wall {r['cpu_seconds']:7.1f} s CPU  peak {r['peak_mb']:7.0f} MB  "
+            f"  {name:<6} {r['seconds']:7.1f} s wall {r['cpu_seconds']:7.1f} s CPU  peak "
+            f"{r['peak_mb']:7.0f} MB  "
             f"{r.get('verdict', '')}"
         )
     print(
-        f"  synth / scan {report['ratios']['synth_vs_scan']:.0f}x, synth / check {report['ratios']['synth_vs_check']:.2f}x"
+        f"  synth / scan {report['ratios']['synth_vs_scan']:.0f}x, synth / check "
+        f"{report['ratios']['synth_vs_check']:.2f}x"
     )
     print("  synth steps:", synth.get("step_seconds"))
 

@@ -1,4 +1,5 @@
-"""Planted generators on real public tables (scikit-learn, scikit-survival): the four cases the verdict must get right."""
+"""Planted generators on real public tables (scikit-learn, scikit-survival): the four cases the verdict "
+"must get right."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def copies(table: RealTable, share: float = 0.05) -> pl.DataFrame:
     """The good generator, with 5 % of its records replaced by copies of real training records."""
     out = good(table)
     rng = np.random.default_rng(SEED + 1)
-    k = max(1, int(round(share * out.height)))
+    k = max(1, round(share * out.height))
     slots = np.sort(rng.choice(out.height, k, replace=False))
     picked = table.train[np.sort(rng.choice(table.train.height, k, replace=False))].select(out.columns)
     keep = np.setdiff1d(np.arange(out.height), slots)

@@ -1,4 +1,5 @@
-"""The synthetic-data assay: tables -> encoding -> validity, fidelity, utility, privacy -> verdict -> certificate."""
+"""The synthetic-data assay: tables -> encoding -> validity, fidelity, utility, privacy -> verdict -> "
+"certificate."""
 
 from __future__ import annotations
 

@@ -106,7 +106,8 @@ def gate_findings(
                 metric_id,
                 m.family,
                 severity,
-                f"{metric_id.replace('_', ' ').capitalize()} is {m.value:.4g}, {direction} the gate's bar of {gate['bar']:.4g}.",
+                f"{metric_id.replace('_', ' ').capitalize()} is {m.value:.4g}, {direction} the gate's "
+                f"bar of {gate['bar']:.4g}.",
                 columns=m.columns,
                 rows=rows,
                 row_count=len(rows) if rows else 0,

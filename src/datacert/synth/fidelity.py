@@ -208,7 +208,8 @@ def spectrum(enc: Encoded, tables: Tables, top: int = 10) -> Metric:
 
 
 def detection(enc: Encoded, seed: int) -> tuple[Metric, Metric]:
-    """pMSE ratio (logistic with pairwise interactions of the top PCs, analytic null) and C2ST AUC (gradient boosting, 5 folds)."""
+    """pMSE ratio (logistic with pairwise interactions of the top PCs, analytic null) and C2ST AUC "
+    "(gradient boosting, 5 folds)."""
     from sklearn.decomposition import PCA
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression

@@ -102,7 +102,8 @@ def measure(enc: Encoded, seed: int) -> tuple[list[Metric], dict[str, object]]:
                 "holdout_share": hold_copy_share,
                 "holdout_records_found_in_training": hold_in_train,
                 "chance_share": baseline,
-                "chance_from": "the larger of the real table's duplicate share and the holdout's share found in training",
+                "chance_from": "the larger of the real table's duplicate share and the holdout's share "
+                "found in training",
             }
         )
         d_hold_train, _ = nearest(train, hold[hold_rows], 2)

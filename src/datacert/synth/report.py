@@ -26,7 +26,8 @@ def _metrics(cert) -> list[dict[str, Any]]:
 def render_synth_text(cert) -> str:
     d = cert.dataset
     lines = [
-        f"datacert synth: {d.get('path') or 'synthetic table'} ({d['rows']:,} records × {d['columns']:,} columns)",
+        f"datacert synth: {d.get('path') or 'synthetic table'} ({d['rows']:,} records × {d['columns']:,} "
+        "columns)",
         f"VERDICT: {cert.verdict.upper()}",
         *[f"  - {r}" for r in cert.reasons],
         "",
@@ -125,7 +126,8 @@ def _overlay(item: dict[str, Any]) -> Markup:
             f'<text x="{left + width}" y="{plot_h + 24}" text-anchor="end">{_svg._t(f"{e[-1]:.4g}")}</text>'
         )
     body.append(
-        f'<text x="{left}" y="144" fill="#59626e">grey: real, blue: synthetic · score {item["score"]:.3f}</text>'
+        f'<text x="{left}" y="144" fill="#59626e">grey: real, blue: synthetic · score '
+        f"{item['score']:.3f}</text>"
     )
     return _svg._svg(left + width + 10, 150, body, f"Distribution of {item['column']}")
 
@@ -146,7 +148,8 @@ def _dcr_plot(synthetic: list[float], holdout: list[float]) -> Markup:
             f"{left + width * v / top:.1f},{10 + plot_h - plot_h * i / n:.1f}" for i, v in enumerate(values)
         )
         body.append(
-            f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"><title>{_svg._t(label)}</title></polyline>'
+            f'<polyline points="{pts}" fill="none" stroke="{colour}" '
+            f'stroke-width="2"><title>{_svg._t(label)}</title></polyline>'
         )
     body.append(
         f'<text x="{left}" y="{plot_h + 26}" fill="#59626e">distance to the closest training record '
@@ -166,7 +169,8 @@ def _utility_bars(metric: dict[str, Any]) -> Markup:
         body.append(
             f'<text x="{left - 6}" y="{y + 13}" text-anchor="end">{_svg._t(label)}</text>'
             f'<rect x="{left}" y="{y + 3}" width="{width}" height="14" fill="#f0f2f5"/>'
-            f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="14" fill="{"#aab2bd" if i == 0 else "#4a6fa5"}"/>'
+            f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="14" '
+            f'fill="{"#aab2bd" if i == 0 else "#4a6fa5"}"/>'
             f'<text x="{left + width + 6}" y="{y + 13}">{v:.3f} {_svg._t(ev["score"])}</text>'
         )
     return _svg._svg(left + width + 110, 60, body, "Train on synthetic, test on real vs train on real")
@@ -189,7 +193,8 @@ def render_synth_html(cert) -> str:
         "</ul>",
         f'<p class="muted small">Scoring profile {e(cert.extra["scoring_profile"]["name"])} '
         f"{e(cert.extra['scoring_profile']['version'])}. {e(cert.extra.get('privacy_note', ''))}</p>",
-        '<table id="tables"><tr><th>table</th><th>file</th><th>records × columns</th><th>fingerprint</th></tr>',
+        '<table id="tables"><tr><th>table</th><th>file</th><th>records × '
+        "columns</th><th>fingerprint</th></tr>",
     ]
     for name, t in tables.items():
         parts.append(
@@ -224,7 +229,8 @@ def render_synth_html(cert) -> str:
             ]
             parts.append("</div>")
         parts.append(
-            f'<table id="metrics-{family}"><tr><th>metric</th><th>value</th><th>interval</th><th>note</th></tr>'
+            "<table "
+            f'id="metrics-{family}"><tr><th>metric</th><th>value</th><th>interval</th><th>note</th></tr>'
         )
         for m in metrics:
             if m["family"] != family:
@@ -237,23 +243,27 @@ def render_synth_html(cert) -> str:
             )
         parts.append("</table>")
     parts.append(
-        '<h2>Gates</h2><table id="gates"><tr><th>gate</th><th>kind</th><th>metric</th><th>status</th><th>value</th><th>bar</th></tr>'
+        "<h2>Gates</h2><table "
+        'id="gates"><tr><th>gate</th><th>kind</th><th>metric</th><th>status</th><th>value</th><th>bar</th></tr>'
     )
     for g in cert.extra.get("gates", []):
         cls = ' class="gate-fired"' if g["status"] == "fired" else ""
         parts.append(
             f"<tr{cls}><td>{e(g['id'])}</td><td>{e(g['kind'])}</td><td>{e(g['metric'])}</td><td>{e(g['status'])}</td>"
-            f"<td>{e(_fmt(g.get('value')))}</td><td>{e(g.get('direction', ''))} {e(_fmt(g.get('bar')))}</td></tr>"
+            f"<td>{e(_fmt(g.get('value')))}</td><td>{e(g.get('direction', ''))} "
+            f"{e(_fmt(g.get('bar')))}</td></tr>"
         )
     parts.append("</table>")
     if cert.findings:
         parts.append(
-            f'<h2>Findings ({len(cert.findings)})</h2><table id="findings"><tr><th>severity</th><th>check</th><th>columns</th><th>records</th><th>message</th></tr>'
+            f"<h2>Findings ({len(cert.findings)})</h2><table "
+            'id="findings"><tr><th>severity</th><th>check</th><th>columns</th><th>records</th><th>message</th></tr>'
         )
         for f in cert.findings[:500]:
             parts.append(
                 f'<tr><td><span class="sev sev-{e(str(f.severity))}">{e(str(f.severity))}</span></td>'
-                f"<td><code>{e(f.check)}</code></td><td>{e(', '.join(f.columns[:5]))}</td><td>{f.row_count:,}</td>"
+                f"<td><code>{e(f.check)}</code></td><td>{e(', '.join(f.columns[:5]))}</td>"
+                f"<td>{f.row_count:,}</td>"
                 f"<td>{e(f.message)}</td></tr>"
             )
         parts.append("</table>")
@@ -269,8 +279,10 @@ def render_synth_html(cert) -> str:
     if baselines:
         keys = list(baselines["generators"][0]["key_metrics"]) if baselines["generators"] else []
         parts.append(
-            '<h2>Baseline generators</h2><p class="muted small">Fitted on the real training table, as many records '
-            "as the synthetic table; a generator worth training should beat them on utility without losing privacy.</p>"
+            '<h2>Baseline generators</h2><p class="muted small">Fitted on the real training table, as '
+            "many records "
+            "as the synthetic table; a generator worth training should beat them on utility without "
+            "losing privacy.</p>"
             '<table id="baselines"><tr><th>generator</th><th>verdict</th>'
             + "".join(f"<th>{e(k)}</th>" for k in keys)
             + "</tr>"

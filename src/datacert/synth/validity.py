@@ -92,11 +92,13 @@ def new_levels(enc: Encoded, tables: Tables) -> tuple[Metric, list[Finding]]:
                     "synth_new_categories",
                     FAMILY,
                     Severity.ERROR,
-                    f"Column '{c}' has {len(values)} level(s) the real table never had, in {int(hit.sum())} records.",
+                    f"Column '{c}' has {len(values)} level(s) the real table never had, in "
+                    f"{int(hit.sum())} records.",
                     columns=[c],
                     rows=np.flatnonzero(hit),
                     evidence={"new_levels": len(values), "records": int(hit.sum())},
-                    remedy="Regenerate with the real table's categories as constraints, or drop these records.",
+                    remedy="Regenerate with the real table's categories as constraints, or drop these "
+                    "records.",
                 )
             )
     for c in tables.extra_columns:
