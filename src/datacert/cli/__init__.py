@@ -1,9 +1,9 @@
 """Command line: `datacert check` and the other sub-commands, each in its own module.
 
 Importing a command module registers its commands on the shared typer app:
-check, checks (the catalogue), compare, prequalify and apply, report, the `text` sub-app, the
-traceability commands (`audit`, `keys`, `verify`, `lineage`, `evidence`) and the service (serve,
-worker, submit and the `users` sub-app).
+check, checks (the catalogue), compare, prequalify and apply, report, synth, the `text` sub-app,
+the traceability commands (`audit`, `keys`, `verify`, `lineage`, `evidence`) and the service
+(serve, worker, submit and the `users` sub-app).
 """
 
 from datacert.cli import (  # noqa: F401
@@ -18,6 +18,7 @@ from datacert.cli import (  # noqa: F401
     _report,
     _serve,
     _submit,
+    _synth,
     _text,
     _users,
 )
