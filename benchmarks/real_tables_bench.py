@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from tests.real_tables import TABLES, TableUnavailable, error_mask, load
 
+from benchmarks.real_tables import TABLES, TableUnavailable, error_mask, load
 from datacert import check, prequalify
 
 WATCHED = (

@@ -134,7 +134,11 @@ def build_dataset(
     if infer_roles:
         inferred = infer_roles_from(table.frame, roles, types)
         roles = roles.merged_with(
-            {k: v["column"] if k not in MULTI_ROLES else tuple(v["columns"]) for k, v in inferred.items()}
+            {
+                k: v["column"] if k not in MULTI_ROLES else tuple(v["columns"])
+                for k, v in inferred.items()
+                if k != "site"  # a fact about columns for the batch checks, not a role
+            }
         )
     return Dataset(
         frame=table.frame,
@@ -161,7 +165,8 @@ def validate_roles(frame: pl.DataFrame, roles: Roles) -> None:
 
 
 def infer_roles_from(frame: pl.DataFrame, roles: Roles, types: Mapping[str, SemanticType]) -> dict[str, Any]:
-    """Infer only the obvious roles: a unique id column by name, the one date column, free text."""
+    """Infer only the obvious roles: a unique id column by name, the one date column, free text;
+    and record site-like columns (site, centre, inst, batch...) for the batch checks."""
     taken = roles.columns()
     schema = frame.schema
     inferred: dict[str, Any] = {}
@@ -196,4 +201,12 @@ def infer_roles_from(frame: pl.DataFrame, roles: Roles, types: Mapping[str, Sema
         texts = [c for c in frame.columns if c not in taken and types.get(c) == SemanticType.TEXT]
         if texts:
             inferred["text"] = {"columns": texts, "reason": "long free-text values with many words"}
+    from datacert.sites import site_like_columns  # imported here: sites reads the knowledge base
+
+    sites = site_like_columns(frame, types, taken | {v.get("column") for v in inferred.values()})
+    if sites:
+        inferred["site"] = {
+            "columns": list(sites),
+            "reason": "; ".join(f"{c}: {r}" for c, r in sites.items()),
+        }
     return inferred

@@ -45,6 +45,7 @@ ACTIONS: dict[str, tuple[int, str]] = {
     "univariate_outliers": (65, "winsorise"),
     "quasi_identifier_risk": (70, "generalise"),
     "informative_missingness": (78, "add_missing_indicator"),
+    "missingness_pattern": (79, "review_subcohort"),
     "missing_values": (80, "impute"),
     "redundant_features": (85, "review_features"),
     "distribution_shift": (86, "harmonise_batches"),

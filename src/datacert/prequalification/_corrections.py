@@ -134,10 +134,18 @@ def build_corrections(data: Dataset, findings: Sequence[Finding]) -> Corrections
     if units:
         out.steps.append(ConvertUnits(conversions=units))
         handled.add("mixed_units")
-    limits = {c: lim for f in by_check.get("out_of_range", []) for c, lim in _limits(data, f).items()}
+    # only impossible values (beyond hard or declared limits) are errors to set to missing; values
+    # that are merely unusual or pathological stay as observed and are left to people
+    impossible = [
+        f
+        for f in by_check.get("out_of_range", [])
+        if f.severity in BLOCKING and f.evidence.get("limit_kind", "impossible") in ("impossible", "declared")
+    ]
+    limits = {c: lim for f in impossible for c, lim in _limits(data, f).items()}
     if limits:
         out.steps.append(RangeToMissing(limits=limits))
-        handled.add("out_of_range")
+        if len(impossible) == len(by_check.get("out_of_range", [])):
+            handled.add("out_of_range")
 
     out.outlier_columns = sorted(
         {

@@ -25,6 +25,7 @@ CATALOGUE: dict[str, str] = {
     "empty_rows": "completeness",
     "informative_missingness": "completeness",
     "disguised_missing": "completeness",
+    "missingness_pattern": "completeness",
     "type_mismatch": "conformance",
     "format_violation": "conformance",
     "inconsistent_categories": "conformance",

@@ -4,7 +4,7 @@ Each table comes with the roles a user would give and the facts its documentatio
 `survival` and `MASS` help pages, scikit-survival and scikit-learn docstrings): which values are
 true pathology, which cells are errors, which blocks of columns are missing together by design.
 Tests use it to show that checks stay quiet on real data and that `prequalify` changes no
-observed value that is not an error; `benchmarks.real_tables_bench` measures on it.
+observed value that is not an error; `python -m benchmarks.real_tables_bench` measures on it.
 
 A table whose package is absent is skipped with the reason (`load` raises `TableUnavailable`).
 """

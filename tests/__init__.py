@@ -1,1 +1,0 @@
-"""datacert test suite (a package, so that `tests.*` never resolves to another distribution's `tests`)."""

@@ -1,0 +1,164 @@
+"""Trust on real data: clinical limits, sentinels, missingness blocks, sites and a pre-qualification
+that changes no observed value that is not an error, on real tables shipped in PyPI packages
+(benchmarks/real_tables.py) and on planted cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from benchmarks.real_tables import TableUnavailable, error_mask, load
+from benchmarks.real_tables_bench import changed_observed_cells
+from tests.conftest import make_dataset, run_one
+
+from datacert import check, prequalify
+from datacert.checks.plausibility._physiology import load_variables, match_variable
+from datacert.findings import Status
+from datacert.prequalification._steps import Impute
+
+
+def _real(name: str):
+    try:
+        return load(name)
+    except TableUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+def test_knowledge_base_has_150_variables_with_names_units_and_sources():
+    variables = load_variables()
+    assert len(variables) >= 150
+    assert len({v.key for v in variables}) == len(variables)
+    for v in variables:
+        assert v.source and v.units and v.names, v.key
+        assert v.group, v.key
+    assert sum(1 for v in variables if v.loinc) >= 140
+    for name, key in [
+        ("sysbp", "sbp"),
+        ("diasbp", "dbp"),
+        ("hr", "heart_rate"),
+        ("bili", "bilirubin"),
+        ("albumin", "albumin"),
+        ("ast", "ast"),
+        ("alt_ui_l", "alt"),
+        ("alk.phos", "alkaline_phosphatase"),
+        ("protime", "prothrombin_time"),
+        ("cd4", "cd4_count"),
+        ("Bilirubine conjuguée", "direct_bilirubin"),
+        ("ph.karno", "karnofsky"),
+        ("ph_arteriel", "ph"),
+    ]:
+        assert (match_variable(name) or load_variables()[0]).key == key, name
+
+
+def test_impossible_diastolic_is_an_error_and_disease_values_are_not():
+    frame, _ = _real("whas500")
+    outcome = run_one("out_of_range", frame, target="fstat")
+    errors = [f for f in outcome.findings if str(f.severity) == "error"]
+    assert [(f.columns, f.evidence["limit_kind"]) for f in errors] == [(("diasbp",), "impossible")]
+    assert frame.get_column("diasbp")[errors[0].rows[0]] == 6
+    pbc, table = _real("pbc")
+    outcome = run_one("out_of_range", pbc, **table.roles)
+    # cholesterol up to 1,775 mg/dL, alkaline phosphatase 13,862 U/L, prothrombin 18 s: pathology
+    assert [f for f in outcome.findings if str(f.severity) in ("error", "warning")] == []
+    assert {"chol", "alk.phos", "protime", "bili", "albumin", "ast"} <= set(
+        outcome.evidence["columns_checked"]
+    )
+
+
+def test_graded_codes_and_year_tails_are_not_sentinels_but_detached_codes_are():
+    rng = np.random.default_rng(0)
+    n = 400
+    frame = pl.DataFrame(
+        {
+            "edema": rng.choice([0.0, 0.5, 1.0], n, p=[0.85, 0.1, 0.05]),
+            "year": rng.integers(1990, 2004, n),
+            "stage": np.where(rng.random(n) < 0.05, 9, rng.integers(0, 4, n)),
+            "x": rng.normal(0, 1, n),
+        }
+    )
+    outcome = run_one("disguised_missing", frame)
+    assert {f.columns[0]: f.evidence["sentinels"] for f in outcome.findings} == {"stage": [9]}
+    for name in ("pbc", "flchain", "mgus2"):
+        real, table = _real(name)
+        assert run_one("disguised_missing", real, **table.roles).findings == (), name
+
+
+def test_a_sub_cohort_missing_a_block_of_columns_is_one_finding():
+    frame, table = _real("pbc")
+    outcome = run_one("missingness_pattern", frame, **table.roles)
+    (finding,) = outcome.findings
+    assert finding.row_count == 106
+    assert set(finding.columns) == {
+        "trt",
+        "ascites",
+        "hepato",
+        "spiders",
+        "chol",
+        "copper",
+        "alk.phos",
+        "ast",
+        "trig",
+    }
+    assert "sub-cohort" in finding.remedy
+    for name in ("whas500", "diabetes"):
+        real, table = _real(name)
+        assert run_one("missingness_pattern", real, **table.roles).status == Status.QUIET, name
+
+
+def test_site_columns_are_recognised_as_integers_or_text():
+    frame, table = _real("lung")
+    data = make_dataset(frame, **table.roles)
+    assert data.inferred["site"]["columns"] == ["inst"]
+    rng = np.random.default_rng(1)
+    planted = pl.DataFrame(
+        {
+            "hôpital": rng.choice(["A", "B", "C"], 200),
+            "tumour_site": rng.choice(["lung", "breast"], 200),
+            "y": rng.integers(0, 2, 200),
+        }
+    )
+    assert make_dataset(planted, target="y").inferred["site"]["columns"] == ["hôpital"]
+
+
+def test_imputed_values_stay_in_each_column_support():
+    rng = np.random.default_rng(2)
+    n = 300
+    frame = pl.DataFrame(
+        {
+            "binary": rng.integers(0, 2, n).astype(float),
+            "graded": rng.choice([0.0, 0.5, 1.0], n),
+            "count": rng.poisson(30, n).astype(float),
+            "x": rng.normal(50, 10, n),
+        }
+    )
+    holes = rng.random((n, 4)) < 0.15
+    frame = frame.with_columns(
+        [
+            pl.Series(c, np.where(holes[:, j], np.nan, frame[c].to_numpy())).fill_nan(None)
+            for j, c in enumerate(frame.columns)
+        ]
+    )
+    for method in ("mean", "knn", "mice", "soft"):
+        out = Impute(method=method).fit(frame).transform(frame)
+        assert set(out["binary"].unique().to_list()) <= {0.0, 1.0}, method
+        assert set(out["graded"].unique().to_list()) <= {0.0, 0.5, 1.0}, method
+        counts = out["count"].to_numpy()
+        assert np.all(counts == np.round(counts)), method
+        assert counts.min() >= frame["count"].min() and counts.max() <= frame["count"].max(), method
+        observed = ~holes
+        for j, c in enumerate(frame.columns):  # observed cells unchanged, bit for bit
+            assert np.array_equal(out[c].to_numpy()[observed[:, j]], frame[c].to_numpy()[observed[:, j]])
+
+
+@pytest.mark.parametrize("name", ["pbc", "whas500"])
+def test_prequalify_changes_no_observed_value_that_is_not_an_error(name):
+    frame, table = _real(name)
+    result = prequalify(frame, budget=1, **table.roles)
+    changed = changed_observed_cells(
+        frame, result.clean, result.plan["removed_rows"], error_mask(frame, table)
+    )
+    assert changed["non_errors_changed"] == 0, changed
+    if name == "whas500":  # the diastolic of 6 mmHg is impossible: set to missing
+        assert changed["errors_changed"] == 1
+    before = check(frame, **table.roles)
+    assert before.verdict != "reject"
