@@ -162,3 +162,44 @@ def test_prequalify_changes_no_observed_value_that_is_not_an_error(name):
         assert changed["errors_changed"] == 1
     before = check(frame, **table.roles)
     assert before.verdict != "reject"
+
+
+def test_cross_field_rules_fire_on_planted_contradictions_and_stay_quiet_on_real_pressures():
+    rng = np.random.default_rng(3)
+    n = 200
+    sbp = rng.normal(130, 15, n).round()
+    dbp = (sbp - rng.normal(50, 8, n)).round()
+    weight = rng.normal(75, 12, n).round(1)
+    height = rng.normal(170, 9, n).round()
+    bmi = (weight / (height / 100) ** 2).round(1)
+    dbp[[3, 7]] = sbp[[3, 7]] + 5  # swapped or mistyped
+    bmi[11] = bmi[11] + 9  # disagrees with weight and height
+    frame = pl.DataFrame({"PAS": sbp, "PAD": dbp, "poids_kg": weight, "taille_cm": height, "IMC": bmi})
+    outcome = run_one("cross_field_inconsistency", frame)
+    got = {f.evidence["rule"]: f.rows for f in outcome.findings}
+    assert got == {"diastolic_below_systolic": (3, 7), "bmi_matches_weight_and_height": (11,)}
+    assert all(str(f.severity) == "error" for f in outcome.findings)
+    real, table = _real("whas500")
+    outcome = run_one("cross_field_inconsistency", real, **table.roles)
+    assert outcome.status == Status.QUIET and "diastolic_below_systolic" in outcome.evidence["rules_applied"]
+
+
+def test_rare_category_combinations_are_not_multivariate_outliers():
+    rng = np.random.default_rng(4)
+    n = 500
+    frame = pl.DataFrame(
+        {
+            "age": rng.normal(65, 10, n).round(),
+            "sysbp": rng.normal(140, 20, n).round(),
+            "hr": rng.normal(85, 15, n).round(),
+            "bmi": rng.normal(27, 4, n).round(1),
+            "shock": (rng.random(n) < 0.03).astype(int),  # rare but real binary
+            "av3": (rng.random(n) < 0.02).astype(int),
+            "y": rng.integers(0, 2, n),
+        }
+    )
+    outcome = run_one("multivariate_outliers", frame, target="y")
+    flagged = set(outcome.findings[0].rows) if outcome.findings else set()
+    rare = set(np.flatnonzero((frame["shock"] == 1).to_numpy() | (frame["av3"] == 1).to_numpy()))
+    assert len(flagged & rare) <= 1
+    assert all(str(f.severity) != "error" for f in outcome.findings)

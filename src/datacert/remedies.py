@@ -42,6 +42,7 @@ ACTIONS: dict[str, tuple[int, str]] = {
     "mixed_units": (55, "convert_units"),
     "out_of_range": (60, "range_to_missing"),
     "temporal_inconsistency": (62, "range_to_missing"),
+    "cross_field_inconsistency": (63, "review_values"),
     "univariate_outliers": (65, "winsorise"),
     "quasi_identifier_risk": (70, "generalise"),
     "informative_missingness": (78, "add_missing_indicator"),

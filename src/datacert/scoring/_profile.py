@@ -35,6 +35,7 @@ CATALOGUE: dict[str, str] = {
     "univariate_outliers": "plausibility",
     "multivariate_outliers": "plausibility",
     "temporal_inconsistency": "plausibility",
+    "cross_field_inconsistency": "plausibility",
     "duplicate_rows": "uniqueness",
     "near_duplicate_rows": "uniqueness",
     "duplicate_ids": "uniqueness",
