@@ -203,3 +203,19 @@ def test_rare_category_combinations_are_not_multivariate_outliers():
     rare = set(np.flatnonzero((frame["shock"] == 1).to_numpy() | (frame["av3"] == 1).to_numpy()))
     assert len(flagged & rare) <= 1
     assert all(str(f.severity) != "error" for f in outcome.findings)
+
+
+def test_every_note_ftfy_would_fix_is_found_and_correct_french_is_not():
+    notes = [
+        "Patient vu Ã  domicile, fiÃ¨vre",  # 'Ã ' + plain space: no pattern, ftfy re-decodes it
+        "Ã‰tat gÃ©nÃ©ral conservÃ©",
+        "â€œdouleurâ€\x9d thoracique",
+        "Œdème des membres inférieurs, à revoir",
+        "Fièvre à 38,5 °C, naïve, L’école",
+    ] * 8
+    frame = pl.DataFrame({"note": notes, "y": [0, 1] * 20})
+    outcome = run_one("encoding_errors", frame, target="y", text="note")
+    (finding,) = outcome.findings
+    damaged = {i for i, v in enumerate(notes) if i % 5 in (0, 1, 2)}
+    assert set(finding.rows) == damaged
+    assert finding.evidence["repairable_by_ftfy"] == 3
