@@ -219,3 +219,25 @@ def test_every_note_ftfy_would_fix_is_found_and_correct_french_is_not():
     damaged = {i for i, v in enumerate(notes) if i % 5 in (0, 1, 2)}
     assert set(finding.rows) == damaged
     assert finding.evidence["repairable_by_ftfy"] == 3
+
+
+def test_columns_named_for_names_are_identifiers_whatever_their_values():
+    rng = np.random.default_rng(5)
+    n = 300
+    tokens = ["".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), rng.integers(4, 9))) for _ in range(300)]
+    frame = pl.DataFrame(
+        {
+            "patient": rng.choice(tokens[:200], n),  # beside a name column: names too
+            "nom_naissance": rng.choice(tokens[200:240], n),  # lower case, in no name list, few distinct
+            "celltype": rng.choice(["squamous", "smallcell", "adeno", "large"], n),
+            "y": rng.integers(0, 2, n),
+        }
+    )
+    outcome = run_one("direct_identifier", frame, target="y")
+    assert {f.columns[0]: f.evidence["detected_by"] for f in outcome.findings} == {
+        "patient": "content beside a name column",
+        "nom_naissance": "name and content",
+    }
+    for name in ("veteran", "flchain", "cgd"):
+        real, table = _real(name)
+        assert run_one("direct_identifier", real, **table.roles).findings == (), name
