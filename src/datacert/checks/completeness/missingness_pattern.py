@@ -7,7 +7,7 @@ import polars as pl
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.findings import Severity
@@ -33,7 +33,23 @@ class MissingnessPattern(Check):
     id = "missingness_pattern"
     dimension = "completeness"
     needs = Needs(min_rows=20)
-    params = {"min_jaccard": 0.7, "min_columns": 3, "row_share": 0.8, "min_rows": 5, "min_share": 0.01}
+    params = (
+        Param(
+            "min_jaccard",
+            0.7,
+            "overlap of two columns' missing rows (Jaccard) that links them",
+            low=0,
+            high=1,
+        ),
+        Param("min_columns", 3, "columns a block needs", low=2),
+        Param(
+            "row_share", 0.8, "share of the block's columns a record must miss to belong to it", low=0, high=1
+        ),
+        Param("min_rows", 5, "records a block needs", low=1),
+        Param("min_share", 0.01, "share of all records a block needs", low=0, high=1),
+    )
+    kahn = "completeness"
+    remedy = Remedy("review_subcohort", 79)
     cost = "linear"
 
     def run(self, data, profile, params):

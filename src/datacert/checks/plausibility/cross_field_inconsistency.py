@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 import yaml
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.checks.plausibility._physiology import choose_unit, match_variable
@@ -45,7 +45,8 @@ class CrossFieldInconsistency(Check):
     id = "cross_field_inconsistency"
     dimension = "plausibility"
     needs = Needs(min_rows=1, numeric_features=2)
-    params: dict[str, Any] = {}
+    kahn = "plausibility.atemporal"
+    remedy = Remedy("review_values", 63)
 
     def run(self, data, profile, params):
         found = _recognised(data, profile)
