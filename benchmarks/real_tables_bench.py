@@ -60,7 +60,7 @@ def changed_observed_cells(
     return {"errors_changed": error_cells, "non_errors_changed": other_cells, "by_column": per_column}
 
 
-def measure(name: str, budget: float) -> dict[str, Any]:
+def measure(name: str, budget: float, run_prequalify: bool = True) -> dict[str, Any]:
     frame, table = load(name)
     cert = check(frame, **table.roles)
     findings = []
@@ -76,6 +76,8 @@ def measure(name: str, budget: float) -> dict[str, Any]:
                 "message": f.message,
             }
         )
+    if not run_prequalify:
+        return {"table": name, "shape": list(frame.shape), "verdict": cert.verdict, "findings": findings}
     result = prequalify(frame, budget=budget, **table.roles)
     changed = changed_observed_cells(
         frame, result.clean, result.plan["removed_rows"], error_mask(frame, table)
@@ -97,21 +99,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tables", default=",".join(TABLES))
     parser.add_argument("--budget", type=float, default=20.0)
     parser.add_argument("--json")
+    parser.add_argument("--check-only", action="store_true", help="findings only, no prequalify")
     args = parser.parse_args(argv)
     out = []
     for name in args.tables.split(","):
         try:
-            record = measure(name, args.budget)
+            record = measure(name, args.budget, not args.check_only)
         except TableUnavailable as exc:
             print(f"{name}: skipped ({exc})")
             continue
         out.append(record)
-        c = record["prequalify_changed"]
-        print(
-            f"== {name} {record['shape']} verdict {record['verdict']} -> {record['prequalify_verdict']}; "
-            f"prequalify changed {c['non_errors_changed']} non-error and {c['errors_changed']} error cells "
-            f"{c['by_column']}"
-        )
+        c = record.get("prequalify_changed")
+        if c is None:
+            print(f"== {name} {record['shape']} verdict {record['verdict']}")
+        else:
+            print(
+                f"== {name} {record['shape']} verdict {record['verdict']} -> {record['prequalify_verdict']}; "
+                f"prequalify changed {c['non_errors_changed']} non-error and {c['errors_changed']} error "
+                f"cells {c['by_column']}"
+            )
         for f in record["findings"]:
             print(
                 f"   {f['check']:<26} {f['severity']:<8} {f['rows']:>5} {f['columns']} {f['message'][:110]}"

