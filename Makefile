@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: env demo test lint bench trust-bench clean
+.PHONY: env demo serve-demo test lint bench trust-bench clean
 
 $(BIN)/datacert: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,12 @@ demo: env
 	  code=$$?; echo "datacert exit code: $$code (0 release, 3 prequalify, 4 reject)"; \
 	  echo "wrote out/demo-certificate.json and out/demo-report.html"; [ $$code -le 4 ] && [ $$code -ne 1 ] && [ $$code -ne 2 ]
 
+# the web service with its embedded defaults (SQLite and files in .datacert-demo/), a demo user and dataset
+serve-demo: env
+	DATACERT_HOME=$${DATACERT_HOME:-$(CURDIR)/.datacert-demo} $(BIN)/datacert serve --demo --port $${PORT:-8000}
+
 test: env
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/python -m pytest -n 2 tests
 
 bench: env

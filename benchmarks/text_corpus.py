@@ -4,8 +4,9 @@ Templates are written for datacert; the values come from Faker `fr_FR` (a test d
 from a few formats drawn at random (phones with dots, dashes or +33, NIR compact or spaced,
 Corsican NIR, numeric and written dates...). Gold spans are recorded while the note is built, so
 they are exact by construction. Notes also carry clinical distractors that must not be flagged:
-lab values with units, ICD-10 and ATC codes, doses, blood pressures, ages under 90, years,
-uppercase abbreviations. Nothing here is real patient data.
+lab values with units, ICD-10 and ATC codes, doses, blood pressures, ages under 90, uppercase
+abbreviations. Annotation follows the AP-HP eds-pseudo convention of real notes: a weekday belongs to
+its date, and a year alone ("en 2015") is a DATE. Nothing here is real patient data.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ FILLERS = [
     "HbA1c à 7,2 % ; glycémie à jeun 1,32 g/L.",
     "TA 135/85 mmHg, FC 78/min, SpO2 97 % en AA, température 37,8 °C.",
     "Traitement : amlodipine 5 mg 1 cp/j, metformine 1000 mg x2/j, Kardégic 75 mg/j.",
-    "Antécédents : HTA, DT2, IDM en 2015 (I21.9), BPCO stade 2.",
+    "Antécédents : HTA, DT2, IDM (I21.9), BPCO stade 2.",
     "Pas d'allergie médicamenteuse connue. ATCD familiaux : père diabétique.",
     "ECG : rythme sinusal, pas de trouble de la repolarisation.",
     "Scanner thoracique : pas d'EP, pas d'épanchement.",
@@ -540,10 +541,9 @@ def _sentences(fake, rng, p: _Person, doctor: tuple[str, str], when) -> list:
     def weekday_date(b):
         value = when + _days(rng)
         day = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"][value.weekday()]
-        b.add(rng.choice(["Intervention programmée le ", "Passage infirmier le "])).add(day + " ")
-        b.phi(f"{value.day} {rng.choice([MONTHS, MONTHS_PLAIN])[value.month - 1]} {value.year}", "DATE").add(
-            "."
-        )
+        b.add(rng.choice(["Intervention programmée le ", "Passage infirmier le "]))
+        month = rng.choice([MONTHS, MONTHS_PLAIN])[value.month - 1]
+        b.phi(f"{day} {value.day} {month} {value.year}", "DATE").add(".")
 
     def cedex_address(b):
         b.add("Courrier à : ").phi(

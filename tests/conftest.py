@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,9 @@ from datacert.roles import Roles
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "certificate.schema.json"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+# Audit events of test runs go to a throw-away folder, never beside the repository's files.
+os.environ.setdefault("DATACERT_HOME", tempfile.mkdtemp(prefix="datacert-audit-"))
 
 
 def make_dataset(frame: pl.DataFrame, **roles):

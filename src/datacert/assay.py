@@ -65,8 +65,28 @@ def certify(
     progress: Callable[[str], None] | None = None,
     only: Iterable[str] | None = None,
     profile: Profile | None = None,
+    campaign: Mapping[str, int] | None = None,
 ) -> Certificate:
-    """Profile, check, score and decide on a prepared Dataset."""
+    """Profile, check, score and decide on a prepared Dataset; measure what that cost in energy.
+
+    `campaign` ({"configs", "folds", "seeds"}) is the training campaign the energy at stake is
+    scaled to when the verdict is not release (default: datacert.audit.energy.DEFAULT_CAMPAIGN).
+    """
+    from datacert.audit.energy import measure, with_energy
+    from datacert.audit.lineage import with_lineage
+
+    with measure() as assay_energy:
+        certificate = _assay(dataset, policy, progress, only, profile)
+    return with_energy(with_lineage(certificate), dataset, assay_energy, campaign)
+
+
+def _assay(
+    dataset: Dataset,
+    policy: Policy | None,
+    progress: Callable[[str], None] | None,
+    only: Iterable[str] | None,
+    profile: Profile | None,
+) -> Certificate:
     started = datetime.now(UTC)
     clock = time.perf_counter()
     policy = policy or Policy()

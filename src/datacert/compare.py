@@ -207,6 +207,8 @@ class Comparison:
     notes: Sequence[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        from datacert.audit.lineage import lineage_summary
+
         return to_plain(
             {
                 "a": {
@@ -217,6 +219,7 @@ class Comparison:
                     "rows": self.a.dataset.get("rows"),
                     "columns": self.a.dataset.get("columns"),
                     "scoring_profile": self.a.extra.get("scoring_profile"),
+                    "lineage": lineage_summary(self.a.extra.get("lineage")),
                 },
                 "b": {
                     "name": self.name_b,
@@ -226,6 +229,7 @@ class Comparison:
                     "rows": self.b.dataset.get("rows"),
                     "columns": self.b.dataset.get("columns"),
                     "scoring_profile": self.b.extra.get("scoring_profile"),
+                    "lineage": lineage_summary(self.b.extra.get("lineage")),
                 },
                 "scores": _scores_diff(self.a, self.b),
                 "findings": _findings_diff(self.a.findings, self.b.findings),

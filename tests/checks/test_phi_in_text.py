@@ -7,7 +7,7 @@ from tests.conftest import run_one
 CLEAN = [
     "Bilan biologique : Hb 10,2 g/dL, leucocytes 12,5 G/L, plaquettes 180 G/L, CRP à 45 mg/L.",
     "Patient de 67 ans adressé pour douleur thoracique atypique. ECG normal.",
-    "Antécédents : HTA, DT2, IDM en 2015 (I21.9). Traitement : amlodipine 5 mg 1 cp/j.",
+    "Antécédents : HTA, DT2, IDM ancien (I21.9). Traitement : amlodipine 5 mg 1 cp/j.",
     "TA 135/85 mmHg, FC 78/min, SpO2 97 % en AA. Évolution favorable à J3.",
 ] * 5
 

@@ -101,7 +101,7 @@ def test_names_after_titles_and_their_repeats():
     [
         "Bilan biologique : Hb 10,2 g/dL, leucocytes 12,5 G/L, plaquettes 180 G/L, CRP à 45 mg/L.",
         "TA 135/85 mmHg, FC 78/min, SpO2 97 % en AA. Patient de 67 ans.",
-        "Antécédents : HTA, DT2, IDM en 2015 (I21.9), BPCO stade 2. ECG normal, IRM cérébrale sans anomalie.",
+        "Antécédents : HTA, DT2, IDM (I21.9), BPCO stade 2. ECG normal, IRM cérébrale sans anomalie.",
         "Traitement : amlodipine 5 mg 1 cp/j, metformine 1000 mg x2/j. Codage E11.9, LOINC 2345-7.",
         "Le patient ignore les consignes de sortie ; surveillance NFS et bilan hépatique (ASAT, ALAT, GGT, PAL) à J7.",
     ],

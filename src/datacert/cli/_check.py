@@ -10,6 +10,7 @@ import typer
 
 from datacert.cli._app import app
 from datacert.cli._output import exit_on_errors, fail, guard_outputs_differ, progress_display, write_atomic
+from datacert.cli._trace import traced
 
 
 class FailOn(StrEnum):
@@ -24,6 +25,7 @@ class OutputFormat(StrEnum):
 
 
 @app.command("check")
+@traced("check", {"path": "data", "policy": "settings", "reference": "settings", "schema": "settings"})
 def check_command(
     path: Path | None = typer.Argument(
         None,
@@ -77,6 +79,11 @@ def check_command(
     ),
     redact: bool = typer.Option(False, "--redact", help="Show no record values in the HTML report."),
     demo: bool = typer.Option(False, "--demo", help="Check the built-in demo cohort instead of PATH."),
+    campaign: str | None = typer.Option(
+        None,
+        "--campaign",
+        help='Training campaign the energy at stake is scaled to: "configs=50,folds=5,seeds=3" (the default).',
+    ),
 ) -> None:
     """Check a dataset and issue its certificate. Exit 0 release, 3 prequalify, 4 reject, 2 bad input."""
     from datacert.assay import certify, load_dataset
@@ -94,7 +101,10 @@ def check_command(
         sensitive=sensitive,
         text=text,
     )
-    with exit_on_errors():
+    from datacert.audit.energy import CampaignError, parse_campaign
+
+    with exit_on_errors(CampaignError):
+        declared_campaign = parse_campaign(campaign) if campaign else None
         if demo:
             from datacert.demo import demo_frame, demo_roles
 
@@ -106,7 +116,10 @@ def check_command(
         loaded_policy = load_policy(policy, profile=scoring_profile)
         dataset = load_dataset(source, roles, reference=reference, schema=schema)
         with progress_display(True) as progress:
-            certificate = certify(dataset, loaded_policy, progress=progress)
+            certificate = certify(dataset, loaded_policy, progress=progress, campaign=declared_campaign)
+    from datacert.audit import note_result
+
+    note_result({"dataset": certificate.dataset, "verdict": certificate.verdict})  # for the audit event
     if json_out:
         write_atomic(json_out, certificate.to_json())
     if html_out:
@@ -114,7 +127,9 @@ def check_command(
     if md_out:
         write_atomic(md_out, certificate.to_markdown())
     if output_format == OutputFormat.JSON:
-        sys.stdout.write(certificate.to_json())
+        from datacert.audit.recorder import signed_text
+
+        sys.stdout.write(signed_text(certificate.to_json()))
     elif output_format == OutputFormat.MD:
         sys.stdout.write(certificate.to_markdown())
     else:

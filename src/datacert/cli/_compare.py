@@ -10,6 +10,7 @@ import typer
 
 from datacert.cli._app import app
 from datacert.cli._output import exit_on_errors, guard_outputs_differ, write_atomic
+from datacert.cli._trace import traced
 from datacert.io import InputError
 
 
@@ -20,6 +21,7 @@ class CompareFormat(StrEnum):
 
 
 @app.command("compare")
+@traced("compare", {"a": "data", "b": "data", "policy": "settings"})
 def compare_command(
     a: Path = typer.Argument(..., help="First data file, or a certificate JSON.", show_default=False),
     b: Path = typer.Argument(..., help="Second data file, or a certificate JSON.", show_default=False),

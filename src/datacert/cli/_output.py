@@ -23,6 +23,9 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
+    from datacert.audit import on_output
+
+    data = on_output(path, data)  # signs JSON documents under --sign and notes the output for the audit log
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     umask = os.umask(0)
     os.umask(umask)

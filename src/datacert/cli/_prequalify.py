@@ -11,6 +11,7 @@ import typer
 
 from datacert.cli._app import app
 from datacert.cli._output import exit_on_errors, guard_outputs_differ, progress_display, write_atomic
+from datacert.cli._trace import traced
 from datacert.io import InputError
 
 
@@ -31,6 +32,7 @@ def _write_table(path: Path, frame: pl.DataFrame) -> None:
 
 
 @app.command("prequalify")
+@traced("prequalify", {"path": "data", "policy": "settings", "recipe": "settings"})
 def prequalify_command(
     path: Path = typer.Argument(..., help="Data file, as for `check`.", show_default=False),
     out: Path = typer.Option(
@@ -96,6 +98,9 @@ def prequalify_command(
                 materialize_transforms=materialize,
                 progress=progress,
             )
+    from datacert.audit import note_result
+
+    note_result({"dataset": result.certificate.dataset, "verdict": result.certificate.verdict})
     _write_table(out, result.clean)
     if plan_out:
         write_atomic(plan_out, result.plan_json())
@@ -131,6 +136,7 @@ def _fmt(value: float | None) -> str:
 
 
 @app.command("apply")
+@traced("apply", {"data": "data", "plan_path": "plan"})
 def apply_command(
     plan_path: Path = typer.Argument(
         ..., help="A plan written by `datacert prequalify --plan`.", show_default=False

@@ -13,6 +13,7 @@ import typer
 
 from datacert.cli._app import app
 from datacert.cli._output import fail, guard_outputs_differ, stderr, write_atomic
+from datacert.cli._trace import traced
 from datacert.io import InputError
 
 text_app = typer.Typer(
@@ -59,6 +60,7 @@ def _write_table(frame: pl.DataFrame, out: Path) -> None:
 
 
 @text_app.command("deid")
+@traced("text deid", {"path": "data"}, sign=False)
 def deid_command(
     path: Path = typer.Argument(..., help="Data file with a free-text column."),
     column: str = typer.Option(..., "--column", help="The text column to de-identify."),

@@ -346,8 +346,14 @@ def run_prequalification(
         "prequalification_seconds": clock.perf_counter() - started,
         "prequalification_candidate_seconds": dict(evaluator.timings),
     }
+    from datacert.audit.lineage import lineage_block
+
+    source = {"path": Path(dataset.path).name if dataset.path else None}
+    lineage = lineage_block({"dataset": source, "prequalification": section})
     certificate = replace(
-        after, extra={**dict(after.extra), "prequalification": section}, run={**dict(after.run), **timing}
+        after,
+        extra={**dict(after.extra), "prequalification": section, "lineage": lineage},
+        run={**dict(after.run), **timing},
     )
     return PrequalifyResult(
         clean=clean,

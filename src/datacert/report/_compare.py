@@ -35,6 +35,8 @@ def render_compare_text(cmp: dict[str, Any]) -> str:
     lines = [
         f"A: {a['name']} ({a['rows']:,} x {a['columns']:,}) verdict {a['verdict'].upper()}",
         f"B: {b['name']} ({b['rows']:,} x {b['columns']:,}) verdict {b['verdict'].upper()}",
+        f"lineage A: {a.get('lineage', '-')}",
+        f"lineage B: {b.get('lineage', '-')}",
         "",
         f"{'dimension':<20}{'A':>16}{'B':>16}{'B-A':>8}",
     ]
@@ -82,6 +84,7 @@ def render_compare_markdown(cmp: dict[str, Any]) -> str:
         "|---|---|---|",
         f"| verdict | **{a['verdict']}** | **{b['verdict']}** |",
         f"| records × columns | {a['rows']:,} × {a['columns']:,} | {b['rows']:,} × {b['columns']:,} |",
+        f"| lineage | {a.get('lineage', '-')} | {b.get('lineage', '-')} |",
         "",
         "## Scores (90 % intervals)",
         "| dimension | A | B | B − A |",
@@ -144,6 +147,7 @@ def render_compare_html(cmp: dict[str, Any]) -> str:
         f'<td class="{e(b["verdict"])}"><strong>{e(b["verdict"].upper())}</strong></td></tr>',
         f"<tr><td>records × columns</td><td>{a['rows']:,} × {a['columns']:,}</td><td>{b['rows']:,} × {b['columns']:,}"
         f"</td></tr>",
+        f"<tr><td>lineage</td><td>{e(a.get('lineage', '-'))}</td><td>{e(b.get('lineage', '-'))}</td></tr>"
         f"<tr><td>reasons</td><td>{'<br>'.join(e(r) for r in a['reasons'])}</td>"
         f"<td>{'<br>'.join(e(r) for r in b['reasons'])}</td></tr></table>",
         "<h2>Scores</h2>",

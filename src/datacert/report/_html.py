@@ -227,8 +227,15 @@ def render_html(certificate, redact: bool = False) -> str:
         gates = [{**g, "reason": _redact_text(g.get("reason", ""), allowed)} for g in gates]
         not_tested = [{**c, "reason": _redact_text(c.get("reason", ""), allowed)} for c in not_tested]
     prequal = _prequalification_view(data.get("prequalification"), redact, allowed)
+    from datacert.audit.lineage import statement_nodes, to_svg
+
+    lineage = data.get("lineage") or {}
     template = _ENV.get_template("report.html.j2")
     return template.render(
+        energy=data.get("energy") or {},
+        energy_measured=(cert.run or {}).get("energy") or {},
+        lineage=lineage,
+        lineage_svg=to_svg(statement_nodes(lineage)) if lineage.get("steps") else "",
         prequal=prequal,
         cert=cert,
         data=data,

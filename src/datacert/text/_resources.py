@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import gzip
+import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
@@ -149,3 +151,39 @@ def uppercase_abbreviations() -> frozenset[str]:
         "ADRESSE",
     }
     return frozenset(forms)
+
+
+def _read_gzip_lines(name: str) -> list[str]:
+    data = resources.files("datacert.text").joinpath("resources", name).read_bytes()
+    return [line for line in gzip.decompress(data).decode("utf-8").splitlines() if line]
+
+
+@lru_cache(maxsize=1)
+def world_given_names() -> frozenset[str]:
+    """Given names of every Latin-script locale of Faker (MIT), folded: a feature, not a verdict."""
+    return frozenset(_read_gzip_lines("given_names_world.txt.gz")) | first_names()
+
+
+@lru_cache(maxsize=1)
+def world_surnames() -> frozenset[str]:
+    """Surnames of every Latin-script locale of Faker (MIT), folded."""
+    return frozenset(_read_gzip_lines("surnames_world.txt.gz"))
+
+
+@lru_cache(maxsize=1)
+def commune_names() -> frozenset[str]:
+    """French communes of 500 inhabitants or more (INSEE COG via @etalab/decoupage-administratif), folded;
+    each word of a compound name counts too ("Boulogne-Billancourt" gives "boulogne" and "billancourt")."""
+    names = _read_gzip_lines("communes_fr.txt.gz") + list(city_list())
+    folded = {_fold(n) for n in names}
+    folded |= {_fold(part) for n in names for part in re.split(r"[\s\-']+", n) if len(part) >= 4}
+    return frozenset(folded)
+
+
+@lru_cache(maxsize=1)
+def hospital_names() -> frozenset[str]:
+    """Short names of French hospitals and the words they are made of, folded."""
+    names = read_lines("hospitals_fr.txt")
+    folded = {_fold(n) for n in names}
+    folded |= {_fold(part) for n in names for part in re.split(r"[\s\-']+", n) if len(part) >= 4}
+    return frozenset(folded)

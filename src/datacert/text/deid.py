@@ -24,7 +24,7 @@ from stdnum import luhn
 
 from datacert.text._dates import find_dates, shift
 from datacert.text._resources import city_list, first_name_list, surname_list
-from datacert.text.phi import HOSPITAL_RE, Span, detect, fold
+from datacert.text.phi import HOSPITAL_RE, Span, detect_many, fold
 
 SALT = b"datacert/deid/v1"
 MODES = ("mask", "pseudonymise")
@@ -83,12 +83,13 @@ def deidentify(
         raise ValueError("groups must have one entry per note")
     out_texts: list[str | None] = []
     out_spans: list[list[Span]] = []
+    found = detect_many(texts)
     for i, text in enumerate(texts):
         if not text:
             out_texts.append(text)
             out_spans.append([])
             continue
-        spans = detect(text)
+        spans = found[i]
         group = f"row:{i}" if groups is None or groups[i] is None else str(groups[i])
         out_texts.append(apply(text, spans, mode, group))
         out_spans.append(spans)

@@ -5,10 +5,12 @@ HOPITAL, URL, RPPS, AGE (an age over 89, HIPAA Safe Harbor).
 
 Notes
 -----
-Rules only, no statistical model and nothing downloaded (reference §0): EDS-NLP is not used
+Rules first, then a statistical layer, nothing downloaded (reference §0). EDS-NLP is not used
 because the tokenizer splits codes, `eds.dates` alone costs ~8 ms per note (the de-identification
 budget is ~3 ms) and it would pull spaCy and ~600 MB into the install for pipes we do not need;
-eds-pseudo is not on PyPI. The layers, strongest first:
+eds-pseudo is not on PyPI. The note is read in composed Unicode (`_unicode.composed_view`) and
+numbers on a view where O touching a digit is 0 (`_phi_forms.numeric_view`); spans are mapped back
+to the original offsets. The layers, strongest first:
 
 * identifiers validated by their check digit: NIR with Corsica (`stdnum.fr.nir`), RPPS (Luhn);
   a NIR-shaped number with a wrong key is still masked when a context word announces it;
@@ -18,18 +20,24 @@ eds-pseudo is not on PyPI. The layers, strongest first:
 * dates, numeric and written in French; a date is a birth date after "né(e) le", "DDN", ...;
 * addresses: house number + street-type lexicon + capitalised name; ZIP + city; cities after a
   trigger word ("né à", "domicilié à") or from a small gazetteer; hospitals after their trigger;
-* names after a title or trigger (M., Mme, Dr, Pr, patient...), UPPERCASE surname next to a known
-  first name, known first name + capitalised word; every other occurrence of a found name in the
-  same note is then tagged as well.
+* names after a title or trigger (M., Mme, Dr, Pr, patient...; other scripts too), UPPERCASE
+  surname next to a known first name, known first name + capitalised word; every other occurrence
+  of a found name in the same note is then tagged as well;
+* the forms of `_phi_forms` (digits one by one, bare IPP/NDA, loose dates and phones...);
+* the CRF of `phi_model`, which tags what the rules left untagged (it never overrides them).
 
-Overlaps are resolved by label strength, then length. Spans never carry the text they cover.
+Overlaps are resolved by label strength, then length, in time linear in the text. Spans never
+carry the text they cover.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -37,8 +45,20 @@ import phonenumbers
 from stdnum import luhn
 from stdnum.fr import nir as stdnum_nir
 
+from datacert.text import phi_model
 from datacert.text._dates import find_dates
+from datacert.text._phi_forms import (
+    day_ranges,
+    digit_runs,
+    in_number_row,
+    lone_codes,
+    loose_dates,
+    loose_mails,
+    loose_phones,
+    numeric_view,
+)
 from datacert.text._resources import cities, first_names, uppercase_abbreviations
+from datacert.text._unicode import composed_view
 
 LABELS: tuple[str, ...] = (
     "NOM",
@@ -97,7 +117,9 @@ _PARTICLE = (
 )
 # field labels that follow a name on the same line ("Nom : DUPONT Prénom : Jeanne") end the name
 _FIELD = r"(?!(?:Pr[ée]nom|PR[ÉE]NOM|Nom|NOM|N[ée]e?|NÉE?|T[ée]l|TÉL|Date|DATE|DDN|IPP|NIR|NDA|Sexe|SEXE)\b)"
-_NAME_TOKEN = rf"{_FIELD}(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD})"
+# a word of letters outside the Latin script (Cyrillic, Greek, Arabic, Hebrew, CJK...): masked in name position
+OTHER_SCRIPT_WORD = r"(?:(?![A-Za-z\u00c0-\u024f\u1e00-\u1eff])[^\W\d_])+"
+_NAME_TOKEN = rf"{_FIELD}(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}|{OTHER_SCRIPT_WORD})"
 
 MAIL_RE = re.compile(
     r"(?<![\w.+\-])[A-Za-z0-9](?:[A-Za-z0-9._%+\-]*[A-Za-z0-9_%+\-])?@"
@@ -142,7 +164,7 @@ RPPS_RE = re.compile(
     r"(?i:\bRPPS\b|\bn°\s*RPPS\b)[^\n\d]{0,15}(?P<v>\d(?:\s?\d){10})(?!\d)"
     r"|(?<![\w])(?P<w>10\d{9})(?![\w])"
 )
-_ID_VALUE = r"(?P<v>(?=[A-Z\-]*\d)[A-Z]{0,3}\d[\d\-/ ]{3,18}\d|(?=[A-Z]{0,4}\d)[A-Z]{1,4}\d{4,14})"
+_ID_VALUE = r"(?P<v>(?=[A-Z\-]*\d)[A-Z]{0,3}\d[\d\-/ ]{3,18}\d|(?=[A-Z]{0,4}\d)[A-Z]{1,4}\d{4,14}|\d{1,4}[A-Z]{1,4}\d{3,12})"
 IPP_RE = re.compile(
     r"(?i:\b(?:IPP|NIP|N°\s?IPP|n°\s?(?:de\s)?patient|num[ée]ro\s(?:de\s)?patient|identifiant\s(?:du\s)?patient"
     r"|ID\spatient)(?![^\W\d]))\s*(?:n°|no|num[ée]ro)?\s*[:=#\-]?\s*" + _ID_VALUE + r"(?![\w])"
@@ -159,7 +181,7 @@ AGE_RE = re.compile(
     r"(?![\w])"
 )
 _BIRTH_CONTEXT = re.compile(
-    r"(?i)(?:\bn[ée]e?\b|\bn[ée]\(e\)|\bddn\b|\bd\.d\.n\b|date\sde\snaissance|naissance"
+    r"(?i)(?:\bn[ée]e?\b|\bn[ée]\(e\)|\bddn\b|\bd\.d\.n\b|date\sde\snaissance|naissance|\bnais\b|\bdn\b"
     r"|\bdob\b|date\sof\sbirth|\bborn\b)\W{0,3}(?:le|en|on|:|du)?\s*[:.]?\s*"
     r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s)?$"
 )
@@ -202,8 +224,7 @@ CITY_TRIGGER_RE = re.compile(
 )
 _HOSPITAL_TRIGGER = (
     r"(?:h[ôo]pital(?:\sprivé|\sd'instruction\sdes\sarmées)?|H[ôo]pital|CHU|CHRU|CHR|CHI|CH"
-    r"|centre\shospitalier(?:\suniversitaire|\srégional(?:\suniversitaire)?|\sintercommunal)?"
-    r"|Centre\sHospitalier(?:\sUniversitaire|\sRégional(?:\sUniversitaire)?|\sIntercommunal)?"
+    r"|[Cc]entre\s[Hh]ospitalier(?:\s[Uu]niversitaire|\s[Rr]égional(?:\s[Uu]niversitaire)?|\s[Ii]ntercommunal)?"
     r"|[Cc]linique|[Pp]olyclinique|[Gg]roupe\shospitalier|GHU?|HIA|[Ii]nstitut|[Mm]aternité|EHPAD)"
 )
 HOSPITAL_RE = re.compile(
@@ -222,7 +243,7 @@ TITLE_RE = re.compile(
 PAIR_RE = re.compile(
     rf"(?<![\w])(?P<a>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))[ \t](?P<b>(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}))(?![\w])"
 )
-_TOKEN_RE = re.compile(rf"(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD})")
+_TOKEN_RE = re.compile(rf"(?:{_PARTICLE}\s)?(?:{UPPER_WORD}|{CAP_WORD}|{OTHER_SCRIPT_WORD})")
 
 # capitalised words that follow a first name without being a surname
 _NOT_SURNAME = {
@@ -565,14 +586,61 @@ def fold(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", word.lower()) if unicodedata.category(c) != "Mn")
 
 
-def detect(text: str) -> list[Span]:
-    """Every identifier span in one note, sorted, without overlaps."""
+SHIPPED = "shipped"
+
+
+def detect(text: str, model: object = SHIPPED) -> list[Span]:
+    """Every identifier span in one note, sorted, without overlaps (offsets into `text` as given).
+
+    `model` is the statistical layer run after the rules: the model shipped in the package by
+    default, None for the rules alone, or a `pycrfsuite.Tagger` (cross-validation, training).
+    """
     if not text:
         return []
-    candidates: list[Span] = []
-    candidates += _ids(text)
-    candidates += _phones(text)
-    candidates += _dates(text)
+    view = composed_view(text)
+    spans = _detect_composed(view.text, model)
+    if view.starts is None:
+        return spans
+    return [Span(*view.original(s.start, s.end), s.label) for s in spans]
+
+
+PARALLEL_FROM = 20_000  # notes; below this, starting worker processes (~1-2 s each) costs more than it saves
+
+
+def detect_many(texts: Iterable[str | None], workers: int | None = None) -> list[list[Span]]:
+    """`detect` over a column of notes (None and empty notes give no spans), in order.
+
+    With `workers` > 1 (None: one per available core, at most 4) and at least PARALLEL_FROM
+    notes, the notes are split in contiguous chunks over worker processes: detection is pure
+    Python, so threads would not run it in parallel. The result does not depend on the split.
+    """
+    items = list(texts)
+    if workers is None:
+        workers = min(
+            4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        )
+    if workers <= 1 or len(items) < PARALLEL_FROM:
+        return [detect(t) if t else [] for t in items]
+    size = -(-len(items) // (workers * 4))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    context = multiprocessing.get_context("spawn")  # no fork of a process that runs polars threads
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return [spans for chunk in pool.map(_detect_chunk, chunks) for spans in chunk]
+
+
+def _detect_chunk(texts: list[str | None]) -> list[list[Span]]:
+    return [detect(t) if t else [] for t in texts]
+
+
+def _detect_composed(text: str, model: object = None) -> list[Span]:
+    numeric = numeric_view(text)
+    candidates: list[Span] = _ids(numeric)
+    # digits read by shape alone give way to identifiers announced by their context words
+    candidates += _Occupancy(candidates).free([Span(*t) for t in digit_runs(numeric) + lone_codes(text)])
+    candidates += [Span(*t) for t in loose_mails(text)]
+    candidates += _phones(numeric)
+    candidates += [Span(*t) for t in loose_phones(numeric)]
+    candidates = [c for c in candidates if c.label != "DATE"] + _dates(numeric, candidates)
     candidates += _places(text)
     candidates += _ages(text)
     kept = _resolve(candidates)
@@ -580,22 +648,45 @@ def detect(text: str) -> list[Span]:
     if names:
         kept = _resolve(kept + names)
     if repeats:  # repeats of a found name only fill gaps; they never override a direct finding
-        kept = sorted(
-            kept + _resolve([r for r in repeats if all(r.end <= k.start or k.end <= r.start for k in kept)])
-        )
+        kept = sorted(kept + _resolve(_Occupancy(kept).free(repeats)))
+    if model is not None:  # the statistical layer tags what the rules left untagged
+        tagger = None if model == SHIPPED else model
+        extra = [Span(*t) for t in phi_model.predict(text, kept, tagger=tagger)]
+        if extra:
+            kept = sorted(kept + _resolve(_Occupancy(kept).free(extra)))
     return kept
 
 
-def detect_many(texts: Iterable[str | None]) -> list[list[Span]]:
-    """`detect` over a column of notes (None and empty notes give no spans)."""
-    return [detect(t) if t else [] for t in texts]
+class _Occupancy:
+    """Which characters are already covered by kept spans: an overlap test costs the span's length,
+    so resolving n spans is linear in the text instead of quadratic in the number of spans."""
+
+    def __init__(self, spans: Iterable[Span] = ()) -> None:
+        self._taken = bytearray()
+        for span in spans:
+            self.take(span)
+
+    def is_free(self, span: Span) -> bool:
+        return span.start >= len(self._taken) or self._taken.find(1, span.start, span.end) < 0
+
+    def take(self, span: Span) -> None:
+        if span.end > len(self._taken):
+            self._taken.extend(bytes(max(span.end - len(self._taken), len(self._taken))))
+        self._taken[span.start : span.end] = b"\x01" * (span.end - span.start)
+
+    def free(self, spans: Iterable[Span]) -> list[Span]:
+        """The spans that overlap nothing taken."""
+        return [s for s in spans if self.is_free(s)]
 
 
 def _resolve(spans: list[Span]) -> list[Span]:
+    """Keep the strongest of overlapping spans (label priority, then length), in text order."""
     ordered = sorted(set(spans), key=lambda s: (_PRIORITY[s.label], -(s.end - s.start), s.start, s.label))
+    taken = _Occupancy()
     kept: list[Span] = []
     for span in ordered:
-        if all(span.end <= k.start or k.end <= span.start for k in kept):
+        if taken.is_free(span):
+            taken.take(span)
             kept.append(span)
     return sorted(kept)
 
@@ -642,6 +733,8 @@ def _phones(text: str) -> list[Span]:
     out = []
     for m in PHONE_CANDIDATE.finditer(text):
         raw = m.group()
+        if in_number_row(text, m.start(), m.end()):
+            continue
         if _phone_valid(raw) or _PHONE_CONTEXT.search(text, max(0, m.start() - 30), m.start()):
             out.append(Span(m.start(), m.end(), "TEL"))
     return out
@@ -658,11 +751,19 @@ def _phone_valid(raw: str) -> bool:
     return phonenumbers.is_valid_number(number)
 
 
-def _dates(text: str) -> list[Span]:
-    out = []
-    for d in find_dates(text):
-        birth = _BIRTH_CONTEXT.search(text, max(0, d.start - 40), d.start)
-        out.append(Span(d.start, d.end, "DATE_NAISSANCE" if birth else "DATE"))
+def _dates(text: str, found: list[Span]) -> list[Span]:
+    """Dates in every form; a birth date after its cue words or right after a NIR ("NIR  DDN")."""
+    spans = [(d.start, d.end) for d in find_dates(text)]
+    spans += [(s, e) for s, e, _ in loose_dates(text)]
+    spans += [(s, e) for s, e, _ in day_ranges(text, spans)]
+    nir_ends = {s.end for s in found if s.label == "SECU"}
+    spans += [(s, e) for s, e, lab in found if lab in ("DATE", "DATE_NAISSANCE")]
+    out = [Span(s, e, lab) for s, e, lab in found if lab == "DATE_NAISSANCE"]
+    for start, end in set(spans):
+        birth = _BIRTH_CONTEXT.search(text, max(0, start - 40), start) or any(
+            0 < start - e <= 3 for e in nir_ends
+        )
+        out.append(Span(start, end, "DATE_NAISSANCE" if birth else "DATE"))
     return out
 
 
@@ -782,7 +883,7 @@ def _names(text: str, kept: list[Span]) -> tuple[list[Span], list[Span]]:
             found.append(Span(m.start("b"), m.end("b"), "NOM"))
     if not found:
         return [], []
-    found = [s for s in found if all(s.end <= k.start or k.end <= s.start for k in kept)]
+    found = _Occupancy(kept).free(found)
     # every other occurrence of a found name in the same note
     surfaces: dict[str, str] = {}
     for s in found:
@@ -790,17 +891,30 @@ def _names(text: str, kept: list[Span]) -> tuple[list[Span], list[Span]]:
         if len(surface) >= 3 and fold(surface) not in _TITLE_STOP:
             surfaces.setdefault(surface, s.label)
             surfaces.setdefault(surface.upper(), s.label)
-    repeats: list[Span] = []
-    for surface, label in surfaces.items():
-        at = text.find(surface)
-        while at >= 0:
-            end = at + len(surface)
-            if (at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "-_")) and (
-                end == len(text) or not (text[end].isalnum() or text[end] in "-_")
-            ):
-                repeats.append(Span(at, end, label))
-            at = text.find(surface, end)
-    return found, repeats
+    return found, _repeats(text, surfaces)
+
+
+_WORD_RUN = re.compile(r"\w+")
+
+
+def _repeats(text: str, surfaces: dict[str, str]) -> list[Span]:
+    """Every whole-word occurrence of the surfaces, in one pass over the words of the text (a search
+    per surface would cost surfaces x text length on a long note)."""
+    if not surfaces:
+        return []
+    width = max(len(_WORD_RUN.findall(s)) for s in surfaces)
+    words = [(m.start(), m.end()) for m in _WORD_RUN.finditer(text)]
+    out = []
+    n = len(text)
+    for i, (start, _) in enumerate(words):
+        if start and text[start - 1] in "-_":
+            continue
+        for k in range(i, min(i + width, len(words))):
+            end = words[k][1]
+            label = surfaces.get(text[start:end])
+            if label is not None and (end == n or text[end] not in "-_"):
+                out.append(Span(start, end, label))
+    return out
 
 
 def _plausible_given(word: str) -> bool:

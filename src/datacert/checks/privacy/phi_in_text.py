@@ -8,7 +8,7 @@ import polars as pl
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
-from datacert.text.phi import LABELS, detect
+from datacert.text.phi import LABELS, detect_many
 
 
 @register
@@ -17,13 +17,12 @@ class PhiInText(Check):
 
     Notes
     -----
-    Uses the rule-based detector of `datacert.text.phi` (check-digit validated NIR and RPPS,
-    phones validated by `phonenumbers`, e-mail/URL, IPP/NDA after their context words, French
-    dates and birth dates, addresses, ZIP + city, hospitals, names after titles or next to a
-    known first name, ages over 89). Each note is scanned by that rule engine in Python (the
-    validators cannot run inside a vectorised engine); above `max_rows` notes a seeded sample is
-    screened and the evidence says so. Evidence counts notes per label, never the values found.
-    `datacert text deid` removes them.
+    Uses the detector of `datacert.text.phi`, the one `datacert text deid` uses (rules for the
+    forms of NIR, RPPS, phones, e-mail/URL, IPP/NDA, dates, addresses, ZIP + city, hospitals,
+    names and ages over 89, then the shipped CRF for names and places without a trigger); a
+    note is marked when any span is found. Each note is scanned in Python (the validators cannot
+    run inside a vectorised engine); above `max_rows` notes a seeded sample is screened and the
+    evidence says so. Evidence counts notes per label, never the values found.
     """
 
     id = "phi_in_text"
@@ -56,13 +55,15 @@ class PhiInText(Check):
             values = (series.gather(positions) if sampled else series).to_list()
             rows: list[int] = []
             per_label: dict[str, int] = {}
-            seen: dict[str, frozenset[str]] = {}  # copy-pasted notes are scanned once
+            unique = list(dict.fromkeys(t for t in values if t))  # copy-pasted notes are scanned once
+            seen = {
+                text: frozenset(s.label for s in spans if s.label in wanted)
+                for text, spans in zip(unique, detect_many(unique), strict=True)
+            }
             for position, text in zip(positions.tolist(), values, strict=True):
                 if not text:
                     continue
-                labels = seen.get(text)
-                if labels is None:
-                    labels = seen[text] = frozenset(s.label for s in detect(text) if s.label in wanted)
+                labels = seen[text]
                 if labels:
                     rows.append(position)
                     for label in labels:
