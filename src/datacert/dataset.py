@@ -134,7 +134,11 @@ def build_dataset(
     if infer_roles:
         inferred = infer_roles_from(table.frame, roles, types)
         roles = roles.merged_with(
-            {k: v["column"] if k not in MULTI_ROLES else tuple(v["columns"]) for k, v in inferred.items()}
+            {
+                k: v["column"] if k not in MULTI_ROLES else tuple(v["columns"])
+                for k, v in inferred.items()
+                if k != "site"  # a fact about columns for the batch checks, not a role
+            }
         )
     return Dataset(
         frame=table.frame,
@@ -162,7 +166,8 @@ def validate_roles(frame: pl.DataFrame, roles: Roles) -> None:
 
 def infer_roles_from(frame: pl.DataFrame, roles: Roles, types: Mapping[str, SemanticType]) -> dict[str, Any]:
     """Infer only the obvious roles: a unique id column by name, the one date column, free text,
-    and a follow-up time paired with an event indicator (datacert.survival)."""
+    a follow-up time paired with an event indicator (datacert.survival); and record site-like
+    columns (site, centre, inst, batch...) for the batch checks."""
     taken = roles.columns()
     schema = frame.schema
     inferred: dict[str, Any] = {}
@@ -203,4 +208,12 @@ def infer_roles_from(frame: pl.DataFrame, roles: Roles, types: Mapping[str, Sema
         used = taken | {v["column"] for v in inferred.values() if "column" in v}
         used |= {c for v in inferred.values() for c in v.get("columns", ())}
         inferred.update(infer_survival_roles(frame, used - {roles.target}, roles.target, types))
+    from datacert.sites import site_like_columns  # imported here: sites reads the knowledge base
+
+    sites = site_like_columns(frame, types, taken | {v.get("column") for v in inferred.values()})
+    if sites:
+        inferred["site"] = {
+            "columns": list(sites),
+            "reason": "; ".join(f"{c}: {r}" for c, r in sites.items()),
+        }
     return inferred

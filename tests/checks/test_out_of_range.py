@@ -126,7 +126,7 @@ def test_declared_limits_override_the_knowledge_base():
         ("tranche_age", None),
         ("HbA1c", "hba1c"),
         ("hb_g_dl", "haemoglobin"),
-        ("taille_tumeur", None),
+        ("taille_tumeur", "tumour_size"),
         ("SpO2", "spo2"),
         ("Fréquence cardiaque", "heart_rate"),
         ("eGFR", "egfr"),
@@ -162,6 +162,8 @@ def test_every_variable_has_a_source_and_nested_limits():
                 v.key,
                 u.name,
             )
+            if u.usual is not None:  # the healthy range lies inside the disease range
+                assert u.disease[0] <= u.usual[0] <= u.usual[1] <= u.disease[1], (v.key, u.name)
 
 
 def test_declared_unit_selects_the_unit_of_a_recognised_variable():

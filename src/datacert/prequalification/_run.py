@@ -490,7 +490,7 @@ def _search(
     text: list[str] = []
     candidates: list[dict[str, Any]] = []
     indicators = [MissingIndicators(columns=informative)] if informative else []
-    winsor = [Winsorise(columns=corrections.outlier_columns)] if corrections.outlier_columns else []
+    winsor: list[Step] = []  # winsorising changes observed values: only a user recipe may ask for it
 
     def model_tail(method: str | None, scaler: str = "standard", pca: int | None = None) -> list[Step]:
         steps: list[Step] = list(indicators)

@@ -386,8 +386,10 @@ class Impute(Step):
     -----
     Methods: mean, median, kNN (on z-scored columns), MICE (IterativeImputer, only on blocks of at
     most 50 columns: it keeps a p x p covariance per fitted model) and soft-impute (low rank, for
-    p >> n). Integer columns get rounded values and booleans the nearer of 0/1, so the clean table
-    keeps its types and units.
+    p >> n). Imputed values respect each column's support, learnt at fit: a column with few
+    observed levels (binary 0/1, a graded code 0/0.5/1, a 1-4 stage) gets the nearest observed
+    level, an integer-valued column a rounded value, and every value stays inside the observed
+    range. Observed cells are never rewritten: only missing cells receive imputed values.
     """
 
     action = "impute"
@@ -440,6 +442,7 @@ class Impute(Step):
             "columns_with_missing_at_fit": int(has_missing.sum()),
             "model": self._model.state_,
             "modes": categories,
+            "support": {c: column_support(block[:, j]) for j, c in enumerate(numeric) if has_missing[j]},
         }
 
     def _restore(self):
@@ -454,8 +457,14 @@ class Impute(Step):
         out = frame
         if numeric:
             block = _block(frame, numeric)
-            if np.isnan(block).any():
+            missing = np.isnan(block)
+            if missing.any():
                 filled = self._model.transform(block)
+                support = self.fitted_.get("support") or {}
+                for j, c in enumerate(numeric):
+                    if c in support and missing[:, j].any():
+                        filled[:, j] = within_support(filled[:, j], support[c])
+                filled = np.where(missing, filled, block)  # observed cells keep their exact values
                 out = _put_block(out, numeric, filled, schema)
         modes = self.fitted_["modes"]
         out_schema = out.schema
@@ -473,6 +482,41 @@ class Impute(Step):
             "soft": "low-rank soft-impute",
         }[self.method]
         return f"impute missing numbers with {label} and missing categories with the most frequent value"
+
+
+MAX_LEVELS = 12  # a column with at most this many observed values is a code set
+
+
+def column_support(values: np.ndarray) -> dict[str, Any]:
+    """What an imputed value of this column may be: one of its levels, an integer, inside its range."""
+    observed = values[~np.isnan(values)]
+    if observed.size == 0:
+        return {}
+    levels = np.unique(observed)
+    out: dict[str, Any] = {"range": [float(levels[0]), float(levels[-1])]}
+    if levels.size <= MAX_LEVELS:
+        out["levels"] = [float(v) for v in levels]
+    elif np.all(observed == np.round(observed)):
+        out["integer"] = True
+    return out
+
+
+def within_support(values: np.ndarray, support: Mapping[str, Any]) -> np.ndarray:
+    """Move values onto the column's support: nearest level, else rounded and clipped to the range."""
+    if not support:
+        return values
+    out = np.asarray(values, dtype=np.float64).copy()
+    finite = np.isfinite(out)
+    if "levels" in support:
+        levels = np.asarray(support["levels"], dtype=np.float64)
+        nearest = np.abs(out[finite, None] - levels[None, :]).argmin(axis=1)
+        out[finite] = levels[nearest]
+        return out
+    if support.get("integer"):
+        out[finite] = np.round(out[finite])
+    low, high = support["range"]
+    out[finite] = np.clip(out[finite], low, high)
+    return out
 
 
 def _block(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
@@ -537,7 +581,11 @@ class MissingIndicators(Step):
 
 @_register
 class Winsorise(Step):
-    """Clip numeric columns to their training quantiles (default 1 % and 99 %)."""
+    """Clip numeric columns to their training quantiles (default 1 % and 99 %).
+
+    It changes observed values that are possible, so it is never chosen automatically: a user
+    recipe asks for it, and the plan lists every value it clips (row, value, clipped value).
+    """
 
     action = "winsorise"
     stage = "model"
@@ -554,7 +602,18 @@ class Winsorise(Step):
         with np.errstate(all="ignore"):
             low = np.nanquantile(block, self.lower, axis=0) if block.size else np.array([])
             high = np.nanquantile(block, self.upper, axis=0) if block.size else np.array([])
-        return {"limits": {c: [low[j], high[j]] for j, c in enumerate(cols)}}
+        # every observed value this step changes, listed in the plan (positions in the fitted rows)
+        changed: dict[str, list[dict[str, float | int]]] = {}
+        for j, c in enumerate(cols):
+            x = block[:, j]
+            with np.errstate(invalid="ignore"):
+                rows = np.flatnonzero((x < low[j]) | (x > high[j]))
+            if rows.size:
+                changed[c] = [
+                    {"row": int(i), "value": float(x[i]), "to": float(np.clip(x[i], low[j], high[j]))}
+                    for i in rows
+                ]
+        return {"limits": {c: [low[j], high[j]] for j, c in enumerate(cols)}, "changed_values": changed}
 
     def _transform(self, frame):
         schema = frame.schema

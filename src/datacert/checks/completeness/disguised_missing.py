@@ -101,6 +101,9 @@ class DisguisedMissing(Check):
     Text: folded values (accents, case, spaces) that are missing tokens ("NA", "?", "inconnu", "non
     renseigné"). Dates: placeholder dates (1900-01-01, 1970-01-01, 9999-12-31…) whose count is a
     Poisson outlier against the density of the other dates within a year around them.
+    Never a sentinel: a level of a small code set (at most 12 levels) unless it is a known code
+    set apart from the others (0-3 and 9, not the 1 of 0/0.5/1); a year inside 1800-2100 in a year
+    column; any value of a numeric column declared as `--time`.
     """
 
     id = "disguised_missing"
@@ -140,6 +143,8 @@ class DisguisedMissing(Check):
         schema = data.schema
         types = data.semantic_types
         excluded = {data.roles.id, data.roles.group, data.roles.split} - {None}
+        if data.roles.time and schema[data.roles.time].is_numeric():
+            excluded.add(data.roles.time)  # a declared time's tail is follow-up, never a missing code
         counts = profile.stat("count")
         findings = []
         numeric = [
@@ -365,8 +370,14 @@ def _confirm_values(x: np.ndarray, candidates: list[float], params: Mapping[str,
     low, high = q25 - k * iqr, q75 + k * iqr
     rest_min, rest_max = float(rest.min()), float(rest.max())
     confirmed: dict[float, str] = {}
+    levels = np.unique(x)
+    small_code_set = levels.size <= MAX_CODE_LEVELS
     for v in candidates:
         c = int(np.count_nonzero(x == v))
+        if small_code_set and not _detached_code(levels, v):
+            continue  # the top or bottom level of a small graded code (0/0.5/1, stage 1-4) is data
+        if _inside_year_support(x, v):
+            continue  # the first or last years of a recruitment are data, not codes
         if v < rest_min:
             gap, tail = (rest_min - v) / iqr, int(np.count_nonzero(rest < low))
         elif v > rest_max:
@@ -388,6 +399,30 @@ def _confirm_values(x: np.ndarray, candidates: list[float], params: Mapping[str,
         if reason:
             confirmed[v] = reason
     return confirmed
+
+
+MAX_CODE_LEVELS = 12
+
+
+def _detached_code(levels: np.ndarray, v: float) -> bool:
+    """In a small code set, a level is a missing code only when it is a known code (9, 99, -1...)
+    set apart from the others by more than twice their usual step (0-3 and 9, not 0/0.5/1)."""
+    if v not in KNOWN_NUMERIC:
+        return False
+    others = levels[levels != v]
+    if others.size < 2:
+        return False
+    step = float(np.median(np.diff(others)))
+    gap = float(np.min(np.abs(others - v)))
+    return step > 0 and gap > 2 * step
+
+
+def _inside_year_support(x: np.ndarray, v: float) -> bool:
+    """A year column (integers, nearly all in 1800-2100) never has a sentinel inside that range."""
+    if not 1800 <= v <= 2100 or v != round(v):
+        return False
+    years = (x >= 1800) & (x <= 2100) & (x == np.round(x))
+    return bool(years.mean() >= 0.95)
 
 
 def _text_sentinels(data, profile, columns: list[str]) -> dict[str, list[str]]:

@@ -38,8 +38,10 @@ class EncodingErrors(Check):
     Three patterns, tested in one regular-expression pass per text column (free text included):
     UTF-8 read as Latin-1/CP-1252 ("Ã©", "Ã¨", "â€™", "Â " for a no-break space), the replacement
     character U+FFFD (the original character is lost), and control characters other than tab and
-    line breaks. For the flagged distinct values only, `ftfy.fix_text` tells how many can be
-    repaired automatically.
+    line breaks. Every distinct value with a non-ASCII character is also given to
+    `ftfy.fix_encoding`: a value it would re-decode is mojibake even when no pattern matches it
+    (other code pages, double encodings, a lost no-break space). For the flagged distinct values,
+    `ftfy.fix_text` tells how many can be repaired automatically.
     """
 
     id = "encoding_errors"
@@ -83,30 +85,26 @@ class EncodingErrors(Check):
         flagged = data.frame.select(
             [as_text(c, schema[c]).str.contains(ANY_PATTERN).sum().alias(c) for c in columns]
         ).row(0, named=True)
-        hit = [c for c in columns if flagged[c]]
+        fixable = {c: _ftfy_fixable(data, c) for c in columns}
+        hit = [c for c in columns if flagged[c] or fixable[c]]
         counts = profile.stat("count")
         for c in hit:
-            findings.append(self._column_finding(data, c, counts[c], params))
+            findings.append(self._column_finding(data, c, counts[c], params, fixable[c]))
         return CheckResult.fired(
             findings, {"numerator": len(hit), "denominator": len(columns), "columns_tested": len(columns)}
         )
 
-    def _column_finding(self, data, column, count, params):
+    def _column_finding(self, data, column, count, params, fixable: list[str]):
         text = as_text(column, data.schema[column])
-        per_kind = data.frame.select([text.str.contains(p).sum().alias(k) for k, p in KINDS.items()]).row(
-            0, named=True
-        )
-        rows = (
-            data.frame.select(text.str.contains(ANY_PATTERN).fill_null(False).arg_true())
-            .to_series()
-            .to_numpy()
-        )
+        bad = text.str.contains(ANY_PATTERN) | text.is_in(fixable)
+        per_kind = data.frame.select(
+            [text.str.contains(p).sum().alias(k) for k, p in KINDS.items()]
+            + [(text.is_in(fixable) & ~text.str.contains(MOJIBAKE_PATTERN)).sum().alias("mojibake_ftfy")]
+        ).row(0, named=True)
+        per_kind["mojibake"] = (per_kind["mojibake"] or 0) + (per_kind.pop("mojibake_ftfy") or 0)
+        rows = data.frame.select(bad.fill_null(False).arg_true()).to_series().to_numpy()
         damaged = (
-            data.frame.select(
-                text.filter(text.str.contains(ANY_PATTERN))
-                .unique(maintain_order=True)
-                .head(MAX_REPAIR_PROBES)
-            )
+            data.frame.select(text.filter(bad).unique(maintain_order=True).head(MAX_REPAIR_PROBES))
             .to_series()
             .to_list()
         )
@@ -134,6 +132,23 @@ class EncodingErrors(Check):
             },
             remedy=_remedy(kinds),
         )
+
+
+MAX_FTFY_PROBES = 20_000  # distinct non-ASCII values handed to ftfy per column
+
+
+def _ftfy_fixable(data, column: str) -> list[str]:
+    """Distinct values ftfy would re-decode (mojibake of any code page, double encodings): the
+    patterns above catch the common UTF-8-as-CP-1252 forms, ftfy every form it knows. Only values
+    holding a non-ASCII character can be mojibake, so only those are probed."""
+    text = as_text(column, data.schema[column])
+    values = (
+        data.frame.select(text.filter(text.str.contains(r"[^\x00-\x7F]")).unique(maintain_order=True))
+        .to_series()
+        .head(MAX_FTFY_PROBES)
+        .to_list()
+    )
+    return [v for v in values if v is not None and ftfy.fix_encoding(v) != v]
 
 
 def _damaged(value: str) -> bool:

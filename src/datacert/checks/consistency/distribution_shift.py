@@ -48,11 +48,13 @@ BY_NAME = "its name reads as a site or batch"
 
 
 def batch_columns(data) -> list[str]:
-    """Columns whose name reads as a site or batch (site, centre, batch, lot, hôpital, plate, run)."""
+    """Columns whose name reads as a site or batch (site, centre, inst, batch, lot, hôpital, plate,
+    run): the site-like columns recognised when the dataset was built, else by name alone."""
+    recorded = set((data.inferred.get("site") or {}).get("columns") or ())
     found = []
     for column in data.columns:
         words = {w for w in re.split(r"[^0-9a-zà-ÿ]+", column.lower()) if w}
-        if words & BATCH_WORDS:
+        if column in recorded or words & BATCH_WORDS:
             found.append(column)
     return found
 

@@ -22,13 +22,21 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 @dataclass(frozen=True)
 class Unit:
+    """One unit of a variable with its three tiers of limits (see the knowledge file's header)."""
+
     name: str
     aliases: frozenset[str]
     hint: re.Pattern[str] | None
     hint_only: bool
-    typical: tuple[float, float]
-    soft: tuple[float, float]
-    hard: tuple[float, float]
+    typical: tuple[float, float]  # where the median of a column in this unit lies (unit choice)
+    disease: tuple[float, float]  # values documented in real patients, pathology included
+    hard: tuple[float, float]  # beyond these a value is impossible
+    usual: tuple[float, float] | None = None  # reference interval of healthy adults, when curated
+
+    @property
+    def soft(self) -> tuple[float, float]:
+        """Former name of the disease range, kept for callers that still use it."""
+        return self.disease
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,11 @@ class Variable:
     exclude: re.Pattern[str] | None
     units: tuple[Unit, ...]
     source: str
+    group: str = ""
+    loinc: str | None = None
+    names: tuple[str, ...] = ()  # French and English names
+    abbreviations: tuple[str, ...] = ()
+    spellings: tuple[str, ...] = ()  # every token sequence that names it in a column
 
     def unit_named(self, declared: str) -> Unit | None:
         """The unit a declared unit string names (UCUM or common spelling), if any."""
@@ -71,6 +84,28 @@ def _pair(values: Any) -> tuple[float, float]:
     return float(low), float(high)
 
 
+def _spellings(item: dict[str, Any]) -> tuple[str, ...]:
+    """Column spellings of a variable: its patterns, plus its names and unambiguous abbreviations
+    normalised like column names ('Pression artérielle systolique' -> pression_arterielle_systolique)."""
+    names = [n for lang in ("en", "fr") for n in (item.get("names") or {}).get(lang, ())]
+    words = [str(p) for p in item.get("patterns", ())]
+    words += [normalise_name(n) for n in names + list(item.get("abbreviations", ()))]
+    return tuple(dict.fromkeys(w for w in words if w))
+
+
+def _unit(u: dict[str, Any]) -> Unit:
+    return Unit(
+        name=u["name"],
+        aliases=frozenset(str(a).lower().replace(" ", "") for a in u.get("aliases", ())),
+        hint=_tokens([u["hint"]]) if u.get("hint") else None,
+        hint_only=bool(u.get("hint_only", False)),
+        typical=_pair(u["typical"]),
+        disease=_pair(u["disease"]),
+        hard=_pair(u["hard"]),
+        usual=_pair(u["usual"]) if u.get("usual") else None,
+    )
+
+
 @lru_cache(maxsize=1)
 def load_variables() -> tuple[Variable, ...]:
     """The curated variables, in file order (specific before general)."""
@@ -78,26 +113,21 @@ def load_variables() -> tuple[Variable, ...]:
     raw = yaml.safe_load(text)
     variables = []
     for item in raw["variables"]:
-        units = tuple(
-            Unit(
-                name=u["name"],
-                aliases=frozenset(str(a).lower().replace(" ", "") for a in u.get("aliases", ())),
-                hint=_tokens([u["hint"]]) if u.get("hint") else None,
-                hint_only=bool(u.get("hint_only", False)),
-                typical=_pair(u["typical"]),
-                soft=_pair(u["soft"]),
-                hard=_pair(u["hard"]),
-            )
-            for u in item["units"]
-        )
+        spellings = _spellings(item)
+        names = (item.get("names") or {}).get("en", []) + (item.get("names") or {}).get("fr", [])
         variables.append(
             Variable(
                 key=item["key"],
                 label=item["label"],
-                pattern=_tokens(item["patterns"]),
+                pattern=_tokens(list(spellings)),
                 exclude=_tokens(item["exclude"]) if item.get("exclude") else None,
-                units=units,
+                units=tuple(_unit(u) for u in item["units"]),
                 source=" ".join(str(item["source"]).split()),
+                group=str(item.get("group", "")),
+                loinc=str(item["loinc"]) if item.get("loinc") else None,
+                names=tuple(names),
+                abbreviations=tuple(item.get("abbreviations", ())),
+                spellings=spellings,
             )
         )
     return tuple(variables)
@@ -105,11 +135,9 @@ def load_variables() -> tuple[Variable, ...]:
 
 @lru_cache(maxsize=1)
 def _first_tokens() -> frozenset[str]:
-    """The first token of every name pattern (patterns are literal token sequences): a name can
+    """The first token of every spelling (spellings are literal token sequences): a name can
     match a variable only if it holds one of them, a set test instead of a regex on wide tables."""
-    text = resources.files("datacert.knowledge").joinpath("physiological_limits.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
-    return frozenset(str(p).split("_")[0] for item in raw["variables"] for p in item["patterns"])
+    return frozenset(p.split("_")[0] for v in load_variables() for p in v.spellings)
 
 
 @lru_cache(maxsize=65_536)

@@ -38,7 +38,9 @@ class MultivariateOutliers(Check):
     table by construction; the subspace is refitted once without the flagged records (a light
     ROBPCA), and an Isolation Forest runs on the scores plus the orthogonal distance (anomaly score above 0.6,
     stricter than scikit-learn's 0.5, which flags ~10 % of clean Gaussian data). Only records
-    flagged by both methods are reported. Rare phenotypes are real: review, never auto-delete.
+    flagged by both methods are reported. Only continuous measurements enter (at least
+    `min_distinct` values; binary and coded categories excluded), and only records beyond
+    `extreme_factor` times a cut-off are errors. Rare phenotypes are real: review, never auto-delete.
     """
 
     id = "multivariate_outliers"
@@ -55,18 +57,38 @@ class MultivariateOutliers(Check):
         Param("forest_score", 0.6, "isolation forest score above which a record is isolated", low=0, high=1),
         Param("max_components", 10, "principal components used on wide tables", low=1),
         Param(
-            "error_share", 0.10, "share of outlying records from which the finding is an error", low=0, high=1
+            "error_share",
+            0.10,
+            "kept for existing policies; a large share of outlying records is heterogeneity, not error, "
+            "and no longer raises the severity",
+            low=0,
+            high=1,
         ),
-        Param("extreme_factor", 5.0, "distance over the cut-off from which an outlier is extreme", low=0),
+        Param(
+            "extreme_factor",
+            5.0,
+            "distance over the cut-off from which an outlier is gross (the only error level)",
+            low=0,
+        ),
+        Param(
+            "min_distinct", 10, "distinct values a column needs to count as a continuous measurement", low=2
+        ),
     )
     kahn = "plausibility.atemporal"
     remedy = Remedy("review_rows", 90)
 
     def run(self, data, profile, params):
-        skip = {SemanticType.IDENTIFIER, SemanticType.EMPTY}
-        columns = [c for c in data.numeric_feature_columns() if data.semantic_types.get(c) not in skip]
+        measures = {SemanticType.CONTINUOUS, SemanticType.COUNT}
+        n_unique = profile.stat("n_unique")
+        # continuous measurements only: binary flags and integer-coded categories would make a rare
+        # category combination (a comorbidity, the minority sex) look like an outlier
+        columns = [
+            c
+            for c in data.numeric_feature_columns()
+            if data.semantic_types.get(c) in measures and (n_unique.get(c) or 0) >= params["min_distinct"]
+        ]
         if len(columns) < 2:
-            return CheckResult.not_applicable("needs at least 2 numeric feature columns")
+            return CheckResult.not_applicable("needs at least 2 continuous measurement columns")
         Z = prepare(data.numeric_matrix(columns))
         keep = np.flatnonzero(np.abs(Z).max(axis=0) > 0)
         if keep.size < 2:
@@ -112,7 +134,9 @@ class MultivariateOutliers(Check):
             return CheckResult.quiet(evidence)
         relative = np.maximum(final.sd[agreed] / final.sd_cut, final.od[agreed] / final.od_cut)
         extreme = agreed[relative >= params["extreme_factor"]]
-        severity = "error" if share > params["error_share"] or extreme.size else "warning"
+        # error only for gross outliers (far beyond both cut-offs' reach), agreed by both methods; a
+        # large share of outlying records is heterogeneity (subgroups), reported as a warning
+        severity = "error" if extreme.size else "warning"
         order = agreed[np.argsort(-relative, kind="stable")]
         kinds = _kinds(final, agreed)
         finding = self.finding(

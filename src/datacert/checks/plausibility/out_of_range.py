@@ -12,6 +12,7 @@ from datacert.checks._base import Check, CheckResult, Figure, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.checks.plausibility._physiology import Variable, choose_unit, match_variable
+from datacert.findings import Severity
 from datacert.semantics import SemanticType, parse_number_expr
 
 _MEASURE_TYPES = {SemanticType.CONTINUOUS, SemanticType.COUNT}
@@ -29,8 +30,12 @@ class OutOfRange(Check):
     against `knowledge/physiological_limits.yaml`; the unit comes from a declared schema, a hint
     in the name (`_mg_dl`, `_cm`) or the typical value. A column is judged only when its central
     half fits the unit's plausible range, so standardised or recoded columns are skipped rather
-    than flooded with alarms. Values beyond the hard limits are impossible (error); between hard
-    and soft limits they are implausible (warning). `minimum`/`maximum` declared in a Table Schema
+    than flooded with alarms. Three tiers: beyond the hard limits a value is impossible (error);
+    beyond the documented disease range but inside the hard limits it is implausible (warning);
+    beyond the usual reference interval but inside the disease range it is pathology, real in a
+    sick cohort: counted in the evidence (`beyond_usual_range`), reported as an info finding
+    ("verify at source") only with `report_pathological`, never as an error or warning.
+    `minimum`/`maximum` declared in a Table Schema
     replace the knowledge base for that column and are hard limits. Rows are read only for
     columns whose profiled minimum or maximum crosses a limit.
     """
@@ -42,6 +47,11 @@ class OutOfRange(Check):
             "check_soft_limits",
             True,
             "also report values outside the plausible (not only the possible) limits",
+        ),
+        Param(
+            "report_pathological",
+            False,
+            "also report, as info, values beyond the usual range but inside the disease range",
         ),
     )
     kahn = "plausibility.atemporal"
@@ -82,12 +92,23 @@ class OutOfRange(Check):
             for severity, kind, low, high in rules:
                 if kind == "implausible" and not params["check_soft_limits"]:
                     continue
+                if kind == "pathological" and not params["report_pathological"]:
+                    # pathology is not a defect: counted in the evidence, not reported as a finding
+                    hard = next(r for r in rules if r[1] == "implausible")
+                    beyond = _outside(values, low, high) & ~_outside(values, hard[2], hard[3])
+                    n_path = data.frame.select(beyond.fill_null(False).sum()).item()
+                    meta["beyond_usual_range"] = int(n_path)
+                    continue
                 if (low is None or stats["min"] >= low) and (high is None or stats["max"] <= high):
                     continue  # the profile proves no value crosses these limits
                 outside = _outside(values, low, high)
-                if kind == "implausible":  # between hard and soft limits only: hard ones are reported apart
-                    hard = next(r for r in rules if r[1] == "impossible")
-                    outside = outside & ~_outside(values, hard[2], hard[3])
+                if kind in ("implausible", "pathological"):  # each tier reports only its own band
+                    inner = {"implausible": "impossible", "pathological": "implausible"}[kind]
+                    wider = next(r for r in rules if r[1] == inner)
+                    outside = outside & ~_outside(values, wider[2], wider[3])
+                    if kind == "pathological":
+                        hard = next(r for r in rules if r[1] == "impossible")
+                        outside = outside & ~_outside(values, hard[2], hard[3])
                 counts = data.frame.select(
                     outside.fill_null(False).sum().alias("n"),
                     (outside & values.is_in(SENTINELS)).fill_null(False).sum().alias("sentinels"),
@@ -99,7 +120,8 @@ class OutOfRange(Check):
                 if not n_out:
                     continue
                 rows = data.frame.select(outside.fill_null(False).arg_true()).to_series().to_numpy()
-                numerator += n_out
+                if kind != "pathological":  # pathology is data, not a defect: not counted in the indicator
+                    numerator += n_out
                 findings.append(
                     self._finding(
                         column,
@@ -142,11 +164,20 @@ class OutOfRange(Check):
                 f"Correct these values of {column!r} at the source or set them to missing; "
                 "they cannot be real measurements."
             )
-        else:
-            message = f"{plural(n_out, 'value')} of {column!r} are implausible for {what}{unit}."
+        elif kind == "implausible":
+            message = (
+                f"{plural(n_out, 'value')} of {column!r} are implausible for {what}{unit}: beyond the "
+                "values documented even in severe disease."
+            )
             remedy = (
                 f"Check these values of {column!r} against the source record; keep them only if confirmed."
             )
+        else:
+            message = (
+                f"{plural(n_out, 'value')} of {column!r} lie outside the usual range of {what}{unit} but "
+                "inside the range seen in disease: possible pathology."
+            )
+            remedy = f"Verify at source if in doubt; these values of {column!r} are possible and are kept."
         if n_sentinel == n_out:
             remedy = (
                 f"These values of {column!r} look like codes for a missing value (-999, 9999...): "
@@ -166,11 +197,18 @@ class OutOfRange(Check):
         return self.finding(severity, message, columns=[column], rows=rows, evidence=evidence, remedy=remedy)
 
     def correction(self, findings, data, plan):
-        """Set values outside the plausible limits to missing (the imputation then fills them)."""
-        limits = {c: lim for f in findings for c, lim in _limits(data, f).items()}
+        """Set impossible values (beyond hard or declared limits) to missing; the imputation then
+        fills them. Implausible or pathological values are possible: they stay as observed."""
+        impossible = [
+            f
+            for f in findings
+            if f.severity in (Severity.ERROR, Severity.CRITICAL)
+            and f.evidence.get("limit_kind", "impossible") in ("impossible", "declared")
+        ]
+        limits = {c: lim for f in impossible for c, lim in _limits(data, f).items()}
         if limits:
             plan.add_step("range_to_missing", limits=limits)
-        return bool(limits)
+        return bool(limits) and len(impossible) == len(findings)
 
 
 def _is_number(value: Any) -> bool:
@@ -230,7 +268,7 @@ def _rules(column: str, variable: Variable | None, field, stats) -> tuple[list, 
     unit, basis = choose_unit(variable, column, stats["q50"], field.unit if field is not None else None)
     if unit is None:
         return [], {}, f"recognised as {variable.label}, but {basis}"
-    low, high = unit.soft
+    low, high = unit.disease
     if basis != "declared" and not (low <= stats["q25"] and stats["q75"] <= high):
         return (
             [],
@@ -247,13 +285,17 @@ def _rules(column: str, variable: Variable | None, field, stats) -> tuple[list, 
             "unit": unit.name,
             "unit_basis": basis,
             "hard_limits": list(unit.hard),
-            "soft_limits": list(unit.soft),
+            "soft_limits": list(unit.disease),
+            "disease_limits": list(unit.disease),
+            "usual_limits": list(unit.usual) if unit.usual else None,
+            "loinc": variable.loinc,
             "source": variable.source,
         }
     )
     rules.append(("error", "impossible", unit.hard[0], unit.hard[1]))
-    if unit.soft != unit.hard:
-        rules.append(("warning", "implausible", unit.soft[0], unit.soft[1]))
+    rules.append(("warning", "implausible", unit.disease[0], unit.disease[1]))
+    if unit.usual is not None:
+        rules.append(("info", "pathological", unit.usual[0], unit.usual[1]))
     return rules, meta, ""
 
 

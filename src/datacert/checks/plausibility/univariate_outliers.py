@@ -10,6 +10,7 @@ import polars as pl
 from datacert.checks._base import Check, CheckResult, Figure, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
+from datacert.checks.plausibility._physiology import choose_unit, match_variable
 from datacert.findings import Severity
 from datacert.semantics import SemanticType
 
@@ -32,7 +33,9 @@ class UnivariateOutliers(Check):
     Vandervieren). Positive, right-skewed columns are judged on the log scale. When the quartiles
     tie (many equal values), s falls back to the 5-95 % spread. Severity grows with distance:
     info from 3.5, warning from 6, error only from 10 (gross errors: wrong unit, typing slip),
-    so the natural tail of real clinical data never reaches error; the info cut-off rises with
+    so the natural tail of real clinical data never reaches error, and a value inside the disease
+    range of a recognised clinical variable (knowledge base) is at most a warning, since it is
+    documented pathology, not a corroborated error; the info cut-off rises with
     the number of records (multiplicity), so that chance alone rarely reaches it. Median and quartiles come
     from the profile; rows are read only for columns whose profiled extremes pass 3.5.
     """
@@ -105,10 +108,18 @@ class UnivariateOutliers(Check):
         cuts = {"error_z": params["error_z"], "warning_z": params["warning_z"], "info_z": info_z}
         for k, (rows, z) in enumerate(far):
             upper = np.inf
+            capped = False
             for severity, key in TIERS:
                 in_tier = (z >= cuts[key]) & (z < upper)
                 upper = cuts[key]
+                if severity == "warning" and capped:
+                    continue  # already reported with the capped error-tier values
                 if in_tier.any():
+                    if severity == "error" and _within_disease_range(data, profile, names[k], rows[in_tier]):
+                        # far, but a value documented in disease: not a corroborated error
+                        capped = True
+                        in_tier = z >= cuts["warning_z"]
+                        severity = "warning"
                     per_tier[severity].append((names[k], rows[in_tier], float(z[in_tier].max())))
         pairs = sum(len(v) for v in per_tier.values())
         cells = 0
@@ -229,7 +240,8 @@ class UnivariateOutliers(Check):
         )
 
     def correction(self, findings, data, plan):
-        """Name the outlying feature columns; the model search tries winsorising them."""
+        """Name the outlying feature columns, the default columns of a Winsorise step in a user
+        recipe; nothing changes automatically (winsorising rewrites possible values)."""
         plan.outlier_columns = sorted(
             {
                 c
@@ -240,6 +252,21 @@ class UnivariateOutliers(Check):
             key=data.columns.index,
         )
         return True
+
+
+def _within_disease_range(data, profile, column: str, rows: np.ndarray) -> bool:
+    """Whether every value is inside the disease range of the clinical variable the column names
+    (knowledge base): such a value is pathology, not a gross error, however far from the median."""
+    variable = match_variable(column)
+    if variable is None:
+        return False
+    stats = profile.column(column)
+    unit, _ = choose_unit(variable, column, stats["q50"])
+    if unit is None:
+        return False
+    values = data.frame.get_column(column).cast(pl.Float64).to_numpy()[rows]
+    low, high = unit.disease
+    return bool(np.all((values >= low) & (values <= high)))
 
 
 def _info_threshold(params, n: int) -> float:

@@ -54,7 +54,9 @@ NOT_PERSON = re.compile(
     r"unite|test|exam|examen|analyse|variable|file|fichier|lab|labo|laboratoire|gene|protein|proteine|"
     r"species|espece|code|study|etude|product|produit|ville|city|commune|pays|country|region|"
     r"departement|street|rue|voie|organism|organisme|germe|bacterie|pathogen|diagnosis|diagnostic|"
-    r"procedure|acte|device|dispositif|specialite|specialty)(?:_|$)"
+    r"procedure|acte|device|dispositif|specialite|specialty|sample|echantillon|batch|plate|cell|tissue|"
+    r"tissu|strain|souche|brand|marque|column|colonne|feature|model|modele|group|groupe|class|classe|"
+    r"category|categorie|type)(?:_|$)"
 )
 NIR_COLUMN = re.compile(
     r"(?:^|_)(nir|nss|secu|securite_sociale|num_secu|insee|matricule_ins|ins|"
@@ -211,7 +213,9 @@ def detect(name: str, values: list[str], distinct_share: float) -> Detection | N
     if shaped >= 0.8 and n >= 3 and not NOT_PERSON.search(name):
         known = _name_share(values)
         by_name = bool(NAME_COLUMN.search(name))
-        if (by_name and (known >= 0.1 or distinct_share >= 0.3)) or known >= 0.4:
+        # a column named for names is strong evidence whatever the case of its values and whether
+        # or not they are in the shipped name list
+        if by_name or known >= 0.4:
             return Detection(
                 "person_name",
                 "people's names",
@@ -222,6 +226,17 @@ def detect(name: str, values: list[str], distinct_share: float) -> Detection | N
                 known,
             )
     return None
+
+
+SHORT_TOKEN = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]{1,24}$")
+
+
+def looks_like_names_beside(name: str, values: list[str], n_distinct: int, distinct_share: float) -> bool:
+    """Beside a column of names: many distinct short alphabetic tokens are names too (a first-name
+    column next to a surname column), unless the column's name says what else they are."""
+    if NOT_PERSON.search(name) or n_distinct < 20 or distinct_share < 0.2 or not values:
+        return False
+    return _share(values, lambda v: bool(SHORT_TOKEN.match(v))) >= 0.9
 
 
 person_names()  # read the name list when the module is imported, never while a check runs

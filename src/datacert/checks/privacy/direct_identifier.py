@@ -14,6 +14,7 @@ from datacert.checks.privacy._identifiers import (
     PHONE_COLUMN,
     SSN_COLUMN,
     detect,
+    looks_like_names_beside,
     sample_values,
 )
 
@@ -31,8 +32,10 @@ class DirectIdentifier(Check):
     (python-stdnum, Corsica 2A/2B handled); US SSN with its numbering rules; phone numbers valid
     in the French, overseas, US or UK numbering plans (phonenumbers); street addresses (number
     and a street-type word: rue, avenue, bd, chemin, allée, impasse, street, road...); IPP/NDA-like
-    hospital numbers (by column name and id-shaped content); people's names (column name, or a
-    shipped list of frequent given names and surnames). Rows are the records whose value has the
+    hospital numbers (by column name and id-shaped content); people's names (a column named for
+    names - nom, prénom, first_name, patient_name... - whatever the case of its values and whether
+    or not they are in the shipped list; else the shipped list of frequent given names and
+    surnames; and, beside a name column, a high-cardinality column of short alphabetic tokens). Rows are the records whose value has the
     identifier's shape, found by one vectorised pass. Free-text columns are left to phi_in_text.
     Such data must be removed or pseudonymised before training: severity error.
     """
@@ -51,6 +54,7 @@ class DirectIdentifier(Check):
         counts = profile.stat("count")
         findings = []
         examined = 0
+        undetected: list[tuple[str, str, list[str], int]] = []
         for column in data.columns:
             if column in text_roles:
                 continue
@@ -73,6 +77,8 @@ class DirectIdentifier(Check):
             values = sample_values(data.frame.get_column(column), params["sample_values"])
             detection = detect(name, values, (distinct.get(column) or 0) / count)
             if detection is None:
+                if dtype in (pl.String, pl.Categorical):
+                    undetected.append((column, name, values, count))
                 continue
             text = pl.col(column).cast(pl.String).str.strip_chars()
             if detection.kind in _DIGIT_KINDS and detection.kind != "ssn":
@@ -106,8 +112,32 @@ class DirectIdentifier(Check):
                     "from the training data.",
                 )
             )
+        if any(f.evidence["kind"] == "person_name" for f in findings):
+            for column, name, values, count in undetected:
+                n_distinct = distinct.get(column) or 0
+                if looks_like_names_beside(name, values, n_distinct, n_distinct / count):
+                    rows = data.frame.select(pl.col(column).is_not_null().arg_true()).to_series().to_numpy()
+                    findings.append(self._beside_finding(column, rows, count))
+            findings.sort(key=lambda f: data.columns.index(f.columns[0]))
         return CheckResult.fired(
             findings, {"numerator": len(findings), "denominator": examined, "columns_examined": examined}
+        )
+
+    def _beside_finding(self, column, rows, count):
+        return self.finding(
+            "error",
+            f"Column {column!r} holds short alphabetic tokens of high cardinality beside a column of "
+            f"people's names: most likely names too ({plural(int(rows.size), 'record')}).",
+            columns=[column],
+            rows=rows,
+            evidence={
+                "numerator": int(rows.size),
+                "denominator": count,
+                "kind": "person_name",
+                "detected_by": "content beside a name column",
+            },
+            remedy=f"Remove {column!r} before training, or replace it with a keyed pseudonym kept apart "
+            "from the training data.",
         )
 
     def correction(self, findings, data, plan):
