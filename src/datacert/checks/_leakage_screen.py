@@ -342,7 +342,7 @@ def _target(data: Dataset, task: str):
         labels = values[rows]
     # an exact copy of a record repeats its values with the same label: counted again, copies would
     # make any continuous column look like an exact function of the target
-    first = data.frame.is_first_distinct().to_numpy()[rows]
+    first = data.frame.hash_rows().is_first_distinct().to_numpy()[rows]
     rows, labels = rows[first], labels[first]
     sampled = None
     if rows.size > MAX_ROWS:
