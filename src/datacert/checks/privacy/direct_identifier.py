@@ -36,8 +36,9 @@ class DirectIdentifier(Check):
     names - nom, prénom, first_name, patient_name... - whatever the case of its values and whether
     or not they are in the shipped list; else the shipped list of frequent given names and
     surnames; and, beside a name column, a high-cardinality column of short alphabetic tokens).
-    Rows are the records whose value has the identifier's shape, found by one vectorised pass. Free-text columns are left to phi_in_text.
-    Such data must be removed or pseudonymised before training: severity error.
+    Rows are the records whose value has the identifier's shape, found by one vectorised pass.
+    Free-text columns are left to phi_in_text. Such data must be removed or pseudonymised before
+    training: severity error.
     """
 
     id = "direct_identifier"
