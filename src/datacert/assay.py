@@ -90,7 +90,7 @@ def certify(
         "source": {
             k: v
             for k, v in dataset.source_facts.items()
-            if k in ("encoding", "delimiter", "decimal_comma", "sheet")
+            if k in ("encoding", "delimiter", "decimal_comma", "sheet", "header_row", "notes")
         },
     }
     return Certificate(

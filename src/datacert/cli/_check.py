@@ -9,7 +9,8 @@ from pathlib import Path
 import typer
 
 from datacert.cli._app import app
-from datacert.cli._output import exit_on_errors, fail, guard_outputs_differ, progress_display, write_atomic
+from datacert.cli._output import fail, guarded_command, progress_display
+from datacert.io import OutputSet
 
 
 class FailOn(StrEnum):
@@ -24,6 +25,7 @@ class OutputFormat(StrEnum):
 
 
 @app.command("check")
+@guarded_command
 def check_command(
     path: Path | None = typer.Argument(
         None,
@@ -94,7 +96,11 @@ def check_command(
         sensitive=sensitive,
         text=text,
     )
-    with exit_on_errors():
+    outputs = OutputSet(
+        {"--json": json_out, "--html": html_out, "--md": md_out},
+        inputs=[path, policy, reference, schema],
+    )
+    with outputs:
         if demo:
             from datacert.demo import demo_frame, demo_roles
 
@@ -102,17 +108,16 @@ def check_command(
             roles = demo_roles() if not any(roles.to_dict().values()) else roles
         else:
             source = path
-            guard_outputs_differ([path], [json_out, html_out, md_out])
         loaded_policy = load_policy(policy, profile=scoring_profile)
         dataset = load_dataset(source, roles, reference=reference, schema=schema)
         with progress_display(True) as progress:
             certificate = certify(dataset, loaded_policy, progress=progress)
-    if json_out:
-        write_atomic(json_out, certificate.to_json())
-    if html_out:
-        write_atomic(html_out, certificate.to_html(redact=redact))
-    if md_out:
-        write_atomic(md_out, certificate.to_markdown())
+        if "--json" in outputs:
+            outputs.write("--json", certificate.to_json())
+        if "--html" in outputs:
+            outputs.write("--html", certificate.to_html(redact=redact))
+        if "--md" in outputs:
+            outputs.write("--md", certificate.to_markdown())
     if output_format == OutputFormat.JSON:
         sys.stdout.write(certificate.to_json())
     elif output_format == OutputFormat.MD:
