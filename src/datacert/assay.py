@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,6 +68,32 @@ def certify(
     profile: Profile | None = None,
 ) -> Certificate:
     """Profile, check, score and decide on a prepared Dataset."""
+    with warnings.catch_warnings(record=True) as caught:
+        # numpy/scipy/sklearn warnings (overflow on inf strings, degenerate fits) belong in the
+        # certificate's run section, not on the user's terminal
+        warnings.simplefilter("always")
+        certificate = _certify(dataset, policy, progress, only, profile)
+    certificate.run["warnings"] = summarize_warnings(caught)
+    return certificate
+
+
+def summarize_warnings(caught: Iterable[warnings.WarningMessage]) -> list[str]:
+    """Each distinct library warning once, with its count: `RuntimeWarning: overflow ... (x24)`."""
+    counts: dict[str, int] = {}
+    for w in caught:
+        text = " ".join(str(w.message).split())
+        key = f"{w.category.__name__}: {text[:300]}"
+        counts[key] = counts.get(key, 0) + 1
+    return [k if n == 1 else f"{k} (x{n})" for k, n in sorted(counts.items())]
+
+
+def _certify(
+    dataset: Dataset,
+    policy: Policy | None,
+    progress: Callable[[str], None] | None,
+    only: Iterable[str] | None,
+    profile: Profile | None,
+) -> Certificate:
     started = datetime.now(UTC)
     clock = time.perf_counter()
     policy = policy or Policy()
