@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: env demo test lint bench clean
+.PHONY: env demo test lint bench trust-bench clean
 
 $(BIN)/datacert: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test: env
 bench: env
 	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python -m benchmarks.run
+
+trust-bench: env
+	$(BIN)/python -m benchmarks.trust --jobs 2
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import polars as pl
+from tests.test_prequalify_run import cohort
 from typer.testing import CliRunner
 
 from datacert.cli import app
-from test_prequalify_run import cohort
 
 runner = CliRunner()
 

@@ -10,8 +10,8 @@ from sklearn.feature_selection import SelectKBest, f_classif
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import Pipeline
+from tests.conftest import make_dataset
 
-from conftest import make_dataset
 from datacert.findings import Finding
 from datacert.prequalification import RecipeError, build_pipeline, load_recipe
 from datacert.prequalification._corrections import build_corrections

@@ -7,9 +7,9 @@ import math
 
 import numpy as np
 import pytest
+from tests._scoring_helpers import all_quiet, finding, outcome
 
 import datacert
-from _scoring_helpers import all_quiet, finding, outcome
 from datacert.findings import Status
 from datacert.scoring import builtin_profiles, compute_scores, load_scoring_profile
 from datacert.scoring._scores import desirability

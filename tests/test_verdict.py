@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import polars as pl
 import pytest
+from tests._scoring_helpers import all_quiet, finding, outcome
 
-from _scoring_helpers import all_quiet, finding, outcome
 from datacert.findings import Status, sort_findings
 from datacert.roles import Roles
 from datacert.scoring import compute_scores, decide, exit_code_for, load_scoring_profile

@@ -2,7 +2,8 @@
 
 The order is the order in which pre-qualification applies them: first make the file safe, then
 remove what is not data, then repair values, then fill what is missing, and last the steps that
-need a person (review) or new data (collect).
+need a person (review) or new data (collect). Each check declares its remedy (action, order,
+automatic) on its class; this module only groups, orders and describes.
 
 Each step keeps the keys `step, action, check, columns, rows, description` (`rows` is the number
 of records concerned) and adds `positions` (the record positions, capped like a finding's rows),
@@ -13,75 +14,11 @@ finding answered), `automatic` (whether pre-qualification can apply it without a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from datacert.checks import Remedy, load_all_checks
 from datacert.findings import MAX_ROWS_LISTED, Finding, Severity
-
-# check id -> (order, action). Checks without an automatic action still get a "review" step.
-ACTIONS: dict[str, tuple[int, str]] = {
-    "formula_injection": (5, "neutralise_formulas"),
-    "prompt_injection": (6, "neutralise_text"),
-    "encoding_errors": (8, "repair_encoding"),
-    "empty_rows": (10, "drop_rows"),
-    "duplicate_rows": (20, "deduplicate"),
-    "duplicate_ids": (25, "review_identifiers"),
-    "near_duplicate_rows": (27, "deduplicate_near"),
-    "train_test_overlap": (28, "resplit"),
-    "group_leakage": (29, "resplit_grouped"),
-    "temporal_leakage": (29, "resplit_temporal"),
-    "constant_columns": (30, "drop_columns"),
-    "duplicate_columns": (31, "drop_columns"),
-    "direct_identifier": (32, "drop_columns"),
-    "target_leakage": (33, "drop_columns"),
-    "phi_in_text": (34, "redact_text"),
-    "type_mismatch": (40, "convert_type"),
-    "format_violation": (43, "format_to_missing"),
-    "disguised_missing": (45, "sentinel_to_missing"),
-    "inconsistent_categories": (50, "merge_categories"),
-    "mixed_units": (55, "convert_units"),
-    "out_of_range": (60, "range_to_missing"),
-    "temporal_inconsistency": (62, "range_to_missing"),
-    "univariate_outliers": (65, "winsorise"),
-    "quasi_identifier_risk": (70, "generalise"),
-    "informative_missingness": (78, "add_missing_indicator"),
-    "missing_values": (80, "impute"),
-    "redundant_features": (85, "review_features"),
-    "distribution_shift": (86, "harmonise_batches"),
-    "class_imbalance": (87, "reweight_classes"),
-    "multivariate_outliers": (90, "review_rows"),
-    "label_issues": (91, "review_labels"),
-    "conflicting_labels": (91, "review_labels"),
-    "poisoning_suspected": (92, "quarantine_rows"),
-    "high_dimensionality": (95, "reduce_dimension"),
-    "underrepresented_subgroup": (97, "collect_data"),
-    "outcome_disparity": (97, "review_subgroups"),
-    "insufficient_sample_size": (98, "collect_data"),
-}
-
-# Actions pre-qualification can apply without a person deciding.
-AUTOMATIC = {
-    "neutralise_formulas",
-    "neutralise_text",
-    "repair_encoding",
-    "drop_rows",
-    "deduplicate",
-    "deduplicate_near",
-    "drop_columns",
-    "redact_text",
-    "convert_type",
-    "format_to_missing",
-    "sentinel_to_missing",
-    "merge_categories",
-    "convert_units",
-    "range_to_missing",
-    "winsorise",
-    "add_missing_indicator",
-    "impute",
-    "resplit",
-    "resplit_grouped",
-    "resplit_temporal",
-}
 
 # Evidence entries passed on as the action's parameters (small scalars and short lists only).
 _PARAM_LIMIT = 50
@@ -119,6 +56,13 @@ def _small(value: Any) -> bool:
     return False
 
 
+def remedies_of(check_ids: Iterable[str]) -> dict[str, Remedy]:
+    """The remedy each check declares; a check this build does not know asks for review."""
+    wanted = set(check_ids)
+    registry = load_all_checks(wanted)
+    return {c: registry[c].remedy if c in registry else Remedy() for c in wanted}
+
+
 def build_remedies(
     findings: Sequence[Finding], gate_of: Mapping[str, str] | None = None
 ) -> list[dict[str, Any]]:
@@ -126,15 +70,16 @@ def build_remedies(
 
     `gate_of` maps check ids to the gate each step closes (from the scoring decision).
     """
+    remedy_of = remedies_of(f.check for f in findings)
     grouped: dict[tuple[str, str], list[Finding]] = {}
     order_of: dict[tuple[str, str], int] = {}
     for f in findings:
         if f.severity == Severity.INFO:
             continue
-        order, action = ACTIONS.get(f.check, (99, "review"))
-        key = (action, f.check)
+        remedy = remedy_of[f.check]
+        key = (remedy.action, f.check)
         grouped.setdefault(key, []).append(f)
-        order_of[key] = order
+        order_of[key] = remedy.order
     steps = []
     for key in sorted(grouped, key=lambda k: (order_of[k], k[0], k[1])):
         action, check = key
@@ -152,7 +97,7 @@ def build_remedies(
                 "description": worst.remedy or found[0].remedy,
                 "params": _params(found),
                 "severity": str(worst.severity),
-                "automatic": action in AUTOMATIC,
+                "automatic": remedy_of[check].automatic,
                 "gate": (gate_of or {}).get(check),
             }
         )

@@ -8,8 +8,8 @@ import numpy as np
 import polars as pl
 import pytest
 from sklearn import datasets
+from tests.conftest import run_one
 
-from conftest import run_one
 from datacert.demo import demo_frame, demo_roles
 
 CHECK = "disguised_missing"

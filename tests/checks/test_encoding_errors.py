@@ -7,8 +7,7 @@ import polars as pl
 import pytest
 from faker import Faker
 from sklearn import datasets
-
-from conftest import run_one
+from tests.conftest import run_one
 
 CHECK = "encoding_errors"
 N = 300

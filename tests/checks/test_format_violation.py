@@ -11,8 +11,7 @@ import pytest
 from faker import Faker
 from sklearn import datasets
 from stdnum import luhn, verhoeff
-
-from conftest import run_one
+from tests.conftest import run_one
 
 CHECK = "format_violation"
 N = 300

@@ -6,8 +6,8 @@ import numpy as np
 import polars as pl
 import pytest
 from sklearn import datasets
+from tests.conftest import run_one
 
-from conftest import run_one
 from datacert.checks.conformance.inconsistent_categories import category_key
 
 CHECK = "inconsistent_categories"

@@ -6,8 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 from sklearn import datasets
-
-from conftest import run_one
+from tests.conftest import run_one
 
 CHECK = "informative_missingness"
 N = 1000

@@ -6,8 +6,8 @@ import numpy as np
 import polars as pl
 import pytest
 from sklearn import datasets
+from tests.conftest import run_one
 
-from conftest import run_one
 from datacert.checks.conformance.mixed_units import conversions_for, unit_conversions
 from datacert.demo import demo_frame, demo_roles
 

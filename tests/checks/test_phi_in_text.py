@@ -2,8 +2,7 @@
 
 import polars as pl
 from faker import Faker
-
-from conftest import run_one
+from tests.conftest import run_one
 
 CLEAN = [
     "Bilan biologique : Hb 10,2 g/dL, leucocytes 12,5 G/L, plaquettes 180 G/L, CRP à 45 mg/L.",

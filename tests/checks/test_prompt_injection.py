@@ -1,8 +1,7 @@
 """prompt_injection: fires by strength (critical/error) on the right rows, quiet on clinical notes."""
 
 import polars as pl
-
-from conftest import run_one
+from tests.conftest import run_one
 
 CLEAN = [
     "Le patient ignore les consignes de sortie et ne prend pas son traitement.",

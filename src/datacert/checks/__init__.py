@@ -4,8 +4,17 @@ Sub-packages group checks by dimension; any module in them that registers a chec
 automatically.
 """
 
-from datacert.checks._base import Check, CheckResult, Needs
-from datacert.checks._registry import REGISTRY, load_all_checks, register
+from datacert.checks._base import (
+    Check,
+    CheckResult,
+    CorrectionPlan,
+    Figure,
+    Needs,
+    Param,
+    ParameterError,
+    Remedy,
+)
+from datacert.checks._registry import REGISTRY, catalogue, load_all_checks, register
 from datacert.checks._runner import CheckOutcome, resolve_params, run_checks
 
 __all__ = [
@@ -13,7 +22,13 @@ __all__ = [
     "Check",
     "CheckOutcome",
     "CheckResult",
+    "CorrectionPlan",
+    "Figure",
     "Needs",
+    "Param",
+    "ParameterError",
+    "Remedy",
+    "catalogue",
     "load_all_checks",
     "register",
     "resolve_params",

@@ -8,9 +8,10 @@ records it as not applicable, with the reason, so users see what was not checked
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -74,21 +75,244 @@ class CheckResult:
         return cls(Status.NOT_APPLICABLE, (), {}, reason)
 
 
-class Check:
-    """Base of every check. Subclasses set `id`, `dimension`, `needs`, `params` and `run`.
+# Kahn et al. (2016) harmonised data-quality terms: category.subcategory. Checks outside the
+# framework (leakage, privacy, security, sample sufficiency) declare None.
+KAHN_CATEGORIES = (
+    "completeness",
+    "conformance.value",
+    "conformance.relational",
+    "conformance.computational",
+    "plausibility.uniqueness",
+    "plausibility.atemporal",
+    "plausibility.temporal",
+)
+PARAM_TYPES = ("number", "integer", "boolean", "string", "date", "array")
+FIGURE_KINDS = ("distribution",)
 
-    Constructing a check does nothing. `params` holds the tunable knobs with their defaults;
-    a policy file may override them per check.
+
+class ParameterError(ValueError):
+    """A check parameter that cannot be used; the message names the check, the parameter and the range."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One tunable knob of a check: its type, bounds, default and what it means.
+
+    `type` is inferred from the default when not given. `low`/`high` bound numbers (inclusive);
+    `choices` lists the allowed values of a string, or of an array's items. `nullable` lets the
+    policy set it to null (the check then uses its own data-driven choice).
+    """
+
+    name: str
+    default: Any
+    meaning: str
+    type: str = ""
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[Any, ...] = ()
+    nullable: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.type:
+            object.__setattr__(self, "type", _type_of(self.default))
+        if self.type not in PARAM_TYPES:
+            raise TypeError(f"parameter {self.name!r} has unknown type {self.type!r}")
+
+    def allowed(self) -> str:
+        """The allowed values in words, for error messages and the catalogue."""
+        kind = {
+            "number": "a number",
+            "integer": "a whole number",
+            "boolean": "true or false",
+            "string": "a text",
+            "date": "an ISO date (YYYY-MM-DD)",
+            "array": "a list",
+        }[self.type]
+        if self.low is not None and self.high is not None:
+            kind += f" between {self.low:g} and {self.high:g}"
+        elif self.low is not None:
+            kind += f" of at least {self.low:g}"
+        elif self.high is not None:
+            kind += f" of at most {self.high:g}"
+        if self.choices:
+            kind += f" {'of' if self.type == 'array' else 'among'} {', '.join(map(str, self.choices))}"
+        if self.nullable:
+            kind += ", or null"
+        return kind
+
+    def validate(self, value: Any, check_id: str) -> Any:
+        """The value if it fits this parameter, else a ParameterError naming check, parameter and range."""
+        if value is None and self.nullable:
+            return None
+        if not self._fits(value):
+            raise ParameterError(
+                f"check {check_id!r} parameter {self.name!r} must be {self.allowed()}, not {value!r}"
+            )
+        return value
+
+    def _fits(self, value: Any) -> bool:
+        if self.type in ("number", "integer"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return False
+            if self.type == "integer" and not isinstance(value, int):
+                return False
+            if value != value:  # NaN
+                return False
+            return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
+        if self.type == "boolean":
+            return isinstance(value, bool)
+        if self.type == "string":
+            return isinstance(value, str) and (not self.choices or value in self.choices)
+        if self.type == "date":
+            if not isinstance(value, (str, _dt.date)):
+                return False
+            try:
+                _dt.date.fromisoformat(str(value)[:10])
+            except ValueError:
+                return False
+            return True
+        if not isinstance(value, (list, tuple)):
+            return False
+        return not self.choices or all(v in self.choices for v in value)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "type": self.type, "default": _plain(self.default)}
+        if self.low is not None:
+            out["low"] = self.low
+        if self.high is not None:
+            out["high"] = self.high
+        if self.choices:
+            out["choices"] = list(self.choices)
+        if self.nullable:
+            out["nullable"] = True
+        out["meaning"] = self.meaning
+        return out
+
+
+def _type_of(default: Any) -> str:
+    if isinstance(default, bool):
+        return "boolean"
+    if isinstance(default, int):
+        return "integer"
+    if isinstance(default, float):
+        return "number"
+    if isinstance(default, str):
+        return "string"
+    if isinstance(default, (list, tuple)):
+        return "array"
+    raise TypeError(f"cannot infer a parameter type from the default {default!r}; give type=")
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """What answers a check's findings: the action, its place in the order, and who applies it.
+
+    `automatic` means pre-qualification applies it without a person; it is only allowed for a
+    check whose `correction()` hook builds the steps (the common tests enforce it). `step` names
+    the pre-qualification step that applies it when that is not called like the action.
+    """
+
+    action: str = "review"
+    order: int = 99
+    automatic: bool = False
+    step: str | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A plot the report draws for this check's findings (data computed by datacert.figures).
+
+    `priority` orders findings of equal severity (lower first); `log_scale` draws positive values
+    on a log axis (units that differ by a factor).
+    """
+
+    kind: str = "distribution"
+    priority: int = 50
+    log_scale: bool = False
+
+
+class CorrectionPlan(Protocol):
+    """What a check's `correction()` hook may add to (built and applied by datacert.prequalification).
+
+    Steps are named by their plan action (`neutralise_formulas`, `convert_type`, ...), so checks
+    never import step classes. Column drops from several checks become one `drop_columns` step.
+    """
+
+    protected: frozenset[str]  # role columns: never dropped, only reported
+    dropped: Mapping[str, str]  # column -> check that drops it, so far
+    leaking: list[str]
+    outlier_columns: list[str]
+    signal_rank: int | None
+    informative: list[str]
+
+    def add_row_step(self, action: str, **params: Any) -> None: ...
+
+    def add_step(self, action: str, **params: Any) -> None: ...
+
+    def drop(self, columns: Iterable[str], check: str) -> None: ...
+
+
+class Check:
+    """Base of every check. Subclasses set the class attributes below and `run`.
+
+    Constructing a check does nothing. `params` holds the tunable knobs (typed, bounded, with
+    defaults); a policy file may override them per check and is validated against them.
     """
 
     id: ClassVar[str]
     dimension: ClassVar[str]
+    kahn: ClassVar[str | None] = None
     needs: ClassVar[Needs] = Needs()
-    params: ClassVar[Mapping[str, Any]] = {}
+    params: ClassVar[tuple[Param, ...]] = ()
+    remedy: ClassVar[Remedy] = Remedy()
+    figure: ClassVar[Figure | None] = None
     cost: ClassVar[str] = "linear"  # linear | n log n | sampled | blocked pairwise | model fits
+    # when this check's correction hook runs (default: its remedy order); a hook that drops columns
+    # must run before hooks that skip dropped columns
+    correction_order: ClassVar[int | None] = None
 
     def run(self, data: Dataset, profile: Profile, params: Mapping[str, Any]) -> CheckResult:
         raise NotImplementedError
+
+    def correction(self, findings: Sequence[Finding], data: Dataset, plan: CorrectionPlan) -> bool:
+        """Add the pre-qualification steps that answer these findings; True when they are answered.
+
+        The default answers nothing: the findings are listed as left to people.
+        """
+        return False
+
+    @classmethod
+    def has_correction(cls) -> bool:
+        return cls.correction is not Check.correction
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Parameter name -> default value."""
+        return {p.name: list(p.default) if isinstance(p.default, tuple) else p.default for p in cls.params}
+
+    @classmethod
+    def resolve_params(cls, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Defaults merged with a policy's overrides, each validated; unknown names are an error."""
+        specs = {p.name: p for p in cls.params}
+        values = cls.defaults()
+        for key, value in (overrides or {}).items():
+            if key == "enabled":
+                if not isinstance(value, bool):
+                    raise ParameterError(
+                        f"check {cls.id!r} entry 'enabled' must be true or false, not {value!r}"
+                    )
+                continue
+            if key not in specs:
+                known = ", ".join(sorted(specs)) or "none"
+                raise ParameterError(
+                    f"policy sets unknown parameter {key!r} for check {cls.id!r} (known: {known})"
+                )
+            values[key] = specs[key].validate(value, cls.id)
+        return values
 
     def finding(
         self,
@@ -126,3 +350,20 @@ def validate_check_class(cls: type[Check]) -> None:
         raise ValueError(f"check id {cls.id!r} must be a snake_case identifier")
     if not isinstance(cls.needs, Needs):
         raise TypeError(f"{cls.__name__}.needs must be a Needs")
+    if cls.kahn is not None and cls.kahn not in KAHN_CATEGORIES:
+        raise ValueError(f"{cls.__name__}.kahn {cls.kahn!r} is not one of {KAHN_CATEGORIES}")
+    if not isinstance(cls.params, tuple) or not all(isinstance(p, Param) for p in cls.params):
+        raise TypeError(f"{cls.__name__}.params must be a tuple of Param")
+    names = [p.name for p in cls.params]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{cls.__name__}.params names a parameter twice")
+    for p in cls.params:
+        p.validate(p.default, cls.id)  # a default outside its own bounds is a bug of the check
+    if not isinstance(cls.remedy, Remedy):
+        raise TypeError(f"{cls.__name__}.remedy must be a Remedy")
+    if cls.remedy.automatic and not cls.has_correction():
+        raise ValueError(
+            f"{cls.__name__}: an automatic remedy needs a correction() hook that builds its steps"
+        )
+    if cls.figure is not None and (not isinstance(cls.figure, Figure) or cls.figure.kind not in FIGURE_KINDS):
+        raise TypeError(f"{cls.__name__}.figure must be a Figure of kind {FIGURE_KINDS}")

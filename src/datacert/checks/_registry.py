@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Iterable
+from typing import Any
 
 from datacert.checks._base import Check, validate_check_class
 
@@ -41,3 +42,32 @@ def load_all_checks(only: Iterable[str] | None = None) -> dict[str, type[Check]]
         importlib.import_module(module.name)
     registry = dict(sorted(REGISTRY.items()))
     return registry if wanted is None else {k: v for k, v in registry.items() if k in wanted}
+
+
+def catalogue() -> list[dict[str, Any]]:
+    """One entry per registered check, from its class attributes and docstring (sorted by id).
+
+    This is the check catalogue users and the contract see (`datacert checks`), generated here so
+    that it can never disagree with the checks themselves.
+    """
+    entries = []
+    for check_id, cls in load_all_checks().items():
+        doc = (cls.__doc__ or "").strip()
+        entries.append(
+            {
+                "check": check_id,
+                "dimension": cls.dimension,
+                "kahn": cls.kahn,
+                "summary": doc.splitlines()[0] if doc else "",
+                "needs": {k: list(v) if isinstance(v, tuple) else v for k, v in vars(cls.needs).items() if v},
+                "action": cls.remedy.action,
+                "order": cls.remedy.order,
+                "automatic": cls.remedy.automatic,
+                "correction": cls.has_correction(),
+                "figure": cls.figure.kind if cls.figure is not None else None,
+                "params": cls.defaults(),
+                "parameters": [p.to_dict() for p in cls.params],
+                "cost": cls.cost,
+            }
+        )
+    return entries

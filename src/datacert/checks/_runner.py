@@ -41,16 +41,8 @@ class CheckOutcome:
 
 
 def resolve_params(check: type[Check], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Defaults merged with the policy's overrides; unknown names are an error, not ignored."""
-    params = dict(check.params)
-    for key, value in (overrides or {}).items():
-        if key == "enabled":
-            continue
-        if key not in params:
-            known = ", ".join(sorted(params)) or "none"
-            raise ValueError(f"policy sets unknown parameter {key!r} for check {check.id!r} (known: {known})")
-        params[key] = value
-    return params
+    """Defaults merged with the policy's overrides, validated; unknown names are an error, not ignored."""
+    return check.resolve_params(overrides)
 
 
 def run_checks(

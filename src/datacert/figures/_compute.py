@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from datacert.checks import Figure, load_all_checks
 from datacert.dataset import Dataset
 from datacert.findings import Finding, Severity
 from datacert.profile import Profile
@@ -27,14 +28,6 @@ MAX_POINTS = 1500
 MAX_LEVELS = 20
 TSNE_MAX_ROWS = 400
 SEED = 0
-DISTRIBUTION_CHECKS = (
-    "mixed_units",
-    "out_of_range",
-    "univariate_outliers",
-    "disguised_missing",
-    "temporal_inconsistency",
-    "format_violation",
-)
 _BATCH_NAME = re.compile(r"site|batch|centre|center|hospital|plate|run|lot|scanner|lab", re.IGNORECASE)
 _SEV = {Severity.CRITICAL: 0, Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}
 
@@ -94,13 +87,24 @@ def _numeric_values(data: Dataset, column: str) -> np.ndarray | None:
     return None
 
 
+def distribution_requests(check_ids: Iterable[str]) -> dict[str, Figure]:
+    """The checks among these that ask for a distribution plot of the columns they flag."""
+    registry = load_all_checks(set(check_ids))
+    return {
+        c: cls.figure
+        for c, cls in registry.items()
+        if cls.figure is not None and cls.figure.kind == "distribution"
+    }
+
+
 def flagged_distributions(data: Dataset, findings: Sequence[Finding]) -> list[dict[str, Any]]:
     """Histograms of the columns that value-level findings flag, with the flagged records counted apart."""
     out: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
+    requests = distribution_requests(f.check for f in findings)
     chosen = sorted(
-        (f for f in findings if f.check in DISTRIBUTION_CHECKS and len(f.columns) == 1 and f.rows),
-        key=lambda f: (_SEV[f.severity], DISTRIBUTION_CHECKS.index(f.check), f.columns),
+        (f for f in findings if f.check in requests and len(f.columns) == 1 and f.rows),
+        key=lambda f: (_SEV[f.severity], requests[f.check].priority, f.check, f.columns),
     )
     for f in chosen:
         column = f.columns[0]
@@ -112,7 +116,7 @@ def flagged_distributions(data: Dataset, findings: Sequence[Finding]) -> list[di
         finite = np.isfinite(values)
         if finite.sum() < 2:
             continue
-        use_log = f.check == "mixed_units" and bool((values[finite] > 0).all())
+        use_log = requests[f.check].log_scale and bool((values[finite] > 0).all())
         shown = np.log10(values[finite]) if use_log else values[finite]
         lo, hi = float(shown.min()), float(shown.max())
         if lo == hi:

@@ -378,7 +378,9 @@ class _Evaluator:
     categories: pl.DataFrame | None = None
     total_budget: float = 0.0
     quality: Callable[[list[Step]], dict[str, Any]] | None = None
-    started: float = field(default_factory=clock.perf_counter)
+    # seconds the candidates run so far were estimated to cost: the total budget is kept on
+    # estimates, not on the clock, so that a loaded machine cannot change the plan
+    spent_estimate: float = 0.0
     _nrmse_cache: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -419,13 +421,13 @@ class _Evaluator:
                 f"{self.block.shape[1]}, over the {self.budget:.0f} s budget"
             )
             return record
-        used = clock.perf_counter() - self.started
-        if self.total_budget and used + record["estimated_seconds"] > self.total_budget:
+        if self.total_budget and self.spent_estimate + record["estimated_seconds"] > self.total_budget:
             record["skipped"] = (
                 f"the search's total budget of {self.total_budget:.0f} s would be exceeded "
                 f"(this candidate needs about {record['estimated_seconds']:.0f} s)"
             )
             return record
+        self.spent_estimate += record["estimated_seconds"]
         self.say(name)
         start = clock.perf_counter()
         if method and np.isnan(self.block).any():

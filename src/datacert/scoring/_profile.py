@@ -8,7 +8,7 @@ certificate never rests on a silently ignored setting.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -18,47 +18,31 @@ import yaml
 from datacert.findings import DIMENSIONS, Severity
 from datacert.io import InputError
 
-# The contract's check catalogue (spec/certificate.md): id -> dimension. Profiles may name any of
-# these, registered in this build or not; an unregistered one is simply not computable (N/A).
-CATALOGUE: dict[str, str] = {
-    "missing_values": "completeness",
-    "empty_rows": "completeness",
-    "informative_missingness": "completeness",
-    "disguised_missing": "completeness",
-    "type_mismatch": "conformance",
-    "format_violation": "conformance",
-    "inconsistent_categories": "conformance",
-    "mixed_units": "conformance",
-    "encoding_errors": "conformance",
-    "out_of_range": "plausibility",
-    "univariate_outliers": "plausibility",
-    "multivariate_outliers": "plausibility",
-    "temporal_inconsistency": "plausibility",
-    "duplicate_rows": "uniqueness",
-    "near_duplicate_rows": "uniqueness",
-    "duplicate_ids": "uniqueness",
-    "conflicting_labels": "uniqueness",
-    "duplicate_columns": "informativeness",
-    "constant_columns": "informativeness",
-    "redundant_features": "informativeness",
-    "high_dimensionality": "informativeness",
-    "insufficient_sample_size": "representativeness",
-    "label_issues": "label_quality",
-    "class_imbalance": "label_quality",
-    "underrepresented_subgroup": "representativeness",
-    "outcome_disparity": "representativeness",
-    "distribution_shift": "consistency",
-    "target_leakage": "leakage",
-    "train_test_overlap": "leakage",
-    "group_leakage": "leakage",
-    "temporal_leakage": "leakage",
-    "direct_identifier": "privacy",
-    "quasi_identifier_risk": "privacy",
-    "phi_in_text": "privacy",
-    "poisoning_suspected": "security",
-    "prompt_injection": "security",
-    "formula_injection": "security",
-}
+
+class _Catalogue(Mapping[str, str]):
+    """Check id -> dimension, read from the check registry when first used (each check declares it)."""
+
+    _loaded = False
+
+    def _ids(self) -> dict[str, str]:
+        from datacert.checks import REGISTRY, load_all_checks
+
+        if not self._loaded:
+            load_all_checks()
+            self._loaded = True
+        return {k: cls.dimension for k, cls in sorted(REGISTRY.items())}
+
+    def __getitem__(self, key: str) -> str:
+        return self._ids()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids())
+
+    def __len__(self) -> int:
+        return len(self._ids())
+
+
+CATALOGUE: Mapping[str, str] = _Catalogue()
 
 MEASURES = ("row_share", "column_share", "rate", "check_rate", "worst_severity")
 GATE_KINDS = ("blocking", "fixable")
@@ -190,8 +174,8 @@ def load_scoring_profile(
 ) -> ScoringProfile:
     """A built-in profile by name, optionally extended by a policy's scoring part, validated.
 
-    `registered` maps the check ids of this build to their dimensions (for validation); checks of
-    the contract catalogue are always accepted.
+    `registered` maps check ids to their dimensions (for validation); by default, every check
+    registered in this build.
     """
     raw, chain = _resolved_raw(name)
     if overrides:
@@ -205,7 +189,7 @@ def load_scoring_profile(
         chain = (*chain, f"{overrides.get('name', 'policy')}@{overrides.get('version', 'custom')}")
         if "version" not in overrides:
             raw["version"] = "custom"
-    return validate_profile(raw, chain, {**CATALOGUE, **(registered or {})})
+    return validate_profile(raw, chain, dict(registered) if registered is not None else dict(CATALOGUE))
 
 
 def merge_raw(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

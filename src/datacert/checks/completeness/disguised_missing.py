@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Figure, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._text_patterns import (
     MISSING_LITERALS,
@@ -106,14 +106,34 @@ class DisguisedMissing(Check):
     id = "disguised_missing"
     dimension = "completeness"
     needs = Needs(min_rows=20)
-    params = {
-        "fence_iqr": 3.0,
-        "min_count": 3,
-        "min_count_known": 2,
-        "error_share": 0.01,
-        "date_p_value": 1e-6,
-        "max_findings": 100,
-    }
+    params = (
+        Param(
+            "fence_iqr",
+            3.0,
+            "interquartile ranges beyond the quartiles where a repeated value is a sentinel candidate",
+            low=0,
+        ),
+        Param("min_count", 3, "repeats a value needs before it can be a sentinel", low=1),
+        Param("min_count_known", 2, "repeats a well-known missing code (-999, 9999...) needs", low=1),
+        Param(
+            "error_share",
+            0.01,
+            "share of records holding sentinels from which the finding is an error",
+            low=0,
+            high=1,
+        ),
+        Param(
+            "date_p_value",
+            1e-6,
+            "Poisson tail probability below which a repeated date is a placeholder",
+            low=0,
+            high=1,
+        ),
+        Param("max_findings", 100, "findings reported at most", low=1),
+    )
+    kahn = "completeness"
+    remedy = Remedy("sentinel_to_missing", 45, automatic=True)
+    figure = Figure("distribution", priority=3)
     cost = "linear"
 
     def run(self, data, profile, params):
@@ -190,6 +210,13 @@ class DisguisedMissing(Check):
             remedy=f"Recode {', '.join(repr(v) for v in listed)} in {column!r} as missing, then "
             "treat the column like any other missing data (imputation with an indicator).",
         )
+
+    def correction(self, findings, data, plan):
+        """Turn the sentinel codes the findings name into missing values."""
+        sentinels = _sentinels(findings)
+        if sentinels:
+            plan.add_step("sentinel_to_missing", sentinels=sentinels)
+        return bool(sentinels)
 
 
 def _numeric_sentinels(data, profile, columns: list[str], params: Mapping[str, Any]):
@@ -432,3 +459,16 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value
+
+
+def _sentinels(findings) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for f in findings:
+        found = f.evidence.get("sentinels")
+        if isinstance(found, Mapping):
+            for c, values in found.items():
+                out.setdefault(c, []).extend(v for v in values if v not in out.get(c, []))
+        elif isinstance(found, list):
+            for c in f.columns:
+                out.setdefault(c, []).extend(v for v in found if v not in out.get(c, []))
+    return out

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from datacert.checks._base import Check, CheckResult
+from datacert.checks._base import Check, CheckResult, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
+from datacert.findings import Severity
 
 
 @register
@@ -21,7 +22,11 @@ class EmptyRows(Check):
 
     id = "empty_rows"
     dimension = "completeness"
-    params = {"empty_share": 0.5}
+    params = (
+        Param("empty_share", 0.5, "share of empty cells from which a record is mostly empty", low=0, high=1),
+    )
+    kahn = "completeness"
+    remedy = Remedy("drop_rows", 10, automatic=True)
 
     def run(self, data, profile, params):
         # the record id is filled by the export even for blank records: it does not count as content
@@ -68,3 +73,15 @@ class EmptyRows(Check):
                 "threshold": params["empty_share"],
             },
         )
+
+    def correction(self, findings, data, plan):
+        """Drop the records that are empty (an error or worse); mostly empty ones are left to people."""
+        answered = False
+        for f in findings:
+            if f.severity in (Severity.ERROR, Severity.CRITICAL):
+                ignore = [data.roles.id] if data.roles.id else []
+                plan.add_row_step(
+                    "drop_rows", ignore=ignore, min_share=float(f.evidence.get("threshold", 1.0))
+                )
+                answered = True
+        return answered

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.findings import Severity
 from datacert.semantics import SemanticType
@@ -42,17 +42,37 @@ class InformativeMissingness(Check):
     id = "informative_missingness"
     dimension = "completeness"
     needs = Needs(min_rows=20)
-    params = {
-        "alpha": 0.05,
-        "min_rate_difference": 0.05,
-        "min_auc_shift": 0.06,
-        "min_mar_auc": 0.65,
-        "mar_alpha": 0.01,
-        "min_group": 5,
-        "max_columns": 50,
-        "max_findings": 50,
-        "max_predictors_listed": 5,
-    }
+    params = (
+        Param("alpha", 0.05, "false discovery rate of the missingness-target tests", low=0, high=1),
+        Param(
+            "min_rate_difference",
+            0.05,
+            "difference in target rate between missing and observed records that counts",
+            low=0,
+            high=1,
+        ),
+        Param(
+            "min_auc_shift",
+            0.06,
+            "AUC away from 0.5 that a missingness indicator needs to count for a numeric target",
+            low=0,
+            high=1,
+        ),
+        Param(
+            "min_mar_auc",
+            0.65,
+            "AUC from which other columns predict the missingness (missing at random)",
+            low=0.5,
+            high=1,
+        ),
+        Param("mar_alpha", 0.01, "false discovery rate of the missing-at-random tests", low=0, high=1),
+        Param("min_group", 5, "missing and observed records each needed to test a column", low=1),
+        Param("max_columns", 50, "columns with missing values tested at most", low=1),
+        Param("max_findings", 50, "findings reported at most", low=1),
+        Param("max_predictors_listed", 5, "columns predicting a missingness listed in the evidence", low=1),
+    )
+    kahn = "completeness"
+    remedy = Remedy("add_missing_indicator", 78, automatic=True, step="missing_indicators")
     cost = "linear"
 
     def run(self, data, profile, params):
@@ -245,6 +265,24 @@ class InformativeMissingness(Check):
         if sampled:
             evidence["sampled_rows"] = sampled
         return CheckResult.fired(findings, evidence)
+
+    def correction(self, findings, data, plan):
+        """Name the columns whose missingness is associated with the target (each finding names the
+        column, then what it predicts); the model search adds missingness indicators for them."""
+        target = data.roles.target
+        plan.informative = sorted(
+            {
+                f.columns[0]
+                for f in findings
+                if target
+                and target in f.columns[1:]
+                and f.columns[0] in data.columns
+                and f.columns[0] not in plan.dropped
+                and f.columns[0] not in plan.protected
+            },
+            key=data.columns.index,
+        )
+        return True
 
 
 def _missing_matrix(data, columns: list[str]) -> np.ndarray:

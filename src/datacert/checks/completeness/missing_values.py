@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult
+from datacert.checks._base import Check, CheckResult, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import null_positions, plural
 from datacert.findings import Severity
@@ -26,7 +26,21 @@ class MissingValues(Check):
 
     id = "missing_values"
     dimension = "completeness"
-    params = {"warning_rate": 0.05, "error_rate": 0.30, "critical_rate": 0.60}
+    params = (
+        Param(
+            "warning_rate",
+            0.05,
+            "missing share of a column from which the finding is a warning",
+            low=0,
+            high=1,
+        ),
+        Param("error_rate", 0.30, "missing share from which the finding is an error", low=0, high=1),
+        Param("critical_rate", 0.60, "missing share from which the finding is critical", low=0, high=1),
+    )
+    kahn = "completeness"
+    remedy = Remedy("impute", 80, automatic=True)
+    # its drops join the other column drops, before the type conversions that skip dropped columns
+    correction_order = 34
 
     def run(self, data, profile, params):
         n = profile.n_rows
@@ -102,6 +116,14 @@ class MissingValues(Check):
             },
             remedy=_remedy(severity),
         )
+
+    def correction(self, findings, data, plan):
+        """Drop feature columns that are critically empty; the model search imputes the others."""
+        features = set(data.feature_columns())
+        for f in findings:
+            if f.severity == Severity.CRITICAL:
+                plan.drop([c for c in f.columns if c in features], self.id)
+        return True
 
 
 def _threshold_of(severity: Severity, params) -> float:

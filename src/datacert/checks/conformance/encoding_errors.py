@@ -6,7 +6,7 @@ import re
 
 import ftfy
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._text_patterns import (
     CONTROL_PATTERN,
@@ -45,7 +45,17 @@ class EncodingErrors(Check):
     id = "encoding_errors"
     dimension = "conformance"
     needs = Needs(column_types=(SemanticType.CATEGORY, SemanticType.TEXT, SemanticType.IDENTIFIER))
-    params = {"error_share": 0.05}
+    params = (
+        Param(
+            "error_share",
+            0.05,
+            "share of damaged values in a column from which the finding is an error",
+            low=0,
+            high=1,
+        ),
+    )
+    kahn = "conformance.value"
+    remedy = Remedy("repair_encoding", 8)
     cost = "linear"
 
     def run(self, data, profile, params):

@@ -13,7 +13,7 @@ import polars as pl
 from stdnum import luhn, verhoeff
 from stdnum.fr import nir
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Figure, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._text_patterns import MISSING_LITERALS, fold_name, string_columns
 from datacert.checks._util import plural
@@ -226,13 +226,30 @@ class FormatViolation(Check):
             SemanticType.INTEGER_CATEGORY,
         )
     )
-    params = {
-        "detect_share": 0.8,
-        "name_shape_share": 0.5,
-        "error_share": 0.05,
-        "max_findings": 100,
-        "max_distinct_validated": 200_000,
-    }
+    params = (
+        Param(
+            "detect_share",
+            0.8,
+            "share of values that must match a format before the column is taken to use it",
+            low=0,
+            high=1,
+        ),
+        Param(
+            "name_shape_share",
+            0.5,
+            "share of matches needed when only the column name suggests the format",
+            low=0,
+            high=1,
+        ),
+        Param(
+            "error_share", 0.05, "share of violating values from which the finding is an error", low=0, high=1
+        ),
+        Param("max_findings", 100, "findings reported at most", low=1),
+        Param("max_distinct_validated", 200_000, "distinct values validated per column at most", low=1),
+    )
+    kahn = "conformance.value"
+    remedy = Remedy("format_to_missing", 43)
+    figure = Figure("distribution", priority=5)
     cost = "linear"
 
     def run(self, data, profile, params):

@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._text_patterns import MISSING_TOKENS, fold, fold_name, string_columns
 from datacert.checks._util import plural
@@ -98,7 +98,25 @@ class InconsistentCategories(Check):
     id = "inconsistent_categories"
     dimension = "conformance"
     needs = Needs(min_rows=2, column_types=TYPES)
-    params = {"max_levels": 500, "domain_share": 0.95, "error_share": 0.05}
+    params = (
+        Param("max_levels", 500, "distinct levels above which a column is not treated as categorical", low=1),
+        Param(
+            "domain_share",
+            0.95,
+            "share of values inside a known vocabulary needed to use that vocabulary",
+            low=0,
+            high=1,
+        ),
+        Param(
+            "error_share",
+            0.05,
+            "share of records in variant spellings from which the finding is an error",
+            low=0,
+            high=1,
+        ),
+    )
+    kahn = "conformance.value"
+    remedy = Remedy("merge_categories", 50, automatic=True)
     cost = "linear"
 
     def run(self, data, profile, params):
@@ -167,6 +185,13 @@ class InconsistentCategories(Check):
             "and fix the entry form or export so that one spelling is used.",
         )
 
+    def correction(self, findings, data, plan):
+        """Merge each variant spelling into its canonical level."""
+        mapping = _category_maps(findings)
+        if mapping:
+            plan.add_step("merge_categories", mapping=mapping)
+        return bool(mapping)
+
 
 def _mapping(levels: Mapping[str, int], params: Mapping[str, Any]) -> tuple[dict[str, str], str | None]:
     """{variant: canonical} for a column's distinct values, and the synonym domain used if any."""
@@ -191,3 +216,18 @@ def _mapping(levels: Mapping[str, int], params: Mapping[str, Any]) -> tuple[dict
         canonical = min(spellings, key=lambda v: (-levels[v], v))
         mapping.update({v: canonical for v in sorted(spellings) if v != canonical})
     return dict(sorted(mapping.items())), domain if mapping else None
+
+
+def _category_maps(findings) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for f in findings:
+        mapping = f.evidence.get("mapping")
+        if not isinstance(mapping, Mapping) or not mapping:
+            continue
+        if all(isinstance(v, Mapping) for v in mapping.values()):
+            for c, m in mapping.items():
+                out.setdefault(c, {}).update({str(k): str(v) for k, v in m.items()})
+        else:
+            for c in f.columns:
+                out.setdefault(c, {}).update({str(k): str(v) for k, v in mapping.items()})
+    return out

@@ -14,7 +14,7 @@ import polars as pl
 import yaml
 from scipy import stats
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Figure, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._text_patterns import fold_name
 from datacert.checks._util import plural
@@ -114,14 +114,26 @@ class MixedUnits(Check):
     id = "mixed_units"
     dimension = "conformance"
     needs = Needs(min_rows=20, column_types=(SemanticType.CONTINUOUS, SemanticType.COUNT))
-    params = {
-        "tolerance": 0.10,
-        "max_dip": 0.5,
-        "dip_p_value": 0.01,
-        "min_separation": 3.0,
-        "min_minority": 5,
-        "min_minority_share": 0.001,
-    }
+    params = (
+        Param(
+            "tolerance",
+            0.10,
+            "relative error allowed between the two modes' ratio and a unit conversion factor",
+            low=0,
+        ),
+        Param(
+            "max_dip", 0.5, "dip statistic above which the two modes are not separated enough", low=0, high=1
+        ),
+        Param(
+            "dip_p_value", 0.01, "p-value of the dip test below which the column is bimodal", low=0, high=1
+        ),
+        Param("min_separation", 3.0, "separation between the modes (in spreads) needed", low=0),
+        Param("min_minority", 5, "records the minority unit needs", low=1),
+        Param("min_minority_share", 0.001, "share of records the minority unit needs", low=0, high=1),
+    )
+    kahn = "conformance.value"
+    remedy = Remedy("convert_units", 55, automatic=True)
+    figure = Figure("distribution", priority=0, log_scale=True)
     cost = "n log n"
 
     def run(self, data, profile, params):
@@ -189,6 +201,13 @@ class MixedUnits(Check):
             remedy=f"Convert the rows in {minority_unit} to {majority_unit} ({operation}), after confirming the "
             "unit with the source, then re-run the range checks.",
         )
+
+    def correction(self, findings, data, plan):
+        """Convert the minority unit's values, told apart by the boundary between the two modes."""
+        units = {c: rule for f in findings for c, rule in _unit_rule(data, f).items()}
+        if units:
+            plan.add_step("convert_units", conversions=units)
+        return bool(units)
 
 
 def find_unit_split(
@@ -344,3 +363,40 @@ def _evaluate(
         dip=float(dip),
         separation=float(separation),
     )
+
+
+def _unit_rule(data, f) -> dict[str, dict[str, Any]]:
+    """The conversion and the boundary that separates minority-unit values from majority ones."""
+    conversion = f.evidence.get("conversion") or {}
+    scale = conversion.get("scale", f.evidence.get("factor"))
+    if scale is None or not f.columns or not f.rows:
+        return {}
+    offset = float(conversion.get("offset", 0.0) or 0.0)
+    column = f.columns[0]
+    if column not in data.columns or not (data.schema[column].is_numeric()):
+        return {}
+    values = data.frame.get_column(column).cast(pl.Float64).to_numpy()
+    minority = np.zeros(values.size, dtype=bool)
+    minority[np.asarray(f.rows, dtype=np.int64)] = True
+    observed = ~np.isnan(values)
+    lo, hi = values[minority & observed], values[~minority & observed]
+    if lo.size == 0 or hi.size == 0:
+        return {}
+    m_minor, m_major = float(np.median(lo)), float(np.median(hi))
+    if isinstance(f.evidence.get("threshold"), (int, float)):
+        boundary = float(f.evidence["threshold"])  # the check's own split point
+    elif m_minor > 0 and m_major > 0 and offset == 0.0:
+        boundary = float(np.sqrt(m_minor * m_major))
+    else:
+        boundary = (m_minor + m_major) / 2.0
+    rule = {
+        "scale": float(scale),
+        "offset": offset,
+        "boundary": boundary,
+        "minority_below": m_minor < m_major,
+        "from_unit": f.evidence.get("from_unit"),
+        "to_unit": f.evidence.get("to_unit"),
+    }
+    caught = (values < boundary) if rule["minority_below"] else (values > boundary)
+    rule["agreement_with_finding"] = float(np.mean(caught[observed] == minority[observed]))
+    return {column: rule}

@@ -11,7 +11,7 @@ from datetime import date, datetime
 import numpy as np
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult
+from datacert.checks._base import Check, CheckResult, Param
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.semantics import DATETIME_FORMATS, best_date_format, parse_date_expr, parse_number_expr
@@ -35,7 +35,10 @@ class SchemaViolation(Check):
 
     id = "schema_violation"
     dimension = "conformance"
-    params = {"report_undeclared_columns": True}
+    params = (
+        Param("report_undeclared_columns", True, "also report columns the declared schema does not name"),
+    )
+    kahn = "conformance.relational"
 
     def run(self, data, profile, params):
         schema_decl = data.declared_schema

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult
+from datacert.checks._base import Check, CheckResult, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural, positions_where
 from datacert.semantics import best_date_format, parse_date_expr, parse_number_expr, sample_rows
@@ -23,7 +23,17 @@ class TypeMismatch(Check):
 
     id = "type_mismatch"
     dimension = "conformance"
-    params = {"min_share": 0.8}
+    params = (
+        Param(
+            "min_share",
+            0.8,
+            "share of values that must parse as numbers or dates to call it a mismatch",
+            low=0,
+            high=1,
+        ),
+    )
+    kahn = "conformance.value"
+    remedy = Remedy("convert_type", 40, automatic=True)
 
     def run(self, data, profile, params):
         schema = data.schema
@@ -83,3 +93,20 @@ class TypeMismatch(Check):
                 self.finding(severity, message, columns=[c], rows=bad, evidence=evidence, remedy=remedy)
             )
         return CheckResult.fired(findings, {"numerator": len(findings), "denominator": len(columns)})
+
+    def correction(self, findings, data, plan):
+        """Convert text columns that hold numbers or dates (in the date format most values follow)."""
+        conversions: dict[str, str] = {}
+        for f in findings:
+            for c in f.columns:
+                if c in plan.dropped or data.schema.get(c) != pl.String:
+                    continue
+                if f.evidence.get("kind") == "date":
+                    fmt, _ = best_date_format(data.frame.get_column(c))
+                    if fmt:
+                        conversions[c] = fmt
+                else:
+                    conversions[c] = "number"
+        if conversions:
+            plan.add_step("convert_type", columns=conversions)
+        return bool(conversions)

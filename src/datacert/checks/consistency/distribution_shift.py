@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.checks.consistency._shift import (
@@ -99,24 +99,68 @@ class DistributionShift(Check):
     id = "distribution_shift"
     dimension = "consistency"
     needs = Needs(min_rows=20)
-    params = {
-        "min_group": 10,
-        "max_groups": 20,
-        "max_rows": 50_000,
-        "c2st_max_rows": 10_000,
-        "pca_components": 50,
-        "fdr": 0.05,
-        "min_effect": 0.1,
-        "lone_feature_q": 0.001,
-        "auc_notable": 0.55,
-        "auc_warning": 0.6,
-        "auc_error": 0.8,
-        "drift_warning_share": 0.10,
-        "drift_error_share": 0.25,
-        "confounding_critical": 0.5,
-        "confounding_warning": 0.3,
-        "confounding_p": 0.01,
-    }
+    params = (
+        Param("min_group", 10, "records a batch needs to be compared", low=1),
+        Param("max_groups", 20, "batches compared at most (the largest ones)", low=1),
+        Param("max_rows", 50_000, "records sampled for the per-feature tests", low=1),
+        Param("c2st_max_rows", 10_000, "records sampled for the classifier two-sample test", low=1),
+        Param(
+            "pca_components", 50, "principal components kept for the classifier test on wide tables", low=1
+        ),
+        Param("fdr", 0.05, "false discovery rate of the per-feature tests", low=0, high=1),
+        Param("min_effect", 0.1, "effect size a drifted feature needs to count", low=0),
+        Param(
+            "lone_feature_q",
+            0.001,
+            "q-value below which a single drifted feature is enough to report",
+            low=0,
+            high=1,
+        ),
+        Param(
+            "auc_notable",
+            0.55,
+            "classifier two-sample AUC from which a significant shift is noted",
+            low=0.5,
+            high=1,
+        ),
+        Param(
+            "auc_warning", 0.6, "classifier two-sample AUC from which the shift is a warning", low=0.5, high=1
+        ),
+        Param(
+            "auc_error", 0.8, "classifier two-sample AUC from which the shift is an error", low=0.5, high=1
+        ),
+        Param(
+            "drift_warning_share",
+            0.10,
+            "share of drifted features from which the shift is a warning",
+            low=0,
+            high=1,
+        ),
+        Param(
+            "drift_error_share",
+            0.25,
+            "share of drifted features from which the shift is an error",
+            low=0,
+            high=1,
+        ),
+        Param(
+            "confounding_critical",
+            0.5,
+            "Cramér's V between batch and target from which confounding is critical",
+            low=0,
+            high=1,
+        ),
+        Param(
+            "confounding_warning",
+            0.3,
+            "Cramér's V between batch and target from which confounding is a warning",
+            low=0,
+            high=1,
+        ),
+        Param("confounding_p", 0.01, "p-value below which batch-target association counts", low=0, high=1),
+    )
+    kahn = "plausibility.temporal"
+    remedy = Remedy("harmonise_batches", 86)
     cost = "model fits"
 
     def run(self, data, profile, params):

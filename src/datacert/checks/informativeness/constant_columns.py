@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datacert.checks._base import Check, CheckResult
+from datacert.checks._base import Check, CheckResult, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
+from datacert.findings import Severity
 
 MAX_LISTED = 200
 
@@ -22,7 +23,23 @@ class ConstantColumns(Check):
 
     id = "constant_columns"
     dimension = "informativeness"
-    params = {"frequency_ratio": 19.0, "unique_share": 0.10}
+    params = (
+        Param(
+            "frequency_ratio",
+            19.0,
+            "most common over second most common value count above which a column is near-constant",
+            low=0,
+        ),
+        Param(
+            "unique_share",
+            0.10,
+            "distinct values over records below which a column is near-constant (with frequency_ratio)",
+            low=0,
+            high=1,
+        ),
+    )
+    kahn = "completeness"
+    remedy = Remedy("drop_columns", 30, automatic=True)
 
     def run(self, data, profile, params):
         stats = profile.columns
@@ -74,3 +91,12 @@ class ConstantColumns(Check):
         return CheckResult.fired(
             findings, {"numerator": len(constant) + len(near), "denominator": data.n_columns}
         )
+
+    def correction(self, findings, data, plan):
+        """Drop constant and near-constant columns (information-level findings are kept)."""
+        answered = False
+        for f in findings:
+            if f.severity != Severity.INFO:
+                plan.drop(f.columns, self.id)
+                answered = True
+        return answered

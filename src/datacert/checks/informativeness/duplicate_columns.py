@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 import numpy as np
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
+from datacert.findings import Finding
 
 MAX_GROUP_FINDINGS = 50
 WIDE_CELLS = 30_000_000  # above this many cells the numeric block is not materialised
@@ -38,7 +40,9 @@ class DuplicateColumns(Check):
     id = "duplicate_columns"
     dimension = "informativeness"
     needs = Needs(min_rows=2)
-    params = {"max_groups_listed": 100}
+    params = (Param("max_groups_listed", 100, "groups of duplicate columns listed in the evidence", low=1),)
+    kahn = "plausibility.uniqueness"
+    remedy = Remedy("drop_columns", 31, automatic=True)
 
     def run(self, data, profile, params):
         columns = [c for c in data.columns if c != data.roles.target]
@@ -104,6 +108,12 @@ class DuplicateColumns(Check):
             evidence={"numerator": len(drop), "groups": len(groups), "group_list": listed},
             remedy="Keep the first column of each group and drop the others.",
         )
+
+    def correction(self, findings, data, plan):
+        """Drop every copy but the kept member of each group of duplicate columns."""
+        for f in findings:
+            plan.drop(_duplicate_copies(f), self.id)
+        return True
 
 
 def _candidates(data, profile, columns: list[str]) -> list[str]:
@@ -330,3 +340,17 @@ def _relations(data, group: list[str]) -> dict[str, dict]:
                     continue
         out[c] = {"kind": "recoded"}
     return out
+
+
+def _duplicate_copies(f: Finding) -> list[str]:
+    """Columns to drop for a duplicate-columns finding: every member of each group but the kept one."""
+    ev = f.evidence
+    if isinstance(ev.get("keep"), str):
+        return [c for c in f.columns if c != ev["keep"]]
+    listed = ev.get("group_list")
+    if isinstance(listed, list) and listed and all(isinstance(g, Mapping) for g in listed):
+        return [c for g in listed for c in (g.get("same_as") or {})]
+    groups = ev.get("groups") or ev.get("pairs")
+    if isinstance(groups, list) and groups and all(isinstance(g, list) for g in groups):
+        return [c for g in groups for c in g[1:]]
+    return list(f.columns[1:])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._reference_model import class_labels, target_task
 from datacert.checks._registry import register
 from datacert.checks._spectral import (
@@ -37,7 +37,18 @@ class HighDimensionality(Check):
     id = "high_dimensionality"
     dimension = "informativeness"
     needs = Needs(min_rows=3)
-    params = {"info_ratio": 0.1, "warning_ratio": 1.0, "extreme_ratio": 10.0, "events_per_signal": 10.0}
+    params = (
+        Param("info_ratio", 0.1, "features per record from which an information finding is given", low=0),
+        Param("warning_ratio", 1.0, "features per record from which the finding is a warning", low=0),
+        Param("extreme_ratio", 10.0, "features per record from which the finding is an error", low=0),
+        Param(
+            "events_per_signal",
+            10.0,
+            "events needed per dimension of signal (events per variable rule)",
+            low=0,
+        ),
+    )
+    remedy = Remedy("reduce_dimension", 95)
 
     def run(self, data, profile, params):
         features = data.feature_columns()
@@ -112,6 +123,14 @@ class HighDimensionality(Check):
         if sample is not None:
             out["sampled_rows"] = int(sample.size)
         return out
+
+    def correction(self, findings, data, plan):
+        """Pass the signal rank on: the model search reduces wide tables to it."""
+        for f in findings:
+            rank = f.evidence.get("signal_rank")
+            if isinstance(rank, (int, float)) and rank >= 1:
+                plan.signal_rank = int(rank)
+        return True
 
 
 def _regime(ratio: float) -> str:

@@ -6,7 +6,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 
@@ -190,13 +190,20 @@ class RedundantFeatures(Check):
     id = "redundant_features"
     dimension = "informativeness"
     needs = Needs(numeric_features=2, min_rows=20)
-    params = {
-        "threshold": 0.95,
-        "warning_share": 0.10,
-        "max_rows": 5000,
-        "max_blocks_listed": 100,
-        "max_columns_listed": 50,
-    }
+    params = (
+        Param("threshold", 0.95, "absolute correlation from which two features are redundant", low=0, high=1),
+        Param(
+            "warning_share",
+            0.10,
+            "share of redundant features from which the finding is a warning",
+            low=0,
+            high=1,
+        ),
+        Param("max_rows", 5000, "records sampled to compute correlations", low=1),
+        Param("max_blocks_listed", 100, "blocks of correlated features listed in the evidence", low=1),
+        Param("max_columns_listed", 50, "columns listed per block", low=1),
+    )
+    remedy = Remedy("review_features", 85)
     cost = "blocked pairwise"
 
     def run(self, data, profile, params):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._reference_model import class_labels, target_task
 from datacert.checks._registry import register
 from datacert.checks._util import plural
@@ -25,7 +25,21 @@ class ClassImbalance(Check):
     id = "class_imbalance"
     dimension = "label_quality"
     needs = Needs(roles=("target",), min_rows=2)
-    params = {"warning_share": 0.10, "error_share": 0.01, "min_class_count": 10, "epv_info": 10.0}
+    params = (
+        Param(
+            "warning_share",
+            0.10,
+            "minority share of the target below which the imbalance is a warning",
+            low=0,
+            high=1,
+        ),
+        Param("error_share", 0.01, "minority share below which the imbalance is an error", low=0, high=1),
+        Param("min_class_count", 10, "records a class needs to be learnt and evaluated at all", low=0),
+        Param(
+            "epv_info", 10.0, "events per numeric feature below which an information finding is given", low=0
+        ),
+    )
+    remedy = Remedy("reweight_classes", 87)
 
     def run(self, data, profile, params):
         task = target_task(data)

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._reference_model import ReferenceFit, Unfittable, reference_fit
 from datacert.checks._registry import register
 from datacert.checks._util import plural
@@ -34,14 +34,32 @@ class LabelIssues(Check):
     dimension = "label_quality"
     needs = Needs(roles=("target",), min_rows=20)
     cost = "model fits"
-    params = {
-        "min_auroc": 0.75,
-        "min_r2": 0.30,
-        "residual_z": 3.5,
-        "warning_share": 0.0,
-        "error_share": 0.10,
-        "critical_share": 0.25,
-    }
+    params = (
+        Param(
+            "min_auroc",
+            0.75,
+            "reference model AUROC needed before its disagreements are trusted",
+            low=0.5,
+            high=1,
+        ),
+        Param("min_r2", 0.30, "reference model R² needed before its residuals are trusted", high=1.0),
+        Param("residual_z", 3.5, "robust z-score of a residual from which a numeric label is suspect", low=0),
+        Param(
+            "warning_share", 0.0, "share of suspect labels from which the finding is a warning", low=0, high=1
+        ),
+        Param(
+            "error_share", 0.10, "share of suspect labels from which the finding is an error", low=0, high=1
+        ),
+        Param(
+            "critical_share",
+            0.25,
+            "share of suspect labels from which the finding is critical",
+            low=0,
+            high=1,
+        ),
+    )
+    kahn = "plausibility.atemporal"
+    remedy = Remedy("review_labels", 91)
 
     def run(self, data, profile, params):
         fit = reference_fit(data)

@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.checks.leakage._partitions import partition_codes
@@ -27,7 +27,10 @@ class GroupLeakage(Check):
     id = "group_leakage"
     dimension = "leakage"
     needs = Needs(roles=("split", "group"), min_rows=2)
-    params = {"max_groups_listed": 100}
+    params = (
+        Param("max_groups_listed", 100, "groups found in two partitions listed in the evidence", low=1),
+    )
+    remedy = Remedy("resplit_grouped", 29)
     cost = "n log n"
 
     def run(self, data, profile, params):

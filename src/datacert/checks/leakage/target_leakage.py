@@ -8,12 +8,13 @@ import numpy as np
 import polars as pl
 from scipy.special import logsumexp
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._ranks import auc_power, blocks, label_changes_within_runs, sort_block, spearman
 from datacert.checks._reference_model import class_labels, target_task
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.dataset import Dataset
+from datacert.findings import Severity
 from datacert.semantics import SemanticType
 
 SEED = 0
@@ -52,13 +53,32 @@ class TargetLeakage(Check):
     id = "target_leakage"
     dimension = "leakage"
     needs = Needs(roles=("target",), min_rows=10)
-    params = {
-        "suspicious_power": 0.95,
-        "near_perfect_power": 0.99,
-        "identifier_power": 0.75,
-        "permutations": 20,
-        "alpha": 0.001,
-    }
+    params = (
+        Param(
+            "suspicious_power",
+            0.95,
+            "single-feature predictive power (AUROC-like) from which a feature is suspicious",
+            low=0.5,
+            high=1,
+        ),
+        Param(
+            "near_perfect_power",
+            0.99,
+            "predictive power from which a feature is near-perfect (confirmed leak)",
+            low=0.5,
+            high=1,
+        ),
+        Param(
+            "identifier_power",
+            0.75,
+            "predictive power from which an identifier-like column is reported",
+            low=0.5,
+            high=1,
+        ),
+        Param("permutations", 20, "target permutations for the null distribution", low=0),
+        Param("alpha", 0.001, "p-value below which a feature's power is significant", low=0, high=1),
+    )
+    remedy = Remedy("drop_columns", 33, automatic=True)
 
     def run(self, data, profile, params):
         task = target_task(data)
@@ -203,6 +223,16 @@ class TargetLeakage(Check):
                 )
             )
         return CheckResult.fired(findings, summary)
+
+    def correction(self, findings, data, plan):
+        """Drop confirmed leaks (error or worse: too predictive to be legitimate); suspicions stay."""
+        answered = False
+        for f in findings:
+            if f.severity in (Severity.ERROR, Severity.CRITICAL):
+                plan.drop(f.columns, self.id)
+                plan.leaking.extend(c for c in f.columns if c not in plan.protected)
+                answered = True
+        return answered
 
 
 def _count(columns: list[str], noun: str = "column") -> str:

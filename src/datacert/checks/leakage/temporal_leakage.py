@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.checks.leakage._partitions import partition_codes, partition_kind
@@ -50,7 +50,16 @@ class TemporalLeakage(Check):
     id = "temporal_leakage"
     dimension = "leakage"
     needs = Needs(roles=("time", "split"), min_rows=2)
-    params = {"error_share": 0.10}
+    params = (
+        Param(
+            "error_share",
+            0.10,
+            "share of test records before the training period from which the finding is an error",
+            low=0,
+            high=1,
+        ),
+    )
+    remedy = Remedy("resplit_temporal", 29)
     cost = "linear"
 
     def run(self, data, profile, params):

@@ -6,7 +6,7 @@ from collections import Counter
 
 import numpy as np
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._groups import duplicate_groups
 from datacert.checks._registry import register
 from datacert.checks._util import plural
@@ -28,7 +28,10 @@ class TrainTestOverlap(Check):
     id = "train_test_overlap"
     dimension = "leakage"
     needs = Needs(roles=("split",), min_rows=2)
-    params = {"max_groups_listed": 100}
+    params = (
+        Param("max_groups_listed", 100, "records found in two partitions listed in the evidence", low=1),
+    )
+    remedy = Remedy("resplit", 28)
     cost = "n log n"
 
     def run(self, data, profile, params):

@@ -6,7 +6,7 @@ import numpy as np
 from scipy.stats import chi2, norm
 from sklearn.ensemble import IsolationForest
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._spectral import (
     median_impute,
@@ -44,13 +44,23 @@ class MultivariateOutliers(Check):
     id = "multivariate_outliers"
     dimension = "plausibility"
     needs = Needs(min_rows=20, numeric_features=2)
-    params = {
-        "quantile": 0.999,
-        "forest_score": 0.6,
-        "max_components": 10,
-        "error_share": 0.10,
-        "extreme_factor": 5.0,
-    }
+    params = (
+        Param(
+            "quantile",
+            0.999,
+            "chi-square quantile of the robust distance above which a record is an outlier",
+            low=0,
+            high=1,
+        ),
+        Param("forest_score", 0.6, "isolation forest score above which a record is isolated", low=0, high=1),
+        Param("max_components", 10, "principal components used on wide tables", low=1),
+        Param(
+            "error_share", 0.10, "share of outlying records from which the finding is an error", low=0, high=1
+        ),
+        Param("extreme_factor", 5.0, "distance over the cut-off from which an outlier is extreme", low=0),
+    )
+    kahn = "plausibility.atemporal"
+    remedy = Remedy("review_rows", 90)
 
     def run(self, data, profile, params):
         skip = {SemanticType.IDENTIFIER, SemanticType.EMPTY}

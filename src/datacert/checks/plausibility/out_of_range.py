@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult
+from datacert.checks._base import Check, CheckResult, Figure, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.checks.plausibility._physiology import Variable, choose_unit, match_variable
@@ -35,7 +37,16 @@ class OutOfRange(Check):
 
     id = "out_of_range"
     dimension = "plausibility"
-    params = {"check_soft_limits": True}
+    params = (
+        Param(
+            "check_soft_limits",
+            True,
+            "also report values outside the plausible (not only the possible) limits",
+        ),
+    )
+    kahn = "plausibility.atemporal"
+    remedy = Remedy("range_to_missing", 60, automatic=True)
+    figure = Figure("distribution", priority=1)
 
     def run(self, data, profile, params):
         schema = data.schema
@@ -151,6 +162,13 @@ class OutOfRange(Check):
         }
         return self.finding(severity, message, columns=[column], rows=rows, evidence=evidence, remedy=remedy)
 
+    def correction(self, findings, data, plan):
+        """Set values outside the plausible limits to missing (the imputation then fills them)."""
+        limits = {c: lim for f in findings for c, lim in _limits(data, f).items()}
+        if limits:
+            plan.add_step("range_to_missing", limits=limits)
+        return bool(limits)
+
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -234,3 +252,36 @@ def _rules(column: str, variable: Variable | None, field, stats) -> tuple[list, 
     if unit.soft != unit.hard:
         rules.append(("warning", "implausible", unit.soft[0], unit.soft[1]))
     return rules, meta, ""
+
+
+def _limits(data, f) -> dict[str, list[float | None]]:
+    """Plausible limits of a column: from the evidence when given, else the range of unflagged values."""
+    out: dict[str, list[float | None]] = {}
+    ev = f.evidence
+    for column in f.columns:
+        if column not in data.columns or not data.schema[column].is_numeric():
+            continue
+        low = ev.get("low", ev.get("lower", ev.get("min")))
+        high = ev.get("high", ev.get("upper", ev.get("max")))
+        limits = ev.get("limits")
+        if isinstance(limits, Mapping) and column in limits:
+            limits = limits[column]
+        if isinstance(limits, Mapping):
+            low, high = limits.get("low", limits.get("min", low)), limits.get("high", limits.get("max", high))
+        elif isinstance(limits, (list, tuple)) and len(limits) == 2:
+            low, high = limits
+        if not isinstance(low, (int, float)) and not isinstance(high, (int, float)):
+            values = data.frame.get_column(column).cast(pl.Float64).to_numpy()
+            flagged = np.zeros(values.size, dtype=bool)
+            flagged[np.asarray(f.rows, dtype=np.int64)] = True
+            keep = values[~flagged & ~np.isnan(values)]
+            bad = values[flagged & ~np.isnan(values)]
+            if keep.size == 0 or bad.size == 0:
+                continue
+            low = float(keep.min()) if (bad < keep.min()).any() else None
+            high = float(keep.max()) if (bad > keep.max()).any() else None
+        out[column] = [
+            float(low) if isinstance(low, (int, float)) else None,
+            float(high) if isinstance(high, (int, float)) else None,
+        ]
+    return out

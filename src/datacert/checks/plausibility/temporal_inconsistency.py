@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Figure, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.checks.plausibility._physiology import choose_unit, match_variable, normalise_name
@@ -51,7 +51,25 @@ class TemporalInconsistency(Check):
     id = "temporal_inconsistency"
     dimension = "plausibility"
     needs = Needs(column_types=(SemanticType.DATE, SemanticType.DATETIME))
-    params = {"reference_date": None, "future_grace_days": 366, "age_tolerance_years": 1.0}
+    params = (
+        Param(
+            "reference_date",
+            None,
+            "date after which a value is in the future (default: the latest plausible date)",
+            type="date",
+            nullable=True,
+        ),
+        Param("future_grace_days", 366, "days after the reference date still accepted", low=0),
+        Param(
+            "age_tolerance_years",
+            1.0,
+            "years by which a stated age may differ from the one computed from dates",
+            low=0,
+        ),
+    )
+    kahn = "plausibility.temporal"
+    remedy = Remedy("range_to_missing", 62)
+    figure = Figure("distribution", priority=4)
 
     def run(self, data, profile, params):
         dates, formats = _date_frame(data)

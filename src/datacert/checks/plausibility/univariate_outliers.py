@@ -7,9 +7,10 @@ from statistics import NormalDist
 import numpy as np
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Figure, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
+from datacert.findings import Severity
 from datacert.semantics import SemanticType
 
 _Z_QUARTILE = 0.6745  # standard normal 75th percentile: (Q3 - median) / 0.6745 estimates sigma
@@ -39,7 +40,18 @@ class UnivariateOutliers(Check):
     id = "univariate_outliers"
     dimension = "plausibility"
     needs = Needs(min_rows=10, numeric_features=1)
-    params = {"info_z": 3.5, "warning_z": 6.0, "error_z": 10.0, "min_distinct": 10, "log_skewness": 1.0}
+    params = (
+        Param("info_z", 3.5, "robust z-score from which a value is noted", low=0),
+        Param("warning_z", 6.0, "robust z-score from which a value is a warning", low=0),
+        Param("error_z", 10.0, "robust z-score from which a value is an error", low=0),
+        Param("min_distinct", 10, "distinct values a column needs to be screened", low=1),
+        Param(
+            "log_skewness", 1.0, "skewness above which a positive column is screened on a log scale", low=0
+        ),
+    )
+    kahn = "plausibility.atemporal"
+    remedy = Remedy("winsorise", 65, automatic=True)
+    figure = Figure("distribution", priority=2)
 
     def run(self, data, profile, params):
         kinds = (SemanticType.CONTINUOUS, SemanticType.COUNT)
@@ -215,6 +227,19 @@ class UnivariateOutliers(Check):
             },
             remedy=_remedy(severity),
         )
+
+    def correction(self, findings, data, plan):
+        """Name the outlying feature columns; the model search tries winsorising them."""
+        plan.outlier_columns = sorted(
+            {
+                c
+                for f in findings
+                for c in f.columns
+                if c not in plan.dropped and f.severity != Severity.INFO and c not in plan.protected
+            },
+            key=data.columns.index,
+        )
+        return True
 
 
 def _info_threshold(params, n: int) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult
+from datacert.checks._base import Check, CheckResult, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.checks.plausibility._physiology import normalise_name
@@ -39,7 +39,10 @@ class DirectIdentifier(Check):
 
     id = "direct_identifier"
     dimension = "privacy"
-    params = {"sample_values": 500}
+    params = (
+        Param("sample_values", 500, "distinct values per column looked at for identifier patterns", low=1),
+    )
+    remedy = Remedy("drop_columns", 32, automatic=True)
 
     def run(self, data, profile, params):
         schema = data.schema
@@ -105,3 +108,9 @@ class DirectIdentifier(Check):
         return CheckResult.fired(
             findings, {"numerator": len(findings), "denominator": examined, "columns_examined": examined}
         )
+
+    def correction(self, findings, data, plan):
+        """Drop the columns that identify a person (role columns are kept and reported)."""
+        for f in findings:
+            plan.drop(f.columns, self.id)
+        return True

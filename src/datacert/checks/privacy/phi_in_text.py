@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.text.phi import LABELS, detect
@@ -29,7 +29,12 @@ class PhiInText(Check):
     id = "phi_in_text"
     dimension = "privacy"
     needs = Needs(roles=("text",))
-    params = {"labels": list(LABELS), "max_rows": 50_000, "seed": 0}
+    params = (
+        Param("labels", tuple(LABELS), "identifier kinds looked for", choices=tuple(LABELS)),
+        Param("max_rows", 50_000, "text values scanned at most (a seeded sample beyond)", low=1),
+        Param("seed", 0, "seed of the sample", low=0),
+    )
+    remedy = Remedy("redact_text", 34)
     cost = "linear"
 
     def run(self, data, profile, params):

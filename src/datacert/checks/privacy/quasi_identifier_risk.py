@@ -7,7 +7,7 @@ import re
 import numpy as np
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult
+from datacert.checks._base import Check, CheckResult, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.checks.plausibility._physiology import match_variable, normalise_name
@@ -51,7 +51,18 @@ class QuasiIdentifierRisk(Check):
 
     id = "quasi_identifier_risk"
     dimension = "privacy"
-    params = {"k_threshold": 5, "error_unique_share": 0.5, "max_classes_listed": 20}
+    params = (
+        Param("k_threshold", 5, "k-anonymity below which a record is at risk", low=1),
+        Param(
+            "error_unique_share",
+            0.5,
+            "share of unique records from which the finding is an error",
+            low=0,
+            high=1,
+        ),
+        Param("max_classes_listed", 20, "small equivalence classes listed in the evidence", low=1),
+    )
+    remedy = Remedy("generalise", 70)
 
     def run(self, data, profile, params):
         qis, kinds = _quasi_identifiers(data)

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 from scipy.optimize import curve_fit
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._reference_model import (
     Unfittable,
     design_of,
@@ -53,17 +53,25 @@ class InsufficientSampleSize(Check):
     dimension = "representativeness"
     needs = Needs(roles=("target",), min_rows=30)
     cost = "model fits"
-    params = {
-        "epsilon": 0.01,
-        "margin": 1.25,
-        "chance_auroc": 0.6,
-        "chance_r2": 0.05,
-        "folds": 5,
-        "max_rows": 5_000,
-        "bootstrap": 50,
-        "min_gain": 0.005,
-        "max_extrapolation": 10.0,
-    }
+    params = (
+        Param("epsilon", 0.01, "performance gap to the plateau that counts as reached", low=0),
+        Param(
+            "margin", 1.25, "records needed over records available above which more data is asked for", low=0
+        ),
+        Param("chance_auroc", 0.6, "AUROC at or below which a classifier learnt nothing", low=0.5, high=1),
+        Param("chance_r2", 0.05, "R² at or below which a regressor learnt nothing", high=1.0),
+        Param("folds", 5, "cross-validation folds per learning-curve point", low=2),
+        Param("max_rows", 5_000, "records sampled for the learning curve", low=1),
+        Param("bootstrap", 50, "bootstrap refits of the learning curve for its interval", low=0),
+        Param("min_gain", 0.005, "gain from the last learning-curve step needed to ask for more data", low=0),
+        Param(
+            "max_extrapolation",
+            10.0,
+            "extrapolation beyond the records available that is still reported",
+            low=0,
+        ),
+    )
+    remedy = Remedy("collect_data", 98)
 
     def run(self, data, profile, params):
         fit = reference_fit(data)

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks.representativeness._subgroups import (
     contingency,
@@ -35,17 +35,40 @@ class OutcomeDisparity(Check):
     id = "outcome_disparity"
     dimension = "representativeness"
     needs = Needs(roles=("sensitive", "target"), min_rows=2)
-    params = {
-        "min_subgroup": 10,
-        "warning_gap": 0.2,
-        "warning_ratio": 2.0,
-        "warning_q": 0.01,
-        "notable_gap": 0.05,
-        "notable_ratio": 1.25,
-        "notable_q": 0.01,
-        "warning_sd_gap": 0.5,
-        "notable_sd_gap": 0.2,
-    }
+    params = (
+        Param("min_subgroup", 10, "records a subgroup needs to be compared", low=1),
+        Param(
+            "warning_gap",
+            0.2,
+            "absolute difference of target rates from which the disparity is a warning",
+            low=0,
+            high=1,
+        ),
+        Param("warning_ratio", 2.0, "ratio of target rates from which the disparity is a warning", low=0),
+        Param("warning_q", 0.01, "q-value below which a warning-size disparity counts", low=0, high=1),
+        Param(
+            "notable_gap",
+            0.05,
+            "absolute difference of target rates from which the disparity is noted",
+            low=0,
+            high=1,
+        ),
+        Param("notable_ratio", 1.25, "ratio of target rates from which the disparity is noted", low=0),
+        Param("notable_q", 0.01, "q-value below which a noted disparity counts", low=0, high=1),
+        Param(
+            "warning_sd_gap",
+            0.5,
+            "difference of a numeric target's means, in standard deviations, for a warning",
+            low=0,
+        ),
+        Param(
+            "notable_sd_gap",
+            0.2,
+            "difference of a numeric target's means, in standard deviations, to note",
+            low=0,
+        ),
+    )
+    remedy = Remedy("review_subgroups", 97)
     cost = "linear"
 
     def run(self, data, profile, params):

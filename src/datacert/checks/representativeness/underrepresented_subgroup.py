@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.checks.representativeness._subgroups import (
@@ -41,13 +41,24 @@ class UnderrepresentedSubgroup(Check):
     id = "underrepresented_subgroup"
     dimension = "representativeness"
     needs = Needs(roles=("sensitive",), min_rows=1)
-    params = {
-        "min_count": 30,
-        "min_events": 10,
-        "reference_ratio": 0.5,
-        "material_ratio": 0.8,
-        "max_listed": 50,
-    }
+    params = (
+        Param("min_count", 30, "records a subgroup needs to be learnt and evaluated", low=1),
+        Param("min_events", 10, "target events a subgroup needs", low=1),
+        Param(
+            "reference_ratio",
+            0.5,
+            "observed over expected share below which a subgroup is under-represented",
+            low=0,
+        ),
+        Param(
+            "material_ratio",
+            0.8,
+            "observed over expected share below which a significant shortfall counts",
+            low=0,
+        ),
+        Param("max_listed", 50, "subgroups listed in the evidence", low=1),
+    )
+    remedy = Remedy("collect_data", 97)
     cost = "linear"
 
     def run(self, data, profile, params):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult
+from datacert.checks._base import Check, CheckResult, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural, positions_where
 
@@ -26,6 +26,8 @@ class FormulaInjection(Check):
 
     id = "formula_injection"
     dimension = "security"
+    kahn = "conformance.value"
+    remedy = Remedy("neutralise_formulas", 5, automatic=True)
 
     def run(self, data, profile, params):
         schema = data.schema
@@ -54,3 +56,10 @@ class FormulaInjection(Check):
         return CheckResult.fired(
             findings, {"numerator": sum(hits.values()), "denominator": data.n_rows * len(columns)}
         )
+
+    def correction(self, findings, data, plan):
+        """Neutralise the cells that start a formula (a leading apostrophe), in every flagged column."""
+        columns = sorted({c for f in findings for c in f.columns})
+        if columns:
+            plan.add_step("neutralise_formulas", columns=columns)
+        return bool(columns)

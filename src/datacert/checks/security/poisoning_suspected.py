@@ -10,7 +10,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._groups import duplicate_groups
 from datacert.checks._ranks import blocks, label_changes_within_runs, sort_block
 from datacert.checks._reference_model import class_labels, target_task
@@ -78,19 +78,34 @@ class PoisoningSuspected(Check):
     id = "poisoning_suspected"
     dimension = "security"
     needs = Needs(roles=("target",), min_rows=20)
-    params = {
-        "min_support": 3,
-        "max_support_share": 0.05,
-        "alpha": 0.05,
-        "strong_q": 1e-4,
-        "strong_support": 5,
-        "neighbours": 10,
-        "cluster_min": 3,
-        "cluster_max_share": 0.05,
-        "surround_purity": 0.8,
-        "permutations": 10,
-        "max_components": 10,
-    }
+    params = (
+        Param("min_support", 3, "records a trigger pattern needs", low=1),
+        Param(
+            "max_support_share", 0.05, "largest share of records a trigger pattern may cover", low=0, high=1
+        ),
+        Param("alpha", 0.05, "false discovery rate of the trigger tests", low=0, high=1),
+        Param("strong_q", 1e-4, "q-value below which a trigger is critical", low=0, high=1),
+        Param("strong_support", 5, "records a critical trigger needs", low=1),
+        Param("neighbours", 10, "nearest neighbours used to find label-flip clusters", low=1),
+        Param("cluster_min", 3, "records a label-flip cluster needs", low=1),
+        Param(
+            "cluster_max_share",
+            0.05,
+            "largest share of records a label-flip cluster may cover",
+            low=0,
+            high=1,
+        ),
+        Param(
+            "surround_purity",
+            0.8,
+            "share of a cluster's surroundings with the other label needed",
+            low=0,
+            high=1,
+        ),
+        Param("permutations", 10, "label permutations for the null distribution of purity", low=0),
+        Param("max_components", 10, "principal components used for the neighbour search", low=1),
+    )
+    remedy = Remedy("quarantine_rows", 92)
 
     def run(self, data, profile, params):
         if target_task(data) != "classification":

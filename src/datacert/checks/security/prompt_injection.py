@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.text.injection import FAMILIES, STRONG, family_pattern
@@ -27,7 +27,8 @@ class PromptInjection(Check):
     id = "prompt_injection"
     dimension = "security"
     needs = Needs(roles=("text",))
-    params = {"families": list(FAMILIES)}
+    params = (Param("families", tuple(FAMILIES), "pattern families looked for", choices=tuple(FAMILIES)),)
+    remedy = Remedy("neutralise_text", 6)
 
     def run(self, data, profile, params):
         schema = data.schema

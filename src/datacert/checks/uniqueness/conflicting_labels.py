@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._groups import duplicate_groups
 from datacert.checks._registry import register
 from datacert.checks._util import plural
@@ -27,7 +27,18 @@ class ConflictingLabels(Check):
     id = "conflicting_labels"
     dimension = "uniqueness"
     needs = Needs(roles=("target",), min_rows=2)
-    params = {"error_share": 0.05, "max_groups_listed": 100}
+    params = (
+        Param(
+            "error_share",
+            0.05,
+            "share of records in conflicting groups from which the finding is an error",
+            low=0,
+            high=1,
+        ),
+        Param("max_groups_listed", 100, "conflicting groups listed in the evidence", low=1),
+    )
+    kahn = "plausibility.uniqueness"
+    remedy = Remedy("review_labels", 91)
 
     def run(self, data, profile, params):
         target = data.roles.target

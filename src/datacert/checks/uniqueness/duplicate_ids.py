@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural, positions_where
 
@@ -21,6 +21,8 @@ class DuplicateIds(Check):
 
     id = "duplicate_ids"
     dimension = "uniqueness"
+    kahn = "plausibility.uniqueness"
+    remedy = Remedy("review_identifiers", 25)
     needs = Needs(roles=("id",))
 
     def run(self, data, profile, params):

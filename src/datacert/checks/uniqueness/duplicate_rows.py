@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._groups import duplicate_groups
 from datacert.checks._registry import register
 from datacert.checks._util import plural
@@ -23,7 +23,18 @@ class DuplicateRows(Check):
     id = "duplicate_rows"
     dimension = "uniqueness"
     needs = Needs(min_rows=2)
-    params = {"error_share": 0.01, "max_groups_listed": 100}
+    params = (
+        Param(
+            "error_share",
+            0.01,
+            "share of duplicated records from which the finding is an error",
+            low=0,
+            high=1,
+        ),
+        Param("max_groups_listed", 100, "groups of identical records listed in the evidence", low=1),
+    )
+    kahn = "plausibility.uniqueness"
+    remedy = Remedy("deduplicate", 20, automatic=True)
 
     def run(self, data, profile, params):
         columns = [c for c in data.columns if c != data.roles.id]
@@ -52,3 +63,8 @@ class DuplicateRows(Check):
             remedy="Keep the first record of each group and drop the copies (deduplicate).",
         )
         return CheckResult.fired([finding], {"numerator": extra, "denominator": data.n_rows})
+
+    def correction(self, findings, data, plan):
+        """Keep the first of each group of identical records (the record id does not count)."""
+        plan.add_row_step("deduplicate", ignore=[data.roles.id] if data.roles.id else [])
+        return True

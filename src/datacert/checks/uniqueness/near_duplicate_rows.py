@@ -7,7 +7,7 @@ from collections import defaultdict
 import numpy as np
 import polars as pl
 
-from datacert.checks._base import Check, CheckResult, Needs
+from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.checks.uniqueness._normalise import canonical_expressions, canonical_hashes, close_rows
@@ -30,7 +30,18 @@ class NearDuplicateRows(Check):
     id = "near_duplicate_rows"
     dimension = "uniqueness"
     needs = Needs(min_rows=2)
-    params = {"error_share": 0.01, "max_groups_listed": 100}
+    params = (
+        Param(
+            "error_share",
+            0.01,
+            "share of near-duplicate records from which the finding is an error",
+            low=0,
+            high=1,
+        ),
+        Param("max_groups_listed", 100, "groups of near-duplicates listed in the evidence", low=1),
+    )
+    kahn = "plausibility.uniqueness"
+    remedy = Remedy("deduplicate_near", 27)
 
     def run(self, data, profile, params):
         columns = [c for c in data.columns if c != data.roles.id]
