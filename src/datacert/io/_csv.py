@@ -175,7 +175,7 @@ def header_fields(text: str, delimiter: str) -> int:
     first = text if end < 0 else text[:end]
     if '"' in first:
         try:
-            return len(next(csv.reader(io.StringIO(text), delimiter=delimiter)))
+            return len(next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))
         except (csv.Error, StopIteration):
             pass
     return first.count(delimiter) + 1
@@ -237,7 +237,7 @@ def _read_with_literal_quotes(name: str, text: str, delimiter: str) -> tuple[pl.
 
     The fast parser treats any quote as a field delimiter and would merge records after `5'11"`.
     """
-    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r]
+    rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if r]
     if len(rows) < 2:
         raise InputError(f"{name} has a header but no data record to check.")
     header = _dedupe(rows[0])
@@ -259,7 +259,19 @@ def _read_with_literal_quotes(name: str, text: str, delimiter: str) -> tuple[pl.
 
 
 def read_delimited(path: Path, raw: bytes, fmt: str, limits: ReadLimits | None = None) -> LoadedTable:
-    limits = limits or ReadLimits()
+    """Decode, sniff, check the limits and parse a delimited file; every failure is one InputError."""
+    try:
+        return _read_delimited(path, raw, fmt, limits or ReadLimits())
+    except csv.Error as exc:  # the standard library parser, used for headers and literal quotes
+        if "field larger than field limit" in str(exc):
+            raise LimitError(
+                f"{path.name} has a field longer than {human_bytes(limits.max_field_bytes if limits else ReadLimits().max_field_bytes)} "
+                "(raise the limit with --max-field-bytes)."
+            ) from None
+        raise InputError(f"{path.name} could not be read as a delimited table: {exc}.") from None
+
+
+def _read_delimited(path: Path, raw: bytes, fmt: str, limits: ReadLimits) -> LoadedTable:
     name = path.name
     try:
         text, encoding, repaired = decode_bytes(raw)
@@ -295,6 +307,7 @@ def read_delimited(path: Path, raw: bytes, fmt: str, limits: ReadLimits | None =
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{name} could not be read as a delimited table: {first}") from exc
     short_rows = _short_rows(text, delimiter, frame.width) if frame.width > 1 else []
+    short_rows = [r for r in short_rows if r < frame.height]  # a bare CR splits records differently
     return _finish(name, path, fmt, frame, text, limits, encoding, repaired, delimiter, short_rows)
 
 
@@ -338,7 +351,7 @@ def _short_rows(text: str, delimiter: str, width: int) -> list[int]:
     quotes the standard library's CSV parser (in C) counts the fields of each record.
     """
     if '"' in text:
-        counts = [len(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r]
+        counts = [len(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if r]
     else:
         lines = pl.Series(text.split("\n"), dtype=pl.String).str.strip_suffix("\r")
         lines = lines.filter(lines.str.len_bytes() > 0)
@@ -346,11 +359,62 @@ def _short_rows(text: str, delimiter: str, width: int) -> list[int]:
     return [i - 1 for i, c in enumerate(counts) if i > 0 and c < width]
 
 
+# Past this many text columns, one expression per column makes the query plan itself the cost
+# (100,000 columns x 3 rows took minutes): the columns are typed in long form instead.
+WIDE_COLUMNS = 2_000
+
+
+def _type_wide(frame: pl.DataFrame, strings: list[str]) -> tuple[pl.DataFrame, bool]:
+    """type_text_columns for very wide tables: one long column, statistics by group, same rules."""
+    height = frame.height
+    value = pl.col("value")
+    long = (
+        frame.select(strings)
+        .unpivot(variable_name="column", value_name="value")  # column-major: block i is column i
+        .select(
+            "column",
+            pl.when(value.str.strip_chars() == "").then(None).otherwise(value).alias("value"),
+        )
+        .with_columns(
+            parse_number_expr(value).alias("number"),
+            value.str.strptime(pl.Date, "%Y-%m-%d", strict=False).alias("iso"),
+        )
+    )
+    stats = long.group_by("column", maintain_order=True).agg(
+        value.null_count().alias("nulls"),
+        pl.col("number").null_count().alias("num"),
+        value.str.contains(r"^\s*[-+]?\d+,\d+\s*$").any().alias("comma"),
+        value.str.contains(r"[.,eE]").any().alias("fraction"),
+        pl.col("iso").null_count().alias("iso"),
+    )
+    by_name = {row["column"]: row for row in stats.iter_rows(named=True)}
+    values, numbers, dates = long.get_column("value"), long.get_column("number"), long.get_column("iso")
+    position = {c: i for i, c in enumerate(strings)}
+    decimal_comma = False
+    columns = []
+    for name in frame.columns:
+        if name not in position:
+            columns.append(frame.get_column(name))
+            continue
+        st, start = by_name[name], position[name] * height
+        if st["nulls"] < height and st["num"] == st["nulls"]:
+            decimal_comma |= bool(st["comma"])
+            dtype = pl.Float64 if st["fraction"] else pl.Int64
+            columns.append(numbers.slice(start, height).cast(dtype).alias(name))
+        elif st["nulls"] < height and st["iso"] == st["nulls"]:
+            columns.append(dates.slice(start, height).alias(name))
+        else:
+            columns.append(values.slice(start, height).alias(name))
+    return pl.DataFrame(columns), decimal_comma
+
+
 def type_text_columns(frame: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
     """Turn all-text columns into numbers or dates only where every non-empty value reads so."""
     strings = [c for c, d in frame.schema.items() if d == pl.String]
     if not strings:
         return frame, False
+    if len(strings) > WIDE_COLUMNS:
+        return _type_wide(frame, strings)
     blank_to_null = [
         pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c)).alias(c) for c in strings
     ]
