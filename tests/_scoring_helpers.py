@@ -35,9 +35,9 @@ def outcome(
     )
 
 
-# checks that only run when the user gives an extra input (a declared schema): without it they are
-# not applicable, as in a real run
-NEEDS_AN_INPUT = ("schema_violation",)
+# checks that only run when the user gives an extra input (a declared schema, a time role) or a
+# delimited file: on these planted tables they are not applicable, as in a real run
+NEEDS_AN_INPUT = ("schema_violation", "short_records", "unreadable_time")
 
 
 def all_quiet(except_: tuple[str, ...] = ()) -> dict[str, CheckOutcome]:
