@@ -185,7 +185,9 @@ def run_reader(path: Path) -> Outcome:
         if "\n" in message:
             return Outcome("reader", 2, f"InputError message spans lines: {message[:200]!r}")
         return Outcome("reader", 2, None)
-    except Exception as exc:  # noqa: BLE001 - the property is that nothing else escapes
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the property is that nothing else escapes (Rust panics too)
         return Outcome("reader", 1, f"{type(exc).__name__}: {str(exc)[:300]}")
     return Outcome("reader", 0, None)
 

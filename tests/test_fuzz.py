@@ -82,3 +82,15 @@ def test_check_command_exits_cleanly_on_mutated_files(name, mutations, with_targ
     target = TARGETS[name.split(".")[0].split("_")[0]] if with_target else None
     outcome = run_cli(path, out_dir, target)
     assert outcome.problem is None, outcome.problem
+
+
+def test_a_parquet_file_that_makes_the_reader_panic_is_one_input_error():
+    """Found by `python -m benchmarks.fuzz`: a NUL and a bit flip in a page make polars panic in Rust."""
+    steps = [(2, 0.2965088687873769, 0.33758329515841157), (1, 0.29761781440687995, 0.32066824126940385)]
+    path = _write("cancer.parquet", mutate(_seeds()["cancer.parquet"], steps))
+    outcome = run_reader(path)
+    assert outcome.problem is None and outcome.exit_code == 2, outcome
+    out_dir = path.parent / "out"
+    out_dir.mkdir()
+    outcome = run_cli(path, out_dir, "target")
+    assert outcome.problem is None and outcome.exit_code == 2, outcome

@@ -109,7 +109,9 @@ def exit_on_errors(*input_errors: type[Exception]) -> Iterator[None]:
         raise fail("the input needs more memory than this machine has; no output was written.") from None
     except RecursionError:
         raise fail("the input is nested too deeply to be read; no output was written.") from None
-    except Exception as exc:
+    except BaseException as exc:
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise  # SystemExit, KeyboardInterrupt: not a defect
         if os.environ.get("DATACERT_DEBUG"):
             raise
         raise fail(

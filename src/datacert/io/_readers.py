@@ -87,9 +87,13 @@ def read_table(path: str | Path, limits: ReadLimits | None = None) -> LoadedTabl
         frame, facts = reader(source, fmt, limits)
     except InputError:
         raise
-    except Exception as exc:  # every library has its own exceptions; the user needs one sentence
+    except BaseException as exc:  # every library has its own exceptions; the user needs one sentence
+        # a Rust panic inside a reader (a corrupt Parquet page) surfaces as pyo3's PanicException,
+        # which derives from BaseException; interrupts and exits are not ours to catch
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise InputError(f"{path.name} could not be read as {fmt}: {first}") from exc
+        raise InputError(f"{path.name} could not be read as {fmt}: {first[:200]}") from None
     if frame.width == 0:
         raise InputError(f"{path.name} has no columns.")
     if frame.height == 0:
