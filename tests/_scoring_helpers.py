@@ -35,9 +35,16 @@ def outcome(
     )
 
 
-# checks that only run when the user gives an extra input (a declared schema): without it they are
-# not applicable, as in a real run
-NEEDS_AN_INPUT = ("schema_violation",)
+# checks that only run when the user gives an extra input (a declared schema, a time role), a
+# delimited file, or columns these planted tables do not have (co-missing blocks, paired vital
+# signs): on these planted tables they are not applicable, as in a real run
+NEEDS_AN_INPUT = (
+    "schema_violation",
+    "short_records",
+    "unreadable_time",
+    "missingness_pattern",
+    "cross_field_inconsistency",
+)
 
 
 def all_quiet(except_: tuple[str, ...] = ()) -> dict[str, CheckOutcome]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import platform
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,9 +80,24 @@ def certify(
     from datacert.audit.energy import measure, with_energy
     from datacert.audit.lineage import with_lineage
 
-    with measure() as assay_energy:
+    with warnings.catch_warnings(record=True) as caught, measure() as assay_energy:
+        # numpy/scipy/sklearn warnings (overflow on inf strings, degenerate fits) belong in the
+        # certificate's run section, not on the user's terminal
+        warnings.simplefilter("always")
         certificate = _assay(dataset, policy, progress, only, profile, figures)
-    return with_energy(with_lineage(certificate), dataset, assay_energy, campaign)
+    certificate = with_energy(with_lineage(certificate), dataset, assay_energy, campaign)
+    certificate.run["warnings"] = summarize_warnings(caught)
+    return certificate
+
+
+def summarize_warnings(caught: Iterable[warnings.WarningMessage]) -> list[str]:
+    """Each distinct library warning once, with its count: `RuntimeWarning: overflow ... (x24)`."""
+    counts: dict[str, int] = {}
+    for w in caught:
+        text = " ".join(str(w.message).split())
+        key = f"{w.category.__name__}: {text[:300]}"
+        counts[key] = counts.get(key, 0) + 1
+    return [k if n == 1 else f"{k} (x{n})" for k, n in sorted(counts.items())]
 
 
 def _assay(
@@ -115,7 +131,7 @@ def _assay(
         "source": {
             k: v
             for k, v in dataset.source_facts.items()
-            if k in ("encoding", "delimiter", "decimal_comma", "sheet")
+            if k in ("encoding", "delimiter", "decimal_comma", "sheet", "header_row", "notes")
         },
     }
     return Certificate(

@@ -9,8 +9,9 @@ from pathlib import Path
 import typer
 
 from datacert.cli._app import app
-from datacert.cli._output import exit_on_errors, fail, guard_outputs_differ, progress_display, write_atomic
+from datacert.cli._output import fail, guarded_command, progress_display
 from datacert.cli._trace import traced
+from datacert.io import OutputSet
 
 
 class FailOn(StrEnum):
@@ -25,6 +26,7 @@ class OutputFormat(StrEnum):
 
 
 @app.command("check")
+@guarded_command
 @traced("check", {"path": "data", "policy": "settings", "reference": "settings", "schema": "settings"})
 def check_command(
     path: Path | None = typer.Argument(
@@ -108,8 +110,15 @@ def check_command(
     )
     from datacert.audit.energy import CampaignError, parse_campaign
 
-    with exit_on_errors(CampaignError):
+    try:
         declared_campaign = parse_campaign(campaign) if campaign else None
+    except CampaignError as exc:
+        raise fail(str(exc)) from None
+    outputs = OutputSet(
+        {"--json": json_out, "--html": html_out, "--md": md_out},
+        inputs=[path, policy, reference, schema],
+    )
+    with outputs:
         if demo:
             from datacert.demo import demo_frame, demo_roles
 
@@ -117,20 +126,19 @@ def check_command(
             roles = demo_roles() if not any(roles.to_dict().values()) else roles
         else:
             source = path
-            guard_outputs_differ([path], [json_out, html_out, md_out])
         loaded_policy = load_policy(policy, profile=scoring_profile)
         dataset = load_dataset(source, roles, reference=reference, schema=schema)
         with progress_display(True) as progress:
             certificate = certify(dataset, loaded_policy, progress=progress, campaign=declared_campaign)
-    from datacert.audit import note_result
+        from datacert.audit import note_result
 
-    note_result({"dataset": certificate.dataset, "verdict": certificate.verdict})  # for the audit event
-    if json_out:
-        write_atomic(json_out, certificate.to_json())
-    if html_out:
-        write_atomic(html_out, certificate.to_html(redact=redact))
-    if md_out:
-        write_atomic(md_out, certificate.to_markdown())
+        note_result({"dataset": certificate.dataset, "verdict": certificate.verdict})  # for the audit event
+        if "--json" in outputs:
+            outputs.write("--json", certificate.to_json())
+        if "--html" in outputs:
+            outputs.write("--html", certificate.to_html(redact=redact))
+        if "--md" in outputs:
+            outputs.write("--md", certificate.to_markdown())
     if output_format == OutputFormat.JSON:
         from datacert.audit.recorder import signed_text
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import typer
 
 from datacert.cli._app import app
-from datacert.cli._output import exit_on_errors, guard_outputs_differ, write_atomic
+from datacert.cli._output import guarded_command
 from datacert.cli._trace import traced
-from datacert.io import InputError
+from datacert.io import InputError, OutputSet
 
 
 class CompareFormat(StrEnum):
@@ -21,6 +21,7 @@ class CompareFormat(StrEnum):
 
 
 @app.command("compare")
+@guarded_command
 @traced("compare", {"a": "data", "b": "data", "policy": "settings"})
 def compare_command(
     a: Path = typer.Argument(..., help="First data file, or a certificate JSON.", show_default=False),
@@ -49,16 +50,15 @@ def compare_command(
     roles = Roles.build(
         target=target, id=id_column, group=group, time=time_column, split=split, sensitive=sensitive
     )
-    with exit_on_errors():
+    with OutputSet({"--html": html_out, "--json": json_out}, inputs=[a, b, policy]) as outputs:
         for path in (a, b):
             if not path.exists():
                 raise InputError(f"{path} does not exist.")
-        guard_outputs_differ([a, b], [html_out, json_out])
         result = compare(a, b, roles, load_policy(policy, profile=scoring_profile))
-    if html_out:
-        write_atomic(html_out, result.to_html())
-    if json_out:
-        write_atomic(json_out, result.to_json())
+        if "--html" in outputs:
+            outputs.write("--html", result.to_html())
+        if "--json" in outputs:
+            outputs.write("--json", result.to_json())
     if output_format == CompareFormat.JSON:
         sys.stdout.write(result.to_json())
     elif output_format == CompareFormat.MD:

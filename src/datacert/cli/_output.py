@@ -1,75 +1,225 @@
-"""Shared CLI plumbing: atomic writes, error exits, progress on stderr."""
+"""Shared CLI plumbing: the guard every command runs under, one-line errors, progress on stderr.
+
+`@guarded_command` gives a command the reading limits (`--max-field-bytes`, `--max-columns`,
+`--max-rows`), `--timeout` and `--mkdir`, and turns everything that can go wrong into one sentence
+on standard error and an exit code: 2 for bad input, an output that cannot be written or a limit
+reached, 130/143 for SIGINT/SIGTERM, 1 only for a defect of datacert itself. Outputs are written
+with `datacert.io.OutputSet`, which the guard's `--mkdir` configures.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
+import re
+import signal
 import sys
-import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 
+from datacert.io import (
+    InputError,
+    OutputError,
+    OutputSet,
+    ReadLimits,
+    output_settings,
+    read_limits,
+    register_output_hook,
+)
+
 EXIT_USAGE = 2
 EXIT_INTERNAL = 1
+SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
-stderr = Console(stderr=True, highlight=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def write_atomic(path: str | Path, content: str | bytes) -> None:
-    """Write a file so that readers see the old content or the new, never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
+def _audit_output(path: Path, data: bytes) -> bytes:
+    """Every output of a command goes through the audit trail: signed under --sign, noted for the log."""
     from datacert.audit import on_output
 
-    data = on_output(path, data)  # signs JSON documents under --sign and notes the output for the audit log
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.fchmod(fd, 0o666 & ~umask)  # mkstemp creates 0600; outputs get the usual permissions
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return on_output(path, data)
+
+
+register_output_hook(_audit_output)
+
+
+def one_line(message: str) -> str:
+    """A message as one line of plain text: newlines and control characters never reach a terminal."""
+    return _CONTROL.sub(
+        lambda m: " " if m.group() in "\n\r\t" else f"\\x{ord(m.group()):02x}", message
+    ).strip()
+
+
+def say(message: str) -> None:
+    """Print `datacert: message` on stderr as one unwrapped line."""
+    sys.stderr.write(f"datacert: {one_line(message)}\n")
+    sys.stderr.flush()
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     """Print one clear sentence on stderr and return the exit to raise."""
-    stderr.print(f"datacert: {message}", markup=False, highlight=False)
+    say(message)
     return typer.Exit(code)
+
+
+def _stop(message: str, code: int) -> None:
+    """Remove every pending output, say why, and end the process at once.
+
+    An exception raised from a signal handler can land inside a library that catches it (or
+    inside an import it leaves half done), so the handler does the cleanup itself and exits.
+    The renames of a set being committed hold the signals, so a set is never half written.
+    """
+    from datacert.io._output import discard_pending
+
+    written = discard_pending()
+    say(message + ("; the outputs were already written." if written else "; no output was written."))
+    os._exit(code)
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    _stop(f"stopped by {signal.Signals(signum).name}", SIGNAL_EXIT[signum])
+
+
+def _on_timeout(signum: int, frame: Any) -> None:
+    _stop("stopped: the run took longer than --timeout allows", EXIT_USAGE)
+
+
+@contextmanager
+def _signal_handlers(timeout: float) -> Iterator[None]:
+    """SIGINT/SIGTERM and the --timeout alarm clean up and exit, for the time of one command."""
+    try:
+        previous = {s: signal.signal(s, _on_signal) for s in SIGNAL_EXIT}
+    except ValueError:  # not the main thread (a test runner's worker): no handlers to install
+        yield
+        return
+    if timeout > 0:
+        previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, _on_timeout)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        yield
+    finally:
+        if timeout > 0:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 @contextmanager
 def exit_on_errors(*input_errors: type[Exception]) -> Iterator[None]:
-    """Bad input (InputError and the given kinds) -> one sentence, exit 2; anything else is our bug -> exit
-    1.
-    """
-    from datacert.io import InputError
-
+    """Bad input (InputError and the given kinds) -> one sentence, exit 2; anything else is our bug -> "
+    "exit 1."""
     try:
         yield
-    except (InputError, *input_errors) as exc:
+    except (InputError, OutputError, *input_errors) as exc:
         raise fail(str(exc)) from None
     except typer.Exit:
         raise
-    except Exception as exc:
-        raise fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL) from exc
+    except MemoryError:
+        raise fail("the input needs more memory than this machine has; no output was written.") from None
+    except RecursionError:
+        raise fail("the input is nested too deeply to be read; no output was written.") from None
+    except BaseException as exc:
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise  # SystemExit, KeyboardInterrupt: not a defect
+        if os.environ.get("DATACERT_DEBUG"):
+            raise
+        raise fail(
+            f"internal error (a defect of datacert; please report it): {type(exc).__name__}: {exc}",
+            EXIT_INTERNAL,
+        ) from None
 
 
-def guard_outputs_differ(inputs: list[Path], outputs: list[Path | None]) -> None:
-    """Refuse to overwrite an input file with an output."""
-    resolved = {p.resolve() for p in inputs if p is not None}
-    for out in outputs:
-        if out is not None and Path(out).resolve() in resolved:
-            raise fail(f"refusing to write {out}: it is an input file, and inputs are never modified.")
+_RUN_OPTIONS = [
+    inspect.Parameter(
+        "max_field_bytes",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=typer.Option(
+            ReadLimits.max_field_bytes,
+            "--max-field-bytes",
+            min=1024,
+            help="Refuse an input field or line longer than this many bytes.",
+        ),
+        annotation=int,
+    ),
+    inspect.Parameter(
+        "max_columns",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=typer.Option(
+            ReadLimits.max_columns, "--max-columns", min=1, help="Refuse an input with more columns."
+        ),
+        annotation=int,
+    ),
+    inspect.Parameter(
+        "max_rows",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=typer.Option(
+            ReadLimits.max_rows, "--max-rows", min=1, help="Refuse an input with more records."
+        ),
+        annotation=int,
+    ),
+    inspect.Parameter(
+        "timeout",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=typer.Option(
+            0.0, "--timeout", min=0.0, help="Stop with exit 2 after this many seconds (0: no limit)."
+        ),
+        annotation=float,
+    ),
+    inspect.Parameter(
+        "mkdir",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=typer.Option(False, "--mkdir", help="Create missing folders of output paths."),
+        annotation=bool,
+    ),
+]
+
+
+def guarded_command(func: Callable[..., None]) -> Callable[..., None]:
+    """Run a command under the limits, the signal handlers, the warning capture and the error guard.
+
+    Use it under `@app.command(...)`; the command itself writes its files with `OutputSet`.
+    """
+    signature = inspect.signature(func)
+    names = {p.name for p in _RUN_OPTIONS}
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        limits = ReadLimits(
+            max_field_bytes=kwargs.pop("max_field_bytes", ReadLimits.max_field_bytes),
+            max_columns=kwargs.pop("max_columns", ReadLimits.max_columns),
+            max_rows=kwargs.pop("max_rows", ReadLimits.max_rows),
+        )
+        timeout = kwargs.pop("timeout", 0.0)
+        mkdir = kwargs.pop("mkdir", False)
+        with (
+            exit_on_errors(),
+            _signal_handlers(timeout),
+            read_limits(limits),
+            output_settings(mkdir),
+            warnings.catch_warnings(),
+        ):
+            # library warnings never reach the terminal; the assay records them in `run.warnings`
+            warnings.simplefilter("ignore")
+            func(*args, **kwargs)
+
+    params = [p for p in signature.parameters.values() if p.name not in names] + _RUN_OPTIONS
+    wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    return wrapper
+
+
+def command_outputs(outputs: dict[str, Path | None], inputs: list[Path | None] | None = None) -> OutputSet:
+    """The outputs of a command, validated now (before the run): a shorthand for OutputSet."""
+    return OutputSet(outputs, inputs=inputs or [])
 
 
 @contextmanager
@@ -80,3 +230,16 @@ def progress_display(enabled: bool) -> Iterator[Callable[[str], None] | None]:
         return
     with stderr.status("profiling...") as status:
         yield lambda step: status.update(f"running {step}...")
+
+
+def write_atomic(path: str | Path, content: str | bytes) -> None:
+    """Write one file atomically through the output module (kept for callers of the old helper)."""
+    from datacert.io import write_outputs
+
+    write_outputs({"output": Path(path)}, {"output": content}, mkdir=True)
+
+
+def guard_outputs_differ(inputs: list[Path], outputs: list[Path | None]) -> None:
+    """Refuse outputs that are inputs (by name, symlink or hard link) or share a path, before the run."""
+    named = {f"output {i + 1}": p for i, p in enumerate(outputs) if p is not None}
+    OutputSet(named, inputs=[p for p in inputs if p is not None]).discard()

@@ -10,28 +10,23 @@ import polars as pl
 import typer
 
 from datacert.cli._app import app
-from datacert.cli._output import exit_on_errors, guard_outputs_differ, progress_display, write_atomic
+from datacert.cli._output import guarded_command, progress_display
 from datacert.cli._trace import traced
-from datacert.io import InputError
+from datacert.io import InputError, OutputSet
 
 
-def _parquet_bytes(frame: pl.DataFrame) -> bytes:
+def _table_bytes(path: Path, frame: pl.DataFrame) -> bytes:
+    """The clean table as a file: Parquet by default, CSV/TSV when the name ends so."""
     buffer = io.BytesIO()
-    frame.write_parquet(buffer)
+    if path.suffix.lower() in (".csv", ".tsv"):
+        frame.write_csv(buffer, separator="\t" if path.suffix.lower() == ".tsv" else ",")
+    else:
+        frame.write_parquet(buffer)
     return buffer.getvalue()
 
 
-def _write_table(path: Path, frame: pl.DataFrame) -> None:
-    """Write the clean table atomically: Parquet by default, CSV when the name ends in .csv."""
-    if path.suffix.lower() in (".csv", ".tsv"):
-        buffer = io.StringIO()
-        frame.write_csv(buffer, separator="\t" if path.suffix.lower() == ".tsv" else ",")
-        write_atomic(path, buffer.getvalue())
-    else:
-        write_atomic(path, _parquet_bytes(frame))
-
-
 @app.command("prequalify")
+@guarded_command
 @traced("prequalify", {"path": "data", "policy": "settings", "recipe": "settings"})
 def prequalify_command(
     path: Path = typer.Argument(..., help="Data file, as for `check`.", show_default=False),
@@ -75,7 +70,7 @@ def prequalify_command(
     """
     from datacert.assay import load_dataset
     from datacert.policy import load_policy
-    from datacert.prequalification import PlanError, load_recipe, run_prequalification
+    from datacert.prequalification import load_recipe, run_prequalification
     from datacert.roles import Roles
 
     roles = Roles.build(
@@ -88,9 +83,11 @@ def prequalify_command(
         text=text,
         duration=duration,
     )
-    inputs = [path] + [p for p in (policy, recipe) if p is not None]
-    guard_outputs_differ(inputs, [out, plan_out, html_out, json_out])
-    with exit_on_errors(PlanError):
+    outputs = OutputSet(
+        {"--out": out, "--plan": plan_out, "--json": json_out, "--html": html_out},
+        inputs=[path, policy, recipe],
+    )
+    with outputs:
         spec = load_recipe(recipe) if recipe is not None else None
         loaded_policy = load_policy(policy)
         dataset = load_dataset(path, roles)
@@ -103,16 +100,16 @@ def prequalify_command(
                 materialize_transforms=materialize,
                 progress=progress,
             )
-    from datacert.audit import note_result
+        from datacert.audit import note_result
 
-    note_result({"dataset": result.certificate.dataset, "verdict": result.certificate.verdict})
-    _write_table(out, result.clean)
-    if plan_out:
-        write_atomic(plan_out, result.plan_json())
-    if json_out:
-        write_atomic(json_out, result.certificate.to_json())
-    if html_out:
-        write_atomic(html_out, result.certificate.to_html())
+        note_result({"dataset": result.certificate.dataset, "verdict": result.certificate.verdict})
+        outputs.write("--out", _table_bytes(out, result.clean))
+        if "--plan" in outputs:
+            outputs.write("--plan", result.plan_json())
+        if "--json" in outputs:
+            outputs.write("--json", result.certificate.to_json())
+        if "--html" in outputs:
+            outputs.write("--html", result.certificate.to_html())
     section = result.certificate.extra["prequalification"]
     before, after = section["before"], section["after"]
     lines = [
@@ -143,6 +140,7 @@ def _fmt(value: float | None) -> str:
 
 
 @app.command("apply")
+@guarded_command
 @traced("apply", {"data": "data", "plan_path": "plan"})
 def apply_command(
     plan_path: Path = typer.Argument(
@@ -157,16 +155,19 @@ def apply_command(
 ) -> None:
     """Replay a pre-qualification plan on new data of the same schema. Exit 0 on success, 2 on bad input."""
     from datacert.io import read_table
-    from datacert.prequalification import PlanError, apply_plan, load_plan
+    from datacert.prequalification import apply_plan, load_plan
 
-    guard_outputs_differ([plan_path, data], [out])
-    with exit_on_errors(PlanError):
+    with OutputSet({"--out": out}, inputs=[plan_path, data]) as outputs:
         if not plan_path.exists():
             raise InputError(f"{plan_path} does not exist.")
-        plan = load_plan(plan_path.read_text(encoding="utf-8"))
+        try:
+            plan_text = plan_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"the plan {plan_path} cannot be read as UTF-8 text: {exc}.") from None
+        plan = load_plan(plan_text)
         frame = read_table(data).frame
         clean, removed = apply_plan(plan, frame)
-    _write_table(out, clean)
+        outputs.write("--out", _table_bytes(out, clean))
     sys.stdout.write(
         f"Applied the plan: {clean.height} records written to {out}, {len(removed)} removed"
         + (f" (positions {removed[:20]}{' ...' if len(removed) > 20 else ''})" if removed else "")

@@ -12,9 +12,9 @@ import polars as pl
 import typer
 
 from datacert.cli._app import app
-from datacert.cli._output import fail, guard_outputs_differ, stderr, write_atomic
+from datacert.cli._output import fail, guarded_command, say
 from datacert.cli._trace import traced
-from datacert.io import InputError
+from datacert.io import OutputSet
 
 text_app = typer.Typer(
     name="text", help="Clinical free text: de-identify or normalise a text column.", no_args_is_help=True
@@ -35,10 +35,7 @@ class Language(StrEnum):
 def _load(path: Path, column: str, group: str | None) -> pl.DataFrame:
     from datacert.io import read_table
 
-    try:
-        frame = read_table(path).frame
-    except InputError as exc:
-        raise fail(str(exc)) from None
+    frame = read_table(path).frame
     for name, flag in ((column, "--column"), (group, "--group")):
         if name is not None and name not in frame.columns:
             raise fail(f"{flag} names column {name!r}, which is not in {path.name}.")
@@ -47,7 +44,7 @@ def _load(path: Path, column: str, group: str | None) -> pl.DataFrame:
     return frame
 
 
-def _write_table(frame: pl.DataFrame, out: Path) -> None:
+def _table_bytes(frame: pl.DataFrame, out: Path) -> bytes:
     suffix = out.suffix.lower()
     buffer = io.BytesIO()
     if suffix == ".parquet":
@@ -56,10 +53,11 @@ def _write_table(frame: pl.DataFrame, out: Path) -> None:
         frame.write_ndjson(buffer)
     else:
         frame.write_csv(buffer, separator="\t" if suffix == ".tsv" else ",")
-    write_atomic(out, buffer.getvalue())
+    return buffer.getvalue()
 
 
 @text_app.command("deid")
+@guarded_command
 @traced("text deid", {"path": "data"}, sign=False)
 def deid_command(
     path: Path = typer.Argument(..., help="Data file with a free-text column."),
@@ -78,28 +76,26 @@ def deid_command(
     """Remove personal identifiers from a text column (mask or pseudonymise). Exit 2 on bad input."""
     from datacert.text.deid import deidentify
 
-    guard_outputs_differ([path], [out, spans])
-    frame = _load(path, column, group)
-    groups = frame.get_column(group).cast(pl.String).to_list() if group else None
-    result = deidentify(frame.get_column(column).to_list(), groups=groups, mode=mode.value)
-    _write_table(frame.with_columns(pl.Series(column, result.texts, dtype=pl.String)), out)
-    counts: Counter[str] = Counter()
-    lines = []
-    for row, found in enumerate(result.spans):
-        for s in found:
-            counts[s.label] += 1
-            lines.append(json.dumps({"row": row, "start": s.start, "end": s.end, "label": s.label}))
-    if spans is not None:
-        write_atomic(spans, "\n".join(lines) + ("\n" if lines else ""))
+    with OutputSet({"--out": out, "--spans": spans}, inputs=[path]) as outputs:
+        frame = _load(path, column, group)
+        groups = frame.get_column(group).cast(pl.String).to_list() if group else None
+        result = deidentify(frame.get_column(column).to_list(), groups=groups, mode=mode.value)
+        outputs.write(
+            "--out", _table_bytes(frame.with_columns(pl.Series(column, result.texts, dtype=pl.String)), out)
+        )
+        counts: Counter[str] = Counter()
+        lines = []
+        for row, found in enumerate(result.spans):
+            for s in found:
+                counts[s.label] += 1
+                lines.append(json.dumps({"row": row, "start": s.start, "end": s.end, "label": s.label}))
+        outputs.write("--spans", "\n".join(lines) + ("\n" if lines else ""))
     summary = ", ".join(f"{label} {n}" for label, n in sorted(counts.items())) or "none"
-    stderr.print(
-        f"datacert: {len(result.texts)} notes, {sum(counts.values())} identifiers replaced ({summary}).",
-        markup=False,
-        highlight=False,
-    )
+    say(f"{len(result.texts)} notes, {sum(counts.values())} identifiers replaced ({summary}).")
 
 
 @text_app.command("normalize")
+@guarded_command
 def normalize_command(
     path: Path = typer.Argument(..., help="Data file with a free-text column."),
     column: str = typer.Option(..., "--column", help="The text column to normalise."),
@@ -111,24 +107,20 @@ def normalize_command(
     """Expand abbreviations, map lab mentions to LOINC/UCUM, keep codes and doses whole (offsets kept)."""
     from datacert.text.normalize import normalize
 
-    guard_outputs_differ([path], [out])
-    frame = _load(path, column, None)
-    results = [normalize(t, language.value) for t in frame.get_column(column).to_list()]
-    frame = frame.with_columns(
-        pl.Series(f"{column}_normalized", [r.text for r in results], dtype=pl.String),
-        pl.Series(f"{column}_offsets", [json.dumps(r.offsets) for r in results], dtype=pl.String),
-        pl.Series(
-            f"{column}_labs", [json.dumps(r.labs, ensure_ascii=False) for r in results], dtype=pl.String
-        ),
-        pl.Series(f"{column}_tokens", [json.dumps(r.tokens) for r in results], dtype=pl.String),
-    )
-    _write_table(frame, out)
+    with OutputSet({"--out": out}, inputs=[path]) as outputs:
+        frame = _load(path, column, None)
+        results = [normalize(t, language.value) for t in frame.get_column(column).to_list()]
+        frame = frame.with_columns(
+            pl.Series(f"{column}_normalized", [r.text for r in results], dtype=pl.String),
+            pl.Series(f"{column}_offsets", [json.dumps(r.offsets) for r in results], dtype=pl.String),
+            pl.Series(
+                f"{column}_labs", [json.dumps(r.labs, ensure_ascii=False) for r in results], dtype=pl.String
+            ),
+            pl.Series(f"{column}_tokens", [json.dumps(r.tokens) for r in results], dtype=pl.String),
+        )
+        outputs.write("--out", _table_bytes(frame, out))
     expanded = sum(len(r.expansions) for r in results)
-    stderr.print(
-        f"datacert: {len(results)} notes normalised, {expanded} abbreviations expanded.",
-        markup=False,
-        highlight=False,
-    )
+    say(f"{len(results)} notes normalised, {expanded} abbreviations expanded.")
 
 
 app.add_typer(text_app, name="text")

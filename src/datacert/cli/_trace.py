@@ -1,8 +1,8 @@
 """The one place where CLI commands are recorded in the audit log and their outputs signed.
 
 `@traced(...)` under `@app.command(...)` adds `--actor` and `--sign KEY` to a command, opens an
-audit recording around it (inputs hashed first), and lets `write_atomic` route every output
-through `datacert.audit.on_output`. The command body is not changed.
+audit recording around it (inputs hashed first); every output an OutputSet writes passes through
+`datacert.audit.on_output` (registered by cli/_output.py). The command body is not changed.
 """
 
 from __future__ import annotations

@@ -1,7 +1,24 @@
-"""Readers: every supported file format and dataframe object in, one LoadedTable out."""
+"""Readers (every format and dataframe object in, one LoadedTable out), limits, and outputs."""
 
 from datacert.io._errors import InputError
+from datacert.io._limits import LimitError, ReadLimits, current_limits, read_limits
+from datacert.io._output import OutputError, OutputSet, output_settings, register_output_hook, write_outputs
 from datacert.io._readers import detect_format, from_object, read_table
 from datacert.io._source import LoadedTable
 
-__all__ = ["InputError", "LoadedTable", "detect_format", "from_object", "read_table"]
+__all__ = [
+    "InputError",
+    "LimitError",
+    "LoadedTable",
+    "OutputError",
+    "OutputSet",
+    "ReadLimits",
+    "current_limits",
+    "detect_format",
+    "from_object",
+    "output_settings",
+    "read_limits",
+    "read_table",
+    "register_output_hook",
+    "write_outputs",
+]

@@ -28,6 +28,7 @@ from sklearn.decomposition import PCA
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, RobustScaler, StandardScaler
 
 from datacert.checks.security.formula_injection import FORMULA_PATTERN
+from datacert.io import InputError
 from datacert.prequalification._arrays import decode_array, encode_array, plain
 from datacert.prequalification._impute import BlockImputer
 from datacert.semantics import parse_date_expr, parse_number_expr
@@ -39,7 +40,7 @@ STEP_TYPES: dict[str, type[Step]] = {}
 ROW_STEP_TYPES: dict[str, type[RowStep]] = {}
 
 
-class PlanError(ValueError):
+class PlanError(InputError, ValueError):
     """A plan or recipe that cannot be used: unknown action, bad parameters, other schema."""
 
 

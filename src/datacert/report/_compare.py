@@ -11,8 +11,20 @@ from typing import Any
 from markupsafe import Markup
 
 from datacert.report import _svg
+from datacert.report._escape import markdown, plain
 
 MAX_SHIFT_ROWS = 50
+
+
+def _escaped(value: Any, escape: Any) -> Any:
+    """A copy of the comparison with every string escaped for the target format (numbers kept)."""
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, dict):
+        return {k: _escaped(v, escape) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_escaped(v, escape) for v in value]
+    return value
 
 
 def _s(value: Any) -> str:
@@ -31,6 +43,7 @@ def _diff(row: dict[str, Any]) -> str:
 
 
 def render_compare_text(cmp: dict[str, Any]) -> str:
+    cmp = _escaped(cmp, plain)
     a, b = cmp["a"], cmp["b"]
     lines = [
         f"A: {a['name']} ({a['rows']:,} x {a['columns']:,}) verdict {a['verdict'].upper()}",
@@ -76,6 +89,7 @@ def render_compare_text(cmp: dict[str, Any]) -> str:
 
 
 def render_compare_markdown(cmp: dict[str, Any]) -> str:
+    cmp = _escaped(cmp, markdown)
     a, b = cmp["a"], cmp["b"]
     lines = [
         f"# datacert comparison: {a['name']} vs {b['name']}",
@@ -100,7 +114,7 @@ def render_compare_markdown(cmp: dict[str, Any]) -> str:
     for side in ("a", "b"):
         lines.append(
             f"- only in {side.upper()}: "
-            + (", ".join(f"`{x['check']}` ({x['severity']})" for x in f[f"only_in_{side}"][:30]) or "none")
+            + (", ".join(f"{x['check']} ({x['severity']})" for x in f[f"only_in_{side}"][:30]) or "none")
         )
     lines.append(f"- in both: {f['in_both']}")
     shift = cmp.get("distribution_shift")

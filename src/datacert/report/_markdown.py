@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datacert.report._escape import markdown, markdown_code
+
 
 def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Data in a table cell or a list item: escaped, so a hostile name shows as its characters."""
+    return markdown(text)
 
 
 def _interval(interval) -> str:
@@ -17,26 +20,27 @@ def render_markdown(certificate) -> str:
     profile = extra.get("scoring_profile") or {}
     intervals = extra.get("score_intervals") or {}
     coverage = extra.get("coverage") or {}
+    profile_name = f"{profile.get('name', '?')} {profile.get('version', '')}"
     lines = [
-        f"# datacert certificate: {ds.get('path') or 'table'}",
+        f"# datacert certificate: {_cell(ds.get('path') or 'table')}",
         "",
-        f"**Verdict: {certificate.verdict}** (overall score "
+        f"**Verdict: {_cell(certificate.verdict)}** (overall score "
         f"{'N/A' if certificate.scores.get('overall') is None else round(certificate.scores['overall'])})",
         "",
-        f"{ds['rows']:,} records × {ds['columns']:,} columns, fingerprint `{ds['fingerprint']}`",
+        f"{ds['rows']:,} records × {ds['columns']:,} columns, fingerprint {markdown_code(ds['fingerprint'])}",
         "",
         "## Reasons",
         *[f"- {_cell(r)}" for r in certificate.reasons],
         "",
         "## Scores",
-        f"Scoring profile `{profile.get('name', '?')} {profile.get('version', '')}`; 90 % bootstrap "
-        "intervals; "
+        f"Scoring profile {markdown_code(profile_name)}; "
+        "90 % bootstrap intervals; "
         "coverage = share of the dimension's indicators the data allowed to compute (N/A is never 0 or 100).",
         "",
         "| dimension | score | 90 % interval | coverage |",
         "|---|---|---|---|",
         *[
-            f"| {d} | {'N/A' if s is None else round(s)} | {_interval(intervals.get(d))} | "
+            f"| {_cell(d)} | {'N/A' if s is None else round(s)} | {_interval(intervals.get(d))} | "
             f"{'' if coverage.get(d) is None else f'{coverage[d]:.0%}'} |"
             for d, s in certificate.scores.items()
         ],
@@ -46,20 +50,23 @@ def render_markdown(certificate) -> str:
     if certificate.findings:
         lines += ["| severity | check | columns | records | message |", "|---|---|---|---|---|"]
         for f in certificate.findings:
-            cols = ", ".join(f.columns[:5]) + (" …" if len(f.columns) > 5 else "")
-            lines.append(f"| {f.severity} | {f.check} | {_cell(cols)} | {f.row_count} | {_cell(f.message)} |")
+            cols = ", ".join(_cell(c) for c in f.columns[:5]) + (" …" if len(f.columns) > 5 else "")
+            lines.append(
+                f"| {_cell(f.severity)} | {_cell(f.check)} | {cols} | {f.row_count} | {_cell(f.message)} |"
+            )
     else:
         lines.append("No findings.")
     if certificate.remedies:
         lines += ["", "## What to do, in order"]
         lines += [
-            f"{r['step']}. `{r['action']}` ({r['check']}): {_cell(r.get('description', ''))}"
+            f"{r['step']}. {markdown_code(r['action'])} ({_cell(r['check'])}): "
+            f"{_cell(r.get('description', ''))}"
             for r in certificate.remedies
         ]
     if certificate.not_tested:
         lines += [
             "",
             "## Not tested",
-            *[f"- `{c['check']}`: {_cell(c.get('reason', ''))}" for c in certificate.not_tested],
+            *[f"- {markdown_code(c['check'])}: {_cell(c.get('reason', ''))}" for c in certificate.not_tested],
         ]
     return "\n".join(lines) + "\n"

@@ -7,6 +7,8 @@ import io
 from rich.console import Console
 from rich.table import Table
 
+from datacert.report._escape import terminal as _t
+
 SEVERITY_STYLE = {"critical": "bold white on red", "error": "bold red", "warning": "yellow", "info": "cyan"}
 VERDICT_STYLE = {"release": "bold green", "prequalify": "bold yellow", "reject": "bold red"}
 
@@ -16,7 +18,7 @@ def render_text(certificate, color: bool = False, width: int = 110) -> str:
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False)
     ds = certificate.dataset
     console.print(
-        f"datacert certificate for [bold]{ds.get('path') or 'table'}[/] "
+        f"datacert certificate for [bold]{_t(ds.get('path') or 'table')}[/] "
         f"({ds['rows']:,} records x {ds['columns']:,} columns, {ds['fingerprint'][:19]}...)"
     )
     intervals = certificate.extra.get("score_intervals") or {}
@@ -29,21 +31,23 @@ def render_text(certificate, color: bool = False, width: int = 110) -> str:
         + (f"   profile {profile.get('name')} {profile.get('version')}" if profile else "")
     )
     for reason in certificate.reasons[:10]:
-        console.print(f"  - {reason}")
-    scores = "  ".join(f"{d} {_score(s)}" for d, s in certificate.scores.items() if d != "overall")
+        console.print(f"  - {_t(reason)}")
+    scores = "  ".join(f"{_t(d)} {_score(s)}" for d, s in certificate.scores.items() if d != "overall")
     console.print(f"Scores: {scores}")
     if certificate.findings:
         table = Table(show_header=True, header_style="bold", expand=False, show_lines=False)
         for col in ("severity", "check", "columns", "records", "message"):
             table.add_column(col, overflow="fold")
         for f in certificate.findings[:60]:
-            cols = ", ".join(f.columns[:3]) + (f" +{len(f.columns) - 3}" if len(f.columns) > 3 else "")
+            cols = ", ".join(_t(c) for c in f.columns[:3]) + (
+                f" +{len(f.columns) - 3}" if len(f.columns) > 3 else ""
+            )
             table.add_row(
                 f"[{SEVERITY_STYLE[str(f.severity)]}]{f.severity}[/]",
-                f.check,
+                _t(f.check),
                 cols,
                 f"{f.row_count:,}" if f.row_count else "",
-                f.message,
+                _t(f.message),
             )
         console.print(table)
         if len(certificate.findings) > 60:
@@ -56,7 +60,7 @@ def render_text(certificate, color: bool = False, width: int = 110) -> str:
     if not_tested:
         console.print(f"Not tested ({len(not_tested)}):")
         for c in not_tested:
-            console.print(f"  - {c['check']}: {c.get('reason', '')}")
+            console.print(f"  - {_t(c['check'])}: {_t(c.get('reason', ''))}")
     return buffer.getvalue()
 
 

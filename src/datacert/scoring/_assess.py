@@ -14,7 +14,7 @@ from datacert.dataset import Dataset
 from datacert.findings import Finding
 from datacert.scoring._profile import ScoringProfile, load_scoring_profile
 from datacert.scoring._scores import ScoreResult, compute_scores
-from datacert.scoring._verdict import Decision, decide
+from datacert.scoring._verdict import Decision, GateOutcome, Verdict, decide
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,45 @@ def group_codes(dataset: Dataset) -> np.ndarray | None:
     return out
 
 
+def target_problem(dataset: Dataset) -> str | None:
+    """Why the declared target cannot be learned at all (every value missing, or one value), or None."""
+    target = dataset.roles.target
+    if target is None or target not in dataset.frame.columns:
+        return None
+    column = dataset.frame.get_column(target)
+    if column.dtype.is_float():
+        column = column.fill_nan(None)
+    present = column.len() - column.null_count()
+    if present == 0:
+        return f"The target {target!r} is missing in every record, so there is nothing to learn."
+    if column.drop_nulls().n_unique() == 1:
+        value = column.drop_nulls()[0]
+        return (
+            f"The target {target!r} holds one value ({str(value)[:40]!r}) in all {present:,} labelled "
+            "records, "
+            "so no model can learn anything from it."
+        )
+    return None
+
+
+def with_target_gate(decision: Decision, dataset: Dataset) -> Decision:
+    """A target with nothing to learn blocks: no correction can create the missing labels."""
+    reason = target_problem(dataset)
+    target = dataset.roles.target
+    gate = GateOutcome(
+        "target_unusable",
+        "blocking",
+        "fired" if reason else "passed" if target else "not_evaluated",
+        reason or "",
+        columns=(target,) if reason and target else (),
+    )
+    gates = [*decision.gates, gate]
+    if not reason:
+        return Decision(decision.verdict, decision.reasons, gates, decision.band)
+    blocking = [g.reason for g in decision.gates if g.status == "fired" and g.kind == "blocking"]
+    return Decision(Verdict.REJECT, [reason, *blocking], gates, decision.band)
+
+
 def assess(
     dataset: Dataset,
     outcomes: Sequence[CheckOutcome],
@@ -94,7 +133,9 @@ def assess(
     profile = profile or load_scoring_profile()
     codes = group_codes(dataset)
     result = compute_scores(profile, outcomes, dataset.n_rows, dataset.n_columns, codes)
-    decision = decide(profile, outcomes, findings, result, dataset.roles, dataset.n_rows)
+    decision = with_target_gate(
+        decide(profile, outcomes, findings, result, dataset.roles, dataset.n_rows), dataset
+    )
     return Assessment(
         scores=result.scores,
         verdict=str(decision.verdict),

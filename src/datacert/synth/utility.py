@@ -58,8 +58,8 @@ def _labels(tables: Tables, name: str, kind: str, classes: tuple[str, ...]) -> n
 
 
 def _task(enc: Encoded, tables: Tables) -> _Task | str:
+    from datacert.artifacts import Artifacts
     from datacert.checks._reference_model import (
-        CACHE_KEY,
         Design,
         ReferenceFit,
         candidate_models,
@@ -74,7 +74,7 @@ def _task(enc: Encoded, tables: Tables) -> _Task | str:
         return "the target is not something a model can learn (classes or numbers)"
     # the reference fit (cross-validated model choice) is reused when `check` already made it;
     # otherwise the rule it mostly ends with: gradient boosting for tall tables, else the linear model
-    fit = reference_fit(tables.real) if CACHE_KEY in tables.real._cache else None
+    fit = reference_fit(tables.real) if Artifacts.of(tables.real).has("reference_fit") else None
     classes: tuple[str, ...] = ()
     if kind == "classification":
         values = tables.real.frame.get_column(tables.target).drop_nulls().cast(pl.String).unique().to_list()
