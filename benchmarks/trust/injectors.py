@@ -171,14 +171,22 @@ def _add_text_column(frame: pl.DataFrame, name: str, rng: np.random.Generator) -
     needs_classes=True,
 )
 def label_flips_uniform(frame, card, size, rng):
+    present, _ = _binary_target(_diagnostic(card, frame), card)
+    return _flip_labels(frame, card, _pick_rows(present.size, size, rng, present))
+
+
+def _diagnostic(card: Card, frame: pl.DataFrame) -> pl.DataFrame:
     if card.kind != "classification":
         raise NotApplicable("label flips are measured on diagnostic (fully observed) outcomes only")
-    present, _ = _binary_target(frame, card)
-    rows = _pick_rows(present.size, size, rng, present)
+    return frame
+
+
+def _flip_labels(frame: pl.DataFrame, card: Card, rows: np.ndarray) -> Injected:
+    """The binary target of `rows` set to the other class."""
     series = _target(frame, card)
     levels = np.unique(series.drop_nulls().cast(pl.String).to_numpy())
     if levels.size != 2:
-        raise NotApplicable("uniform flips are defined for a binary target")
+        raise NotApplicable("flips are defined for a binary target")
     values = series.cast(pl.String).to_numpy().astype(object)
     values[rows] = np.where(values[rows] == levels[0], levels[1], levels[0])
     flipped = pl.Series(series.name, values.tolist(), dtype=pl.String).cast(series.dtype, strict=False)
@@ -195,19 +203,9 @@ def label_flips_uniform(frame, card, size, rng):
     needs_classes=True,
 )
 def label_flips_class_conditional(frame, card, size, rng):
-    if card.kind != "classification":
-        raise NotApplicable("label flips are measured on diagnostic (fully observed) outcomes only")
-    present, code = _binary_target(frame, card)
+    present, code = _binary_target(_diagnostic(card, frame), card)
     positives = present[code == 1]
-    rows = _pick_rows(positives.size, size, rng, positives)
-    series = _target(frame, card)
-    levels = np.unique(series.drop_nulls().cast(pl.String).to_numpy())
-    if levels.size != 2:
-        raise NotApplicable("flips are defined for a binary target")
-    values = series.cast(pl.String).to_numpy().astype(object)
-    values[rows] = np.where(values[rows] == levels[0], levels[1], levels[0])
-    flipped = pl.Series(series.name, values.tolist(), dtype=pl.String).cast(series.dtype, strict=False)
-    return Injected(frame.with_columns(flipped), _roles(card), tuple(rows.tolist()), (series.name,))
+    return _flip_labels(frame, card, _pick_rows(positives.size, size, rng, positives))
 
 
 @injector(
