@@ -124,6 +124,18 @@ def _set_values(frame: pl.DataFrame, column: str, rows: np.ndarray, values: Any)
     return frame.with_columns(new)
 
 
+def _with_copies(frame: pl.DataFrame, card: Card, chosen: np.ndarray, copies: pl.DataFrame) -> Injected:
+    """The table with `copies` of the `chosen` records appended; originals and copies carry the defect.
+
+    A copied record repeats its id, so the id role is dropped: it no longer identifies records.
+    """
+    out = pl.concat([frame, copies], how="vertical_relaxed")
+    roles = _roles(card)
+    roles.pop("id", None)
+    rows = np.concatenate([chosen, np.arange(frame.height, frame.height + chosen.size)])
+    return Injected(out, roles, tuple(sorted(rows.tolist())), ())
+
+
 def _target(frame: pl.DataFrame, card: Card) -> pl.Series:
     return frame.get_column(card.roles["target"])
 
@@ -469,12 +481,7 @@ def missing_mar(frame, card, size, rng):
 )
 def exact_duplicates(frame, card, size, rng):
     chosen = _pick_rows(frame.height, size, rng)
-    copies = frame[chosen.tolist()]
-    out = pl.concat([frame, copies], how="vertical_relaxed")
-    roles = _roles(card)
-    roles.pop("id", None)  # a copied record repeats its id: the id is no longer an id of records
-    rows = np.concatenate([chosen, np.arange(frame.height, frame.height + chosen.size)])
-    return Injected(out, roles, tuple(sorted(rows.tolist())), ())
+    return _with_copies(frame, card, chosen, frame[chosen.tolist()])
 
 
 @injector(
@@ -498,11 +505,7 @@ def near_duplicates(frame, card, size, rng):
         if frame.schema[column].is_float()
         else pl.Series(column, values).cast(frame.schema[column], strict=False)
     )
-    out = pl.concat([frame, copies], how="vertical_relaxed")
-    roles = _roles(card)
-    roles.pop("id", None)
-    rows = np.concatenate([chosen, np.arange(frame.height, frame.height + chosen.size)])
-    return Injected(out, roles, tuple(sorted(rows.tolist())), ())
+    return _with_copies(frame, card, chosen, copies)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -782,11 +785,7 @@ def conflicting_copies(frame, card, size, rng):
     flipped = copies.get_column(series.name).cast(pl.String).to_numpy()
     flipped = np.where(flipped == levels[0], levels[1], levels[0])
     copies = copies.with_columns(pl.Series(series.name, flipped.tolist(), dtype=pl.String).cast(series.dtype))
-    out = pl.concat([frame, copies], how="vertical_relaxed")
-    roles = _roles(card)
-    roles.pop("id", None)
-    rows = np.concatenate([chosen, np.arange(frame.height, frame.height + chosen.size)])
-    return Injected(out, roles, tuple(sorted(rows.tolist())), ())
+    return _with_copies(frame, card, chosen, copies)
 
 
 @injector(
