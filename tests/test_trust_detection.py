@@ -53,3 +53,41 @@ def test_grouped_phone_numbers_are_an_identifier_not_free_text():
     assert _worst(outcome, planted.columns, planted.rows) == "error"
     (finding,) = outcome.findings
     assert finding.evidence["kind"] == "phone" and set(finding.rows) == set(planted.rows)
+
+
+def test_a_few_records_in_mmol_l_among_mg_dl_are_found_despite_their_median_wandering():
+    """14 cholesterol values of pbc converted to mmol/L: their median is 10 % off the factor by chance."""
+    card, clean = _table("pbc_mayo")
+    assert _alarms(run_one("mixed_units", clean, **card.roles)) == []
+    planted = _planted("pbc_mayo", "unit_mixup")
+    outcome = run_one("mixed_units", planted.frame, **planted.roles)
+    assert _worst(outcome, planted.columns, planted.rows) == "error"
+    (finding,) = outcome.findings
+    assert set(finding.rows) == set(planted.rows)
+    assert finding.evidence["relative_error"] > 0.10 >= finding.evidence["tolerance"]
+
+
+def test_pounds_among_kilograms_of_children_and_adults_show_against_height():
+    card, clean = _table("cgd_interferon")
+    assert _alarms(run_one("mixed_units", clean, **card.roles)) == []
+    planted = _planted("cgd_interferon", "unit_mixup_close")
+    outcome = run_one("mixed_units", planted.frame, **planted.roles)
+    assert _worst(outcome, planted.columns, planted.rows) == "error"
+    (finding,) = outcome.findings
+    assert finding.evidence["height_column"] == "height"
+    # recall 61 of 61; the few heaviest real patients (BMI above the split) come with them
+    found, expected = set(finding.rows), set(planted.rows)
+    assert len(found & expected) >= 0.9 * len(expected) and len(found - expected) <= 0.15 * len(found)
+
+
+@pytest.mark.parametrize("table", ["breast_cancer_wisconsin", "whas500"])
+def test_a_noisy_copy_of_the_label_is_a_warning_even_beside_strong_real_markers(table):
+    """A copy of the label that disagrees in 5 % of records has an AUC near 0.95; in Wisconsin real
+    markers reach 0.975, but they vary with one another within each class and the copy does not."""
+    card, clean = _table(table)
+    quiet = run_one("target_leakage", clean, **card.roles)
+    assert not [f for f in _alarms(quiet) if "noisy copy" in f.message]
+    planted = _planted(table, "leaking_numeric")
+    outcome = run_one("target_leakage", planted.frame, **planted.roles)
+    assert _worst(outcome, planted.columns) == "warning"
+    assert any("marker_level" in f.columns and "noisy copy" in f.message for f in _alarms(outcome))
