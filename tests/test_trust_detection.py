@@ -91,3 +91,19 @@ def test_a_noisy_copy_of_the_label_is_a_warning_even_beside_strong_real_markers(
     outcome = run_one("target_leakage", planted.frame, **planted.roles)
     assert _worst(outcome, planted.columns) == "warning"
     assert any("marker_level" in f.columns and "noisy copy" in f.message for f in _alarms(outcome))
+
+
+@pytest.mark.parametrize("table", ["cgd_interferon", "rotterdam_breast"])
+def test_missingness_driven_by_another_column_is_reported_beside_a_target(table):
+    """Values removed where another column is high (MAR) say nothing about the outcome, so the
+    test against the target misses them; the screen against the other columns must still run."""
+    card, clean = _table(table)
+    planted = _planted(table, "missing_mar")
+    (column,) = planted.columns
+    before = run_one("informative_missingness", clean, **card.roles)
+    assert not [f for f in before.findings if column in f.columns]
+    outcome = run_one("informative_missingness", planted.frame, **planted.roles)
+    assert _worst(outcome, planted.columns, planted.rows) == "info"
+    (finding,) = [f for f in outcome.findings if f.columns[0] == column]
+    assert "predicted from other columns" in finding.message
+    assert set(finding.rows) == set(planted.rows)

@@ -42,6 +42,9 @@ class Injector:
     documented_size: float  # the size the documentation states detection for
     apply: Callable[[pl.DataFrame, Card, float, np.random.Generator], Injected] = field(repr=False)
     needs_classes: bool = False
+    # the severity at which the defect counts as found: warning, unless the check reports this
+    # kind of defect as information by design (missingness predictable from another column)
+    severity: str = "warning"
 
 
 INJECTORS: dict[str, Injector] = {}
@@ -55,9 +58,12 @@ def injector(
     sizes: tuple[float, ...],
     documented: float,
     needs_classes: bool = False,
+    severity: str = "warning",
 ):
     def wrap(fn: Callable[[pl.DataFrame, Card, float, np.random.Generator], Injected]):
-        INJECTORS[name] = Injector(name, family, check, size_name, sizes, documented, fn, needs_classes)
+        INJECTORS[name] = Injector(
+            name, family, check, size_name, sizes, documented, fn, needs_classes, severity
+        )
         return fn
 
     return wrap
@@ -492,9 +498,15 @@ def missing_mnar_target(frame, card, size, rng):
     "share of records above the median of another column whose value is removed",
     (0.1, 0.3, 0.6),
     0.3,
+    severity="info",
 )
 def missing_mar(frame, card, size, rng):
-    """Values removed where another observed column is high (MAR): missingness predicted by a column."""
+    """Values removed where another observed column is high (MAR): missingness predicted by a column.
+
+    Counted as found at info: missingness that other columns predict is what imputation must use,
+    not a defect of the data (methods §2.3 reports it as "MAR likely"); its association with the
+    target, which is a warning, is what missing_mnar_target measures.
+    """
     driver = _numeric_column(frame, card, rng)
     candidates = [c for c in card.inject.get("numeric", []) if c in frame.columns and c != driver]
     if not candidates:
