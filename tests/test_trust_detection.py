@@ -107,3 +107,13 @@ def test_missingness_driven_by_another_column_is_reported_beside_a_target(table)
     (finding,) = [f for f in outcome.findings if f.columns[0] == column]
     assert "predicted from other columns" in finding.message
     assert set(finding.rows) == set(planted.rows)
+
+
+def test_a_trigger_on_five_percent_of_a_200_row_table_is_found():
+    """10 of pima's 200 records share a planted value and the minority label: 0.34^10 x 122 tests is
+    far below chance; the untouched table has no trigger."""
+    card, clean = _table("pima_training")
+    assert _alarms(run_one("poisoning_suspected", clean, **card.roles)) == []
+    planted = _planted("pima_training", "trigger_pattern")
+    outcome = run_one("poisoning_suspected", planted.frame, **planted.roles)
+    assert RANK[_worst(outcome, planted.columns, planted.rows) or "info"] >= RANK["warning"]

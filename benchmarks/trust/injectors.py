@@ -289,11 +289,19 @@ def post_outcome_column(frame, card, size, rng):
     "poisoning_suspected",
     "share of records with the trigger",
     (0.01, 0.02, 0.05),
-    0.02,
+    0.05,
     needs_classes=True,
 )
 def trigger_pattern(frame, card, size, rng):
-    """A rare exact value of one feature planted with the minority label (a backdoor trigger)."""
+    """A rare exact value of one feature planted with the minority label (a backdoor trigger).
+
+    The documented size is 5 %, not 2 %: what a trigger needs is a number of records k whose
+    chance purity π^k survives the correction over every rare pattern tested (m). On the
+    classification tables of 200 rows that is k ≥ log(α/m) / log(π): pima_training (π = 0.34,
+    m ≈ 122) needs 8 records (4 %), birthweight (π = 0.31, m ≈ 34) 6 (3.2 %); at 2 % they hold 4,
+    which no test corrected for the patterns it looks at can tell from chance (0.34⁴ × 122 = 1.6).
+    Wisconsin (569 rows, π = 0.37, m ≈ 190) needs 9 (1.6 %) and is found from 2 %.
+    """
     if card.kind != "classification":
         raise NotApplicable("triggers are measured on diagnostic outcomes")
     present, code = _binary_target(frame, card)
