@@ -117,3 +117,44 @@ def test_a_trigger_on_five_percent_of_a_200_row_table_is_found():
     planted = _planted("pima_training", "trigger_pattern")
     outcome = run_one("poisoning_suspected", planted.frame, **planted.roles)
     assert RANK[_worst(outcome, planted.columns, planted.rows) or "info"] >= RANK["warning"]
+
+
+def test_every_registered_check_has_an_injector_or_a_stated_reason():
+    from benchmarks.trust.injectors import NOT_INJECTED
+
+    from datacert.checks._registry import load_all_checks
+
+    covered = {inj.check for inj in INJECTORS.values()}
+    assert set(load_all_checks()) - covered == set(NOT_INJECTED)
+    assert not covered & set(NOT_INJECTED)
+
+
+@pytest.mark.parametrize(
+    ("table", "injector", "check"),
+    [
+        ("whas500", "out_of_enum_codes", "schema_violation"),
+        ("whas500", "missing_block", "missingness_pattern"),
+        ("whas500", "contradictory_fields", "cross_field_inconsistency"),
+        ("cgd_interferon", "contradictory_fields", "cross_field_inconsistency"),
+        ("pima_training", "unreadable_dates", "unreadable_time"),
+    ],
+)
+def test_planted_defects_of_the_newer_families_are_found_and_the_clean_table_is_quiet(table, injector, check):
+    card, clean = _table(table)
+    planted = _planted(table, injector)
+    if planted.schema is not None:  # the schema the untouched table meets
+        from benchmarks.trust.injectors import _table_schema
+        from benchmarks.trust.runner import _one_check
+
+        _, quiet = _one_check(clean, card.roles, check, _table_schema(clean))
+        assert quiet == []
+        outcome, found = _one_check(planted.frame, planted.roles, check, planted.schema)
+        hits = [f for f in found if set(planted.rows) & set(f["rows"])]
+        assert max(RANK[f["severity"]] for f in hits) >= RANK["warning"]
+        assert set().union(*(f["rows"] for f in hits)) == set(planted.rows)
+        return
+    assert _alarms(run_one(check, clean, **card.roles)) == []
+    outcome = run_one(check, planted.frame, **planted.roles)
+    assert RANK[_worst(outcome, planted.columns, planted.rows) or "info"] >= RANK["warning"]
+    flagged = {r for f in _alarms(outcome) for r in f.rows}
+    assert set(planted.rows) <= flagged

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.trust.corpus import Card, load_table
+from benchmarks.trust.injectors import NOT_INJECTED
 
 SVG_W, SVG_H, PAD = 420, 220, 40
 COLOURS = ("#1b6ca8", "#d1495b", "#3a7d44", "#edae49", "#6a4c93", "#00798c")
@@ -137,6 +138,12 @@ def write_docs(summary: Mapping[str, Any], cards: list[Card], docs: Path, meta: 
                 f"{_pct(inj['detection_any'])} | {_num(inj['precision'])} | {_num(inj['recall'])} | "
                 f"{entry['false_alarm_tables_warning']} | {entry['false_alarm_tables_error']} |"
             )
+    out += [
+        "",
+        "Checks with no planted defect, and why: "
+        + "; ".join(f"`{check}`: {why}" for check, why in sorted(NOT_INJECTED.items()))
+        + ".",
+    ]
     out += ["", "## Detection by defect size", ""]
     families: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     for name, d in detection.items():

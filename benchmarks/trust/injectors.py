@@ -30,6 +30,7 @@ class Injected:
     roles: Mapping[str, Any]
     rows: tuple[int, ...]  # records that carry the defect ([] for a column-level defect)
     columns: tuple[str, ...]  # columns that carry the defect
+    schema: Mapping[str, Any] | None = None  # a Table Schema declared with the table (--schema)
 
 
 @dataclass(frozen=True)
@@ -1077,3 +1078,161 @@ def joint_outlier(frame, card, size, rng):
         values = out.get_column(column).cast(pl.Float64).to_numpy()
         out = _set_values(out, column, rows, np.nanquantile(values, 0.995))
     return Injected(out, _roles(card), tuple(rows.tolist()), (a, b))
+
+
+# ---------------------------------------------------------------------------------------------
+# declared schema, missingness blocks, contradictions between fields
+# ---------------------------------------------------------------------------------------------
+
+
+def _table_schema(frame: pl.DataFrame) -> dict[str, Any]:
+    """A Table Schema the untouched table meets: each column's type, as its producer would declare."""
+    fields = []
+    for name, dtype in frame.schema.items():
+        if dtype.is_integer():
+            kind = "integer"
+        elif dtype.is_numeric():
+            kind = "number"
+        elif dtype == pl.Boolean:
+            kind = "boolean"
+        else:
+            kind = "string"
+        fields.append({"name": name, "type": kind})
+    return {"fields": fields}
+
+
+@injector(
+    "out_of_enum_codes",
+    "declared schema",
+    "schema_violation",
+    "share of records with a code the schema does not allow",
+    (0.005, 0.01, 0.05),
+    0.01,
+)
+def out_of_enum_codes(frame, card, size, rng):
+    """A coded column declared with its allowed codes (enum), some records given an undeclared one.
+
+    The schema declares every column's type and, for one coded column (2 to 12 levels), the codes
+    the table uses; the planted records get a code outside that list, as an export from another
+    version of a form would.
+    """
+    taken = _role_columns(card)
+    coded = [
+        c
+        for c, t in frame.schema.items()
+        if c not in taken
+        and (t == pl.String or t.is_integer())
+        and 2 <= frame.get_column(c).drop_nulls().n_unique() <= 12
+    ]
+    if not coded:
+        raise NotApplicable("no coded column with 2 to 12 levels")
+    column = coded[int(rng.integers(len(coded)))]
+    series = frame.get_column(column)
+    levels = sorted(series.drop_nulls().unique().to_list())
+    schema = _table_schema(frame)
+    for f in schema["fields"]:
+        if f["name"] == column:
+            f["constraints"] = {"enum": levels}
+    observed = _observed(frame, column)
+    rows = _pick_rows(observed.size, size, rng, observed)
+    undeclared: Any = "inconnu" if series.dtype == pl.String else int(max(levels)) + 7
+    out = _set_values(frame, column, rows, undeclared)
+    return Injected(out, _roles(card), tuple(rows.tolist()), (column,), schema)
+
+
+@injector(
+    "missing_block",
+    "missingness",
+    "missingness_pattern",
+    "share of records missing a block of three measurements",
+    (0.02, 0.05, 0.1),
+    0.05,
+)
+def missing_block(frame, card, size, rng):
+    """Three measurements removed together in the same records (a panel never done, a form not filled)."""
+    taken = _role_columns(card)
+    complete = [
+        c
+        for c, t in frame.schema.items()
+        if t.is_numeric() and c not in taken and frame.get_column(c).null_count() == 0
+    ]
+    if len(complete) < 3:
+        raise NotApplicable("fewer than three complete measurement columns")
+    block = [complete[int(i)] for i in np.sort(rng.choice(len(complete), 3, replace=False))]
+    rows = _pick_rows(frame.height, size, rng)
+    out = frame
+    for column in block:
+        out = _set_values(out, column, rows, None)
+    return Injected(out, _roles(card), tuple(rows.tolist()), tuple(block))
+
+
+@injector(
+    "contradictory_fields",
+    "plausibility",
+    "cross_field_inconsistency",
+    "share of records whose fields contradict each other",
+    (0.005, 0.01, 0.05),
+    0.01,
+)
+def contradictory_fields(frame, card, size, rng):
+    """Values of one record that cannot all be true: systolic and diastolic pressures swapped, or a
+    recorded body-mass index that is another patient's (the card names the columns).
+
+    For a BMI the table does not record, a BMI column is first computed from the record's weight
+    and height (rounded to 0.1, as a form would show it), then the planted records get the BMI of
+    another record that differs from theirs by more than 20 %.
+    """
+    spec = card.inject.get("cross_field")
+    if not spec:
+        raise NotApplicable("the card names no pair of fields a clinical rule relates")
+    if spec["kind"] == "pressures":
+        low, high = spec["low"], spec["high"]
+        lo = frame.get_column(low).cast(pl.Float64).to_numpy()
+        hi = frame.get_column(high).cast(pl.Float64).to_numpy()
+        rows = _pick_rows(frame.height, size, rng, np.flatnonzero(hi > lo))
+        out = _set_values(_set_values(frame, low, rows, hi[rows]), high, rows, lo[rows])
+        return Injected(out, _roles(card), tuple(rows.tolist()), (low, high))
+    weight, height = spec["weight"], spec["height"]
+    w = frame.get_column(weight).cast(pl.Float64).to_numpy()
+    h = frame.get_column(height).cast(pl.Float64).to_numpy() * float(spec.get("height_to_m", 1.0))
+    bmi = np.round(w / h**2, 1)
+    usable = np.flatnonzero(np.isfinite(bmi))
+    rows = _pick_rows(frame.height, size, rng, usable)
+    wrong = bmi.copy()
+    for r in rows:
+        others = usable[np.abs(bmi[usable] - bmi[r]) > 0.2 * bmi[r]]
+        wrong[r] = bmi[int(rng.choice(others))]
+    out = frame.with_columns(pl.Series("bmi", wrong).fill_nan(None))
+    return Injected(out, _roles(card), tuple(rows.tolist()), ("bmi", weight, height))
+
+
+@injector(
+    "unreadable_dates",
+    "time",
+    "unreadable_time",
+    "share of visit dates that read as no date",
+    (0.005, 0.01, 0.05),
+    0.01,
+)
+def unreadable_dates(frame, card, size, rng):
+    """A visit-date column written as text (dd/mm/yyyy), some values typed as no date reads
+    (day 31 of a 30-day month, a word, a month 13), as a hand-filled form gives them."""
+    n = frame.height
+    when = [date(2015, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 2500, n)]
+    values = np.array([d.strftime("%d/%m/%Y") for d in when], dtype=object)
+    rows = _pick_rows(n, size, rng)
+    typos = ["31/04/2018", "inconnue", "12/13/2017", "00/00/0000", "2017-02-30"]
+    values[rows] = [typos[int(i)] for i in rng.integers(0, len(typos), rows.size)]
+    out = frame.with_columns(pl.Series("visit_date", values.tolist(), dtype=pl.String))
+    return Injected(out, {**_roles(card), "time": "visit_date"}, tuple(rows.tolist()), ("visit_date",))
+
+
+# Registered checks the benchmark plants no defect for, and why (shown in docs/trust.md).
+NOT_INJECTED = {
+    "short_records": "a record shorter than the CSV header exists only in a file as read from disk; the "
+    "benchmark hands the assay tables in memory, so the reader's field counts are never made "
+    "(tests/test_reading_limits.py plants cut lines in files)",
+    "insufficient_sample_size": "a property of the whole table (records and events per feature), not a "
+    "defect planted in some records; its operating point is read from its false alarms on the "
+    "untouched tables",
+}
