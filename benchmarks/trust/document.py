@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.trust.corpus import Card, load_table
+from benchmarks.trust.injectors import NOT_INJECTED
 
 SVG_W, SVG_H, PAD = 420, 220, 40
 COLOURS = ("#1b6ca8", "#d1495b", "#3a7d44", "#edae49", "#6a4c93", "#00798c")
@@ -129,11 +130,20 @@ def write_docs(summary: Mapping[str, Any], cards: list[Card], docs: Path, meta: 
         ]
         for inj in injectors:
             size = "—" if inj["documented_size"] is None else f"{inj['documented_size']:g}"
+            detected = _pct(inj["detection_warning"])
+            if inj.get("severity", "warning") != "warning":  # found at another severity by design
+                detected = f"{_pct(inj['detection_expected'])} (at {inj['severity']}, by design)"
             out.append(
-                f"| `{check}` | {inj['injector']} | {size} | {_pct(inj['detection_warning'])} | "
+                f"| `{check}` | {inj['injector']} | {size} | {detected} | "
                 f"{_pct(inj['detection_any'])} | {_num(inj['precision'])} | {_num(inj['recall'])} | "
                 f"{entry['false_alarm_tables_warning']} | {entry['false_alarm_tables_error']} |"
             )
+    out += [
+        "",
+        "Checks with no planted defect, and why: "
+        + "; ".join(f"`{check}`: {why}" for check, why in sorted(NOT_INJECTED.items()))
+        + ".",
+    ]
     out += ["", "## Detection by defect size", ""]
     families: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     for name, d in detection.items():
@@ -145,7 +155,8 @@ def write_docs(summary: Mapping[str, Any], cards: list[Card], docs: Path, meta: 
         for name, d in entries:
             reached = "not reached" if d["size_reaching_90"] is None else f"{d['size_reaching_90']:g}"
             out += [
-                f"**{name}** → `{d['check']}` ({d['size_name']}; 90 % detection at warning reached at: "
+                f"**{name}** → `{d['check']}` ({d['size_name']}; 90 % detection at "
+                f"{d.get('severity', 'warning')} reached at: "
                 f"{reached})",
                 "",
                 "| size | runs | tables | ≥ info | ≥ warning | ≥ error | row precision | row recall |",

@@ -63,13 +63,15 @@ def supported_roles(roles: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]
     return kept, sorted(set(roles) - accepted)
 
 
-def _dataset(frame: Any, roles: Mapping[str, Any]) -> Any:
+def _dataset(frame: Any, roles: Mapping[str, Any], schema: Mapping[str, Any] | None = None) -> Any:
     from datacert.dataset import build_dataset
+    from datacert.declared_schema import parse_table_schema
     from datacert.io import from_object
     from datacert.roles import Roles
 
     kept, _ = supported_roles(roles)
-    return build_dataset(from_object(frame), Roles.build(**kept))
+    declared = parse_table_schema(schema) if schema is not None else None
+    return build_dataset(from_object(frame), Roles.build(**kept), declared_schema=declared)
 
 
 def _assay(frame: Any, roles: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,13 +82,13 @@ def _assay(frame: Any, roles: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _one_check(
-    frame: Any, roles: Mapping[str, Any], check: str
+    frame: Any, roles: Mapping[str, Any], check: str, schema: Mapping[str, Any] | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One check on a damaged table: its outcome and findings (no scores, no report figures)."""
     from datacert.checks import run_checks
     from datacert.profile import compute_profile
 
-    dataset = _dataset(frame, roles)
+    dataset = _dataset(frame, roles, schema)
     profile = compute_profile(dataset.frame, dict(dataset.semantic_types))
     (outcome,) = run_checks(dataset, profile, only=[check])
     return outcome.to_dict(), [f.to_dict() for f in outcome.findings]
@@ -166,7 +168,7 @@ def run_task(task: Task) -> dict[str, Any]:
             "check": inj.check,
         }
     try:
-        outcome, findings = _one_check(injected.frame, injected.roles, inj.check)
+        outcome, findings = _one_check(injected.frame, injected.roles, inj.check, injected.schema)
     except Exception as exc:
         return {**record, "status": "error", "check": inj.check, "reason": f"{type(exc).__name__}: {exc}"}
     matched = _matched(findings, inj.check, injected)
