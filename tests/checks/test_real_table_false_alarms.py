@@ -102,3 +102,14 @@ def test_few_censored_records_are_not_a_tiny_class_but_few_events_are():
     rare = frame.filter((pl.col("status") == 0) | (pl.int_range(pl.len()) < 8))  # 8 events left
     outcome = run_one("class_imbalance", rare, **roles)
     assert "error" in _severities(outcome)
+
+
+def test_sample_size_asks_for_more_records_only_when_the_curve_really_rises():
+    frame, roles = _table("diabetes_progression")  # 442 records: R² 0.45 -> 0.49, gain from doubling 0.008
+    outcome = run_one("insufficient_sample_size", frame, **roles)
+    assert not _severities(outcome) & {"warning", "error", "critical"}
+    assert outcome.evidence["gain_from_doubling"] < 0.01
+    small = frame.sample(100, seed=0)  # the same table cut to 100 records: the curve climbs
+    outcome = run_one("insufficient_sample_size", small, **roles)
+    assert "warning" in _severities(outcome)
+    assert outcome.evidence["curve_rise_p"] < 0.05 and outcome.evidence["gain_from_doubling"] >= 0.01
