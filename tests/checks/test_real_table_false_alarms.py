@@ -113,3 +113,22 @@ def test_sample_size_asks_for_more_records_only_when_the_curve_really_rises():
     outcome = run_one("insufficient_sample_size", small, **roles)
     assert "warning" in _severities(outcome)
     assert outcome.evidence["curve_rise_p"] < 0.05 and outcome.evidence["gain_from_doubling"] >= 0.01
+
+
+def test_age_in_months_is_not_impossible_but_a_negative_age_still_is():
+    frame, roles = _table("nwtco_wilms")  # children's ages in months, up to 200
+    outcome = run_one("out_of_range", frame, **roles)
+    assert not outcome.findings
+    assert "another unit" in outcome.evidence["columns_checked"]["age"]["unit_in_doubt"]
+    dirty = frame.with_columns(
+        pl.when(pl.int_range(pl.len()).is_in([3, 30, 300])).then(-5).otherwise(pl.col("age")).alias("age")
+    )
+    (finding,) = run_one("out_of_range", dirty, **roles).findings
+    assert str(finding.severity) == "error" and finding.rows == (3, 30, 300)
+    # an isolated entry error far past the bulk is still impossible where the unit is clear
+    frame, roles = _table("whas500")
+    dirty = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 7).then(250).otherwise(pl.col("age")).alias("age")
+    )
+    outcome = run_one("out_of_range", dirty, **roles)
+    assert any(f.columns == ("age",) and str(f.severity) == "error" for f in outcome.findings)

@@ -20,6 +20,9 @@ _MEASURE_TYPES = {SemanticType.CONTINUOUS, SemanticType.COUNT}
 SENTINELS = [-99999.0, -9999.0, -999.0, -99.0, -9.0, -1.0, 999.0, 9999.0, 99999.0, 999999.0]
 
 
+UNIT_DOUBT_DISTINCT = 5  # distinct values past a hard limit from which a smooth tail means another unit
+
+
 @register
 class OutOfRange(Check):
     """Find values outside the physiological limits of recognised clinical variables.
@@ -84,6 +87,13 @@ class OutOfRange(Check):
             ):
                 continue  # no numbers, or text that is mostly not numbers
             rules, meta, why = _rules(column, variable, field, stats)
+            if rules and meta.get("unit_basis") == "values":
+                doubt = _unit_in_doubt(data, column, values, meta, stats)
+                if doubt:
+                    # the upper limits belong to the guessed unit; the lower ones (0 for an age, a
+                    # weight, a count) hold in any unit of a ratio scale, so they stay
+                    rules = [(sev, kind, low, None) for sev, kind, low, _ in rules]
+                    meta = {**meta, "unit_in_doubt": doubt, "upper_limits_dropped": True}
             if not rules:
                 skipped[column] = why
                 continue
@@ -209,6 +219,34 @@ class OutOfRange(Check):
         if limits:
             plan.add_step("range_to_missing", limits=limits)
         return bool(limits) and len(impossible) == len(findings)
+
+
+def _unit_in_doubt(data, column: str, values: pl.Expr, meta: dict[str, Any], stats) -> str:
+    """Why a unit guessed from the typical value cannot be trusted, or "".
+
+    Entry errors beyond a hard limit stand apart from the other values (age 250 beside ages up to
+    95); a column in another unit (age in months in a paediatric cohort, the trust benchmark's
+    Wilms tumour table) runs past the limit without a gap, with many distinct values. Then the
+    upper limits of the guessed unit do not apply (the lower ones still do).
+    """
+    high = meta["hard_limits"][1]
+    if high is None or stats["max"] is None or stats["max"] <= high:
+        return ""
+    inside_max, beyond_min, beyond_distinct = data.frame.select(
+        values.filter(values <= high).max().alias("inside_max"),
+        values.filter(values > high).min().alias("beyond_min"),
+        values.filter(values > high).n_unique().alias("beyond_distinct"),
+    ).row(0)
+    spread = (stats["q75"] or 0) - (stats["q25"] or 0)
+    if inside_max is None or beyond_distinct < UNIT_DOUBT_DISTINCT or spread <= 0:
+        return ""
+    if beyond_min - inside_max > 0.25 * spread:
+        return ""
+    return (
+        f"recognised as {meta['variable_label']} in {meta['unit']} from its typical value, but "
+        f"{beyond_distinct} distinct values continue past the {meta['unit']} limit of {high:g} without "
+        "a gap: the column is probably in another unit"
+    )
 
 
 def _is_number(value: Any) -> bool:
