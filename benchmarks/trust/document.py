@@ -144,6 +144,7 @@ def write_docs(summary: Mapping[str, Any], cards: list[Card], docs: Path, meta: 
         + "; ".join(f"`{check}`: {why}" for check, why in sorted(NOT_INJECTED.items()))
         + ".",
     ]
+    out += operating_points(summary, len(cards))
     out += ["", "## Detection by defect size", ""]
     families: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     for name, d in detection.items():
@@ -214,3 +215,56 @@ def _seed_note(meta: Mapping[str, Any]) -> str:
     if other is None or other >= meta["seeds"]:
         return f"{meta['seeds']} seed(s) per size"
     return f"{meta['seeds']} seed(s) at each documented size and {other} at the other sizes"
+
+
+# parameters that bound the cost or the report, not where a finding starts
+BUDGET_WORDS = ("max_", "listed", "rows", "sample", "bootstrap", "folds", "replicates", "components")
+
+
+def _thresholds(check: str) -> str:
+    """The numeric defaults of a check's parameters (its thresholds), as `name=value`."""
+    from datacert.checks import load_all_checks
+
+    registry = load_all_checks()
+    if check not in registry:
+        return "—"
+    shown = [
+        f"`{p.name}={p.default:g}`"
+        for p in registry[check].params
+        if isinstance(p.default, int | float)
+        and not isinstance(p.default, bool)
+        and not any(word in p.name for word in BUDGET_WORDS)
+    ]
+    return ", ".join(shown) or "—"
+
+
+def operating_points(summary: Mapping[str, Any], n_tables: int) -> list[str]:
+    """Per check, its default thresholds and the operating point they give on the corpus."""
+    out = [
+        "",
+        "## Operating points of the default thresholds",
+        "",
+        "What the shipped defaults give: the share of planted defects found at the documented size at",
+        "warning and at error, against the share of untouched real tables where the check raised an",
+        "undocumented finding (its false-alarm rate per table). Thresholds are the check's parameters",
+        "(`datacert check --policy` changes them); each check's documentation says how they were set.",
+        "",
+        "| check | default thresholds | detection (≥ warning) | detection (≥ error) | "
+        "false-alarm rate (warning+) | false-alarm rate (error+) |",
+        "|---|---|---|---|---|---|",
+    ]
+    detection = summary["detection"]
+    for check, entry in summary["per_check"].items():
+        found_w, found_e = [], []
+        for inj in entry["injectors"]:
+            at = detection[inj["injector"]]["at_documented_size"]
+            if at is not None:
+                found_w.append(f"{_pct(at['detection']['warning'])} ({inj['injector']})")
+                found_e.append(_pct(at["detection"]["error"]))
+        warn = entry["false_alarm_tables_warning"] + entry["false_alarm_tables_error"]
+        out.append(
+            f"| `{check}` | {_thresholds(check)} | {'; '.join(found_w) or '—'} | "
+            f"{'; '.join(found_e) or '—'} | {warn}/{n_tables} | "
+            f"{entry['false_alarm_tables_error']}/{n_tables} |"
+        )
+    return out
