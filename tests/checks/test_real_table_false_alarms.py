@@ -132,3 +132,15 @@ def test_age_in_months_is_not_impossible_but_a_negative_age_still_is():
     )
     outcome = run_one("out_of_range", dirty, **roles)
     assert any(f.columns == ("age",) and str(f.severity) == "error" for f in outcome.findings)
+
+
+def test_long_lab_tails_inside_the_disease_range_are_information_and_a_gross_value_is_not():
+    frame, roles = _table("mgus2_mayo")  # creatinine up to ~22 mg/dL: kidney failure, real
+    outcome = run_one("univariate_outliers", frame, **roles)
+    assert _severities(outcome) <= {"info"}
+    dirty = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 5).then(pl.lit(900.0)).otherwise(pl.col("creat")).alias("creat")
+    )
+    outcome = run_one("univariate_outliers", dirty, **roles)
+    flagged = [f for f in outcome.findings if f.columns == ("creat",) and str(f.severity) != "info"]
+    assert flagged and 5 in flagged[0].rows
