@@ -18,7 +18,7 @@ from benchmarks.trust.corpus import load_cards
 from benchmarks.trust.document import write_docs
 from benchmarks.trust.gate import GATE_PATH, gate_figures, run_gate
 from benchmarks.trust.injectors import INJECTORS
-from benchmarks.trust.runner import RESULTS_DIR, plan_tasks, run
+from benchmarks.trust.runner import RESULTS_DIR, plan_tasks, read_results, run
 from benchmarks.trust.summary import summarise
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="start a new results file instead of resuming")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs" / "trust.md")
     parser.add_argument(
+        "--docs-only",
+        action="store_true",
+        help="write the summary and docs from the results already recorded, running nothing",
+    )
+    parser.add_argument(
         "--update-gate", action="store_true", help="rewrite the test slice's expected figures"
     )
     args = parser.parse_args(argv)
@@ -69,7 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         cards, args.injectors or sorted(INJECTORS), args.seeds, args.sizes, args.other_size_seeds
     )
     started = time.perf_counter()
-    records = run(tasks, args.results, jobs=args.jobs)
+    if args.docs_only:
+        records = read_results(args.results, tasks)
+    else:
+        records = run(tasks, args.results, jobs=args.jobs)
     summary = summarise(records)
     summary_path = args.results.with_suffix(".summary.json")
     summary_path.write_text(
@@ -83,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         "commit": _commit(),
         "seeds": args.seeds,
         "other_size_seeds": args.other_size_seeds,
+        "planned": len(tasks),
     }
     docs = write_docs(summary, cards, args.docs, meta)
     print(f"{len(records)} tasks in {time.perf_counter() - started:.0f} s; wrote {summary_path} and {docs}")

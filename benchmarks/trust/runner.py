@@ -242,6 +242,13 @@ def run(tasks: list[Task], results: Path, jobs: int = 2, progress: bool = True) 
                     out.flush()
                     if progress and i % 25 == 0:
                         print(f"{i + 1}/{len(todo)} tasks, {time.perf_counter() - started:.0f} s", flush=True)
+    return read_results(results, tasks)
+
+
+def read_results(results: Path, tasks: list[Task]) -> list[dict[str, Any]]:
+    """The latest record of each planned task found in `results` (tasks not run yet are absent)."""
+    if not results.exists():
+        return []
     wanted = {t.key for t in tasks}
     records = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines() if line.strip()]
     latest = {r["key"]: r for r in records if r["key"] in wanted}
