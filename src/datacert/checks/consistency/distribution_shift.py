@@ -12,16 +12,17 @@ from scipy import stats
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
-from datacert.checks.consistency._shift import (
+from datacert.checks.representativeness._subgroups import contingency, target_classes
+from datacert.semantics import SemanticType
+from datacert.shift import (
     GRAM_MAX_ROWS,
     classifier_two_sample,
+    cramers_v,
     ks_one_vs_rest,
     principal_scores,
     smd_one_vs_rest,
     standardised,
 )
-from datacert.checks.representativeness._subgroups import contingency, cramers_v, target_classes
-from datacert.semantics import SemanticType
 
 BATCH_WORDS = {
     "site",
