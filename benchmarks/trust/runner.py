@@ -41,16 +41,31 @@ class Task:
         return f"{self.table}|{self.injector or 'untouched'}|{self.size}|{self.seed}"
 
 
-def plan_tasks(cards: Iterable[Card], injectors: Iterable[str], seeds: int, sizes: str = "all") -> list[Task]:
-    """Untouched runs first (one per table), then every injection; `sizes='documented'` keeps one size."""
+def plan_tasks(
+    cards: Iterable[Card],
+    injectors: Iterable[str],
+    seeds: int,
+    sizes: str = "all",
+    other_size_seeds: int | None = None,
+) -> list[Task]:
+    """Untouched runs first (one per table), then every injection at its documented size, then at
+    the other sizes; `sizes='documented'` keeps one size, `other_size_seeds` gives the other sizes
+    fewer seeds (the documented size carries the headline figures, so it comes first and gets all)."""
     cards = list(cards)
+    injectors = list(injectors)
     tasks = [Task(c.name, None, None, 0) for c in cards]
+    other = seeds if other_size_seeds is None else min(seeds, other_size_seeds)
     for card in cards:
         for name in injectors:
-            inj = INJECTORS[name]
-            chosen = (inj.documented_size,) if sizes == "documented" else inj.sizes
-            for size in chosen:
-                tasks.extend(Task(card.name, name, size, seed) for seed in range(seeds))
+            size = INJECTORS[name].documented_size
+            tasks.extend(Task(card.name, name, size, seed) for seed in range(seeds))
+    if sizes != "documented":
+        for card in cards:
+            for name in injectors:
+                inj = INJECTORS[name]
+                for size in inj.sizes:
+                    if size != inj.documented_size:
+                        tasks.extend(Task(card.name, name, size, seed) for seed in range(other))
     return tasks
 
 

@@ -11,14 +11,13 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from datacert.artifacts import is_class_target, learning_task
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.findings import Severity
-from datacert.semantics import SemanticType
 
 MAR_SAMPLE_ROWS = 100_000
 WIDE_COLUMNS = 200
-MAX_CLASSES = 50
 
 
 @register
@@ -102,16 +101,13 @@ class InformativeMissingness(Check):
         keep = frame.select(pl.col(target).is_not_null()).to_series().to_numpy()
         missing = _missing_matrix(data, columns)[keep]
         y = frame.get_column(target).filter(pl.Series(keep))
-        continuous = (
-            data.semantic_types.get(target) in (SemanticType.CONTINUOUS, SemanticType.COUNT)
-            and y.n_unique() > 10
-        )
-        if continuous:
+        semantic_type = data.semantic_types.get(target)
+        if learning_task(y, semantic_type) == "regression":
             effect, p_values, details = _mann_whitney(missing, y.cast(pl.Float64).to_numpy())
             threshold = params["min_auc_shift"]
             measure = "auc_shift"
         else:
-            if y.n_unique() > MAX_CLASSES or y.n_unique() < 2:
+            if not is_class_target(y, semantic_type):
                 return CheckResult.quiet(
                     {
                         "numerator": 0,
