@@ -137,6 +137,7 @@ def test_every_registered_check_has_an_injector_or_a_stated_reason():
         ("whas500", "contradictory_fields", "cross_field_inconsistency"),
         ("cgd_interferon", "contradictory_fields", "cross_field_inconsistency"),
         ("pima_training", "unreadable_dates", "unreadable_time"),
+        ("pima_training", "subgroup_outcome_gap", "outcome_disparity"),
     ],
 )
 def test_planted_defects_of_the_newer_families_are_found_and_the_clean_table_is_quiet(table, injector, check):
