@@ -2,11 +2,12 @@
 
 The learning task a target defines (`learning_task`) is decided here for `check`, `prequalify`
 and `compare`. `Artifacts` holds the results several checks need (the learning task, the
-reference model's design and fit) for one dataset: the check runner makes one per run and hands
-it to each check that declares the artifact in its `Needs`, so nothing travels through a cache
-hidden in the Dataset.
+reference model's design and fit, the stratified row sampler behind every row budget) for one
+dataset: the check runner makes one per run and hands it to each check that declares the
+artifact in its `Needs`, so nothing travels through a cache hidden in the Dataset.
 """
 
+from datacert.artifacts._sample import RowSample, auc_rows, row_sample, share_rows
 from datacert.artifacts._store import ARTIFACTS, Artifacts, provide
 from datacert.artifacts._task import MAX_CLASSES, Task, TaskKind, learning_task, task_kind
 
@@ -14,9 +15,13 @@ __all__ = [
     "ARTIFACTS",
     "MAX_CLASSES",
     "Artifacts",
+    "RowSample",
     "Task",
     "TaskKind",
+    "auc_rows",
     "learning_task",
     "provide",
+    "row_sample",
+    "share_rows",
     "task_kind",
 ]
