@@ -399,7 +399,7 @@ def _scan_matrix(
         # codes of the target values, for the functional test on numeric targets
         _, codes = np.unique(labels, return_inverse=True)
         permuted_ranks = np.stack([target_ranks[perm] for perm in perms]) if perms else np.zeros((0, n))
-    for part in blocks(p):
+    for part in blocks(p, n_rows=n):
         block = sort_block(X[:, part])
         if task == "classification":
             auc = auc_power(block.ranks, onehot)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 BLOCK = 2_000  # columns per block: bounds the temporary memory to a few n × 2000 arrays
+BLOCK_CELLS = 4_000_000  # and to a few arrays of this many cells on tall tables (32 MB each)
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,10 @@ def sort_block(X: np.ndarray) -> SortedBlock:
     return SortedBlock(order, valid, start, size, ranks)
 
 
-def blocks(n_columns: int, width: int = BLOCK) -> Iterator[slice]:
+def blocks(n_columns: int, width: int = BLOCK, n_rows: int = 0) -> Iterator[slice]:
+    """Column slices of at most `width` columns, fewer when `n_rows` is large (memory per block)."""
+    if n_rows:
+        width = max(1, min(width, BLOCK_CELLS // n_rows))
     for begin in range(0, n_columns, width):
         yield slice(begin, min(begin + width, n_columns))
 
