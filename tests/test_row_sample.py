@@ -77,3 +77,12 @@ def test_the_reference_fit_records_its_sample_and_population(monkeypatch):
     evidence = fit.evidence()
     assert evidence["sampled_rows"] == 600 and evidence["population_rows"] == 2_000
     assert np.array_equal(fit.rows, row_sample(data, 600).rows)
+
+
+def test_a_sampled_design_holds_only_the_records_the_models_learn_from(monkeypatch):
+    monkeypatch.setattr(ref, "MAX_ROWS", 500)
+    data = make_dataset(_table(2_000).drop("patient", "site"), target="y")
+    fit = ref.reference_fit(data)
+    design = ref.design_of(data)
+    assert design.matrix.shape[0] == 500 and np.array_equal(design.rows, fit.rows)
+    assert np.array_equal(design.take(fit.rows[::7]), design.matrix[::7])

@@ -272,7 +272,7 @@ def pilot_fit(dataset: Any) -> Pilot | str:
     if not isinstance(fit, ReferenceFit):
         return f"no reference model could be fitted ({fit.reason})"
     design = design_of(dataset)
-    X = design.matrix[fit.rows]
+    X = design.take(fit.rows)
     folds, _ = fold_plan(dataset, fit.rows, fit.y, fit.task)
     train, test = folds[0]
     factory = model_factory(dataset, fit)

@@ -33,7 +33,7 @@ from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, Str
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from datacert.artifacts import Artifacts, auc_rows, provide, row_sample
 from datacert.dataset import Dataset
@@ -52,6 +52,9 @@ HGB_MAX_FEATURES = 200
 MAX_CLASSES = 50
 WIDE_NUMERIC = 1_000  # above this many numeric features, categorical features are left out
 
+# found once, when the checks load (it reads the process's library map), after scikit-learn's
+# OpenMP runtime is loaded by the imports above; never during a run
+_THREADS = ThreadpoolController()
 _CLASS_TYPES = {SemanticType.BOOLEAN, SemanticType.CATEGORY, SemanticType.INTEGER_CATEGORY}
 
 
@@ -79,14 +82,26 @@ def class_labels(data: Dataset) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]
 class Design:
     """The model's input: numeric block plus integer-coded categories (one-hot inside the folds)."""
 
-    matrix: np.ndarray  # n × (p_num + p_cat), NaN = missing
+    matrix: np.ndarray  # n × (p_num + p_cat), NaN = missing (one line per entry of `rows`)
     numeric: tuple[str, ...]
     categorical: tuple[str, ...]
     excluded: tuple[tuple[str, str], ...] = ()  # (column, why) left out by the leakage screen
+    # table positions of the matrix's lines when a tall table's design holds only the sampled
+    # records the models learn from (None: every record, in table order)
+    rows: np.ndarray | None = None
 
     @property
     def n_features(self) -> int:
         return len(self.numeric) + len(self.categorical)
+
+    def take(self, positions: np.ndarray) -> np.ndarray:
+        """The design's lines for these table positions (the matrix itself when they are all)."""
+        if self.rows is None:
+            return self.matrix if positions.size == self.matrix.shape[0] else self.matrix[positions]
+        index = np.searchsorted(self.rows, positions)
+        if index.max(initial=0) >= self.rows.size or not np.array_equal(self.rows[index], positions):
+            raise ValueError("the design holds only the sampled records; these positions are not all in it")
+        return self.matrix if index.size == self.rows.size else self.matrix[index]
 
 
 def design_of(data: Dataset) -> Design:
@@ -133,7 +148,17 @@ def _compute_design(data: Dataset) -> Design:
         and (schema[c] == pl.String or schema[c] == pl.Categorical or isinstance(schema[c], pl.Enum))
     ]
     categorical: list[str] = []
-    blocks = [data.numeric_matrix(numeric)] if numeric else []
+    task = target_task(data)
+    sampled = None
+    if task is not None:
+        usable, _, _, _, n_sampled, _ = usable_rows(data, task)
+        sampled = usable if n_sampled is not None else None
+    if sampled is not None:  # a tall table: only the records the models will learn from
+        frame = data.frame[sampled]
+        blocks = [frame.select([pl.col(c).cast(pl.Float64) for c in numeric]).to_numpy()] if numeric else []
+    else:
+        frame = data.frame
+        blocks = [data.numeric_matrix(numeric)] if numeric else []
     if len(numeric) > WIDE_NUMERIC:
         # joining a few category columns to a 20,000-column block would copy the whole block
         candidates = []
@@ -141,15 +166,16 @@ def _compute_design(data: Dataset) -> Design:
         counts = data.frame.select([pl.col(c).n_unique().alias(c) for c in candidates]).row(0, named=True)
         categorical = [c for c in candidates if counts[c] <= MAX_CATEGORIES + 1]
         if categorical:
-            codes = data.frame.select(
+            codes = frame.select(
                 [
                     pl.col(c).cast(pl.String).cast(pl.Categorical).to_physical().cast(pl.Float64).alias(c)
                     for c in categorical
                 ]
             ).to_numpy()
             blocks.append(codes.astype(np.float64, copy=False))
-    matrix = np.hstack(blocks) if len(blocks) > 1 else (blocks[0] if blocks else np.empty((data.n_rows, 0)))
-    return Design(matrix, tuple(numeric), tuple(categorical), tuple(leaking.items()))
+    height = data.n_rows if sampled is None else sampled.size
+    matrix = np.hstack(blocks) if len(blocks) > 1 else (blocks[0] if blocks else np.empty((height, 0)))
+    return Design(matrix, tuple(numeric), tuple(categorical), tuple(leaking.items()), sampled)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -476,7 +502,7 @@ def fit_predict(
     its spinning worker threads made one fit 15x slower (25 s instead of 1.5 s on 16,000 records).
     """
     model = factory()
-    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="openmp"):
+    with warnings.catch_warnings(), _THREADS.limit(limits=1, user_api="openmp"):
         warnings.simplefilter("ignore")
         model.fit(X[train], y[train])
         if task == "regression":
@@ -515,7 +541,7 @@ def _compute_fit(data: Dataset) -> ReferenceFit | Unfittable:
         return Unfittable(f"needs at least two classes with {N_SPLITS} or more records each")
     if rows.size < 2 * N_SPLITS:
         return Unfittable(f"needs at least {2 * N_SPLITS} records with a target")
-    X = design.matrix if rows.size == design.matrix.shape[0] else design.matrix[rows]
+    X = design.take(rows)
     folds, grouped = fold_plan(data, rows, y, task)
     n_classes = len(classes) if task == "classification" else 0
     best: tuple[float, str, np.ndarray, list[float]] | None = None

@@ -11,13 +11,13 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import yaml
 from scipy import stats
 
 from datacert.checks._base import Check, CheckResult, Figure, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._text_patterns import fold_name
 from datacert.checks._util import plural
+from datacert.knowledge import load_yaml
 from datacert.semantics import SemanticType
 
 SAMPLE_LIMIT = 200_000
@@ -46,7 +46,7 @@ class Conversion:
 def unit_conversions() -> tuple[Conversion, ...]:
     """The packaged conversion table (knowledge/unit_conversions.yaml), read once."""
     text = resources.files("datacert.knowledge").joinpath("unit_conversions.yaml").read_text(encoding="utf-8")
-    entries = yaml.safe_load(text)["conversions"]
+    entries = load_yaml(text)["conversions"]
     return tuple(
         Conversion(
             e["quantity"],

@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from datacert.knowledge import load_yaml
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -110,7 +110,7 @@ def _unit(u: dict[str, Any]) -> Unit:
 def load_variables() -> tuple[Variable, ...]:
     """The curated variables, in file order (specific before general)."""
     text = resources.files("datacert.knowledge").joinpath("physiological_limits.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = load_yaml(text)
     variables = []
     for item in raw["variables"]:
         spellings = _spellings(item)

@@ -9,13 +9,13 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import yaml
 
 from datacert.checks._base import Check, CheckResult, Needs, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.checks.plausibility._physiology import choose_unit, match_variable
 from datacert.findings import Severity
+from datacert.knowledge import load_yaml
 from datacert.semantics import SemanticType
 
 # factors to the units the BMI formula needs (kg, m)
@@ -27,7 +27,7 @@ TO_M = {"m": 1.0, "cm": 0.01, "inch": 0.0254}
 def load_rules() -> tuple[dict[str, Any], ...]:
     """The packaged cross-field rules (knowledge/cross_field_rules.yaml), read once."""
     text = resources.files("datacert.knowledge").joinpath("cross_field_rules.yaml").read_text("utf-8")
-    return tuple(yaml.safe_load(text)["rules"])
+    return tuple(load_yaml(text)["rules"])
 
 
 @register

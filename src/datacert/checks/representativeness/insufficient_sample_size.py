@@ -91,8 +91,7 @@ class InsufficientSampleSize(Check):
         # the curve's records: the shared stratified sample of the model's rows (all of them when few)
         pick = np.searchsorted(fit.rows, row_sample(data, params["max_rows"], among=fit.rows).rows)
         rows, y = fit.rows[pick], fit.y[pick]
-        matrix = design_of(data).matrix
-        X = matrix if rows.size == matrix.shape[0] else matrix[rows]
+        X = design_of(data).take(rows)
         n_folds = params["folds"] if fit.n_features <= WIDE_FEATURES else min(3, params["folds"])
         folds, _ = fold_plan(data, rows, y, fit.task, n_splits=n_folds)
         factory = model_factory(data, fit)
