@@ -153,6 +153,10 @@ def main() -> None:
     else:
         raise SystemExit(f"unknown task {task}")
     result["seconds"] = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # CPU time of all threads since the process started: on a shared machine it moves less than
+    # wall time, but counts a multi-threaded baseline's threads too
+    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
     result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
 

@@ -57,6 +57,7 @@ def measure(task: str, workload: str, repeat: int) -> dict:
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     result = dict(runs[-1])
     result["seconds"] = statistics.median(r["seconds"] for r in runs)
+    result["cpu_seconds"] = statistics.median(r.get("cpu_seconds", 0.0) for r in runs)
     result["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
     result["runs"] = [round(r["seconds"], 3) for r in runs]
     return result
@@ -64,21 +65,27 @@ def measure(task: str, workload: str, repeat: int) -> dict:
 
 def print_summary(report: dict) -> None:
     """One line per (workload, task): seconds, ratio to the polars floor, peak RSS over Arrow size."""
-    print(f"\n{'workload':8s} {'task':13s} {'seconds':>8s} {'x floor':>8s} {'RSS MB':>8s} {'x Arrow':>8s}")
+    print(
+        f"\n{'workload':8s} {'task':13s} {'seconds':>8s} {'x floor':>8s} {'CPU s':>8s} {'x floor':>8s} "
+        f"{'RSS MB':>8s} {'x Arrow':>8s}"
+    )
     for workload, entry in report["workloads"].items():
         for task, result in entry["tasks"].items():
             if "seconds" not in result:
                 print(f"{workload:8s} {task:13s} {result.get('error', 'failed')}")
                 continue
             ratio = result.get("ratio_to_baseline", 1.0)
+            cpu, cpu_ratio = result.get("cpu_seconds", 0.0), result.get("cpu_ratio_to_baseline", 1.0)
             rss = result.get("rss_over_arrow_size", result["peak_rss_mb"] / max(entry["arrow_size_mb"], 1e-9))
             print(
-                f"{workload:8s} {task:13s} {result['seconds']:8.2f} {ratio:8.2f} "
+                f"{workload:8s} {task:13s} {result['seconds']:8.2f} {ratio:8.2f} {cpu:8.2f} {cpu_ratio:8.2f} "
                 f"{result['peak_rss_mb']:8.0f} {rss:8.2f}"
             )
             if result.get("slowest_checks"):
-                costly = ", ".join(f"{k} {v:.2f}s" for k, v in list(result["slowest_checks"].items())[:5])
+                slowest = sorted(result["slowest_checks"].items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+                costly = ", ".join(f"{k} {v:.2f}s" for k, v in slowest)
                 print(f"{'':23s} slowest: {costly}")
+    print("(x floor: over the polars scan of the same workload and run; CPU s: user + system, all threads)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -117,6 +124,9 @@ def main(argv: list[str] | None = None) -> None:
         for task, result in entry["tasks"].items():
             if task != "baseline" and base and "seconds" in result:
                 result["ratio_to_baseline"] = round(result["seconds"] / base, 2)
+                base_cpu = entry["tasks"]["baseline"].get("cpu_seconds")
+                if base_cpu and result.get("cpu_seconds"):
+                    result["cpu_ratio_to_baseline"] = round(result["cpu_seconds"] / base_cpu, 2)
                 result["rss_over_arrow_size"] = round(result["peak_rss_mb"] / max(arrow_mb, 1e-9), 2)
                 if "rss_before_data_mb" in result:
                     added = result["peak_rss_mb"] - result["rss_before_data_mb"]
