@@ -27,7 +27,14 @@ import polars as pl
 from scipy.special import logsumexp
 
 from datacert.artifacts import auc_rows, row_sample
-from datacert.checks._ranks import auc_power, blocks, label_changes_within_runs, sort_block, spearman
+from datacert.checks._ranks import (
+    auc_power,
+    blocks,
+    label_changes_within_runs,
+    one_blas_thread,
+    sort_block,
+    spearman,
+)
 from datacert.checks._reference_model import class_labels, target_task
 from datacert.dataset import Dataset
 from datacert.semantics import SemanticType
@@ -146,7 +153,8 @@ def leakage_screen(data: Dataset, params: dict[str, Any] | None = None) -> Leaka
     merged = {**DEFAULTS, **{k: v for k, v in (params or {}).items() if k in DEFAULTS}}
     key = CACHE_KEY + repr(sorted(merged.items()))
     if key not in data._cache:
-        data._cache[key] = _compute(data, merged)
+        with one_blas_thread():
+            data._cache[key] = _compute(data, merged)
     return data._cache[key]
 
 

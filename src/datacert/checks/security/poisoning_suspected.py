@@ -16,7 +16,7 @@ from datacert.artifacts import row_sample, share_rows
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._groups import duplicate_groups
 from datacert.checks._leakage_screen import excluded_columns
-from datacert.checks._ranks import blocks, label_changes_within_runs, sort_block
+from datacert.checks._ranks import blocks, label_changes_within_runs, one_blas_thread, sort_block
 from datacert.checks._reference_model import class_labels, target_task
 from datacert.checks._registry import register
 from datacert.checks._spectral import (
@@ -137,6 +137,10 @@ class PoisoningSuspected(Check):
     remedy = Remedy("quarantine_rows", 92)
 
     def run(self, data, profile, params):
+        with one_blas_thread():  # many small products: a second BLAS thread only waits
+            return self._run(data, profile, params)
+
+    def _run(self, data, profile, params):
         if target_task(data) != "classification":
             return CheckResult.not_applicable("needs a categorical target (triggers imply a class)")
         rows, codes, classes = class_labels(data)
