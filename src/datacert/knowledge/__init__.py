@@ -25,8 +25,12 @@ def load(name: str) -> Any:
     """The parsed content of the knowledge file `name` (one of FILES), read once."""
     if name not in FILES:
         raise KeyError(f"unknown knowledge file {name!r}; known: {', '.join(FILES)}")
-    text = resources.files(__name__).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
-    return yaml.load(text, Loader=_LOADER)  # a safe loader: safe constructors only
+    return load_yaml(resources.files(__name__).joinpath(f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML text as yaml.safe_load does (safe constructors only), with libyaml when present."""
+    return yaml.load(text, Loader=_LOADER)
 
 
 def preload() -> None:
