@@ -31,7 +31,7 @@ test: env
 
 bench: env
 	$(BIN)/pip install --quiet -e ".[bench]"
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run --big
 
 trust-bench: env
 	$(BIN)/python -m benchmarks.trust --jobs 2

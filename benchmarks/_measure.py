@@ -12,6 +12,7 @@ import time
 
 import polars as pl
 
+SLOWEST_SHOWN = 8
 SPINE_CHECKS = [
     "missing_values",
     "empty_rows",
@@ -85,6 +86,11 @@ def datacert_run(path: str, only: list[str] | None, target: str | None, html: bo
         "findings": len(cert.findings),
         "checks_run": sum(1 for c in cert.checks if c["status"] in ("fired", "quiet")),
         "profile_seconds": cert.run["profile_seconds"],
+        "checks_seconds": round(sum(cert.run["check_seconds"].values()), 3),
+        # where the time goes: the costliest checks (a shared artifact is charged to its first reader)
+        "slowest_checks": dict(
+            sorted(cert.run["check_seconds"].items(), key=lambda kv: (-kv[1], kv[0]))[:SLOWEST_SHOWN]
+        ),
     }
     json_text = cert.to_json()
     out["json_bytes"] = len(json_text.encode())
@@ -147,6 +153,10 @@ def main() -> None:
     else:
         raise SystemExit(f"unknown task {task}")
     result["seconds"] = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # CPU time of all threads since the process started: on a shared machine it moves less than
+    # wall time, but counts a multi-threaded baseline's threads too
+    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
     result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
 

@@ -1,9 +1,14 @@
 """Run the benchmarks and write ratios against a baseline measured in the same run.
 
-    python -m benchmarks.run [--workloads bc,wide,medium,tall] [--tasks baseline,spine,...] [--repeat 3]
+    python -m benchmarks.run [--big] [--workloads bc,wide,medium] [--tasks baseline,spine,...] [--repeat 3]
 
 Each (task, workload) runs in a fresh process `--repeat` times; the median wall time and the
-largest peak RSS are kept. Ratios divide by the polars-scan baseline of the same workload and run.
+largest peak RSS are kept. Ratios divide by the polars-scan baseline of the same workload and run
+(the "polars floor": one scan computing nulls, distincts, min/max/mean and duplicate rows). The
+`all` task is the full `check`, timed inside its fresh process from before datacert is imported
+to the certificate's JSON (numpy and polars are already loaded, as they are for the baseline);
+it prints the costliest checks. `--big` adds the tall 1,000,000 x 50 table (about a minute per
+run and several GB): `make bench` passes it, tests never do.
 Thread counts are pinned and reported (busy-waiting BLAS threads distort timings on 2 cores).
 When ydata-profiling is importable (install it yourself, ideally in a separate environment: it pins
 its own numpy/pandas ranges), its minimal and default reports are timed too.
@@ -30,9 +35,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_TASKS = {
     "bc": ["baseline", "check_html", "issue3", "issue4"],
     "wide": ["baseline", "spine", "issue3", "issue4", "all"],
-    "medium": ["baseline", "spine", "issue4"],
-    "tall": ["baseline", "spine", "issue3"],
+    "medium": ["baseline", "spine", "issue4", "all"],
+    "tall": ["baseline", "spine", "issue3", "all"],
 }
+BIG_WORKLOADS = ("tall",)
 
 
 def measure(task: str, workload: str, repeat: int) -> dict:
@@ -51,14 +57,41 @@ def measure(task: str, workload: str, repeat: int) -> dict:
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     result = dict(runs[-1])
     result["seconds"] = statistics.median(r["seconds"] for r in runs)
+    result["cpu_seconds"] = statistics.median(r.get("cpu_seconds", 0.0) for r in runs)
     result["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
     result["runs"] = [round(r["seconds"], 3) for r in runs]
     return result
 
 
+def print_summary(report: dict) -> None:
+    """One line per (workload, task): seconds, ratio to the polars floor, peak RSS over Arrow size."""
+    print(
+        f"\n{'workload':8s} {'task':13s} {'seconds':>8s} {'x floor':>8s} {'CPU s':>8s} {'x floor':>8s} "
+        f"{'RSS MB':>8s} {'x Arrow':>8s}"
+    )
+    for workload, entry in report["workloads"].items():
+        for task, result in entry["tasks"].items():
+            if "seconds" not in result:
+                print(f"{workload:8s} {task:13s} {result.get('error', 'failed')}")
+                continue
+            ratio = result.get("ratio_to_baseline", 1.0)
+            cpu, cpu_ratio = result.get("cpu_seconds", 0.0), result.get("cpu_ratio_to_baseline", 1.0)
+            rss = result.get("rss_over_arrow_size", result["peak_rss_mb"] / max(entry["arrow_size_mb"], 1e-9))
+            print(
+                f"{workload:8s} {task:13s} {result['seconds']:8.2f} {ratio:8.2f} {cpu:8.2f} {cpu_ratio:8.2f} "
+                f"{result['peak_rss_mb']:8.0f} {rss:8.2f}"
+            )
+            if result.get("slowest_checks"):
+                slowest = sorted(result["slowest_checks"].items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+                costly = ", ".join(f"{k} {v:.2f}s" for k, v in slowest)
+                print(f"{'':23s} slowest: {costly}")
+    print("(x floor: over the polars scan of the same workload and run; CPU s: user + system, all threads)")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workloads", default="bc,wide,medium,tall")
+    parser.add_argument("--workloads", default="bc,wide,medium")
+    parser.add_argument("--big", action="store_true", help="also run the 1,000,000 x 50 table (tall)")
     parser.add_argument("--tasks", default=None, help="comma-separated tasks (default: per workload)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
@@ -72,7 +105,10 @@ def main(argv: list[str] | None = None) -> None:
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "workloads": {},
     }
-    for workload in args.workloads.split(","):
+    workloads = args.workloads.split(",")
+    if args.big:
+        workloads += [w for w in BIG_WORKLOADS if w not in workloads]
+    for workload in workloads:
         path = workload_path(workload)
         arrow_mb = pl.read_parquet(path).estimated_size("mb")
         tasks = args.tasks.split(",") if args.tasks else DEFAULT_TASKS[workload]
@@ -88,11 +124,15 @@ def main(argv: list[str] | None = None) -> None:
         for task, result in entry["tasks"].items():
             if task != "baseline" and base and "seconds" in result:
                 result["ratio_to_baseline"] = round(result["seconds"] / base, 2)
+                base_cpu = entry["tasks"]["baseline"].get("cpu_seconds")
+                if base_cpu and result.get("cpu_seconds"):
+                    result["cpu_ratio_to_baseline"] = round(result["cpu_seconds"] / base_cpu, 2)
                 result["rss_over_arrow_size"] = round(result["peak_rss_mb"] / max(arrow_mb, 1e-9), 2)
                 if "rss_before_data_mb" in result:
                     added = result["peak_rss_mb"] - result["rss_before_data_mb"]
                     result["added_rss_over_arrow_size"] = round(added / max(arrow_mb, 1e-9), 2)
         report["workloads"][workload] = entry
+    print_summary(report)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=2, sort_keys=True))

@@ -37,6 +37,10 @@ class RoleError(InputError):
     """A role names a column that is not in the table."""
 
 
+MATRIX_CACHE_ENTRIES = 8
+MATRIX_CACHE_BYTES = 512 * 2**20
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """A table ready to be checked. Immutable: checks may read it, never change it."""
@@ -108,10 +112,19 @@ class Dataset:
                 matrix = block.to_numpy().astype(np.float64, copy=False)
                 matrix = np.ascontiguousarray(matrix)
             matrix.setflags(write=False)
-            for old in [k for k in self._cache if k.startswith("matrix:")][8:]:
-                del self._cache[old]
             self._cache[key] = matrix
+            self._trim_matrices()
         return self._cache[key]
+
+    def _trim_matrices(self) -> None:
+        """Drop the oldest cached matrices beyond MATRIX_CACHE_ENTRIES or MATRIX_CACHE_BYTES (the
+        newest is always kept): on a tall table each column set is hundreds of MB."""
+        keys = [k for k in self._cache if k.startswith("matrix:")]
+        sizes = {k: self._cache[k].nbytes for k in keys}
+        while len(keys) > 1 and (
+            len(keys) > MATRIX_CACHE_ENTRIES or sum(sizes[k] for k in keys) > MATRIX_CACHE_BYTES
+        ):
+            del self._cache[keys.pop(0)]
 
     def target(self) -> pl.Series | None:
         return self.frame.get_column(self.roles.target) if self.roles.target else None

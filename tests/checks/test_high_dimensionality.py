@@ -41,3 +41,18 @@ def test_spectrum_matches_a_direct_svd():
     X = np.random.default_rng(2).normal(size=(20, 300))
     X -= X.mean(axis=0)
     assert np.allclose(singular_values(X)[:19], np.linalg.svd(X, compute_uv=False)[:19])
+
+
+def test_a_tall_table_spectrum_comes_from_the_shared_sample(monkeypatch):
+    from datacert.checks.informativeness import high_dimensionality as module
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(4_000, 3)) @ rng.normal(size=(3, 12)) * 2 + rng.normal(size=(4_000, 12))
+    frame = frame_of(X, y=rng.integers(0, 2, 4_000))
+    whole = run_one("high_dimensionality", frame, target="y")
+    assert "population_rows" not in whole.evidence
+    monkeypatch.setattr(module, "SPECTRUM_MIN_ROWS", 1_000)
+    monkeypatch.setattr(module, "ROWS_PER_FEATURE", 10)
+    outcome = run_one("high_dimensionality", frame, target="y")
+    assert outcome.evidence["signal_rank"] == whole.evidence["signal_rank"]  # same structure found
+    assert outcome.evidence["sampled_rows"] == 1_000 and outcome.evidence["population_rows"] == 4_000

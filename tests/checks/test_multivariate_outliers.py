@@ -55,3 +55,17 @@ def test_breast_cancer_gives_no_error():
 def test_not_applicable_without_numeric_features():
     frame = pl.DataFrame({"a": ["x", "y"] * 20, "b": np.arange(40.0)})
     assert run_one("multivariate_outliers", frame).status == "not_applicable"
+
+
+def test_a_tall_table_is_fitted_on_a_sample_and_every_record_scored(monkeypatch):
+    from datacert.checks.plausibility import multivariate_outliers as module
+
+    monkeypatch.setattr(module, "FIT_ROWS", 400)
+    X = gaussian(3_000, 12, seed=4)
+    planted = [7, 1_234, 2_999]
+    X[planted] += 8 * np.random.default_rng(5).normal(size=(len(planted), 12))
+    outcome = run_one("multivariate_outliers", frame_of(X))
+    (finding,) = outcome.findings
+    assert set(planted) <= set(finding.rows) and len(finding.rows) <= 10  # named in the whole table
+    assert finding.evidence["sampled_rows"] == 400 and finding.evidence["population_rows"] == 3_000
+    assert finding.evidence["denominator"] == 3_000

@@ -11,11 +11,12 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from datacert.artifacts._sample import RowSampler
 from datacert.artifacts._task import learning_task
 from datacert.dataset import Dataset
 
 # the named artifacts a check may declare in Needs(artifacts=...)
-ARTIFACTS = ("task", "folds", "design", "reference_fit")
+ARTIFACTS = ("task", "folds", "design", "reference_fit", "row_sample")
 
 Provider = Callable[["Artifacts"], Any]
 _PROVIDERS: dict[str, Provider] = {}
@@ -83,3 +84,8 @@ def _task(store: Artifacts) -> str | None:
     if not target:
         return None
     return learning_task(data.frame.get_column(target), data.semantic_types.get(target))
+
+
+@provide("row_sample")
+def _row_sampler(store: Artifacts) -> RowSampler:
+    return RowSampler(store.data, store.task)

@@ -271,7 +271,7 @@ def pilot_fit(dataset: Any) -> Pilot | str:
     if not isinstance(fit, ReferenceFit):
         return f"no reference model could be fitted ({fit.reason})"
     design = design_of(dataset)
-    X = design.matrix[fit.rows]
+    X = design.take(fit.rows)
     from datacert.artifacts import Artifacts
 
     train, test = Artifacts.of(dataset).get("folds").splits[0]  # the reference fit's first fold

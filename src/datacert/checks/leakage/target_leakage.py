@@ -123,6 +123,7 @@ class TargetLeakage(Check):
         }
         if screen.sampled_rows:
             summary["sampled_rows"] = screen.sampled_rows
+            summary["population_rows"] = screen.population_rows
         findings = []
         for column, facts in screen.outcome_derived.items():
             findings.append(self._duration_finding(data, column, facts, screen, summary))

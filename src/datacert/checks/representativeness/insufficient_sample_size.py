@@ -8,6 +8,7 @@ import numpy as np
 from scipy import stats
 from scipy.optimize import curve_fit
 
+from datacert.artifacts import row_sample
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._reference_model import (
     Unfittable,
@@ -53,11 +54,14 @@ class InsufficientSampleSize(Check):
     benchmark's untouched real tables the old rule (gain ≥ 0.005, no test of the rise) asked for
     more records on 6 of 17, mostly from curves flat within their noise (colon 0.68 → 0.70 over
     the five steps, gain 0.007).
+    The curve uses at most `max_rows` records (5,000: the shared stratified sample of the model's
+    records): each point is then scored on held-out folds of 1,000 records, whose AUROC has a
+    standard error of about 0.02 at chance, 0.009 averaged over the five folds.
     """
 
     id = "insufficient_sample_size"
     dimension = "representativeness"
-    needs = Needs(roles=("target",), min_rows=30, artifacts=("task", "design", "reference_fit"))
+    needs = Needs(roles=("target",), min_rows=30, artifacts=("task", "design", "reference_fit", "row_sample"))
     cost = "model fits"
     params = (
         Param("epsilon", 0.01, "performance gap to the plateau that counts as reached", low=0),
@@ -103,12 +107,10 @@ class InsufficientSampleSize(Check):
             else data.frame.get_column(data.roles.target).is_not_null().sum()
         )
         rng = np.random.default_rng(SEED)
-        pick = np.arange(fit.rows.size)
-        if pick.size > params["max_rows"]:
-            pick = np.sort(rng.choice(pick.size, params["max_rows"], replace=False))
+        # the curve's records: the shared stratified sample of the model's rows (all of them when few)
+        pick = np.searchsorted(fit.rows, row_sample(data, params["max_rows"], among=fit.rows).rows)
         rows, y = fit.rows[pick], fit.y[pick]
-        matrix = design_of(data).matrix
-        X = matrix if rows.size == matrix.shape[0] else matrix[rows]
+        X = design_of(data).take(rows)
         n_folds = params["folds"] if fit.n_features <= WIDE_FEATURES else min(3, params["folds"])
         folds, _ = fold_plan(data, rows, y, fit.task, n_splits=n_folds)
         factory = model_factory(data, fit)
@@ -132,6 +134,7 @@ class InsufficientSampleSize(Check):
         }
         if rows.size < fit.rows.size or fit.sampled_rows is not None:
             evidence["sampled_rows"] = int(rows.size)
+            evidence["population_rows"] = available
         point = _fit_curve(sizes, scores, polish=True)
         if point is None:
             return CheckResult.quiet({**evidence, "curve_fit": "failed"})

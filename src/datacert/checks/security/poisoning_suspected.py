@@ -12,10 +12,11 @@ from scipy.stats import binom, spearmanr
 from sklearn.isotonic import IsotonicRegression
 from sklearn.neighbors import NearestNeighbors
 
+from datacert.artifacts import row_sample, share_rows
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._groups import duplicate_groups
 from datacert.checks._leakage_screen import excluded_columns
-from datacert.checks._ranks import blocks, label_changes_within_runs, sort_block
+from datacert.checks._ranks import blocks, label_changes_within_runs, one_blas_thread, sort_block
 from datacert.checks._reference_model import class_labels, target_task
 from datacert.checks._registry import register
 from datacert.checks._spectral import (
@@ -32,7 +33,13 @@ from datacert.semantics import SemanticType
 from datacert.survival import is_prognostic_name
 
 SEED = 0
+# the label-flip search builds a kNN graph and ten shuffled-label nulls: tables taller than this
+# are searched in the shared stratified sample (islands are local, but a cluster must keep
+# `cluster_min` members in the sample to be seen there; the evidence gives the sample and population)
 MAX_KNN_ROWS = 10_000
+# a trigger's neighbours are looked for among this many records (stratified sample plus the pattern's
+# own records): the label base rate the binomial test compares with is then known to ±0.0035
+JUDGE_ROWS = share_rows(standard_error=0.0035, share=0.5)
 MAX_PATTERNS = 50
 MAX_NEIGHBOUR_FEATURES = 200
 
@@ -92,7 +99,7 @@ class PoisoningSuspected(Check):
 
     id = "poisoning_suspected"
     dimension = "security"
-    needs = Needs(roles=("target",), min_rows=20, artifacts=("task",))
+    needs = Needs(roles=("target",), min_rows=20, artifacts=("task", "row_sample"))
     params = (
         Param("min_support", 3, "records a trigger pattern needs", low=1),
         Param(
@@ -130,6 +137,10 @@ class PoisoningSuspected(Check):
     remedy = Remedy("quarantine_rows", 92)
 
     def run(self, data, profile, params):
+        with one_blas_thread():  # many small products: a second BLAS thread only waits
+            return self._run(data, profile, params)
+
+    def _run(self, data, profile, params):
         if target_task(data) != "classification":
             return CheckResult.not_applicable("needs a categorical target (triggers imply a class)")
         rows, codes, classes = class_labels(data)
@@ -257,7 +268,7 @@ def _trigger_scan(
     onehot = np.eye(pi.size)[codes]
     if numeric:
         matrix = data.numeric_matrix(numeric)
-        for part in blocks(len(numeric)):
+        for part in blocks(len(numeric), n_rows=n):
             X = matrix[:, part] if rows.size == data.n_rows else matrix[rows, part]
             block = sort_block(X)
             candidate = block.run_start & (block.run_size >= low) & (block.run_size <= high)
@@ -368,6 +379,11 @@ def _judge_by_risk(
     labels of its records' neighbours on the other features."""
     if not candidates:
         return []
+    pool = row_sample(data, JUDGE_ROWS, among=rows)
+    if pool.sampled:  # neighbours among a stratified sample, the patterns' own records kept
+        members = np.concatenate([t.rows for t in candidates[: 4 * MAX_PATTERNS]])
+        keep = np.isin(rows, pool.rows) | np.isin(rows, members)
+        rows, codes = rows[keep], codes[keep]
     Z, names = _neighbour_space(data, rows, leaking)
     position = np.full(data.n_rows, -1, dtype=np.int64)
     position[rows] = np.arange(rows.size)
@@ -488,9 +504,11 @@ def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -
         return [], {"knn": "not run: needs 2 numeric features and more records"}
     info: dict = {}
     keep = np.arange(rows.size)
-    if rows.size > MAX_KNN_ROWS:
-        keep = np.sort(np.random.default_rng(SEED).choice(rows.size, MAX_KNN_ROWS, replace=False))
-        info["knn_sampled_rows"] = MAX_KNN_ROWS
+    sample = row_sample(data, MAX_KNN_ROWS, among=rows)
+    if sample.sampled:
+        keep = np.searchsorted(rows, sample.rows)
+        info["knn_sampled_rows"] = int(keep.size)
+        info["knn_population_rows"] = sample.population
     positions, labels = rows[keep], codes[keep]
     matrix = data.numeric_matrix(numeric)
     Z = standardize(median_impute(matrix if positions.size == data.n_rows else matrix[positions]))
@@ -577,14 +595,17 @@ def _islands(neighbours: np.ndarray, labels: np.ndarray, smallest: int, largest:
     # mutual neighbours only: one-way links chain a planted group to the main body of its class
     n_comps, component = connected_components(directed.multiply(directed.T), directed=False)
     sizes = np.bincount(component, minlength=n_comps)
+    by_component = np.argsort(component, kind="stable")  # members of each component, ascending
+    ends = np.cumsum(sizes)
     for comp in np.flatnonzero((sizes >= smallest) & (sizes <= largest)):
-        members = np.flatnonzero(component == comp)
-        inside = np.isin(neighbours, members)
-        around = np.unique(neighbours[members][~inside[members]])
+        members = by_component[ends[comp] - sizes[comp] : ends[comp]]
+        # links of the members (and of their surroundings) into the group, without an n × k scan
+        inside_members = component[neighbours[members]] == comp
+        around = np.unique(neighbours[members][~inside_members])
         if around.size == 0:
             continue
         # how purely the surrounding records agree with one another, ignoring their links into the group
-        outer = ~inside[around]
+        outer = component[neighbours[around]] != comp
         purity = float((same[around] & outer).sum() / max(1, outer.sum()))
         if np.bincount(labels[around]).argmax() != labels[members[0]]:
             yield members, purity, float(1.0 - same[members].mean())

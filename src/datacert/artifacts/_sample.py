@@ -1,0 +1,180 @@
+"""Seeded, stratified row samples: the one place where a check's row budget becomes table rows.
+
+Model-based and pairwise checks cost far more per row than their statistics need on tall tables.
+Each declares a row budget, derived from the precision its statistic needs (the helpers below
+turn a standard error into a number of rows), and asks the `row_sample` artifact for that many
+rows. The sampler draws them the same way for every check:
+
+- every record gets one seeded uniform key; the records of one group (patient) share their
+  group's key, so a sampled patient comes with all of their records where the budget allows;
+- records are stratified by the target (its classes, or deciles of a numeric target) crossed
+  with the site (the split role), with proportional allocation (largest remainders) and at
+  least `MIN_PER_STRATUM` records of every stratum, so a rare class or a small site is not lost;
+- within a stratum the records with the smallest keys are taken; the sample is returned in table
+  order. The same table and budget always give the same rows.
+
+A table within the budget is not sampled at all, so the certificates of small tables do not
+depend on this module.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from datacert.dataset import Dataset
+
+SEED = 0
+MIN_PER_STRATUM = 20  # records kept of every stratum (or all of it when smaller)
+TARGET_BINS = 10  # a numeric target is stratified by its deciles
+
+
+def auc_rows(standard_error: float, minority_share: float) -> int:
+    """Records needed for an AUROC with this standard error (Hanley & McNeil 1982).
+
+    The variance is largest at AUROC 0.5, where it is 1 / (12·n₀·n₁) · (n₀ + n₁ + 1) ≈
+    1 / (12·n·π·(1 − π)) for a minority share π; solving for n gives the budget.
+    """
+    pi = min(max(minority_share, 1e-6), 0.5)
+    return math.ceil(1.0 / (12.0 * standard_error**2 * pi * (1.0 - pi)) - 1e-9)
+
+
+def share_rows(standard_error: float, share: float) -> int:
+    """Records needed to estimate a share (an outlier rate) with this standard error: p(1 − p)/SE²."""
+    return math.ceil(share * (1.0 - share) / standard_error**2 - 1e-9)
+
+
+@dataclass(frozen=True)
+class RowSample:
+    """The rows a check works on: all the candidates, or a stratified sample of them."""
+
+    rows: np.ndarray  # table positions, ascending
+    population: int  # how many candidate records the sample was drawn from
+
+    @property
+    def sampled(self) -> bool:
+        return self.rows.size < self.population
+
+    def evidence(self) -> dict[str, int]:
+        """`sampled_rows` and `population_rows` for a finding's evidence; empty when nothing was sampled."""
+        if not self.sampled:
+            return {}
+        return {"sampled_rows": int(self.rows.size), "population_rows": int(self.population)}
+
+
+class RowSampler:
+    """Draws budgeted samples of one dataset's rows; keys and strata are computed once."""
+
+    def __init__(self, data: Dataset, task: str | None) -> None:
+        self.data = data
+        self.task = task
+        self._keys: np.ndarray | None = None
+        self._strata: np.ndarray | None = None
+        self._drawn: dict[tuple[int, bytes], RowSample] = {}
+
+    def draw(self, budget: int, among: np.ndarray | None = None) -> RowSample:
+        """At most `budget` rows of `among` (default: every row), stratified and seeded."""
+        candidates = np.arange(self.data.n_rows) if among is None else np.asarray(among, dtype=np.int64)
+        if candidates.size <= budget:
+            return RowSample(np.sort(candidates), int(candidates.size))
+        key = (int(budget), b"" if among is None else candidates.tobytes())
+        if key not in self._drawn:
+            self._drawn[key] = RowSample(self._draw(candidates, int(budget)), int(candidates.size))
+        return self._drawn[key]
+
+    def _draw(self, candidates: np.ndarray, budget: int) -> np.ndarray:
+        keys, strata = self.keys()[candidates], self.strata()[candidates]
+        _, stratum, sizes = np.unique(strata, return_inverse=True, return_counts=True)
+        allocation = _allocate(sizes, budget)
+        # by stratum, then key (a group's records are adjacent), then table position
+        order = np.lexsort((candidates, keys, stratum))
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        rank = np.empty(candidates.size, dtype=np.int64)
+        rank[order] = np.arange(candidates.size) - np.repeat(starts, sizes)
+        take = rank < allocation[stratum]
+        return np.sort(candidates[take])
+
+    def keys(self) -> np.ndarray:
+        """One seeded uniform key per record, shared by the records of a group."""
+        if self._keys is None:
+            rng = np.random.default_rng(SEED)
+            group = self.data.roles.group
+            if group:
+                codes = _codes(self.data.frame.get_column(group))
+                self._keys = rng.random(int(codes.max(initial=-1)) + 1)[codes]
+            else:
+                self._keys = rng.random(self.data.n_rows)
+        return self._keys
+
+    def strata(self) -> np.ndarray:
+        """An integer stratum per record: target class (or decile) × site."""
+        if self._strata is None:
+            strata = np.zeros(self.data.n_rows, dtype=np.int64)
+            target = self.data.roles.target
+            if target and self.task is not None:
+                column = self.data.frame.get_column(target)
+                if self.task == "regression":
+                    codes = _deciles(column)
+                else:
+                    codes = _codes(column)
+                strata = codes.astype(np.int64)
+            site = self.data.roles.split
+            if site:
+                site_codes = _codes(self.data.frame.get_column(site))
+                strata = strata * (int(site_codes.max(initial=0)) + 1) + site_codes
+            self._strata = strata
+        return self._strata
+
+
+def _allocate(sizes: np.ndarray, budget: int) -> np.ndarray:
+    """Records per stratum: proportional (largest remainders), raised to MIN_PER_STRATUM where the
+    proportional share is smaller, the others scaled down to keep the total at the budget."""
+    small = np.zeros(sizes.size, dtype=bool)
+    while True:
+        fixed = np.where(small, np.minimum(sizes, MIN_PER_STRATUM), 0)
+        free = ~small
+        rest = max(0, budget - int(fixed.sum()))
+        exact = np.where(free, sizes * (rest / max(1, int(sizes[free].sum()))), 0.0)
+        grown = free & (exact < np.minimum(sizes, MIN_PER_STRATUM))
+        if not grown.any():
+            break
+        small |= grown
+    extra = np.floor(exact).astype(np.int64)
+    short = rest - int(extra.sum())
+    if short > 0:  # largest remainders first, ties by stratum order
+        order = np.lexsort((np.arange(sizes.size), -(exact - extra)))
+        order = order[free[order]]
+        extra[order[:short]] += 1
+    allocation: np.ndarray = np.minimum(fixed + extra, sizes)
+    return allocation
+
+
+def _codes(series: pl.Series) -> np.ndarray:
+    """Integer codes of a column's values in order of first appearance (missing is a value too)."""
+    text = series.cast(pl.String).fill_null("\x00missing")
+    first = text.unique(maintain_order=True)
+    mapping = pl.DataFrame({"v": first, "code": np.arange(first.len(), dtype=np.int64)})
+    return text.to_frame("v").join(mapping, on="v", how="left", maintain_order="left")["code"].to_numpy()
+
+
+def _deciles(series: pl.Series) -> np.ndarray:
+    """Decile of a numeric target (missing values their own stratum)."""
+    values = series.cast(pl.Float64, strict=False).to_numpy()
+    codes = np.full(values.size, TARGET_BINS, dtype=np.int64)
+    finite = np.isfinite(values)
+    if finite.any():
+        edges = np.quantile(values[finite], np.linspace(0, 1, TARGET_BINS + 1)[1:-1])
+        codes[finite] = np.searchsorted(edges, values[finite], side="right")
+    return codes
+
+
+def row_sample(data: Dataset, budget: int, among: np.ndarray | None = None) -> RowSample:
+    """The seeded, stratified sample of at most `budget` rows (of `among`) for this dataset."""
+    from datacert.artifacts._store import Artifacts
+
+    sampler: Any = Artifacts.of(data).get("row_sample")
+    return sampler.draw(budget, among)  # type: ignore[no-any-return]
