@@ -85,9 +85,13 @@ class Dataset:
         return [c for c in self.columns if c not in excluded]
 
     def numeric_feature_columns(self) -> list[str]:
-        """Feature columns stored as numbers (booleans included)."""
-        schema = self.schema
-        return [c for c in self.feature_columns() if schema[c].is_numeric() or schema[c] == pl.Boolean]
+        """Feature columns stored as numbers (booleans included); cached, many checks ask."""
+        if "numeric_features" not in self._cache:
+            schema = self.schema
+            self._cache["numeric_features"] = [
+                c for c in self.feature_columns() if schema[c].is_numeric() or schema[c] == pl.Boolean
+            ]
+        return list(self._cache["numeric_features"])
 
     def columns_of_type(self, *kinds: SemanticType) -> list[str]:
         return [c for c in self.columns if self.semantic_types.get(c) in kinds]

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from datacert.findings import DIMENSIONS, Severity
 from datacert.io import InputError
+from datacert.knowledge import safe_load
 
 
 class _Catalogue(Mapping[str, str]):
@@ -153,7 +152,7 @@ def _builtin_raw(name: str) -> dict[str, Any]:
             f"There is no scoring profile named {name!r}; choose one of {', '.join(builtin_profiles())}."
         )
     text = (resources.files("datacert.scoring") / "profiles" / f"{name}.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return safe_load(text)
 
 
 def _resolved_raw(name: str, seen: tuple[str, ...] = ()) -> tuple[dict[str, Any], tuple[str, ...]]:

@@ -6,18 +6,17 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import polars as pl
-import yaml
 from scipy import stats
 
 from datacert.checks._base import Check, CheckResult, Figure, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._text_patterns import fold_name
 from datacert.checks._util import plural
+from datacert.knowledge import read_knowledge
 from datacert.semantics import SemanticType
 
 SAMPLE_LIMIT = 200_000
@@ -45,8 +44,7 @@ class Conversion:
 @lru_cache(maxsize=1)
 def unit_conversions() -> tuple[Conversion, ...]:
     """The packaged conversion table (knowledge/unit_conversions.yaml), read once."""
-    text = resources.files("datacert.knowledge").joinpath("unit_conversions.yaml").read_text(encoding="utf-8")
-    entries = yaml.safe_load(text)["conversions"]
+    entries = read_knowledge("unit_conversions.yaml")["conversions"]
     return tuple(
         Conversion(
             e["quantity"],
