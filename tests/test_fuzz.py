@@ -151,3 +151,14 @@ def test_integer_looking_columns_with_non_integers_are_read_as_floats(values):
         "wide.csv", (wide + "\n" + "\n".join(",".join([v] * 2_001) for v in values) + "\n").encode()
     )
     assert read_table(path).frame.schema["c0"] == pl.Float64  # the long-form typing of wide tables
+
+
+def test_the_fuzzed_demo_file_with_minus_inf_in_age_is_read():
+    """The input of the long fuzz run (seed 2) that found the -inf defect, through the reader."""
+    steps = [
+        (15, 0.7588024908580983, 0.21520988504513416),
+        (10, 0.7399648217918489, 0.9196034691773229),
+        (17, 0.7136991646130494, 0.37499610663300986),
+    ]
+    outcome = run_reader(_write("demo.csv", mutate(_seeds()["demo.csv"], steps)))
+    assert outcome.problem is None and outcome.exit_code == 0, outcome

@@ -34,6 +34,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
+from datacert._threads import one_thread
 from datacert.artifacts import Artifacts, provide
 from datacert.dataset import Dataset
 from datacert.semantics import SemanticType
@@ -462,7 +463,7 @@ def fit_predict(
 ) -> np.ndarray:
     """Fit a fresh model on `train` and predict `test` (class probabilities aligned on all codes)."""
     model = factory()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), one_thread():  # the same result on any machine and any load
         warnings.simplefilter("ignore")
         model.fit(X[train], y[train])
         if task == "regression":
