@@ -1,6 +1,6 @@
 """Run the benchmarks and write ratios against a baseline measured in the same run.
 
-    python -m benchmarks.run [--workloads bc,wide,medium,tall] [--tasks baseline,spine,...] [--repeat 3]
+    python -m benchmarks.run [--workloads bc,wide,verywide,medium,tall] [--tasks baseline,spine,...] [--repeat 3]
 
 Each (task, workload) runs in a fresh process `--repeat` times; the median wall time and the
 largest peak RSS are kept. Ratios divide by the polars-scan baseline of the same workload and run.
@@ -30,6 +30,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_TASKS = {
     "bc": ["baseline", "check_html", "issue3", "issue4"],
     "wide": ["baseline", "spine", "issue3", "issue4", "all"],
+    "verywide": ["baseline", "all"],
     "medium": ["baseline", "spine", "issue4"],
     "tall": ["baseline", "spine", "issue3"],
 }
@@ -58,7 +59,7 @@ def measure(task: str, workload: str, repeat: int) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workloads", default="bc,wide,medium,tall")
+    parser.add_argument("--workloads", default="bc,wide,verywide,medium,tall")
     parser.add_argument("--tasks", default=None, help="comma-separated tasks (default: per workload)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
