@@ -1,6 +1,6 @@
 """Run the benchmarks and write ratios against a baseline measured in the same run.
 
-    python -m benchmarks.run [--workloads bc,wide,verywide,medium,tall] [--tasks baseline,spine,...] [--repeat 3]
+    python -m benchmarks.run [--workloads bc,wide,verywide,medium,tall] [--tasks baseline,...] [--repeat 3]
 
 Each (task, workload) runs in a fresh process `--repeat` times; the median wall time and the
 largest peak RSS are kept. Ratios divide by the polars-scan baseline of the same workload and run.
