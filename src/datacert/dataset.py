@@ -108,7 +108,7 @@ class Dataset:
             if not columns:
                 matrix = np.empty((self.n_rows, 0))
             else:
-                block = self.frame.select([pl.col(c).cast(pl.Float64) for c in columns])
+                block = self.frame.select(pl.col(columns).cast(pl.Float64))  # one expression, any width
                 matrix = block.to_numpy().astype(np.float64, copy=False)
                 matrix = np.ascontiguousarray(matrix)
             matrix.setflags(write=False)
