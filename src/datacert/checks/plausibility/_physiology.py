@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from datacert.knowledge import read_knowledge
+import datacert.knowledge as knowledge
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -109,7 +109,7 @@ def _unit(u: dict[str, Any]) -> Unit:
 @lru_cache(maxsize=1)
 def load_variables() -> tuple[Variable, ...]:
     """The curated variables, in file order (specific before general)."""
-    raw = read_knowledge("physiological_limits.yaml")
+    raw = knowledge.load("physiological_limits")
     variables = []
     for item in raw["variables"]:
         spellings = _spellings(item)
@@ -139,7 +139,7 @@ def _first_tokens() -> frozenset[str]:
     return frozenset(p.split("_")[0] for v in load_variables() for p in v.spellings)
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=262_144)
 def match_variable(column: str) -> Variable | None:
     """The curated variable a column name stands for, or None."""
     name = normalise_name(column)

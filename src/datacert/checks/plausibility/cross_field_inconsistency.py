@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+import datacert.knowledge as knowledge
 from datacert.checks._base import Check, CheckResult, Needs, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.checks.plausibility._physiology import choose_unit, match_variable
 from datacert.findings import Severity
-from datacert.knowledge import read_knowledge
 from datacert.semantics import SemanticType
 
 # factors to the units the BMI formula needs (kg, m)
@@ -25,7 +25,7 @@ TO_M = {"m": 1.0, "cm": 0.01, "inch": 0.0254}
 @lru_cache(maxsize=1)
 def load_rules() -> tuple[dict[str, Any], ...]:
     """The packaged cross-field rules (knowledge/cross_field_rules.yaml), read once."""
-    return tuple(read_knowledge("cross_field_rules.yaml")["rules"])
+    return tuple(knowledge.load("cross_field_rules")["rules"])
 
 
 @register

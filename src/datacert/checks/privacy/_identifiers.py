@@ -18,7 +18,7 @@ import polars as pl
 from stdnum.fr import nir as fr_nir
 from stdnum.us import ssn as us_ssn
 
-from datacert.knowledge import read_knowledge
+import datacert.knowledge as knowledge
 
 SAMPLE_VALUES = 500
 
@@ -123,7 +123,7 @@ def valid_phone(value: str) -> bool:
 
 @lru_cache(maxsize=1)
 def person_names() -> frozenset[str]:
-    raw = read_knowledge("person_names.yaml")
+    raw = knowledge.load("person_names")
     return frozenset(str(n).replace("_", " ") for n in raw["first_names"] + raw["surnames"])
 
 
