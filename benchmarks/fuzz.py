@@ -6,7 +6,8 @@ Seeds are small real tables (scikit-learn's breast cancer data, the demo cohort 
 notes) written as CSV, semicolon CSV with decimal commas, TSV, Parquet, Excel and JSON Lines.
 Each input is a seed with a few mutations (truncation, bit flips, NULs, quotes, delimiters,
 newlines, re-encoding, huge fields, random bytes). Every input must give exit code 0, 2, 3 or 4,
-never 1 and never a traceback; on exit 2 nothing may be written; the input must be unchanged.
+never 1, never a traceback nor a Rust panic report; on exit 2 nothing may be written; the input
+must be unchanged.
 The test suite runs the same properties with hypothesis on a bounded number of inputs
 (tests/test_fuzz.py); this command runs them for as long as asked and writes
 benchmarks/results/fuzz.json, keeping each failing input under benchmarks/results/fuzz-failures/.
@@ -18,6 +19,7 @@ import argparse
 import hashlib
 import io
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -202,16 +204,28 @@ def run_cli(path: Path, out_dir: Path, target: str | None) -> Outcome:
     args = ["check", str(path), "--json", str(out_dir / "c.json"), "--md", str(out_dir / "c.md")]
     if target:
         args += ["--target", target]
-    result = CliRunner().invoke(app, args)
+    native = tempfile.TemporaryFile()  # what bypasses sys.stderr (a Rust panic report) lands here
+    saved = os.dup(2)
+    os.dup2(native.fileno(), 2)
+    try:
+        result = CliRunner().invoke(app, args)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+    native.seek(0)
+    native_text = native.read().decode("utf-8", errors="replace")
+    native.close()
     code = result.exit_code
     problem = None
-    text = result.stdout + result.stderr
+    text = result.stdout + result.stderr + native_text
     if code not in (0, 2, 3, 4):
         problem = f"exit {code}: {result.stderr.strip()[:300] or repr(result.exception)}"
     elif result.exception is not None and not isinstance(result.exception, SystemExit):
         problem = f"exception escaped: {type(result.exception).__name__}: {result.exception}"
     elif "Traceback" in text:
         problem = "a traceback was printed"
+    elif "panicked at" in text:
+        problem = f"a Rust panic report reached standard error: {native_text[:300]!r}"
     elif code == 2 and (any(out_dir.iterdir()) or result.stderr.count("\n") != 1):
         problem = f"exit 2 but outputs were written or the message is not one line: {result.stderr[:300]!r}"
     elif code != 2 and not (out_dir / "c.json").is_file():

@@ -1,6 +1,6 @@
 """Run the benchmarks and write ratios against a baseline measured in the same run.
 
-    python -m benchmarks.run [--big] [--workloads bc,wide,medium] [--tasks baseline,spine,...] [--repeat 3]
+    python -m benchmarks.run [--big] [--workloads bc,wide,verywide,medium] [--tasks baseline,...] [--repeat 3]
 
 Each (task, workload) runs in a fresh process `--repeat` times; the median wall time and the
 largest peak RSS are kept. Ratios divide by the polars-scan baseline of the same workload and run
@@ -35,6 +35,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_TASKS = {
     "bc": ["baseline", "check_html", "issue3", "issue4"],
     "wide": ["baseline", "spine", "issue3", "issue4", "all"],
+    "verywide": ["baseline", "all"],
     "medium": ["baseline", "spine", "issue4", "all"],
     "tall": ["baseline", "spine", "issue3", "all"],
 }
@@ -90,7 +91,7 @@ def print_summary(report: dict) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workloads", default="bc,wide,medium")
+    parser.add_argument("--workloads", default="bc,wide,verywide,medium")
     parser.add_argument("--big", action="store_true", help="also run the 1,000,000 x 50 table (tall)")
     parser.add_argument("--tasks", default=None, help="comma-separated tasks (default: per workload)")
     parser.add_argument("--repeat", type=int, default=3)

@@ -5,6 +5,7 @@
 - wide:   300 x 20,000 gene-expression-like floats (20 latent factors, 50 informative genes),
           25 % of genes with 10 % missing, binary target and a site column
 - bc:     scikit-learn's breast cancer table (569 x 31)
+- verywide: 3 x 100,000 floats (the widest table the default --max-columns accepts)
 Planted in tall and medium: 1 % duplicate rows, 0.5 % rows with a gross outlier, 2 % label flips,
 ~5 % missing per float column, one constant int column, one leaking float column.
 """
@@ -75,6 +76,12 @@ def wide_table(n: int = 300, p: int = 20_000, seed: int = SEED) -> pl.DataFrame:
     )
 
 
+def very_wide_table(n: int = 3, p: int = 100_000, seed: int = SEED) -> pl.DataFrame:
+    """A few records of very many columns: every per-column cost in Python shows here."""
+    values = np.random.default_rng(seed).normal(size=(n, p)).round(3)
+    return pl.DataFrame(values, schema=[f"c{j:06d}" for j in range(p)])
+
+
 def breast_cancer() -> pl.DataFrame:
     from sklearn.datasets import load_breast_cancer
 
@@ -86,6 +93,7 @@ BUILDERS = {
     "bc": breast_cancer,
     "medium": lambda: mixed_table(100_000, 18, 6, 4),
     "wide": wide_table,
+    "verywide": very_wide_table,
     "tall": lambda: mixed_table(1_000_000, 30, 10, 8),
 }
 TARGETS = {"bc": "target", "medium": "target", "wide": "target", "tall": "target"}

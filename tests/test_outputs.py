@@ -144,6 +144,13 @@ def test_dev_full_is_written_through_and_fails_with_one_sentence(table):
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
 
 
+def test_a_full_device_in_a_set_leaves_no_file_of_the_set(table, tmp_path):
+    """Devices are written before any file is renamed into place (a re-probe found the JSON left)."""
+    code, _, err = _run(["check", table, "--json", tmp_path / "c.json", "--md", "/dev/full"])
+    assert code == 2 and "the disk is full" in err
+    assert _files(tmp_path) == {"in.csv"}
+
+
 def test_a_failure_of_a_later_output_leaves_no_earlier_one(table, tmp_path, monkeypatch):
     import datacert.certificate
 

@@ -180,3 +180,14 @@ def test_a_wide_short_table_is_read_fast(tmp_path):
     table = read_table(path)
     assert table.frame.shape == (3, 100_000)
     assert time.process_time() - started < 60  # a loose bound on CPU time, not a benchmark
+
+
+def test_the_certificate_says_which_lines_were_repaired(tmp_path):
+    """A re-probe found the repaired lines kept in the reader's facts but missing from the certificate."""
+    import datacert
+
+    good = "nom,ville,y\nHélène,Besançon,0\n".encode()
+    bad = "Zoé,Orléans,1\n".encode("cp1252")
+    path = _csv(tmp_path, good + bad + "Chloé,Nîmes,0\nLéa,Sète,1\n".encode())
+    source = datacert.check(path).dataset["source"]
+    assert source["encoding"] == "utf-8+cp1252" and source["encoding_repaired_lines"] == [3]

@@ -25,6 +25,8 @@ from datacert.remedies import build_remedies
 from datacert.roles import Roles
 from datacert.scoring import assess
 
+MAX_LISTED_LINES = 100  # line numbers the certificate lists for a repair (the first ones)
+
 
 def load_dataset(data: Any, roles: Roles | None = None, reference: Any = None, schema: Any = None) -> Dataset:
     """A Dataset from a file path or a dataframe object, with roles given and inferred.
@@ -129,9 +131,18 @@ def _assay(
         "inferred": dict(dataset.inferred),
         "semantic_types": {c: str(t) for c, t in dataset.semantic_types.items()},
         "source": {
-            k: v
+            k: v[:MAX_LISTED_LINES] if k == "encoding_repaired_lines" else v
             for k, v in dataset.source_facts.items()
-            if k in ("encoding", "delimiter", "decimal_comma", "sheet", "header_row", "notes")
+            if k
+            in (
+                "encoding",
+                "encoding_repaired_lines",
+                "delimiter",
+                "decimal_comma",
+                "sheet",
+                "header_row",
+                "notes",
+            )
         },
     }
     return Certificate(

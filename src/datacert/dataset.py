@@ -89,9 +89,13 @@ class Dataset:
         return [c for c in self.columns if c not in excluded]
 
     def numeric_feature_columns(self) -> list[str]:
-        """Feature columns stored as numbers (booleans included)."""
-        schema = self.schema
-        return [c for c in self.feature_columns() if schema[c].is_numeric() or schema[c] == pl.Boolean]
+        """Feature columns stored as numbers (booleans included); cached, many checks ask."""
+        if "numeric_features" not in self._cache:
+            schema = self.schema
+            self._cache["numeric_features"] = [
+                c for c in self.feature_columns() if schema[c].is_numeric() or schema[c] == pl.Boolean
+            ]
+        return list(self._cache["numeric_features"])
 
     def columns_of_type(self, *kinds: SemanticType) -> list[str]:
         return [c for c in self.columns if self.semantic_types.get(c) in kinds]
@@ -108,7 +112,7 @@ class Dataset:
             if not columns:
                 matrix = np.empty((self.n_rows, 0))
             else:
-                block = self.frame.select([pl.col(c).cast(pl.Float64) for c in columns])
+                block = self.frame.select(pl.col(columns).cast(pl.Float64))  # one expression, any width
                 matrix = block.to_numpy().astype(np.float64, copy=False)
                 matrix = np.ascontiguousarray(matrix)
             matrix.setflags(write=False)

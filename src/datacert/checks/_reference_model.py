@@ -32,8 +32,8 @@ from sklearn.metrics import r2_score, roc_auc_score
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
-from threadpoolctl import ThreadpoolController
 
+from datacert._threads import one_thread
 from datacert.artifacts import Artifacts, FoldPlan, Task, auc_rows, provide, row_sample
 from datacert.artifacts import fold_plan as shared_fold_plan
 from datacert.dataset import Dataset
@@ -52,9 +52,6 @@ HGB_MAX_FEATURES = 200
 MAX_CLASSES = 50
 WIDE_NUMERIC = 1_000  # above this many numeric features, categorical features are left out
 
-# found once, when the checks load (it reads the process's library map), after scikit-learn's
-# OpenMP runtime is loaded by the imports above; never during a run
-_THREADS = ThreadpoolController()
 _CLASS_TYPES = {SemanticType.BOOLEAN, SemanticType.CATEGORY, SemanticType.INTEGER_CATEGORY}
 
 
@@ -504,7 +501,7 @@ def fit_predict(
     its spinning worker threads made one fit 15x slower (25 s instead of 1.5 s on 16,000 records).
     """
     model = factory()
-    with warnings.catch_warnings(), _THREADS.limit(limits=1, user_api="openmp"):
+    with warnings.catch_warnings(), one_thread():  # the same result on any machine and any load
         warnings.simplefilter("ignore")
         model.fit(X[train], y[train])
         if task == "regression":

@@ -15,6 +15,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -114,10 +115,93 @@ def _signal_handlers(timeout: float) -> Iterator[None]:
             signal.signal(s, handler)
 
 
+_RUST_PANIC = re.compile(r"^thread '[^']*' (\(\d+\) )?panicked at ")
+
+
+def drop_rust_panics(text: str) -> str:
+    """`text` without the reports Rust's panic hook writes (header, message, backtrace, final note).
+
+    polars raises a Rust panic as pyo3's PanicException, which the guard turns into one sentence;
+    the hook has already written its report straight to file descriptor 2 by then, and polars
+    offers no setting to silence it (its hook only mutes panics caused by Ctrl-C).
+    """
+    kept: list[str] = []
+    in_panic = after_panic = False
+    for line in text.splitlines(keepends=True):
+        if _RUST_PANIC.match(line):
+            in_panic = True
+            if kept and not kept[-1].strip():  # the hook starts a report with a blank line
+                kept.pop()
+        elif in_panic and line.startswith("note: "):
+            in_panic, after_panic = False, True
+            continue
+        if after_panic and not line.strip():  # the blank line that may follow a report
+            continue
+        after_panic = False
+        if not in_panic:
+            kept.append(line)
+    return "".join(kept)
+
+
+@contextmanager
+def native_stderr_held() -> Iterator[None]:
+    """Hold what native code writes on file descriptor 2 during a command; replay it without panics.
+
+    Python's own `sys.stderr` (our one-sentence messages, the progress spinner) keeps going to the
+    real standard error at once; only writes that bypass it (Rust panic reports, C libraries) are
+    held in a temporary file and written after the command, with Rust panic reports removed.
+    DATACERT_DEBUG=1 leaves standard error alone.
+    """
+    if os.environ.get("DATACERT_DEBUG"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no descriptor 2 (a detached process)
+        yield
+        return
+    python_on_fd2 = _fileno(sys.stderr) == 2
+    original = sys.stderr
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        if python_on_fd2:
+            sys.stderr = open(
+                saved, "w", encoding=original.encoding, errors="backslashreplace", closefd=False
+            )
+        try:
+            yield
+        finally:
+            if python_on_fd2:
+                sys.stderr.flush()
+                sys.stderr = original
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            rest = drop_rust_panics(held.read().decode("utf-8", errors="replace"))
+            if rest:
+                sys.stderr.write(rest)
+                sys.stderr.flush()
+
+
+def _fileno(stream: Any) -> int | None:
+    try:
+        return int(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 @contextmanager
 def exit_on_errors(*input_errors: type[Exception]) -> Iterator[None]:
     """Bad input (InputError and the given kinds) -> one sentence, exit 2; anything else is our bug -> "
-    "exit 1."""
+    "exit 1. What native code writes on standard error is held and replayed without Rust panic reports."""
+    with native_stderr_held():
+        with _errors_as_exits(*input_errors):
+            yield
+
+
+@contextmanager
+def _errors_as_exits(*input_errors: type[Exception]) -> Iterator[None]:
     try:
         yield
     except (InputError, OutputError, *input_errors) as exc:

@@ -360,6 +360,13 @@ def _short_rows(text: str, delimiter: str, width: int) -> list[int]:
     return [i - 1 for i, c in enumerate(counts) if i > 0 and c < width]
 
 
+def _not_integer(text: pl.Expr) -> pl.Expr:
+    """True where a value that reads as a number cannot be stored as Int64: a decimal mark or an
+    exponent, inf or nan (no decimal mark, yet no integer), or beyond the 64-bit range."""
+    number = parse_number_expr(text)
+    return text.str.contains(r"[.,eE]") | ~number.is_finite() | (number.abs() >= 2.0**63)
+
+
 # Past this many text columns, one expression per column makes the query plan itself the cost
 # (100,000 columns x 3 rows took minutes): the columns are typed in long form instead.
 WIDE_COLUMNS = 2_000
@@ -385,7 +392,7 @@ def _type_wide(frame: pl.DataFrame, strings: list[str]) -> tuple[pl.DataFrame, b
         value.null_count().alias("nulls"),
         pl.col("number").null_count().alias("num"),
         value.str.contains(r"^\s*[-+]?\d+,\d+\s*$").any().alias("comma"),
-        value.str.contains(r"[.,eE]").any().alias("fraction"),
+        _not_integer(value).any().alias("fraction"),
         pl.col("iso").null_count().alias("iso"),
     )
     by_name = {row["column"]: row for row in stats.iter_rows(named=True)}
@@ -424,7 +431,7 @@ def type_text_columns(frame: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
         [pl.col(c).null_count().alias(f"{c}\x00null") for c in strings]
         + [parse_number_expr(pl.col(c)).null_count().alias(f"{c}\x00num") for c in strings]
         + [pl.col(c).str.contains(r"^\s*[-+]?\d+,\d+\s*$").any().alias(f"{c}\x00comma") for c in strings]
-        + [pl.col(c).str.contains(r"[.,eE]").any().alias(f"{c}\x00fraction") for c in strings]
+        + [_not_integer(pl.col(c)).any().alias(f"{c}\x00fraction") for c in strings]
         + [
             pl.col(c).str.strptime(pl.Date, "%Y-%m-%d", strict=False).null_count().alias(f"{c}\x00iso")
             for c in strings

@@ -281,7 +281,9 @@ class OutputSet:
             return
         with _signals_deferred():
             try:
-                for dest in self._destinations.values():
+                # devices and pipes first: a write through them can still fail (a full disk, a closed
+                # pipe) and cannot be undone, so no file of the set is renamed into place before
+                for dest in sorted(self._destinations.values(), key=lambda d: not d.special):
                     if dest.written:
                         self._commit_one(dest)
             except BaseException:

@@ -92,6 +92,11 @@ def read_table(path: str | Path, limits: ReadLimits | None = None) -> LoadedTabl
         # which derives from BaseException; interrupts and exits are not ours to catch
         if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
             raise
+        if type(exc).__name__ == "PanicException":  # the library's internals mean nothing to the user
+            raise InputError(
+                f"{path.name} could not be read as {fmt}: its content is damaged "
+                "(the reader stopped on an internal consistency check)."
+            ) from None
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise InputError(f"{path.name} could not be read as {fmt}: {first[:200]}") from None
     if frame.width == 0:

@@ -27,8 +27,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import Pipeline
-from threadpoolctl import threadpool_limits
 
+from datacert._threads import one_thread
 from datacert.artifacts import FoldPlan, fold_plan, task_kind
 from datacert.checks import load_all_checks, run_checks
 from datacert.dataset import build_dataset
@@ -95,11 +95,9 @@ def learnability(
         [(name, clone(step)) for name, step in steps] + [("model", reference_model(task, model))]
     )
     plan = folds(task, groups, n_splits)
-    # one OpenMP thread for gradient boosting: on a busy 2-core machine spinning threads cost 10x
-    with (
-        warnings.catch_warnings(),
-        threadpool_limits(limits=1 if model == "hgb" else None, user_api="openmp"),
-    ):
+    # one thread (BLAS and OpenMP): results independent of the machine, and on a busy 2-core
+    # machine spinning gradient-boosting threads cost 10x
+    with warnings.catch_warnings(), one_thread():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", UserWarning)

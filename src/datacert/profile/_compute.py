@@ -33,7 +33,7 @@ def compute_profile(frame: pl.DataFrame, semantic_types: dict[str, SemanticType]
     blocks: list[pl.DataFrame] = []
     if len(numeric) > WIDE_THRESHOLD:
         matrix = (
-            frame.select([pl.col(c).cast(pl.Float64) for c in numeric])
+            frame.select(pl.col(numeric).cast(pl.Float64))  # one expression, any width
             .to_numpy()
             .astype(np.float64, copy=False)
         )

@@ -15,7 +15,7 @@ from typing import Any
 
 from datacert.findings import DIMENSIONS, Severity
 from datacert.io import InputError
-from datacert.knowledge import load_yaml
+from datacert.knowledge import safe_load
 
 
 class _Catalogue(Mapping[str, str]):
@@ -152,7 +152,7 @@ def _builtin_raw(name: str) -> dict[str, Any]:
             f"There is no scoring profile named {name!r}; choose one of {', '.join(builtin_profiles())}."
         )
     text = (resources.files("datacert.scoring") / "profiles" / f"{name}.yaml").read_text(encoding="utf-8")
-    return load_yaml(text)
+    return safe_load(text)
 
 
 def _resolved_raw(name: str, seen: tuple[str, ...] = ()) -> tuple[dict[str, Any], tuple[str, ...]]:

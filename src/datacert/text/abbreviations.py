@@ -23,8 +23,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
+from datacert.knowledge import safe_load
 from datacert.text._resources import read_lines, read_text, sense_inventory
 from datacert.text.quality import detect_language
 from datacert.text.tokenize import protected_spans
@@ -96,7 +95,7 @@ class Expansion:
 
 @lru_cache(maxsize=1)
 def _context_rules() -> dict[str, dict[str, list[dict]]]:
-    rules = yaml.safe_load(read_text("abbreviations_context.yaml"))
+    rules = safe_load(read_text("abbreviations_context.yaml"))
     compiled: dict[str, dict[str, list[dict]]] = {}
     for lang, entries in rules.items():
         compiled[lang] = {}

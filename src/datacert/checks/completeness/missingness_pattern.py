@@ -60,8 +60,9 @@ class MissingnessPattern(Check):
         if len(columns) < params["min_columns"]:
             return CheckResult.quiet({**evidence, "numerator": 0, "denominator": n})
         if len(columns) > MAX_COLUMNS:  # the most-missing columns hold the blocks worth reporting
-            columns = sorted(columns, key=lambda c: (-nulls[c], data.columns.index(c)))[:MAX_COLUMNS]
-            columns.sort(key=data.columns.index)
+            position = {c: i for i, c in enumerate(data.columns)}
+            columns = sorted(columns, key=lambda c: (-nulls[c], position[c]))[:MAX_COLUMNS]
+            columns.sort(key=position.__getitem__)
         mask = data.frame.select([pl.col(c).is_null() for c in columns]).to_numpy().astype(bool)
         sparse = csr_matrix(mask.astype(np.float32))
         both = (sparse.T @ sparse).toarray()

@@ -61,11 +61,12 @@ class Variable:
         return None
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=262_144)
 def normalise_name(name: str) -> str:
     """'Glycémie (mg/dL)' -> 'glycemie_mg_dl'; 'HeartRate' -> 'heart_rate'; 'µmol' -> 'umol'.
 
-    Cached: several checks recognise the same names, and wide tables have 20,000 of them.
+    Cached: several checks recognise the same names, and wide tables have up to 100,000 of them
+    (a cache smaller than the table's width is emptied by each pass before any name comes back).
     """
     text = _CAMEL.sub("_", str(name)).replace("%", "_pct_")
     if not text.isascii():
@@ -138,7 +139,7 @@ def _first_tokens() -> frozenset[str]:
     return frozenset(p.split("_")[0] for v in load_variables() for p in v.spellings)
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=262_144)
 def match_variable(column: str) -> Variable | None:
     """The curated variable a column name stands for, or None."""
     name = normalise_name(column)
