@@ -7,6 +7,7 @@ it to each check that declares the artifact in its `Needs`, so nothing travels t
 hidden in the Dataset.
 """
 
+from datacert.artifacts._population import Population, RepeatedKeys
 from datacert.artifacts._store import ARTIFACTS, Artifacts, provide
 from datacert.artifacts._task import MAX_CLASSES, Task, TaskKind, learning_task, task_kind
 
@@ -14,6 +15,8 @@ __all__ = [
     "ARTIFACTS",
     "MAX_CLASSES",
     "Artifacts",
+    "Population",
+    "RepeatedKeys",
     "Task",
     "TaskKind",
     "learning_task",

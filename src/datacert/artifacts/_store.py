@@ -15,7 +15,7 @@ from datacert.artifacts._task import learning_task
 from datacert.dataset import Dataset
 
 # the named artifacts a check may declare in Needs(artifacts=...)
-ARTIFACTS = ("task", "design", "reference_fit")
+ARTIFACTS = ("task", "design", "reference_fit", "population")
 
 Provider = Callable[["Artifacts"], Any]
 _PROVIDERS: dict[str, Provider] = {}
@@ -55,6 +55,12 @@ class Artifacts:
         """Whether `name` was already computed for this dataset (nothing is computed to answer)."""
         return name in self._values
 
+    def supply(self, name: str, value: Any) -> None:
+        """Hand in a result computed outside the checks (the whole-table counts of a sampled run)."""
+        if name not in ARTIFACTS:
+            raise KeyError(f"unknown artifact {name!r}; known: {', '.join(ARTIFACTS)}")
+        self._values[name] = value
+
     def get(self, name: str) -> Any:
         if name not in ARTIFACTS:
             raise KeyError(f"unknown artifact {name!r}; known: {', '.join(ARTIFACTS)}")
@@ -83,3 +89,9 @@ def _task(store: Artifacts) -> str | None:
     if not target:
         return None
     return learning_task(data.frame.get_column(target), data.semantic_types.get(target))
+
+
+@provide("population")
+def _population(store: Artifacts) -> Any:
+    """None unless a sampled run supplied it: a table checked in memory is its own population."""
+    return None

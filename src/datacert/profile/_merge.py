@@ -55,12 +55,17 @@ def partial_profile(
 
 def merge_partials(parts: list[PartialProfile]) -> Profile:
     """Merge the partial profiles of consecutive row partitions into the profile of the whole."""
+    return combine_partials(parts).profile
+
+
+def combine_partials(parts: list[PartialProfile]) -> PartialProfile:
+    """Merge consecutive partials into one that can still be merged further (a partition of batches)."""
     if not parts:
         raise ValueError("nothing to merge")
     merged = parts[0]
     for nxt in parts[1:]:
         merged = _merge_two(merged, nxt)
-    return merged.profile
+    return merged
 
 
 def _merge_two(a: PartialProfile, b: PartialProfile) -> PartialProfile:
