@@ -32,7 +32,7 @@ from datacert.scale._source import ScaleInputError, SourcePlan, is_partitioned_s
 Engine = Literal["streaming", "dask"]
 SAMPLE_ROWS = 100_000  # records the sampled checks see; their own row budgets apply on top
 HEAD_ROWS = 100_000  # records the roles (the id above all) are inferred from, before the pass
-BATCH_ROWS = 262_144  # the batch a partition is read in, unless the memory limit asks for less
+BATCH_ROWS = 524_288  # the batch a partition is read in, unless the memory limit asks for less
 BATCH_OVERHEAD = 16  # bytes held while profiling a batch, per decoded byte (copies, hashes, sorts)
 BUCKET_BITS = 6  # 64 hash buckets
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)

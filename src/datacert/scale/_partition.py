@@ -164,11 +164,21 @@ def _keys(h1: pl.Series, h2: pl.Series, positions: np.ndarray) -> np.ndarray:
 def _buckets(parts: list[np.ndarray], bits: int) -> list[np.ndarray]:
     """Split keys by the top bits of their first hash: every copy of a key lands in one bucket."""
     keys = np.concatenate(parts) if parts else np.empty(0, KEY_DTYPE)
-    bucket = (keys["h1"] >> np.uint64(64 - bits)).astype(np.int64) if bits else np.zeros(len(keys), np.int64)
+    bucket = (
+        (keys["h1"] >> np.uint64(64 - bits)).astype(np.uint16) if bits else np.zeros(len(keys), np.uint16)
+    )
     order = np.argsort(bucket, kind="stable")
     bounds = np.searchsorted(bucket[order], np.arange((1 << bits) + 1))
-    ordered = keys[order]
+    ordered = _gather(keys, order)
     return [ordered[bounds[b] : bounds[b + 1]] for b in range(1 << bits)]
+
+
+def _gather(keys: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """keys[order], field by field: numpy gathers a structured array ten times slower than its fields."""
+    out = np.empty(len(order), dtype=KEY_DTYPE)
+    for name in KEY_DTYPE.names or ():
+        out[name] = keys[name][order]
+    return out
 
 
 def repeated_keys(pieces: list[np.ndarray]) -> RepeatedKeys:
@@ -177,7 +187,7 @@ def repeated_keys(pieces: list[np.ndarray]) -> RepeatedKeys:
     if not pieces:
         return RepeatedKeys()
     keys = np.concatenate(pieces)
-    keys = keys[np.lexsort((keys["position"], keys["h2"], keys["h1"]))]
+    keys = _gather(keys, np.lexsort((keys["position"], keys["h2"], keys["h1"])))
     new_run = np.ones(len(keys), dtype=bool)
     new_run[1:] = (keys["h1"][1:] != keys["h1"][:-1]) | (keys["h2"][1:] != keys["h2"][:-1])
     run = np.cumsum(new_run) - 1
