@@ -34,7 +34,7 @@ SAMPLE_ROWS = 100_000  # records the sampled checks see; their own row budgets a
 HEAD_ROWS = 100_000  # records the roles (the id above all) are inferred from, before the pass
 BATCH_ROWS = 524_288  # the batch a partition is read in, unless the memory limit asks for less
 BATCH_OVERHEAD = 16  # bytes held while profiling a batch, per decoded byte (copies, hashes, sorts)
-BUCKET_BITS = 6  # 64 hash buckets
+BUCKET_ROWS = 4_000_000  # keys a hash bucket holds on average (96 MB): what one reduction loads
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
@@ -58,6 +58,11 @@ def batch_rows_for(plan: SourcePlan, memory_limit: int | None) -> int:
         return BATCH_ROWS
     fitting = int(memory_limit / 2 / max(1.0, plan.bytes_per_row * BATCH_OVERHEAD))
     return max(1_000, min(BATCH_ROWS, fitting))
+
+
+def bucket_bits_for(rows: int) -> int:
+    """Hash buckets as a power of two: 16 at least, enough that each holds about `BUCKET_ROWS` keys."""
+    return max(4, min(14, int(np.ceil(np.log2(max(1, rows) / BUCKET_ROWS)))))
 
 
 def check_partitioned(
@@ -135,7 +140,7 @@ def whole_table_pass(
         sample_threshold=sample_threshold(sample_rows, plan.rows),
         seed=seed,
         batch_rows=batch_rows_for(plan, memory_limit),
-        bucket_bits=BUCKET_BITS,
+        bucket_bits=bucket_bits_for(plan.rows),
     )
     if engine == "dask":
         result = dask_pass(plan, options, sample_rows, scheduler, workers, memory_limit, progress)
