@@ -162,8 +162,18 @@ def _declared(schema: Any) -> Any:
 
 def _head_dataset(plan: SourcePlan, roles: Roles, declared: Any) -> Dataset:
     """The first records, from which roles are inferred once, before the pass needs the id."""
-    frame = next(read_batches(plan.partitions[0], HEAD_ROWS))
-    return build_dataset(LoadedTable(frame, "parquet", plan.files[0]), roles, declared_schema=declared)
+    frames: list[pl.DataFrame] = []
+    held = 0
+    for partition in plan.partitions:
+        for frame in read_batches(partition, HEAD_ROWS - held):
+            frames.append(frame)
+            held += frame.height
+            if held >= HEAD_ROWS:
+                break
+        if held >= HEAD_ROWS:
+            break
+    head = pl.concat(frames, how="vertical")
+    return build_dataset(LoadedTable(head, "parquet", plan.files[0]), roles, declared_schema=declared)
 
 
 def _sample_dataset(
