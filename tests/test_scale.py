@@ -91,6 +91,9 @@ def test_a_sampled_run_counts_duplicates_on_the_whole_table_and_names_whole_tabl
     sampled = [f for f in certificate.findings if f.check != "duplicate_rows" and f.rows]
     assert all(0 <= r < cohort.height for f in sampled for r in f.rows)
     assert any(max(f.rows) >= 150 for f in sampled)  # positions of the whole table, not of the sample
+    note = f"Checked on a seeded sample of 150 of {cohort.height:,} records"
+    for rendered in (certificate.to_text(), certificate.to_markdown(), certificate.to_html()):
+        assert note in " ".join(rendered.split())
 
 
 def test_repeated_ids_and_missing_ids_are_counted_on_the_whole_table(tmp_path, cohort):
