@@ -99,9 +99,10 @@ def child(task: str, source: str, memory_limit: str, workers: int) -> dict:
 
         from datacert.roles import Roles
         from datacert.scale._assay import whole_table_pass
+        from datacert.scale._pass import ONE_THREAD
 
         with LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, env=ONE_THREAD
         ) as cluster:
             ready = time.perf_counter()
             plan, _, _ = whole_table_pass(
@@ -116,6 +117,7 @@ def child(task: str, source: str, memory_limit: str, workers: int) -> dict:
     else:
         raise SystemExit(f"unknown task {task}")
     out["seconds"] = time.perf_counter() - started
+    out["load_average"] = round(os.getloadavg()[0], 1)  # other work on the machine distorts every ratio
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 

@@ -37,6 +37,15 @@ from datacert.scale._source import ScaleInputError, SourcePlan
 SCHEDULER_TIMEOUT = "10s"  # how long to try reaching a given scheduler before saying it is away
 
 
+# a worker process is one core: polars and BLAS threads in every worker would fight over the cores
+ONE_THREAD = {
+    "POLARS_MAX_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
 @dataclass(frozen=True)
 class PassResult:
     """What the pass learnt about the whole table."""
@@ -194,6 +203,7 @@ def dask_client(scheduler: str | None, workers: int | None, memory_limit: int | 
         dashboard_address=None,
         memory_limit=(memory_limit // n) if memory_limit else "auto",
         silence_logs=logging.ERROR,
+        env=ONE_THREAD,
     )
     client = Client(cluster)
     try:
