@@ -6,10 +6,10 @@ import numpy as np
 import polars as pl
 from tests.conftest import make_dataset
 
-from datacert.artifacts import Artifacts, learning_task, task_kind
+from datacert.artifacts import Artifacts, is_class_target, learning_task, task_kind
 from datacert.checks import _reference_model as ref
 from datacert.findings import Severity
-from datacert.prequalification._evaluate import task_of
+from datacert.prequalification._evaluate import folds, task_of
 from datacert.scoring import exit_code_for
 
 
@@ -49,3 +49,38 @@ def test_one_severity_rank_and_one_exit_code_mapping():
     ]
     assert [exit_code_for(v) for v in ("release", "prequalify", "reject")] == [0, 3, 4]
     assert exit_code_for("prequalify", "reject") == 0
+
+
+def test_check_and_prequalify_split_a_target_into_the_same_folds():
+    rng = np.random.default_rng(2)
+    n = 120
+    frame = pl.DataFrame(
+        {
+            "pid": [f"P{i // 3}" for i in range(n)],
+            "x": rng.normal(size=n),
+            "y": rng.integers(0, 2, n),
+        }
+    )
+    data = make_dataset(frame, target="y", group="pid")
+    fit = ref.reference_fit(data)
+    plan = Artifacts.of(data).get("folds")
+    assert plan.grouped and plan.splitter == "StratifiedGroupKFold" and fit.n_splits == plan.n_splits
+    assert np.array_equal(fit.folds, plan.fold_index())
+    groups = frame.get_column("pid").to_numpy()
+    for train, test in plan.splits:  # a patient's records never straddle a fold
+        assert not set(groups[train]) & set(groups[test])
+    task = task_of(frame.get_column("y"), data.semantic_types["y"])
+    same = folds(task, groups)
+    assert all(
+        np.array_equal(a_test, b_test)
+        for (_, a_test), (_, b_test) in zip(plan.splits, same.splits, strict=True)
+    )
+
+
+def test_per_class_tests_take_their_class_cut_off_from_the_learning_task():
+    rng = np.random.default_rng(3)
+    score = pl.Series("y", rng.integers(0, 15, 200) / 2.0)  # 15 values of a number: regression
+    assert learning_task(score, None) == "regression" and not is_class_target(score, None)
+    many = pl.Series("y", [f"c{i % 30}" for i in range(300)])  # 30 text classes: still classes
+    assert is_class_target(many, None)
+    assert not is_class_target(pl.Series("y", [f"c{i % 60}" for i in range(300)]), None)

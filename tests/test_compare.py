@@ -59,7 +59,7 @@ def test_compare_tables_reports_scores_verdicts_findings_and_shift(tmp_path):
     assert {x["check"] for x in data["findings"]["only_in_b"]} >= {"duplicate_rows"}
     uniq = next(r for r in data["scores"] if r["dimension"] == "uniqueness")
     assert uniq["b"] < uniq["a"] and uniq["separated"] is True
-    assert data["distribution_shift"]["shifted"] == 2
+    assert data["shift"]["shifted"] == 2
     html = result.to_html()
     assert html.startswith("<!doctype html>") and 'id="shift"' in html and "<svg" in html
     assert "duplicate_rows" in result.to_text() and "| uniqueness |" in result.to_markdown()
@@ -91,7 +91,7 @@ def test_cli_compare_certificates(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
-    assert data["distribution_shift"] is None
+    assert data["shift"] is None
     assert any("needs both tables" in n for n in data["notes"])
     assert data["a"]["name"] == "a.json" and out.read_text().count("<tr>") > 10
 

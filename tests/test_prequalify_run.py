@@ -282,7 +282,7 @@ def test_unlearnable_data_stays_rejected_end_to_end():
         }
     )
     result = prequalify(frame, target="y", group="pid", budget=5)
-    assert result.candidates[0]["learnability"]["cv"] == "GroupKFold"
+    assert result.candidates[0]["learnability"]["cv"] == "StratifiedGroupKFold"
     assert result.verdict == "reject" and result.exit_code == 4
     assert any(
         "No recipe lifts the blocking problems" in line and "stays reject" in line

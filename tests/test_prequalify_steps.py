@@ -301,7 +301,7 @@ def test_learnability_keeps_groups_in_one_fold():
     frame = pl.DataFrame({"x": rng.normal(size=n), "y": rng.integers(0, 2, n)})
     groups = np.repeat(np.arange(12), 5)
     result = learnability([("features", Features(exclude=["y"]))], frame, task_of(frame["y"]), groups)
-    assert result["cv"] == "GroupKFold" and result["n_splits"] == 5
+    assert result["cv"] == "StratifiedGroupKFold" and result["n_splits"] == 5
 
 
 def test_informative_missingness_finds_the_planted_column():
@@ -311,8 +311,11 @@ def test_informative_missingness_finds_the_planted_column():
     block = rng.normal(size=(n, 3))
     block[(y == 1) & (rng.random(n) < 0.5), 0] = np.nan  # missing mostly for positives
     block[rng.random(n) < 0.2, 1] = np.nan  # missing at random
-    found = informative_missingness(block, ["a", "b", "c"], task_of(pl.Series(y)))
+    frame = pl.DataFrame(block, schema=["a", "b", "c"]).with_columns(pl.Series("y", y))
+    frame = frame.with_columns(pl.col(c).fill_nan(None) for c in "abc")
+    found = informative_missingness(frame, ["a", "b", "c"], "y", {})
     assert found["columns"] == ["a"]
+    assert found["tested"] == 2 and found["q_values"]["a"] < 0.05
 
 
 def test_recipe_validation_names_the_bad_step():

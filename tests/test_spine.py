@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 import datacert
-from datacert.demo import demo_frame, demo_roles
+from datacert.demo import PLANTED, demo_frame, demo_roles
 
 
 def run_cli(*args, cwd=None):
@@ -65,6 +65,16 @@ def test_demo_certificate_finds_planted_defects():
     dup = next(f for f in cert.findings if f.check == "duplicate_rows")
     assert set(range(10)) <= set(dup.rows) and set(range(590, 600)) <= set(dup.rows)
     assert cert.verdict != "release"
+
+
+def test_every_planted_demo_defect_is_found_where_it_was_planted():
+    cert = datacert.check(demo_frame(), **demo_roles().to_dict())
+    for planted in PLANTED:
+        for column in planted.columns or (None,):
+            assert any(
+                (column is None or column in f.columns) and set(planted.rows) <= set(f.rows)
+                for f in cert.findings
+            ), (planted.description, column)
 
 
 def test_not_applicable_checks_are_listed_with_reason(clean_frame):

@@ -5,6 +5,8 @@ intervals separate, methods §10.4); findings are matched by check and columns; 
 tables are at hand, every shared column is tested for a shift between them: two-sample
 Kolmogorov-Smirnov for numbers, chi-squared for categories, each with a standardised mean
 difference (SMD) as effect size, and Benjamini-Hochberg FDR across columns (methods §7.4-7.5).
+The statistics are the distribution_shift check's (datacert.shift), so a column shifted between
+two sites of one table and between two tables is measured the same way.
 """
 
 from __future__ import annotations
@@ -21,16 +23,12 @@ from scipy import stats
 
 from datacert.certificate import Certificate
 from datacert.findings import DIMENSIONS, Finding, to_plain
+from datacert.shift import cramers_v, ks_one_vs_rest, smd_one_vs_rest
 
 MAX_LEVELS = 50
 SMD_SHIFT = 0.1  # methods §7.4: |SMD| > 0.1 is a meaningful imbalance
 ALPHA = 0.05
 MAX_LISTED = 200
-
-
-def _smd_numeric(a: np.ndarray, b: np.ndarray) -> float:
-    pooled = np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2.0) if a.size > 1 and b.size > 1 else 0.0
-    return float((a.mean() - b.mean()) / pooled) if pooled > 0 else 0.0
 
 
 def _smd_categorical(pa: np.ndarray, pb: np.ndarray) -> float:
@@ -56,25 +54,31 @@ def distribution_shift(
     skipped: dict[str, str] = {}
     numeric = [c for c in shared if schema_a[c].is_numeric() and schema_b[c].is_numeric()]
     if numeric:
+        # the same two-sample statistics as the distribution_shift check (datacert.shift): table B
+        # is group 1, table A the rest; the SMD is signed A - B
         block_a = frame_a.select([pl.col(c).cast(pl.Float64) for c in numeric]).to_numpy()
         block_b = frame_b.select([pl.col(c).cast(pl.Float64) for c in numeric]).to_numpy()
+        block = np.vstack([block_a, block_b])
+        block[~np.isfinite(block)] = np.nan
+        codes = np.repeat(np.array([0, 1], dtype=np.int64), [block_a.shape[0], block_b.shape[0]])
+        d, p = ks_one_vs_rest(block, codes, 2)
+        smd = smd_one_vs_rest(block, codes, 2)
+        n_a = np.isfinite(block[codes == 0]).sum(axis=0)
+        n_b = np.isfinite(block[codes == 1]).sum(axis=0)
         for j, column in enumerate(numeric):
-            a, b = block_a[:, j], block_b[:, j]
-            a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-            if a.size < 2 or b.size < 2:
+            if n_a[j] < 2 or n_b[j] < 2:
                 skipped[column] = "fewer than 2 values on one side"
                 continue
-            test = stats.ks_2samp(a, b)
             rows.append(
                 {
                     "column": column,
                     "kind": "numeric",
                     "test": "ks",
-                    "statistic": float(test.statistic),
-                    "p_value": float(test.pvalue),
-                    "smd": _smd_numeric(a, b),
-                    "n_a": int(a.size),
-                    "n_b": int(b.size),
+                    "statistic": float(d[1, j]),
+                    "p_value": float(p[1, j]),
+                    "smd": float(-smd[1, j]),
+                    "n_a": int(n_a[j]),
+                    "n_b": int(n_b[j]),
                 }
             )
     for column in shared:
@@ -99,16 +103,14 @@ def distribution_shift(
             ca[index[value]] = count
         for value, count in b.value_counts().iter_rows():
             cb[index[value]] = count
-        table = np.vstack([ca, cb])
-        table = table[:, table.sum(axis=0) > 0]
-        chi2, p, _, _ = stats.chi2_contingency(table, correction=False)
+        _, chi2, p_value = cramers_v(np.vstack([ca, cb]))
         rows.append(
             {
                 "column": column,
                 "kind": "categorical",
                 "test": "chi2",
-                "statistic": float(chi2),
-                "p_value": float(p),
+                "statistic": chi2,
+                "p_value": p_value,
                 "smd": _smd_categorical(ca / ca.sum(), cb / cb.sum()),
                 "n_a": int(ca.sum()),
                 "n_b": int(cb.sum()),
@@ -235,7 +237,7 @@ class Comparison:
                 },
                 "scores": _scores_diff(self.a, self.b),
                 "findings": _findings_diff(self.a.findings, self.b.findings),
-                "distribution_shift": self.shift,
+                "shift": self.shift,
                 "notes": list(self.notes),
             }
         )

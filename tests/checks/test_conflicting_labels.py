@@ -41,9 +41,5 @@ def test_fires_with_every_member_of_each_conflicting_group():
     assert outcome.evidence["duplicate_feature_groups"] == 2
 
 
-def test_quiet_on_clean_data_of_the_same_shape():
-    assert run_one("conflicting_labels", _frame(), target="label", id="id").status == Status.QUIET
-
-
 def test_not_applicable_without_target():
     assert run_one("conflicting_labels", _frame(), id="id").status == Status.NOT_APPLICABLE

@@ -9,7 +9,6 @@ from faker import Faker
 from tests.conftest import run_one
 
 from datacert.checks.privacy._identifiers import valid_nir, valid_phone
-from datacert.findings import Status
 
 
 @pytest.fixture
@@ -69,21 +68,6 @@ def test_names_are_found_by_content_without_a_telling_column_name(fake):
     assert [(f.columns, f.evidence["kind"], f.row_count) for f in outcome.findings] == [
         (("col_7",), "person_name", 60)
     ]
-
-
-def test_quiet_on_clean_data_of_the_same_shape(clean_frame):
-    assert run_one("direct_identifier", clean_frame).status == Status.QUIET
-    rng = np.random.default_rng(1)
-    frame = pl.DataFrame(
-        {
-            "sexe": rng.choice(["Homme", "Femme"], 80),
-            "couleur": rng.choice(["white", "gray"], 80),
-            "code": [f"{v:015d}" for v in rng.integers(10**13, 10**14, 80)],  # no NIR key
-            "finess": [str(v) for v in rng.integers(10**9, 10**10, 80)],
-            "drug_name": rng.choice(["Doliprane", "Kardegic", "Lasilix"], 80),
-        }
-    )
-    assert run_one("direct_identifier", frame).status == Status.QUIET
 
 
 def test_check_digits_and_numbering_plans():

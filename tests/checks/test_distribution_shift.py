@@ -7,7 +7,7 @@ import polars as pl
 from scipy import stats
 from tests.conftest import run_one
 
-from datacert.checks.consistency._shift import ks_one_vs_rest, smd_one_vs_rest
+from datacert.shift import ks_one_vs_rest, smd_one_vs_rest
 
 
 def _frame(n=300, p=200, seed=0, shift=0.0, shifted=40):

@@ -43,11 +43,6 @@ def test_fires_on_copies_recodings_and_rescalings():
     assert all(f.severity == "warning" and f.rows == () for f in outcome.findings)
 
 
-def test_quiet_on_clean_data_of_the_same_shape(clean_frame):
-    assert run_one("duplicate_columns", _frame(), target="y").status == Status.QUIET
-    assert run_one("duplicate_columns", clean_frame, target="outcome").status == Status.QUIET
-
-
 def test_the_target_is_left_to_leakage_checks():
     frame = _frame().with_columns(pl.col("y").alias("y_copy"))
     assert run_one("duplicate_columns", frame).status == Status.FIRED

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-import pytest
 from faker import Faker
-from sklearn import datasets
 from tests.conftest import run_one
 
 CHECK = "encoding_errors"
@@ -90,10 +88,3 @@ def test_quiet_on_clean_french_text_of_the_same_shape():
 def test_not_applicable_without_text_columns():
     frame = pl.DataFrame({"x": np.arange(40.0), "y": np.arange(40.0) % 7})
     assert run_one(CHECK, frame).status == "not_applicable"
-
-
-@pytest.mark.parametrize("loader", [datasets.load_breast_cancer, datasets.load_diabetes])
-def test_no_error_on_clean_real_tables(loader):
-    frame = pl.from_pandas(loader(as_frame=True).frame)
-    outcome = run_one(CHECK, frame, target="target")
-    assert not [f for f in outcome.findings if f.severity in ("error", "critical")]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-from sklearn import datasets
 from tests.conftest import run_one
 
 from datacert.checks.conformance.mixed_units import conversions_for, unit_conversions
@@ -159,10 +158,3 @@ def test_demo_cohort_glucose_in_mmol_is_found():
     expected = frame.select((pl.col("glycemie") < 30).arg_true()).to_series().to_list()
     assert list(finding.rows) == expected and len(expected) == 40
     assert finding.evidence["from_unit"] == "mmol/L" and finding.evidence["factor"] == 18.0
-
-
-@pytest.mark.parametrize("loader", [datasets.load_breast_cancer, datasets.load_diabetes])
-def test_no_error_on_clean_real_tables(loader):
-    frame = pl.from_pandas(loader(as_frame=True).frame)
-    outcome = run_one(CHECK, frame, target="target")
-    assert not [f for f in outcome.findings if f.severity in ("error", "critical")]

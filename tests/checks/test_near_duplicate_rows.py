@@ -55,10 +55,6 @@ def test_fires_on_formatting_and_rounding_variants():
     assert exact.findings[0].rows == (20, 55)
 
 
-def test_quiet_on_clean_data_of_the_same_shape():
-    assert run_one("near_duplicate_rows", _frame(), id="record_id").status == Status.QUIET
-
-
 def test_not_applicable_on_one_record():
     assert run_one("near_duplicate_rows", _frame().head(1)).status == Status.NOT_APPLICABLE
 

@@ -100,9 +100,5 @@ def test_missing_and_undeclared_columns():
     assert got == {(("code",), "warning"), (("must",), "error"), (("extra",), "info")}
 
 
-def test_quiet_on_clean_data_of_the_same_shape():
-    assert _run(_frame()).status == Status.QUIET
-
-
 def test_not_applicable_without_a_declared_schema():
     assert _run(_frame(), None).status == Status.NOT_APPLICABLE

@@ -39,9 +39,8 @@ def test_fires_with_graded_severity_on_the_right_rows():
     assert error.evidence["max_robust_z"] >= 10
 
 
-def test_quiet_on_clean_data_of_the_same_shape():
+def test_clean_data_of_the_same_shape_stays_below_warning():
     outcome = run_one("univariate_outliers", _frame(seed=4))
-    assert outcome.status == Status.QUIET
     assert outcome.evidence["columns_log_scale"] >= 1
     # by chance alone a clean column may reach 3.5 robust sd (info), never the warning tier
     for seed in range(8):

@@ -106,7 +106,7 @@ def test_deid_and_compare_jobs_store_their_outputs(harness):
     spans = api.get(f"/api/v1/artifacts/{artifacts['deid_spans']['id']}").text.splitlines()
     assert spans and set(json.loads(spans[0])) == {"row", "start", "end", "label"}  # offsets, never values
     shift = json.loads(api.get(f"/api/v1/artifacts/{artifacts['comparison']['id']}").text)
-    assert shift["distribution_shift"] is not None
+    assert shift["shift"] is not None
     assert api.get(f"/api/v1/jobs/{compare.json()['id']}").json()["status"] == "done"
 
 

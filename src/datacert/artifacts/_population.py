@@ -23,6 +23,7 @@ class RepeatedKeys:
 
     n_groups: int = 0
     n_rows: int = 0  # records in a group of two or more
+    pairs: int = 0  # identical pairs: the sum of C(size, 2) over the groups
     groups: tuple[tuple[int, ...], ...] = ()
     rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 

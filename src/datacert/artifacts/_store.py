@@ -15,7 +15,7 @@ from datacert.artifacts._task import learning_task
 from datacert.dataset import Dataset
 
 # the named artifacts a check may declare in Needs(artifacts=...)
-ARTIFACTS = ("task", "design", "reference_fit", "population")
+ARTIFACTS = ("task", "folds", "design", "reference_fit", "population")
 
 Provider = Callable[["Artifacts"], Any]
 _PROVIDERS: dict[str, Provider] = {}

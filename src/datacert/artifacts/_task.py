@@ -45,6 +45,13 @@ def learning_task(target: pl.Series, semantic_type: SemanticType | str | None) -
     return "classification" if n_unique <= MAX_CLASSES else None
 
 
+def is_class_target(target: pl.Series, semantic_type: SemanticType | str | None) -> bool:
+    """Whether the target is 2 to MAX_CLASSES classes: what per-class tests (subgroup outcome
+    rates, missingness against the target) need; a numeric target a model regresses is not."""
+    n_unique = target.drop_nulls().n_unique()
+    return 2 <= n_unique <= MAX_CLASSES and learning_task(target, semantic_type) == "classification"
+
+
 def task_kind(target: pl.Series, semantic_type: SemanticType | str | None) -> TaskKind | None:
     """The task with classification split into binary and multiclass; None when not learnable."""
     task = learning_task(target, semantic_type)

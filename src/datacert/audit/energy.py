@@ -263,7 +263,6 @@ def pilot_fit(dataset: Any) -> Pilot | str:
         ReferenceFit,
         design_of,
         fit_predict,
-        fold_plan,
         model_factory,
         reference_fit,
     )
@@ -273,8 +272,9 @@ def pilot_fit(dataset: Any) -> Pilot | str:
         return f"no reference model could be fitted ({fit.reason})"
     design = design_of(dataset)
     X = design.matrix[fit.rows]
-    folds, _ = fold_plan(dataset, fit.rows, fit.y, fit.task)
-    train, test = folds[0]
+    from datacert.artifacts import Artifacts
+
+    train, test = Artifacts.of(dataset).get("folds").splits[0]  # the reference fit's first fold
     factory = model_factory(dataset, fit)
     n_classes = len(fit.classes) if fit.task == "classification" else 0
     repeats = 0

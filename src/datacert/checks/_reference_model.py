@@ -20,7 +20,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -29,17 +29,17 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.metrics import r2_score, roc_auc_score
-from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from datacert.artifacts import Artifacts, provide
+from datacert.artifacts import Artifacts, FoldPlan, Task, provide
+from datacert.artifacts import fold_plan as shared_fold_plan
 from datacert.dataset import Dataset
 from datacert.semantics import SemanticType
 
 SEED = 0
-N_SPLITS = 5
+N_SPLITS = 5  # the fold plan's default (datacert.artifacts); classes smaller than this are left out
 MAX_ROWS = 20_000  # tall tables are sub-sampled (seeded) to this many records
 MAX_CATEGORIES = 20  # text columns with at most this many values are one-hot encoded
 SCREEN_FEATURES = 500  # in-fold univariate screening keeps this many features before L1
@@ -409,28 +409,30 @@ def usable_rows(data: Dataset, task: str) -> tuple[np.ndarray, np.ndarray, tuple
 def fold_plan(
     data: Dataset, rows: np.ndarray, y: np.ndarray, task: str, n_splits: int = N_SPLITS, seed: int = SEED
 ) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
-    """Train/test index pairs (into `rows`): stratified, grouped by patient when a group is known."""
-    groups = None
-    if data.roles.group:
-        groups = (
-            data.frame.get_column(data.roles.group).cast(pl.String).fill_null("\x00missing").to_numpy()[rows]
-        )
-        if len(np.unique(groups)) < n_splits:
-            groups = None
-    placeholder = np.zeros((rows.size, 1))
-    if groups is not None:
-        splitter = (
-            StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed)
-            if task == "classification"
-            else GroupKFold(n_splits, shuffle=True, random_state=seed)
-        )
-        return list(splitter.split(placeholder, y, groups)), True
-    splitter = (
-        StratifiedKFold(n_splits, shuffle=True, random_state=seed)
-        if task == "classification"
-        else KFold(n_splits, shuffle=True, random_state=seed)
-    )
-    return list(splitter.split(placeholder, y)), False
+    """Train/test index pairs (into `rows`) from the product's one fold plan, and whether grouped."""
+    plan = shared_fold_plan(y, cast(Task, task), groups_of(data, rows), n_splits, seed)
+    return list(plan.splits), plan.grouped
+
+
+def groups_of(data: Dataset, rows: np.ndarray) -> np.ndarray | None:
+    """The group (patient) of each of `rows`, missing groups as one group; None without a group role."""
+    if not data.roles.group:
+        return None
+    column = data.frame.get_column(data.roles.group).cast(pl.String)
+    return column.fill_null("\x00missing").to_numpy()[rows]
+
+
+@provide("folds")
+def _folds_artifact(store: Artifacts) -> FoldPlan | None:
+    """The fold plan of the reference model's usable rows (None when the target is not learnable)."""
+    data = store.data
+    task = target_task(data)
+    if task is None:
+        return None
+    rows, y, classes, _, _ = usable_rows(data, task)
+    if (len(classes) < 2 and task == "classification") or rows.size < 2 * N_SPLITS:
+        return None
+    return shared_fold_plan(y, cast(Task, task), groups_of(data, rows))
 
 
 def score_predictions(task: str, y: np.ndarray, predicted: np.ndarray) -> float:
@@ -502,7 +504,8 @@ def _compute_fit(data: Dataset) -> ReferenceFit | Unfittable:
     if rows.size < 2 * N_SPLITS:
         return Unfittable(f"needs at least {2 * N_SPLITS} records with a target")
     X = design.matrix if rows.size == design.matrix.shape[0] else design.matrix[rows]
-    folds, grouped = fold_plan(data, rows, y, task)
+    plan: FoldPlan = Artifacts.of(data).get("folds")
+    folds, grouped = plan.splits, plan.grouped
     n_classes = len(classes) if task == "classification" else 0
     best: tuple[float, str, np.ndarray, list[float]] | None = None
     candidate_scores: dict[str, float] = {}
@@ -517,9 +520,7 @@ def _compute_fit(data: Dataset) -> ReferenceFit | Unfittable:
         if best is None or score > best[0] + 1e-12:
             best = (score, name, oof, per_fold)
     assert best is not None
-    fold_index = np.zeros(rows.size, dtype=np.int64)
-    for i, (_, test) in enumerate(folds):
-        fold_index[test] = i
+    fold_index = plan.fold_index()
     return ReferenceFit(
         task=task,
         model=best[1],

@@ -6,6 +6,7 @@ table and gets the same certificate. No real person is described.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -16,18 +17,33 @@ from datacert.roles import Roles
 N_PATIENTS = 600
 SEED = 20261125
 
+
+@dataclass(frozen=True)
+class Planted:
+    """One defect the demo plants: what it is, and the columns and records it sits in."""
+
+    description: str
+    columns: tuple[str, ...] = ()
+    rows: tuple[int, ...] = ()
+
+
 # What the demo plants, so that tests and the README can say what a certificate should find.
-PLANTED = {
-    "duplicate_rows": "records 590-599 repeat records 0-9 under new ids",
-    "constant_columns": "'centre_pays' is always 'FR'",
-    "missing_values": "'hba1c_pct' missing for ~35 % of patients, 'creatinine_umol_l' for ~8 %",
-    "formula_injection": "three comments start with '=HYPERLINK(' or '@SUM('",
-    "type_mismatch": "'crp_mg_l' is numeric text with '<5' and 'NR' values",
-    "disguised_missing": "'poids_kg' uses -999 for unknown weight in 15 records",
-    "mixed_units": "'glycemie' is in mmol/L instead of mg/dL for 40 records",
-    "out_of_range": "two ages above 120",
-    "empty_rows": "records 300-302 are empty but for their id",
-}
+PLANTED = (
+    Planted("records 590-599 repeat records 0-9 under new ids", rows=tuple(range(590, 600))),
+    Planted("'centre_pays' is always 'FR'", columns=("centre_pays",)),
+    Planted(
+        "'hba1c_pct' missing for ~35 % of patients, 'creatinine_umol_l' for ~8 %",
+        columns=("hba1c_pct", "creatinine_umol_l"),
+    ),
+    Planted(
+        "three comments start with '=HYPERLINK(' or '@SUM('", columns=("commentaire",), rows=(45, 146, 347)
+    ),
+    Planted("'crp_mg_l' is numeric text with '<5' and 'NR' values", columns=("crp_mg_l",)),
+    Planted("'poids_kg' uses -999 for unknown weight in 15 records", columns=("poids_kg",)),
+    Planted("'glycemie' is in mmol/L instead of mg/dL for 40 records", columns=("glycemie",)),
+    Planted("two ages above 120", columns=("age",), rows=(111, 222)),
+    Planted("records 300-302 are empty but for their id", rows=(300, 301, 302)),
+)
 
 _FIRST = ["Marie", "Jean", "Camille", "Louis", "Léa", "Hugo", "Chloé", "Lucas", "Manon", "Jules"]
 _NOTES = [

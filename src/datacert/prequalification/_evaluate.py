@@ -8,28 +8,34 @@ standard deviation (1.0 is as good as the mean), PFC (share wrongly filled) for 
 Learnability: the cross-validated AUROC (classification) or R² (regression) of a reference model
 (L2 logistic regression or ridge) with the WHOLE recipe inside a scikit-learn Pipeline, so that
 every imputer, scaler and PCA is refitted on each training fold (Ambroise & McLachlan 2002: fitting
-outside the folds inflates the score). GroupKFold keeps a patient's records in one fold.
+outside the folds inflates the score). The folds are the product's one fold plan
+(datacert.artifacts.fold_plan, as in `check`): a patient's records stay in one fold.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, cross_val_score
+from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
-from datacert.artifacts import task_kind
+from datacert.artifacts import FoldPlan, fold_plan, task_kind
+from datacert.checks import load_all_checks, run_checks
+from datacert.dataset import build_dataset
+from datacert.io import from_object
+from datacert.prequalification._steps import MissingIndicators
+from datacert.profile import compute_profile
+from datacert.roles import Roles
 
 MASK_FRACTION = 0.12
 
@@ -70,17 +76,10 @@ def reference_model(task: Task, kind: str = "linear") -> Any:
     return LogisticRegression(C=1.0, max_iter=500)
 
 
-def folds(task: Task, groups: np.ndarray | None, n_splits: int = 5, seed: int = 0) -> tuple[Any, int]:
-    """The cross-validation splitter: grouped when a group column is given, stratified for classes."""
-    n = task.y.shape[0]
-    if groups is not None:
-        n_groups = len(np.unique(groups))
-        return GroupKFold(n_splits=max(2, min(n_splits, n_groups))), max(2, min(n_splits, n_groups))
-    if task.kind == "regression":
-        return KFold(n_splits=max(2, min(n_splits, n)), shuffle=True, random_state=seed), n_splits
-    _, counts = np.unique(task.y, return_counts=True)
-    k = max(2, min(n_splits, int(counts.min())))
-    return StratifiedKFold(n_splits=k, shuffle=True, random_state=seed), k
+def folds(task: Task, groups: np.ndarray | None, n_splits: int = 5, seed: int = 0) -> FoldPlan:
+    """The product's fold plan (datacert.artifacts) for this target: the one `check` uses too."""
+    kind = "regression" if task.kind == "regression" else "classification"
+    return fold_plan(task.y, kind, groups, n_splits, seed)
 
 
 def learnability(
@@ -95,7 +94,7 @@ def learnability(
     pipeline = Pipeline(
         [(name, clone(step)) for name, step in steps] + [("model", reference_model(task, model))]
     )
-    cv, k = folds(task, groups, n_splits)
+    plan = folds(task, groups, n_splits)
     # one OpenMP thread for gradient boosting: on a busy 2-core machine spinning threads cost 10x
     with (
         warnings.catch_warnings(),
@@ -105,15 +104,15 @@ def learnability(
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", UserWarning)
         scores = cross_val_score(
-            pipeline, frame, task.y, groups=groups, cv=cv, scoring=task.scoring, error_score="raise"
+            pipeline, frame, task.y, cv=list(plan.splits), scoring=task.scoring, error_score="raise"
         )
     return {
         "metric": task.metric,
         "score": float(np.mean(scores)),
         "sd": float(np.std(scores)),
         "folds": [float(s) for s in scores],
-        "n_splits": k,
-        "cv": "GroupKFold" if groups is not None else type(cv).__name__,
+        "n_splits": plan.n_splits,
+        "cv": plan.splitter,
     }
 
 
@@ -191,53 +190,38 @@ def mode_pfc(
 
 
 def informative_missingness(
-    block: np.ndarray, columns: Sequence[str], task: Task, alpha: float = 0.05, min_difference: float = 0.05
+    frame: pl.DataFrame, columns: Sequence[str], target: str, check_params: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, Any]:
-    """Columns whose missingness is associated with the target (BH q < alpha and a non-trivial gap).
+    """Columns whose missingness is associated with the target, tested by the check itself.
 
     Notes
     -----
-    Methods §2.3, point 3: a two-sample z-test of the target between records where the column is
-    missing and where it is observed, vectorised over all columns, Benjamini-Hochberg corrected.
-    For classes the target is tested one class against the rest (Bonferroni over classes); for
-    numbers on the standardised target, with a gap of 0.1 sd as the non-trivial difference.
+    The corrected table can have missing values the raw table did not (a sentinel turned into a
+    missing value), so the association is tested again on it, with the test of the check whose
+    remedy is the missing-indicator step (the same statistic, thresholds and policy as `check`).
     """
-    missing = np.isnan(block)
-    n = missing.shape[0]
-    n_miss = missing.sum(axis=0)
-    testable = (n_miss >= 5) & (n - n_miss >= 5)
-    if not testable.any():
+    chosen = [c for c in columns if c != target]
+    testers = [
+        cls
+        for cls in load_all_checks().values()
+        if cls.remedy is not None and cls.remedy.step == MissingIndicators.action
+    ]
+    if not chosen or not testers:
         return {"columns": [], "tested": 0}
-    if task.kind == "regression":
-        y = task.y.astype(np.float64)
-        y = (y - np.nanmean(y)) / (np.nanstd(y) or 1.0)
-        targets, gap = [np.nan_to_num(y)], 0.1
-    else:
-        classes = np.unique(task.y.astype(str))
-        chosen = classes[:1] if len(classes) == 2 else classes
-        targets, gap = [(task.y.astype(str) == c).astype(np.float64) for c in chosen], min_difference
-    best_p = np.ones(missing.shape[1])
-    best_gap = np.zeros(missing.shape[1])
-    m = missing.astype(np.float64)
-    for t in targets:
-        mean_miss = (t @ m) / np.maximum(n_miss, 1)
-        mean_obs = (t.sum() - t @ m) / np.maximum(n - n_miss, 1)
-        sd = np.std(t) or 1.0
-        z = (mean_miss - mean_obs) / (
-            sd * np.sqrt(1.0 / np.maximum(n_miss, 1) + 1.0 / np.maximum(n - n_miss, 1))
+    table = from_object(frame.select([*chosen, target]))
+    data = build_dataset(table, Roles(target=target), infer_roles=False)
+    profile = compute_profile(data.frame, dict(data.semantic_types))
+    found: list[str] = []
+    result: dict[str, Any] = {"columns": found, "tested": 0}
+    for outcome in run_checks(data, profile, check_params, only=[cls.id for cls in testers]):
+        hits = [f.columns[0] for f in outcome.findings if target in f.columns[1:]]
+        found.extend(c for c in hits if c not in found)
+        per_column = outcome.evidence.get("per_column") or {}
+        result["tested"] = max(result["tested"], int(outcome.evidence.get("denominator") or 0))
+        result.setdefault("q_values", {}).update(
+            {c: float(per_column[c]["q_value"]) for c in hits[:50] if c in per_column}
         )
-        p = np.minimum(1.0, 2 * stats.norm.sf(np.abs(z)) * len(targets))
-        better = p < best_p
-        best_p = np.where(better, p, best_p)
-        best_gap = np.where(better, np.abs(mean_miss - mean_obs), best_gap)
-    p_tested = best_p[testable]
-    q = stats.false_discovery_control(p_tested, method="bh")
-    q_all = np.ones_like(best_p)
-    q_all[testable] = q
-    hit = testable & (q_all < alpha) & (best_gap > gap)
-    chosen_columns = [columns[j] for j in np.flatnonzero(hit)]
-    return {
-        "columns": chosen_columns,
-        "tested": int(testable.sum()),
-        "q_values": {columns[j]: float(q_all[j]) for j in np.flatnonzero(hit)[:50]},
-    }
+        if outcome.evidence.get("effect_measure"):
+            result["effect_measure"] = outcome.evidence["effect_measure"]
+    found.sort(key=chosen.index)
+    return result

@@ -231,7 +231,7 @@ def run_prequalification(
         if len(np.unique(task.y)) < 2 or cv_frame.height < 10:
             task = None
     groups = (
-        kept_frame.get_column(roles.group).cast(pl.String).fill_null("\x00none").to_numpy()[cv_mask]
+        kept_frame.get_column(roles.group).cast(pl.String).fill_null("\x00missing").to_numpy()[cv_mask]
         if task is not None and roles.group
         else None
     )
@@ -241,9 +241,9 @@ def run_prequalification(
     informative_test: dict[str, Any] = {}
     if task is not None and q and np.isnan(block).any():
         informative_test = informative_missingness(
-            _matrix(corrected.filter(pl.Series(cv_mask)), numeric), numeric, task
+            corrected.filter(pl.Series(cv_mask)), numeric, roles.target, policy.check_params
         )
-        informative = sorted(set(informative) | set(informative_test["columns"]), key=numeric.index)
+        informative = sorted(set(informative) | set(informative_test["columns"]), key=corrected.columns.index)
 
     evaluator = _Evaluator(
         correction_steps=correction_steps,
@@ -336,7 +336,7 @@ def run_prequalification(
         "choice": {
             "explanation": explanation,
             "candidates": candidates,
-            "informative_missingness": informative_test,
+            "missingness_association": informative_test,
             "budget_seconds": budget,
             "recipe": "user" if spec is not None else "searched",
         },

@@ -71,7 +71,7 @@ def render_compare_text(cmp: dict[str, Any]) -> str:
         for x in f["only_in_b"][:30]
     ]
     lines.append(f"Findings in both: {f['in_both']} ({len(f['changed'])} changed severity or extent)")
-    shift = cmp.get("distribution_shift")
+    shift = cmp.get("shift")
     if shift:
         lines += [
             "",
@@ -117,7 +117,7 @@ def render_compare_markdown(cmp: dict[str, Any]) -> str:
             + (", ".join(f"{x['check']} ({x['severity']})" for x in f[f"only_in_{side}"][:30]) or "none")
         )
     lines.append(f"- in both: {f['in_both']}")
-    shift = cmp.get("distribution_shift")
+    shift = cmp.get("shift")
     if shift:
         lines += [
             "",
@@ -189,7 +189,7 @@ def render_compare_html(cmp: dict[str, Any]) -> str:
             for x in items[:200]
         ]
         parts.append("</ul>")
-    shift = cmp.get("distribution_shift")
+    shift = cmp.get("shift")
     if shift:
         parts.append(
             f"<h2>Distribution shift</h2><p>{shift['shifted']} of {shift['tested']} shared columns shifted "

@@ -200,9 +200,11 @@ def repeated_keys(pieces: list[np.ndarray]) -> RepeatedKeys:
     ends = np.r_[starts[1:], len(positions)]
     first = np.argsort(positions[starts], kind="stable")[:GROUPS_KEPT]
     groups = tuple(tuple(positions[starts[i] : ends[i]].tolist()) for i in first)
+    group_sizes = (ends - starts).astype(np.int64)
     return RepeatedKeys(
         n_groups=len(starts),
         n_rows=len(positions),
+        pairs=int((group_sizes * (group_sizes - 1) // 2).sum()),
         groups=groups,
         rows=np.sort(positions)[:MAX_ROWS_LISTED],
     )
@@ -215,6 +217,7 @@ def combine_repeated(parts: list[RepeatedKeys]) -> RepeatedKeys:
     return RepeatedKeys(
         n_groups=sum(p.n_groups for p in parts),
         n_rows=sum(p.n_rows for p in parts),
+        pairs=sum(p.pairs for p in parts),
         groups=tuple(groups),
         rows=np.sort(np.concatenate(rows))[:MAX_ROWS_LISTED] if rows else np.empty(0, np.int64),
     )

@@ -11,10 +11,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
+import datacert.knowledge as knowledge
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -109,8 +108,7 @@ def _unit(u: dict[str, Any]) -> Unit:
 @lru_cache(maxsize=1)
 def load_variables() -> tuple[Variable, ...]:
     """The curated variables, in file order (specific before general)."""
-    text = resources.files("datacert.knowledge").joinpath("physiological_limits.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = knowledge.load("physiological_limits")
     variables = []
     for item in raw["variables"]:
         spellings = _spellings(item)

@@ -4,13 +4,12 @@ BMI that disagrees with weight and height)."""
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import polars as pl
-import yaml
 
+import datacert.knowledge as knowledge
 from datacert.checks._base import Check, CheckResult, Needs, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
@@ -26,8 +25,7 @@ TO_M = {"m": 1.0, "cm": 0.01, "inch": 0.0254}
 @lru_cache(maxsize=1)
 def load_rules() -> tuple[dict[str, Any], ...]:
     """The packaged cross-field rules (knowledge/cross_field_rules.yaml), read once."""
-    text = resources.files("datacert.knowledge").joinpath("cross_field_rules.yaml").read_text("utf-8")
-    return tuple(yaml.safe_load(text)["rules"])
+    return tuple(knowledge.load("cross_field_rules")["rules"])
 
 
 @register

@@ -11,14 +11,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 import phonenumbers
 import polars as pl
-import yaml
 from stdnum.fr import nir as fr_nir
 from stdnum.us import ssn as us_ssn
+
+import datacert.knowledge as knowledge
 
 SAMPLE_VALUES = 500
 
@@ -123,8 +123,7 @@ def valid_phone(value: str) -> bool:
 
 @lru_cache(maxsize=1)
 def person_names() -> frozenset[str]:
-    text = resources.files("datacert.knowledge").joinpath("person_names.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = knowledge.load("person_names")
     return frozenset(str(n).replace("_", " ") for n in raw["first_names"] + raw["surnames"])
 
 

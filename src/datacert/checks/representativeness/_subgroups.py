@@ -7,15 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
+from datacert.artifacts import is_class_target
 from datacert.dataset import Dataset
 
 AGE_EDGES = (18.0, 40.0, 65.0, 80.0)
 AGE_LABELS = ("<18", "18-39", "40-64", "65-79", ">=80")
 _AGE_NAME = re.compile(r"(^|[^a-z])(age|âge|ages)([^a-z]|$)|^age", re.IGNORECASE)
 MAX_LEVELS_UNBINNED = 10
-MAX_CLASSES = 20
 
 
 @dataclass(frozen=True)
@@ -103,35 +102,17 @@ def contingency(codes_a: np.ndarray, codes_b: np.ndarray, n_a: int, n_b: int) ->
     return np.bincount(flat, minlength=n_a * n_b).reshape(n_a, n_b)
 
 
-def cramers_v(table: np.ndarray) -> tuple[float, float, float]:
-    """Cramér's V, the chi-squared statistic and its p-value for a contingency table.
-
-    Rows and columns with no records are dropped first; a table with a single row or column
-    gives V = 0 and p = 1.
-    """
-    table = np.asarray(table, dtype=np.float64)
-    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
-    if table.shape[0] < 2 or table.shape[1] < 2:
-        return 0.0, 0.0, 1.0
-    chi2, p, _, _ = stats.chi2_contingency(table, correction=False)
-    n = table.sum()
-    v = float(np.sqrt(chi2 / (n * (min(table.shape) - 1))))
-    return v, float(chi2), float(p)
-
-
 def target_classes(data: Dataset) -> tuple[np.ndarray, list[str]] | None:
     """Class code per record (-1 = missing) when the target is categorical, else None."""
     target = data.target()
     if target is None:
         return None
     if data.schema[target.name].is_float():
-        if target.n_unique() > MAX_CLASSES:
-            return None
         target = target.fill_nan(None)
+    if not is_class_target(target, data.semantic_types.get(target.name)):
+        return None
     text = target.cast(pl.String)
     names = sorted(text.drop_nulls().unique().to_list())
-    if len(names) > MAX_CLASSES or len(names) < 2:
-        return None
     lookup = pl.DataFrame(
         {"__v": names, "__c": np.arange(len(names), dtype=np.int64)},
         schema={"__v": pl.String, "__c": pl.Int64},

@@ -10,10 +10,10 @@ from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks.representativeness._subgroups import (
     contingency,
-    cramers_v,
     subgroups_of,
     target_classes,
 )
+from datacert.shift import cramers_v
 from datacert.statistics import wilson_interval
 
 

@@ -1,4 +1,9 @@
-"""Two-sample machinery for distribution shift: vectorised KS, group moments, classifier test."""
+"""Two-sample statistics of distribution shift, shared by the distribution_shift check and `compare`.
+
+Vectorised Kolmogorov-Smirnov and standardised mean differences of groups against the rest,
+chi-squared with Cramér's V on contingency tables, and the classifier two-sample test: one
+statistic for each question, whether the groups are sites inside a table or two tables.
+"""
 
 from __future__ import annotations
 
@@ -91,6 +96,22 @@ def standardised(matrix: np.ndarray) -> np.ndarray:
     sd = work.std(axis=0)
     work /= np.where(sd > 0, sd, 1.0)
     return work
+
+
+def cramers_v(table: np.ndarray) -> tuple[float, float, float]:
+    """Cramér's V, the chi-squared statistic and its p-value for a contingency table.
+
+    Rows and columns with no records are dropped first; a table with a single row or column
+    gives V = 0 and p = 1.
+    """
+    table = np.asarray(table, dtype=np.float64)
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        return 0.0, 0.0, 1.0
+    chi2, p, _, _ = stats.chi2_contingency(table, correction=False)
+    n = table.sum()
+    v = float(np.sqrt(chi2 / (n * (min(table.shape) - 1))))
+    return v, float(chi2), float(p)
 
 
 def principal_scores(design: np.ndarray, k: int) -> np.ndarray:
