@@ -118,8 +118,17 @@ def child(task: str, source: str, memory_limit: str, workers: int) -> dict:
         raise SystemExit(f"unknown task {task}")
     out["seconds"] = time.perf_counter() - started
     out["load_average"] = round(os.getloadavg()[0], 1)  # other work on the machine distorts every ratio
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb"] = peak_rss_mb()
     return out
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM). ru_maxrss is not used: Linux carries it across
+    exec, so a child started by a parent that held the generated table would report the parent's."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(task: str, source: str, memory_limit: str = "4GB", workers: int = 1) -> dict:
