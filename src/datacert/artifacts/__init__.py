@@ -9,6 +9,7 @@ through a cache hidden in the Dataset.
 """
 
 from datacert.artifacts._folds import FoldPlan, fold_plan
+from datacert.artifacts._population import Population, RepeatedKeys
 from datacert.artifacts._sample import RowSample, auc_rows, row_sample, share_rows
 from datacert.artifacts._store import ARTIFACTS, Artifacts, provide
 from datacert.artifacts._task import (
@@ -25,6 +26,8 @@ __all__ = [
     "MAX_CLASSES",
     "Artifacts",
     "FoldPlan",
+    "Population",
+    "RepeatedKeys",
     "RowSample",
     "Task",
     "TaskKind",

@@ -16,7 +16,7 @@ from datacert.artifacts._task import learning_task
 from datacert.dataset import Dataset
 
 # the named artifacts a check may declare in Needs(artifacts=...)
-ARTIFACTS = ("task", "folds", "design", "reference_fit", "row_sample")
+ARTIFACTS = ("task", "folds", "design", "reference_fit", "row_sample", "population")
 
 Provider = Callable[["Artifacts"], Any]
 _PROVIDERS: dict[str, Provider] = {}
@@ -56,6 +56,12 @@ class Artifacts:
         """Whether `name` was already computed for this dataset (nothing is computed to answer)."""
         return name in self._values
 
+    def supply(self, name: str, value: Any) -> None:
+        """Hand in a result computed outside the checks (the whole-table counts of a sampled run)."""
+        if name not in ARTIFACTS:
+            raise KeyError(f"unknown artifact {name!r}; known: {', '.join(ARTIFACTS)}")
+        self._values[name] = value
+
     def get(self, name: str) -> Any:
         if name not in ARTIFACTS:
             raise KeyError(f"unknown artifact {name!r}; known: {', '.join(ARTIFACTS)}")
@@ -89,3 +95,9 @@ def _task(store: Artifacts) -> str | None:
 @provide("row_sample")
 def _row_sampler(store: Artifacts) -> RowSampler:
     return RowSampler(store.data, store.task)
+
+
+@provide("population")
+def _population(store: Artifacts) -> Any:
+    """None unless a sampled run supplied it: a table checked in memory is its own population."""
+    return None

@@ -19,6 +19,12 @@ class FailOn(StrEnum):
     REJECT = "reject"
 
 
+class EngineName(StrEnum):
+    MEMORY = "memory"
+    STREAMING = "streaming"
+    DASK = "dask"
+
+
 class OutputFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
@@ -31,7 +37,8 @@ class OutputFormat(StrEnum):
 def check_command(
     path: Path | None = typer.Argument(
         None,
-        help="Data file: CSV/TSV, Parquet, Excel .xlsx, SAS .xpt/.sas7bdat, JSON Lines.",
+        help="Data file: CSV/TSV, Parquet, Excel .xlsx, SAS .xpt/.sas7bdat, JSON Lines; "
+        "or a folder or quoted glob of Parquet files (checked out of core).",
         show_default=False,
     ),
     target: str | None = typer.Option(None, "--target", help="The label to be learned."),
@@ -84,6 +91,18 @@ def check_command(
     ),
     redact: bool = typer.Option(False, "--redact", help="Show no record values in the HTML report."),
     demo: bool = typer.Option(False, "--demo", help="Check the built-in demo cohort instead of PATH."),
+    engine: EngineName | None = typer.Option(
+        None,
+        "--engine",
+        help="memory (one file, the default), streaming (larger than memory; the default for a folder "
+        "or glob) or dask.",
+    ),
+    memory_limit: str | None = typer.Option(
+        None, "--memory-limit", help="Memory bound of an out-of-core run, e.g. 4GB (implies streaming)."
+    ),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask scheduler, tcp://HOST:8786 (default: a local cluster)."
+    ),
     campaign: str | None = typer.Option(
         None,
         "--campaign",
@@ -127,9 +146,19 @@ def check_command(
         else:
             source = path
         loaded_policy = load_policy(policy, profile=scoring_profile)
-        dataset = load_dataset(source, roles, reference=reference, schema=schema)
-        with progress_display(True) as progress:
-            certificate = certify(dataset, loaded_policy, progress=progress, campaign=declared_campaign)
+        from datacert.scale import chosen_engine, scaled_check
+
+        scale = None if demo else chosen_engine(path, engine, memory_limit, scheduler)
+        if scale is not None:
+            with progress_display(True) as progress:
+                certificate = scaled_check(
+                    path, roles, loaded_policy, scale, memory_limit, scheduler, reference, schema, progress,
+                    declared_campaign,
+                )  # fmt: skip
+        else:
+            dataset = load_dataset(source, roles, reference=reference, schema=schema)
+            with progress_display(True) as progress:
+                certificate = certify(dataset, loaded_policy, progress=progress, campaign=declared_campaign)
         from datacert.audit import note_result
 
         note_result({"dataset": certificate.dataset, "verdict": certificate.verdict})  # for the audit event

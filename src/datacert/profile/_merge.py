@@ -17,9 +17,10 @@ import polars as pl
 
 from datacert.profile._compute import compute_profile
 from datacert.profile._profile import COLUMN_SCHEMA, QUANTILE_NAMES, QUANTILES, Profile
-from datacert.semantics import SemanticType
+from datacert.semantics import SemanticType, sample_rows
 
 KMV_SIZE = 1024
+GRID_ROWS = 65_536  # rows a partition's quantile grid is read from (evenly spaced beyond that)
 _GRID = np.linspace(0.0, 1.0, 101)
 
 
@@ -39,7 +40,10 @@ def partial_profile(
     numeric = [c for c, d in frame.schema.items() if d.is_numeric()]
     grid: dict[str, np.ndarray] = {}
     if numeric:
-        block = frame.select([pl.col(c).cast(pl.Float64) for c in numeric]).to_numpy()
+        # the grid is a sketch: read from GRID_ROWS evenly spaced rows, its rank error (about
+        # 1 / sqrt(GRID_ROWS), 0.4 %) stays below the 1 % step between its 101 points
+        rows = sample_rows(frame, GRID_ROWS)
+        block = rows.select([pl.col(c).cast(pl.Float64) for c in numeric]).to_numpy()
         with np.errstate(all="ignore"):
             q = np.nanquantile(block, _GRID, axis=0) if frame.height else np.full((101, len(numeric)), np.nan)
         grid = {c: q[:, j] for j, c in enumerate(numeric)}
@@ -55,12 +59,17 @@ def partial_profile(
 
 def merge_partials(parts: list[PartialProfile]) -> Profile:
     """Merge the partial profiles of consecutive row partitions into the profile of the whole."""
+    return combine_partials(parts).profile
+
+
+def combine_partials(parts: list[PartialProfile]) -> PartialProfile:
+    """Merge consecutive partials into one that can still be merged further (a partition of batches)."""
     if not parts:
         raise ValueError("nothing to merge")
     merged = parts[0]
     for nxt in parts[1:]:
         merged = _merge_two(merged, nxt)
-    return merged.profile
+    return merged
 
 
 def _merge_two(a: PartialProfile, b: PartialProfile) -> PartialProfile:

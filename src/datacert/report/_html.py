@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from datacert.findings import DIMENSIONS
 from datacert.report import _svg
+from datacert.report._sampling import sampling_note
 
 _ENV = Environment(
     loader=PackageLoader("datacert", "report/templates"),
@@ -245,6 +246,7 @@ def render_html(certificate, redact: bool = False) -> str:
         counts=counts,
         severities=SEVERITIES,
         redact=redact,
+        sampling_note=sampling_note(cert.profile["sampling"]) if (cert.profile or {}).get("sampling") else "",
         reasons=reasons,
         score_chart=chart,
         overall=scores.get("overall"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datacert.report._escape import markdown, markdown_code
+from datacert.report._sampling import sampling_note
 
 
 def _cell(text: str) -> str:
@@ -29,6 +30,11 @@ def render_markdown(certificate) -> str:
         "",
         f"{ds['rows']:,} records × {ds['columns']:,} columns, fingerprint {markdown_code(ds['fingerprint'])}",
         "",
+        *(
+            [_cell(sampling_note(certificate.profile["sampling"])), ""]
+            if certificate.profile.get("sampling")
+            else []
+        ),
         "## Reasons",
         *[f"- {_cell(r)}" for r in certificate.reasons],
         "",

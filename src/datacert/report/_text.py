@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from datacert.report._escape import terminal as _t
+from datacert.report._sampling import sampling_note
 
 SEVERITY_STYLE = {"critical": "bold white on red", "error": "bold red", "warning": "yellow", "info": "cyan"}
 VERDICT_STYLE = {"release": "bold green", "prequalify": "bold yellow", "reject": "bold red"}
@@ -21,6 +22,9 @@ def render_text(certificate, color: bool = False, width: int = 110) -> str:
         f"datacert certificate for [bold]{_t(ds.get('path') or 'table')}[/] "
         f"({ds['rows']:,} records x {ds['columns']:,} columns, {ds['fingerprint'][:19]}...)"
     )
+    sampling = (certificate.profile or {}).get("sampling")
+    if sampling:
+        console.print(_t(sampling_note(sampling)))
     intervals = certificate.extra.get("score_intervals") or {}
     profile = certificate.extra.get("scoring_profile") or {}
     overall_iv = intervals.get("overall")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
 from scipy.stats import poisson
 
+from datacert.artifacts import Artifacts
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._groups import duplicate_groups
 from datacert.checks._registry import register
@@ -32,11 +34,15 @@ class DuplicateRows(Check):
     On the trust benchmark's untouched tables this keeps the two chance pairs of the Wilms tumour
     table (4,028 records, mostly coded columns, λ ≈ 1) from a warning, while copied records are
     still found at every planted share.
+
+    On a sampled run (a table checked out of core) the groups come from the whole table, counted
+    in the pass that drew the sample (the `population` artifact), by a 128-bit hash of the record;
+    the value shares of the chance model are the sample's, the pairs the whole table's.
     """
 
     id = "duplicate_rows"
     dimension = "uniqueness"
-    needs = Needs(min_rows=2)
+    needs = Needs(min_rows=2, artifacts=("population",))
     params = (
         Param(
             "error_share",
@@ -59,24 +65,48 @@ class DuplicateRows(Check):
 
     def run(self, data, profile, params):
         columns = [c for c in data.columns if c != data.roles.id]
+        population = Artifacts.of(data).get("population")
+        if population is not None:
+            counted = population.duplicate_records
+            if not counted.n_groups:
+                return CheckResult.quiet({"numerator": 0, "denominator": population.rows, "threshold": 0})
+            copies = Copies(
+                counted.extra,
+                counted.n_groups,
+                counted.pairs,
+                counted.rows,
+                counted.n_rows,
+                [list(g) for g in counted.groups[: params["max_groups_listed"]]],
+            )
+            return self._fired(
+                copies, population.rows, chance_pairs(data.frame, columns, population.rows), data, params
+            )
         hashes = profile.row_hash if data.roles.id is None else None
         groups = duplicate_groups(data.frame, columns, hashes)
         if not groups:
             return CheckResult.quiet({"numerator": 0, "denominator": data.n_rows, "threshold": 0})
         rows = np.concatenate(groups)
-        extra = int(rows.size - len(groups))
-        extra_share = extra / data.n_rows
-        pairs = int(sum(g.size * (g.size - 1) // 2 for g in groups))
-        expected = chance_pairs(data.frame, columns)
+        copies = Copies(
+            int(rows.size - len(groups)),
+            len(groups),
+            int(sum(g.size * (g.size - 1) // 2 for g in groups)),
+            rows,
+            int(rows.size),
+            [g.tolist() for g in groups[: params["max_groups_listed"]]],
+        )
+        return self._fired(copies, data.n_rows, chance_pairs(data.frame, columns), data, params)
+
+    def _fired(self, copies: Copies, denominator: int, expected: float, data, params):
+        extra, pairs = copies.extra, copies.pairs
+        extra_share = extra / denominator
         p_chance = float(poisson.sf(pairs - 1, expected)) if expected > 0 else 0.0
         if p_chance >= params["chance_p"]:
             severity = "info"
         else:
             severity = "error" if extra_share >= params["error_share"] else "warning"
-        listed = [g.tolist() for g in groups[: params["max_groups_listed"]]]
         message = (
             f"{plural(extra, 'record')} repeat another record exactly "
-            f"({plural(len(groups), 'group')} of copies)"
+            f"({plural(copies.groups, 'group')} of copies)"
         )
         if severity == "info":
             message += (
@@ -86,22 +116,23 @@ class DuplicateRows(Check):
         finding = self.finding(
             severity,
             message + ".",
-            rows=rows,
+            rows=copies.rows,
+            row_count=copies.n_rows,
             evidence={
                 "numerator": extra,
-                "denominator": data.n_rows,
+                "denominator": denominator,
                 "share": extra_share,
                 "threshold": params["error_share"],
-                "groups": len(groups),
+                "groups": copies.groups,
                 "identical_pairs": pairs,
                 "chance_pairs_expected": expected,
                 "chance_probability": p_chance,
-                "group_rows": listed,
+                "group_rows": copies.listed,
                 "ignored_columns": [data.roles.id] if data.roles.id else [],
             },
             remedy="Keep the first record of each group and drop the copies (deduplicate).",
         )
-        return CheckResult.fired([finding], {"numerator": extra, "denominator": data.n_rows})
+        return CheckResult.fired([finding], {"numerator": extra, "denominator": denominator})
 
     def correction(self, findings, data, plan):
         """Keep the first of each group of identical records (the record id does not count)."""
@@ -109,14 +140,27 @@ class DuplicateRows(Check):
         return True
 
 
-def chance_pairs(frame: pl.DataFrame, columns: list[str]) -> float:
+class Copies(NamedTuple):
+    """Groups of identical records, from the table in memory or counted on the whole table."""
+
+    extra: int  # records beyond the first of each group
+    groups: int
+    pairs: int  # identical pairs: sum of C(size, 2) over the groups
+    rows: np.ndarray
+    n_rows: int
+    listed: list[list[int]]
+
+
+def chance_pairs(frame: pl.DataFrame, columns: list[str], population_rows: int | None = None) -> float:
     """Pairs of records that would share every value by chance if the columns were independent.
 
-    Stops as soon as the product is negligible (a continuous column makes it so), so wide tables
-    cost a few value counts.
+    Value shares come from `frame`; the pairs counted are those of `population_rows` records when
+    the frame is a sample of a larger table. Stops as soon as the product is negligible (a
+    continuous column makes it so), so wide tables cost a few value counts.
     """
     n = frame.height
-    log_expected = math.log(n * (n - 1) / 2) if n > 1 else -math.inf
+    rows = population_rows or n
+    log_expected = math.log(rows * (rows - 1) / 2) if rows > 1 else -math.inf
     for column in columns:
         if log_expected < -40:
             return 0.0

@@ -1,0 +1,290 @@
+"""`check` on a table too large for memory: one pass over the whole table, the usual assay on a sample.
+
+The pass (streaming on one machine, or Dask) gives the whole-table profile, the whole-table
+duplicate and identifier counts, a content fingerprint and a seeded sample of the records. The
+existing assay then runs on a Dataset of the sample, given the whole-table profile and, through
+the artifacts store, the whole-table counts. The certificate speaks of the whole table: its row
+count, its fingerprint, whole-table positions in findings, and what was sampled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+
+from datacert.artifacts import Artifacts, Population
+from datacert.certificate import Certificate
+from datacert.dataset import Dataset, build_dataset
+from datacert.io import LoadedTable
+from datacert.policy import Policy
+from datacert.profile import Profile, compute_profile
+from datacert.roles import Roles
+from datacert.scale._partition import POSITION, ScanOptions, read_batches, sample_threshold
+from datacert.scale._pass import PassResult, dask_pass, stream_pass
+from datacert.scale._source import ScaleInputError, SourcePlan, is_partitioned_source, plan_source
+
+Engine = Literal["streaming", "dask"]
+SAMPLE_ROWS = 100_000  # records the sampled checks see; their own row budgets apply on top
+HEAD_ROWS = 100_000  # records the roles (the id above all) are inferred from, before the pass
+BATCH_ROWS = 524_288  # the batch a partition is read in, unless the memory limit asks for less
+BATCH_OVERHEAD = 16  # bytes held while profiling a batch, per decoded byte (copies, hashes, sorts)
+BUCKET_ROWS = 4_000_000  # keys a hash bucket holds on average (96 MB): what one reduction loads
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
+
+
+def parse_memory_limit(text: str) -> int:
+    """Bytes from '4GB', '512MB', '4G', '4GiB' or a plain number of bytes."""
+    match = _SIZE.match(text or "")
+    if not match:
+        raise ScaleInputError(f"--memory-limit {text!r} is not a size; write it like 4GB or 512MB.")
+    unit = (match.group(2) or "").lower()
+    scale = _UNITS[unit[:1]] if "i" not in unit else 1024 ** " kmgt".index(unit[:1])
+    value = int(float(match.group(1)) * scale)
+    if value < 64 * 2**20:
+        raise ScaleInputError(f"--memory-limit {text!r} is too small: give at least 64MB.")
+    return value
+
+
+def batch_rows_for(plan: SourcePlan, memory_limit: int | None) -> int:
+    """The batch size: `BATCH_ROWS`, smaller when a batch's working set would pass half the limit."""
+    if not memory_limit:
+        return BATCH_ROWS
+    fitting = int(memory_limit / 2 / max(1.0, plan.bytes_per_row * BATCH_OVERHEAD))
+    return max(1_000, min(BATCH_ROWS, fitting))
+
+
+def bucket_bits_for(rows: int) -> int:
+    """Hash buckets as a power of two: 16 at least, enough that each holds about `BUCKET_ROWS` keys."""
+    return max(4, min(14, int(np.ceil(np.log2(max(1, rows) / BUCKET_ROWS)))))
+
+
+def check_partitioned(
+    source: Any,
+    roles: Roles | None = None,
+    policy: Policy | None = None,
+    *,
+    engine: Engine = "streaming",
+    memory_limit: int | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    sample_rows: int = SAMPLE_ROWS,
+    seed: int = 0,
+    reference: Any = None,
+    schema: Any = None,
+    progress: Callable[[str], None] | None = None,
+    campaign: Mapping[str, int] | None = None,
+) -> Certificate:
+    """Certify a Parquet file, folder or glob of any size: whole-table pass, then checks on a sample."""
+    from datacert.assay import certify
+    from datacert.reference_population import load_reference
+
+    roles = roles or Roles()
+    declared = _declared(schema)
+    if reference is not None:
+        reference = load_reference(reference, roles.sensitive)
+    plan, head, result = whole_table_pass(
+        source,
+        roles,
+        engine=engine,
+        memory_limit=memory_limit,
+        scheduler=scheduler,
+        workers=workers,
+        sample_rows=sample_rows,
+        seed=seed,
+        declared=declared,
+        progress=progress,
+    )
+    dataset = _sample_dataset(plan, result, head, reference, declared)
+    positions = result.sample.get_column(POSITION).to_numpy()
+    Artifacts.of(dataset).supply(
+        "population",
+        Population(
+            rows=plan.rows,
+            positions=positions,
+            duplicate_records=result.duplicate_records,
+            repeated_ids=result.repeated_ids,
+            missing_ids=result.missing_ids,
+        ),
+    )
+    profile = _population_profile(result, dataset)
+    certificate = certify(dataset, policy or Policy(), progress=progress, profile=profile, campaign=campaign)
+    return _whole_table_certificate(certificate, plan, result, positions, seed, memory_limit)
+
+
+def whole_table_pass(
+    source: Any,
+    roles: Roles,
+    *,
+    engine: Engine = "streaming",
+    memory_limit: int | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    sample_rows: int = SAMPLE_ROWS,
+    seed: int = 0,
+    declared: Any = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[SourcePlan, Dataset, PassResult]:
+    """Plan the source, infer roles on its first records, and scan the whole table once."""
+    plan = plan_source(source)
+    head = _head_dataset(plan, roles, declared)
+    options = ScanOptions(
+        record_columns=tuple(c for c in head.columns if c != head.roles.id),
+        id_column=head.roles.id,
+        sample_threshold=sample_threshold(sample_rows, plan.rows),
+        seed=seed,
+        batch_rows=batch_rows_for(plan, memory_limit),
+        bucket_bits=bucket_bits_for(plan.rows),
+    )
+    if engine == "dask":
+        result = dask_pass(plan, options, sample_rows, scheduler, workers, memory_limit, progress)
+    elif engine == "streaming":
+        result = stream_pass(plan, options, sample_rows, progress)
+    else:
+        raise ScaleInputError(f"unknown engine {engine!r}: use streaming or dask.")
+    return plan, head, result
+
+
+def _declared(schema: Any) -> Any:
+    """A DeclaredSchema from what `check` accepts: None, a DeclaredSchema, a mapping or a file."""
+    from datacert.declared_schema import DeclaredSchema, load_table_schema, parse_table_schema
+
+    if schema is None or isinstance(schema, DeclaredSchema):
+        return schema
+    return parse_table_schema(schema) if isinstance(schema, Mapping) else load_table_schema(schema)
+
+
+def _head_dataset(plan: SourcePlan, roles: Roles, declared: Any) -> Dataset:
+    """The first records, from which roles are inferred once, before the pass needs the id."""
+    frames: list[pl.DataFrame] = []
+    held = 0
+    for partition in plan.partitions:
+        for frame in read_batches(partition, HEAD_ROWS - held):
+            frames.append(frame)
+            held += frame.height
+            if held >= HEAD_ROWS:
+                break
+        if held >= HEAD_ROWS:
+            break
+    head = pl.concat(frames, how="vertical")
+    return build_dataset(LoadedTable(head, "parquet", plan.files[0]), roles, declared_schema=declared)
+
+
+def _sample_dataset(
+    plan: SourcePlan, result: PassResult, head: Dataset, reference: Any, declared: Any
+) -> Dataset:
+    frame = result.sample.drop(POSITION)
+    table = LoadedTable(frame, "parquet", plan.files[0], {"partitions": len(plan.partitions)})
+    dataset = build_dataset(
+        table, head.roles, infer_roles=False, reference=reference, declared_schema=declared
+    )
+    return replace(dataset, inferred=dict(head.inferred), _cache={})
+
+
+def _population_profile(result: PassResult, dataset: Dataset) -> Profile:
+    """Whole-table column statistics; per-record arrays (null counts, hashes) of the sample rows."""
+    merged = result.profile
+    types = [str(dataset.semantic_types.get(n, "")) for n in merged.columns.get_column("name").to_list()]
+    columns = merged.columns.with_columns(pl.Series("semantic_type", types, dtype=pl.String))
+    sample_profile = compute_profile(dataset.frame, dict(dataset.semantic_types))
+    return Profile(
+        n_rows=merged.n_rows,
+        columns=columns,
+        top_values=merged.top_values,
+        row_null_count=sample_profile.row_null_count,
+        row_hash=sample_profile.row_hash,
+        facts={"sampled_rows": dataset.n_rows, "population_rows": merged.n_rows},
+    )
+
+
+def _whole_table_certificate(
+    certificate: Certificate,
+    plan: SourcePlan,
+    result: PassResult,
+    positions: np.ndarray,
+    seed: int,
+    memory_limit: int | None,
+) -> Certificate:
+    """Name the whole table, map sample rows back to whole-table positions, say what was sampled."""
+    from datacert.audit.lineage import lineage_block
+    from datacert.checks import load_all_checks
+
+    whole_table = {cid for cid, cls in load_all_checks().items() if "population" in cls.needs.artifacts}
+    findings = [
+        f
+        if f.check in whole_table or not f.rows
+        else replace(f, rows=tuple(int(positions[r]) for r in f.rows))
+        for f in certificate.findings
+    ]
+    dataset = {
+        **dict(certificate.dataset),
+        "path": Path(plan.spec).name,  # the file, folder or pattern name: no host path
+        "fingerprint": result.fingerprint,
+        "format": "parquet",
+        "rows": plan.rows,
+        "files": len(plan.files),
+    }
+    sampling = {
+        "population_rows": plan.rows,
+        "sampled_rows": len(positions),
+        "seed": seed,
+        "method": "seeded uniform sample of records (the smallest keys of a hash of the record position)",
+        "whole_table": [*sorted(whole_table), "profile"],
+    }
+    profile = {**dict(certificate.profile), "population_rows": plan.rows, "sampling": sampling}
+    extra = {**dict(certificate.extra), "lineage": lineage_block({"dataset": dataset})}
+    run = dict(certificate.run)
+    run["engine"] = {**result.engine, "memory_limit": memory_limit}
+    return replace(certificate, dataset=dataset, findings=findings, profile=profile, extra=extra, run=run)
+
+
+def chosen_engine(
+    path: Any, engine: str | None, memory_limit: str | None, scheduler: str | None
+) -> Engine | None:
+    """The partitioned engine a `check` asks for, or None for the in-memory assay."""
+    if engine == "memory":
+        if memory_limit or scheduler:
+            raise ScaleInputError("--memory-limit and --scheduler need --engine streaming or dask.")
+        if is_partitioned_source(path):
+            raise ScaleInputError("a folder or glob of Parquet files needs --engine streaming or dask.")
+        return None
+    if engine == "dask" or (engine is None and scheduler):
+        return "dask"
+    if scheduler:
+        raise ScaleInputError("--scheduler needs --engine dask.")
+    if engine == "streaming" or memory_limit or is_partitioned_source(path):
+        return "streaming"
+    return None
+
+
+def scaled_check(
+    path: Any,
+    roles: Roles,
+    policy: Policy,
+    engine: Engine,
+    memory_limit: str | None,
+    scheduler: str | None,
+    reference: Any,
+    schema: Any,
+    progress: Callable[[str], None] | None,
+    campaign: Mapping[str, int] | None,
+) -> Certificate:
+    """`datacert check` with a partitioned engine: the options as given on the command line."""
+    return check_partitioned(
+        str(path),
+        roles,
+        policy,
+        engine=engine,
+        memory_limit=parse_memory_limit(memory_limit) if memory_limit else None,
+        scheduler=scheduler,
+        reference=reference,
+        schema=schema,
+        progress=progress,
+        campaign=campaign,
+    )

@@ -1,0 +1,213 @@
+"""One pass over the whole table, on one machine (streaming with spilled hash buckets) or on Dask.
+
+Both engines run the same kernels on the same partitions and merge their results in partition
+order, so they return the same `PassResult` for the same table and options; only the facts about
+how the work ran (`engine`) differ.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from datacert.artifacts import RepeatedKeys
+from datacert.profile import PartialProfile, Profile, combine_partials
+from datacert.scale._partition import (
+    KEY_DTYPE,
+    SAMPLE_KEY,
+    PartitionSummary,
+    ScanOptions,
+    combine_fingerprints,
+    combine_missing,
+    combine_repeated,
+    combine_samples,
+    repeated_keys,
+    scan_partition,
+)
+from datacert.scale._source import ScaleInputError, SourcePlan
+
+SCHEDULER_TIMEOUT = "10s"  # how long to try reaching a given scheduler before saying it is away
+
+
+# a worker process is one core: polars and BLAS threads in every worker would fight over the cores
+ONE_THREAD = {
+    "POLARS_MAX_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
+@dataclass(frozen=True)
+class PassResult:
+    """What the pass learnt about the whole table."""
+
+    profile: Profile  # merged from every partition (per-record arrays left out)
+    sample: pl.DataFrame  # the seeded sample in table order, with its positions column
+    fingerprint: str
+    duplicate_records: RepeatedKeys
+    repeated_ids: RepeatedKeys | None
+    missing_ids: RepeatedKeys | None
+    engine: dict[str, Any] = field(default_factory=dict)  # how it ran: kept in the certificate's `run`
+
+
+def _finish(
+    summaries: list[PartitionSummary],
+    records: list[RepeatedKeys],
+    ids: list[RepeatedKeys] | None,
+    sample_rows: int,
+    engine: dict[str, Any],
+) -> PassResult:
+    summaries = sorted(summaries, key=lambda s: s.index)
+    merged: PartialProfile = combine_partials([s.partial for s in summaries])
+    sample = combine_samples([s.sample for s in summaries], sample_rows)
+    return PassResult(
+        profile=merged.profile,
+        sample=sample.drop(SAMPLE_KEY) if SAMPLE_KEY in sample.columns else sample,
+        fingerprint=combine_fingerprints(summaries),
+        duplicate_records=combine_repeated(records),
+        repeated_ids=combine_repeated(ids) if ids is not None else None,
+        missing_ids=combine_missing([s.missing_ids for s in summaries]),
+        engine=engine,
+    )
+
+
+class _Spill:
+    """Hash buckets on local disk: 24 bytes per record and key kind, read back one bucket at a time."""
+
+    def __init__(self, folder: Path, buckets: int) -> None:
+        self.folder, self.buckets = folder, buckets
+
+    def _path(self, kind: str, bucket: int) -> Path:
+        return self.folder / f"{kind}-{bucket:04d}.keys"
+
+    def append(self, kind: str, pieces: list[np.ndarray]) -> None:
+        for bucket, piece in enumerate(pieces):
+            if len(piece):
+                with open(self._path(kind, bucket), "ab") as handle:
+                    handle.write(piece.tobytes())
+
+    def read(self, kind: str, bucket: int) -> np.ndarray:
+        path = self._path(kind, bucket)
+        return np.fromfile(path, dtype=KEY_DTYPE) if path.exists() else np.empty(0, KEY_DTYPE)
+
+
+def stream_pass(
+    plan: SourcePlan,
+    options: ScanOptions,
+    sample_rows: int,
+    progress: Callable[[str], None] | None = None,
+) -> PassResult:
+    """Scan the partitions one after another; hash buckets wait on disk, so memory stays bounded."""
+    with tempfile.TemporaryDirectory(prefix="datacert-keys-") as folder:
+        spill = _Spill(Path(folder), options.buckets)
+        summaries: list[PartitionSummary] = []
+        for partition in plan.partitions:
+            if progress:
+                progress(f"partition {partition.index + 1}/{len(plan.partitions)}")
+            summary, records, ids = scan_partition(partition, options)
+            spill.append("records", records)
+            spill.append("ids", ids)
+            summaries.append(summary)
+        record_results = [repeated_keys([spill.read("records", b)]) for b in range(options.buckets)]
+        id_results = (
+            [repeated_keys([spill.read("ids", b)]) for b in range(options.buckets)]
+            if options.id_column is not None
+            else None
+        )
+    engine = {"name": "streaming", "partitions": len(plan.partitions), "batch_rows": options.batch_rows}
+    return _finish(summaries, record_results, id_results, sample_rows, engine)
+
+
+def _summary_of(scanned: tuple) -> PartitionSummary:
+    return scanned[0]
+
+
+def _bucket_of(scanned: tuple, kind: int, bucket: int) -> np.ndarray:
+    return scanned[kind][bucket]
+
+
+def _reduce_bucket(pieces: list[np.ndarray]) -> RepeatedKeys:
+    return repeated_keys(pieces)
+
+
+def dask_pass(
+    plan: SourcePlan,
+    options: ScanOptions,
+    sample_rows: int,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    memory_limit: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> PassResult:
+    """Scan the partitions on Dask workers; hash buckets are shuffled worker to worker, then reduced.
+
+    What reaches the client: one partial profile and the sample candidates per partition, and the
+    capped duplicate groups per bucket. The record hashes never do.
+    """
+    with dask_client(scheduler, workers, memory_limit) as client:
+        if progress:
+            progress(f"dask: {len(plan.partitions)} partitions on {_worker_count(client)} workers")
+        scanned = client.map(scan_partition, list(plan.partitions), options=options)
+        summaries = client.map(_summary_of, scanned)
+        kinds = [1, 2] if options.id_column is not None else [1]
+        reduced = {
+            kind: [
+                client.submit(_reduce_bucket, [client.submit(_bucket_of, s, kind, b) for s in scanned])
+                for b in range(options.buckets)
+            ]
+            for kind in kinds
+        }
+        gathered_summaries = client.gather(summaries)
+        gathered = {kind: client.gather(futures) for kind, futures in reduced.items()}
+        engine = {"name": "dask", "partitions": len(plan.partitions), "workers": _worker_count(client)}
+    return _finish(gathered_summaries, gathered[1], gathered.get(2), sample_rows, engine)
+
+
+def _worker_count(client: Any) -> int:
+    return len(client.scheduler_info().get("workers", {}))
+
+
+@contextmanager
+def dask_client(scheduler: str | None, workers: int | None, memory_limit: int | None):
+    """A client of the given scheduler, or of a LocalCluster of worker processes closed on exit."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ScaleInputError("the Dask engine needs the dask extra: pip install 'datacert[dask]'.") from None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ScaleInputError(
+                f"cannot reach the Dask scheduler at {scheduler!r} ({type(exc).__name__})."
+            ) from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    n = workers or 2
+    cluster = LocalCluster(
+        n_workers=n,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        memory_limit=(memory_limit // n) if memory_limit else "auto",
+        silence_logs=logging.ERROR,
+        env=ONE_THREAD,
+    )
+    client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
