@@ -39,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--injectors", nargs="*", choices=sorted(INJECTORS), help="default: every injector")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--sizes", choices=("all", "documented"), default="all")
+    parser.add_argument(
+        "--other-size-seeds",
+        type=int,
+        default=None,
+        help="seeds for the sizes other than the documented one (default: --seeds)",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
     parser.add_argument("--results", type=Path, default=RESULTS_DIR / "trust-results.jsonl")
     parser.add_argument("--fresh", action="store_true", help="start a new results file instead of resuming")
@@ -59,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.fresh and args.results.exists():
         args.results.unlink()
-    tasks = plan_tasks(cards, args.injectors or sorted(INJECTORS), args.seeds, args.sizes)
+    tasks = plan_tasks(
+        cards, args.injectors or sorted(INJECTORS), args.seeds, args.sizes, args.other_size_seeds
+    )
     started = time.perf_counter()
     records = run(tasks, args.results, jobs=args.jobs)
     summary = summarise(records)
@@ -74,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         "version": __version__,
         "commit": _commit(),
         "seeds": args.seeds,
+        "other_size_seeds": args.other_size_seeds,
     }
     docs = write_docs(summary, cards, args.docs, meta)
     print(f"{len(records)} tasks in {time.perf_counter() - started:.0f} s; wrote {summary_path} and {docs}")

@@ -30,6 +30,7 @@ class Injected:
     roles: Mapping[str, Any]
     rows: tuple[int, ...]  # records that carry the defect ([] for a column-level defect)
     columns: tuple[str, ...]  # columns that carry the defect
+    schema: Mapping[str, Any] | None = None  # a Table Schema declared with the table (--schema)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class Injector:
     documented_size: float  # the size the documentation states detection for
     apply: Callable[[pl.DataFrame, Card, float, np.random.Generator], Injected] = field(repr=False)
     needs_classes: bool = False
+    # the severity at which the defect counts as found: warning, unless the check reports this
+    # kind of defect as information by design (missingness predictable from another column)
+    severity: str = "warning"
 
 
 INJECTORS: dict[str, Injector] = {}
@@ -55,9 +59,12 @@ def injector(
     sizes: tuple[float, ...],
     documented: float,
     needs_classes: bool = False,
+    severity: str = "warning",
 ):
     def wrap(fn: Callable[[pl.DataFrame, Card, float, np.random.Generator], Injected]):
-        INJECTORS[name] = Injector(name, family, check, size_name, sizes, documented, fn, needs_classes)
+        INJECTORS[name] = Injector(
+            name, family, check, size_name, sizes, documented, fn, needs_classes, severity
+        )
         return fn
 
     return wrap
@@ -283,11 +290,19 @@ def post_outcome_column(frame, card, size, rng):
     "poisoning_suspected",
     "share of records with the trigger",
     (0.01, 0.02, 0.05),
-    0.02,
+    0.05,
     needs_classes=True,
 )
 def trigger_pattern(frame, card, size, rng):
-    """A rare exact value of one feature planted with the minority label (a backdoor trigger)."""
+    """A rare exact value of one feature planted with the minority label (a backdoor trigger).
+
+    The documented size is 5 %, not 2 %: what a trigger needs is a number of records k whose
+    chance purity π^k survives the correction over every rare pattern tested (m). On the
+    classification tables of 200 rows that is k ≥ log(α/m) / log(π): pima_training (π = 0.34,
+    m ≈ 122) needs 8 records (4 %), birthweight (π = 0.31, m ≈ 34) 6 (3.2 %); at 2 % they hold 4,
+    which no test corrected for the patterns it looks at can tell from chance (0.34⁴ × 122 = 1.6).
+    Wisconsin (569 rows, π = 0.37, m ≈ 190) needs 9 (1.6 %) and is found from 2 %.
+    """
     if card.kind != "classification":
         raise NotApplicable("triggers are measured on diagnostic outcomes")
     present, code = _binary_target(frame, card)
@@ -338,11 +353,47 @@ def group_across_splits(frame, card, size, rng):
 # ---------------------------------------------------------------------------------------------
 
 
+# a conversion factor below this moves a value less than a column's own spread often does
+CLOSE_UNITS = 5.0
+
+
 @injector("unit_mixup", "units", "mixed_units", "share of records in the other unit", (0.02, 0.05, 0.1), 0.05)
 def unit_mixup(frame, card, size, rng):
+    """Records written in a distant unit (mg/dL read as mmol/L or µmol/L: factors 18 to 88)."""
+    return _convert_share(frame, card, size, rng, close=False)
+
+
+@injector(
+    "unit_mixup_close",
+    "units",
+    "mixed_units",
+    "share of records in the other unit",
+    (0.1, 0.2, 0.3),
+    0.3,
+)
+def unit_mixup_close(frame, card, size, rng):
+    """Records written in a close unit (pounds among kilograms: factor 2.2).
+
+    The documented size is 30 %, not 5 %: a factor of 2.2 is smaller than the spread of a real
+    weight column (maternal weights in birthweight span 36-113 kg, a factor of 3.1), so a few
+    converted records fall inside the majority's range and make no second mode. Seeded sweeps of
+    the check's split on birthweight's lwt find it in 2 of 5 seeds at 10 %, 3 of 5 at 20 % and 5
+    of 5 at 30 %. A column mixing children and adults (cgd_interferon: 6-105 kg) hides even 40 % in
+    the column alone; against height (weight / height², a body-mass index) the check finds it in 5
+    of 5 seeds from 20 %, none at 10 %.
+    """
+    return _convert_share(frame, card, size, rng, close=True)
+
+
+def _convert_share(frame: pl.DataFrame, card: Card, size: float, rng: np.random.Generator, close: bool):
     spec = card.inject.get("unit")
     if not spec or spec["column"] not in frame.columns:
         raise NotApplicable("the card names no column with a known unit")
+    factor = float(spec["scale"])
+    if (max(factor, 1 / factor) < CLOSE_UNITS) != close:
+        raise NotApplicable(
+            "the card's unit conversion is a distant one" if close else "the card's units are close (< ×5)"
+        )
     column = spec["column"]
     observed = _observed(frame, column)
     rows = _pick_rows(observed.size, size, rng, observed)
@@ -456,9 +507,15 @@ def missing_mnar_target(frame, card, size, rng):
     "share of records above the median of another column whose value is removed",
     (0.1, 0.3, 0.6),
     0.3,
+    severity="info",
 )
 def missing_mar(frame, card, size, rng):
-    """Values removed where another observed column is high (MAR): missingness predicted by a column."""
+    """Values removed where another observed column is high (MAR): missingness predicted by a column.
+
+    Counted as found at info: missingness that other columns predict is what imputation must use,
+    not a defect of the data (methods §2.3 reports it as "MAR likely"); its association with the
+    target, which is a warning, is what missing_mnar_target measures.
+    """
     driver = _numeric_column(frame, card, rng)
     candidates = [c for c in card.inject.get("numeric", []) if c in frame.columns and c != driver]
     if not candidates:
@@ -1021,3 +1078,161 @@ def joint_outlier(frame, card, size, rng):
         values = out.get_column(column).cast(pl.Float64).to_numpy()
         out = _set_values(out, column, rows, np.nanquantile(values, 0.995))
     return Injected(out, _roles(card), tuple(rows.tolist()), (a, b))
+
+
+# ---------------------------------------------------------------------------------------------
+# declared schema, missingness blocks, contradictions between fields
+# ---------------------------------------------------------------------------------------------
+
+
+def _table_schema(frame: pl.DataFrame) -> dict[str, Any]:
+    """A Table Schema the untouched table meets: each column's type, as its producer would declare."""
+    fields = []
+    for name, dtype in frame.schema.items():
+        if dtype.is_integer():
+            kind = "integer"
+        elif dtype.is_numeric():
+            kind = "number"
+        elif dtype == pl.Boolean:
+            kind = "boolean"
+        else:
+            kind = "string"
+        fields.append({"name": name, "type": kind})
+    return {"fields": fields}
+
+
+@injector(
+    "out_of_enum_codes",
+    "declared schema",
+    "schema_violation",
+    "share of records with a code the schema does not allow",
+    (0.005, 0.01, 0.05),
+    0.01,
+)
+def out_of_enum_codes(frame, card, size, rng):
+    """A coded column declared with its allowed codes (enum), some records given an undeclared one.
+
+    The schema declares every column's type and, for one coded column (2 to 12 levels), the codes
+    the table uses; the planted records get a code outside that list, as an export from another
+    version of a form would.
+    """
+    taken = _role_columns(card)
+    coded = [
+        c
+        for c, t in frame.schema.items()
+        if c not in taken
+        and (t == pl.String or t.is_integer())
+        and 2 <= frame.get_column(c).drop_nulls().n_unique() <= 12
+    ]
+    if not coded:
+        raise NotApplicable("no coded column with 2 to 12 levels")
+    column = coded[int(rng.integers(len(coded)))]
+    series = frame.get_column(column)
+    levels = sorted(series.drop_nulls().unique().to_list())
+    schema = _table_schema(frame)
+    for f in schema["fields"]:
+        if f["name"] == column:
+            f["constraints"] = {"enum": levels}
+    observed = _observed(frame, column)
+    rows = _pick_rows(observed.size, size, rng, observed)
+    undeclared: Any = "inconnu" if series.dtype == pl.String else int(max(levels)) + 7
+    out = _set_values(frame, column, rows, undeclared)
+    return Injected(out, _roles(card), tuple(rows.tolist()), (column,), schema)
+
+
+@injector(
+    "missing_block",
+    "missingness",
+    "missingness_pattern",
+    "share of records missing a block of three measurements",
+    (0.02, 0.05, 0.1),
+    0.05,
+)
+def missing_block(frame, card, size, rng):
+    """Three measurements removed together in the same records (a panel never done, a form not filled)."""
+    taken = _role_columns(card)
+    complete = [
+        c
+        for c, t in frame.schema.items()
+        if t.is_numeric() and c not in taken and frame.get_column(c).null_count() == 0
+    ]
+    if len(complete) < 3:
+        raise NotApplicable("fewer than three complete measurement columns")
+    block = [complete[int(i)] for i in np.sort(rng.choice(len(complete), 3, replace=False))]
+    rows = _pick_rows(frame.height, size, rng)
+    out = frame
+    for column in block:
+        out = _set_values(out, column, rows, None)
+    return Injected(out, _roles(card), tuple(rows.tolist()), tuple(block))
+
+
+@injector(
+    "contradictory_fields",
+    "plausibility",
+    "cross_field_inconsistency",
+    "share of records whose fields contradict each other",
+    (0.005, 0.01, 0.05),
+    0.01,
+)
+def contradictory_fields(frame, card, size, rng):
+    """Values of one record that cannot all be true: systolic and diastolic pressures swapped, or a
+    recorded body-mass index that is another patient's (the card names the columns).
+
+    For a BMI the table does not record, a BMI column is first computed from the record's weight
+    and height (rounded to 0.1, as a form would show it), then the planted records get the BMI of
+    another record that differs from theirs by more than 20 %.
+    """
+    spec = card.inject.get("cross_field")
+    if not spec:
+        raise NotApplicable("the card names no pair of fields a clinical rule relates")
+    if spec["kind"] == "pressures":
+        low, high = spec["low"], spec["high"]
+        lo = frame.get_column(low).cast(pl.Float64).to_numpy()
+        hi = frame.get_column(high).cast(pl.Float64).to_numpy()
+        rows = _pick_rows(frame.height, size, rng, np.flatnonzero(hi > lo))
+        out = _set_values(_set_values(frame, low, rows, hi[rows]), high, rows, lo[rows])
+        return Injected(out, _roles(card), tuple(rows.tolist()), (low, high))
+    weight, height = spec["weight"], spec["height"]
+    w = frame.get_column(weight).cast(pl.Float64).to_numpy()
+    h = frame.get_column(height).cast(pl.Float64).to_numpy() * float(spec.get("height_to_m", 1.0))
+    bmi = np.round(w / h**2, 1)
+    usable = np.flatnonzero(np.isfinite(bmi))
+    rows = _pick_rows(frame.height, size, rng, usable)
+    wrong = bmi.copy()
+    for r in rows:
+        others = usable[np.abs(bmi[usable] - bmi[r]) > 0.2 * bmi[r]]
+        wrong[r] = bmi[int(rng.choice(others))]
+    out = frame.with_columns(pl.Series("bmi", wrong).fill_nan(None))
+    return Injected(out, _roles(card), tuple(rows.tolist()), ("bmi", weight, height))
+
+
+@injector(
+    "unreadable_dates",
+    "time",
+    "unreadable_time",
+    "share of visit dates that read as no date",
+    (0.005, 0.01, 0.05),
+    0.01,
+)
+def unreadable_dates(frame, card, size, rng):
+    """A visit-date column written as text (dd/mm/yyyy), some values typed as no date reads
+    (day 31 of a 30-day month, a word, a month 13), as a hand-filled form gives them."""
+    n = frame.height
+    when = [date(2015, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 2500, n)]
+    values = np.array([d.strftime("%d/%m/%Y") for d in when], dtype=object)
+    rows = _pick_rows(n, size, rng)
+    typos = ["31/04/2018", "inconnue", "12/13/2017", "00/00/0000", "2017-02-30"]
+    values[rows] = [typos[int(i)] for i in rng.integers(0, len(typos), rows.size)]
+    out = frame.with_columns(pl.Series("visit_date", values.tolist(), dtype=pl.String))
+    return Injected(out, {**_roles(card), "time": "visit_date"}, tuple(rows.tolist()), ("visit_date",))
+
+
+# Registered checks the benchmark plants no defect for, and why (shown in docs/trust.md).
+NOT_INJECTED = {
+    "short_records": "a record shorter than the CSV header exists only in a file as read from disk; the "
+    "benchmark hands the assay tables in memory, so the reader's field counts are never made "
+    "(tests/test_reading_limits.py plants cut lines in files)",
+    "insufficient_sample_size": "a property of the whole table (records and events per feature), not a "
+    "defect planted in some records; its operating point is read from its false alarms on the "
+    "untouched tables",
+}

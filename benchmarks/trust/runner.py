@@ -41,16 +41,31 @@ class Task:
         return f"{self.table}|{self.injector or 'untouched'}|{self.size}|{self.seed}"
 
 
-def plan_tasks(cards: Iterable[Card], injectors: Iterable[str], seeds: int, sizes: str = "all") -> list[Task]:
-    """Untouched runs first (one per table), then every injection; `sizes='documented'` keeps one size."""
+def plan_tasks(
+    cards: Iterable[Card],
+    injectors: Iterable[str],
+    seeds: int,
+    sizes: str = "all",
+    other_size_seeds: int | None = None,
+) -> list[Task]:
+    """Untouched runs first (one per table), then every injection at its documented size, then at
+    the other sizes; `sizes='documented'` keeps one size, `other_size_seeds` gives the other sizes
+    fewer seeds (the documented size carries the headline figures, so it comes first and gets all)."""
     cards = list(cards)
+    injectors = list(injectors)
     tasks = [Task(c.name, None, None, 0) for c in cards]
+    other = seeds if other_size_seeds is None else min(seeds, other_size_seeds)
     for card in cards:
         for name in injectors:
-            inj = INJECTORS[name]
-            chosen = (inj.documented_size,) if sizes == "documented" else inj.sizes
-            for size in chosen:
-                tasks.extend(Task(card.name, name, size, seed) for seed in range(seeds))
+            size = INJECTORS[name].documented_size
+            tasks.extend(Task(card.name, name, size, seed) for seed in range(seeds))
+    if sizes != "documented":
+        for card in cards:
+            for name in injectors:
+                inj = INJECTORS[name]
+                for size in inj.sizes:
+                    if size != inj.documented_size:
+                        tasks.extend(Task(card.name, name, size, seed) for seed in range(other))
     return tasks
 
 
@@ -63,13 +78,15 @@ def supported_roles(roles: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]
     return kept, sorted(set(roles) - accepted)
 
 
-def _dataset(frame: Any, roles: Mapping[str, Any]) -> Any:
+def _dataset(frame: Any, roles: Mapping[str, Any], schema: Mapping[str, Any] | None = None) -> Any:
     from datacert.dataset import build_dataset
+    from datacert.declared_schema import parse_table_schema
     from datacert.io import from_object
     from datacert.roles import Roles
 
     kept, _ = supported_roles(roles)
-    return build_dataset(from_object(frame), Roles.build(**kept))
+    declared = parse_table_schema(schema) if schema is not None else None
+    return build_dataset(from_object(frame), Roles.build(**kept), declared_schema=declared)
 
 
 def _assay(frame: Any, roles: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,13 +97,13 @@ def _assay(frame: Any, roles: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _one_check(
-    frame: Any, roles: Mapping[str, Any], check: str
+    frame: Any, roles: Mapping[str, Any], check: str, schema: Mapping[str, Any] | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One check on a damaged table: its outcome and findings (no scores, no report figures)."""
     from datacert.checks import run_checks
     from datacert.profile import compute_profile
 
-    dataset = _dataset(frame, roles)
+    dataset = _dataset(frame, roles, schema)
     profile = compute_profile(dataset.frame, dict(dataset.semantic_types))
     (outcome,) = run_checks(dataset, profile, only=[check])
     return outcome.to_dict(), [f.to_dict() for f in outcome.findings]
@@ -166,7 +183,7 @@ def run_task(task: Task) -> dict[str, Any]:
             "check": inj.check,
         }
     try:
-        outcome, findings = _one_check(injected.frame, injected.roles, inj.check)
+        outcome, findings = _one_check(injected.frame, injected.roles, inj.check, injected.schema)
     except Exception as exc:
         return {**record, "status": "error", "check": inj.check, "reason": f"{type(exc).__name__}: {exc}"}
     matched = _matched(findings, inj.check, injected)

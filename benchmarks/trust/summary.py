@@ -62,13 +62,15 @@ def detection_table(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                     "errors": sum(r["status"] == "error" for r in runs),
                 }
             )
-        reached = next((s["size"] for s in sizes if s["detection"]["warning"] >= TARGET_DETECTION), None)
+        level = inj.severity
+        reached = next((s["size"] for s in sizes if s["detection"][level] >= TARGET_DETECTION), None)
         documented = next((s for s in sizes if s["size"] == inj.documented_size), None)
         out[name] = {
             "check": inj.check,
             "family": inj.family,
             "size_name": inj.size_name,
             "documented_size": inj.documented_size,
+            "severity": level,
             "size_reaching_90": reached,
             "at_documented_size": documented,
             "sizes": sizes,
@@ -117,6 +119,8 @@ def per_check(detection: Mapping[str, Any], alarms: Mapping[str, Any]) -> dict[s
                 "documented_size": d["documented_size"],
                 "detection_warning": None if at is None else at["detection"]["warning"],
                 "detection_any": None if at is None else at["detection"]["info"],
+                "severity": d["severity"],
+                "detection_expected": None if at is None else at["detection"][d["severity"]],
                 "precision": None if at is None else at["precision"],
                 "recall": None if at is None else at["recall"],
             }

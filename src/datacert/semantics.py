@@ -215,8 +215,12 @@ def _text_type(series: pl.Series) -> SemanticType:
     lengths = values.str.len_chars()
     mean_len = float(lengths.mean() or 0.0)
     words = float(values.str.count_matches(r"\s+").mean() or 0.0)
+    # words of prose have letters: phone numbers or codes written in groups ("06 12 34 56 78") are
+    # several space-separated tokens too, and free-text handling would hide them from the
+    # identifier and format checks
+    lettered = float(values.str.count_matches(r"[^\W\d_]{2,}").mean() or 0.0)
     unique_share = values.n_unique() / n
-    if mean_len >= 40 or (words >= 4 and unique_share > 0.5):
+    if mean_len >= 40 or (words >= 4 and lettered >= 3 and unique_share > 0.5):
         return SemanticType.TEXT
     if unique_share >= 0.95 and n >= 50 and words < 1:
         return SemanticType.IDENTIFIER

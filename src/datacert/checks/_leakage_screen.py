@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from scipy import stats
 from scipy.special import logsumexp
 
 from datacert.checks._ranks import auc_power, blocks, label_changes_within_runs, sort_block, spearman
@@ -53,6 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "alpha": 0.001,
     "standout_margin": 0.10,
     "after_outcome_power": 0.80,
+    "copy_power": 0.90,
 }
 # words in a column name that say it is recorded at or after the outcome
 _AFTER_OUTCOME = {
@@ -110,6 +112,7 @@ class LeakageScreen:
     sampled_rows: int | None
     permutations: int
     thresholds: dict[str, float]
+    standout_why: dict[str, str] = field(default_factory=dict)  # "lead" | "unrelated_within_class"
 
     @property
     def excluded(self) -> dict[str, str]:
@@ -221,12 +224,31 @@ def _compute(data: Dataset, params: dict[str, Any]) -> LeakageScreen | None:
         and c not in outcome_derived
     ]
     # a column far stronger than every other one looks like a copy of the label, not a marker
-    # (legitimate strong markers come with related measurements of nearly the same power)
-    standout = []
-    for c in strong:
-        best_other = max((v for k, v in power.items() if k != c), default=0.5)
-        if c not in after and power[c] - best_other >= params["standout_margin"]:
+    # (legitimate strong markers come with related measurements of nearly the same power); so does
+    # a strong measurement that, within each class, is unrelated to every other measurement: a
+    # label plus noise carries nothing else about the record, a tumour size or a lab value does.
+    # The second is looked for from `copy_power`, below the strong cut (a copy of the label that
+    # disagrees with it in 5 % of records has an AUC of about 0.95, half the time below 0.95);
+    # a lead alone over few, weak columns is not evidence enough there.
+    copy_cut = max(params["copy_power"], null)
+    confirmed = set(near) | set(derived) | set(outcome_derived) | set(missing_leaks)
+    copy_candidates = [
+        c
+        for c in power
+        if copy_cut <= power[c] < near_cut and c not in derived and c not in after and c not in confirmed
+    ]
+    unrelated = _unrelated_within_class(
+        numeric_block, numeric, [c for c in copy_candidates if c in set(numeric)], task, labels
+    )
+    standout, standout_why = [], {}
+    for c in copy_candidates:
+        best_other = max((v for k, v in power.items() if k != c and k not in confirmed), default=0.5)
+        if power[c] >= strong_cut and power[c] - best_other >= params["standout_margin"]:
             standout.append(c)
+            standout_why[c] = "lead"
+        elif c in unrelated:
+            standout.append(c)
+            standout_why[c] = "unrelated_within_class"
     strong = [c for c in strong if c not in after and c not in standout]
     codes = set(encoded_cols)
     names_label = [
@@ -269,8 +291,52 @@ def _compute(data: Dataset, params: dict[str, Any]) -> LeakageScreen | None:
         outcome_derived=outcome_derived,
         sampled_rows=sampled,
         permutations=len(perms),
-        thresholds={"near_perfect": near_cut, "strong": strong_cut, "identifier": id_cut},
+        thresholds={"near_perfect": near_cut, "strong": strong_cut, "identifier": id_cut, "copy": copy_cut},
+        standout_why=standout_why,
     )
+
+
+UNRELATED_ALPHA = 0.01
+
+
+def _unrelated_within_class(
+    block: np.ndarray, names: list[str], candidates: list[str], task: str, labels: np.ndarray
+) -> set[str]:
+    """Candidate measurements unrelated, within each class, to every other measurement.
+
+    Ranks are centred on their class mean, so that the label's own effect is removed; a candidate
+    is unrelated when no other column's within-class rank correlation with it passes a Bonferroni
+    test at UNRELATED_ALPHA over the other columns. Tables with fewer than three other
+    measurements say too little to call a column unrelated.
+    """
+    if task != "classification" or not candidates or len(names) < 4:
+        return set()
+    ranks = sort_block(block).ranks
+    centred = np.array(ranks, dtype=np.float64)
+    for k in np.unique(labels):
+        members = labels == k
+        part = centred[members]
+        with np.errstate(invalid="ignore"):
+            centred[members] = part - np.nanmean(part, axis=0)
+    observed = ~np.isnan(centred)
+    centred = np.where(observed, centred, 0.0)
+    scale = np.sqrt((centred**2).sum(axis=0))
+    others = len(names) - 1
+    out = set()
+    for c in candidates:
+        j = names.index(c)
+        both = (observed & observed[:, [j]]).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rho = (centred[:, j] @ centred) / (scale[j] * scale)
+        rho[j] = 0.0
+        usable = both >= 20
+        if usable.sum() < 3:
+            continue
+        z = np.abs(np.nan_to_num(rho[usable])) * np.sqrt(both[usable] - 3)
+        p = 2 * stats.norm.sf(z)
+        if (p * others >= UNRELATED_ALPHA).all():
+            out.add(c)
+    return out
 
 
 NAMES_LABEL_PURITY = 0.95

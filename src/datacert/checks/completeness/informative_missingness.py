@@ -26,14 +26,15 @@ class InformativeMissingness(Check):
 
     Notes
     -----
-    With a target (methods §2.3, smdi's third diagnostic): for every column with missing values,
-    the missing indicator against the target — chi-square on the 2×k table (Fisher's exact test
-    for sparse 2×2 tables) for a categorical target, Mann-Whitney AUC for a continuous one —
-    Benjamini-Hochberg across columns. A column fires when q < `alpha` and the effect is not
-    trivial (target rates differ by `min_rate_difference`, or |AUC − 0.5| ≥ `min_auc_shift`). In
-    medicine a test is often not ordered because the patient looked well: keep a missingness
-    indicator as a feature and suspect MNAR.
-    Without a target: for the `max_columns` most-missing columns, the rank AUC of every numeric
+    With a target (methods §2.3, smdi's third diagnostic, then its second as below): for every
+    column with missing values, the missing indicator against the target — chi-square on the
+    2×k table (Fisher's exact test for sparse 2×2 tables) for a categorical target, Mann-Whitney
+    AUC for a continuous one — Benjamini-Hochberg across columns. A column fires when q < `alpha`
+    and the effect is not trivial (target rates differ by `min_rate_difference`, or
+    |AUC − 0.5| ≥ `min_auc_shift`). In medicine a test is often not ordered because the patient
+    looked well: keep a missingness indicator as a feature and suspect MNAR.
+    Without a target, and with one for the columns whose missingness does not carry it: for the
+    `max_columns` most-missing columns, the rank AUC of every numeric
     column between records where the column is missing and where it is present (one matrix product
     over screened predictors, confirmed by its own Mann-Whitney test), after a Welch t screen of every
     pair by matrix products with
@@ -90,11 +91,11 @@ class InformativeMissingness(Check):
                 {"numerator": 0, "denominator": 0, "mode": "target" if target else "other_columns"}
             )
         if target:
-            return self._against_target(data, candidates, params)
+            return self._against_target(data, candidates, nulls, params)
         return self._against_columns(data, candidates, nulls, params)
 
     # -- with a target -------------------------------------------------------------------------
-    def _against_target(self, data, columns: list[str], params: Mapping[str, Any]) -> CheckResult:
+    def _against_target(self, data, columns: list[str], nulls, params: Mapping[str, Any]) -> CheckResult:
         target = data.roles.target
         frame = data.frame
         keep = frame.select(pl.col(target).is_not_null()).to_series().to_numpy()
@@ -152,10 +153,17 @@ class InformativeMissingness(Check):
                     "may be missing not at random.",
                 )
             )
+        # missingness that other columns predict matters with a target too (imputation must use
+        # them); columns whose missingness carries the target are already reported above
+        reported = {columns[j] for j in hits[: params["max_findings"]]}
+        rest = [c for c in columns if c not in reported]
+        mar, mar_evidence = self._predictable_missingness(data, rest, nulls, params) if rest else ([], {})
+        findings += mar[: max(0, params["max_findings"] - len(findings))]
         return CheckResult.fired(
             findings,
             {
-                "numerator": int(hits.size),
+                "numerator": int(hits.size) + len(mar),
+                "missing_at_random": {k: v for k, v in mar_evidence.items() if k != "mode"},
                 "denominator": len(columns),
                 "mode": "target",
                 "effect_measure": measure,
@@ -174,11 +182,18 @@ class InformativeMissingness(Check):
 
     # -- without a target ----------------------------------------------------------------------
     def _against_columns(self, data, columns, nulls, params) -> CheckResult:
+        findings, evidence = self._predictable_missingness(data, columns, nulls, params)
+        if not findings and evidence.get("predictors_tested", 0) == 0:
+            return CheckResult.quiet(evidence)
+        return CheckResult.fired(findings, evidence)
+
+    def _predictable_missingness(self, data, columns, nulls, params) -> tuple[list, dict[str, Any]]:
+        """Information findings for columns whose missingness other columns predict (MAR)."""
         numeric = data.numeric_feature_columns()
         position = {c: i for i, c in enumerate(data.columns)}
         tested = sorted(columns, key=lambda c: (-nulls[c], position[c]))[: params["max_columns"]]
         if not numeric:
-            return CheckResult.quiet({"numerator": 0, "denominator": len(tested), "mode": "other_columns"})
+            return [], {"numerator": 0, "denominator": len(tested), "mode": "other_columns"}
         x = data.numeric_matrix(numeric)
         rows_missing = _missing_matrix(data, tested)
         m = rows_missing
@@ -265,7 +280,7 @@ class InformativeMissingness(Check):
         }
         if sampled:
             evidence["sampled_rows"] = sampled
-        return CheckResult.fired(findings, evidence)
+        return findings, evidence
 
     def correction(self, findings, data, plan):
         """Name the columns whose missingness is associated with the target (each finding names the

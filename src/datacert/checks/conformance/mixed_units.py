@@ -86,6 +86,20 @@ class UnitSplit:
     relative_error: float
     dip: float
     separation: float
+    allowed_error: float = 0.0
+
+
+def _allowed_error(low: np.ndarray, high: np.ndarray, s_low: float, s_high: float, tolerance: float) -> float:
+    """Relative error allowed between the ratio of the two medians and a conversion factor.
+
+    `tolerance` covers rounding and lab-to-lab differences; a small minority adds the sampling
+    error of its median: a few records converted from another unit are a sample of the same
+    population, whose median wanders by about 1.25·s/√k on the log scale (s the spread of the
+    values, estimated on the larger cluster). Two standard errors of it are allowed on top.
+    """
+    minority, spread = (low, s_high) if low.size <= high.size else (high, s_low)
+    standard_error = 1.2533 * spread / np.sqrt(max(minority.size, 1))
+    return float(tolerance + np.expm1(2.0 * standard_error))
 
 
 @register
@@ -102,11 +116,14 @@ class MixedUnits(Check):
     modes — the emptiest local density between the medians is at most `max_dip` of the density
     at the smaller mode and that hollow is unlikely by chance (Poisson, `dip_p_value`), and the
     medians are `min_separation` robust standard deviations apart — and the conversion maps one
-    median onto the other within `tolerance` (10 %). A unimodal density never dips between two
-    of its points, so skewed or long-tailed data stays quiet; values rounded to a fixed step are
-    spread over that step first so that rounding leaves no artificial hollows. Two units whose
-    modes overlap (kg and lb, 2.2 apart) are found when the minority is large enough to make a
-    visible second mode (about 15 % of records or more).
+    median onto the other within `tolerance` (10 %), widened by two standard errors of the
+    minority's median when the minority is small (a few converted records). A unimodal density
+    never dips between two of its points, so skewed or long-tailed data stays quiet; values
+    rounded to a fixed step are spread over that step first so that rounding leaves no artificial
+    hollows. Two units whose modes overlap (kg and lb, 2.2 apart) are found when the minority is
+    large enough to make a visible second mode (about 15 % of records or more); in a weight column
+    that mixes children and adults they are looked for in weight over height squared, which is far
+    tighter (found from about 20 %), and then left to the user to convert.
     """
 
     id = "mixed_units"
@@ -148,18 +165,40 @@ class MixedUnits(Check):
             if options:
                 tested[c] = options
         findings = []
+        heights = [c for c, options in tested.items() if any(o.quantity == "height" for o in options)]
         for column, options in tested.items():
             values = data.frame.get_column(column).cast(pl.Float64).drop_nulls().to_numpy()
             split = find_unit_split(values, options, params)
             if split is not None:
                 positive = int(np.count_nonzero(values > 0))
                 findings.append(self._finding(data, column, split, positive, params))
+                continue
+            weight = [o for o in options if o.quantity == "weight"]
+            height = next((h for h in heights if h != column), None)
+            if weight and height:
+                # a weight column mixing children and adults spans more than the 2.2 between kg and
+                # lb, but weight over height squared (a body-mass index) is tight enough to show it
+                ratio = pl.col(column).cast(pl.Float64) / pl.col(height).cast(pl.Float64).pow(2)
+                values = data.frame.select(ratio).to_series().drop_nulls().to_numpy()
+                split = find_unit_split(values[np.isfinite(values)], weight, params)
+                if split is not None:
+                    positive = int(np.count_nonzero(values > 0))
+                    findings.append(self._finding(data, column, split, positive, params, height))
         return CheckResult.fired(
             findings,
             {"numerator": len(findings), "denominator": len(tested), "columns_tested": sorted(tested)},
         )
 
-    def _finding(self, data, column: str, split: UnitSplit, positive: int, params: Mapping[str, Any]):
+    def _finding(
+        self,
+        data,
+        column: str,
+        split: UnitSplit,
+        positive: int,
+        params: Mapping[str, Any],
+        height: str | None = None,
+    ):
+        """The finding of a split of the column's values, or of weight / height² when `height`."""
         conv = split.conversion
         if split.minority_in_from:
             minority_unit, majority_unit = conv.from_unit, conv.to_unit
@@ -168,18 +207,24 @@ class MixedUnits(Check):
             minority_unit, majority_unit = conv.to_unit, conv.from_unit
             scale, offset = 1.0 / conv.scale, -conv.offset / conv.scale
         x = pl.col(column).cast(pl.Float64)
+        if height is not None:
+            x = x / pl.col(height).cast(pl.Float64).pow(2)
         side = (x < split.threshold) if split.minority_side == "low" else (x > split.threshold)
         rows = data.frame.select((side & (x > 0)).fill_null(False).arg_true()).to_series().to_numpy()
         operation = (
             f"×{scale:.6g}" if offset == 0 else f"×{scale:.6g} {'+' if offset > 0 else '−'} {abs(offset):.6g}"
         )
+        seen = f" (seen in {column!r} over {height!r} squared)" if height else ""
+        basis = {"basis": f"{column} / {height}^2", "height_column": height} if height else {}
         return self.finding(
             "error",
             f"Column {column!r} seems to hold {conv.quantity} in two units: "
-            f"{plural(len(rows), 'record')} look like {minority_unit} among values in {majority_unit}.",
+            f"{plural(len(rows), 'record')} look like {minority_unit} among values in {majority_unit}"
+            f"{seen}.",
             columns=[column],
             rows=rows,
             evidence={
+                **basis,
                 "quantity": conv.quantity,
                 "factor": conv.scale,
                 "from_unit": minority_unit,
@@ -192,9 +237,12 @@ class MixedUnits(Check):
                 "majority_median": split.majority_median,
                 "relative_error": split.relative_error,
                 "tolerance": params["tolerance"],
+                "allowed_error": split.allowed_error,
                 "dip": split.dip,
                 "separation": split.separation,
-                "threshold": split.threshold,
+                # a boundary on the ratio is not one on the column: the correction then asks
+                "threshold": None if height else split.threshold,
+                **({"ratio_threshold": split.threshold} if height else {}),
             },
             remedy=f"Convert the rows in {minority_unit} to {majority_unit} ({operation}), after "
             "confirming the "
@@ -334,6 +382,7 @@ def _evaluate(
     if dip > params["max_dip"] or dip_p > params["dip_p_value"]:
         return None
     a_low, a_high = float(np.exp(m_low)), float(np.exp(m_high))
+    allowed = _allowed_error(low, high, s_low, s_high, params["tolerance"])
     best = None
     for conv in options:
         # the low cluster in the from unit (forward maps it onto the high one), or the reverse
@@ -342,7 +391,7 @@ def _evaluate(
             (False, conv.forward(a_high), a_low),
         ):
             error = abs(predicted - observed) / observed
-            if error <= params["tolerance"] and (best is None or error < best[0]):
+            if error <= allowed and (best is None or error < best[0]):
                 best = (error, conv, low_in_from)
     if best is None:
         return None
@@ -350,6 +399,7 @@ def _evaluate(
     minority_low = low.size <= high.size
     threshold = float(np.exp((y[cut - 1] + y[cut]) / 2))
     return UnitSplit(
+        allowed_error=allowed,
         conversion=conv,
         threshold=threshold,
         minority_side="low" if minority_low else "high",
@@ -368,8 +418,8 @@ def _unit_rule(data, f) -> dict[str, dict[str, Any]]:
     """The conversion and the boundary that separates minority-unit values from majority ones."""
     conversion = f.evidence.get("conversion") or {}
     scale = conversion.get("scale", f.evidence.get("factor"))
-    if scale is None or not f.columns or not f.rows:
-        return {}
+    if scale is None or not f.columns or not f.rows or f.evidence.get("height_column"):
+        return {}  # a split seen only against height has no boundary on the column itself
     offset = float(conversion.get("offset", 0.0) or 0.0)
     column = f.columns[0]
     if column not in data.columns or not (data.schema[column].is_numeric()):

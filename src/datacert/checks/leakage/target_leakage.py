@@ -30,8 +30,11 @@ class TargetLeakage(Check):
     time, near-perfect power (≥ 0.99) or an exact mapping that chance cannot explain (log-probability
     under random labels below log(alpha / columns)) is an error; a strong column (≥ 0.95) whose
     name says it is recorded at or after the outcome (a date of death, a discharge code, another
-    follow-up time) is a warning; any other strong column is a legitimate-looking predictor and
-    only an info asking to confirm that it is measured before the outcome. Identifiers are tested
+    follow-up time) is a warning, and so is a column that stands out as a noisy copy of the label
+    would: far stronger than every other column, or (from `copy_power`, 0.90) a measurement that
+    within each class varies with no other measurement; any other strong column is a
+    legitimate-looking predictor and only an info asking to confirm that it is measured before the
+    outcome. Identifiers are tested
     on their order and on their non-digit pattern ("CASE-12" vs "CTRL-40").
     """
 
@@ -70,6 +73,14 @@ class TargetLeakage(Check):
             "after_outcome_power",
             DEFAULTS["after_outcome_power"],
             "power from which a column whose name says it is recorded after the outcome is suspect",
+            low=0.5,
+            high=1,
+        ),
+        Param(
+            "copy_power",
+            DEFAULTS["copy_power"],
+            "power from which a column that stands out, or is unrelated to every other measurement "
+            "within each class, looks like a noisy copy of the label",
             low=0.5,
             high=1,
         ),
@@ -187,18 +198,32 @@ class TargetLeakage(Check):
                     "outcome.",
                 )
             )
-        if screen.standout:
-            columns = screen.standout
+        lead = [c for c in screen.standout if screen.standout_why.get(c, "lead") == "lead"]
+        alone = [c for c in screen.standout if c not in lead]
+        for columns, message in (
+            (
+                lead,
+                "the target far better than any other column "
+                f"(by {params['standout_margin']:.2f} or more), as a noisy copy of the label would.",
+            ),
+            (
+                alone,
+                "the target strongly but, within each class, is unrelated to every other "
+                "measurement, as a noisy copy of the label would (a real marker varies with related "
+                "measurements).",
+            ),
+        ):
+            if not columns:
+                continue
             findings.append(
                 self.finding(
                     "warning",
-                    f"{_count(columns)} the target far better than any other column "
-                    f"(by {params['standout_margin']:.2f} or more), as a noisy copy of the label would.",
+                    f"{_count(columns)} {message}",
                     columns=columns,
                     evidence={
                         **summary,
                         "numerator": len(columns),
-                        "threshold": params["standout_margin"],
+                        "threshold": params["standout_margin"] if columns is lead else params["copy_power"],
                         "power": {c: power[c] for c in columns[:MAX_LISTED]},
                     },
                     remedy="Find out how these values are produced; drop any that are derived from the "
