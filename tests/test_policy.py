@@ -118,5 +118,48 @@ def test_cli_invalid_policy_exits_2_with_one_line(tmp_path, clean_frame):
         text=True,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == "datacert: The profile's overall floor must be a number, not 'high'."
+    assert result.stderr.strip() == (
+        "datacert: The profile's overall floor must be a number between 0 and 100, not 'high'."
+    )
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        (
+            {"bootstrap": {"replicates": "many"}},
+            "The profile's bootstrap replicates must be a whole number between 0 and 10000, not 'many'.",
+        ),
+        (
+            {
+                "indicators": [
+                    {"id": "x", "check": "missing_values", "measure": "rate", "good": 0, "bad": "one"}
+                ]
+            },
+            "The bad anchor of the profile's indicator 'x' must be a number, not 'one'.",
+        ),
+        (
+            {"gates": [{"id": "g", "kind": "blocking", "checks": [], "reason": "R."}]},
+            "The profile's gate 'g' must give its list of checks it watches.",
+        ),
+        ({"floors": {"overall": "high"}}, "The profile's overall floor must be a number between 0 and 100"),
+        ({"floors": {"top": 1}}, "The profile's floors has an unknown entry 'top'."),
+        (
+            {"gates": [{"id": "g", "kind": "blocking", "checks": ["no_check"], "reason": "R."}]},
+            "The profile's gate 'g' names an unknown check 'no_check'",
+        ),
+    ],
+)
+def test_the_profile_schema_names_the_entry_and_the_allowed_values(raw, expected):
+    with pytest.raises(PolicyError) as info:
+        load_policy(raw)
+    assert expected in str(info.value)
+
+
+def test_the_profile_schema_is_a_valid_json_schema():
+    import jsonschema
+
+    from datacert.scoring._schema import profile_schema
+
+    jsonschema.Draft202012Validator.check_schema(profile_schema(["missing_values"]))

@@ -246,17 +246,17 @@ class Comparison:
         return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
     def to_text(self) -> str:
-        from datacert.report._compare import render_compare_text
+        from datacert.report import render_compare_text
 
         return render_compare_text(self.to_dict())
 
     def to_markdown(self) -> str:
-        from datacert.report._compare import render_compare_markdown
+        from datacert.report import render_compare_markdown
 
         return render_compare_markdown(self.to_dict())
 
     def to_html(self) -> str:
-        from datacert.report._compare import render_compare_html
+        from datacert.report import render_compare_html
 
         return render_compare_html(self.to_dict())
 

@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from datacert.io import InputError
-from datacert.io._settings import read_settings_file
+from datacert.io import InputError, read_settings_file
 
 
 class PolicyError(InputError):

@@ -17,8 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from datacert.io import InputError
-from datacert.io._settings import read_settings_file
+from datacert.io import InputError, read_settings_file
 
 SUM_TOLERANCE = 0.02
 

@@ -110,33 +110,14 @@ def prequalify_command(
             outputs.write("--json", result.certificate.to_json())
         if "--html" in outputs:
             outputs.write("--html", result.certificate.to_html())
-    section = result.certificate.extra["prequalification"]
-    before, after = section["before"], section["after"]
-    lines = [
-        "Pre-qualification",
-        "",
-        f"{'':<18}{'before':>6}{'after':>12}",
-        f"{'verdict':<12}{before['verdict']:>12}{after['verdict']:>12}",
-    ]
-    for key in ["overall"] + [k for k in after["scores"] if k != "overall"]:
-        b, a = before["scores"].get(key), after["scores"].get(key)
-        if b is None and a is None:
-            continue
-        lines.append(f"{key[:18]:<18}{_fmt(b):>6}{_fmt(a):>12}")
-    lines += [
-        "",
-        *[f"- {line}" for line in result.explanation],
-        "",
-        f"Clean table: {out} ({result.clean.height} records, {result.clean.width} columns).",
-    ]
-    sys.stdout.write("\n".join(lines) + "\n")
+    from datacert.report import render_prequalify_text
+
+    summary = render_prequalify_text(result.certificate.extra["prequalification"], result.explanation)
+    clean = f"Clean table: {out} ({result.clean.height} records, {result.clean.width} columns)."
+    sys.stdout.write(f"{summary}\n{clean}\n")
     from datacert.scoring import exit_code_for
 
     raise typer.Exit(exit_code_for(result.certificate.verdict, loaded_policy.fail_on or "prequalify"))
-
-
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
 
 
 @app.command("apply")

@@ -4,6 +4,7 @@ from datacert.io._errors import InputError
 from datacert.io._limits import LimitError, ReadLimits, current_limits, read_limits
 from datacert.io._output import OutputError, OutputSet, output_settings, register_output_hook, write_outputs
 from datacert.io._readers import detect_format, from_object, read_table
+from datacert.io._settings import read_settings_file
 from datacert.io._source import LoadedTable
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "from_object",
     "output_settings",
     "read_limits",
+    "read_settings_file",
     "read_table",
     "register_output_hook",
     "write_outputs",

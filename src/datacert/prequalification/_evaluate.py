@@ -30,6 +30,7 @@ from sklearn.pipeline import Pipeline
 
 from datacert._threads import one_thread
 from datacert.artifacts import FoldPlan, fold_plan, task_kind
+from datacert.artifacts import Task as LearningTask
 from datacert.checks import load_all_checks, run_checks
 from datacert.dataset import build_dataset
 from datacert.io import from_object
@@ -78,7 +79,7 @@ def reference_model(task: Task, kind: str = "linear") -> Any:
 
 def folds(task: Task, groups: np.ndarray | None, n_splits: int = 5, seed: int = 0) -> FoldPlan:
     """The product's fold plan (datacert.artifacts) for this target: the one `check` uses too."""
-    kind = "regression" if task.kind == "regression" else "classification"
+    kind: LearningTask = "regression" if task.kind == "regression" else "classification"
     return fold_plan(task.y, kind, groups, n_splits, seed)
 
 

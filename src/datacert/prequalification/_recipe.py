@@ -19,8 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from datacert.io import InputError
-from datacert.io._settings import read_settings_file
+from datacert.io import InputError, read_settings_file
 from datacert.prequalification._impute import IMPUTE_METHODS
 from datacert.prequalification._steps import ROW_STEP_TYPES, SCALERS, STEP_TYPES
 

@@ -239,7 +239,7 @@ def run_prequalification(
 
     informative = list(corrections.informative)
     informative_test: dict[str, Any] = {}
-    if task is not None and q and np.isnan(block).any():
+    if task is not None and roles.target and q and np.isnan(block).any():
         informative_test = informative_missingness(
             corrected.filter(pl.Series(cv_mask)), numeric, roles.target, policy.check_params
         )

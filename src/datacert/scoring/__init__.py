@@ -10,6 +10,7 @@ from datacert.scoring._profile import (
     ScoringProfile,
     builtin_profiles,
     load_scoring_profile,
+    merge_raw,
 )
 from datacert.scoring._scores import ScoreResult, compute_scores, finding_rate
 from datacert.scoring._verdict import FAIL_ON, Decision, GateOutcome, Verdict, decide, exit_code_for
@@ -31,4 +32,5 @@ __all__ = [
     "exit_code_for",
     "finding_rate",
     "load_scoring_profile",
+    "merge_raw",
 ]

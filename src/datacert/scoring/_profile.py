@@ -16,6 +16,7 @@ from typing import Any
 from datacert.findings import DIMENSIONS, Severity
 from datacert.io import InputError
 from datacert.knowledge import safe_load
+from datacert.scoring._schema import schema_problem
 
 
 class _Catalogue(Mapping[str, str]):
@@ -43,9 +44,6 @@ class _Catalogue(Mapping[str, str]):
 
 CATALOGUE: Mapping[str, str] = _Catalogue()
 
-MEASURES = ("row_share", "column_share", "rate", "check_rate", "worst_severity")
-GATE_KINDS = ("blocking", "fixable")
-ROLE_NAMES = ("target", "id", "group", "time", "split", "sensitive", "text")
 _TOP_KEYS = {
     "name",
     "version",
@@ -60,11 +58,6 @@ _TOP_KEYS = {
     "required_roles",
     "bootstrap",
 }
-_INDICATOR_KEYS = {"id", "check", "dimension", "measure", "good", "bad", "weight", "min_severity", "enabled"}
-_GATE_KEYS = {"id", "kind", "checks", "when", "reason", "enabled"}
-_CONDITION_KEYS = {"min_severity", "rate_at_least", "evidence_at_least", "evidence_absent"}
-_FLOOR_KEYS = {"overall", "dimension", "reject_overall", "min_coverage_for_overall", "coverage"}
-_BOOTSTRAP_KEYS = {"replicates", "level", "seed"}
 
 
 class ProfileError(InputError):
@@ -216,42 +209,17 @@ def merge_raw(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
-def _number(value: Any, what: str, low: float | None = None, high: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ProfileError(f"The profile's {what} must be a number, not {value!r}.")
-    if (low is not None and value < low) or (high is not None and value > high):
-        span = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
-        raise ProfileError(f"The profile's {what} must be {span}, not {value!r}.")
-    return float(value)
-
-
-def _severity(value: Any, what: str) -> Severity:
-    try:
-        return Severity(value)
-    except ValueError:
-        raise ProfileError(
-            f"The profile's {what} must be one of info, warning, error, critical, not {value!r}."
-        ) from None
-
-
 def validate_profile(
     raw: Mapping[str, Any], lineage: tuple[str, ...], known_checks: Mapping[str, str]
 ) -> ScoringProfile:
     """Turn a merged raw mapping into a ScoringProfile, or raise ProfileError with one sentence."""
     if not isinstance(raw, Mapping):
         raise ProfileError("A scoring profile must be a mapping at its top level.")
-    unknown = sorted(set(raw) - _TOP_KEYS)
-    if unknown:
-        raise ProfileError(f"The profile has an unknown entry {unknown[0]!r}.")
+    problem = schema_problem(raw, list(known_checks))
+    if problem:
+        raise ProfileError(problem)
     dims = raw.get("dimensions") or {}
-    if not isinstance(dims, Mapping):
-        raise ProfileError("The profile's 'dimensions' entry must map dimension names to weights.")
-    for d in dims:
-        if d not in DIMENSIONS:
-            raise ProfileError(
-                f"The profile names an unknown dimension {d!r} (known: {', '.join(DIMENSIONS)})."
-            )
-    dimensions = {d: _number(dims.get(d, 1.0), f"weight of dimension {d!r}", 0.0) for d in DIMENSIONS}
+    dimensions = {d: float(dims.get(d, 1.0)) for d in DIMENSIONS}
     if sum(dimensions.values()) <= 0:
         raise ProfileError("The profile gives every dimension a weight of zero, so no overall score exists.")
 
@@ -275,54 +243,25 @@ def validate_profile(
     for entry in raw.get("gates") or []:
         if entry.get("enabled", True) is False:
             continue
-        gates.append(_gate(entry, known_checks))
+        gates.append(_gate(entry))
 
     floors_raw = raw.get("floors") or {}
-    if not isinstance(floors_raw, Mapping):
-        raise ProfileError("The profile's 'floors' entry must be a mapping.")
-    bad = sorted(set(floors_raw) - _FLOOR_KEYS)
-    if bad:
-        raise ProfileError(f"The profile's floors have an unknown entry {bad[0]!r}.")
     coverage = floors_raw.get("coverage") or {}
-    if not isinstance(coverage, Mapping):
-        raise ProfileError(
-            "The profile's 'floors.coverage' entry must map dimensions to shares between 0 and 1."
-        )
-    for d in coverage:
-        if d not in DIMENSIONS:
-            raise ProfileError(f"The profile's coverage floors name an unknown dimension {d!r}.")
     floors = Floors(
-        overall=_number(floors_raw.get("overall", 75), "overall floor", 0, 100),
-        dimension=_number(floors_raw.get("dimension", 60), "dimension floor", 0, 100),
-        reject_overall=_number(floors_raw.get("reject_overall", 40), "reject_overall floor", 0, 100),
-        min_coverage_for_overall=_number(
-            floors_raw.get("min_coverage_for_overall", 0.5), "min_coverage_for_overall floor", 0, 1
-        ),
-        coverage={d: _number(v, f"coverage floor of {d!r}", 0, 1) for d, v in coverage.items()},
+        overall=float(floors_raw.get("overall", 75)),
+        dimension=float(floors_raw.get("dimension", 60)),
+        reject_overall=float(floors_raw.get("reject_overall", 40)),
+        min_coverage_for_overall=float(floors_raw.get("min_coverage_for_overall", 0.5)),
+        coverage={d: float(v) for d, v in coverage.items()},
     )
     roles = raw.get("required_roles") or []
-    if not isinstance(roles, list) or any(r not in ROLE_NAMES for r in roles):
-        raise ProfileError(
-            f"The profile's 'required_roles' must be a list drawn from {', '.join(ROLE_NAMES)}."
-        )
     boot_raw = raw.get("bootstrap") or {}
-    bad = sorted(set(boot_raw) - _BOOTSTRAP_KEYS)
-    if bad:
-        raise ProfileError(f"The profile's bootstrap settings have an unknown entry {bad[0]!r}.")
-    replicates = boot_raw.get("replicates", 200)
-    seed = boot_raw.get("seed", 0)
-    if isinstance(replicates, bool) or not isinstance(replicates, int) or not 0 <= replicates <= 10_000:
-        raise ProfileError("The profile's bootstrap replicates must be a whole number between 0 and 10000.")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ProfileError("The profile's bootstrap seed must be a whole number of at least 0.")
     bootstrap = Bootstrap(
-        replicates=replicates,
-        seed=seed,
-        level=_number(boot_raw.get("level", 0.9), "bootstrap level", 0.5, 0.999),
+        replicates=boot_raw.get("replicates", 200),
+        seed=boot_raw.get("seed", 0),
+        level=float(boot_raw.get("level", 0.9)),
     )
     name = raw.get("name", "custom")
-    if not isinstance(name, str) or not name:
-        raise ProfileError("The profile's 'name' must be a non-empty text.")
     return ScoringProfile(
         name=name,
         version=str(raw.get("version", "custom")),
@@ -340,29 +279,16 @@ def validate_profile(
 
 
 def _indicator(entry: Mapping[str, Any], known_checks: Mapping[str, str]) -> Indicator:
+    """An indicator the schema accepted, with what the schema cannot say (dimension, distinct anchors)."""
     ident = entry.get("id")
-    bad = sorted(set(entry) - _INDICATOR_KEYS)
-    if bad:
-        raise ProfileError(f"The profile's indicator {ident!r} has an unknown entry {bad[0]!r}.")
-    for key in ("check", "measure", "good", "bad"):
-        if key not in entry:
-            raise ProfileError(f"The profile's indicator {ident!r} lacks its {key!r} entry.")
     check = entry["check"]
-    if check not in known_checks:
-        raise ProfileError(f"The profile's indicator {ident!r} names an unknown check {check!r}.")
     dimension = entry.get("dimension", known_checks[check])
     if dimension != known_checks[check]:
         raise ProfileError(
             f"The profile's indicator {ident!r} puts check {check!r} in dimension {dimension!r}, "
             f"but that check belongs to {known_checks[check]!r}."
         )
-    if entry["measure"] not in MEASURES:
-        raise ProfileError(
-            f"The profile's indicator {ident!r} has an unknown measure {entry['measure']!r} "
-            f"(known: {', '.join(MEASURES)})."
-        )
-    good = _number(entry["good"], f"good anchor of indicator {ident!r}")
-    worst = _number(entry["bad"], f"bad anchor of indicator {ident!r}")
+    good, worst = float(entry["good"]), float(entry["bad"])
     if good == worst:
         raise ProfileError(
             f"The profile's indicator {ident!r} has equal good and bad anchors ({good:g}), "
@@ -375,53 +301,26 @@ def _indicator(entry: Mapping[str, Any], known_checks: Mapping[str, str]) -> Ind
         measure=entry["measure"],
         good=good,
         bad=worst,
-        weight=_number(entry.get("weight", 1.0), f"weight of indicator {ident!r}", 0.0),
-        min_severity=_severity(entry.get("min_severity", "warning"), f"min_severity of indicator {ident!r}"),
+        weight=float(entry.get("weight", 1.0)),
+        min_severity=Severity(entry.get("min_severity", "warning")),
     )
 
 
-def _gate(entry: Mapping[str, Any], known_checks: Mapping[str, str]) -> Gate:
-    ident = entry.get("id")
-    bad = sorted(set(entry) - _GATE_KEYS)
-    if bad:
-        raise ProfileError(f"The profile's gate {ident!r} has an unknown entry {bad[0]!r}.")
-    if entry.get("kind") not in GATE_KINDS:
-        raise ProfileError(
-            f"The profile's gate {ident!r} must have kind blocking or fixable, not {entry.get('kind')!r}."
+def _gate(entry: Mapping[str, Any]) -> Gate:
+    """A gate the schema accepted."""
+    conditions = tuple(
+        Condition(
+            min_severity=Severity(cond.get("min_severity", "error")),
+            rate_at_least=None if cond.get("rate_at_least") is None else float(cond["rate_at_least"]),
+            evidence_at_least={k: float(v) for k, v in (cond.get("evidence_at_least") or {}).items()},
+            evidence_absent=tuple(str(k) for k in cond.get("evidence_absent") or ()),
         )
-    checks = entry.get("checks")
-    if not isinstance(checks, list) or not checks:
-        raise ProfileError(f"The profile's gate {ident!r} must list the checks it watches.")
-    for c in checks:
-        if c not in known_checks:
-            raise ProfileError(f"The profile's gate {ident!r} names an unknown check {c!r}.")
-    reason = entry.get("reason")
-    if not isinstance(reason, str) or not reason.strip():
-        raise ProfileError(f"The profile's gate {ident!r} needs a 'reason' sentence.")
-    conditions = []
-    for cond in entry.get("when") or [{}]:
-        if not isinstance(cond, Mapping):
-            raise ProfileError(f"The profile's gate {ident!r} has a condition that is not a mapping.")
-        extra = sorted(set(cond) - _CONDITION_KEYS)
-        if extra:
-            raise ProfileError(f"The profile's gate {ident!r} has an unknown condition {extra[0]!r}.")
-        evidence = cond.get("evidence_at_least") or {}
-        if not isinstance(evidence, Mapping):
-            raise ProfileError(
-                f"The profile's gate {ident!r} needs evidence_at_least as a mapping of numbers."
-            )
-        conditions.append(
-            Condition(
-                min_severity=_severity(cond.get("min_severity", "error"), f"min_severity of gate {ident!r}"),
-                rate_at_least=None
-                if cond.get("rate_at_least") is None
-                else _number(cond["rate_at_least"], f"rate_at_least of gate {ident!r}", 0, 1),
-                evidence_at_least={
-                    k: _number(v, f"evidence bar {k!r} of gate {ident!r}") for k, v in evidence.items()
-                },
-                evidence_absent=tuple(str(k) for k in cond.get("evidence_absent") or ()),
-            )
-        )
+        for cond in entry.get("when") or [{}]
+    )
     return Gate(
-        id=str(ident), kind=entry["kind"], checks=tuple(checks), when=tuple(conditions), reason=reason.strip()
+        id=str(entry["id"]),
+        kind=entry["kind"],
+        checks=tuple(entry["checks"]),
+        when=conditions,
+        reason=entry["reason"].strip(),
     )

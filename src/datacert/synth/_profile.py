@@ -16,9 +16,8 @@ from typing import Any
 
 import yaml
 
-from datacert.io._settings import read_settings_file
-from datacert.scoring import ProfileError
-from datacert.scoring._profile import merge_raw
+from datacert.io import read_settings_file
+from datacert.scoring import ProfileError, merge_raw
 from datacert.synth._metric import FAMILIES
 
 DEFAULT_PROFILE = "synthetic_training_data"

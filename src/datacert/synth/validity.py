@@ -30,7 +30,7 @@ VALIDITY_DIMENSIONS = {"completeness", "conformance", "plausibility", "uniquenes
 
 def validity_checks() -> list[str]:
     """The registered checks of the validity dimensions: what `synth` runs unless asked for every check."""
-    from datacert.checks._registry import load_all_checks
+    from datacert.checks import load_all_checks
 
     return sorted(k for k, v in load_all_checks().items() if v.dimension in VALIDITY_DIMENSIONS)
 
