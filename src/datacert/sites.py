@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from datacert.checks.plausibility._physiology import normalise_name
+from datacert.checks.plausibility import normalise_name
 from datacert.semantics import SemanticType
 
 SITE_WORDS = frozenset(

@@ -259,7 +259,7 @@ class Pilot:
 
 def pilot_fit(dataset: Any) -> Pilot | str:
     """Fit the reference model once (measured), or say why it cannot be done."""
-    from datacert.checks._reference_model import (
+    from datacert.checks.reference_model import (
         ReferenceFit,
         design_of,
         fit_predict,

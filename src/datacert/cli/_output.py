@@ -80,7 +80,7 @@ def _stop(message: str, code: int) -> None:
     inside an import it leaves half done), so the handler does the cleanup itself and exits.
     The renames of a set being committed hold the signals, so a set is never half written.
     """
-    from datacert.io._output import discard_pending
+    from datacert.io import discard_pending
 
     written = discard_pending()
     say(message + ("; the outputs were already written." if written else "; no output was written."))

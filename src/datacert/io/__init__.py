@@ -2,7 +2,14 @@
 
 from datacert.io._errors import InputError
 from datacert.io._limits import LimitError, ReadLimits, current_limits, read_limits
-from datacert.io._output import OutputError, OutputSet, output_settings, register_output_hook, write_outputs
+from datacert.io._output import (
+    OutputError,
+    OutputSet,
+    discard_pending,
+    output_settings,
+    register_output_hook,
+    write_outputs,
+)
 from datacert.io._readers import detect_format, from_object, read_table
 from datacert.io._settings import read_settings_file
 from datacert.io._source import LoadedTable
@@ -16,6 +23,7 @@ __all__ = [
     "ReadLimits",
     "current_limits",
     "detect_format",
+    "discard_pending",
     "from_object",
     "output_settings",
     "read_limits",

@@ -580,9 +580,9 @@ def compare_versions(
 
 @router.get("/checks", summary="The catalogue of checks")
 def list_checks(principal: Principal = Auth) -> list[dict[str, Any]]:
-    from datacert.cli._catalogue import catalogue_entries
+    from datacert.checks import catalogue
 
-    return [dict(e, params={k: str(v) for k, v in e["params"].items()}) for e in catalogue_entries()]
+    return [dict(e, params={k: str(v) for k, v in e["params"].items()}) for e in catalogue()]
 
 
 @router.get("/audit", summary="Audit events of your projects, newest first")

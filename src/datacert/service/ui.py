@@ -391,10 +391,10 @@ def compare_page(request: Request, a: str | None = None, b: str | None = None) -
 
 @router.get("/checks", response_class=HTMLResponse)
 def checks_page(request: Request) -> Response:
-    from datacert.cli._catalogue import catalogue_entries
+    from datacert.checks import catalogue
 
     _principal(request)
-    return render(request, "checks.html", checks=catalogue_entries())
+    return render(request, "checks.html", checks=catalogue())
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -59,7 +59,7 @@ def _labels(tables: Tables, name: str, kind: str, classes: tuple[str, ...]) -> n
 
 def _task(enc: Encoded, tables: Tables) -> _Task | str:
     from datacert.artifacts import Artifacts
-    from datacert.checks._reference_model import (
+    from datacert.checks.reference_model import (
         Design,
         ReferenceFit,
         candidate_models,
@@ -119,7 +119,7 @@ def _predict(task: _Task, model: Any, X: np.ndarray) -> np.ndarray:
 
 
 def _score(task: _Task, y: np.ndarray, pred: np.ndarray) -> float:
-    from datacert.checks._reference_model import score_predictions
+    from datacert.checks.reference_model import score_predictions
 
     return score_predictions(task.kind, y.astype(np.int64) if task.kind == "classification" else y, pred)
 
