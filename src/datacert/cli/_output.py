@@ -223,48 +223,38 @@ def _errors_as_exits(*input_errors: type[Exception]) -> Iterator[None]:
         ) from None
 
 
+def _run_option(
+    name: str, annotation: type, default: Any, flag: str, help: str, **bounds: Any
+) -> inspect.Parameter:
+    """One keyword-only option that every guarded command gains (limits, timeout, --mkdir)."""
+    option = typer.Option(default, flag, help=help, **bounds)
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
+
+
 _RUN_OPTIONS = [
-    inspect.Parameter(
+    _run_option(
         "max_field_bytes",
-        inspect.Parameter.KEYWORD_ONLY,
-        default=typer.Option(
-            ReadLimits.max_field_bytes,
-            "--max-field-bytes",
-            min=1024,
-            help="Refuse an input field or line longer than this many bytes.",
-        ),
-        annotation=int,
+        int,
+        ReadLimits.max_field_bytes,
+        "--max-field-bytes",
+        "Refuse an input field or line longer than this many bytes.",
+        min=1024,
     ),
-    inspect.Parameter(
+    _run_option(
         "max_columns",
-        inspect.Parameter.KEYWORD_ONLY,
-        default=typer.Option(
-            ReadLimits.max_columns, "--max-columns", min=1, help="Refuse an input with more columns."
-        ),
-        annotation=int,
+        int,
+        ReadLimits.max_columns,
+        "--max-columns",
+        "Refuse an input with more columns.",
+        min=1,
     ),
-    inspect.Parameter(
-        "max_rows",
-        inspect.Parameter.KEYWORD_ONLY,
-        default=typer.Option(
-            ReadLimits.max_rows, "--max-rows", min=1, help="Refuse an input with more records."
-        ),
-        annotation=int,
+    _run_option(
+        "max_rows", int, ReadLimits.max_rows, "--max-rows", "Refuse an input with more records.", min=1
     ),
-    inspect.Parameter(
-        "timeout",
-        inspect.Parameter.KEYWORD_ONLY,
-        default=typer.Option(
-            0.0, "--timeout", min=0.0, help="Stop with exit 2 after this many seconds (0: no limit)."
-        ),
-        annotation=float,
+    _run_option(
+        "timeout", float, 0.0, "--timeout", "Stop with exit 2 after this many seconds (0: no limit).", min=0.0
     ),
-    inspect.Parameter(
-        "mkdir",
-        inspect.Parameter.KEYWORD_ONLY,
-        default=typer.Option(False, "--mkdir", help="Create missing folders of output paths."),
-        annotation=bool,
-    ),
+    _run_option("mkdir", bool, False, "--mkdir", "Create missing folders of output paths."),
 ]
 
 

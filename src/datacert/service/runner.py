@@ -249,6 +249,22 @@ def _path(storage: Storage, version: Version | None) -> Path:
     return storage.absolute(version.blob_path)
 
 
+def _roles_of(version: Version) -> Any:
+    """The roles declared on a dataset version (unset roles left to inference)."""
+    from datacert.roles import Roles
+
+    return Roles.build(**{k: v for k, v in (version.roles or {}).items() if v})
+
+
+def _read_version(version: Version | None, storage: Storage, progress: Progress) -> Any:
+    """Load the dataset version a job works on, with its declared roles."""
+    from datacert.assay import load_dataset
+
+    assert version is not None
+    progress.start("read", version.filename)
+    return load_dataset(_path(storage, version), _roles_of(version))
+
+
 def _run_check(
     job: Job,
     version: Version | None,
@@ -257,15 +273,11 @@ def _run_check(
     progress: Progress,
     outputs: Outputs,
 ) -> dict[str, Any]:
-    from datacert.assay import certify, load_dataset
+    from datacert.assay import certify
     from datacert.checks import load_all_checks
     from datacert.policy import load_policy
-    from datacert.roles import Roles
 
-    assert version is not None
-    progress.start("read", version.filename)
-    roles = Roles.build(**{k: v for k, v in (version.roles or {}).items() if v})
-    data = load_dataset(_path(storage, version), roles)
+    data = _read_version(version, storage, progress)
     n_checks = len(load_all_checks())
     seen: list[str] = []
 
@@ -298,15 +310,10 @@ def _run_prequalify(
     progress: Progress,
     outputs: Outputs,
 ) -> dict[str, Any]:
-    from datacert.assay import load_dataset
     from datacert.policy import load_policy
     from datacert.prequalification import plan_to_json, run_prequalification
-    from datacert.roles import Roles
 
-    assert version is not None
-    progress.start("read", version.filename)
-    roles = Roles.build(**{k: v for k, v in (version.roles or {}).items() if v})
-    data = load_dataset(_path(storage, version), roles)
+    data = _read_version(version, storage, progress)
     progress.start("prequalify")
     result = run_prequalification(data, load_policy(None), progress=progress.detail)
     progress.start("report")
@@ -375,14 +382,13 @@ def _run_compare(
     outputs: Outputs,
 ) -> dict[str, Any]:
     from datacert.compare import compare
-    from datacert.roles import Roles
 
     other: Version | None = job.params.get("_other")
     if version is None or other is None:
         raise ValueError("the comparison needs two dataset versions.")
     progress.start("read", f"{version.filename} and {other.filename}")
     progress.start("compare")
-    roles = Roles.build(**{k: v for k, v in (version.roles or {}).items() if v})
+    roles = _roles_of(version)
     comparison = compare(_path(storage, version), _path(storage, other), roles=roles)
     progress.start("report")
     outputs.add("comparison", "comparison.json", "application/json", comparison.to_json().encode())
