@@ -19,7 +19,15 @@ from tests.conftest import SHARED, make_dataset
 
 import datacert
 import datacert.knowledge as knowledge
-from datacert.checks import Check, ParameterError, catalogue, load_all_checks, run_checks
+from datacert.checks import (
+    GOVERNANCE_TOPICS,
+    Check,
+    ParameterError,
+    catalogue,
+    checks_about,
+    load_all_checks,
+    run_checks,
+)
 from datacert.cli._catalogue import render_catalogue
 from datacert.findings import DIMENSIONS
 from datacert.policy import PolicyError, load_policy
@@ -307,3 +315,27 @@ def test_registration_refuses_an_automatic_remedy_without_a_hook():
 
     with pytest.raises(ValueError, match="correction"):
         validate_check_class(Loose)
+
+
+@pytest.mark.parametrize("topic", sorted(GOVERNANCE_TOPICS))
+def test_every_governance_topic_has_checks(topic):
+    """The audit documents pick their checks by topic: a topic no check answers would leave a row empty."""
+    about = checks_about(topic)
+    assert about and list(about) == sorted(about)
+    by_id = {e["check"]: e for e in catalogue()}
+    assert all(topic in by_id[c]["governance"] for c in about)
+
+
+def test_an_unknown_governance_topic_is_refused():
+    with pytest.raises(ValueError, match="unknown governance topic 'biass'"):
+        checks_about("biass")
+
+    class Mislabelled(Check):
+        id = "mislabelled_probe"
+        dimension = "completeness"
+        governance = ("fairness",)
+
+    from datacert.checks._base import validate_check_class
+
+    with pytest.raises(ValueError, match="governance must be a tuple of"):
+        validate_check_class(Mislabelled)
