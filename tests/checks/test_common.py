@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from tests.checks._planted import CLEAN, PLANTED
+from tests.checks._planted import CLEAN, PLANTED, load_cases
 from tests.conftest import SHARED, make_dataset
 
 import datacert
@@ -35,6 +35,7 @@ from datacert.prequalification._steps import ROW_STEP_TYPES, STEP_TYPES
 from datacert.profile import compute_profile
 
 REGISTRY = load_all_checks()
+load_cases()  # each check's test module registers its planted case
 CONTRACT = SHARED / "spec" / "certificate.md"
 COMMITTED_CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "checks.csv"
 
@@ -169,7 +170,9 @@ def test_check_fires_on_its_planted_case(check_id, request):
     """Every registered check finds its own planted defect, names its columns, the same way twice,
     without reading a file or touching the table."""
     if check_id not in PLANTED:
-        pytest.fail(f"{check_id} has no planted case: add one to tests/checks/_planted.py")
+        pytest.fail(
+            f"{check_id} has no planted case: register one with @planted in tests/checks/test_{check_id}.py"
+        )
     case = PLANTED[check_id]()  # built before the guard: a case may be read from a file
     request.getfixturevalue("no_file_reads")
     before = case.data.frame.clone()
