@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -24,6 +24,9 @@ from scipy import stats
 from datacert.certificate import Certificate
 from datacert.findings import DIMENSIONS, Finding, to_plain
 from datacert.shift import cramers_v, ks_one_vs_rest, smd_one_vs_rest
+
+if TYPE_CHECKING:
+    from datacert.dataset import Dataset
 
 MAX_LEVELS = 50
 SMD_SHIFT = 0.1  # methods §7.4: |SMD| > 0.1 is a meaningful imbalance
@@ -275,7 +278,7 @@ def compare(a: Any, b: Any, roles: Any = None, policy: Any = None) -> Comparison
     """Compare two data files/frames or two certificate files (JSON); tables also get a shift test."""
     from datacert.assay import certify, load_dataset
 
-    sides = []
+    sides: list[tuple[Certificate, Dataset | None, str]] = []
     for source in (a, b):
         if isinstance(source, Certificate):
             sides.append((source, None, "certificate"))

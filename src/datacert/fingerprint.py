@@ -102,7 +102,7 @@ def fingerprint_frame(frame: pl.DataFrame) -> str:
             for name in block_names:
                 values, nulls = _physical_column(block.get_column(name), kind)
                 _header(digest, name, kind, nulls)
-                digest.update(memoryview(values))
+                digest.update(values.data)
         else:
             values, nulls = _physical(block, kind)
             for j, name in enumerate(block_names):

@@ -191,6 +191,12 @@ def _is_sequential(sorted_values: np.ndarray) -> bool:
     return span > 0 and len(sorted_values) / span > 0.5
 
 
+def _mean(counts: pl.Series) -> float:
+    """The mean of a numeric series, 0 when it has none."""
+    value = counts.mean()
+    return float(value) if isinstance(value, (int, float)) and value else 0.0
+
+
 def _text_type(series: pl.Series) -> SemanticType:
     values = series.drop_nulls()
     values = values.filter(values.str.strip_chars() != "")
@@ -213,12 +219,12 @@ def _text_type(series: pl.Series) -> SemanticType:
     if n_unique <= 2 and set(lowered.unique().to_list()) <= _BOOLEAN_WORDS:
         return SemanticType.BOOLEAN
     lengths = values.str.len_chars()
-    mean_len = float(lengths.mean() or 0.0)
-    words = float(values.str.count_matches(r"\s+").mean() or 0.0)
+    mean_len = _mean(lengths)
+    words = _mean(values.str.count_matches(r"\s+"))
     # words of prose have letters: phone numbers or codes written in groups ("06 12 34 56 78") are
     # several space-separated tokens too, and free-text handling would hide them from the
     # identifier and format checks
-    lettered = float(values.str.count_matches(r"[^\W\d_]{2,}").mean() or 0.0)
+    lettered = _mean(values.str.count_matches(r"[^\W\d_]{2,}"))
     unique_share = values.n_unique() / n
     if mean_len >= 40 or (words >= 4 and lettered >= 3 and unique_share > 0.5):
         return SemanticType.TEXT

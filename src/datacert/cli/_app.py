@@ -17,7 +17,8 @@ from datacert._version import __version__
 try:  # recent typer carries its own copy of click, whose errors derive from TyperException
     from typer.exceptions import TyperException as ClickException
 except ImportError:  # pragma: no cover - older typer runs on click itself
-    from click.exceptions import ClickException  # type: ignore[no-redef]
+    # mypy sees the recent typer installed here, whose class has another name
+    from click.exceptions import ClickException  # type: ignore[assignment]
 
 
 class _OneLineErrors(TyperGroup):

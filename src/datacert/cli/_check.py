@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -12,6 +13,9 @@ from datacert.cli._app import app
 from datacert.cli._output import fail, guarded_command, progress_display
 from datacert.cli._trace import traced
 from datacert.io import OutputSet
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class FailOn(StrEnum):
@@ -141,7 +145,7 @@ def check_command(
         if demo:
             from datacert.demo import demo_frame, demo_roles
 
-            source = demo_frame()
+            source: pl.DataFrame | Path | None = demo_frame()
             roles = demo_roles() if not any(roles.to_dict().values()) else roles
         else:
             source = path

@@ -17,7 +17,7 @@ import signal
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,8 @@ def _stop(message: str, code: int) -> None:
 
 
 def _on_signal(signum: int, frame: Any) -> None:
-    _stop(f"stopped by {signal.Signals(signum).name}", SIGNAL_EXIT[signum])
+    received = signal.Signals(signum)
+    _stop(f"stopped by {received.name}", SIGNAL_EXIT[received])
 
 
 def _on_timeout(signum: int, frame: Any) -> None:
@@ -202,9 +203,10 @@ def exit_on_errors(*input_errors: type[Exception]) -> Iterator[None]:
 
 @contextmanager
 def _errors_as_exits(*input_errors: type[Exception]) -> Iterator[None]:
+    expected: tuple[type[Exception], ...] = (InputError, OutputError, *input_errors)
     try:
         yield
-    except (InputError, OutputError, *input_errors) as exc:
+    except expected as exc:
         raise fail(str(exc)) from None
     except typer.Exit:
         raise
@@ -313,7 +315,7 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
     write_outputs({"output": Path(path)}, {"output": content}, mkdir=True)
 
 
-def guard_outputs_differ(inputs: list[Path], outputs: list[Path | None]) -> None:
+def guard_outputs_differ(inputs: Sequence[Path | None], outputs: Sequence[Path | None]) -> None:
     """Refuse outputs that are inputs (by name, symlink or hard link) or share a path, before the run."""
     named = {f"output {i + 1}": p for i, p in enumerate(outputs) if p is not None}
     OutputSet(named, inputs=[p for p in inputs if p is not None]).discard()

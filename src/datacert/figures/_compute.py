@@ -155,11 +155,11 @@ def _labels(series: pl.Series | None, rows: np.ndarray) -> dict[str, Any] | None
     if values.dtype.is_float() and series.n_unique() > MAX_LEVELS:
         qs = np.nanquantile(series.to_numpy().astype(float), [0.2, 0.4, 0.6, 0.8])
         arr = values.to_numpy().astype(float)
-        codes = np.where(np.isnan(arr), -1, np.searchsorted(qs, arr)).astype(int)
+        quintiles = np.where(np.isnan(arr), -1, np.searchsorted(qs, arr)).astype(int)
         return {
             "name": series.name,
             "levels": ["Q1", "Q2", "Q3", "Q4", "Q5"],
-            "codes": codes.tolist(),
+            "codes": quintiles.tolist(),
             "kind": "quintile",
         }
     text = values.cast(pl.Utf8)

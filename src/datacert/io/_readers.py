@@ -231,14 +231,19 @@ def from_object(data: Any) -> LoadedTable:
     else:
         module = type(data).__module__.split(".")[0]
         if module == "pandas":
-            frame = pl.from_pandas(data.reset_index(drop=True))
+            converted = pl.from_pandas(data.reset_index(drop=True))
         elif module == "pyarrow":
-            frame = pl.from_arrow(data)
+            converted = pl.from_arrow(data)
         else:
             raise InputError(
                 f"Cannot check an object of type {type(data).__name__}: pass a file path, "
                 "a polars, pandas or Arrow table."
             )
+        if not isinstance(converted, pl.DataFrame):
+            raise InputError(
+                f"Cannot check a single column ({type(data).__name__}): pass a pandas or Arrow table."
+            )
+        frame = converted
     if frame.width == 0 or frame.height == 0:
         raise InputError("The table has no columns or no data record to check.")
     frame = _objects_to_text(frame)

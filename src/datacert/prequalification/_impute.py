@@ -91,7 +91,7 @@ class SoftImpute:
             shrunk = np.maximum(s - lam, 0.0)
             low_rank = (u * shrunk) @ vt
             z[missing] = low_rank[missing]
-            change = np.linalg.norm(z - previous) / max(np.linalg.norm(previous), 1e-12)
+            change = np.linalg.norm(z - previous) / max(float(np.linalg.norm(previous)), 1e-12)
             previous = z.copy()
             if change < self.tol:
                 break
@@ -111,7 +111,7 @@ class SoftImpute:
             part, hole = z[rows], missing[rows]
             for _ in range(self.max_iter):
                 recon = ((part @ self.components_.T) * self.factors_) @ self.components_
-                change = np.linalg.norm(recon[hole] - part[hole]) / max(np.linalg.norm(part), 1e-12)
+                change = np.linalg.norm(recon[hole] - part[hole]) / max(float(np.linalg.norm(part)), 1e-12)
                 part[hole] = recon[hole]
                 if change < self.tol:
                     break

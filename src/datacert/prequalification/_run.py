@@ -331,7 +331,7 @@ class _LearningSetup:
     """The learning task measured on the fitting records with a target, its groups and folds."""
 
     task: Task | None
-    cv_mask: np.ndarray | bool
+    cv_mask: np.ndarray
     cv_frame: pl.DataFrame | None
     groups: np.ndarray | None
     n_splits: int
@@ -345,24 +345,26 @@ def _learning_setup(dataset: Dataset, corrected: _Corrected, space: _FeatureSpac
     """
     roles = dataset.roles
     frame, kept = corrected.frame, corrected.kept
-    task = (
-        task_of(frame.get_column(roles.target), dataset.semantic_types.get(roles.target))
-        if roles.target in frame.columns
+    n_fit, q = space.block.shape
+    n_splits = 5 if n_fit * max(q, 1) <= 2_000_000 else 3
+    target = roles.target
+    measured = (
+        task_of(frame.get_column(target), dataset.semantic_types.get(target))
+        if target is not None and target in frame.columns
         else None
     )
-    cv_mask = space.fit_mask & (frame.get_column(roles.target).is_not_null().to_numpy() if task else False)
-    cv_frame = kept.filter(pl.Series(cv_mask)) if task else None
-    if task is not None:
-        task = Task(task.kind, task.y[cv_mask], task.metric)
-        if len(np.unique(task.y)) < 2 or cv_frame.height < 10:
-            task = None
+    if target is None or measured is None:
+        return _LearningSetup(None, np.zeros_like(space.fit_mask), None, None, n_splits)
+    cv_mask = space.fit_mask & frame.get_column(target).is_not_null().to_numpy()
+    cv_frame = kept.filter(pl.Series(cv_mask))
+    task: Task | None = Task(measured.kind, measured.y[cv_mask], measured.metric)
+    if len(np.unique(measured.y[cv_mask])) < 2 or cv_frame.height < 10:
+        task = None
     groups = (
         kept.get_column(roles.group).cast(pl.String).fill_null("\x00missing").to_numpy()[cv_mask]
         if task is not None and roles.group
         else None
     )
-    n_fit, q = space.block.shape
-    n_splits = 5 if n_fit * max(q, 1) <= 2_000_000 else 3
     return _LearningSetup(task, cv_mask, cv_frame, groups, n_splits)
 
 
@@ -560,7 +562,7 @@ class _Evaluator:
         return 3 if self.block.size <= 200_000 else 1
 
     def model_seconds(self, p_features: int, model: str = "linear") -> float:
-        if self.task is None:
+        if self.task is None or self.cv_frame is None:
             return 0.0
         n = self.cv_frame.height
         # measured at 240 x 20,000: ~3 s per fold for the linear pipeline, ~35 s for gradient boosting
@@ -616,7 +618,7 @@ class _Evaluator:
 
                 self._nrmse_cache[method] = mask_and_score(self.block, impute, repeats=self.repeats)
             record["imputation"] = self._nrmse_cache[method]
-        if self.task is not None:
+        if self.task is not None and self.cv_frame is not None:
             steps = [(f"s{i}", s) for i, s in enumerate(self.correction_steps + model_steps)]
             try:
                 record["learnability"] = learnability(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -32,7 +32,7 @@ def _rank(severity: Severity | None) -> int:
     return 0 if severity is None else Severity(severity).rank + 1
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float | np.integer | np.floating]:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
@@ -139,28 +139,28 @@ def measure_indicator(
     elif spec.measure == "worst_severity":
         value = float(max((_rank(f.severity) for f in chosen), default=0))
     else:  # rate, check_rate
-        value = None
+        rate: float | None = None
         if spec.measure == "check_rate":
             num, den = outcome.evidence.get("numerator"), outcome.evidence.get("denominator")
             if _is_number(num) and _is_number(den) and den > 0:
-                value = float(num) / float(den)
+                rate = float(num) / float(den)
                 if int(den) == n_rows:
                     rows, _ = _union_rows(chosen, n_rows)
-        if value is None:
-            rated = [(finding_rate(f, n_rows), f) for f in chosen]
-            rated = [(r, f) for r, f in rated if r is not None]
+        if rate is None:
+            rated = [(r, f) for f in chosen if (r := finding_rate(f, n_rows)) is not None]
             if rated:
-                value, worst = max(rated, key=lambda rf: rf[0])
+                rate, worst = max(rated, key=lambda rf: rf[0])
                 den = worst.evidence.get("denominator")
                 if (not _is_number(den) or int(den) == n_rows) and worst.rows:
                     rows = np.asarray(worst.rows, dtype=np.int64)
             else:
-                value = 0.0 if not chosen else float("nan")
-        if value != value:  # a finding without any share: judge it by its severity instead
+                rate = 0.0 if not chosen else float("nan")
+        if rate != rate:  # a finding without any share: judge it by its severity instead
             sev = max(_rank(f.severity) for f in chosen)
             return IndicatorValue(
                 spec, float(sev), desirability(sev, 1, 4), "no share reported; scored by severity", automatic
             )
+        value = rate
     if rows.size == 0 or not value:
         rows = np.empty(0, dtype=np.int64)
     return IndicatorValue(spec, value, desirability(value, spec.good, spec.bad), "", automatic, rows)
@@ -195,9 +195,10 @@ def _indicator_specs(
     return specs
 
 
-def _group_codes(groups: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _group_codes(groups: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Group code of each record and the size of each group, or None for independent records."""
     if groups is None:
-        return None, None
+        return None
     codes = np.asarray(groups, dtype=np.int64)
     return codes, np.bincount(codes)
 
@@ -268,13 +269,14 @@ def compute_scores(
         boot_d = np.repeat(point_d[None, :], reps, axis=0)
         union = np.unique(np.concatenate([values[i].rows for i in resampled]))
         index = [np.searchsorted(union, values[i].rows) for i in resampled]
-        codes, sizes = _group_codes(groups)
+        grouped = _group_codes(groups)
         rng = np.random.default_rng(profile.bootstrap.seed)
         for b in range(reps):
-            if codes is None:
+            if grouped is None:
                 w_union = rng.poisson(1.0, size=union.size)
                 total = w_union.sum() + rng.poisson(float(n_rows - union.size))
             else:
+                codes, sizes = grouped
                 w_groups = rng.poisson(1.0, size=sizes.size)
                 w_union = w_groups[codes[union]]
                 total = float(w_groups @ sizes)

@@ -118,7 +118,7 @@ def get_scoped(
     if obj is None or obj.project_id not in principal.roles:
         raise NotFound()
     principal.require(obj.project_id, role)
-    return obj  # type: ignore[no-any-return]
+    return obj
 
 
 def resolve_project(session: Session, principal: Principal, given: str | None) -> Project:

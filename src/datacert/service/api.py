@@ -200,7 +200,7 @@ def revoke_token(token_id: str, request: Request, principal: Principal = Auth) -
 
 @router.get("/projects", summary="Your projects")
 def list_projects(request: Request, principal: Principal = Auth) -> list[dict[str, Any]]:
-    return me(request, principal)["projects"]  # type: ignore[no-any-return]
+    return me(request, principal)["projects"]
 
 
 class ProjectChange(BaseModel):
@@ -339,7 +339,7 @@ def _certificate_record(session: Any, version: Version, kind: str) -> Certificat
     )
     if record is None:
         raise NotFound("no certificate yet: the job is still running, or failed.")
-    return record  # type: ignore[no-any-return]
+    return record
 
 
 def _redacted(session: Any, project_id: str) -> bool:
@@ -451,7 +451,7 @@ def create_job(service: Any, principal: Principal, version_id: str, body: JobReq
                 detail={"kind": body.kind, "version": version.id},
             ),
         )
-        return job  # type: ignore[no-any-return]
+        return job
 
 
 @router.post(

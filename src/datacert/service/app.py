@@ -94,7 +94,7 @@ def build_service(settings: Settings, migrate: bool = True) -> Service:
 def principal_of(request: Request) -> Principal | None:
     """The authenticated user of a request (cached on the request), or None."""
     if "principal" in request.state._state:
-        return request.state.principal  # type: ignore[no-any-return]
+        return request.state.principal
     service: Service = request.app.state.service
     principal = None
     header = request.headers.get("authorization", "")

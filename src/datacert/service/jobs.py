@@ -22,9 +22,9 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CursorResult, Update, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from datacert.service.db import Database
@@ -37,6 +37,11 @@ STAGES = {
     "deid": ["read", "deidentify", "write"],
     "compare": ["read", "compare", "report"],
 }
+
+
+def _update(session: Session, statement: Update) -> CursorResult[Any]:
+    """Run an UPDATE; its result counts the rows it changed (Session.execute is typed as a plain Result)."""
+    return cast("CursorResult[Any]", session.execute(statement))
 
 
 def worker_name() -> str:
@@ -126,7 +131,8 @@ def claim(db: Database, name: str, lease_seconds: float, max_attempts: int) -> C
             if job_id is None:
                 return None
             token = new_id()
-            done = session.execute(
+            done = _update(
+                session,
                 update(Job)
                 .where(Job.id == job_id, _claimable(now))
                 .values(
@@ -136,7 +142,7 @@ def claim(db: Database, name: str, lease_seconds: float, max_attempts: int) -> C
                     lease_until=now + timedelta(seconds=lease_seconds),
                     attempts=Job.attempts + 1,
                     started_at=now,
-                )
+                ),
             )
             if done.rowcount != 1:  # another worker took it between the select and the update
                 continue
@@ -165,10 +171,11 @@ def renew(
     if stages is not None:
         values["stages"] = stages
     with db.session() as session:
-        result = session.execute(
+        result = _update(
+            session,
             update(Job)
             .where(Job.id == claim_.job_id, Job.claim_token == claim_.token, Job.status == "running")
-            .values(**values)
+            .values(**values),
         )
         return result.rowcount == 1
 
@@ -184,11 +191,12 @@ def finish(
 ) -> bool:
     """Mark the job done or failed, in the caller's transaction; False when it is no longer ours
     (the caller must then roll back whatever it added)."""
-    outcome = session.execute(
+    outcome = _update(
+        session,
         update(Job)
         .where(Job.id == claim_.job_id, Job.claim_token == claim_.token, Job.status == "running")
         .values(
             status=status, stages=stages, result=result, error=error, finished_at=utcnow(), lease_until=None
-        )
+        ),
     )
     return outcome.rowcount == 1

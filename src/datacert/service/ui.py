@@ -178,6 +178,7 @@ async def login(request: Request) -> Response:
             return value
 
     value = await run_in_threadpool(check)
+    response: Response
     if value is None:
         response = render(
             request,

@@ -146,7 +146,7 @@ def _builtin(name: str) -> dict[str, Any]:
 def load_synth_profile(policy: str | Path | Mapping[str, Any] | None = None) -> SynthProfile:
     """The built-in profile, extended by a policy file or mapping when one is given."""
     raw = _builtin(DEFAULT_PROFILE)
-    lineage = (f"{raw['name']}@{raw['version']}",)
+    lineage: tuple[str, ...] = (f"{raw['name']}@{raw['version']}",)
     if policy is not None:
         over = (
             dict(policy)

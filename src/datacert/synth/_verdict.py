@@ -85,7 +85,10 @@ def decide(profile: SynthProfile, metrics: Sequence[Metric]) -> SynthDecision:
     else:
         scores["overall"] = None
 
-    blocking, fixable, gates, fired = [], [], [], {}
+    blocking: list[str] = []
+    fixable: list[str] = []
+    gates: list[dict[str, Any]] = []
+    fired: dict[str, str] = {}
     for g in profile.gates:
         m = by_id.get(g.metric)
         if m is None or m.value is None:
@@ -122,13 +125,16 @@ def decide(profile: SynthProfile, metrics: Sequence[Metric]) -> SynthDecision:
                     "direction": "below",
                 }
             )
-    missing = [m for m in profile.required_metrics if by_id.get(m) is None or by_id[m].value is None]
-    for m in missing:
-        why = by_id[m].not_computable if m in by_id else "it was not measured"
+    missing = [r for r in profile.required_metrics if by_id.get(r) is None or by_id[r].value is None]
+    for required in missing:
+        why = by_id[required].not_computable if required in by_id else "it was not measured"
         held_back.append(
-            f"{m.replace('_', ' ').capitalize()} could not be computed ({why}), so release is not possible."
+            f"{required.replace('_', ' ').capitalize()} could not be computed ({why}), so release is not "
+            "possible."
         )
-        gates.append({"id": f"requires_{m}", "kind": "evidence", "metric": m, "status": "fired"})
+        gates.append(
+            {"id": f"requires_{required}", "kind": "evidence", "metric": required, "status": "fired"}
+        )
     if blocking:
         verdict, reasons = "reject", blocking + fixable + held_back
     elif fixable or held_back:

@@ -193,7 +193,7 @@ def spectrum(enc: Encoded, tables: Tables, top: int = 10) -> Metric:
     er = np.sort(np.linalg.eigvalsh(cr))[::-1][:top]
     es = np.sort(np.linalg.eigvalsh(cs))[::-1][:top]
     similarity = 1.0 - float(np.abs(er - es).sum() / max((er + es).sum(), 1e-12))
-    frob = float(np.linalg.norm(cr - cs) / max(np.linalg.norm(cr), 1e-12))
+    frob = float(np.linalg.norm(cr - cs) / max(float(np.linalg.norm(cr)), 1e-12))
     return Metric(
         "pc_spectrum_similarity",
         FAMILY,

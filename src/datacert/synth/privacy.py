@@ -15,6 +15,8 @@ Similarity metrics can pass on data that still leaks (Stadler et al. 2022; Ganev
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 import polars as pl
 from sklearn.metrics import roc_auc_score
@@ -54,7 +56,15 @@ def _auc(members: np.ndarray, non_members: np.ndarray) -> float:
     return float(roc_auc_score(y, np.r_[members, non_members]))
 
 
-def measure(enc: Encoded, seed: int) -> tuple[list[Metric], dict[str, object]]:
+class DistanceSamples(TypedDict, total=False):
+    """What the report draws: sorted distances to the closest training record, and exact copies."""
+
+    dcr_synthetic: np.ndarray
+    dcr_holdout: np.ndarray
+    copy_positions: list[int]
+
+
+def measure(enc: Encoded, seed: int) -> tuple[list[Metric], DistanceSamples]:
     """The privacy metrics and the distance samples the report draws (DCR distributions)."""
     has_holdout = "holdout" in enc.numeric
     train = enc.distance_space("real")
@@ -88,7 +98,7 @@ def measure(enc: Encoded, seed: int) -> tuple[list[Metric], dict[str, object]]:
         "share": float(near.mean()),
     }
     out: list[Metric] = []
-    extra: dict[str, object] = {"dcr_synthetic": np.sort(dcr), "copy_positions": copy_positions}
+    extra: DistanceSamples = {"dcr_synthetic": np.sort(dcr), "copy_positions": copy_positions}
     near_chance = 0.0
     if has_holdout:
         hold = enc.distance_space("holdout")

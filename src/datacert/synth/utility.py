@@ -35,6 +35,7 @@ class _Task:
     model: str
     factory: Any
     features: tuple[str, ...]
+    target: str
 
 
 def _design(enc: Encoded, tables: Tables, name: str) -> np.ndarray:
@@ -48,8 +49,8 @@ def _design(enc: Encoded, tables: Tables, name: str) -> np.ndarray:
     return np.hstack([enc.numeric[name][:, num_keep], codes])
 
 
-def _labels(tables: Tables, name: str, kind: str, classes: tuple[str, ...]) -> np.ndarray:
-    series = tables.named()[name].frame.get_column(tables.target)
+def _labels(tables: Tables, name: str, target: str, kind: str, classes: tuple[str, ...]) -> np.ndarray:
+    series = tables.named()[name].frame.get_column(target)
     if kind == "regression":
         return series.cast(pl.Float64, strict=False).to_numpy().astype(float)
     text = series.cast(pl.String).to_numpy()
@@ -88,7 +89,7 @@ def _task(enc: Encoded, tables: Tables) -> _Task | str:
         name = fit.model
     else:
         name = "hist_gradient_boosting" if "hist_gradient_boosting" in models else next(iter(models))
-    return _Task(kind, classes, name, models[name], num + cat)
+    return _Task(kind, classes, name, models[name], num + cat, tables.target)
 
 
 def _fit(task: _Task, X: np.ndarray, y: np.ndarray, seed: int) -> Any:
@@ -135,7 +136,9 @@ def measure(enc: Encoded, tables: Tables, seed: int) -> list[Metric]:
     if isinstance(task, str):
         return [Metric.missing(i, FAMILY, task) for i in ids]
     X = {n: _design(enc, tables, n) for n in ("real", "synthetic", "holdout")}
-    y = {n: _labels(tables, n, task.kind, task.classes) for n in ("real", "synthetic", "holdout")}
+    y = {
+        n: _labels(tables, n, task.target, task.kind, task.classes) for n in ("real", "synthetic", "holdout")
+    }
     real_model = _fit(task, X["real"], y["real"], seed)
     synth_model = _fit(task, X["synthetic"], y["synthetic"], seed)
     ok = np.isfinite(y["holdout"]) & ((y["holdout"] >= 0) if task.kind == "classification" else True)

@@ -154,7 +154,7 @@ def _read(kind: str, m: re.Match, start: int, end: int) -> DateMatch | None:
             if surface.isupper() and len(surface) > 1
             else ("title" if surface[0].isupper() else "lower")
         )
-        fmt = (
+        fmt: tuple[object, ...] = (
             surface.lower(),
             style,
             bool(groups["dot"]) and end == m.end(),

@@ -120,7 +120,8 @@ def _spaced(text: str, start: int, groups: list[str]) -> list[Triple]:
     """Digits written one by one ("1 8 9 4 2 ..."): a date, a NIR, or a date + NIR + date row."""
     digits = "".join(groups)
     # offsets of each digit in the text
-    positions, at = [], start
+    positions: list[int] = []
+    at = start
     for g in groups:
         positions.extend(range(at, at + len(g)))
         at += len(g) + 1
