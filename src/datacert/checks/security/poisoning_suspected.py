@@ -513,9 +513,9 @@ def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -
     matrix = data.numeric_matrix(numeric)
     Z = standardize(median_impute(matrix if positions.size == data.n_rows else matrix[positions]))
     n, p = Z.shape
-    sample = spectrum_rows(n, p)
-    values = singular_values(Z if sample is None else Z[sample], centre=True)
-    rank, _ = signal_rank(values, n if sample is None else sample.size, p)
+    spectrum_sample = spectrum_rows(n, p)
+    values = singular_values(Z if spectrum_sample is None else Z[spectrum_sample], centre=True)
+    rank, _ = signal_rank(values, n if spectrum_sample is None else spectrum_sample.size, p)
     n_comp = int(np.clip(rank, 2, min(params["max_components"], p, n - 1)))
     scores, _, _ = top_components(Z, n_comp)
     _, neighbours = NearestNeighbors(n_neighbors=k + 1).fit(scores).kneighbors(scores)
