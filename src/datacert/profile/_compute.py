@@ -111,8 +111,8 @@ def _numeric_stats_polars(frame: pl.DataFrame, sample: pl.DataFrame, columns: li
     names = [e.meta.output_name() for e in exprs]
     stats: dict[str, dict] = {c: {} for c in columns}
     for key, value in zip(names, values, strict=True):
-        i, stat = key.split("|")
-        stats[columns[int(i)]][stat] = value
+        position, stat = key.split("|")
+        stats[columns[int(position)]][stat] = value
     # quantiles: sort the (sampled) numeric block once in numpy instead of one engine sort per quantile
     block = sample.select([pl.col(c).cast(pl.Float64) for c in columns]).to_numpy()
     ordered_t = np.sort(block.T, axis=1)  # rows = columns, contiguous, NaN last
@@ -170,8 +170,8 @@ def _other_stats_polars(frame: pl.DataFrame, sample: pl.DataFrame, columns: list
     values = frame.select(exprs).row(0)
     stats: dict[str, dict] = {c: {} for c in columns}
     for key, value in zip([e.meta.output_name() for e in exprs], values, strict=True):
-        i, stat = key.split("|")
-        stats[columns[int(i)]][stat] = value
+        position, stat = key.split("|")
+        stats[columns[int(position)]][stat] = value
     tops = _top_values(frame, sample, columns, stats)
     return stats, tops
 
@@ -231,7 +231,7 @@ def _numeric_stats_numpy(matrix: np.ndarray, columns: list[str]):
     stats = stats.select([c for c in COLUMN_SCHEMA if c not in ("dtype", "semantic_type")])
     # all-distinct columns (most of a continuous wide block) have no meaningful top values
     repeating = np.flatnonzero(n_unique < count)
-    tops = {c: [] for c in columns}
+    tops: dict[str, list] = {c: [] for c in columns}
     if repeating.size:
         sub_tops = _top_values_matrix(
             ordered[:, repeating], new_value[:, repeating], [columns[j] for j in repeating]
