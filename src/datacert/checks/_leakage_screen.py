@@ -36,7 +36,7 @@ from datacert.checks._ranks import (
     sort_block,
     spearman,
 )
-from datacert.checks._reference_model import class_labels, target_task
+from datacert.checks._reference_model import class_labels, target_column, target_task
 from datacert.dataset import Dataset
 from datacert.semantics import SemanticType
 from datacert.survival import (
@@ -413,12 +413,19 @@ def _duration(
     return {column: {"power": float(scan.power[0]), "permutation_null_max": null, "role": source}}
 
 
+def _ranks_of(target_ranks: np.ndarray | None) -> np.ndarray:
+    """The ranks of a numeric target, which `_target` always computes for one."""
+    if target_ranks is None:
+        raise ValueError("a numeric target has no ranks: `_target` was not asked for a regression")
+    return target_ranks
+
+
 def _target(data: Dataset, task: str):
     """Rows with a target (sub-sampled if very tall), labels, class shares and target ranks."""
     if task == "classification":
         rows, labels, _ = class_labels(data)
     else:
-        values = data.frame.get_column(data.roles.target).cast(pl.Float64, strict=False).to_numpy()
+        values = data.frame.get_column(target_column(data)).cast(pl.Float64, strict=False).to_numpy()
         rows = np.flatnonzero(np.isfinite(values))
         labels = values[rows]
     # an exact copy of a record repeats its values with the same label: counted again, copies would
@@ -472,7 +479,9 @@ def _scan_matrix(
     else:
         # codes of the target values, for the functional test on numeric targets
         _, codes = np.unique(labels, return_inverse=True)
-        permuted_ranks = np.stack([target_ranks[perm] for perm in perms]) if perms else np.zeros((0, n))
+        permuted_ranks = (
+            np.stack([_ranks_of(target_ranks)[perm] for perm in perms]) if perms else np.zeros((0, n))
+        )
     for part in blocks(p, n_rows=n):
         block = sort_block(X[:, part])
         if task == "classification":
@@ -483,7 +492,7 @@ def _scan_matrix(
                 null_max[i] = max(null_max[i], float(np.max(np.maximum(a, 1.0 - a))) if a.size else 0.5)
             codes_now = labels
         else:
-            power[part] = np.abs(spearman(block.ranks, target_ranks[None, :]))[0]
+            power[part] = np.abs(spearman(block.ranks, _ranks_of(target_ranks)[None, :]))[0]
             if perms:
                 rho = np.abs(spearman(block.ranks, permuted_ranks))
                 null_max = np.maximum(null_max, rho.max(axis=1) if rho.size else 0.0)
@@ -518,7 +527,7 @@ def _encoding_power(
     if task == "classification":
         auc = np.diag(auc_power(ranks, response))
         return float(np.max(np.maximum(auc, 1.0 - auc))) if auc.size else 0.5
-    return float(np.abs(spearman(ranks, target_ranks[None, :]))[0, 0])
+    return float(np.abs(spearman(ranks, _ranks_of(target_ranks)[None, :]))[0, 0])
 
 
 def _scan_encoded(
@@ -538,7 +547,7 @@ def _scan_encoded(
     if task == "classification":
         response = _indicators(labels, pi)
     else:
-        response = target_ranks[:, None]
+        response = _ranks_of(target_ranks)[:, None]
     power = np.zeros(len(columns))
     null_max = np.zeros(len(perms))
     for j, column in enumerate(columns):

@@ -65,9 +65,16 @@ def target_task(data: Dataset) -> str | None:
     return Artifacts.of(data).task
 
 
+def target_column(data: Dataset) -> str:
+    """The target's column, for code that runs only with a target (its check needs the role)."""
+    if data.roles.target is None:
+        raise ValueError("this computation needs the target role, and none was given")
+    return data.roles.target
+
+
 def class_labels(data: Dataset) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """Rows with a target, their integer class codes and the class names (sorted as text)."""
-    series = data.frame.get_column(data.roles.target)
+    series = data.frame.get_column(target_column(data))
     present = ~series.is_null().to_numpy()
     rows = np.flatnonzero(present)
     values = series.cast(pl.String).to_numpy()[rows].astype(str)
@@ -428,7 +435,7 @@ def usable_rows(
             y = remap[y]
             classes = tuple(c for c, k in zip(classes, keep_class, strict=True) if k)
     else:
-        values = data.frame.get_column(data.roles.target).cast(pl.Float64, strict=False).to_numpy()
+        values = data.frame.get_column(target_column(data)).cast(pl.Float64, strict=False).to_numpy()
         rows = np.flatnonzero(np.isfinite(values))
         y = values[rows]
         classes, excluded = ("",), 0

@@ -236,7 +236,7 @@ class InformativeMissingness(Check):
         strength = np.where(valid, np.abs(np.nan_to_num(auc, nan=0.5) - 0.5), 0.0)
         flagged = (q < alpha) & (rank_q < alpha) & (strength >= params["min_mar_auc"] - 0.5)
         findings = []
-        order = sorted(np.flatnonzero(flagged.any(axis=1)), key=lambda j: (-strength[j].max(), j))
+        order = sorted(np.flatnonzero(flagged.any(axis=1)).tolist(), key=lambda j: (-strength[j].max(), j))
         for j in order[: params["max_findings"]]:
             best = np.flatnonzero(flagged[j])
             best = best[np.argsort(-strength[j, best], kind="stable")][: params["max_predictors_listed"]]
@@ -388,7 +388,7 @@ def _contingency(missing: np.ndarray, y: pl.Series) -> tuple[np.ndarray, np.ndar
     p = stats.chi2.sf(chi2, max(k - 1, 1))
     if k == 2:
         sparse = np.flatnonzero(np.minimum(ea, eb).min(axis=1) < 5)
-        for j in sparse:
+        for j in sparse.tolist():
             table = np.array([[a[j, 0], a[j, 1]], [b[j, 0], b[j, 1]]])
             p[j] = stats.fisher_exact(table).pvalue
     difference = np.abs(rate_missing - rate_observed)

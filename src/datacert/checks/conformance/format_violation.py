@@ -443,7 +443,8 @@ def _recognise_by_content(
     data, columns: list[str], params: Mapping[str, Any]
 ) -> dict[str, tuple[CodeFormat, str]]:
     """Columns whose sampled values mostly have one unambiguous code shape."""
-    detectable = [f for f in FORMATS if f.detect is not None]
+    patterns = {f.kind: f.detect for f in FORMATS if f.detect is not None}
+    detectable = [f for f in FORMATS if f.kind in patterns]
     if not columns or not detectable:
         return {}
     sample = sample_rows(data.frame.select(columns), DETECTION_SAMPLE)
@@ -452,8 +453,10 @@ def _recognise_by_content(
         present = pl.col(c).cast(pl.String).is_not_null()
         exprs.append(present.sum().alias(f"{c}\x00n"))
         for f in detectable:
-            value = _normalised(c, pl.String, f)
-            exprs.append(value.str.contains(f.detect).fill_null(False).sum().alias(f"{c}\x00{f.kind}"))
+            value = _normalised(c, pl.String(), f)
+            exprs.append(
+                value.str.contains(patterns[f.kind]).fill_null(False).sum().alias(f"{c}\x00{f.kind}")
+            )
     counts = sample.select(exprs).row(0, named=True)
     found: dict[str, tuple[CodeFormat, str]] = {}
     for c in columns:

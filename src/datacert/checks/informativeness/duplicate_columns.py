@@ -190,13 +190,13 @@ def _monotone_candidates(data, columns: list[str]) -> list[str]:
     if rest:
         exprs = []
         for k in rest:
-            x = pl.col(columns[k]).cast(pl.Float64).fill_nan(None)
-            exprs += [x.arg_min().alias(f"{k}|0"), x.arg_max().alias(f"{k}|1")]
+            as_float = pl.col(columns[k]).cast(pl.Float64).fill_nan(None)
+            exprs += [as_float.arg_min().alias(f"{k}|0"), as_float.arg_max().alias(f"{k}|1")]
             for i, probe in enumerate(probes):
-                pivot = x.gather(probe)
+                probe_value = as_float.gather(probe)
                 exprs += [
-                    (x < pivot).sum().alias(f"{k}|{2 + 2 * i}"),
-                    (x > pivot).sum().alias(f"{k}|{3 + 2 * i}"),
+                    (as_float < probe_value).sum().alias(f"{k}|{2 + 2 * i}"),
+                    (as_float > probe_value).sum().alias(f"{k}|{3 + 2 * i}"),
                 ]
         values = data.frame.select(exprs).row(0, named=True)
         for k in rest:
@@ -314,7 +314,9 @@ def _first_occurrence_codes(x: np.ndarray) -> np.ndarray:
 def _hash_columns(codes: np.ndarray) -> np.ndarray:
     """One 64-bit hash per column: a seeded random weighted sum of its codes (wrapping arithmetic)."""
     rng = np.random.default_rng(0)
-    weights = rng.integers(1, 2**63 - 1, size=codes.shape[0], dtype=np.int64).astype(np.uint64) | np.uint64(1)
+    weights = np.bitwise_or(
+        rng.integers(1, 2**63 - 1, size=codes.shape[0], dtype=np.int64).astype(np.uint64), np.uint64(1)
+    )
     return (codes.astype(np.uint64) * weights[:, None]).sum(axis=0, dtype=np.uint64)
 
 

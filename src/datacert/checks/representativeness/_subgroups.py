@@ -58,6 +58,7 @@ def subgroups_of(data: Dataset, column: str) -> Subgroups:
     if dtype.is_numeric() and series.n_unique() > MAX_LEVELS_UNBINNED:
         values = series.cast(pl.Float64).fill_nan(None).to_numpy()
         known = ~np.isnan(values)
+        edges: tuple[float, ...]
         if _AGE_NAME.search(column):
             edges, labels, binning = AGE_EDGES, list(AGE_LABELS), "age bands"
         else:
