@@ -86,6 +86,13 @@ def print_summary(report: dict) -> None:
                 slowest = sorted(result["slowest_checks"].items(), key=lambda kv: (-kv[1], kv[0]))[:5]
                 costly = ", ".join(f"{k} {v:.2f}s" for k, v in slowest)
                 print(f"{'':23s} slowest: {costly}")
+            if result.get("artifact_seconds"):
+                shared = sorted(result["artifact_seconds"].items(), key=lambda kv: (-kv[1], kv[0]))[:4]
+                parts = [f"profile {result.get('profile_seconds', 0):.2f}s"]
+                if result.get("figures_seconds") is not None:
+                    parts.append(f"figures {result['figures_seconds']:.2f}s")
+                parts += [f"{k} {v:.2f}s" for k, v in shared]
+                print(f"{'':23s} shared: {', '.join(parts)}")
     print("(x floor: over the polars scan of the same workload and run; CPU s: user + system, all threads)")
 
 

@@ -38,6 +38,7 @@ from datacert.artifacts import Artifacts, FoldPlan, Task, auc_rows, provide, row
 from datacert.artifacts import fold_plan as shared_fold_plan
 from datacert.dataset import Dataset
 from datacert.semantics import SemanticType
+from datacert.statistics import column_medians
 
 SEED = 0
 N_SPLITS = 5  # the fold plan's default (datacert.artifacts); classes smaller than this are left out
@@ -198,9 +199,7 @@ class MedianStandardizer(TransformerMixin, BaseEstimator):
         has_nan = missing.any(axis=0)
         centre = np.zeros(X.shape[1])
         if has_nan.any():
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                centre[has_nan] = np.nan_to_num(np.nanmedian(X[:, has_nan], axis=0))
+            centre[has_nan] = np.nan_to_num(column_medians(X[:, has_nan]))
             X = np.where(missing, centre, X)
         del missing
         self.median_ = centre
