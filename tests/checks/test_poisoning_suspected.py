@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 from tests.checks._issue4_data import breast_cancer, breast_cancer_labels
-from tests.conftest import run_one
+from tests.conftest import make_dataset, run_one
 
 from datacert.checks._spectral import median_impute, standardize
 
@@ -140,7 +140,6 @@ def test_the_grouped_scan_of_tall_tables_finds_what_the_sorted_scan_finds(monkey
     from datacert.checks._leakage_screen import excluded_columns
     from datacert.checks._reference_model import class_labels
     from datacert.checks.security import poisoning_suspected as module
-    from tests.conftest import make_dataset
 
     rng = np.random.default_rng(5)
     n = 3_000
