@@ -38,6 +38,7 @@ from datacert.artifacts import Artifacts, FoldPlan, Task, auc_rows, provide, row
 from datacert.artifacts import fold_plan as shared_fold_plan
 from datacert.dataset import Dataset
 from datacert.semantics import SemanticType
+from datacert.statistics import column_medians
 
 SEED = 0
 N_SPLITS = 5  # the fold plan's default (datacert.artifacts); classes smaller than this are left out
@@ -68,11 +69,13 @@ def target_task(data: Dataset) -> str | None:
 def class_labels(data: Dataset) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """Rows with a target, their integer class codes and the class names (sorted as text)."""
     series = data.frame.get_column(data.roles.target)
-    present = ~series.is_null().to_numpy()
-    rows = np.flatnonzero(present)
-    values = series.cast(pl.String).to_numpy()[rows].astype(str)
-    names, codes = np.unique(values, return_inverse=True)
-    return rows, codes.astype(np.int64), tuple(str(n) for n in names)
+    present = series.is_not_null()
+    rows = np.flatnonzero(present.to_numpy())
+    # in polars: numpy's unique of a million strings sorted them all, once per caller (~0.4 s each)
+    values = series.filter(present).cast(pl.String)
+    names = values.unique().sort()  # UTF-8 byte order is code-point order, as numpy sorts text
+    codes = values.replace_strict(names, np.arange(names.len(), dtype=np.int64), return_dtype=pl.Int64)
+    return rows, codes.to_numpy(), tuple(names.to_list())
 
 
 @dataclass(frozen=True)
@@ -198,9 +201,7 @@ class MedianStandardizer(TransformerMixin, BaseEstimator):
         has_nan = missing.any(axis=0)
         centre = np.zeros(X.shape[1])
         if has_nan.any():
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                centre[has_nan] = np.nan_to_num(np.nanmedian(X[:, has_nan], axis=0))
+            centre[has_nan] = np.nan_to_num(column_medians(X[:, has_nan]))
             X = np.where(missing, centre, X)
         del missing
         self.median_ = centre
