@@ -29,6 +29,10 @@ FIT_ROWS = share_rows(standard_error=0.0007, share=0.01)
 SCORE_CHUNK = 100_000  # records scored at a time against a sample's fit (bounded memory)
 NULL_FENCE = 15.0  # robust standard deviations beyond which a value does not shape the null
 NULL_CELLS = 2_000_000  # tables with more cells (records x features) keep the chi-square cut-offs only
+# cells (records x features) of all null tables together: the null's cost is bounded whatever the
+# table's height, since its tail is extrapolated (peaks over a threshold) rather than counted
+NULL_POOL_CELLS = 1_200_000
+NULL_MIN_REPLICATES = 2
 # the joint-structure model needs a correlation matrix it can invert: at most one feature per two
 # records, and at most this many features (its cost grows as records x features²)
 CELLWISE_MAX_FEATURES = 500
@@ -398,8 +402,11 @@ def null_cutoff(Z: np.ndarray, k: int, quantile: float, replicates: int, alpha: 
     n, p = Z.shape
     if n * p > NULL_CELLS:
         return 1.0, 0
+    pool = max(NULL_POOL_CELLS // p, 1)
+    replicates = int(np.clip(pool // n, min(NULL_MIN_REPLICATES, replicates), replicates))
+    rows = int(min(n, max(pool // replicates, 50 * k)))
     rng = np.random.default_rng(SEED)
-    tables = copula_tables(np.clip(Z, -NULL_FENCE, NULL_FENCE), n, replicates, rng)
+    tables = copula_tables(np.clip(Z, -NULL_FENCE, NULL_FENCE), rows, replicates, rng)
     pooled = np.concatenate([relative_distance(table, k, quantile) for table in tables])
     squared = np.sort(pooled**2)[::-1]
     m = int(min(squared.size - 1, max(20, np.ceil(0.01 * squared.size))))
