@@ -86,9 +86,12 @@ def _role_columns(card: Card) -> set[str]:
     return out
 
 
-def _numeric_column(frame: pl.DataFrame, card: Card, rng: np.random.Generator) -> str:
-    """A continuous measurement to damage: from the card, else a float column with many values."""
+def _numeric_column(frame: pl.DataFrame, card: Card, rng: np.random.Generator, measured: bool = False) -> str:
+    """A continuous measurement to damage: from the card, else a float column with many values
+    (`measured`: the card's columns too must have more than 20 distinct values, not a graded score)."""
     listed = [c for c in card.inject.get("numeric", []) if c in frame.columns]
+    if measured:
+        listed = [c for c in listed if frame.get_column(c).n_unique() > 20]
     if not listed:
         taken = _role_columns(card)
         listed = [
@@ -463,10 +466,10 @@ def gross_outlier(frame, card, size, rng):
     nodes 0-33 with median 2, aids priorzdv 3-312 with median 21): there 50 SD is a few times the
     column's maximum, a few robust log-spreads from the median, not a gross error. retinopathy's
     risk is a 6-level score, which the check does not screen (fewer than 10 distinct values).
-    A quantile-based skewness for the log decision was tried: same 13 of 17 found, one more
-    false alarm (pima skin).
+    The column is a measurement (more than 20 distinct values): retinopathy's risk, a 6-level
+    score the check does not screen, is no longer chosen.
     """
-    column = _numeric_column(frame, card, rng)
+    column = _numeric_column(frame, card, rng, measured=True)
     observed = _observed(frame, column)
     rows = _pick_rows(observed.size, size, rng, observed)
     values = frame.get_column(column).cast(pl.Float64).to_numpy()

@@ -167,3 +167,19 @@ def test_multivariate_outliers_finds_a_pair_set_against_its_correlation_and_rott
     assert len(set(planted) & set(finding.rows)) >= 2
     assert finding.evidence["outlier_kinds"]["against_correlation"] >= 2
     assert set(finding.evidence["joint_structure_columns"]) <= {"skin", "bmi"}
+
+
+def test_univariate_outliers_a_few_gross_heights_do_not_push_the_column_onto_a_log_scale():
+    # cgd: heights of children and adults (moment skewness 0.4); two values of 50 standard
+    # deviations above the median make the column skewed (moment skewness > 1) but not its body
+    frame, roles = _table("cgd_interferon")
+    quiet = run_one("univariate_outliers", frame, **roles)
+    assert not [f for f in quiet.findings if "height" in f.columns and str(f.severity) != "info"]
+    height = frame.get_column("height").to_numpy().copy()
+    planted = [20, 120]
+    height[planted] = np.nanmedian(height) + 50 * np.nanstd(height)
+    dirty = frame.with_columns(pl.Series("height", height))
+    findings = [f for f in run_one("univariate_outliers", dirty, **roles).findings if "height" in f.columns]
+    assert [str(f.severity) for f in findings] == ["error"]
+    assert set(planted) == set(findings[0].rows)
+    assert findings[0].evidence["scale"] == "linear"
