@@ -3,15 +3,17 @@
 A task's figures depend on the matching check (its module and the datacert modules only some checks
 import, such as the reference model or the spectral helpers), the injector (its function and the
 helpers it calls), the table (its card and the package that ships it), the scoring profile (the
-verdict) and the way the runner scores a task (`RUNNER_VERSION`). Each part is hashed from the
-source's syntax tree with docstrings left out, so that a comment, a docstring or a reformatting
-re-runs nothing while any change of code does. A resumed run re-does exactly the tasks whose
-fingerprint differs from the recorded one.
+verdict of an untouched table) and the way the runner scores a task (`RUNNER_VERSION`). Each
+part is hashed from the source's syntax tree with docstrings left out, so that a comment, a
+docstring or a reformatting re-runs nothing while any change of code does. A resumed run re-does
+exactly the tasks whose fingerprint differs from the recorded one.
 
 The modules every check imports (dataset, profile, semantics, findings, the check runner...) form
 the engine: a change there could move every figure, so its hash is recorded with each row (with
 the datacert version and commit) and the documentation flags rows measured on another engine;
-`--rerun-engine` re-does them.
+`--rerun-engine` re-does them. The scoring profile counts for the untouched tables (their verdict
+is the whole assay's); a planted defect's verdict is decided from its record when the summary is
+written, so a new gate or floor re-runs only the untouched tables.
 """
 
 from __future__ import annotations
@@ -276,9 +278,10 @@ def scoring_fingerprint() -> str:
 
 def task_parts(table: str, injector: str | None, check: str | None) -> dict[str, str]:
     """The hashed parts a task depends on (`check` None: the untouched table's whole assay)."""
-    parts = {"runner": RUNNER_VERSION, "table": table_fingerprint(table), "scoring": scoring_fingerprint()}
-    if injector is None:
+    parts = {"runner": RUNNER_VERSION, "table": table_fingerprint(table)}
+    if injector is None:  # the whole assay, verdict included
         parts["checks"] = _digest(f"{c}:{check_fingerprint(c)}" for c in sorted(check_modules()))
+        parts["scoring"] = scoring_fingerprint()
     else:
         parts["injector"] = injector_fingerprint(injector)
         parts["check"] = check_fingerprint(check) if check in check_modules() else "unregistered"

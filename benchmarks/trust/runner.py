@@ -5,9 +5,9 @@ Each task is independent and writes one JSON line with the fingerprint of the co
 when it is missing or its fingerprint changed. Tasks go to worker processes in batches of one
 table (the table is read once per process), the costliest first. A task runs the matching check
 on the damaged table and records whether it fired, at which severity, the row-level precision and
-recall of its findings against the planted rows, and the verdict the defect alone leads to (the
-other checks counted as quiet). An untouched table gets the full assay, its verdict with the gates
-that decided it, and every finding at warning or above.
+recall of its findings against the planted rows, and what the verdict the defect alone leads to
+needs (the summary decides it with the current scoring profile). An untouched table gets the full
+assay, its verdict with the gates that decided it, and every finding at warning or above.
 """
 
 from __future__ import annotations
@@ -125,28 +125,72 @@ def _registry() -> dict[str, Any]:
     return load_all_checks()
 
 
-def defect_alone_verdict(dataset: Any, outcome: Any) -> dict[str, Any]:
-    """The verdict one check's outcome leads to when every other check is quiet.
+def verdict_input(dataset: Any, outcome: Any) -> dict[str, Any]:
+    """What the verdict of a planted defect alone needs, recorded so that the summary can decide it
+    with the scoring profile of the day (a new gate or floor then re-runs no task).
+
+    The other checks count as quiet where the damaged table meets their needs; findings keep their
+    severity, columns, record count and evidence (the row positions are not needed to score).
+    """
+    unmet = [c for c, cls in _registry().items() if c != outcome.check and cls.needs.unmet(dataset)]
+    kept, _ = supported_roles(dataset.roles.to_dict())
+    return {
+        "n_rows": dataset.n_rows,
+        "n_columns": dataset.n_columns,
+        "roles": {k: v for k, v in kept.items() if v},
+        "not_applicable": unmet,
+        "check": outcome.check,
+        "dimension": outcome.dimension,
+        "status": str(outcome.status),
+        "evidence": _scalars(outcome.to_dict().get("evidence", {})),
+        "findings": [
+            {
+                "severity": str(f.severity),
+                "columns": list(f.columns[:5]),
+                "row_count": f.row_count,
+                "evidence": _scalars(f.to_dict()["evidence"]),
+            }
+            for f in outcome.findings
+        ],
+    }
+
+
+def _scalars(evidence: Mapping[str, Any]) -> dict[str, Any]:
+    """The evidence numbers and flags gates and indicators read (lists and tables are left out)."""
+    return {k: v for k, v in evidence.items() if isinstance(v, int | float | bool) or v is None}
+
+
+def defect_alone_verdict(vin: Mapping[str, Any], profile: Any = None) -> dict[str, Any]:
+    """The verdict one check's recorded outcome leads to when every other check is quiet.
 
     This isolates what the planted defect does to the decision (gates, floors), whatever else the
-    real table carries; the untouched table's own verdict is recorded by its own task.
+    real table carries; the untouched table's own verdict is recorded by its own task. Intervals
+    resample records (the patient grouping is not recorded).
     """
     from datacert.checks import CheckOutcome
-    from datacert.findings import Status, sort_findings
-    from datacert.scoring import assess
+    from datacert.findings import Finding, Status, sort_findings
+    from datacert.roles import Roles
+    from datacert.scoring import compute_scores, decide, load_scoring_profile
 
-    outcomes = []
+    profile = profile or load_scoring_profile()
+    findings = tuple(
+        Finding.from_dict({**f, "check": vin["check"], "dimension": vin["dimension"], "message": ""})
+        for f in vin["findings"]
+    )
+    outcomes = [
+        CheckOutcome(
+            vin["check"], vin["dimension"], Status(vin["status"]), findings, vin["evidence"], "", 0.0
+        )
+    ]
     for check_id, cls in _registry().items():
-        if check_id == outcome.check:
-            outcomes.append(outcome)
-            continue
-        unmet = cls.needs.unmet(dataset)
-        status = Status.NOT_APPLICABLE if unmet else Status.QUIET
-        outcomes.append(CheckOutcome(check_id, cls.dimension, status, (), {}, unmet or "", 0.0))
-    findings = sort_findings(list(outcome.findings))
-    assessment = assess(dataset, outcomes, findings)
-    gates = [g.to_dict() for g in assessment.decision.gates]
-    return _decision_facts(assessment.verdict, gates, assessment.result.intervals)
+        if check_id != vin["check"]:
+            status = Status.NOT_APPLICABLE if check_id in vin["not_applicable"] else Status.QUIET
+            outcomes.append(CheckOutcome(check_id, cls.dimension, status, (), {}, "", 0.0))
+    result = compute_scores(profile, outcomes, vin["n_rows"], vin["n_columns"])
+    roles = Roles.build(**vin["roles"])
+    decision = decide(profile, outcomes, sort_findings(list(findings)), result, roles, vin["n_rows"])
+    gates = [g.to_dict() for g in decision.gates]
+    return _decision_facts(str(decision.verdict), gates, result.intervals)
 
 
 def _one_check(
@@ -253,7 +297,7 @@ def run_task(task: Task) -> dict[str, Any]:
         outcome_obj, dataset = _run_one(injected.frame, injected.roles, inj.check, injected.schema)
         outcome = outcome_obj.to_dict()
         findings = [f.to_dict() for f in outcome_obj.findings]
-        decision = defect_alone_verdict(dataset, outcome_obj)
+        vin = verdict_input(dataset, outcome_obj)
     except Exception as exc:
         return {**record, "status": "error", "check": inj.check, "reason": f"{type(exc).__name__}: {exc}"}
     matched = _matched(findings, inj.check, injected)
@@ -272,7 +316,7 @@ def run_task(task: Task) -> dict[str, Any]:
         "n_flagged": len(flagged),
         "precision": (hits / len(flagged)) if expected and flagged else None,
         "recall": (hits / len(expected)) if expected else None,
-        **decision,
+        "verdict_input": vin,
         "seconds": round(time.perf_counter() - started, 3),
     }
 
@@ -434,6 +478,7 @@ def compact(results: Path) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, results)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -202,14 +202,36 @@ def _gate_checks_of(gate: str, gates: Mapping[str, tuple[str, ...]]) -> tuple[st
     return ()
 
 
+_ALONE: dict[str, dict[str, Any]] = {}
+
+
+def alone_verdict(vin: Mapping[str, Any]) -> dict[str, Any]:
+    """The verdict a recorded defect leads to alone, under the current scoring profile (memoised)."""
+    import json
+
+    from benchmarks.trust.runner import defect_alone_verdict
+
+    key = json.dumps(vin, sort_keys=True, default=str)
+    if key not in _ALONE:
+        _ALONE[key] = defect_alone_verdict(vin)
+    return _ALONE[key]
+
+
 def verdict_table(records: Iterable[Mapping[str, Any]], cards: Iterable[Card] | None) -> dict[str, Any]:
     """Untouched tables' verdicts (each gate documented or not) and each injector's verdicts."""
     gates = _gate_checks()
     known = {c.name: c.known_checks for c in cards} if cards is not None else {}
     untouched: dict[str, Any] = {}
     by_injector: dict[str, dict[tuple[float, str], int]] = defaultdict(lambda: defaultdict(int))
+    gates_seen: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in records:
-        if r.get("status") != "done" or "verdict" not in r:
+        if r.get("status") != "done":
+            continue
+        if r.get("injector") is not None:
+            if r["size"] != INJECTORS[r["injector"]].documented_size or "verdict_input" not in r:
+                continue
+            r = {**r, **alone_verdict(r["verdict_input"])}
+        if "verdict" not in r:
             continue
         if r.get("injector") is None:
             fired = []
@@ -228,6 +250,8 @@ def verdict_table(records: Iterable[Mapping[str, Any]], cards: Iterable[Card] | 
             }
         else:
             by_injector[r["injector"]][(r["size"], r["verdict"])] += 1
+            for g in r.get("gates", []):
+                gates_seen[r["injector"]][g] += 1
     injected: dict[str, Any] = {}
     for name, counts in sorted(by_injector.items()):
         inj = INJECTORS.get(name)
@@ -242,6 +266,7 @@ def verdict_table(records: Iterable[Mapping[str, Any]], cards: Iterable[Card] | 
             "runs": runs,
             "verdicts": at,
             "release_rate": at["release"] / runs if runs else None,
+            "gates": dict(sorted(gates_seen[name].items(), key=lambda kv: -kv[1])),
             "must_not_release": MUST_NOT_RELEASE.get(name),
         }
     return {"untouched": dict(sorted(untouched.items())), "injected": injected}
