@@ -18,6 +18,10 @@ def test_code_hash_ignores_comments_docstrings_and_layout_but_not_code():
     other = 'def f(x):\n    """Why."""\n    return x + 2\n'
     assert fp.code_hash(base) == fp.code_hash(same)
     assert fp.code_hash(base) != fp.code_hash(other)
+    check = 'class C:\n    id = "x"\n    kahn = "a"\n    def run(self):\n        return 1\n'
+    described = check.replace('kahn = "a"', 'kahn = "b"\n    governance = ("errors",)')
+    assert fp.code_hash(check) == fp.code_hash(described)
+    assert fp.code_hash(check) != fp.code_hash(check.replace('id = "x"', 'id = "y"'))
 
 
 def test_a_check_depends_on_its_own_helpers_and_not_on_other_checks():

@@ -66,9 +66,32 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
+# class attributes that only describe a check for catalogues and reports (no finding depends on them)
+DESCRIPTIVE = frozenset({"kahn", "governance", "cost", "remedy", "figure"})
+
+
+def _strip_descriptive(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            kept = [
+                stmt
+                for stmt in node.body
+                if not (
+                    isinstance(stmt, ast.Assign | ast.AnnAssign)
+                    and all(
+                        isinstance(t, ast.Name) and t.id in DESCRIPTIVE
+                        for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
+                    )
+                )
+            ]
+            node.body = kept or [ast.Pass()]
+    return tree
+
+
 def code_hash(source: str) -> str:
-    """A hash of the code in `source`: comments, docstrings and layout do not count."""
-    tree = _strip_docstrings(ast.parse(source))
+    """A hash of the code in `source`: comments, docstrings, layout and a check's descriptive class
+    attributes (its catalogue entries: Kahn category, governance topics, cost, remedy) do not count."""
+    tree = _strip_descriptive(_strip_docstrings(ast.parse(source)))
     return _digest([ast.dump(tree, annotate_fields=False, include_attributes=False)])
 
 
