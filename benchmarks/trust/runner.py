@@ -382,15 +382,16 @@ HEAVY = {None: 60.0, "noise_columns": 80.0, "joint_outlier": 5.0, "gross_outlier
 
 
 def batches(todo: list[Task], previous: Mapping[str, Mapping[str, Any]], size: int = 12) -> list[list[Task]]:
-    """Tasks grouped by table in batches, costliest batch first (a long task last would idle a core)."""
+    """Tasks grouped by table in batches, headline tasks first, then costliest first (a long task
+    left for the end would idle a core)."""
 
     def cost(t: Task) -> float:
         seconds = previous.get(t.key, {}).get("seconds")
         return float(seconds) if seconds else HEAVY.get(t.injector, 1.0) * (1 + (t.size or 0))
 
-    by_table: dict[str, list[Task]] = defaultdict(list)
+    by_table: dict[tuple[str, bool], list[Task]] = defaultdict(list)
     for t in todo:
-        by_table[t.table].append(t)
+        by_table[(t.table, _headline(t))].append(t)
     out: list[list[Task]] = []
     for table_tasks in by_table.values():
         table_tasks.sort(key=cost, reverse=True)
@@ -398,8 +399,14 @@ def batches(todo: list[Task], previous: Mapping[str, Mapping[str, Any]], size: i
         light = [t for t in table_tasks if cost(t) < 10]
         out.extend([t] for t in heavy)  # alone: they dominate the run and should spread over workers
         out.extend(light[i : i + size] for i in range(0, len(light), size))
-    out.sort(key=lambda b: sum(map(cost, b)), reverse=True)
+    # the untouched tables and the documented sizes carry the headline figures: they come first, so a
+    # run stopped early still has them; within each part the costliest batch first
+    out.sort(key=lambda b: (not _headline(b[0]), -sum(map(cost, b))))
     return out
+
+
+def _headline(task: Task) -> bool:
+    return task.injector is None or task.size == INJECTORS[task.injector].documented_size
 
 
 def run_batch(tasks: list[Task], stamps: Mapping[str, Any]) -> list[dict[str, Any]]:
