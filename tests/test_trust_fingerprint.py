@@ -128,3 +128,62 @@ def test_a_real_run_resumes_without_rerunning_and_reruns_a_changed_task(tmp_path
     assert calls == [lines[1]["key"]]
     assert len(results.read_text(encoding="utf-8").splitlines()) == 2  # compacted: one line per task
     assert not any(r.get("stale") for r in again)
+
+
+def _vin(severity: str | None) -> dict:
+    findings = (
+        [] if severity is None else [{"severity": severity, "columns": [], "row_count": 12, "evidence": {}}]
+    )
+    return {
+        "check": "duplicate_rows",
+        "dimension": "uniqueness",
+        "status": "fired" if findings else "quiet",
+        "evidence": {"numerator": 12, "denominator": 200} if findings else {},
+        "findings": findings,
+        "n_rows": 200,
+        "n_columns": 8,
+        "roles": {"target": "type"},
+        "not_applicable": ["group_leakage", "train_test_overlap", "temporal_leakage"],
+    }
+
+
+def test_a_planted_defect_verdict_is_decided_from_its_record_with_the_current_profile():
+    quiet = runner.defect_alone_verdict(_vin(None))
+    assert quiet["verdict"] == "release" and quiet["gates"] == []
+    found = runner.defect_alone_verdict(_vin("error"))
+    assert found["verdict"] == "prequalify"
+    assert "fixable:duplicates" in found["gates"]
+    assert found["weakest_dimension"] == "uniqueness"
+
+
+def test_the_docs_flag_a_must_not_release_defect_that_releases_and_an_unexplained_table():
+    from benchmarks.trust.document import verdict_sections
+    from benchmarks.trust.summary import verdict_table
+
+    records = [
+        {
+            "key": "pima_training|untouched|None|0",
+            "table": "pima_training",
+            "injector": None,
+            "status": "done",
+            "verdict": "prequalify",
+            "gates": ["fixable:duplicates"],
+        },
+        *[
+            {
+                "key": f"pima_training|exact_duplicates|0.01|{s}",
+                "table": "pima_training",
+                "injector": "exact_duplicates",
+                "size": 0.01,
+                "status": "done",
+                "verdict_input": _vin(sev),
+            }
+            for s, sev in enumerate(("info", "error"))
+        ],
+    ]
+    table = verdict_table(records, load_cards(["pima_training"]))
+    assert table["untouched"]["pima_training"]["explained"] is False  # pima's card documents no duplicates
+    assert table["injected"]["exact_duplicates"]["verdicts"] == {"release": 1, "prequalify": 1, "reject": 0}
+    text = "\n".join(verdict_sections({"verdicts": table}))
+    assert "| `pima_training` | prequalify | `fixable:duplicates` (undocumented)" in text
+    assert "| exact_duplicates | `duplicate_rows` | 2 | **50 %** | 50 % | 0 % |" in text
