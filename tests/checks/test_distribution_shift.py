@@ -140,3 +140,18 @@ def planted_distribution_shift() -> Case:
     x[site == "C", :20] += 1.0
     frame = frame_of(x, prefix="gene", site=site, y=rng.integers(0, 2, n))
     return planted_case(frame, "site", target="y")
+
+
+def test_every_site_like_column_is_analysed_and_a_repeated_partition_is_skipped():
+    """A trial's centres (no effect) must not hide a laboratory batch that shifts the genes."""
+    frame = _frame(p=20, shift=1.5, shifted=10).rename({"site": "batch"})
+    rng = np.random.default_rng(7)
+    centre = rng.choice(["Paris", "Lyon"], frame.height)
+    frame = frame.with_columns(
+        pl.Series("centre", centre), pl.Series("centre_code", np.where(centre == "Paris", "75", "69"))
+    ).select("centre", "centre_code", pl.exclude("centre", "centre_code"))
+    out = run_one("distribution_shift", frame, target="y")
+    assert list(out.evidence["partitions"]) == ["centre", "batch"]
+    assert out.evidence["skipped"] == {"centre_code": "the same partition as 'centre'"}
+    (f,) = out.findings
+    assert f.columns[0] == "batch" and f.severity == "error"
