@@ -355,7 +355,7 @@ def _trigger_scan(
             pure = groups.filter(pl.col("k") == 1).sort("v")
             if not pure.height:
                 continue
-            members = dict(
+            positions_of = dict(
                 lazy.select(text_value(column), "__pos")
                 .filter(pl.col("v").is_in(pure.get_column("v").implode()))
                 .group_by("v")
@@ -369,7 +369,7 @@ def _trigger_scan(
                         column,
                         None if value == "\x00missing" else value,
                         classes[label],
-                        np.asarray(members[value], dtype=np.int64),
+                        np.asarray(positions_of[value], dtype=np.int64),
                         float(np.exp(m * log_pi[label])),
                     )
                 )
