@@ -44,6 +44,7 @@ class LabelIssues(Check):
 
     id = "label_issues"
     dimension = "label_quality"
+    governance = ("labelling", "errors")
     needs = Needs(roles=("target",), min_rows=20, artifacts=("task", "design", "reference_fit"))
     cost = "model fits"
     params = (
