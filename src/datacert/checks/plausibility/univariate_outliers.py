@@ -35,9 +35,8 @@ class UnivariateOutliers(Check):
     driven by the very values under test, and a few gross values made a symmetric column look
     skewed and pass on the log scale as info (trust benchmark, gross_outlier: cgd height and
     veteran karno went from info/warning to error; no new alarm on the 17 untouched tables).
-    When the quartiles
-    tie (many equal values), s falls back to the 5-95 % spread. Severity grows with distance:
-    info from 3.5, warning from 6, error only from 10 (gross errors: wrong unit, typing slip),
+    When the quartiles tie (many equal values), s falls back to the 5-95 % spread. Severity grows
+    with distance: info from 3.5, warning from 6, error only from 10 (gross errors: wrong unit, typing slip),
     so the natural tail of real clinical data never reaches error, and a value inside the disease
     range of a recognised clinical variable (knowledge base) is information only, since it is
     documented pathology, not a corroborated error (out_of_range judges those limits; on the
