@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from tests.conftest import run_one
+from tests.checks._planted import Case, clean_twins, planted, planted_case, seeded
+from tests.conftest import make_dataset, run_one
 
 from datacert.checks.conformance.inconsistent_categories import category_key
+from datacert.dataset import Dataset
 
 CHECK = "inconsistent_categories"
 N = 400
@@ -105,6 +107,23 @@ def test_person_name_columns_are_left_alone():
     column[3] = column[3].upper()  # 'DUPONT' and 'Dupont': an identity, not a category to merge
     frame = pl.DataFrame({"nom": column, "sexe": _clean(5)["sexe"]})
     assert run_one(CHECK, frame).status == "quiet"
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("inconsistent_categories")
+def planted_inconsistent_categories() -> Case:
+    rng = seeded(5)
+    values = list(rng.choice(["Diabète", "Hypertension", "Asthme"], 300))
+    for i in (3, 30, 90):
+        values[i] = "diabete "
+    return planted_case(pl.DataFrame({"pathologie": values, "age": rng.integers(18, 90, 300)}), "pathologie")
+
+
+@clean_twins("inconsistent_categories")
+def clean_inconsistent_categories() -> tuple[Dataset, ...]:
+    return (make_dataset(pl.DataFrame(_clean(3))),)
 
 
 def test_codes_stored_as_text_and_trailing_full_stops_are_respellings():

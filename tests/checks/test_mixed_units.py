@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from tests.checks._planted import Case, planted, planted_case, seeded
 from tests.conftest import run_one
 
 from datacert.checks.conformance.mixed_units import conversions_for, unit_conversions
@@ -168,3 +169,17 @@ def test_every_record_of_a_sparse_minority_is_found():
     cols["glycemie"][rows] = np.round(np.array([61, 84, 86, 97, 109, 110, 150, 152, 154, 158]) * 0.0555, 2)
     (finding,) = run_one(CHECK, pl.DataFrame(cols)).findings
     assert finding.columns == ("glycemie",) and finding.rows == tuple(rows.tolist())
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("mixed_units")
+def planted_mixed_units() -> Case:
+    rng = seeded(9)
+    glucose = rng.normal(100, 15, 600).clip(60, 250).round(0)
+    mmol = rng.choice(600, 40, replace=False)
+    glucose[mmol] = (glucose[mmol] / 18.0).round(1)
+    return planted_case(
+        pl.DataFrame({"glycemie_mg_dl": glucose, "age": rng.integers(18, 90, 600)}), "glycemie_mg_dl"
+    )

@@ -149,6 +149,7 @@ class DistributionShift(Check):
 
     id = "distribution_shift"
     dimension = "consistency"
+    governance = ("bias", "setting", "shift")
     needs = Needs(min_rows=20)
     params = (
         Param("min_group", 10, "records a batch needs to be compared", low=1),
