@@ -159,3 +159,34 @@ def test_planted_defects_of_the_newer_families_are_found_and_the_clean_table_is_
     assert RANK[_worst(outcome, planted.columns, planted.rows) or "info"] >= RANK["warning"]
     flagged = {r for f in _alarms(outcome) for r in f.rows}
     assert set(planted.rows) <= flagged
+
+
+def test_a_site_effect_is_found_beside_a_trial_s_centres():
+    """cgd_interferon names its 13 centres `center`: the planted two-site calibration drift (0.5 SD
+    on height and weight, drawn per patient) must be analysed too, not hidden behind them."""
+    card, clean = _table("cgd_interferon")
+    assert _alarms(run_one("distribution_shift", clean, **card.roles)) == []
+    planted = _planted("cgd_interferon", "site_shift")
+    outcome = run_one("distribution_shift", planted.frame, **planted.roles)
+    assert set(outcome.evidence["partitions"]) == {"center", "site"}
+    assert _worst(outcome, ("site",)) == "warning"
+
+
+@pytest.mark.parametrize("table", ["aids_actg320", "cgd_interferon"])
+def test_every_respelled_category_is_found_codes_and_full_stops_included(table):
+    """aids_actg320 stores its race codes as text digits ('1', ' 1', '1.'); cgd_interferon's
+    lower-case 'male' respelled by lower-casing becomes 'male.'."""
+    card, clean = _table(table)
+    assert _alarms(run_one("inconsistent_categories", clean, **card.roles)) == []
+    planted = _planted(table, "category_spellings")
+    outcome = run_one("inconsistent_categories", planted.frame, **planted.roles)
+    assert _worst(outcome, planted.columns, planted.rows) in ("warning", "error")
+    (finding,) = outcome.findings
+    assert set(finding.rows) == set(planted.rows)
+
+
+def test_a_thin_second_unit_mode_is_flagged_whole():
+    """pima_training, seed 4: ten glucose values in mmol/L spread over 3.4-8.8; all ten flagged."""
+    planted = _planted("pima_training", "unit_mixup", seed=4)
+    (finding,) = run_one("mixed_units", planted.frame, **planted.roles).findings
+    assert set(finding.rows) == set(planted.rows)

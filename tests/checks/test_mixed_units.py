@@ -161,6 +161,16 @@ def test_demo_cohort_glucose_in_mmol_is_found():
     assert finding.evidence["from_unit"] == "mmol/L" and finding.evidence["factor"] == 18.0
 
 
+def test_every_record_of_a_sparse_minority_is_found():
+    """Ten glucose values in mmol/L spread over 3.4-8.8 (61-158 mg/dL): a thin second mode whose
+    records must all be flagged, not only its densest half."""
+    cols = _base(200, 3)
+    rows = np.array([4, 20, 33, 51, 77, 90, 121, 150, 170, 199])
+    cols["glycemie"][rows] = np.round(np.array([61, 84, 86, 97, 109, 110, 150, 152, 154, 158]) * 0.0555, 2)
+    (finding,) = run_one(CHECK, pl.DataFrame(cols)).findings
+    assert finding.columns == ("glycemie",) and finding.rows == tuple(rows.tolist())
+
+
 # -- the case the common tests (test_common.py) run this check on --------------------------
 
 
