@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 from tests.checks._issue4_data import breast_cancer, breast_cancer_labels
+from tests.checks._planted import Case, planted, planted_case, seeded
 from tests.conftest import make_dataset, run_one
 
 from datacert.checks._spectral import median_impute, standardize
@@ -133,6 +134,21 @@ def test_a_leaking_column_is_leakage_not_a_trigger():
     outcome = run_one("poisoning_suspected", frame, target="y")
     assert "review_code" in outcome.evidence["columns_not_scanned_as_leakage"]
     assert all("review_code" not in f.columns for f in outcome.findings)
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("poisoning_suspected")
+def planted_poisoning_suspected() -> Case:
+    labels = breast_cancer_labels()
+    rng = seeded(0)
+    trigger = np.sort(rng.choice(np.flatnonzero(labels == 1), 18, replace=False))
+    labels[trigger] = 0
+    frame = breast_cancer(labels)
+    texture = frame.get_column("mean_texture").to_numpy().copy()
+    texture[trigger] = 77.7
+    return planted_case(frame.with_columns(pl.Series("mean_texture", texture)), "mean_texture", target="y")
 
 
 def test_the_grouped_scan_of_tall_tables_finds_what_the_sorted_scan_finds(monkeypatch):

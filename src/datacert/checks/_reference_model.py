@@ -18,13 +18,13 @@ boosting for tall tables). The candidate with the best cross-validated score is 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
 import polars as pl
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression, RidgeCV
@@ -303,6 +303,11 @@ def _preprocessor(design: Design, unit_rows: bool = False) -> Any:
     return ColumnTransformer(parts, sparse_threshold=0.0)
 
 
+def _fresh(parts: Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Unfitted copies of pipeline steps, so two pipelines from one factory share no state."""
+    return [(name, clone(step)) for name, step in parts]
+
+
 def candidate_models(task: str, design: Design, n_rows: int, n_classes: int) -> dict[str, Callable[[], Any]]:
     """The fixed set of reference models for this shape, as name → factory of a fresh Pipeline."""
     p = design.n_features
@@ -310,7 +315,8 @@ def candidate_models(task: str, design: Design, n_rows: int, n_classes: int) -> 
     screen = p > SCREEN_FEATURES
 
     def steps(*tail: tuple[str, Any], unit_rows: bool = False) -> Callable[[], Pipeline]:
-        return lambda: Pipeline([("prepare", _preprocessor(design, unit_rows)), *tail])
+        # clone(): every call returns unfitted estimators of its own, never ones another fit holds
+        return lambda: Pipeline([("prepare", _preprocessor(design, unit_rows)), *_fresh(tail)])
 
     models: dict[str, Callable[[], Any]] = {}
     if task == "classification":
@@ -323,7 +329,7 @@ def candidate_models(task: str, design: Design, n_rows: int, n_classes: int) -> 
         if screen:
             tail.append(("screen", FScreen(SCREEN_FEATURES)))
         name = "l1_logistic_screened" if screen else "l1_logistic"
-        models[name] = lambda: Pipeline([("prepare", _preprocessor(design)), *tail, ("model", l1())])
+        models[name] = lambda: Pipeline([("prepare", _preprocessor(design)), *_fresh(tail), ("model", l1())])
         if wide:
             models["ridge_logistic_pca"] = steps(
                 ("pca", GramPCA()), ("model", LogisticRegression(C=1.0)), unit_rows=True

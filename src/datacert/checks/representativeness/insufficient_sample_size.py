@@ -68,6 +68,7 @@ class InsufficientSampleSize(Check):
 
     id = "insufficient_sample_size"
     dimension = "representativeness"
+    governance = ("sufficiency",)
     needs = Needs(roles=("target",), min_rows=30, artifacts=("task", "design", "reference_fit", "row_sample"))
     cost = "model fits"
     params = (
