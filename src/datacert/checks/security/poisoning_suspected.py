@@ -44,6 +44,9 @@ MAX_PATTERNS = 50
 # from this many records the numeric trigger scan groups values in polars instead of sorting a float
 # copy of every column in numpy (the same patterns; 1,000,000 x 40 sorted in blocks cost ~10 s)
 TALL_SCAN_ROWS = 50_000
+# group-bys run together: each holds a hash table of up to one entry per record (40 at once on
+# 1,000,000 records, the check raised the peak by 0.45 GB)
+GROUP_BYS_AT_ONCE = 4
 MAX_NEIGHBOUR_FEATURES = 200
 
 
@@ -407,16 +410,22 @@ def _numeric_triggers_grouped(
         return x.is_null() | x.is_nan()
 
     support = (pl.col("m") >= low) & (pl.col("m") <= high)
-    grouped = pl.collect_all(
-        [
-            lazy.select(value(c).alias("v"), "__y")
-            .drop_nulls("v")
-            .group_by("v")
-            .agg(pl.len().alias("m"), pl.col("__y").n_unique().alias("k"), pl.col("__y").min().alias("label"))
-            .filter(support)
-            for c in numeric
-        ]
-    )
+    grouped: list[pl.DataFrame] = []
+    for begin in range(0, len(numeric), GROUP_BYS_AT_ONCE):  # a continuous column has ~n groups
+        grouped += pl.collect_all(
+            [
+                lazy.select(value(c).alias("v"), "__y")
+                .drop_nulls("v")
+                .group_by("v")
+                .agg(
+                    pl.len().alias("m"),
+                    pl.col("__y").n_unique().alias("k"),
+                    pl.col("__y").min().alias("label"),
+                )
+                .filter(support)
+                for c in numeric[begin : begin + GROUP_BYS_AT_ONCE]
+            ]
+        )
     gaps = lazy.select(
         [
             expr

@@ -1,0 +1,30 @@
+"""The cached numeric matrix is the same whether built from the frame at once or column by column."""
+
+import numpy as np
+import polars as pl
+from tests.conftest import make_dataset
+
+import datacert.dataset as dataset_module
+
+
+def test_tall_tables_fill_the_matrix_column_by_column_with_the_same_values(monkeypatch):
+    rng = np.random.default_rng(0)
+    n = 2_000
+    frame = pl.DataFrame(
+        {
+            "a": np.where(rng.random(n) < 0.05, np.nan, rng.normal(size=n)),  # NaN, not null
+            "b": rng.integers(0, 5, n),
+            "c": pl.Series(rng.random(n) < 0.5),
+            "d": pl.Series(rng.normal(size=n)).set(pl.Series(rng.random(n) < 0.1), None),
+            "e": pl.Series(rng.integers(0, 9, n)).set(pl.Series(rng.random(n) < 0.1), None),
+            "y": rng.integers(0, 2, n),
+        }
+    )
+    columns = ["a", "b", "c", "d", "e"]
+    monkeypatch.setattr(dataset_module, "COLUMNWISE_ROWS", 10**9)
+    whole = make_dataset(frame, target="y").numeric_matrix(columns)
+    monkeypatch.setattr(dataset_module, "COLUMNWISE_ROWS", 1)
+    by_column = make_dataset(frame, target="y").numeric_matrix(columns)
+    assert by_column.dtype == np.float64 and by_column.flags["C_CONTIGUOUS"] and not by_column.flags.writeable
+    assert np.array_equal(whole, by_column, equal_nan=True)
+    assert np.isnan(by_column[:, 3]).sum() == frame.get_column("d").null_count()
