@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from datacert.profile import _compute, compute_profile, merge_partials, partial_profile
+from datacert.profile import _compute, compute_profile, merge_partials, partial_profile, profile_guide
 
 
 @pytest.fixture
@@ -62,27 +62,61 @@ def test_wide_numpy_path_agrees_with_polars_path(monkeypatch):
 
 
 def test_partial_profiles_merge_into_the_whole(mixed):
+    """Counts, extremes and moments merge exactly; quantiles come from the sample it is finished with."""
     whole = compute_profile(mixed)
+    sample = compute_profile(mixed[::3])
     parts = [partial_profile(mixed[:1700]), partial_profile(mixed[1700:3100]), partial_profile(mixed[3100:])]
-    merged = merge_partials(parts)
-    for stat in ("count", "null_count", "min", "max", "zero_count"):
+    merged = merge_partials(parts, sample)
+    exact = ("name", "dtype", "count", "null_count", "min", "max", "zero_count", "negative_count")
+    for stat in (*exact, "min_length", "max_length"):
         assert merged.columns.get_column(stat).to_list() == whole.columns.get_column(stat).to_list(), stat
-    # distinct counts: exact below the sketch size, an estimate above it
-    assert merged.column("k")["n_unique"] == 7 and merged.column("s")["n_unique"] == 3
-    assert merged.column("x")["n_unique"] == pytest.approx(whole.column("x")["n_unique"], rel=0.1)
-    for stat in ("mean", "std", "skewness", "kurtosis"):
+    for stat in ("mean", "std", "skewness", "kurtosis", "mean_length"):
         np.testing.assert_allclose(
-            merged.columns.get_column(stat).to_numpy()[:2],
-            whole.columns.get_column(stat).to_numpy()[:2],
+            merged.columns.get_column(stat).to_numpy().astype(float),
+            whole.columns.get_column(stat).to_numpy().astype(float),
             rtol=1e-9,
         )
-    assert merged.column("x")["q50"] == pytest.approx(whole.column("x")["q50"], abs=0.05)
+    # distinct counts and top values: exact while counted (k, s); x has 4,500 values: sketched
+    assert merged.column("k")["n_unique"] == 7 and merged.column("s")["n_unique"] == 3
+    assert merged.column("x")["n_unique"] == pytest.approx(whole.column("x")["n_unique"], rel=0.1)
+    assert merged.top_values["s"] == whole.top_values["s"]
+    assert merged.top_values["k"] == whole.top_values["k"]
+    assert merged.top_values["x"] == sample.top_values["x"]
+    assert merged.column("x")["q50"] == sample.column("x")["q50"]
     assert merged.n_rows == whole.n_rows
-    np.testing.assert_array_equal(merged.row_hash, whole.row_hash)
-    assert dict(merged.top_values["s"]) == dict(whole.top_values["s"])
+    assert (merged.facts["sampled_rows"], merged.facts["population_rows"]) == (sample.n_rows, whole.n_rows)
+    np.testing.assert_array_equal(merged.row_hash, sample.row_hash)
+
+
+def test_a_sample_of_the_whole_table_is_its_in_memory_profile(mixed):
+    whole = compute_profile(mixed)
+    assert merge_partials([partial_profile(mixed[:2000]), partial_profile(mixed[2000:])], whole) is whole
+
+
+def test_a_guided_pass_sketches_what_the_head_shows_has_many_values():
+    rng = np.random.default_rng(5)
+    n = 60_000
+    frame = pl.DataFrame(
+        {
+            "level": rng.integers(0, 4, n),
+            "reading": rng.normal(0, 1, n),
+            # few values in the head, many later: the batch that overflows switches it to the sketch
+            "late": np.where(np.arange(n) < 20_000, np.arange(n) % 3, np.arange(n)).astype(np.int64),
+        }
+    )
+    guide = profile_guide(frame[:10_000])
+    assert guide.counted == {"level", "late"} and set(guide.bounds) == {"reading"}
+    parts = [partial_profile(frame[i : i + 10_000], guide) for i in range(0, n, 10_000)]
+    merged = merge_partials(parts, compute_profile(frame[::7]))
+    whole = compute_profile(frame)
+    assert merged.column("level")["n_unique"] == 4
+    assert merged.top_values["level"] == whole.top_values["level"]
+    for column in ("reading", "late"):
+        assert merged.column(column)["n_unique"] == pytest.approx(whole.column(column)["n_unique"], rel=0.1)
 
 
 def test_distinct_sketch_estimates_high_cardinality():
     frame = pl.DataFrame({"v": np.arange(20_000) % 15_000})
-    merged = merge_partials([partial_profile(frame[:10_000]), partial_profile(frame[10_000:])])
+    parts = [partial_profile(frame[:10_000]), partial_profile(frame[10_000:])]
+    merged = merge_partials(parts, compute_profile(frame[:100]))
     assert merged.column("v")["n_unique"] == pytest.approx(15_000, rel=0.1)

@@ -6,6 +6,7 @@ cut into Parquet files with small row groups so that a few hundred records make 
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -16,11 +17,12 @@ from typer.testing import CliRunner
 from datacert.assay import certify
 from datacert.cli import app
 from datacert.dataset import build_dataset
-from datacert.io import LoadedTable
+from datacert.io import LoadedTable, read_table
+from datacert.profile import compute_profile, finish_profile
 from datacert.roles import Roles
 from datacert.scale import check_partitioned, parse_memory_limit, plan_source
 from datacert.scale._assay import whole_table_pass
-from datacert.scale._partition import KEY_DTYPE, repeated_keys, sample_keys
+from datacert.scale._partition import KEY_DTYPE, POSITION, repeated_keys, sample_keys
 from datacert.scale._source import ScaleInputError
 
 COPIED = [3, 50, 51, 200, 400, 568]  # records copied at the end of the table
@@ -77,6 +79,48 @@ def test_whole_table_run_agrees_with_the_in_memory_check(parts, cohort):
 
     assert found(partitioned) == found(in_memory)
     assert partitioned.verdict == in_memory.verdict
+
+
+def test_a_table_that_fits_the_sample_gets_the_in_memory_certificate(parts, cohort, tmp_path):
+    """Apart from what names the files (path, count, fingerprint) and the sampling note, it is the same."""
+    roles = Roles.build(target="target")
+    whole = tmp_path / "whole.parquet"
+    cohort.write_parquet(whole)
+    partitioned = check_partitioned(str(parts), roles).to_dict(include_run=False)
+    in_memory = certify(build_dataset(read_table(whole), roles)).to_dict(include_run=False)
+    for document in (partitioned, in_memory):
+        for key in ("path", "fingerprint", "files"):
+            document["dataset"].pop(key, None)
+        document["lineage"]["source"].pop("path")
+        document["lineage"]["source"].pop("fingerprint")
+        document["lineage"].pop("table")
+    assert partitioned["profile"].pop("population_rows") == cohort.height
+    assert partitioned["profile"].pop("sampling")["sampled_rows"] == cohort.height
+    assert partitioned == in_memory
+
+
+def test_the_fingerprint_is_what_sha256sum_gives_for_the_files(parts):
+    certificate = check_partitioned(str(parts), Roles.build(target="target"), sample_rows=100)
+    digests = "".join(
+        hashlib.sha256(path.read_bytes()).hexdigest() + "\n" for path in sorted(parts.glob("*.parquet"))
+    )
+    assert certificate.dataset["fingerprint"] == "sha256:" + hashlib.sha256(digests.encode()).hexdigest()
+
+
+def test_the_whole_table_profile_merges_from_partitions_and_batches(parts, cohort):
+    """Counts and extremes are exact, moments exact up to rounding, over 3 files."""
+    plan, _, result = whole_table_pass(str(parts), Roles.build(target="target"), sample_rows=150)
+    assert len(plan.partitions) == 3
+    sample = compute_profile(result.sample.drop(POSITION))
+    merged, whole = finish_profile(result.partial, sample), compute_profile(cohort)
+    for stat in ("count", "null_count", "min", "max", "zero_count", "negative_count", "n_unique"):
+        assert merged.columns.get_column(stat).to_list() == whole.columns.get_column(stat).to_list(), stat
+    for stat in ("mean", "std", "skewness", "kurtosis"):
+        np.testing.assert_allclose(
+            merged.columns.get_column(stat).to_numpy(), whole.columns.get_column(stat).to_numpy(), rtol=1e-9
+        )
+    assert merged.top_values["target"] == whole.top_values["target"]  # counted exactly
+    assert merged.column("mean radius")["q50"] == sample.column("mean radius")["q50"]
 
 
 def test_a_sampled_run_counts_duplicates_on_the_whole_table_and_names_whole_table_rows(parts, cohort):

@@ -1,69 +1,204 @@
-"""Mergeable partial profiles: profile row partitions separately, merge into the whole.
+"""Mergeable partial profiles: the sufficient statistics of row partitions, merged into the whole.
 
-Counts, missing, min/max and moments merge exactly (pairwise update of central moments, Pébay
-2008). Quantiles merge approximately by mixing the partitions' cumulative distributions, each
-kept as 101 quantile points. Distinct counts merge with a k-minimum-values sketch of 64-bit value
-hashes (exact while a column has fewer than k distinct values). Top values add up their counts.
-This is what an out-of-core or Dask run reuses: one partial per partition, one merge.
+A partial keeps only what merges, computed from each batch in one polars `select`:
+- counts, missing, zeros, negatives, min/max and text lengths: sums and extremes (exact);
+- mean and the central moments M2, M3, M4: merged pairwise (Pébay 2008), exact up to rounding;
+- distinct values: the exact value counts while a column holds at most `COUNTED_VALUES` distinct
+  values (they give the exact top values too), otherwise a k-minimum-values sketch of 64-bit value
+  hashes (relative error about 1 / sqrt(KMV_SIZE), 3 %).
+Quantiles and the top values of high-cardinality columns are not sketched: `finish_profile` reads
+them from a seeded sample of the whole table, as the in-memory profile reads them from a sample of
+a tall table, so a batch costs a few vectorised reductions and nothing is sorted.
+
+The sketch is written here rather than taken from Apache DataSketches: its Python binding updates
+one item per call, and a Python loop per value is what this module exists to avoid; a
+k-minimum-values sketch over polars' vectorised hashes is a filter and a `bottom_k`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from datacert.profile._compute import compute_profile
-from datacert.profile._profile import COLUMN_SCHEMA, QUANTILE_NAMES, QUANTILES, Profile
-from datacert.semantics import SemanticType, sample_rows
+from datacert.profile._profile import COLUMN_SCHEMA, QUANTILE_NAMES, Profile
 
 KMV_SIZE = 1024
-GRID_ROWS = 65_536  # rows a partition's quantile grid is read from (evenly spaced beyond that)
-_GRID = np.linspace(0.0, 1.0, 101)
+COUNTED_VALUES = 1_000  # distinct values up to which a column's values are counted exactly
+TOP_K = 10
+_HASH_SEED = 0
+_NO_BOUND = 2**64 - 1
+_NUMERIC, _TEXT, _OTHER = 0, 1, 2
+_SUMS = ("count", "null_count", "zero_count", "negative_count", "length_sum")
+
+
+def _kind(dtype: pl.DataType) -> int:
+    if dtype.is_numeric() or dtype == pl.Boolean:
+        return _NUMERIC
+    return _TEXT if dtype == pl.String else _OTHER
+
+
+@dataclass(frozen=True)
+class ProfileGuide:
+    """What a pass learns from the first records, so that every batch does the least work.
+
+    `counted`: the columns whose values are counted exactly (few distinct values in the head).
+    `bounds`: per other column, a hash bound no hash of the whole table's sketch can pass (the
+    k-th smallest distinct hash of the head, a subset of the table), so a batch sketches only the
+    values under it.
+    """
+
+    counted: frozenset[str] = frozenset()
+    bounds: Mapping[str, int] = field(default_factory=dict)
+
+
+def profile_guide(head: pl.DataFrame) -> ProfileGuide:
+    """The guide of a pass, from its first records."""
+    if not head.width:
+        return ProfileGuide()
+    distinct = head.select(pl.all().drop_nulls().n_unique()).row(0, named=True)
+    counted = frozenset(c for c, n in distinct.items() if n <= COUNTED_VALUES)
+    sketched = [c for c in head.columns if c not in counted]
+    bounds: dict[str, int] = {}
+    if sketched:
+        smallest = head.select([_hashes(c).unique().bottom_k(KMV_SIZE).max().alias(c) for c in sketched]).row(
+            0, named=True
+        )
+        bounds = {c: int(smallest[c]) for c in sketched if distinct[c] >= KMV_SIZE}
+    return ProfileGuide(counted=counted, bounds=bounds)
 
 
 @dataclass(frozen=True, eq=False)
 class PartialProfile:
-    """The profile of one row partition plus the sketches needed to merge it with others."""
+    """Sufficient statistics of one row partition, one array entry per column (table order)."""
 
-    profile: Profile
-    quantile_grid: dict[str, np.ndarray]  # 101 quantiles per numeric column
-    distinct_sketch: dict[str, np.ndarray]  # sorted smallest distinct hashes (uint64)
-
-
-def partial_profile(
-    frame: pl.DataFrame, semantic_types: dict[str, SemanticType] | None = None
-) -> PartialProfile:
-    profile = compute_profile(frame, semantic_types)
-    numeric = [c for c, d in frame.schema.items() if d.is_numeric()]
-    grid: dict[str, np.ndarray] = {}
-    if numeric:
-        # the grid is a sketch: read from GRID_ROWS evenly spaced rows, its rank error (about
-        # 1 / sqrt(GRID_ROWS), 0.4 %) stays below the 1 % step between its 101 points
-        rows = sample_rows(frame, GRID_ROWS)
-        block = rows.select([pl.col(c).cast(pl.Float64) for c in numeric]).to_numpy()
-        with np.errstate(all="ignore"):
-            q = np.nanquantile(block, _GRID, axis=0) if frame.height else np.full((101, len(numeric)), np.nan)
-        grid = {c: q[:, j] for j, c in enumerate(numeric)}
-    hashes = frame.select(
-        [
-            pl.col(c).drop_nulls().hash(seed=0).unique().bottom_k(KMV_SIZE).implode().alias(c)
-            for c in frame.columns
-        ]
-    ).row(0, named=True)
-    sketch = {c: np.sort(np.asarray(hashes[c] or [], dtype=np.uint64)) for c in frame.columns}
-    return PartialProfile(profile=profile, quantile_grid=grid, distinct_sketch=sketch)
+    n_rows: int
+    names: tuple[str, ...]
+    dtypes: tuple[pl.DataType, ...]
+    kinds: np.ndarray  # _NUMERIC, _TEXT or _OTHER
+    sums: dict[str, np.ndarray]  # the `_SUMS` statistics (int64; length_sum float)
+    minimum: np.ndarray  # float64, NaN when no value
+    maximum: np.ndarray
+    length_min: np.ndarray
+    length_max: np.ndarray
+    mean: np.ndarray  # over the `count` observed values; NaN when none
+    m2: np.ndarray  # central moment sums
+    m3: np.ndarray
+    m4: np.ndarray
+    values: tuple[dict[Any, int] | None, ...]  # exact value counts, None once past COUNTED_VALUES
+    sketch: tuple[np.ndarray, ...]  # sorted smallest distinct hashes (uint64) of uncounted columns
 
 
-def merge_partials(parts: list[PartialProfile]) -> Profile:
-    """Merge the partial profiles of consecutive row partitions into the profile of the whole."""
-    return combine_partials(parts).profile
+def _hashes(column: str) -> pl.Expr:
+    return pl.col(column).drop_nulls().hash(seed=_HASH_SEED)
+
+
+def partial_profile(frame: pl.DataFrame, guide: ProfileGuide | None = None) -> PartialProfile:
+    """The partial profile of one batch (every column counted exactly unless `guide` says not)."""
+    guide = guide if guide is not None else ProfileGuide(counted=frozenset(frame.columns))
+    schema = frame.schema
+    names = list(schema)
+    kinds = np.array([_kind(schema[c]) for c in names], dtype=np.int8)
+    exprs: list[pl.Expr] = []
+    for i, c in enumerate(names):
+        x = pl.col(c)
+        exprs += [x.count().alias(f"{i}|count"), x.null_count().alias(f"{i}|null_count")]
+        if kinds[i] == _NUMERIC:
+            v = x.cast(pl.Float64)
+            mean = v.mean()
+            d = v - mean
+            d2 = d * d
+            exprs += [
+                mean.alias(f"{i}|mean"),
+                d2.sum().alias(f"{i}|m2"),
+                (d2 * d).sum().alias(f"{i}|m3"),
+                (d2 * d2).sum().alias(f"{i}|m4"),
+                v.min().alias(f"{i}|min"),
+                v.max().alias(f"{i}|max"),
+                (v == 0).sum().alias(f"{i}|zero_count"),
+                (v < 0).sum().alias(f"{i}|negative_count"),
+            ]
+        elif kinds[i] == _TEXT:
+            length = x.str.len_chars()
+            exprs += [
+                length.min().alias(f"{i}|length_min"),
+                length.max().alias(f"{i}|length_max"),
+                length.cast(pl.Int64).sum().alias(f"{i}|length_sum"),
+            ]
+        if c in guide.counted:
+            exprs.append(x.drop_nulls().value_counts(name="n").implode().alias(f"{i}|values"))
+        else:
+            h = _hashes(c)
+            bound = guide.bounds.get(c, _NO_BOUND)
+            kept = h.filter(h <= bound) if bound < _NO_BOUND else h
+            exprs.append(kept.unique().bottom_k(KMV_SIZE).implode().alias(f"{i}|sketch"))
+    row = frame.lazy().select(exprs).collect().row(0, named=True) if exprs else {}
+    p = len(names)
+
+    def stat(name: str, dtype: type = np.float64, missing: float = np.nan) -> np.ndarray:
+        out: np.ndarray = np.full(p, missing, dtype=dtype)
+        for i in range(p):
+            value = row.get(f"{i}|{name}")
+            if value is not None:
+                out[i] = value
+        return out
+
+    values: list[dict[Any, int] | None] = []
+    sketch: list[np.ndarray] = []
+    for i, c in enumerate(names):
+        if c in guide.counted:
+            counted = {item[c]: int(item["n"]) for item in row[f"{i}|values"] or []}
+            if len(counted) <= COUNTED_VALUES:
+                values.append(counted)
+                sketch.append(_EMPTY)
+            else:  # more distinct values than the head showed: sketch this column from now on
+                values.append(None)
+                sketch.append(_value_hashes(counted, schema[c]))
+        else:
+            values.append(None)
+            sketch.append(np.sort(np.asarray(row[f"{i}|sketch"] or [], dtype=np.uint64)))
+    counts = stat("count", np.int64, 0)
+    return PartialProfile(
+        n_rows=frame.height,
+        names=tuple(names),
+        dtypes=tuple(schema[c] for c in names),
+        kinds=kinds,
+        sums={
+            "count": counts,
+            "null_count": stat("null_count", np.int64, 0),
+            "zero_count": stat("zero_count", np.int64, 0),
+            "negative_count": stat("negative_count", np.int64, 0),
+            "length_sum": stat("length_sum", np.float64, 0.0),
+        },
+        minimum=stat("min"),
+        maximum=stat("max"),
+        length_min=stat("length_min"),
+        length_max=stat("length_max"),
+        mean=np.where(counts > 0, stat("mean"), np.nan),
+        m2=stat("m2", missing=0.0),
+        m3=stat("m3", missing=0.0),
+        m4=stat("m4", missing=0.0),
+        values=tuple(values),
+        sketch=tuple(sketch),
+    )
+
+
+_EMPTY = np.empty(0, np.uint64)
+
+
+def _value_hashes(values: Collection[Any], dtype: pl.DataType) -> np.ndarray:
+    """The KMV sketch of counted values: the same hashes a batch gives the column's values."""
+    if not values:
+        return _EMPTY
+    hashes = pl.Series("v", list(values), dtype=dtype).hash(seed=_HASH_SEED).to_numpy()
+    return np.unique(hashes.astype(np.uint64))[:KMV_SIZE]
 
 
 def combine_partials(parts: list[PartialProfile]) -> PartialProfile:
-    """Merge consecutive partials into one that can still be merged further (a partition of batches)."""
+    """Merge the partials of consecutive row partitions into one that can still be merged further."""
     if not parts:
         raise ValueError("nothing to merge")
     merged = parts[0]
@@ -73,128 +208,158 @@ def combine_partials(parts: list[PartialProfile]) -> PartialProfile:
 
 
 def _merge_two(a: PartialProfile, b: PartialProfile) -> PartialProfile:
-    pa, pb = a.profile, b.profile
-    if pa.columns.get_column("name").to_list() != pb.columns.get_column("name").to_list():
-        raise ValueError("partitions must have the same columns in the same order")
-    records = []
-    grid: dict[str, np.ndarray] = {}
-    sketch: dict[str, np.ndarray] = {}
-    tops: dict[str, tuple[tuple[Any, int], ...]] = {}
-    for ra, rb in zip(pa.columns.iter_rows(named=True), pb.columns.iter_rows(named=True), strict=True):
-        name = ra["name"]
-        out = dict(ra)
-        na, nb = ra["count"] or 0, rb["count"] or 0
-        n = na + nb
-        out["count"], out["null_count"] = n, (ra["null_count"] or 0) + (rb["null_count"] or 0)
-        for key in ("zero_count", "negative_count"):
-            if ra[key] is not None or rb[key] is not None:
-                out[key] = (ra[key] or 0) + (rb[key] or 0)
-        out["min"] = _nan_min(ra["min"], rb["min"])
-        out["max"] = _nan_max(ra["max"], rb["max"])
-        out["min_length"] = _nan_min(ra["min_length"], rb["min_length"])
-        out["max_length"] = _nan_max(ra["max_length"], rb["max_length"])
-        if ra["mean_length"] is not None or rb["mean_length"] is not None:
-            out["mean_length"] = ((ra["mean_length"] or 0) * na + (rb["mean_length"] or 0) * nb) / max(n, 1)
-        if ra["mean"] is not None or rb["mean"] is not None:
-            out.update(_merge_moments(ra, rb))
-        if name in a.quantile_grid and name in b.quantile_grid:
-            grid[name] = _mix_quantiles(a.quantile_grid[name], na, b.quantile_grid[name], nb)
-            for q, qname in zip(QUANTILES, QUANTILE_NAMES, strict=True):
-                out[qname] = float(np.interp(q, _GRID, grid[name])) if n else None
-        sketch[name], out["n_unique"] = _merge_distinct(
-            a.distinct_sketch.get(name), b.distinct_sketch.get(name)
+    if a.names != b.names or a.dtypes != b.dtypes:
+        raise ValueError("partitions must have the same columns, in the same order, of the same types")
+    na, nb = a.sums["count"].astype(np.float64), b.sums["count"].astype(np.float64)
+    n = na + nb
+    with np.errstate(invalid="ignore", divide="ignore"):
+        delta = np.where((na > 0) & (nb > 0), b.mean - a.mean, 0.0)
+        mean = np.where(nb == 0, a.mean, np.where(na == 0, b.mean, a.mean + delta * nb / n))
+        safe = np.where(n > 0, n, 1.0)
+        m2 = a.m2 + b.m2 + delta**2 * na * nb / safe
+        m3 = (
+            a.m3
+            + b.m3
+            + delta**3 * na * nb * (na - nb) / safe**2
+            + 3 * delta * (na * b.m2 - nb * a.m2) / safe
         )
-        tops[name] = _merge_tops(pa.top_values.get(name, ()), pb.top_values.get(name, ()))
-        records.append(out)
-    profile = Profile(
-        n_rows=pa.n_rows + pb.n_rows,
+        m4 = (
+            a.m4
+            + b.m4
+            + delta**4 * na * nb * (na**2 - na * nb + nb**2) / safe**3
+            + 6 * delta**2 * (na**2 * b.m2 + nb**2 * a.m2) / safe**2
+            + 4 * delta * (na * b.m3 - nb * a.m3) / safe
+        )
+    values: list[dict[Any, int] | None] = []
+    sketch: list[np.ndarray] = []
+    for j, dtype in enumerate(a.dtypes):
+        va, vb = a.values[j], b.values[j]
+        if va is not None and vb is not None:
+            union = dict(va)
+            for value, count in vb.items():
+                union[value] = union.get(value, 0) + count
+            if len(union) <= COUNTED_VALUES:
+                values.append(union)
+                sketch.append(_EMPTY)
+                continue
+        values.append(None)
+        sa = a.sketch[j] if va is None else _value_hashes(va, dtype)
+        sb = b.sketch[j] if vb is None else _value_hashes(vb, dtype)
+        sketch.append(np.union1d(sa, sb)[:KMV_SIZE])
+    return PartialProfile(
+        n_rows=a.n_rows + b.n_rows,
+        names=a.names,
+        dtypes=a.dtypes,
+        kinds=a.kinds,
+        sums={k: a.sums[k] + b.sums[k] for k in _SUMS},
+        minimum=np.fmin(a.minimum, b.minimum),
+        maximum=np.fmax(a.maximum, b.maximum),
+        length_min=np.fmin(a.length_min, b.length_min),
+        length_max=np.fmax(a.length_max, b.length_max),
+        mean=mean,
+        m2=m2,
+        m3=m3,
+        m4=m4,
+        values=tuple(values),
+        sketch=tuple(sketch),
+    )
+
+
+def distinct_count(partial: PartialProfile, j: int) -> int:
+    """Distinct non-missing values of column j: exact while counted or under the sketch size."""
+    values = partial.values[j]
+    if values is not None:
+        return len(values)
+    kept = partial.sketch[j]
+    if len(kept) < KMV_SIZE:
+        return len(kept)
+    kth = float(kept[KMV_SIZE - 1]) / float(_NO_BOUND)
+    return round((KMV_SIZE - 1) / kth)
+
+
+def top_values(values: Mapping[Any, int]) -> tuple[tuple[Any, int], ...]:
+    """The most frequent values, ties in the order the in-memory profile gives them."""
+    return tuple(sorted(values.items(), key=lambda vc: (-vc[1], str(vc[0])))[:TOP_K])
+
+
+def finish_profile(
+    partial: PartialProfile, sample: Profile, semantic_types: Mapping[str, Any] | None = None
+) -> Profile:
+    """The whole-table profile from the merged partial and the profile of a sample of its records.
+
+    From the partial: counts, missing, zeros, negatives, extremes, moments, lengths, distinct
+    counts and, for counted columns, the exact top values. From the sample: quantiles, the top
+    values of high-cardinality columns (with their counts in the sample, as the in-memory profile
+    of a tall table gives them), and the per-record arrays. When the sample is the whole table its
+    profile is the in-memory profile, and is returned as it is.
+    """
+    if sample.n_rows == partial.n_rows:
+        return sample
+    semantic_types = semantic_types or {}
+    s = partial.sums
+    count = s["count"].astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = partial.m2 / count
+        std = np.sqrt(partial.m2 / (count - 1))
+        skew = (partial.m3 / count) / var**1.5
+        kurt = (partial.m4 / count) / var**2 - 3.0
+        mean_length = s["length_sum"] / count
+    numeric = partial.kinds == _NUMERIC
+    text = partial.kinds == _TEXT
+    sample_quantiles = {q: sample.stat(q) for q in QUANTILE_NAMES}
+    sample_tops = sample.top_values
+    records: list[dict[str, Any]] = []
+    tops: dict[str, tuple[tuple[Any, int], ...]] = {}
+    for j, name in enumerate(partial.names):
+        is_numeric, is_text, n = bool(numeric[j]), bool(text[j]), int(s["count"][j])
+        record: dict[str, Any] = {k: None for k in COLUMN_SCHEMA}
+        record.update(
+            name=name,
+            dtype=str(partial.dtypes[j]),
+            semantic_type=str(semantic_types.get(name, "")),
+            count=n,
+            null_count=int(s["null_count"][j]),
+            n_unique=distinct_count(partial, j),
+        )
+        if is_numeric:
+            record.update(
+                mean=_finite(partial.mean[j]),
+                std=_finite(std[j]) if n > 1 else None,
+                skewness=_finite(skew[j]),
+                kurtosis=_finite(kurt[j]),
+                min=_finite(partial.minimum[j]),
+                max=_finite(partial.maximum[j]),
+                zero_count=int(s["zero_count"][j]),
+                negative_count=int(s["negative_count"][j]),
+                **{q: sample_quantiles[q].get(name) for q in QUANTILE_NAMES},
+            )
+        if is_text:
+            record.update(
+                min_length=_int(partial.length_min[j]),
+                max_length=_int(partial.length_max[j]),
+                mean_length=_finite(mean_length[j]) if n else None,
+            )
+        records.append(record)
+        values = partial.values[j]
+        tops[name] = top_values(values) if values is not None else tuple(sample_tops.get(name, ()))
+    return Profile(
+        n_rows=partial.n_rows,
         columns=pl.DataFrame(records, schema=COLUMN_SCHEMA, orient="row"),
         top_values=tops,
-        row_null_count=np.concatenate([pa.row_null_count, pb.row_null_count]),
-        row_hash=np.concatenate([pa.row_hash, pb.row_hash]),
-        facts={
-            "merged_partitions": pa.facts.get("merged_partitions", 1) + pb.facts.get("merged_partitions", 1)
-        },
+        row_null_count=sample.row_null_count,
+        row_hash=sample.row_hash,
+        facts={"sampled_rows": sample.n_rows, "population_rows": partial.n_rows},
     )
-    return PartialProfile(profile=profile, quantile_grid=grid, distinct_sketch=sketch)
 
 
-def _central_moments(r: dict) -> tuple[float, float, float, float, float]:
-    """(n, mean, M2, M3, M4) from a profile row (population skewness and excess kurtosis)."""
-    n = r["count"] or 0
-    if n == 0 or r["mean"] is None:
-        return 0, 0.0, 0.0, 0.0, 0.0
-    m2 = (r["std"] or 0.0) ** 2 * (n - 1) if n > 1 else 0.0
-    var = m2 / n
-    m3 = (r["skewness"] or 0.0) * n * var**1.5
-    m4 = ((r["kurtosis"] if r["kurtosis"] is not None else -3.0) + 3.0) * n * var**2
-    return n, r["mean"], m2, m3, m4
+def merge_partials(parts: list[PartialProfile], sample: Profile) -> Profile:
+    """The profile of the whole from the partials of its row partitions and a sample's profile."""
+    return finish_profile(combine_partials(parts), sample)
 
 
-def _merge_moments(ra: dict, rb: dict) -> dict:
-    na, ma, a2, a3, a4 = _central_moments(ra)
-    nb, mb, b2, b3, b4 = _central_moments(rb)
-    n = na + nb
-    if n == 0:
-        return {"mean": None, "std": None, "skewness": None, "kurtosis": None}
-    d = mb - ma
-    mean = ma + d * nb / n
-    m2 = a2 + b2 + d**2 * na * nb / n
-    m3 = a3 + b3 + d**3 * na * nb * (na - nb) / n**2 + 3 * d * (na * b2 - nb * a2) / n
-    m4 = (
-        a4
-        + b4
-        + d**4 * na * nb * (na**2 - na * nb + nb**2) / n**3
-        + 6 * d**2 * (na**2 * b2 + nb**2 * a2) / n**2
-        + 4 * d * (na * b3 - nb * a3) / n
-    )
-    var = m2 / n
-    return {
-        "mean": mean,
-        "std": float(np.sqrt(m2 / (n - 1))) if n > 1 else None,
-        "skewness": (m3 / n) / var**1.5 if var > 0 else None,
-        "kurtosis": (m4 / n) / var**2 - 3.0 if var > 0 else None,
-    }
+def _finite(x: float) -> float | None:
+    return float(x) if x is not None and np.isfinite(x) else None
 
 
-def _mix_quantiles(qa: np.ndarray, na: int, qb: np.ndarray, nb: int) -> np.ndarray:
-    """Quantiles of the mixture of two distributions given by their quantile points."""
-    if na == 0 or np.isnan(qa).all():
-        return qb
-    if nb == 0 or np.isnan(qb).all():
-        return qa
-    support = np.unique(np.concatenate([qa, qb]))
-    cdf = (
-        na * np.interp(support, qa, _GRID, left=0, right=1)
-        + nb * np.interp(support, qb, _GRID, left=0, right=1)
-    ) / (na + nb)
-    return np.interp(_GRID, cdf, support)
-
-
-def _merge_distinct(a: np.ndarray | None, b: np.ndarray | None) -> tuple[np.ndarray, int]:
-    a = a if a is not None else np.empty(0, np.uint64)
-    b = b if b is not None else np.empty(0, np.uint64)
-    union = np.union1d(a, b)
-    exact = len(a) < KMV_SIZE and len(b) < KMV_SIZE
-    if exact:
-        return union, len(union)
-    kept = union[:KMV_SIZE]
-    kth = float(kept[-1]) / float(np.iinfo(np.uint64).max)
-    return kept, round((KMV_SIZE - 1) / kth)
-
-
-def _merge_tops(a, b) -> tuple[tuple[Any, int], ...]:
-    counts: dict[Any, int] = {}
-    for value, n in list(a) + list(b):
-        counts[value] = counts.get(value, 0) + n
-    return tuple(sorted(counts.items(), key=lambda vc: (-vc[1], str(vc[0])))[:10])
-
-
-def _nan_min(x, y):
-    values = [v for v in (x, y) if v is not None]
-    return min(values) if values else None
-
-
-def _nan_max(x, y):
-    values = [v for v in (x, y) if v is not None]
-    return max(values) if values else None
+def _int(x: float) -> int | None:
+    return int(x) if np.isfinite(x) else None

@@ -23,7 +23,7 @@ from datacert.certificate import Certificate
 from datacert.dataset import Dataset, build_dataset
 from datacert.io import LoadedTable
 from datacert.policy import Policy
-from datacert.profile import Profile, compute_profile
+from datacert.profile import Profile, compute_profile, finish_profile, profile_guide
 from datacert.roles import Roles
 from datacert.scale._partition import POSITION, ScanOptions, read_batches, sample_threshold
 from datacert.scale._pass import PassResult, dask_pass, stream_pass
@@ -141,6 +141,7 @@ def whole_table_pass(
         seed=seed,
         batch_rows=batch_rows_for(plan, memory_limit),
         bucket_bits=bucket_bits_for(plan.rows),
+        guide=profile_guide(head.frame),
     )
     if engine == "dask":
         result = dask_pass(plan, options, sample_rows, scheduler, workers, memory_limit, progress)
@@ -188,19 +189,10 @@ def _sample_dataset(
 
 
 def _population_profile(result: PassResult, dataset: Dataset) -> Profile:
-    """Whole-table column statistics; per-record arrays (null counts, hashes) of the sample rows."""
-    merged = result.profile
-    types = [str(dataset.semantic_types.get(n, "")) for n in merged.columns.get_column("name").to_list()]
-    columns = merged.columns.with_columns(pl.Series("semantic_type", types, dtype=pl.String))
-    sample_profile = compute_profile(dataset.frame, dict(dataset.semantic_types))
-    return Profile(
-        n_rows=merged.n_rows,
-        columns=columns,
-        top_values=merged.top_values,
-        row_null_count=sample_profile.row_null_count,
-        row_hash=sample_profile.row_hash,
-        facts={"sampled_rows": dataset.n_rows, "population_rows": merged.n_rows},
-    )
+    """Whole-table column statistics; quantiles, high-cardinality top values and per-record arrays
+    (null counts, hashes) from the sample (the in-memory profile itself when the sample is all)."""
+    types = dict(dataset.semantic_types)
+    return finish_profile(result.partial, compute_profile(dataset.frame, types), types)
 
 
 def _whole_table_certificate(

@@ -1,8 +1,8 @@
 """What runs on one partition, and what runs on one hash bucket: the kernels every engine schedules.
 
-A partition is read in batches of bounded size. Each batch gives a partial profile (merged into the
-partition's), a content fingerprint, the candidates of the seeded sample, and two 64-bit hashes
-per record (the whole record but its id, and the id) with the record's whole-table position.
+A partition is read in batches of bounded size. Each batch gives a partial profile (its mergeable
+sufficient statistics, merged into the partition's), the candidates of the seeded sample, and two
+64-bit hashes per record (the whole record but its id, and the id) with the record's whole-table position.
 The hashes are split into buckets by their top bits: a bucket holds every copy of a key, so
 duplicates are counted one bucket at a time, wherever the bucket lives (a spill file, a worker).
 """
@@ -14,15 +14,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
-import pyarrow.parquet as pq
 
 from datacert.artifacts import RepeatedKeys
 from datacert.findings import MAX_ROWS_LISTED
-from datacert.fingerprint import fingerprint_frame
-from datacert.profile import PartialProfile, combine_partials, partial_profile
+from datacert.profile import PartialProfile, ProfileGuide, combine_partials, partial_profile
 from datacert.scale._source import Partition
 
 KEY_DTYPE = np.dtype([("h1", "<u8"), ("h2", "<u8"), ("position", "<i8")])
+Keys = tuple[np.ndarray, np.ndarray, np.ndarray]  # (first hash, second hash, position), contiguous
 POSITION = "__datacert_position"
 SAMPLE_KEY = "__datacert_sample_key"
 GROUPS_KEPT = 1_000  # groups of copies kept with their positions (the check lists up to its parameter)
@@ -39,6 +38,7 @@ class ScanOptions:
     seed: int
     batch_rows: int
     bucket_bits: int
+    guide: ProfileGuide  # what the profile counts exactly and where it sketches
 
     @property
     def buckets(self) -> int:
@@ -52,7 +52,6 @@ class PartitionSummary:
     index: int
     partial: PartialProfile
     sample: pl.DataFrame  # candidate rows, with their position and sample key
-    fingerprints: tuple[str, ...]  # one per batch, in order
     missing_ids: RepeatedKeys | None
 
 
@@ -81,36 +80,52 @@ def sample_threshold(sample_rows: int, population_rows: int) -> int:
 
 
 def read_batches(partition: Partition, batch_rows: int):
-    """The partition's records as polars frames of at most `batch_rows` rows, in file order."""
-    parquet = pq.ParquetFile(partition.path)
-    for batch in parquet.iter_batches(batch_size=batch_rows, row_groups=list(partition.row_groups)):
-        frame = pl.from_arrow(batch)
-        assert isinstance(frame, pl.DataFrame)
-        yield frame
+    """The partition's records as polars frames of at most `batch_rows` rows, in file order.
+
+    Each batch is a slice of a lazy scan: polars decodes only the pages the slice covers.
+    """
+    scan = pl.scan_parquet(partition.path)
+    for start in range(0, partition.rows, batch_rows):
+        yield scan.slice(partition.file_offset + start, min(batch_rows, partition.rows - start)).collect()
+
+
+def file_digest(path: str) -> str:
+    """The SHA-256 of a file's bytes, what `sha256sum` prints for it."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def combine_fingerprints(digests: list[str]) -> str:
+    """The table's fingerprint: SHA-256 over its files' digests, one per line, in the plan's order.
+
+    `sha256sum FILES | cut -d' ' -f1 | sha256sum` reproduces it; it does not depend on how the
+    table is cut into partitions or batches, nor on the engine or the memory limit.
+    """
+    digest = hashlib.sha256()
+    for file_hash in digests:
+        digest.update(file_hash.encode() + b"\n")
+    return "sha256:" + digest.hexdigest()
 
 
 def scan_partition(
     partition: Partition, options: ScanOptions
 ) -> tuple[PartitionSummary, list[np.ndarray], list[np.ndarray]]:
-    """Profile, fingerprint, sample and hash one partition: (summary, record buckets, id buckets)."""
+    """Profile, sample and hash one partition: (summary, record buckets, id buckets)."""
     partials: list[PartialProfile] = []
-    fingerprints: list[str] = []
     samples: list[pl.DataFrame] = []
-    record_keys: list[np.ndarray] = []
-    id_keys: list[np.ndarray] = []
+    record_keys: list[Keys] = []
+    id_keys: list[Keys] = []
     missing: list[np.ndarray] = []
     n_missing = 0
     start = partition.offset
     threshold = np.uint64(min(options.sample_threshold, 2**64 - 1))
+    guide = options.guide
     for frame in read_batches(partition, options.batch_rows):
         positions = np.arange(start, start + frame.height, dtype=np.int64)
         start += frame.height
-        partial = partial_profile(frame)
-        empty = np.empty(0, np.int64)  # per-record arrays stay behind: the merge would concatenate them
-        partials.append(
-            replace(partial, profile=replace(partial.profile, row_null_count=empty, row_hash=empty))
-        )
-        fingerprints.append(fingerprint_frame(frame))
+        partial = partial_profile(frame, guide)
+        partials.append(partial)
+        guide = _retuned(guide, partial)
         keys = sample_keys(positions, options.seed)
         chosen = keys < threshold if options.sample_threshold < 2**64 else np.ones(len(keys), bool)
         if chosen.any():
@@ -135,7 +150,6 @@ def scan_partition(
         index=partition.index,
         partial=combine_partials(partials),
         sample=pl.concat(samples, how="vertical") if samples else pl.DataFrame(),
-        fingerprints=tuple(fingerprints),
         missing_ids=(
             RepeatedKeys(n_rows=n_missing, rows=np.concatenate([empty_rows, *missing])[:MAX_ROWS_LISTED])
             if options.id_column is not None
@@ -143,6 +157,16 @@ def scan_partition(
         ),
     )
     return summary, _buckets(record_keys, options.bucket_bits), _buckets(id_keys, options.bucket_bits)
+
+
+def _retuned(guide: ProfileGuide, partial: PartialProfile) -> ProfileGuide:
+    """Stop counting the values of a column that turned out to have many (sketch it instead)."""
+    overflowed = {
+        name for name, values in zip(partial.names, partial.values, strict=True) if values is None
+    } & guide.counted
+    if not overflowed:
+        return guide
+    return replace(guide, counted=guide.counted - overflowed)
 
 
 def _row_hash(frame: pl.DataFrame, which: int) -> pl.Series:
@@ -155,48 +179,60 @@ def _value_hash(series: pl.Series, which: int) -> pl.Series:
     return series.hash(seed=base)
 
 
-def _keys(h1: pl.Series, h2: pl.Series, positions: np.ndarray) -> np.ndarray:
-    out = np.empty(len(positions), dtype=KEY_DTYPE)
-    out["h1"], out["h2"], out["position"] = h1.to_numpy(), h2.to_numpy(), positions
-    return out
+def _keys(h1: pl.Series, h2: pl.Series, positions: np.ndarray) -> Keys:
+    return h1.to_numpy(), h2.to_numpy(), positions
 
 
-def _buckets(parts: list[np.ndarray], bits: int) -> list[np.ndarray]:
-    """Split keys by the top bits of their first hash: every copy of a key lands in one bucket."""
-    keys = np.concatenate(parts) if parts else np.empty(0, KEY_DTYPE)
-    bucket = (
-        (keys["h1"] >> np.uint64(64 - bits)).astype(np.uint16) if bits else np.zeros(len(keys), np.uint16)
+def _buckets(parts: list[Keys], bits: int) -> list[np.ndarray]:
+    """Split keys by the top bits of their first hash: every copy of a key lands in one bucket.
+
+    Fields are gathered as contiguous arrays (numpy gathers a structured array ten times slower),
+    then packed into one 24-byte record per key, the form buckets travel and spill in.
+    """
+    h1, h2, position = (
+        (np.concatenate([p[i] for p in parts]) for i in range(3))
+        if parts
+        else (np.empty(0, np.uint64), np.empty(0, np.uint64), np.empty(0, np.int64))
     )
+    bucket = (h1 >> np.uint64(64 - bits)).astype(np.uint16) if bits else np.zeros(len(h1), np.uint16)
     order = np.argsort(bucket, kind="stable")
     bounds = np.searchsorted(bucket[order], np.arange((1 << bits) + 1))
-    ordered = _gather(keys, order)
-    return [ordered[bounds[b] : bounds[b + 1]] for b in range(1 << bits)]
-
-
-def _gather(keys: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """keys[order], field by field: numpy gathers a structured array ten times slower than its fields."""
-    out = np.empty(len(order), dtype=KEY_DTYPE)
-    for name in KEY_DTYPE.names or ():
-        out[name] = keys[name][order]
+    h1, h2, position = h1[order], h2[order], position[order]
+    out = []
+    for b in range(1 << bits):
+        lo, hi = bounds[b], bounds[b + 1]
+        block = np.empty(hi - lo, dtype=KEY_DTYPE)
+        block["h1"], block["h2"], block["position"] = h1[lo:hi], h2[lo:hi], position[lo:hi]
+        out.append(block)
     return out
 
 
 def repeated_keys(pieces: list[np.ndarray]) -> RepeatedKeys:
-    """Keys held by two records or more in one bucket: counts, first groups, first positions."""
+    """Keys held by two records or more in one bucket: counts, first groups, first positions.
+
+    The few records whose first hash repeats are found first; only those are sorted on all keys.
+    """
     pieces = [p for p in pieces if len(p)]
     if not pieces:
         return RepeatedKeys()
     keys = np.concatenate(pieces)
-    keys = _gather(keys, np.lexsort((keys["position"], keys["h2"], keys["h1"])))
-    new_run = np.ones(len(keys), dtype=bool)
-    new_run[1:] = (keys["h1"][1:] != keys["h1"][:-1]) | (keys["h2"][1:] != keys["h2"][:-1])
-    run = np.cumsum(new_run) - 1
-    sizes = np.bincount(run)
-    repeated = sizes[run] > 1
+    first_hash = pl.Series(keys["h1"])
+    ordered = first_hash.sort().to_numpy()  # polars sorts, then probes a small set: 2x its is_duplicated
+    repeats = ordered[1:][ordered[1:] == ordered[:-1]]
+    candidates = keys[first_hash.is_in(pl.Series(repeats, dtype=pl.UInt64).implode()).to_numpy()]
+    if not len(candidates):
+        return RepeatedKeys()
+    candidates = candidates[np.lexsort((candidates["position"], candidates["h2"], candidates["h1"]))]
+    h1, h2, positions = candidates["h1"], candidates["h2"], candidates["position"]
+    same = np.zeros(len(positions) + 1, dtype=bool)  # same key as the next record
+    same[:-2] = (h1[1:] == h1[:-1]) & (h2[1:] == h2[:-1])
+    repeated = same[:-1] | np.r_[False, same[:-2]]
     if not repeated.any():
         return RepeatedKeys()
-    positions, runs = keys["position"][repeated], run[repeated]
-    starts = np.flatnonzero(np.r_[True, runs[1:] != runs[:-1]])
+    h1, h2, positions = h1[repeated], h2[repeated], positions[repeated]
+    new_run = np.ones(len(positions), dtype=bool)
+    new_run[1:] = (h1[1:] != h1[:-1]) | (h2[1:] != h2[:-1])
+    starts = np.flatnonzero(new_run)
     ends = np.r_[starts[1:], len(positions)]
     first = np.argsort(positions[starts], kind="stable")[:GROUPS_KEPT]
     groups = tuple(tuple(positions[starts[i] : ends[i]].tolist()) for i in first)
@@ -239,13 +275,3 @@ def combine_samples(samples: list[pl.DataFrame], sample_rows: int) -> pl.DataFra
         return pl.DataFrame()
     pooled = pl.concat(present, how="vertical")
     return pooled.sort(SAMPLE_KEY).head(sample_rows).sort(POSITION)
-
-
-def combine_fingerprints(summaries: list[PartitionSummary]) -> str:
-    """The table's content fingerprint: SHA-256 over the batch fingerprints in table order."""
-    digest = hashlib.sha256()
-    for summary in summaries:
-        for fingerprint in summary.fingerprints:
-            digest.update(fingerprint.encode())
-            digest.update(b"\n")
-    return "sha256:" + digest.hexdigest()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from datacert.artifacts import RepeatedKeys
-from datacert.profile import PartialProfile, Profile, combine_partials
+from datacert.profile import PartialProfile, combine_partials
 from datacert.scale._partition import (
     KEY_DTYPE,
     SAMPLE_KEY,
@@ -29,6 +30,7 @@ from datacert.scale._partition import (
     combine_missing,
     combine_repeated,
     combine_samples,
+    file_digest,
     repeated_keys,
     scan_partition,
 )
@@ -50,7 +52,7 @@ ONE_THREAD = {
 class PassResult:
     """What the pass learnt about the whole table."""
 
-    profile: Profile  # merged from every partition (per-record arrays left out)
+    partial: PartialProfile  # merged from every partition, finished with the sample's profile
     sample: pl.DataFrame  # the seeded sample in table order, with its positions column
     fingerprint: str
     duplicate_records: RepeatedKeys
@@ -61,18 +63,18 @@ class PassResult:
 
 def _finish(
     summaries: list[PartitionSummary],
+    digests: list[str],
     records: list[RepeatedKeys],
     ids: list[RepeatedKeys] | None,
     sample_rows: int,
     engine: dict[str, Any],
 ) -> PassResult:
     summaries = sorted(summaries, key=lambda s: s.index)
-    merged: PartialProfile = combine_partials([s.partial for s in summaries])
     sample = combine_samples([s.sample for s in summaries], sample_rows)
     return PassResult(
-        profile=merged.profile,
+        partial=combine_partials([s.partial for s in summaries]),
         sample=sample.drop(SAMPLE_KEY) if SAMPLE_KEY in sample.columns else sample,
-        fingerprint=combine_fingerprints(summaries),
+        fingerprint=combine_fingerprints(digests),
         duplicate_records=combine_repeated(records),
         repeated_ids=combine_repeated(ids) if ids is not None else None,
         missing_ids=combine_missing([s.missing_ids for s in summaries]),
@@ -106,8 +108,16 @@ def stream_pass(
     sample_rows: int,
     progress: Callable[[str], None] | None = None,
 ) -> PassResult:
-    """Scan the partitions one after another; hash buckets wait on disk, so memory stays bounded."""
-    with tempfile.TemporaryDirectory(prefix="datacert-keys-") as folder:
+    """Scan the partitions one after another; hash buckets wait on disk, so memory stays bounded.
+
+    The files' digests are computed beside the scan, in a thread (reading and hashing release the
+    interpreter lock).
+    """
+    with (
+        tempfile.TemporaryDirectory(prefix="datacert-keys-") as folder,
+        ThreadPoolExecutor(max_workers=1) as hasher,
+    ):
+        digests = [hasher.submit(file_digest, path) for path in plan.files]
         spill = _Spill(Path(folder), options.buckets)
         summaries: list[PartitionSummary] = []
         for partition in plan.partitions:
@@ -123,8 +133,9 @@ def stream_pass(
             if options.id_column is not None
             else None
         )
+        file_digests = [d.result() for d in digests]
     engine = {"name": "streaming", "partitions": len(plan.partitions), "batch_rows": options.batch_rows}
-    return _finish(summaries, record_results, id_results, sample_rows, engine)
+    return _finish(summaries, file_digests, record_results, id_results, sample_rows, engine)
 
 
 def _summary_of(scanned: tuple) -> PartitionSummary:
@@ -156,6 +167,7 @@ def dask_pass(
     with dask_client(scheduler, workers, memory_limit) as client:
         if progress:
             progress(f"dask: {len(plan.partitions)} partitions on {_worker_count(client)} workers")
+        digests = client.map(file_digest, list(plan.files))
         scanned = client.map(scan_partition, list(plan.partitions), options=options)
         summaries = client.map(_summary_of, scanned)
         kinds = [1, 2] if options.id_column is not None else [1]
@@ -167,9 +179,10 @@ def dask_pass(
             for kind in kinds
         }
         gathered_summaries = client.gather(summaries)
+        gathered_digests = client.gather(digests)
         gathered = {kind: client.gather(futures) for kind, futures in reduced.items()}
         engine = {"name": "dask", "partitions": len(plan.partitions), "workers": _worker_count(client)}
-    return _finish(gathered_summaries, gathered[1], gathered.get(2), sample_rows, engine)
+    return _finish(gathered_summaries, gathered_digests, gathered[1], gathered.get(2), sample_rows, engine)
 
 
 def _worker_count(client: Any) -> int:

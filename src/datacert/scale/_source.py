@@ -30,13 +30,15 @@ class ScaleInputError(InputError):
 
 @dataclass(frozen=True)
 class Partition:
-    """Consecutive row groups of one file; `offset` is the whole-table position of its first row."""
+    """Consecutive row groups of one file; `offset` is the whole-table position of its first row,
+    `file_offset` its position in its file."""
 
     index: int
     path: str
     row_groups: tuple[int, ...]
     offset: int
     rows: int
+    file_offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ def plan_source(spec: str | Path, partition_rows: int = PARTITION_ROWS) -> Sourc
         elif not file_schema.equals(schema):
             raise ScaleInputError(_schema_difference(Path(first).name, schema, Path(path).name, file_schema))
         group: list[int] = []
-        rows = 0
+        rows = in_file = 0
         for i in range(meta.num_row_groups):
             row_group = meta.row_group(i)
             decoded += row_group.total_byte_size
@@ -123,10 +125,10 @@ def plan_source(spec: str | Path, partition_rows: int = PARTITION_ROWS) -> Sourc
             group.append(i)
             rows += row_group.num_rows
             if rows >= partition_rows:
-                partitions.append(Partition(len(partitions), path, tuple(group), offset, rows))
-                offset, group, rows = offset + rows, [], 0
+                partitions.append(Partition(len(partitions), path, tuple(group), offset, rows, in_file))
+                offset, in_file, group, rows = offset + rows, in_file + rows, [], 0
         if group:
-            partitions.append(Partition(len(partitions), path, tuple(group), offset, rows))
+            partitions.append(Partition(len(partitions), path, tuple(group), offset, rows, in_file))
             offset += rows
     assert schema is not None
     if not partitions:
