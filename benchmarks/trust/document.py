@@ -235,7 +235,7 @@ def _freshness_note(meta: Mapping[str, Any], summary: Mapping[str, Any]) -> list
             "figure below** (run `make trust-bench` to re-do them)."
         )
     else:
-        out.append("No recorded task is stale: every figure below measures the code of this page's commit.")
+        out.append("No recorded task is stale: every figure below measures the current code.")
     old = summary.get("old_engine", 0)
     if old:
         out.append(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 from benchmarks.trust.corpus import Card
@@ -186,9 +187,7 @@ def relabel(records: Iterable[Mapping[str, Any]], cards: Iterable[Card] | None) 
 
 
 def _gate_checks() -> dict[str, tuple[str, ...]]:
-    from datacert.scoring import load_scoring_profile
-
-    return {g.id: g.checks for g in load_scoring_profile().gates}
+    return {g.id: g.checks for g in _profile().gates}
 
 
 def _gate_checks_of(gate: str, gates: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
@@ -213,8 +212,16 @@ def alone_verdict(vin: Mapping[str, Any]) -> dict[str, Any]:
 
     key = json.dumps(vin, sort_keys=True, default=str)
     if key not in _ALONE:
-        _ALONE[key] = defect_alone_verdict(vin)
+        _ALONE[key] = defect_alone_verdict(vin, _profile())
     return _ALONE[key]
+
+
+@cache
+def _profile() -> Any:
+    """The default scoring profile, read once (reading it costs ten times a verdict)."""
+    from datacert.scoring import load_scoring_profile
+
+    return load_scoring_profile()
 
 
 def verdict_table(records: Iterable[Mapping[str, Any]], cards: Iterable[Card] | None) -> dict[str, Any]:
