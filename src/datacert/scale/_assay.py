@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -135,6 +136,7 @@ def whole_table_pass(
     progress: Callable[[str], None] | None = None,
 ) -> tuple[SourcePlan, Dataset, PassResult]:
     """Plan the source, infer roles on its first records, and scan the whole table once."""
+    started = time.perf_counter()
     plan = plan_source(source)
     head = _head_dataset(plan, roles, declared)
     options = ScanOptions(
@@ -146,13 +148,15 @@ def whole_table_pass(
         bucket_bits=bucket_bits_for(plan.rows),
         guide=profile_guide(head.frame),
     )
+    planned = time.perf_counter()
     if engine == "dask":
         result = dask_pass(plan, options, sample_rows, scheduler, workers, memory_limit, progress)
     elif engine == "streaming":
         result = stream_pass(plan, options, sample_rows, progress, threads=STREAM_THREADS)
     else:
         raise ScaleInputError(f"unknown engine {engine!r}: use streaming or dask.")
-    return plan, head, result
+    seconds = {"plan_and_head": round(planned - started, 3), "pass": round(time.perf_counter() - planned, 3)}
+    return plan, head, replace(result, engine={**result.engine, "seconds": seconds})
 
 
 def _declared(schema: Any) -> Any:
