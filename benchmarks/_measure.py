@@ -86,6 +86,9 @@ def datacert_run(path: str, only: list[str] | None, target: str | None, html: bo
         "findings": len(cert.findings),
         "checks_run": sum(1 for c in cert.checks if c["status"] in ("fired", "quiet")),
         "profile_seconds": cert.run["profile_seconds"],
+        "figures_seconds": cert.run.get("figures_seconds"),
+        # shared results, also inside the time of the check that first asked for them
+        "artifact_seconds": cert.run.get("artifact_seconds", {}),
         "checks_seconds": round(sum(cert.run["check_seconds"].values()), 3),
         # where the time goes: the costliest checks (a shared artifact is charged to its first reader)
         "slowest_checks": dict(

@@ -9,6 +9,9 @@ largest peak RSS are kept. Ratios divide by the polars-scan baseline of the same
 to the certificate's JSON (numpy and polars are already loaded, as they are for the baseline);
 it prints the costliest checks. `--big` adds the tall 1,000,000 x 50 table (about a minute per
 run and several GB): `make bench` passes it, tests never do.
+The run ends with the issue's figures table (workload, now, goal, met) from the same run, with
+the load average at the start and the end; the out-of-core and Dask rows come from
+results/scale.json when `python -m benchmarks.scale_bench` wrote one.
 Thread counts are pinned and reported (busy-waiting BLAS threads distort timings on 2 cores).
 When ydata-profiling is importable (install it yourself, ideally in a separate environment: it pins
 its own numpy/pandas ranges), its minimal and default reports are timed too.
@@ -86,7 +89,71 @@ def print_summary(report: dict) -> None:
                 slowest = sorted(result["slowest_checks"].items(), key=lambda kv: (-kv[1], kv[0]))[:5]
                 costly = ", ".join(f"{k} {v:.2f}s" for k, v in slowest)
                 print(f"{'':23s} slowest: {costly}")
+            if result.get("artifact_seconds"):
+                shared = sorted(result["artifact_seconds"].items(), key=lambda kv: (-kv[1], kv[0]))[:4]
+                parts = [f"profile {result.get('profile_seconds', 0):.2f}s"]
+                if result.get("figures_seconds") is not None:
+                    parts.append(f"figures {result['figures_seconds']:.2f}s")
+                parts += [f"{k} {v:.2f}s" for k, v in shared]
+                print(f"{'':23s} shared: {', '.join(parts)}")
     print("(x floor: over the polars scan of the same workload and run; CPU s: user + system, all threads)")
+
+
+# the figures the speed-and-scale issue asks for: (row label, workload, measure, goal, goal test)
+ISSUE_FIGURES = (
+    ("100,000 x 30 full check vs polars floor", "medium", "ratio", "<= 3x", lambda v: v <= 3.0),
+    ("1,000,000 x 50 full check vs polars floor", "tall", "ratio", "<= 3x", lambda v: v <= 3.0),
+    ("1,000,000 x 50 peak RSS vs Arrow size", "tall", "rss", "<= 2.5x", lambda v: v <= 2.5),
+    ("300 x 20,000 full check, seconds from import", "wide", "seconds", "< 5 s", lambda v: v < 5.0),
+)
+
+
+def issue_table(report: dict, scale: dict | None = None) -> list[str]:
+    """The issue's table (workload, now, goal) from this run; the scale rows from scale_bench's file.
+
+    "now" is the `all` task of this run: wall time over the same run's polars floor (CPU time in
+    brackets), peak RSS over the Arrow size, or plain seconds for the wide table.
+    """
+    lines = ["| workload | now | goal | met |", "|---|---|---|---|"]
+    for label, workload, measure, goal, met in ISSUE_FIGURES:
+        result = report["workloads"].get(workload, {}).get("tasks", {}).get("all", {})
+        if "seconds" not in result:
+            lines.append(f"| {label} | not run | {goal} | |")
+            continue
+        if measure == "ratio":
+            value = result.get("ratio_to_baseline")
+            now = f"{value:.1f}x (CPU {result.get('cpu_ratio_to_baseline', float('nan')):.1f}x)"
+        elif measure == "rss":
+            value = result.get("rss_over_arrow_size")
+            now = f"{value:.2f}x ({result['peak_rss_mb']:.0f} MB)"
+        else:
+            value = result["seconds"]
+            now = f"{value:.1f} s"
+        lines.append(f"| {label} | {now} | {goal} | {'yes' if value is not None and met(value) else 'no'} |")
+    ooc = (scale or {}).get("out_of_core", {})
+    if "check_vs_scan" in ooc:
+        now = (
+            f"peak {ooc['peak_rss_gb']} GB, {ooc['check_vs_scan']}x the scan's rows/s ({ooc['rows']:,} rows)"
+        )
+        met_ooc = ooc["peak_rss_gb"] < 4 and ooc["check_vs_scan"] >= 0.5
+        lines.append(
+            f"| 200,000,000 x 10 out of core | {now} | peak < 4 GB, >= 0.5x a polars streaming scan's rows/s "
+            f"| {'yes' if met_ooc else 'no'} |"
+        )
+    else:
+        lines.append(
+            "| 200,000,000 x 10 out of core | not run (python -m benchmarks.scale_bench) | "
+            "peak < 4 GB, >= 0.5x a polars streaming scan's rows/s | |"
+        )
+    dask = (scale or {}).get("dask", {})
+    if "speedup_2_vs_1" in dask:
+        speedup = dask["speedup_2_vs_1"]
+        verdict = "yes" if speedup >= 1.7 else "no"
+        lines.append(f"| Dask 2 workers vs 1 on the tall table | {speedup}x | >= 1.7x | {verdict} |")
+    else:
+        not_run = "not run (python -m benchmarks.scale_bench)"
+        lines.append(f"| Dask 2 workers vs 1 on the tall table | {not_run} | >= 1.7x | |")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -104,6 +171,8 @@ def main(argv: list[str] | None = None) -> None:
             "polars": pl.__version__,
         },
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        # other work on the machine distorts every ratio: record how busy it was
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
         "workloads": {},
     }
     workloads = args.workloads.split(",")
@@ -134,6 +203,18 @@ def main(argv: list[str] | None = None) -> None:
                     result["added_rss_over_arrow_size"] = round(added / max(arrow_mb, 1e-9), 2)
         report["workloads"][workload] = entry
     print_summary(report)
+    scale_file = RESULTS / "scale.json"
+    scale = json.loads(scale_file.read_text()) if scale_file.exists() else None
+    report["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    print(
+        f"\nThe issue's figures (this run; load average {report['load_average_start']} at the start, "
+        f"{report['load_average_end']} at the end"
+        + (f"; scale rows from {scale_file.name} of {scale.get('started')}" if scale else "")
+        + "):"
+    )
+    table = issue_table(report, scale)
+    print("\n".join(table))
+    report["issue_table"] = table
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=2, sort_keys=True))

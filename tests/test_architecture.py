@@ -45,3 +45,48 @@ def test_the_reach_in_detector_sees_one():
     ]
     own_package = SOURCE / "checks" / "reference_model.py"
     assert not _private_reach_ins(own_package, reach_in)  # a package may use its own private modules
+
+
+def _check_id_literals(path: Path, ids: set[str], text: str | None = None) -> list[str]:
+    """Whole string constants of a module that equal a registered check id (docstrings excluded)."""
+    tree = ast.parse(path.read_text(encoding="utf-8") if text is None else text)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    relative = str(path.relative_to(SOURCE))
+    return [
+        f"{relative}:{node.lineno} names the check {node.value!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value in ids
+        and id(node) not in docstrings
+    ]
+
+
+def test_no_check_id_is_written_outside_the_checks():
+    """A check's identity lives in its class: no module outside `checks/` selects a check by its id.
+
+    Code asks the check classes or the registry instead (governance topics, remedies, figures,
+    correction hooks). The scoring profiles' YAML name checks as a user's policy does; they are
+    data, validated against the registry by their JSON Schema.
+    """
+    from datacert.checks import load_all_checks
+
+    ids = set(load_all_checks())
+    outside = [p for p in sorted(SOURCE.rglob("*.py")) if p.relative_to(SOURCE).parts[0] != "checks"]
+    problems = [p for path in outside for p in _check_id_literals(path, ids)]
+    assert not problems, "check ids written outside checks/:\n" + "\n".join(problems)
+
+
+def test_the_check_id_detector_sees_one():
+    probe = SOURCE / "audit" / "art10.py"
+    selecting = '"""Mentions distribution_shift in prose."""\nshift = view.checks.get("distribution_shift")\n'
+    assert _check_id_literals(probe, {"distribution_shift"}, selecting) == [
+        "audit/art10.py:2 names the check 'distribution_shift'"
+    ]

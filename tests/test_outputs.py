@@ -273,3 +273,21 @@ def test_a_signal_during_the_run_cleans_up_and_exits(tmp_path, signum, code):
     lines = err.decode().splitlines()
     assert lines == [f"datacert: stopped by {signal.Signals(signum).name}; no output was written."]
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_while_the_engine_loads_is_one_sentence(signum, code):
+    # the `datacert` script installs its handlers before importing the engine: a signal that
+    # arrives during the imports ends the process with one sentence, not a traceback or silence
+    script = (
+        "import os, signal\n"
+        "from datacert._entry import install_startup_handlers\n"
+        "install_startup_handlers()\n"
+        f"os.kill(os.getpid(), {int(signum)})\n"
+        "import datacert.cli\n"
+        "raise SystemExit('the signal was not handled')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert proc.returncode == code
+    name = signal.Signals(signum).name
+    assert proc.stderr.decode().splitlines() == [f"datacert: stopped by {name}; no output was written."]

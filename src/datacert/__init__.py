@@ -8,12 +8,14 @@ model_steps = datacert.pipeline(result.plan)   # a fitted scikit-learn Pipeline
 synthetic = datacert.synth("train.csv", "synthetic.csv", holdout="holdout.csv", target="outcome")
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from datacert._version import __version__
-from datacert.assay import check
-from datacert.certificate import Certificate
-from datacert.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from datacert.assay import check
+    from datacert.certificate import Certificate
+    from datacert.findings import Finding, Severity
 
 __all__ = [
     "Certificate",
@@ -27,9 +29,17 @@ __all__ = [
     "synth",
 ]
 
-# Pre-qualification pulls in scikit-learn; it is imported on first use so that `check` and the
-# command line start fast.
-_LAZY = {"prequalify": "prequalify", "apply_plan": "apply_plan", "pipeline": "build_pipeline"}
+# Everything is imported on first use: `import datacert` stays cheap, so the command line can
+# install its signal handlers before the engine (polars, scipy, scikit-learn) loads.
+_LAZY = {
+    "check": ("datacert.assay", "check"),
+    "Certificate": ("datacert.certificate", "Certificate"),
+    "Finding": ("datacert.findings", "Finding"),
+    "Severity": ("datacert.findings", "Severity"),
+    "prequalify": ("datacert.prequalification", "prequalify"),
+    "apply_plan": ("datacert.prequalification", "apply_plan"),
+    "pipeline": ("datacert.prequalification", "build_pipeline"),
+}
 _LAZY_MODULE = {"synth": "datacert.synth"}
 
 
@@ -37,7 +47,8 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
-        value = getattr(importlib.import_module("datacert.prequalification"), _LAZY[name])
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
         globals()[name] = value
         return value
     if name in _LAZY_MODULE:

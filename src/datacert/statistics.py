@@ -27,3 +27,26 @@ def wilson_interval(
     low = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), 0.0)
     high = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), 1.0)
     return low, high
+
+
+def column_medians(X: np.ndarray) -> np.ndarray:
+    """Median of each column of a float matrix, NaN ignored (NaN for an all-missing column).
+
+    The same values as `np.nanmedian(X, axis=0)`: the two middle order statistics averaged as
+    (low + high) / 2. numpy answers a short, wide matrix (under 600 rows) through masked arrays,
+    which took 0.15 s per 240 x 5,000 block, once per cross-validation fit; one sort is 10x faster.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError("column_medians needs a 2-D matrix")
+    n, p = X.shape
+    if n == 0 or p == 0:
+        return np.full(p, np.nan)
+    ordered = np.sort(X, axis=0)  # NaN last
+    count = n - np.isnan(X).sum(axis=0)
+    cols = np.arange(p)
+    low = ordered[np.maximum((count - 1) // 2, 0), cols]
+    high = ordered[np.maximum(count // 2, 0), cols]
+    # (x + x) / 2 == x for odd counts, as in numpy
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(count > 0, (low + high) / 2.0, np.nan)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from tests.checks._planted import Case, base_cohort, planted, planted_case
 from tests.conftest import run_one
 
 
@@ -52,3 +53,13 @@ def test_not_applicable_for_regression_and_without_target():
     outcome = run_one("class_imbalance", frame, target="y")
     assert outcome.status == "not_applicable" and "regression" in outcome.reason
     assert run_one("class_imbalance", frame).status == "not_applicable"
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("class_imbalance")
+def planted_class_imbalance() -> Case:
+    cols = base_cohort(600)
+    cols["y"] = np.where(np.arange(600) < 12, "rare", "common")
+    return planted_case(pl.DataFrame(cols), "y", target="y")

@@ -14,12 +14,20 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from tests.checks._planted import CLEAN, PLANTED
+from tests.checks._planted import CLEAN, PLANTED, load_cases
 from tests.conftest import SHARED, make_dataset
 
 import datacert
 import datacert.knowledge as knowledge
-from datacert.checks import Check, ParameterError, catalogue, load_all_checks, run_checks
+from datacert.checks import (
+    GOVERNANCE_TOPICS,
+    Check,
+    ParameterError,
+    catalogue,
+    checks_about,
+    load_all_checks,
+    run_checks,
+)
 from datacert.cli._catalogue import render_catalogue
 from datacert.findings import DIMENSIONS
 from datacert.policy import PolicyError, load_policy
@@ -27,6 +35,7 @@ from datacert.prequalification._steps import ROW_STEP_TYPES, STEP_TYPES
 from datacert.profile import compute_profile
 
 REGISTRY = load_all_checks()
+load_cases()  # each check's test module registers its planted case
 CONTRACT = SHARED / "spec" / "certificate.md"
 COMMITTED_CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "checks.csv"
 
@@ -161,7 +170,9 @@ def test_check_fires_on_its_planted_case(check_id, request):
     """Every registered check finds its own planted defect, names its columns, the same way twice,
     without reading a file or touching the table."""
     if check_id not in PLANTED:
-        pytest.fail(f"{check_id} has no planted case: add one to tests/checks/_planted.py")
+        pytest.fail(
+            f"{check_id} has no planted case: register one with @planted in tests/checks/test_{check_id}.py"
+        )
     case = PLANTED[check_id]()  # built before the guard: a case may be read from a file
     request.getfixturevalue("no_file_reads")
     before = case.data.frame.clone()
@@ -307,3 +318,27 @@ def test_registration_refuses_an_automatic_remedy_without_a_hook():
 
     with pytest.raises(ValueError, match="correction"):
         validate_check_class(Loose)
+
+
+@pytest.mark.parametrize("topic", sorted(GOVERNANCE_TOPICS))
+def test_every_governance_topic_has_checks(topic):
+    """The audit documents pick their checks by topic: a topic no check answers would leave a row empty."""
+    about = checks_about(topic)
+    assert about and list(about) == sorted(about)
+    by_id = {e["check"]: e for e in catalogue()}
+    assert all(topic in by_id[c]["governance"] for c in about)
+
+
+def test_an_unknown_governance_topic_is_refused():
+    with pytest.raises(ValueError, match="unknown governance topic 'biass'"):
+        checks_about("biass")
+
+    class Mislabelled(Check):
+        id = "mislabelled_probe"
+        dimension = "completeness"
+        governance = ("fairness",)
+
+    from datacert.checks._base import validate_check_class
+
+    with pytest.raises(ValueError, match="governance must be a tuple of"):
+        validate_check_class(Mislabelled)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from tests.conftest import run_one
+from tests.checks._planted import Case, base_cohort, clean_twins, planted, planted_case
+from tests.conftest import make_dataset, run_one
 
+from datacert.dataset import Dataset
 from datacert.findings import Status
 
 
@@ -43,3 +45,21 @@ def test_fires_with_every_member_of_each_conflicting_group():
 
 def test_not_applicable_without_target():
     assert run_one("conflicting_labels", _frame(), id="id").status == Status.NOT_APPLICABLE
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("conflicting_labels")
+def planted_conflicting_labels() -> Case:
+    cols = base_cohort(200)
+    for source, copy in ((0, 100), (1, 101), (2, 102)):
+        for c in ("age", "sex", "weight_kg", "sbp_mmhg"):
+            cols[c][copy] = cols[c][source]
+        cols["y"][copy] = 1 - cols["y"][source]
+    return planted_case(pl.DataFrame(cols), "y", target="y", id="record_id")
+
+
+@clean_twins("conflicting_labels")
+def clean_conflicting_labels() -> tuple[Dataset, ...]:
+    return (make_dataset(_frame(), target="label", id="id"),)

@@ -6,9 +6,11 @@ import numpy as np
 import polars as pl
 import pytest
 from faker import Faker
-from tests.conftest import run_one
+from tests.checks._planted import Case, base_cohort, clean_table, clean_twins, planted, planted_case, seeded
+from tests.conftest import make_dataset, run_one
 
 from datacert.checks.privacy._identifiers import valid_nir, valid_phone
+from datacert.dataset import Dataset
 
 
 @pytest.fixture
@@ -76,3 +78,28 @@ def test_check_digits_and_numbering_plans():
     assert not valid_nir("1 72 07 2A 004 123 19")
     assert valid_phone("06 12 34 56 78") and valid_phone("+33 1 42 34 56 78")
     assert not valid_phone("8012345678")  # an AP-HP-like IPP is not a phone number
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("direct_identifier")
+def planted_direct_identifier() -> Case:
+    cols = base_cohort(100)
+    cols["email"] = [f"patient.{i}@example.org" for i in range(100)]
+    return planted_case(pl.DataFrame(cols), "email")
+
+
+@clean_twins("direct_identifier")
+def clean_direct_identifier() -> tuple[Dataset, ...]:
+    rng = seeded(1)
+    frame = pl.DataFrame(
+        {
+            "sexe": rng.choice(["Homme", "Femme"], 80),
+            "couleur": rng.choice(["white", "gray"], 80),
+            "code": [f"{v:015d}" for v in rng.integers(10**13, 10**14, 80)],  # no NIR key
+            "finess": [str(v) for v in rng.integers(10**9, 10**10, 80)],
+            "drug_name": rng.choice(["Doliprane", "Kardegic", "Lasilix"], 80),
+        }
+    )
+    return make_dataset(clean_table()), make_dataset(frame)

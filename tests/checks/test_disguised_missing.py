@@ -6,8 +6,10 @@ import datetime as dt
 
 import numpy as np
 import polars as pl
-from tests.conftest import run_one
+from tests.checks._planted import Case, base_cohort, clean_twins, planted, planted_case, seeded
+from tests.conftest import make_dataset, run_one
 
+from datacert.dataset import Dataset
 from datacert.demo import demo_frame, demo_roles
 
 CHECK = "disguised_missing"
@@ -145,3 +147,23 @@ def test_numeric_codes_in_numbers_stored_as_text():
     (finding,) = outcome.findings
     assert finding.rows == (10, 11, 12, 13, 400)
     assert finding.evidence["sentinels"] == ["-999", "NR"]
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("disguised_missing")
+def planted_disguised_missing() -> Case:
+    cols = base_cohort(600)
+    weight = np.asarray(cols["weight_kg"]).copy()
+    weight[seeded(1).choice(600, 15, replace=False)] = -999.0
+    cols["weight_kg"] = weight
+    return planted_case(pl.DataFrame(cols), "weight_kg")
+
+
+@clean_twins("disguised_missing")
+def clean_disguised_missing() -> tuple[Dataset, ...]:
+    frame = pl.DataFrame(_cohort(n=2000)).with_columns(
+        pl.Series("tabac", np.random.default_rng(3).choice(["oui", "non", "ancien"], 2000))
+    )
+    return (make_dataset(frame),)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 from scipy import stats
+from tests.checks._issue4_data import frame_of
+from tests.checks._planted import Case, planted, planted_case, seeded
 from tests.conftest import run_one
 
 from datacert.shift import ks_one_vs_rest, smd_one_vs_rest
@@ -124,3 +126,32 @@ def test_the_first_usable_site_column_is_analysed():
     out = run_one("distribution_shift", frame, target="y")
     assert list(out.evidence["partitions"]) == ["site"]
     assert out.evidence["skipped"] == {"centre_pays": "fewer than two groups with enough records"}
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("distribution_shift")
+def planted_distribution_shift() -> Case:
+    rng = seeded(0)
+    n, p = 300, 60
+    site = rng.choice(["A", "B", "C"], n)
+    x = rng.normal(size=(n, p))
+    x[site == "C", :20] += 1.0
+    frame = frame_of(x, prefix="gene", site=site, y=rng.integers(0, 2, n))
+    return planted_case(frame, "site", target="y")
+
+
+def test_every_site_like_column_is_analysed_and_a_repeated_partition_is_skipped():
+    """A trial's centres (no effect) must not hide a laboratory batch that shifts the genes."""
+    frame = _frame(p=20, shift=1.5, shifted=10).rename({"site": "batch"})
+    rng = np.random.default_rng(7)
+    centre = rng.choice(["Paris", "Lyon"], frame.height)
+    frame = frame.with_columns(
+        pl.Series("centre", centre), pl.Series("centre_code", np.where(centre == "Paris", "75", "69"))
+    ).select("centre", "centre_code", pl.exclude("centre", "centre_code"))
+    out = run_one("distribution_shift", frame, target="y")
+    assert list(out.evidence["partitions"]) == ["centre", "batch"]
+    assert out.evidence["skipped"] == {"centre_code": "the same partition as 'centre'"}
+    (f,) = out.findings
+    assert f.columns[0] == "batch" and f.severity == "error"

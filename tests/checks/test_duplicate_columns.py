@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from tests.conftest import run_one
+from tests.checks._planted import Case, base_cohort, clean_table, clean_twins, planted, planted_case
+from tests.conftest import make_dataset, run_one
 
+from datacert.dataset import Dataset
 from datacert.findings import Status
 
 
@@ -62,3 +64,17 @@ def test_wide_matrix_copies_are_found():
     frame = pl.DataFrame(matrix, schema=[f"g{i}" for i in range(500)])
     outcome = run_one("duplicate_columns", frame)
     assert sorted(f.columns for f in outcome.findings) == [("g10", "g300"), ("g42", "g43")]
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("duplicate_columns")
+def planted_duplicate_columns() -> Case:
+    frame = pl.DataFrame(base_cohort())
+    return planted_case(frame.with_columns(pl.col("sbp_mmhg").alias("pas_copy")), "sbp_mmhg", "pas_copy")
+
+
+@clean_twins("duplicate_columns")
+def clean_duplicate_columns() -> tuple[Dataset, ...]:
+    return make_dataset(_frame(), target="y"), make_dataset(clean_table(), target="outcome")

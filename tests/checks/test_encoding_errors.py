@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 from faker import Faker
+from tests.checks._planted import Case, planted, planted_case, seeded
 from tests.conftest import run_one
 
 CHECK = "encoding_errors"
@@ -88,3 +89,16 @@ def test_quiet_on_clean_french_text_of_the_same_shape():
 def test_not_applicable_without_text_columns():
     frame = pl.DataFrame({"x": np.arange(40.0), "y": np.arange(40.0) % 7})
     assert run_one(CHECK, frame).status == "not_applicable"
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("encoding_errors")
+def planted_encoding_errors() -> Case:
+    rng = seeded(2)
+    words = ["fièvre", "céphalée", "nausée", "hépatite", "pneumopathie", "asthénie"]
+    values = list(rng.choice(words, 300))
+    for i in (5, 50, 150):
+        values[i] = values[i].encode("utf-8").decode("latin-1")
+    return planted_case(pl.DataFrame({"diagnostic": values, "age": rng.integers(18, 90, 300)}), "diagnostic")

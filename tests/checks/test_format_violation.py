@@ -9,6 +9,7 @@ import phonenumbers
 import polars as pl
 from faker import Faker
 from stdnum import luhn, verhoeff
+from tests.checks._planted import Case, planted, planted_case, seeded
 from tests.conftest import run_one
 
 CHECK = "format_violation"
@@ -201,3 +202,16 @@ def test_nir_phone_and_cim10_recognised_by_content():
     assert by_column["contact"].rows == (4,)
     assert by_column["motif"].rows == (6,)
     assert all(f.evidence["recognised_by"] == "content" for f in outcome.findings)
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("format_violation")
+def planted_format_violation() -> Case:
+    rng = seeded(4)
+    postal = [f"{v:05d}" for v in rng.integers(1000, 95000, 300)]
+    postal[7], postal[70] = "7501", "ABCDE"
+    return planted_case(
+        pl.DataFrame({"code_postal": postal, "age": rng.integers(18, 90, 300)}), "code_postal"
+    )

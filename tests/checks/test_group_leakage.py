@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from tests.checks._planted import Case, planted, planted_case, seeded
 from tests.conftest import run_one
 
 
@@ -46,3 +47,18 @@ def test_quiet_when_each_patient_stays_in_one_partition():
 
 def test_not_applicable_without_group():
     assert run_one("group_leakage", _frame(), split="split").status == "not_applicable"
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("group_leakage")
+def planted_group_leakage() -> Case:
+    rng = seeded(0)
+    patients = np.repeat(np.arange(60), 3)
+    split = np.where(rng.random(60) < 0.7, "train", "test")[patients]
+    split[0] = "test" if split[0] == "train" else "train"
+    frame = pl.DataFrame(
+        {"patient": [f"P{p:03d}" for p in patients], "x": rng.normal(size=180), "split": split}
+    )
+    return planted_case(frame, "patient", split="split", group="patient")

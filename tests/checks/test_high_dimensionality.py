@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from tests.checks._issue4_data import breast_cancer, frame_of, gaussian
+from tests.checks._planted import Case, planted, planted_case, seeded
 from tests.conftest import run_one
 
 
@@ -56,3 +57,11 @@ def test_a_tall_table_spectrum_comes_from_the_shared_sample(monkeypatch):
     outcome = run_one("high_dimensionality", frame, target="y")
     assert outcome.evidence["signal_rank"] == whole.evidence["signal_rank"]  # same structure found
     assert outcome.evidence["sampled_rows"] == 1_000 and outcome.evidence["population_rows"] == 4_000
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("high_dimensionality")
+def planted_high_dimensionality() -> Case:
+    return planted_case(frame_of(seeded(1).normal(size=(60, 1500))))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from tests.conftest import run_one
+from tests.checks._planted import Case, clean_twins, planted, planted_case, seeded
+from tests.conftest import make_dataset, run_one
 
 from datacert.checks.conformance.inconsistent_categories import category_key
+from datacert.dataset import Dataset
 
 CHECK = "inconsistent_categories"
 N = 400
@@ -105,3 +107,40 @@ def test_person_name_columns_are_left_alone():
     column[3] = column[3].upper()  # 'DUPONT' and 'Dupont': an identity, not a category to merge
     frame = pl.DataFrame({"nom": column, "sexe": _clean(5)["sexe"]})
     assert run_one(CHECK, frame).status == "quiet"
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("inconsistent_categories")
+def planted_inconsistent_categories() -> Case:
+    rng = seeded(5)
+    values = list(rng.choice(["Diabète", "Hypertension", "Asthme"], 300))
+    for i in (3, 30, 90):
+        values[i] = "diabete "
+    return planted_case(pl.DataFrame({"pathologie": values, "age": rng.integers(18, 90, 300)}), "pathologie")
+
+
+@clean_twins("inconsistent_categories")
+def clean_inconsistent_categories() -> tuple[Dataset, ...]:
+    return (make_dataset(pl.DataFrame(_clean(3))),)
+
+
+def test_codes_stored_as_text_and_trailing_full_stops_are_respellings():
+    rng = np.random.default_rng(3)
+    cols = _clean()
+    cols["race_code"] = rng.choice(["1", "2", "3"], N, p=[0.6, 0.3, 0.1]).tolist()
+    planted = {5: " 1", 17: "2 ", 60: "1.", 81: "Femme."}
+    for i, v in planted.items():
+        cols["sexe" if v == "Femme." else "race_code"][i] = v
+    findings = {f.columns[0]: f for f in run_one(CHECK, pl.DataFrame(cols)).findings}
+    assert set(findings) == {"race_code", "sexe"}
+    assert findings["race_code"].rows == (5, 17, 60)
+    assert findings["race_code"].evidence["mapping"] == {" 1": "1", "1.": "1", "2 ": "2"}
+    assert findings["sexe"].rows == (81,) and findings["sexe"].evidence["mapping"] == {"Femme.": "Femme"}
+
+
+def test_quiet_on_clean_codes_stored_as_text():
+    rng = np.random.default_rng(4)
+    cols = {**_clean(), "stage": rng.choice(["1", "2", "3", "4", "01"], N).tolist()}
+    assert run_one(CHECK, pl.DataFrame(cols)).findings == ()

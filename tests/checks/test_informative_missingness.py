@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from tests.checks._planted import Case, planted, planted_case, seeded
 from tests.conftest import run_one
 
 CHECK = "informative_missingness"
@@ -118,3 +119,17 @@ def test_wide_table_missingness_driven_by_a_latent_factor():
     assert finding.columns[0] == "g2999"
     assert set(finding.columns[1:]) <= {f"g{j:04d}" for j in range(40)}
     assert finding.rows == tuple(np.flatnonzero(mask).tolist())
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("informative_missingness")
+def planted_informative_missingness() -> Case:
+    rng = seeded(8)
+    n = 400
+    y = rng.integers(0, 2, n)
+    x = rng.normal(size=n)
+    hidden = (y == 1) & (rng.random(n) < 0.5)
+    frame = pl.DataFrame({"hba1c": [None if h else float(v) for h, v in zip(hidden, x, strict=True)], "y": y})
+    return planted_case(frame.with_columns(pl.Series("age", rng.integers(18, 90, n))), "hba1c", target="y")

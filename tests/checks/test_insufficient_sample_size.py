@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from tests.checks._issue4_data import breast_cancer, frame_of
+from tests.checks._planted import Case, planted, planted_case, seeded
 from tests.conftest import run_one
 
 from datacert.checks.representativeness.insufficient_sample_size import _fit_curve, _needed, power_law
@@ -75,3 +76,14 @@ def test_a_plateau_on_its_bound_claims_no_count():
     y = (X @ rng.normal(size=p) * 0.4 + rng.normal(size=n) > 0).astype(int)
     (finding,) = run_one("insufficient_sample_size", frame_of(X, y=y), target="y").findings
     assert "cannot be estimated" in finding.message and finding.evidence["plateau_identified"] is False
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("insufficient_sample_size")
+def planted_insufficient_sample_size() -> Case:
+    rng = seeded(0)
+    X = rng.normal(size=(150, 40))
+    y = (X @ rng.normal(size=40) * 0.4 + rng.normal(size=150) > 0).astype(int)
+    return planted_case(frame_of(X, y=y), "y", target="y")

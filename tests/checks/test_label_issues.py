@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 from tests.checks._issue4_data import breast_cancer, breast_cancer_labels, diabetes, frame_of
+from tests.checks._planted import Case, planted, planted_case, seeded
 from tests.conftest import run_one
 
 
@@ -110,3 +111,14 @@ def test_aleatoric_outcome_is_noisy_by_nature_not_mislabelled():
     assert outcome.evidence["cv_auroc"] > 0.8
     assert all(str(f.severity) == "info" for f in outcome.findings)
     assert outcome.evidence["excess_test"][0]["p_value"] > 1e-3
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("label_issues")
+def planted_label_issues() -> Case:
+    labels = breast_cancer_labels()
+    flipped = seeded(0).choice(labels.size, round(0.05 * labels.size), replace=False)
+    labels[flipped] = 1 - labels[flipped]
+    return planted_case(breast_cancer(labels), "y", target="y")

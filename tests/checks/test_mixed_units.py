@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from tests.checks._planted import Case, planted, planted_case, seeded
 from tests.conftest import run_one
 
 from datacert.checks.conformance.mixed_units import conversions_for, unit_conversions
@@ -158,3 +159,17 @@ def test_demo_cohort_glucose_in_mmol_is_found():
     expected = frame.select((pl.col("glycemie") < 30).arg_true()).to_series().to_list()
     assert list(finding.rows) == expected and len(expected) == 40
     assert finding.evidence["from_unit"] == "mmol/L" and finding.evidence["factor"] == 18.0
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("mixed_units")
+def planted_mixed_units() -> Case:
+    rng = seeded(9)
+    glucose = rng.normal(100, 15, 600).clip(60, 250).round(0)
+    mmol = rng.choice(600, 40, replace=False)
+    glucose[mmol] = (glucose[mmol] / 18.0).round(1)
+    return planted_case(
+        pl.DataFrame({"glycemie_mg_dl": glucose, "age": rng.integers(18, 90, 600)}), "glycemie_mg_dl"
+    )

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 from tests.checks._issue4_data import breast_cancer, frame_of, gaussian
-from tests.conftest import run_one
+from tests.checks._planted import Case, clean_twins, planted, planted_case, seeded
+from tests.conftest import make_dataset, run_one
+
+from datacert.dataset import Dataset
 
 PLANTED = [5, 50, 150]
 
@@ -69,3 +72,21 @@ def test_a_tall_table_is_fitted_on_a_sample_and_every_record_scored(monkeypatch)
     assert set(planted) <= set(finding.rows) and len(finding.rows) <= 10  # named in the whole table
     assert finding.evidence["sampled_rows"] == 400 and finding.evidence["population_rows"] == 3_000
     assert finding.evidence["denominator"] == 3_000
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("multivariate_outliers")
+def planted_multivariate_outliers() -> Case:
+    rng = seeded(0)
+    X = rng.normal(size=(300, 20)) @ rng.normal(size=(20, 20))
+    X[[5, 50, 150]] += 6 * rng.normal(size=(3, 20)) * X.std(axis=0)
+    return planted_case(frame_of(X))
+
+
+@clean_twins("multivariate_outliers")
+def clean_multivariate_outliers() -> tuple[Dataset, ...]:
+    from tests.checks._issue4_data import gaussian
+
+    return (make_dataset(frame_of(gaussian(200, 1500, seed=1))),)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from tests.conftest import run_one
+from tests.checks._planted import Case, base_cohort, clean_twins, planted, planted_case, seeded
+from tests.conftest import make_dataset, run_one
 
+from datacert.dataset import Dataset
 from datacert.findings import Status
 
 
@@ -67,3 +69,24 @@ def test_wide_numeric_block_is_hashed_with_tolerance():
     outcome = run_one("near_duplicate_rows", frame)
     assert outcome.findings[0].rows == (8, 30)
     assert run_one("near_duplicate_rows", pl.DataFrame(rng.normal(size=(50, 300)))).status == Status.QUIET
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("near_duplicate_rows")
+def planted_near_duplicate_rows() -> Case:
+    cols = base_cohort(100)
+    cols["city"] = list(seeded(2).choice(["Créteil", "Paris", "Évry", "Lyon"], 100))
+    frame = pl.DataFrame(cols)
+    copy = frame[7].with_columns(
+        pl.lit("R99999").alias("record_id"),
+        ("  " + pl.col("city").str.to_uppercase() + " ").alias("city"),
+        (pl.col("weight_kg") * (1 + 1e-9)).alias("weight_kg"),
+    )
+    return planted_case(pl.concat([frame, copy]), id="record_id")
+
+
+@clean_twins("near_duplicate_rows")
+def clean_near_duplicate_rows() -> tuple[Dataset, ...]:
+    return (make_dataset(_frame(), id="record_id"),)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-from tests.conftest import run_one
+from tests.checks._planted import Case, base_cohort, clean_table, clean_twins, planted, planted_case
+from tests.conftest import make_dataset, run_one
 
 from datacert.checks import run_checks
 from datacert.checks.plausibility._physiology import choose_unit, load_variables, match_variable
-from datacert.dataset import build_dataset
+from datacert.dataset import Dataset, build_dataset
 from datacert.declared_schema import parse_table_schema
 from datacert.demo import demo_frame, demo_roles
 from datacert.findings import Status
@@ -192,3 +193,18 @@ def test_missing_value_codes_are_named_in_the_remedy():
     assert "missing" in weight.remedy
     age = next(f for f in outcome.findings if f.columns == ("age",))
     assert age.evidence["missing_value_codes"] == 0
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("out_of_range")
+def planted_out_of_range() -> Case:
+    cols = base_cohort()
+    cols["age"][[111, 222]] = [134, 152]
+    return planted_case(pl.DataFrame(cols), "age")
+
+
+@clean_twins("out_of_range")
+def clean_out_of_range() -> tuple[Dataset, ...]:
+    return make_dataset(_cohort()), make_dataset(clean_table())

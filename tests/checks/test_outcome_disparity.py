@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from tests.checks._planted import Case, planted, planted_case, seeded
 from tests.conftest import run_one
 
 
@@ -71,3 +72,18 @@ def test_multiclass_target_reports_the_class_whose_rate_varies_most():
     )
     (f,) = out.findings
     assert f.severity == "warning" and f.evidence["event_class"] in ("I", "III")
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("outcome_disparity")
+def planted_outcome_disparity() -> Case:
+    rng = seeded(0)
+    n = 600
+    site = rng.choice(["A", "B", "C"], n)
+    y = np.where(site == "C", rng.random(n) < 0.7, rng.random(n) < 0.2).astype(int)
+    frame = pl.DataFrame(
+        {"sex": rng.choice(["F", "M"], n), "site": site, "age": rng.integers(20, 90, n), "y": y}
+    )
+    return planted_case(frame, "site", sensitive=["sex", "site"], target="y")

@@ -2,6 +2,7 @@
 
 import polars as pl
 from faker import Faker
+from tests.checks._planted import Case, planted, planted_case
 from tests.conftest import run_one
 
 CLEAN = [
@@ -53,3 +54,14 @@ def test_tall_tables_are_sampled_and_say_so():
     outcome = run_one("phi_in_text", _frame(notes), params={"max_rows": 30}, text=["note"])
     assert outcome.evidence["sampled_rows"] == 30
     assert all(f.evidence.get("sampled_rows") == 30 for f in outcome.findings)
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("phi_in_text")
+def planted_phi_in_text() -> Case:
+    notes = ["Patient stable, traitement inchangé."] * 40
+    notes[3] = "Appeler Mme Dupont au 06 12 34 56 78 pour le suivi."
+    notes[9] = "Contact : jean.martin@example.fr, né le 12/03/1956."
+    return planted_case(pl.DataFrame({"note": notes, "age": list(range(40, 80))}), "note", text=["note"])

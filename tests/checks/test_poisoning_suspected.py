@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 from tests.checks._issue4_data import breast_cancer, breast_cancer_labels
-from tests.conftest import run_one
+from tests.checks._planted import Case, planted, planted_case, seeded
+from tests.conftest import make_dataset, run_one
 
 from datacert.checks._spectral import median_impute, standardize
 
@@ -133,3 +134,54 @@ def test_a_leaking_column_is_leakage_not_a_trigger():
     outcome = run_one("poisoning_suspected", frame, target="y")
     assert "review_code" in outcome.evidence["columns_not_scanned_as_leakage"]
     assert all("review_code" not in f.columns for f in outcome.findings)
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("poisoning_suspected")
+def planted_poisoning_suspected() -> Case:
+    labels = breast_cancer_labels()
+    rng = seeded(0)
+    trigger = np.sort(rng.choice(np.flatnonzero(labels == 1), 18, replace=False))
+    labels[trigger] = 0
+    frame = breast_cancer(labels)
+    texture = frame.get_column("mean_texture").to_numpy().copy()
+    texture[trigger] = 77.7
+    return planted_case(frame.with_columns(pl.Series("mean_texture", texture)), "mean_texture", target="y")
+
+
+def test_the_grouped_scan_of_tall_tables_finds_what_the_sorted_scan_finds(monkeypatch):
+    """Tall tables group values in polars; on the same table both scans give the same patterns."""
+    from datacert.checks._leakage_screen import excluded_columns
+    from datacert.checks._reference_model import class_labels
+    from datacert.checks.security import poisoning_suspected as module
+
+    rng = np.random.default_rng(5)
+    n = 3_000
+    y = rng.integers(0, 3, n)
+    x = np.round(rng.normal(size=n), 2)
+    x[rng.choice(np.flatnonzero(y == 1), 15, replace=False)] = 9.25  # a pure rare value
+    x[rng.choice(np.flatnonzero(y == 2), 6, replace=False)] = -0.0  # -0.0 and 0.0 are one value
+    x[rng.choice(n, 40, replace=False)] = np.nan
+    gap = rng.normal(size=n)
+    gap[rng.choice(np.flatnonzero(y == 0), 12, replace=False)] = np.nan  # missing in one class only
+    counts = rng.integers(0, 30, n).astype(np.int64)
+    frame = pl.DataFrame({"x": x, "gap": gap, "count": counts, "y": y}).with_columns(
+        pl.col("gap").fill_nan(None)
+    )
+    data = make_dataset(frame, target="y")
+    rows, codes, classes = class_labels(data)
+    pi = np.bincount(codes) / codes.size
+    params = module.PoisoningSuspected.resolve_params({})
+    leaking = set(excluded_columns(data))
+
+    def scan(threshold):
+        monkeypatch.setattr(module, "TALL_SCAN_ROWS", threshold)
+        found, tests = module._trigger_scan(data, rows, codes, classes, pi, params, leaking)
+        return tests, [(t.column, t.value, t.label, t.rows.tolist(), t.p_value, t.q_value) for t in found]
+
+    sorted_scan, grouped_scan = scan(10**9), scan(0)
+    assert grouped_scan == sorted_scan
+    assert sorted_scan[0] > 3 and any(t[1] == 9.25 for t in sorted_scan[1])
+    assert any(t[0] == "gap" and t[1] is None for t in sorted_scan[1])

@@ -6,8 +6,10 @@ from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
-from tests.conftest import run_one
+from tests.checks._planted import Case, clean_twins, planted, planted_case, seeded
+from tests.conftest import make_dataset, run_one
 
+from datacert.dataset import Dataset
 from datacert.findings import Status
 
 
@@ -72,3 +74,30 @@ def test_clean_data_of_the_same_shape_has_large_classes():
 def test_not_applicable_without_quasi_identifiers():
     frame = pl.DataFrame({"glucose": [1.0, 2.0, 3.0], "crp": [3.0, 2.0, 1.0]})
     assert run_one("quasi_identifier_risk", frame).status == Status.NOT_APPLICABLE
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("quasi_identifier_risk")
+def planted_quasi_identifier_risk() -> Case:
+    rng = seeded(0)
+    postal = rng.choice(["75013", "94000"], 200)
+    postal[17] = "13001"
+    frame = pl.DataFrame(
+        {"sexe": rng.choice(["F", "M"], 200), "code_postal": postal, "glucose": rng.normal(100, 10, 200)}
+    )
+    return planted_case(frame, "code_postal")
+
+
+@clean_twins("quasi_identifier_risk")
+def clean_quasi_identifier_risk() -> tuple[Dataset, ...]:
+    rng = seeded(0)
+    frame = pl.DataFrame(
+        {
+            "sexe": rng.choice(["F", "M"], 200),
+            "code_postal": rng.choice(["75013", "94000"], 200),
+            "glucose": rng.normal(100, 10, 200),
+        }
+    )
+    return (make_dataset(frame),)

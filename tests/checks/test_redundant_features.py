@@ -7,6 +7,8 @@ import polars as pl
 import pytest
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
+from tests.checks._issue4_data import frame_of
+from tests.checks._planted import Case, planted, planted_case, seeded
 from tests.conftest import run_one
 
 from datacert.checks.informativeness import redundant_features as module
@@ -80,3 +82,14 @@ def test_block_scan_matches_brute_force_components(monkeypatch, n, dense_hits):
     )[1]
     theirs = connected_components(sparse.csr_matrix(truth), directed=False)[1]
     assert len(set(zip(ours, theirs, strict=True))) == len(set(ours)) == len(set(theirs))
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("redundant_features")
+def planted_redundant_features() -> Case:
+    rng = seeded(1)
+    x = rng.normal(size=(200, 30))
+    x[:, 10:14] = x[:, [9]] + 0.05 * rng.normal(size=(200, 4))
+    return planted_case(frame_of(x, y=rng.integers(0, 2, 200)), "f10", target="y")

@@ -117,3 +117,15 @@ def test_clean_real_data_has_no_critical_finding(which):
 
 def test_breast_cancer_sanity():
     assert load_breast_cancer().data.shape == (569, 30)
+
+
+@pytest.mark.parametrize("shape", [(80, 1200), (400, 6)])
+def test_each_factory_call_gives_estimators_of_its_own(shape):
+    # a fitted pipeline kept by one caller must not be refitted by the next call of the same factory
+    rng = np.random.default_rng(4)
+    data = make_dataset(frame_of(rng.normal(size=shape), y=rng.integers(0, 2, shape[0])), target="y")
+    design = ref.design_of(data)
+    for factory in ref.candidate_models("classification", design, shape[0], 2).values():
+        first, second = factory(), factory()
+        shared = {id(step) for _, step in first.steps} & {id(step) for _, step in second.steps}
+        assert not shared

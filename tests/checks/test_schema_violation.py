@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from tests.checks._planted import Case, clean_twins, planted
 
 from datacert.checks import run_checks
-from datacert.dataset import build_dataset
+from datacert.dataset import Dataset, build_dataset
 from datacert.declared_schema import parse_table_schema
 from datacert.findings import Status
 from datacert.io import from_object
@@ -102,3 +103,28 @@ def test_missing_and_undeclared_columns():
 
 def test_not_applicable_without_a_declared_schema():
     assert _run(_frame(), None).status == Status.NOT_APPLICABLE
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("schema_violation")
+def planted_schema_violation() -> Case:
+    from datacert.dataset import build_dataset
+    from datacert.declared_schema import parse_table_schema
+    from datacert.io import from_object
+
+    schema = {"fields": [{"name": "sexe", "type": "string", "constraints": {"enum": ["F", "M"]}}]}
+    sexe = ["F", "M"] * 20
+    sexe[10] = "Homme"
+    frame = pl.DataFrame({"sexe": sexe, "age": list(range(40, 80))})
+    return Case(build_dataset(from_object(frame), declared_schema=parse_table_schema(schema)), ("sexe",))
+
+
+@clean_twins("schema_violation")
+def clean_schema_violation() -> tuple[Dataset, ...]:
+    from datacert.dataset import build_dataset
+    from datacert.declared_schema import parse_table_schema
+    from datacert.io import from_object
+
+    return (build_dataset(from_object(_frame()), declared_schema=parse_table_schema(SCHEMA)),)

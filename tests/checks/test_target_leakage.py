@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 from tests.checks._issue4_data import breast_cancer, diabetes, frame_of
+from tests.checks._planted import Case, base_cohort, planted, planted_case
 from tests.conftest import run_one
 
 
@@ -160,3 +161,13 @@ def test_a_strong_marker_recorded_after_the_outcome_is_a_warning():
     assert after.columns == ("perimeter_at_discharge",) and str(after.severity) == "warning"
     (info,) = [f for f in outcome.findings if str(f.severity) == "info"]
     assert "worst_perimeter" in info.columns
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("target_leakage")
+def planted_target_leakage() -> Case:
+    cols = base_cohort()
+    cols["outcome_code"] = np.asarray(cols["y"]) * 10 + 1
+    return planted_case(pl.DataFrame(cols), "outcome_code", target="y")

@@ -6,8 +6,10 @@ from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
-from tests.conftest import run_one
+from tests.checks._planted import Case, clean_twins, planted, planted_case, seeded
+from tests.conftest import make_dataset, run_one
 
+from datacert.dataset import Dataset
 from datacert.findings import Status
 
 
@@ -94,3 +96,20 @@ def test_a_typo_in_the_year_does_not_move_the_reference():
 
 def test_not_applicable_without_dates():
     assert run_one("temporal_inconsistency", pl.DataFrame({"x": [1, 2, 3]})).status == Status.NOT_APPLICABLE
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("temporal_inconsistency")
+def planted_temporal_inconsistency() -> Case:
+    rng = seeded(1)
+    start = [date(2023, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 300, 120)]
+    end = [s + timedelta(days=int(k)) for s, k in zip(start, rng.integers(1, 20, 120), strict=True)]
+    end[3] = start[3] - timedelta(days=5)
+    return planted_case(pl.DataFrame({"date_entree": start, "date_sortie": end}), "date_sortie")
+
+
+@clean_twins("temporal_inconsistency")
+def clean_temporal_inconsistency() -> tuple[Dataset, ...]:
+    return (make_dataset(_stays()),)

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
+from tests.checks._planted import Case, planted, planted_case, seeded
 from tests.conftest import run_one
 
 
@@ -68,3 +69,15 @@ def test_numeric_years_are_read_as_time():
     out = run_one("temporal_leakage", frame, time="year", split="split")
     (f,) = out.findings
     assert list(f.rows) == [5] and f.evidence["unit"] == "column units"
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("temporal_leakage")
+def planted_temporal_leakage() -> Case:
+    rng = seeded(3)
+    visit = [date(2020, 1, 1) + timedelta(days=int(d)) for d in range(200)]
+    part = np.where(rng.random(200) < 0.7, "train", "test")
+    frame = pl.DataFrame({"visit": visit, "x": rng.normal(size=200), "part": part})
+    return planted_case(frame, "visit", time="visit", split="part")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from tests.checks._planted import Case, planted, planted_case, seeded
 from tests.conftest import run_one
 
 
@@ -52,3 +53,20 @@ def test_not_applicable_without_split_or_with_one_partition():
     assert run_one("train_test_overlap", _frame()).status == "not_applicable"
     one = _frame().with_columns(pl.lit("train").alias("split"))
     assert run_one("train_test_overlap", one, split="split").status == "not_applicable"
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("train_test_overlap")
+def planted_train_test_overlap() -> Case:
+    rng = seeded(0)
+    frame = pl.DataFrame(
+        {
+            "age": rng.integers(18, 90, 200),
+            "sbp": rng.normal(130, 15, 200).round(1),
+            "split": ["train", "test"] * 100,
+        }
+    )
+    copy = frame[0].with_columns(pl.lit("test").alias("split"))
+    return planted_case(pl.concat([frame, copy]), "split", split="split")

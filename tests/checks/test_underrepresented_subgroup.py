@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from tests.checks._planted import Case, base_cohort, planted, planted_case
 from tests.conftest import run_one
 
 from datacert.checks import run_checks
@@ -123,3 +124,13 @@ def test_other_numeric_attributes_are_cut_into_quartiles():
         "binning": "quartiles",
         "missing": 0,
     }
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("underrepresented_subgroup")
+def planted_underrepresented_subgroup() -> Case:
+    cols = base_cohort(400)
+    cols["sex"][[3, 50, 77, 120, 301]] = "X"
+    return planted_case(pl.DataFrame(cols), "sex", sensitive=["sex"], target="y")

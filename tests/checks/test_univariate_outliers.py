@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from tests.conftest import run_one
+from tests.checks._planted import Case, base_cohort, clean_twins, planted, planted_case
+from tests.conftest import make_dataset, run_one
 
+from datacert.dataset import Dataset
 from datacert.findings import Status
 
 
@@ -80,3 +82,18 @@ def test_wide_data_is_summarised_per_tier():
     assert errors[0].rows == (7,)
     assert errors[0].columns == tuple(f"g{i}" for i in range(60))
     assert errors[0].evidence["columns"] == 60
+
+
+# -- the case the common tests (test_common.py) run this check on --------------------------
+
+
+@planted("univariate_outliers")
+def planted_univariate_outliers() -> Case:
+    cols = base_cohort()
+    cols["sbp_mmhg"][17] = 1300.0
+    return planted_case(pl.DataFrame(cols), "sbp_mmhg")
+
+
+@clean_twins("univariate_outliers")
+def clean_univariate_outliers() -> tuple[Dataset, ...]:
+    return (make_dataset(_frame(seed=4)),)

@@ -7,6 +7,7 @@ store lives beside the Dataset, not inside it: checks never write into the Datas
 
 from __future__ import annotations
 
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -41,6 +42,10 @@ class Artifacts:
     def __init__(self, data: Dataset) -> None:
         self.data = data
         self._values: dict[str, Any] = {}
+        # wall seconds spent computing each artifact, its own artifacts' time excluded (run facts:
+        # a check's time includes the artifacts it was the first to ask for)
+        self.seconds: dict[str, float] = {}
+        self._open: list[float] = []  # time taken by nested artifacts, per artifact being computed
 
     @classmethod
     def of(cls, data: Dataset) -> Artifacts:
@@ -66,7 +71,16 @@ class Artifacts:
         if name not in ARTIFACTS:
             raise KeyError(f"unknown artifact {name!r}; known: {', '.join(ARTIFACTS)}")
         if name not in self._values:
-            self._values[name] = _provider(name)(self)
+            started = time.perf_counter()
+            self._open.append(0.0)
+            try:
+                self._values[name] = _provider(name)(self)
+            finally:
+                nested = self._open.pop()
+                elapsed = time.perf_counter() - started
+                self.seconds[name] = self.seconds.get(name, 0.0) + elapsed - nested
+                if self._open:
+                    self._open[-1] += elapsed
         return self._values[name]
 
     @property

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from datacert.checks import checks_about
+
 COVERED, PARTIAL, NOT_COVERED = "covered", "partial", "not covered"
 
 
@@ -21,9 +23,14 @@ COVERED, PARTIAL, NOT_COVERED = "covered", "partial", "not covered"
 class Requirement:
     article: str
     requirement: str  # a short paraphrase of the provision
-    checks: tuple[str, ...] = ()
+    topic: str | None = None  # the governance topic whose checks examine it (each check declares its own)
     dimensions: tuple[str, ...] = ()
     provider_part: str = ""  # what only the provider can document
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        """The registered checks that bear on this requirement."""
+        return checks_about(self.topic) if self.topic else ()
 
 
 REQUIREMENTS: tuple[Requirement, ...] = (
@@ -42,7 +49,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(
         "10(2)(c)",
         "Data-preparation operations: annotation, labelling, cleaning, updating, enrichment, aggregation.",
-        checks=("label_issues", "conflicting_labels"),
+        topic="labelling",
         provider_part="annotation and labelling protocols, updates and enrichments made before datacert",
     ),
     Requirement(
@@ -53,21 +60,21 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(
         "10(2)(e)",
         "An assessment of the availability, quantity and suitability of the data sets needed.",
-        checks=("insufficient_sample_size", "high_dimensionality", "class_imbalance", "missing_values"),
+        topic="sufficiency",
         dimensions=("informativeness", "completeness"),
     ),
     Requirement(
         "10(2)(f)",
         "Examination for possible biases that affect health, safety or fundamental rights or lead to "
         "discrimination, especially through feedback loops.",
-        checks=("underrepresented_subgroup", "outcome_disparity", "class_imbalance", "distribution_shift"),
+        topic="bias",
         dimensions=("representativeness",),
         provider_part="feedback loops of the deployed system (they arise after training)",
     ),
     Requirement(
         "10(2)(g)",
         "Measures to detect, prevent and mitigate the biases identified.",
-        checks=("underrepresented_subgroup", "outcome_disparity"),
+        topic="subgroups",
         provider_part="mitigation beyond the data (re-collection, reweighting, per-subgroup evaluation)",
     ),
     Requirement(
@@ -92,7 +99,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(
         "10(4)",
         "The data take into account the geographical, contextual, behavioural or functional setting of use.",
-        checks=("distribution_shift", "underrepresented_subgroup"),
+        topic="setting",
         dimensions=("consistency",),
         provider_part="the intended setting of use, and data from it",
     ),
@@ -100,7 +107,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "10(5)",
         "Special categories of personal data processed for bias detection and correction only, under "
         "safeguards (pseudonymisation, access control, deletion, no transfer).",
-        checks=("direct_identifier", "quasi_identifier_risk", "phi_in_text"),
+        topic="personal_data",
         dimensions=("privacy",),
         provider_part="the legal basis and the safeguards of art. 10(5)(a)–(f)",
     ),
@@ -153,6 +160,12 @@ class _View:
                     item["reason"] = entry["reason"]
                 out.append(item)
         return out
+
+    def status(self, check_id: str) -> str | None:
+        return (self.checks.get(check_id) or {}).get("status")
+
+    def evidence(self, check_id: str) -> Mapping[str, Any]:
+        return (self.checks.get(check_id) or {}).get("evidence") or {}
 
     def ran(self, ids: Sequence[str]) -> list[str]:
         return [
@@ -314,7 +327,7 @@ def _bias_exam(row: Row, view: _View, ran: list[str]) -> None:
     row.evidence.append(
         f"sensitive attributes examined: {', '.join(sensitive)}; checks run: {', '.join(ran)}."
     )
-    row.status = COVERED if {"underrepresented_subgroup", "outcome_disparity"} <= set(ran) else PARTIAL
+    row.status = COVERED if set(checks_about("subgroups")) <= set(ran) else PARTIAL
 
 
 def _bias_measures(row: Row, view: _View, ran: list[str]) -> None:
@@ -324,7 +337,8 @@ def _bias_measures(row: Row, view: _View, ran: list[str]) -> None:
         row.not_covered_because = "no sensitive attribute was declared, so no bias was detected or mitigated."
         return
     row.evidence.append(f"detection: {', '.join(ran) or 'no check could run'} on {', '.join(sensitive)}.")
-    gates = [g for g in view.cert.get("gates") or [] if set(g.get("checks", [])) & set(ROW_BIAS_CHECKS)]
+    bias_checks = set(checks_about("subgroups")) | set(checks_about("class_balance"))
+    gates = [g for g in view.cert.get("gates") or [] if set(g.get("checks", [])) & bias_checks]
     if gates:
         row.evidence.append(
             "prevention: verdict gates " + ", ".join(f"{g['id']} ({g['status']})" for g in gates) + "."
@@ -335,9 +349,6 @@ def _bias_measures(row: Row, view: _View, ran: list[str]) -> None:
         row.evidence.append(
             "mitigation: remedies are recommended; datacert applies none that change subgroup shares."
         )
-
-
-ROW_BIAS_CHECKS = ("underrepresented_subgroup", "outcome_disparity", "class_imbalance")
 
 
 def _gaps(row: Row, view: _View, ran: list[str]) -> None:
@@ -376,17 +387,21 @@ def _quality(row: Row, view: _View, ran: list[str]) -> None:
 
 def _setting(row: Row, view: _View, ran: list[str]) -> None:
     split = view.roles.get("split")
-    subgroup_evidence = (view.checks.get("underrepresented_subgroup") or {}).get("evidence") or {}
-    reference = bool(subgroup_evidence.get("reference_given"))
-    shift = (view.checks.get("distribution_shift") or {}).get("status")
-    if not split and not reference and not _ran_status(shift):
+    reference = any(view.evidence(check_id).get("reference_given") for check_id in checks_about("setting"))
+    shift_checks = checks_about("shift")
+    shift = ", ".join(str((view.checks.get(c) or {}).get("status")) for c in shift_checks) or "None"
+    if not split and not reference and not any(_ran_status(view.status(c)) for c in shift_checks):
         row.status = NOT_COVERED
         row.not_covered_because = (
             "no partition or site column (--split) and no reference population (--reference) was given, so "
             "the data could not be compared with the setting of use."
         )
         return
-    partitions = ((view.checks.get("distribution_shift") or {}).get("evidence") or {}).get("partitions") or {}
+    partitions = {
+        column: facts
+        for c in shift_checks
+        for column, facts in (view.evidence(c).get("partitions") or {}).items()
+    }
     for column, facts in partitions.items():
         row.evidence.append(
             f"distribution shift across `{column}`"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from datacert.audit.datasheet import TO_COMPLETE
+from datacert.checks import checks_about
 
 CROISSANT = "http://mlcommons.org/croissant/1.0"
 CROISSANT_RAI = "http://mlcommons.org/croissant/RAI/1.0"
@@ -167,16 +168,16 @@ def build_croissant(
         "rai:dataBiases": (
             _findings_text(
                 cert,
-                ("underrepresented_subgroup", "outcome_disparity", "class_imbalance", "distribution_shift"),
+                checks_about("bias"),
                 f"No bias finding on {', '.join(sensitive)}.",
             )
             if sensitive
             else "Not examined: no sensitive attribute was declared to datacert (--sensitive). "
-            + _findings_text(cert, ("class_imbalance", "distribution_shift"), "")
+            + _findings_text(cert, _without_sensitive_attributes(checks_about("bias")), "")
         ).strip(),
         "rai:personalSensitiveInformation": _findings_text(
             cert,
-            ("direct_identifier", "quasi_identifier_risk", "phi_in_text"),
+            checks_about("personal_data"),
             "No direct identifier, risky quasi-identifier combination or identifier in free text was found.",
         )
         + (f" Sensitive attributes: {', '.join(sensitive)}." if sensitive else ""),
@@ -185,6 +186,12 @@ def build_croissant(
         "rai:dataReleaseMaintenancePlan": TO_COMPLETE,
         "rai:annotationProtocol": TO_COMPLETE,
     }
+
+
+def _without_sensitive_attributes(checks: Sequence[str]) -> tuple[str, ...]:
+    """The bias checks that examine the table without a declared sensitive attribute."""
+    subgroup_checks = set(checks_about("subgroups"))
+    return tuple(c for c in checks if c not in subgroup_checks)
 
 
 def _role_of(column: str, roles: Mapping[str, Any]) -> str | None:

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from datacert.checks import checks_about
+
 TO_COMPLETE = "to be completed by the data owner"
 
 
@@ -40,7 +42,8 @@ def build_datasheet(cert: Mapping[str, Any], events: Sequence[Any] = ()) -> list
     for f in findings:
         by_check.setdefault(f["check"], []).append(f)
 
-    def fired(*ids: str) -> str:
+    def fired(topic: str) -> str:
+        ids = checks_about(topic)
         lines = [f"{f['check']}: {f['message']}" for i in ids for f in by_check.get(i, [])]
         ran = [i for i in ids if (checks.get(i) or {}).get("status") in ("quiet", "fired")]
         if lines:
@@ -79,10 +82,10 @@ def build_datasheet(cert: Mapping[str, Any], events: Sequence[Any] = ()) -> list
             c,
             "Is there a label or target associated with each instance?",
             f"target column `{target}`" + _class_text(checks) if target else "no target was declared.",
-            "measured: certificate roles and class_imbalance",
+            "measured: certificate roles and " + ", ".join(checks_about("class_balance")),
         )
     )
-    missing = fired("missing_values", "empty_rows", "disguised_missing", "informative_missingness")
+    missing = fired("missingness")
     answers.append(
         Answer(
             c,
@@ -100,7 +103,7 @@ def build_datasheet(cert: Mapping[str, Any], events: Sequence[Any] = ()) -> list
             "measured: certificate roles" if relations else "owner",
         )
     )
-    splits = fired("train_test_overlap", "group_leakage", "temporal_leakage")
+    splits = fired("split_leakage")
     answers.append(
         Answer(
             c,
@@ -110,19 +113,12 @@ def build_datasheet(cert: Mapping[str, Any], events: Sequence[Any] = ()) -> list
             "measured: leakage checks",
         )
     )
-    errors = fired(
-        "duplicate_rows",
-        "near_duplicate_rows",
-        "out_of_range",
-        "mixed_units",
-        "label_issues",
-        "conflicting_labels",
-    )
+    errors = fired("errors")
     answers.append(
         Answer(c, "Are there errors, sources of noise or redundancies?", errors or TO_COMPLETE, _src(errors))
     )
     answers.append(_owner(c, "Is the dataset self-contained, or does it link to external resources?"))
-    privacy = fired("direct_identifier", "quasi_identifier_risk", "phi_in_text")
+    privacy = fired("personal_data")
     answers.append(
         Answer(
             c,
@@ -133,7 +129,7 @@ def build_datasheet(cert: Mapping[str, Any], events: Sequence[Any] = ()) -> list
         )
     )
     sensitive = roles.get("sensitive") or []
-    subgroups = fired("underrepresented_subgroup", "outcome_disparity")
+    subgroups = fired("subgroups")
     answers.append(
         Answer(
             c,
@@ -237,8 +233,14 @@ def build_datasheet(cert: Mapping[str, Any], events: Sequence[Any] = ()) -> list
 
 
 def _class_text(checks: Mapping[str, Mapping[str, Any]]) -> str:
-    evidence = (checks.get("class_imbalance") or {}).get("evidence") or {}
-    counts = evidence.get("class_counts")
+    counts = next(
+        (
+            (checks.get(c) or {}).get("evidence", {}).get("class_counts")
+            for c in checks_about("class_balance")
+            if ((checks.get(c) or {}).get("evidence") or {}).get("class_counts")
+        ),
+        None,
+    )
     return f"; class counts {counts}." if counts else "."
 
 

@@ -5,6 +5,7 @@ automatically.
 """
 
 from datacert.checks._base import (
+    GOVERNANCE_TOPICS,
     Check,
     CheckResult,
     CorrectionPlan,
@@ -14,10 +15,11 @@ from datacert.checks._base import (
     ParameterError,
     Remedy,
 )
-from datacert.checks._registry import REGISTRY, catalogue, load_all_checks, register
+from datacert.checks._registry import REGISTRY, catalogue, checks_about, load_all_checks, register
 from datacert.checks._runner import CheckOutcome, resolve_params, run_checks
 
 __all__ = [
+    "GOVERNANCE_TOPICS",
     "REGISTRY",
     "Check",
     "CheckOutcome",
@@ -29,6 +31,7 @@ __all__ = [
     "ParameterError",
     "Remedy",
     "catalogue",
+    "checks_about",
     "load_all_checks",
     "register",
     "resolve_params",

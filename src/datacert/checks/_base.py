@@ -102,6 +102,22 @@ KAHN_CATEGORIES = (
     "plausibility.atemporal",
     "plausibility.temporal",
 )
+# The governance questions a check's findings answer (EU AI Act art. 10, "Datasheets for Datasets",
+# Croissant's responsible-AI fields). datacert.audit asks the registry which checks bear on each
+# topic (`checks_about`), so the audit documents never name a check.
+GOVERNANCE_TOPICS: Mapping[str, str] = {
+    "labelling": "annotation and labelling quality (art. 10(2)(c))",
+    "sufficiency": "availability, quantity and suitability of the data (art. 10(2)(e))",
+    "bias": "possible biases in who and what the data represent (art. 10(2)(f))",
+    "subgroups": "subgroup sizes and outcomes across the sensitive attributes (art. 10(2)(f)-(g))",
+    "class_balance": "the shares of the target's classes",
+    "setting": "fit to the geographical, contextual or functional setting of use (art. 10(4))",
+    "shift": "differences between partitions, sites or periods of the table",
+    "personal_data": "identifiers and other personal data (art. 10(5), GDPR)",
+    "missingness": "information missing from records",
+    "split_leakage": "leakage across the recommended data splits",
+    "errors": "errors, noise and redundancies in the records",
+}
 PARAM_TYPES = ("number", "integer", "boolean", "string", "date", "array")
 FIGURE_KINDS = ("distribution",)
 
@@ -292,6 +308,7 @@ class Check:
     params: ClassVar[tuple[Param, ...]] = ()
     remedy: ClassVar[Remedy] = Remedy()
     figure: ClassVar[Figure | None] = None
+    governance: ClassVar[tuple[str, ...]] = ()  # GOVERNANCE_TOPICS its findings answer
     cost: ClassVar[str] = "linear"  # linear | n log n | sampled | blocked pairwise | model fits
     # when this check's correction hook runs (default: its remedy order); a hook that drops columns
     # must run before hooks that skip dropped columns
@@ -389,6 +406,10 @@ def validate_check_class(cls: type[Check]) -> None:
     if cls.remedy.automatic and not cls.has_correction():
         raise ValueError(
             f"{cls.__name__}: an automatic remedy needs a correction() hook that builds its steps"
+        )
+    if not isinstance(cls.governance, tuple) or not set(cls.governance) <= set(GOVERNANCE_TOPICS):
+        raise ValueError(
+            f"{cls.__name__}.governance must be a tuple of {tuple(GOVERNANCE_TOPICS)}, not {cls.governance!r}"
         )
     if cls.figure is not None and (not isinstance(cls.figure, Figure) or cls.figure.kind not in FIGURE_KINDS):
         raise TypeError(f"{cls.__name__}.figure must be a Figure of kind {FIGURE_KINDS}")

@@ -11,7 +11,7 @@ import pkgutil
 from collections.abc import Iterable
 from typing import Any
 
-from datacert.checks._base import Check, validate_check_class
+from datacert.checks._base import GOVERNANCE_TOPICS, Check, validate_check_class
 
 REGISTRY: dict[str, type[Check]] = {}
 
@@ -44,6 +44,17 @@ def load_all_checks(only: Iterable[str] | None = None) -> dict[str, type[Check]]
     return registry if wanted is None else {k: v for k, v in registry.items() if k in wanted}
 
 
+def checks_about(topic: str) -> tuple[str, ...]:
+    """Ids of the registered checks whose findings answer a governance topic, sorted.
+
+    This is how governance documents (the art. 10 matrix, the datasheet, Croissant) pick their
+    checks: each check declares its topics, so a new check joins them without touching the audit.
+    """
+    if topic not in GOVERNANCE_TOPICS:
+        raise ValueError(f"unknown governance topic {topic!r} (known: {', '.join(GOVERNANCE_TOPICS)})")
+    return tuple(check_id for check_id, cls in load_all_checks().items() if topic in cls.governance)
+
+
 def catalogue() -> list[dict[str, Any]]:
     """One entry per registered check, from its class attributes and docstring (sorted by id).
 
@@ -65,6 +76,7 @@ def catalogue() -> list[dict[str, Any]]:
                 "automatic": cls.remedy.automatic,
                 "correction": cls.has_correction(),
                 "figure": cls.figure.kind if cls.figure is not None else None,
+                "governance": list(cls.governance),
                 "params": cls.defaults(),
                 "parameters": [p.to_dict() for p in cls.params],
                 "cost": cls.cost,

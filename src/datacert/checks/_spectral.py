@@ -9,10 +9,10 @@ The signal rank is the Gavish–Donoho optimal hard threshold for unknown noise 
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from sklearn.utils.extmath import randomized_svd
+
+from datacert.statistics import column_medians
 
 SEED = 0
 MAX_GRAM = 2_000  # beyond this many rows and columns, rows are sub-sampled for the spectrum
@@ -24,9 +24,7 @@ def median_impute(matrix: np.ndarray) -> np.ndarray:
     missing = np.isnan(X)
     cols = np.flatnonzero(missing.any(axis=0))
     if cols.size:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            medians = np.nan_to_num(np.nanmedian(X[:, cols], axis=0))
+        medians = np.nan_to_num(column_medians(X[:, cols]))
         block = X[:, cols]
         rows, which = np.nonzero(np.isnan(block))
         block[rows, which] = medians[which]

@@ -21,6 +21,7 @@ CSV_COLUMNS = (
     "order",
     "automatic",
     "figure",
+    "governance",
     "parameters",
     "summary",
 )
@@ -58,6 +59,7 @@ def _row(entry: dict[str, Any]) -> dict[str, str]:
         "order": str(entry["order"]),
         "automatic": "true" if entry["automatic"] else "false",
         "figure": entry["figure"] or "",
+        "governance": ",".join(entry["governance"]),
         "parameters": "; ".join(_parameter(p) for p in entry["parameters"]),
         "summary": entry["summary"],
     }

@@ -233,11 +233,13 @@ class OutputSet:
                     p = p.parent
                 parent.mkdir(parents=True, exist_ok=True)
                 dest.created_dirs = missing  # deepest first, removed again if the run fails
-            fd, tmp = tempfile.mkstemp(prefix=f".{dest.target.name}.", suffix=".tmp", dir=parent)
+            # a signal between creating the file and recording it would leave the file behind
+            with _signals_deferred():
+                fd, tmp = tempfile.mkstemp(prefix=f".{dest.target.name}.", suffix=".tmp", dir=parent)
+                dest.temp = Path(tmp)
+                os.close(fd)
         except OSError as exc:
             raise OutputError(f"cannot write {dest.option} {dest.given}: {_reason(exc)}.") from None
-        os.close(fd)
-        dest.temp = Path(tmp)
 
     # -- writing ---------------------------------------------------------------------------------
     @property
@@ -368,7 +370,10 @@ def _write_through(path: Path, data: bytes) -> None:
 
 @contextmanager
 def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM while the renames run, so a set is never left half committed."""
+    """Hold SIGINT and SIGTERM while a temporary file is created or a set renamed into place.
+
+    So a set is never left half committed and no temporary file exists that discard() cannot see.
+    """
     held = {signal.SIGINT, signal.SIGTERM}
     try:
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)

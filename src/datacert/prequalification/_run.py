@@ -184,15 +184,103 @@ def run_prequalification(
     materialize_transforms: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> PrequalifyResult:
-    """Pre-qualify a prepared Dataset (see the module notes for the method)."""
+    """Pre-qualify a prepared Dataset (see the module notes for the method).
+
+    The steps: assay the table, apply the corrections its findings call for, describe the feature
+    space, set up the learning task, choose the model-side recipe (searched or the user's), fit it
+    on the training rows, assay the clean table, and write the plan and the certificate.
+    """
     say = progress or (lambda _step: None)
     started = clock.perf_counter()
     say("check")
     before = certify(dataset, policy, figures=False)
-    corrections = build_corrections(dataset, before.findings)
-    roles = dataset.roles
-    row_steps, correction_steps, user_model = _resolve_steps(spec, corrections)
+    corrected = _apply_corrections(dataset, before, spec, say)
+    space = _feature_space(corrected.frame, dataset.roles)
+    learning = _learning_setup(dataset, corrected, space)
+    informative, informative_test = _informative_columns(corrected, space, learning, dataset.roles, policy)
+    evaluator = _evaluator(corrected, space, learning, budget, policy, dataset.roles, say)
+    if spec is not None:
+        chosen_model, candidates, choice_text = _evaluate_user_recipe(
+            evaluator, corrected, space, informative
+        )
+    else:
+        chosen_model, candidates, choice_text = _search(
+            evaluator, corrected.corrections, informative, space.missing_share, space.categorical_missing
+        )
+    say("apply")
+    final_steps, keep_columns, clean = _fit_recipe(
+        corrected, space, chosen_model, dataset.roles, materialize_transforms
+    )
+    say("check after")
+    after = certify(
+        build_dataset(from_object(clean), _roles_for(dataset.roles, clean), infer_roles=False), policy
+    )
+    explanation = _explain(
+        dataset,
+        before,
+        after,
+        corrected.removed_by_step,
+        corrected.corrections,
+        corrected.correction_steps,
+        chosen_model,
+        choice_text,
+        materialize_transforms,
+        space.fit_mask,
+        dataset.roles,
+    )
+    plan = _plan_document(
+        dataset,
+        corrected,
+        space,
+        final_steps,
+        keep_columns,
+        clean,
+        materialize_transforms,
+        {
+            "explanation": explanation,
+            "candidates": candidates,
+            "missingness_association": informative_test,
+            "budget_seconds": budget,
+            "recipe": "user" if spec is not None else "searched",
+        },
+    )
+    timing = {
+        "prequalification_seconds": clock.perf_counter() - started,
+        "prequalification_candidate_seconds": dict(evaluator.timings),
+    }
+    certificate = _certificate_with_prequalification(
+        dataset, before, after, plan, corrected, explanation, candidates, timing
+    )
+    return PrequalifyResult(
+        clean=clean,
+        plan=plan,
+        certificate=certificate,
+        before=before,
+        explanation=explanation,
+        candidates=candidates,
+    )
 
+
+@dataclass
+class _Corrected:
+    """The table after the row steps and the correction steps its findings call for."""
+
+    corrections: Corrections
+    row_steps: list[RowStep]
+    correction_steps: list[Step]
+    user_model: list[Step]
+    kept: pl.DataFrame  # the input minus the removed records, before the column corrections
+    removed: list[int]
+    removed_by_step: dict[str, Any]
+    frame: pl.DataFrame  # `kept` with the column corrections applied
+
+
+def _apply_corrections(
+    dataset: Dataset, before: Certificate, spec: list[dict[str, Any]] | None, say: Callable[[str], None]
+) -> _Corrected:
+    """Remove the records and apply the column corrections the first assay's findings call for."""
+    corrections = build_corrections(dataset, before.findings)
+    row_steps, correction_steps, user_model = _resolve_steps(spec, corrections)
     say("corrections")
     kept_frame, removed, removed_by_step = apply_rows(dataset.frame, row_steps)
     for step in correction_steps:
@@ -200,7 +288,25 @@ def run_prequalification(
     corrected = kept_frame
     for step in correction_steps:
         corrected = step.transform(corrected)
+    return _Corrected(
+        corrections, row_steps, correction_steps, user_model, kept_frame, removed, removed_by_step, corrected
+    )
 
+
+@dataclass
+class _FeatureSpace:
+    """Which records the recipe is fitted on, and which columns are its numeric and categorical features."""
+
+    fit_mask: np.ndarray
+    excluded: list[str]  # role and high-cardinality columns: never features
+    numeric: list[str]
+    categorical: list[str]
+    block: np.ndarray  # the numeric features of the fitting records
+    missing_share: float
+    categorical_missing: list[str]
+
+
+def _feature_space(corrected: pl.DataFrame, roles: Roles) -> _FeatureSpace:
     fit_mask = _fit_rows(corrected, roles)
     excluded = sorted(
         (roles.non_feature_columns() | _high_cardinality(corrected, roles)) & set(corrected.columns)
@@ -215,101 +321,152 @@ def run_prequalification(
         c for c in corrected.columns if c not in excluded and schema[c] in (pl.String, pl.Categorical)
     ]
     block = _matrix(corrected.filter(pl.Series(fit_mask)), numeric)
-    n_fit, q = block.shape
     missing_share = float(np.isnan(block).mean()) if block.size else 0.0
     cat_missing = [c for c in categorical if corrected.get_column(c).null_count()]
+    return _FeatureSpace(fit_mask, excluded, numeric, categorical, block, missing_share, cat_missing)
 
+
+@dataclass
+class _LearningSetup:
+    """The learning task measured on the fitting records with a target, its groups and folds."""
+
+    task: Task | None
+    cv_mask: np.ndarray | bool
+    cv_frame: pl.DataFrame | None
+    groups: np.ndarray | None
+    n_splits: int
+
+
+def _learning_setup(dataset: Dataset, corrected: _Corrected, space: _FeatureSpace) -> _LearningSetup:
+    """The task is read from the corrected target; folds are cut on the kept records.
+
+    Cross-validation folds hold the records before the column corrections, which are refitted in
+    each fold.
+    """
+    roles = dataset.roles
+    frame, kept = corrected.frame, corrected.kept
     task = (
-        task_of(corrected.get_column(roles.target), dataset.semantic_types.get(roles.target))
-        if roles.target in corrected.columns
+        task_of(frame.get_column(roles.target), dataset.semantic_types.get(roles.target))
+        if roles.target in frame.columns
         else None
     )
-    cv_mask = fit_mask & (corrected.get_column(roles.target).is_not_null().to_numpy() if task else False)
-    cv_frame = kept_frame.filter(pl.Series(cv_mask)) if task else None
+    cv_mask = space.fit_mask & (frame.get_column(roles.target).is_not_null().to_numpy() if task else False)
+    cv_frame = kept.filter(pl.Series(cv_mask)) if task else None
     if task is not None:
         task = Task(task.kind, task.y[cv_mask], task.metric)
         if len(np.unique(task.y)) < 2 or cv_frame.height < 10:
             task = None
     groups = (
-        kept_frame.get_column(roles.group).cast(pl.String).fill_null("\x00missing").to_numpy()[cv_mask]
+        kept.get_column(roles.group).cast(pl.String).fill_null("\x00missing").to_numpy()[cv_mask]
         if task is not None and roles.group
         else None
     )
+    n_fit, q = space.block.shape
     n_splits = 5 if n_fit * max(q, 1) <= 2_000_000 else 3
+    return _LearningSetup(task, cv_mask, cv_frame, groups, n_splits)
 
-    informative = list(corrections.informative)
+
+def _informative_columns(
+    corrected: _Corrected, space: _FeatureSpace, learning: _LearningSetup, roles: Roles, policy: Policy
+) -> tuple[list[str], dict[str, Any]]:
+    """Columns that get a missingness indicator: the corrections' and those of the check's test."""
+    informative = list(corrected.corrections.informative)
     informative_test: dict[str, Any] = {}
-    if task is not None and roles.target and q and np.isnan(block).any():
+    if learning.task is not None and roles.target and space.block.shape[1] and np.isnan(space.block).any():
         informative_test = informative_missingness(
-            corrected.filter(pl.Series(cv_mask)), numeric, roles.target, policy.check_params
+            corrected.frame.filter(pl.Series(learning.cv_mask)),
+            space.numeric,
+            roles.target,
+            policy.check_params,
         )
-        informative = sorted(set(informative) | set(informative_test["columns"]), key=corrected.columns.index)
+        informative = sorted(
+            set(informative) | set(informative_test["columns"]), key=corrected.frame.columns.index
+        )
+    return informative, informative_test
 
-    evaluator = _Evaluator(
-        correction_steps=correction_steps,
-        cv_frame=cv_frame,
-        task=task,
-        groups=groups,
-        n_splits=n_splits,
+
+def _evaluator(
+    corrected: _Corrected,
+    space: _FeatureSpace,
+    learning: _LearningSetup,
+    budget: float,
+    policy: Policy,
+    roles: Roles,
+    say: Callable[[str], None],
+) -> _Evaluator:
+    return _Evaluator(
+        correction_steps=corrected.correction_steps,
+        cv_frame=learning.cv_frame,
+        task=learning.task,
+        groups=learning.groups,
+        n_splits=learning.n_splits,
         budget=budget,
-        numeric=numeric,
-        categorical=categorical,
-        excluded=excluded,
-        block=block,
+        numeric=space.numeric,
+        categorical=space.categorical,
+        excluded=space.excluded,
+        block=space.block,
         say=say,
-        categories=corrected.filter(pl.Series(fit_mask)).select(categorical),
+        categories=corrected.frame.filter(pl.Series(space.fit_mask)).select(space.categorical),
         total_budget=SEARCH_BUDGET_FACTOR * budget,
-        quality=_quality_probe(kept_frame, correction_steps, fit_mask, roles, policy),
+        quality=_quality_probe(corrected.kept, corrected.correction_steps, space.fit_mask, roles, policy),
     )
-    candidates: list[dict[str, Any]] = []
-    if spec is not None:
-        chosen_model = user_model
-        impute = next((s for s in user_model if isinstance(s, Impute)), None)
-        if impute is not None and impute.columns is None:
-            impute.set_params(
-                columns=numeric, categorical=categorical if impute.categorical is None else impute.categorical
-            )
-        for step in user_model:  # role columns never become features or get scaled
-            if isinstance(step, (Scale, Features)):
-                step.set_params(exclude=sorted(set(step.exclude) | set(excluded)))
-            elif isinstance(step, Winsorise) and not step.columns:
-                step.set_params(columns=corrections.outlier_columns or numeric)
-            elif isinstance(step, MissingIndicators) and not step.columns:
-                step.set_params(columns=informative)
-        candidates.append(evaluator.evaluate("user recipe", user_model, impute.method if impute else None))
-        choice_text = ["The recipe was fixed by the user (--recipe); it was evaluated, not searched."]
-    else:
-        chosen_model, candidates, choice_text = _search(
-            evaluator, corrections, informative, missing_share, cat_missing
-        )
 
-    say("apply")
-    final_steps = [_fresh(s) for s in correction_steps] + [_fresh(s) for s in chosen_model]
-    fit_frame = kept_frame.filter(pl.Series(fit_mask))
-    current = fit_frame
+
+def _evaluate_user_recipe(
+    evaluator: _Evaluator, corrected: _Corrected, space: _FeatureSpace, informative: list[str]
+) -> tuple[list[Step], list[dict[str, Any]], list[str]]:
+    """A user's recipe is completed with this table's columns and evaluated, not searched."""
+    user_model = corrected.user_model
+    impute = next((s for s in user_model if isinstance(s, Impute)), None)
+    if impute is not None and impute.columns is None:
+        impute.set_params(
+            columns=space.numeric,
+            categorical=space.categorical if impute.categorical is None else impute.categorical,
+        )
+    for step in user_model:  # role columns never become features or get scaled
+        if isinstance(step, (Scale, Features)):
+            step.set_params(exclude=sorted(set(step.exclude) | set(space.excluded)))
+        elif isinstance(step, Winsorise) and not step.columns:
+            step.set_params(columns=corrected.corrections.outlier_columns or space.numeric)
+        elif isinstance(step, MissingIndicators) and not step.columns:
+            step.set_params(columns=informative)
+    candidates = [evaluator.evaluate("user recipe", user_model, impute.method if impute else None)]
+    return (
+        user_model,
+        candidates,
+        ["The recipe was fixed by the user (--recipe); it was evaluated, not searched."],
+    )
+
+
+def _fit_recipe(
+    corrected: _Corrected,
+    space: _FeatureSpace,
+    chosen_model: list[Step],
+    roles: Roles,
+    materialize_transforms: bool,
+) -> tuple[list[Step], list[str], pl.DataFrame]:
+    """Fit the corrections and the chosen model steps on the training rows; write the clean table."""
+    final_steps = [_fresh(s) for s in corrected.correction_steps] + [_fresh(s) for s in chosen_model]
+    current = corrected.kept.filter(pl.Series(space.fit_mask))
     for step in final_steps:
         current = step.fit(current).transform(current)
-    keep_columns = [c for c in kept_frame.columns if c in set(excluded) or c in roles.columns()]
-    clean = materialise(kept_frame, final_steps, materialize_transforms, keep_columns)
+    keep_columns = [c for c in corrected.kept.columns if c in set(space.excluded) or c in roles.columns()]
+    clean = materialise(corrected.kept, final_steps, materialize_transforms, keep_columns)
+    return final_steps, keep_columns, clean
 
-    say("check after")
-    clean_roles = _roles_for(roles, clean)
-    after_dataset = build_dataset(from_object(clean), clean_roles, infer_roles=False)
-    after = certify(after_dataset, policy)
 
-    explanation = _explain(
-        dataset,
-        before,
-        after,
-        removed_by_step,
-        corrections,
-        correction_steps,
-        chosen_model,
-        choice_text,
-        materialize_transforms,
-        fit_mask,
-        roles,
-    )
+def _plan_document(
+    dataset: Dataset,
+    corrected: _Corrected,
+    space: _FeatureSpace,
+    final_steps: list[Step],
+    keep_columns: list[str],
+    clean: pl.DataFrame,
+    materialize_transforms: bool,
+    choice: dict[str, Any],
+) -> dict[str, Any]:
+    """The replayable plan: input, roles, fitting rows, every step with its fitted parameters, output."""
+    roles = dataset.roles
     plan = {
         "kind": PLAN_KIND,
         "plan_version": PLAN_VERSION,
@@ -322,58 +479,54 @@ def run_prequalification(
         },
         "roles": roles.to_dict(),
         "fit_rows": {
-            "rows": int(fit_mask.sum()),
+            "rows": int(space.fit_mask.sum()),
             "split": roles.split,
             "partition": "train" if roles.split else "all",
         },
-        "row_steps": [s.to_plan() for s in row_steps],
-        "removed_rows": removed,
-        "removed_rows_by_step": removed_by_step,
+        "row_steps": [s.to_plan() for s in corrected.row_steps],
+        "removed_rows": corrected.removed,
+        "removed_rows_by_step": corrected.removed_by_step,
         "steps": [s.to_plan() for s in final_steps],
         "materialize_transforms": materialize_transforms,
         "keep_columns": keep_columns,
         "output": {"fingerprint": fingerprint_frame(clean), "rows": clean.height, "columns": clean.width},
-        "choice": {
-            "explanation": explanation,
-            "candidates": candidates,
-            "missingness_association": informative_test,
-            "budget_seconds": budget,
-            "recipe": "user" if spec is not None else "searched",
-        },
+        "choice": choice,
     }
-    plan = plain(plan)
+    out: dict[str, Any] = plain(plan)
+    return out
+
+
+def _certificate_with_prequalification(
+    dataset: Dataset,
+    before: Certificate,
+    after: Certificate,
+    plan: Mapping[str, Any],
+    corrected: _Corrected,
+    explanation: list[str],
+    candidates: list[dict[str, Any]],
+    timing: Mapping[str, Any],
+) -> Certificate:
+    """The clean table's certificate, with the before/after comparison and the lineage."""
     section = {
         "input_fingerprint": plan["input"]["fingerprint"],
         "output_fingerprint": plan["output"]["fingerprint"],
         "before": {"verdict": before.verdict, "scores": dict(before.scores), "reasons": list(before.reasons)},
         "after": {"verdict": after.verdict, "scores": dict(after.scores), "reasons": list(after.reasons)},
-        "removed_rows": removed,
+        "removed_rows": corrected.removed,
         "steps": summarise_arrays(plan["steps"]),
         "row_steps": plan["row_steps"],
         "explanation": explanation,
         "candidates": candidates,
-        "unfixed": corrections.unfixed,
-    }
-    timing = {
-        "prequalification_seconds": clock.perf_counter() - started,
-        "prequalification_candidate_seconds": dict(evaluator.timings),
+        "unfixed": corrected.corrections.unfixed,
     }
     from datacert.audit.lineage import lineage_block
 
     source = {"path": Path(dataset.path).name if dataset.path else None}
     lineage = lineage_block({"dataset": source, "prequalification": section})
-    certificate = replace(
+    return replace(
         after,
         extra={**dict(after.extra), "prequalification": section, "lineage": lineage},
         run={**dict(after.run), **timing},
-    )
-    return PrequalifyResult(
-        clean=clean,
-        plan=plan,
-        certificate=certificate,
-        before=before,
-        explanation=explanation,
-        candidates=candidates,
     )
 
 
@@ -477,6 +630,28 @@ class _Evaluator:
         return record
 
 
+@dataclass
+class _ModelTail:
+    """Builds the model-side steps of a candidate: indicators, imputation, scaling, features, PCA."""
+
+    ev: _Evaluator
+    indicators: list[Step]
+    categorical_missing: list[str]
+    winsor: list[Step] = field(default_factory=list)  # changes observed values: only a user recipe asks
+
+    def __call__(self, method: str | None, scaler: str = "standard", pca: int | None = None) -> list[Step]:
+        ev = self.ev
+        steps: list[Step] = list(self.indicators)
+        if method or self.categorical_missing:
+            steps.append(Impute(method=method or "median", columns=ev.numeric, categorical=ev.categorical))
+        steps += [_fresh(w) for w in self.winsor]
+        steps.append(Scale(method=scaler, exclude=ev.excluded))
+        steps.append(Features(exclude=ev.excluded))
+        if pca:
+            steps.append(ReduceDimensions(n_components=pca))
+        return steps
+
+
 def _search(
     ev: _Evaluator,
     corrections: Corrections,
@@ -485,147 +660,196 @@ def _search(
     cat_missing: list[str],
 ) -> tuple[list[Step], list[dict[str, Any]], list[str]]:
     """Search imputation, then model-side steps; return the chosen model steps, all candidates, why."""
-    n, q = ev.block.shape
+    q = ev.block.shape[1]
     numeric_missing = bool(q) and bool(np.isnan(ev.block).any())
     text: list[str] = []
     candidates: list[dict[str, Any]] = []
-    indicators = [MissingIndicators(columns=informative)] if informative else []
-    winsor: list[Step] = []  # winsorising changes observed values: only a user recipe may ask for it
-
-    def model_tail(method: str | None, scaler: str = "standard", pca: int | None = None) -> list[Step]:
-        steps: list[Step] = list(indicators)
-        if method or cat_missing:
-            steps.append(Impute(method=method or "median", columns=ev.numeric, categorical=ev.categorical))
-        steps += [_fresh(w) for w in winsor]
-        steps.append(Scale(method=scaler, exclude=ev.excluded))
-        steps.append(Features(exclude=ev.excluded))
-        if pca:
-            steps.append(ReduceDimensions(n_components=pca))
-        return steps
-
-    methods: list[str] = []
-    if numeric_missing:
-        # most promising first, so that a spent total budget cuts the least useful candidates
-        methods = ["mean", "soft", "knn", "median"] if q > n else ["mean", "median", "knn", "mice", "soft"]
-    chosen_method: str | None = None
-    if methods:
-        for method in methods:
-            if method == "mice" and q > MICE_MAX_COLUMNS:
-                candidates.append(
-                    {
-                        "name": f"impute:{method}",
-                        "skipped": f"{q} numeric columns: MICE is run only on "
-                        f"blocks of at most {MICE_MAX_COLUMNS} (each fitted model keeps a p x p covariance)",
-                    }
-                )
-                continue
-            if method == "soft" and q < 3:
-                candidates.append(
-                    {
-                        "name": f"impute:{method}",
-                        "skipped": "fewer than 3 numeric columns: no low-rank structure to use",
-                    }
-                )
-                continue
-            record = ev.evaluate(f"impute:{method}", model_tail(method), method)
-            if "imputation" in record and ev.quality is not None:
-                record["quality_after"] = ev.quality(model_tail(method))
-            candidates.append(record)
-        scored = [c for c in candidates if "imputation" in c]
-        qualities = [(c["name"].split(":", 1)[1], c["quality_after"]) for c in scored if "quality_after" in c]
-        if qualities and all("overall" in q for _, q in qualities):
-            text.append(
-                "Quality score of the corrected table by imputation method (check re-run on each): "
-                + ", ".join(f"{m} {q['overall']:.1f} ({q['verdict']})" for m, q in qualities)
-                + "."
-            )
-        if not scored:
-            chosen_method = "mean"
-            text.append("Every imputation candidate was over the time budget; the column mean was used.")
-        else:
-            chosen_method, sentence = _choose_imputer(scored)
-            text.append(sentence)
-        if informative:
-            text.append(
-                f"Missingness indicators are added to the model pipeline for {len(informative)} column(s) "
-                "whose missingness is associated with the target (informative missingness)."
-            )
-    elif cat_missing:
-        text.append(
-            "Only categorical values are missing; they are filled with each column's most frequent value."
-        )
-    else:
-        text.append("No value is missing after the corrections, so nothing is imputed.")
-    if cat_missing and ev.categories is not None:
-        pfc = mode_pfc(ev.categories, cat_missing)
-        if pfc is not None:
-            candidates.append({"name": "impute:categorical_mode", "imputation": pfc})
-            text.append(
-                f"Missing categories are filled with the most frequent value: PFC {pfc['pfc']:.3f} "
-                f"(share wrongly filled) on {pfc['hidden']} hidden observed cells."
-            )
-
+    indicators: list[Step] = [MissingIndicators(columns=informative)] if informative else []
+    tail = _ModelTail(ev, indicators, cat_missing)
+    chosen_method = _search_imputation(ev, tail, numeric_missing, informative, cat_missing, candidates, text)
+    _fill_categories(ev, cat_missing, candidates, text)
     chosen_scaler, pca_k = "standard", None
     if ev.task is not None:
-        base_name = f"impute:{chosen_method}" if chosen_method else None
-        base = next((c for c in candidates if c["name"] == base_name and "learnability" in c), None)
-        if base is None:
-            base = ev.evaluate("scale:standard", model_tail(chosen_method), chosen_method)
-            candidates.append(base)
-        variants = [("scale:standard", base)]
-        for scaler in ["robust", "minmax"] if q <= 2000 else []:
-            rec = ev.evaluate(f"scale:{scaler}", model_tail(chosen_method, scaler), chosen_method)
-            rec["name"] = f"scale:{scaler}"
-            candidates.append(rec)
-            variants.append((f"scale:{scaler}", rec))
-        chosen_scaler, sentence = _choose_model_variant(variants, "standard", "scaling")
-        text.append(sentence)
-        rank = corrections.signal_rank
-        if rank is None and q >= max(20, n // 2):
-            rank = _signal_rank(ev.block)
-        if rank is not None and q > rank:
-            rec = ev.evaluate(
-                f"pca:{rank}", model_tail(chosen_method, chosen_scaler, rank), chosen_method, pca=True
-            )
-            candidates.append(rec)
-            best = dict(variants)[f"scale:{chosen_scaler}"]
-            if "learnability" in rec and "learnability" in best:
-                with_pca, without = rec["learnability"], best["learnability"]
-                margin = _margin(without)
-                if with_pca["score"] >= without["score"] - (margin if q > n else 0.0):
-                    pca_k = rank
-                    text.append(
-                        f"PCA to {rank} components (the signal rank) is kept in the model pipeline: "
-                        f"{with_pca['metric']} {with_pca['score']:.3f} against {without['score']:.3f} "
-                        "without it."
-                    )
-                else:
-                    text.append(
-                        f"PCA to {rank} components was tried and left out: {with_pca['metric']} "
-                        f"{with_pca['score']:.3f} against {without['score']:.3f} without it."
-                    )
-            elif "skipped" in rec:
-                text.append(f"PCA to {rank} components was not evaluated: {rec['skipped']}.")
+        scaling = _search_scaling(ev, tail, chosen_method, candidates, text)
+        chosen_scaler = scaling[0]
+        pca_k = _search_pca(ev, tail, corrections, chosen_method, scaling, candidates, text)
         if numeric_missing:
-            native = ev.evaluate(
-                "baseline:hgb_native_nan",
-                [*list(indicators), Features(exclude=ev.excluded)],
-                None,
-                model="hgb",
-            )
-            candidates.append(native)
-            if "learnability" in native:
-                text.append(
-                    f"For reference, gradient boosting on the unimputed data (native NaN handling) reached "
-                    f"{native['learnability']['metric']} {native['learnability']['score']:.3f}."
-                )
-            else:
-                text.append(
-                    f"The native-NaN gradient boosting baseline was skipped: {native.get('skipped')}."
-                )
+            _native_nan_baseline(ev, indicators, candidates, text)
     else:
         text.append("No usable target was given, so learnability was not measured; z-score scaling is used.")
-    return model_tail(chosen_method, chosen_scaler, pca_k), candidates, text
+    return tail(chosen_method, chosen_scaler, pca_k), candidates, text
+
+
+def _imputation_methods(numeric_missing: bool, n: int, q: int) -> list[str]:
+    """The imputers to try, most promising first, so a spent total budget cuts the least useful."""
+    if not numeric_missing:
+        return []
+    return ["mean", "soft", "knn", "median"] if q > n else ["mean", "median", "knn", "mice", "soft"]
+
+
+def _imputer_unsuited(method: str, q: int) -> str | None:
+    """Why an imputer is not run on a block of q numeric columns, or None when it is."""
+    if method == "mice" and q > MICE_MAX_COLUMNS:
+        return (
+            f"{q} numeric columns: MICE is run only on "
+            f"blocks of at most {MICE_MAX_COLUMNS} (each fitted model keeps a p x p covariance)"
+        )
+    if method == "soft" and q < 3:
+        return "fewer than 3 numeric columns: no low-rank structure to use"
+    return None
+
+
+def _search_imputation(
+    ev: _Evaluator,
+    tail: _ModelTail,
+    numeric_missing: bool,
+    informative: list[str],
+    cat_missing: list[str],
+    candidates: list[dict[str, Any]],
+    text: list[str],
+) -> str | None:
+    """Evaluate the imputers on the numeric block and choose one (None when nothing numeric is missing)."""
+    n, q = ev.block.shape
+    methods = _imputation_methods(numeric_missing, n, q)
+    if not methods:
+        if cat_missing:
+            text.append(
+                "Only categorical values are missing; they are filled with each column's most frequent value."
+            )
+        else:
+            text.append("No value is missing after the corrections, so nothing is imputed.")
+        return None
+    for method in methods:
+        unsuited = _imputer_unsuited(method, q)
+        if unsuited is not None:
+            candidates.append({"name": f"impute:{method}", "skipped": unsuited})
+            continue
+        record = ev.evaluate(f"impute:{method}", tail(method), method)
+        if "imputation" in record and ev.quality is not None:
+            record["quality_after"] = ev.quality(tail(method))
+        candidates.append(record)
+    scored = [c for c in candidates if "imputation" in c]
+    qualities = [(c["name"].split(":", 1)[1], c["quality_after"]) for c in scored if "quality_after" in c]
+    if qualities and all("overall" in quality for _, quality in qualities):
+        text.append(
+            "Quality score of the corrected table by imputation method (check re-run on each): "
+            + ", ".join(f"{m} {quality['overall']:.1f} ({quality['verdict']})" for m, quality in qualities)
+            + "."
+        )
+    if not scored:
+        chosen_method = "mean"
+        text.append("Every imputation candidate was over the time budget; the column mean was used.")
+    else:
+        chosen_method, sentence = _choose_imputer(scored)
+        text.append(sentence)
+    if informative:
+        text.append(
+            f"Missingness indicators are added to the model pipeline for {len(informative)} column(s) "
+            "whose missingness is associated with the target (informative missingness)."
+        )
+    return chosen_method
+
+
+def _fill_categories(
+    ev: _Evaluator, cat_missing: list[str], candidates: list[dict[str, Any]], text: list[str]
+) -> None:
+    """Missing categories are filled with the most frequent value; its error is measured on hidden cells."""
+    if not cat_missing or ev.categories is None:
+        return
+    pfc = mode_pfc(ev.categories, cat_missing)
+    if pfc is not None:
+        candidates.append({"name": "impute:categorical_mode", "imputation": pfc})
+        text.append(
+            f"Missing categories are filled with the most frequent value: PFC {pfc['pfc']:.3f} "
+            f"(share wrongly filled) on {pfc['hidden']} hidden observed cells."
+        )
+
+
+def _search_scaling(
+    ev: _Evaluator,
+    tail: _ModelTail,
+    chosen_method: str | None,
+    candidates: list[dict[str, Any]],
+    text: list[str],
+) -> tuple[str, dict[str, dict[str, Any]]]:
+    """Compare scalers after the chosen imputer; z-score stays unless another is better beyond noise.
+
+    Returns the chosen scaler and each scaling variant's record.
+    """
+    q = ev.block.shape[1]
+    base_name = f"impute:{chosen_method}" if chosen_method else None
+    base = next((c for c in candidates if c["name"] == base_name and "learnability" in c), None)
+    if base is None:
+        base = ev.evaluate("scale:standard", tail(chosen_method), chosen_method)
+        candidates.append(base)
+    variants = [("scale:standard", base)]
+    for scaler in ["robust", "minmax"] if q <= 2000 else []:
+        rec = ev.evaluate(f"scale:{scaler}", tail(chosen_method, scaler), chosen_method)
+        rec["name"] = f"scale:{scaler}"
+        candidates.append(rec)
+        variants.append((f"scale:{scaler}", rec))
+    chosen_scaler, sentence = _choose_model_variant(variants, "standard", "scaling")
+    text.append(sentence)
+    return chosen_scaler, dict(variants)
+
+
+def _search_pca(
+    ev: _Evaluator,
+    tail: _ModelTail,
+    corrections: Corrections,
+    chosen_method: str | None,
+    scaling: tuple[str, dict[str, dict[str, Any]]],
+    candidates: list[dict[str, Any]],
+    text: list[str],
+) -> int | None:
+    """PCA to the signal rank is kept when it costs no learnability (within noise when p > n)."""
+    n, q = ev.block.shape
+    chosen_scaler, variants = scaling
+    rank = corrections.signal_rank
+    if rank is None and q >= max(20, n // 2):
+        rank = _signal_rank(ev.block)
+    if rank is None or q <= rank:
+        return None
+    rec = ev.evaluate(f"pca:{rank}", tail(chosen_method, chosen_scaler, rank), chosen_method, pca=True)
+    candidates.append(rec)
+    best = variants[f"scale:{chosen_scaler}"]
+    if "learnability" in rec and "learnability" in best:
+        with_pca, without = rec["learnability"], best["learnability"]
+        margin = _margin(without)
+        if with_pca["score"] >= without["score"] - (margin if q > n else 0.0):
+            text.append(
+                f"PCA to {rank} components (the signal rank) is kept in the model pipeline: "
+                f"{with_pca['metric']} {with_pca['score']:.3f} against {without['score']:.3f} "
+                "without it."
+            )
+            return rank
+        text.append(
+            f"PCA to {rank} components was tried and left out: {with_pca['metric']} "
+            f"{with_pca['score']:.3f} against {without['score']:.3f} without it."
+        )
+    elif "skipped" in rec:
+        text.append(f"PCA to {rank} components was not evaluated: {rec['skipped']}.")
+    return None
+
+
+def _native_nan_baseline(
+    ev: _Evaluator, indicators: list[Step], candidates: list[dict[str, Any]], text: list[str]
+) -> None:
+    """For reference: gradient boosting on the unimputed data, with its native handling of NaN."""
+    native = ev.evaluate(
+        "baseline:hgb_native_nan",
+        [*list(indicators), Features(exclude=ev.excluded)],
+        None,
+        model="hgb",
+    )
+    candidates.append(native)
+    if "learnability" in native:
+        text.append(
+            f"For reference, gradient boosting on the unimputed data (native NaN handling) reached "
+            f"{native['learnability']['metric']} {native['learnability']['score']:.3f}."
+        )
+    else:
+        text.append(f"The native-NaN gradient boosting baseline was skipped: {native.get('skipped')}.")
 
 
 QUALITY_PROBE_MAX_CELLS = 50_000

@@ -108,6 +108,7 @@ class DisguisedMissing(Check):
 
     id = "disguised_missing"
     dimension = "completeness"
+    governance = ("missingness",)
     needs = Needs(min_rows=20)
     params = (
         Param(

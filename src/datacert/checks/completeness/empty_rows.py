@@ -22,6 +22,7 @@ class EmptyRows(Check):
 
     id = "empty_rows"
     dimension = "completeness"
+    governance = ("missingness",)
     params = (
         Param("empty_share", 0.5, "share of empty cells from which a record is mostly empty", low=0, high=1),
     )

@@ -44,6 +44,7 @@ class InformativeMissingness(Check):
 
     id = "informative_missingness"
     dimension = "completeness"
+    governance = ("missingness",)
     needs = Needs(min_rows=20)
     params = (
         Param("alpha", 0.05, "false discovery rate of the missingness-target tests", low=0, high=1),

@@ -26,6 +26,7 @@ class MissingValues(Check):
 
     id = "missing_values"
     dimension = "completeness"
+    governance = ("sufficiency", "missingness")
     params = (
         Param(
             "warning_rate",

@@ -128,6 +128,7 @@ class MixedUnits(Check):
 
     id = "mixed_units"
     dimension = "conformance"
+    governance = ("errors",)
     needs = Needs(min_rows=20, column_types=(SemanticType.CONTINUOUS, SemanticType.COUNT))
     params = (
         Param(

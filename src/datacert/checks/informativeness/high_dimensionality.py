@@ -45,6 +45,7 @@ class HighDimensionality(Check):
 
     id = "high_dimensionality"
     dimension = "informativeness"
+    governance = ("sufficiency",)
     needs = Needs(min_rows=3, artifacts=("task", "row_sample"))
     params = (
         Param("info_ratio", 0.1, "features per record from which an information finding is given", low=0),

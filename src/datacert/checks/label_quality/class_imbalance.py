@@ -28,6 +28,7 @@ class ClassImbalance(Check):
 
     id = "class_imbalance"
     dimension = "label_quality"
+    governance = ("sufficiency", "bias", "class_balance")
     needs = Needs(roles=("target",), min_rows=2, artifacts=("task",))
     params = (
         Param(

@@ -26,6 +26,7 @@ class GroupLeakage(Check):
 
     id = "group_leakage"
     dimension = "leakage"
+    governance = ("split_leakage",)
     needs = Needs(roles=("split", "group"), min_rows=2)
     params = (
         Param("max_groups_listed", 100, "groups found in two partitions listed in the evidence", low=1),

@@ -49,6 +49,7 @@ class TemporalLeakage(Check):
 
     id = "temporal_leakage"
     dimension = "leakage"
+    governance = ("split_leakage",)
     needs = Needs(roles=("time", "split"), min_rows=2)
     params = (
         Param(

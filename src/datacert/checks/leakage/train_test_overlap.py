@@ -27,6 +27,7 @@ class TrainTestOverlap(Check):
 
     id = "train_test_overlap"
     dimension = "leakage"
+    governance = ("split_leakage",)
     needs = Needs(roles=("split",), min_rows=2)
     params = (
         Param("max_groups_listed", 100, "records found in two partitions listed in the evidence", low=1),

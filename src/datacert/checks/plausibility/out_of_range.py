@@ -45,6 +45,7 @@ class OutOfRange(Check):
 
     id = "out_of_range"
     dimension = "plausibility"
+    governance = ("errors",)
     params = (
         Param(
             "check_soft_limits",

@@ -43,6 +43,7 @@ class DirectIdentifier(Check):
 
     id = "direct_identifier"
     dimension = "privacy"
+    governance = ("personal_data",)
     params = (
         Param("sample_values", 500, "distinct values per column looked at for identifier patterns", low=1),
     )

@@ -27,6 +27,7 @@ class PhiInText(Check):
 
     id = "phi_in_text"
     dimension = "privacy"
+    governance = ("personal_data",)
     needs = Needs(roles=("text",))
     params = (
         Param("labels", tuple(LABELS), "identifier kinds looked for", choices=tuple(LABELS)),

@@ -67,6 +67,7 @@ class QuasiIdentifierRisk(Check):
 
     id = "quasi_identifier_risk"
     dimension = "privacy"
+    governance = ("personal_data",)
     params = (
         Param("k_threshold", 5, "k-anonymity below which a record is at risk", low=1),
         Param(

@@ -34,6 +34,7 @@ class OutcomeDisparity(Check):
 
     id = "outcome_disparity"
     dimension = "representativeness"
+    governance = ("bias", "subgroups")
     needs = Needs(roles=("sensitive", "target"), min_rows=2)
     params = (
         Param("min_subgroup", 10, "records a subgroup needs to be compared", low=1),

@@ -40,6 +40,7 @@ class UnderrepresentedSubgroup(Check):
 
     id = "underrepresented_subgroup"
     dimension = "representativeness"
+    governance = ("bias", "subgroups", "setting")
     needs = Needs(roles=("sensitive",), min_rows=1)
     params = (
         Param("min_count", 30, "records a subgroup needs to be learnt and evaluated", low=1),

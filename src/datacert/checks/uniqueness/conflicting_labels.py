@@ -27,6 +27,7 @@ class ConflictingLabels(Check):
 
     id = "conflicting_labels"
     dimension = "uniqueness"
+    governance = ("labelling", "errors")
     needs = Needs(roles=("target",), min_rows=2)
     params = (
         Param(

@@ -42,6 +42,7 @@ class DuplicateRows(Check):
 
     id = "duplicate_rows"
     dimension = "uniqueness"
+    governance = ("errors",)
     needs = Needs(min_rows=2, artifacts=("population",))
     params = (
         Param(

@@ -30,6 +30,7 @@ class NearDuplicateRows(Check):
 
     id = "near_duplicate_rows"
     dimension = "uniqueness"
+    governance = ("errors",)
     needs = Needs(min_rows=2)
     params = (
         Param(
