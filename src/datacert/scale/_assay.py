@@ -9,7 +9,9 @@ count, its fingerprint, whole-table positions in findings, and what was sampled.
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -34,6 +36,7 @@ SAMPLE_ROWS = 100_000  # records the sampled checks see; their own row budgets a
 HEAD_ROWS = 100_000  # records the roles (the id above all) are inferred from, before the pass
 BATCH_ROWS = 524_288  # the batch a partition is read in, unless the memory limit asks for less
 BATCH_OVERHEAD = 16  # bytes held while profiling a batch, per decoded byte (copies, hashes, sorts)
+STREAM_THREADS = min(2, os.cpu_count() or 1)  # partitions scanned at once on one machine
 BUCKET_ROWS = 4_000_000  # keys a hash bucket holds on average (96 MB): what one reduction loads
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
@@ -52,11 +55,12 @@ def parse_memory_limit(text: str) -> int:
     return value
 
 
-def batch_rows_for(plan: SourcePlan, memory_limit: int | None) -> int:
-    """The batch size: `BATCH_ROWS`, smaller when a batch's working set would pass half the limit."""
+def batch_rows_for(plan: SourcePlan, memory_limit: int | None, in_flight: int = 1) -> int:
+    """The batch size: `BATCH_ROWS`, smaller when the working sets of the batches in flight would
+    pass half the limit."""
     if not memory_limit:
         return BATCH_ROWS
-    fitting = int(memory_limit / 2 / max(1.0, plan.bytes_per_row * BATCH_OVERHEAD))
+    fitting = int(memory_limit / 2 / in_flight / max(1.0, plan.bytes_per_row * BATCH_OVERHEAD))
     return max(1_000, min(BATCH_ROWS, fitting))
 
 
@@ -132,6 +136,7 @@ def whole_table_pass(
     progress: Callable[[str], None] | None = None,
 ) -> tuple[SourcePlan, Dataset, PassResult]:
     """Plan the source, infer roles on its first records, and scan the whole table once."""
+    started = time.perf_counter()
     plan = plan_source(source)
     head = _head_dataset(plan, roles, declared)
     options = ScanOptions(
@@ -139,17 +144,19 @@ def whole_table_pass(
         id_column=head.roles.id,
         sample_threshold=sample_threshold(sample_rows, plan.rows),
         seed=seed,
-        batch_rows=batch_rows_for(plan, memory_limit),
+        batch_rows=batch_rows_for(plan, memory_limit, STREAM_THREADS if engine == "streaming" else 1),
         bucket_bits=bucket_bits_for(plan.rows),
         guide=profile_guide(head.frame),
     )
+    planned = time.perf_counter()
     if engine == "dask":
         result = dask_pass(plan, options, sample_rows, scheduler, workers, memory_limit, progress)
     elif engine == "streaming":
-        result = stream_pass(plan, options, sample_rows, progress)
+        result = stream_pass(plan, options, sample_rows, progress, threads=STREAM_THREADS)
     else:
         raise ScaleInputError(f"unknown engine {engine!r}: use streaming or dask.")
-    return plan, head, result
+    seconds = {"plan_and_head": round(planned - started, 3), "pass": round(time.perf_counter() - planned, 3)}
+    return plan, head, replace(result, engine={**result.engine, "seconds": seconds})
 
 
 def _declared(schema: Any) -> Any:

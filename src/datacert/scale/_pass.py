@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,23 +108,36 @@ def stream_pass(
     options: ScanOptions,
     sample_rows: int,
     progress: Callable[[str], None] | None = None,
+    threads: int = 1,
 ) -> PassResult:
-    """Scan the partitions one after another; hash buckets wait on disk, so memory stays bounded.
+    """Scan the partitions, `threads` at a time; hash buckets wait on disk, so memory stays bounded.
 
-    The files' digests are computed beside the scan, in a thread (reading and hashing release the
-    interpreter lock).
+    With two threads the single-threaded numpy steps of one partition (sample keys, buckets) run
+    while polars works on the other (both release the interpreter lock). Results are merged in
+    partition order, so the outcome does not depend on `threads`. The files' digests are computed
+    beside the scan, in a thread of their own.
     """
     with (
         tempfile.TemporaryDirectory(prefix="datacert-keys-") as folder,
         ThreadPoolExecutor(max_workers=1) as hasher,
+        ThreadPoolExecutor(max_workers=max(1, threads)) as scanner,
     ):
         digests = [hasher.submit(file_digest, path) for path in plan.files]
         spill = _Spill(Path(folder), options.buckets)
         summaries: list[PartitionSummary] = []
-        for partition in plan.partitions:
+        pending: deque[Future] = deque()
+        partitions = iter(plan.partitions)
+        for partition in partitions:
+            pending.append(scanner.submit(scan_partition, partition, options))
+            if len(pending) >= max(1, threads):
+                break
+        while pending:
+            summary, records, ids = pending.popleft().result()
+            nxt = next(partitions, None)
+            if nxt is not None:
+                pending.append(scanner.submit(scan_partition, nxt, options))
             if progress:
-                progress(f"partition {partition.index + 1}/{len(plan.partitions)}")
-            summary, records, ids = scan_partition(partition, options)
+                progress(f"partition {summary.index + 1}/{len(plan.partitions)}")
             spill.append("records", records)
             spill.append("ids", ids)
             summaries.append(summary)
@@ -134,7 +148,12 @@ def stream_pass(
             else None
         )
         file_digests = [d.result() for d in digests]
-    engine = {"name": "streaming", "partitions": len(plan.partitions), "batch_rows": options.batch_rows}
+    engine = {
+        "name": "streaming",
+        "partitions": len(plan.partitions),
+        "batch_rows": options.batch_rows,
+        "threads": max(1, threads),
+    }
     return _finish(summaries, file_digests, record_results, id_results, sample_rows, engine)
 
 
