@@ -84,3 +84,20 @@ def test_per_class_tests_take_their_class_cut_off_from_the_learning_task():
     many = pl.Series("y", [f"c{i % 30}" for i in range(300)])  # 30 text classes: still classes
     assert is_class_target(many, None)
     assert not is_class_target(pl.Series("y", [f"c{i % 60}" for i in range(300)]), None)
+
+
+def test_a_finished_dataset_is_freed_with_its_artifacts():
+    # the store index is module-level: it must not keep datasets (and their fits) alive
+    import gc
+
+    from datacert.artifacts import _store
+
+    before = len(_store._STORES)
+    data = make_dataset(pl.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "y": [0, 1, 0, 1]}), target="y")
+    store = _store.Artifacts.of(data)
+    store.get("task")
+    store.get("row_sample")
+    assert len(_store._STORES) == before + 1
+    del data, store
+    gc.collect()
+    assert len(_store._STORES) == before

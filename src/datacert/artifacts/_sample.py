@@ -20,6 +20,7 @@ depend on this module.
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,11 +71,18 @@ class RowSampler:
     """Draws budgeted samples of one dataset's rows; keys and strata are computed once."""
 
     def __init__(self, data: Dataset, task: str | None) -> None:
-        self.data = data
+        self._data = weakref.ref(data)  # the sampler lives in the dataset's store: no cycle back
         self.task = task
         self._keys: np.ndarray | None = None
         self._strata: np.ndarray | None = None
         self._drawn: dict[tuple[int, bytes], RowSample] = {}
+
+    @property
+    def data(self) -> Dataset:
+        data = self._data()
+        if data is None:
+            raise RuntimeError("the dataset of this sampler no longer exists")
+        return data
 
     def draw(self, budget: int, among: np.ndarray | None = None) -> RowSample:
         """At most `budget` rows of `among` (default: every row), stratified and seeded."""

@@ -40,19 +40,28 @@ class Artifacts:
     """The shared results of one dataset (`Artifacts.of(data)`): the same object for every check."""
 
     def __init__(self, data: Dataset) -> None:
-        self.data = data
+        # a weak reference: the module-level index must not keep a finished dataset (and its
+        # design matrices and fits) alive; the store goes with the dataset
+        self._data = weakref.ref(data)
         self._values: dict[str, Any] = {}
         # wall seconds spent computing each artifact, its own artifacts' time excluded (run facts:
         # a check's time includes the artifacts it was the first to ask for)
         self.seconds: dict[str, float] = {}
         self._open: list[float] = []  # time taken by nested artifacts, per artifact being computed
 
+    @property
+    def data(self) -> Dataset:
+        data = self._data()
+        if data is None:
+            raise RuntimeError("the dataset of this artifact store no longer exists")
+        return data
+
     @classmethod
     def of(cls, data: Dataset) -> Artifacts:
         """The store of this dataset, created on first use and released with the dataset."""
         key = id(data)
         store = _STORES.get(key)
-        if store is None or store.data is not data:
+        if store is None or store._data() is not data:
             store = _STORES[key] = cls(data)
             weakref.finalize(data, _STORES.pop, key, None)
         return store
