@@ -214,21 +214,48 @@ def _run_one(
 
 
 def _matched(findings: list[dict[str, Any]], check: str, injected: Injected) -> list[dict[str, Any]]:
+    """The findings of `check` that report the planted defect.
+
+    A defect planted in records is reported by a finding that names at least one of them; a
+    finding that names no record (a statement about the column, such as "these labels are noisy
+    by nature, not mislabelled") does not say that any record is wrong. A defect in a column is
+    reported by a finding on that column, a whole-table defect by any finding. A finding whose
+    evidence says it reports no defect (`reports_defect: false`: a check stating that nothing is
+    wrong, or that it could not look) never counts.
+    """
     expected = set(injected.rows)
     columns = set(injected.columns)
     out = []
     for f in findings:
-        if f["check"] != check:
+        if f["check"] != check or f.get("evidence", {}).get("reports_defect") is False:
             continue
-        if expected and expected.intersection(f["rows"]):
-            out.append(f)
-        elif columns and columns.intersection(f["columns"]) and not (expected and f["rows"]):
+        if expected:
+            if expected.intersection(f["rows"]):
+                out.append(f)
+        elif columns and columns.intersection(f["columns"]):
             out.append(f)
         elif check == "distribution_shift" and "site" in f["columns"]:
             out.append(f)
-        elif not expected and not columns:  # a whole-table defect (too many columns): any finding
+        elif not columns:  # a whole-table defect (too many columns): any finding
             out.append(f)
     return out
+
+
+@cache
+def untouched_statement(table: str, check: str) -> str | None:
+    """Why `check`, run on the untouched table, says it cannot audit it (None: it can).
+
+    The user of the untouched table is told this; the benchmark reports the table's injections
+    for that check as not auditable by the check's own statement, made before any defect is
+    planted (computed once per table and process).
+    """
+    card = _cards()[table]
+    outcome, _ = _run_one(load_table(card), card.roles, check)
+    evidence = outcome.to_dict().get("evidence", {})
+    if evidence.get("auditable") is not False:
+        return None
+    reason = evidence.get("not_auditable_reason") or "no reason given"
+    return f"not auditable: on the untouched table `{check}` says it cannot audit it ({reason})"
 
 
 @cache
@@ -293,6 +320,10 @@ def run_task(task: Task) -> dict[str, Any]:
             "reason": f"{type(exc).__name__}: {exc}",
             "check": inj.check,
         }
+    if inj.stated_applicability:
+        statement = untouched_statement(task.table, inj.check)
+        if statement is not None:
+            return {**record, "status": "not_applicable", "reason": statement, "check": inj.check}
     try:
         outcome_obj, dataset = _run_one(injected.frame, injected.roles, inj.check, injected.schema)
         outcome = outcome_obj.to_dict()

@@ -38,8 +38,11 @@ class LabelIssues(Check):
     Where the model is weak (pima_training AUROC 0.76-0.83, birthweight 0.58-0.70 on the trust
     benchmark) 5-10 % of flipped labels are not identifiable: the calibrated noise floor rises
     with them (observed vs expected disagreement 0.26-0.30 vs 0.26-0.28 flipped, 0.24 vs 0.21
-    untouched) and no record can be told from the outcome's own uncertainty, so the check says
-    so (info) rather than raise on those tables an alarm it would also raise untouched.
+    untouched) and no record can be told from the outcome's own uncertainty. The check then says
+    that the labels could not be audited (an info finding, evidence `auditable: false` with the
+    reason and the AUROC) instead of calling the outcome "not mislabelled": a label audit needs
+    the strong model a warning needs (AUROC ≥ `strong_auroc`), and below it the absence of a
+    finding is not evidence of clean labels.
     """
 
     id = "label_issues"
@@ -122,6 +125,7 @@ class LabelIssues(Check):
             "reliable": bool(reliable),
             "reliability_threshold": params["min_auroc"],
             "strong_model": bool(strong),
+            "strong_auroc": params["strong_auroc"],
             "auroc_without_flagged": noise.clean_auroc,
             "excess_test": [t.to_dict() for t in noise.tests],
             "excess_alpha": params["excess_alpha"],
@@ -135,6 +139,11 @@ class LabelIssues(Check):
             evidence["expected_disagreement"] = worst.expected_disagreement
         if prognostic:
             evidence["outcome"] = "time-to-event (censored)" if censored else "prognostic"
+        evidence["auditable"] = bool(strong and not prognostic)
+        if not evidence["auditable"]:
+            evidence["not_auditable_reason"] = _not_auditable_reason(
+                fit, noise.clean_auroc, params, target, censored if prognostic else None
+            )
         if flagged.size and censored:
             # a censored record's event may come after follow-up: never a label error
             coding = event_coding(data.frame.get_column(target))
@@ -143,6 +152,8 @@ class LabelIssues(Check):
                 flagged = flagged[events[flagged] == 1.0]
                 evidence["censored_records_not_flagged"] = True
         if flagged.size == 0:
+            if not prognostic and not strong:
+                return CheckResult.fired([self._not_audited(data, evidence)], evidence)
             observed = evidence.get("observed_disagreement", 0.0)
             if observed >= params["noisy_by_nature_share"] and (prognostic or not noise.significant):
                 return CheckResult.fired(
@@ -187,8 +198,8 @@ class LabelIssues(Check):
             remedy = "Treat as a review list only; a future event is uncertain by nature."
         else:
             message = (
-                f"{plural(flagged.size, 'record')} look mislabelled, but the reference model is too weak "
-                f"for this to be conclusive."
+                f"{plural(flagged.size, 'record')} look mislabelled, but the labels cannot be audited: "
+                f"{evidence['not_auditable_reason']}."
             )
             remedy = "Treat as a review list only; label quality cannot be assessed reliably at this size."
         finding = self.finding(
@@ -201,6 +212,25 @@ class LabelIssues(Check):
         )
         return CheckResult.fired([finding], evidence)
 
+    def _not_audited(self, data, evidence):
+        """The statement a user gets where the model is too weak to tell label errors from noise."""
+        target = data.roles.target
+        observed = evidence.get("observed_disagreement")
+        unseen = (
+            f"; {observed:.0%} of the labels disagree with the model, and label errors hidden among "
+            "them would go unseen"
+            if observed is not None
+            else ""
+        )
+        return self.finding(
+            "info",
+            f"The labels of {target!r} could not be audited: {evidence['not_auditable_reason']}{unseen}.",
+            columns=[target],
+            evidence={**evidence, "threshold": evidence["strong_auroc"], "reports_defect": False},
+            remedy="Audit the labels another way (double reading of a sample, a second annotator); "
+            "absence of a finding here is not evidence of clean labels.",
+        )
+
     def _noisy_by_nature(self, data, evidence, prognostic: bool, censored: bool):
         observed, expected = evidence["observed_disagreement"], evidence["expected_disagreement"]
         target = data.roles.target
@@ -212,9 +242,10 @@ class LabelIssues(Check):
         return self.finding(
             "info",
             f"{observed:.0%} of the labels disagree with the model, about what its calibrated uncertainty "
-            f"expects ({expected:.0%}): {target!r} is {kind} that is noisy by nature, not mislabelled.",
+            f"expects ({expected:.0%}): {target!r} is {kind} that is noisy by nature; no label errors "
+            "beyond that noise are detectable.",
             columns=[target],
-            evidence={**evidence, "threshold": evidence["excess_alpha"]},
+            evidence={**evidence, "threshold": evidence["excess_alpha"], "reports_defect": False},
             remedy="Nothing to correct; report the model's calibration and expect this error rate.",
         )
 
@@ -273,6 +304,26 @@ class LabelIssues(Check):
             remedy=remedy,
         )
         return CheckResult.fired([finding], evidence)
+
+
+def _not_auditable_reason(
+    fit: ReferenceFit, clean_auroc: float, params, target: str, censored: bool | None
+) -> str:
+    """Why label errors cannot be told from the outcome's uncertainty here (said to the user)."""
+    if censored is not None:
+        kind = "a time-to-event" if censored else "a prognostic"
+        return f"{target!r} is {kind} outcome, uncertain by nature, so disagreement is not a label error"
+    if fit.score < params["min_auroc"]:
+        return (
+            f"the reference model's cross-validated AUROC is {fit.score:.2f}, below the "
+            f"{params['min_auroc']:.2f} from which its disagreements are trusted"
+        )
+    shown = "not measurable" if np.isnan(clean_auroc) else f"{clean_auroc:.2f}"
+    return (
+        f"the reference model's cross-validated AUROC is {fit.score:.2f} ({shown} on the records not "
+        f"flagged), below the {params['strong_auroc']:.2f} from which a label error can be told from "
+        "the outcome's own uncertainty"
+    )
 
 
 def _share_threshold(severity: str, params) -> float:
