@@ -1093,18 +1093,50 @@ def subgroup_outcome_gap(frame, card, size, rng):
     "rare_positives",
     "label balance",
     "class_imbalance",
-    "share of positives kept",
-    (0.05, 0.1, 0.2),
-    0.1,
+    "imbalance ratio planted (negatives per positive)",
+    (5.0, 10.0, 20.0),
+    10.0,
     needs_classes=True,
 )
 def rare_positives(frame, card, size, rng):
-    """Most positive records removed, as a case-control extract gone wrong would do."""
-    present, code = _binary_target(frame, card)
-    positives = present[code == 1]
-    keep_pos = _pick_rows(positives.size, size, rng, positives)
-    keep = np.sort(np.concatenate([present[code == 0], keep_pos]))
+    """Positive records removed until the negatives outnumber them `size` to one, as a
+    case-control extract gone wrong would do.
+
+    The size is the imbalance ratio (IR, majority over minority count), the measure of the
+    imbalanced-learning literature, where an IR above 9 (a minority under 10 %) is "high
+    imbalance" (Fernández, García, del Jesus & Herrera 2008); positives are kept at random, at
+    most negatives / IR of them, so the planted ratio is at least `size`. The positives are the
+    events where the table has a follow-up time (an event indicator: fewer censored records are
+    a more complete follow-up, not a rarer class), else every class but the most frequent. A
+    table whose positives are already that rare, or with fewer negatives than the ratio (not one
+    positive could be kept), is not applicable at that size.
+    """
+    present, positive = _positives(frame, card)
+    positives, negatives = present[positive], present[~positive]
+    kept = int(negatives.size // size)
+    if kept == 0:
+        raise NotApplicable(f"{negatives.size} negatives cannot outnumber even one positive {size:g} to one")
+    if kept >= positives.size:
+        ratio = negatives.size / max(1, positives.size)
+        raise NotApplicable(f"the positives are already rarer than that (imbalance ratio {ratio:.1f})")
+    keep_pos = np.sort(rng.choice(positives, size=kept, replace=False))
+    keep = np.sort(np.concatenate([negatives, keep_pos]))
     return Injected(frame[keep.tolist()], _roles(card), (), (card.roles["target"],))
+
+
+def _positives(frame: pl.DataFrame, card: Card) -> tuple[np.ndarray, np.ndarray]:
+    """Positions with a target, and which of them are positives: the events of an event indicator
+    (a table with a duration role), else the records outside the most frequent class."""
+    present, code = _binary_target(frame, card)
+    if not card.roles.get("duration"):
+        return present, code == 1
+    from datacert.survival import event_coding
+
+    series = _target(frame, card)
+    coding = event_coding(series)
+    if coding is None:
+        raise NotApplicable("the target does not read as an event indicator")
+    return present, coding.events(series)[present] == 1.0
 
 
 @injector(
