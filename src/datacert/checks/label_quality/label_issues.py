@@ -42,7 +42,13 @@ class LabelIssues(Check):
     that the labels could not be audited (an info finding, evidence `auditable: false` with the
     reason and the AUROC) instead of calling the outcome "not mislabelled": a label audit needs
     the strong model a warning needs (AUROC ≥ `strong_auroc`), and below it the absence of a
-    finding is not evidence of clean labels.
+    finding is not evidence of clean labels. On the trust benchmark's five classification tables
+    the two cytology tables are auditable (Wisconsin diagnostic and MASS biopsy, AUROC 0.99) and
+    the other three are not (birthweight 0.69, pima_training 0.83, pima_test 0.85); 5 % uniform
+    flips are then named at warning in 10 of 10 runs, 2 % in 7 of 10. Heavy noise lowers the
+    AUROC it is measured against: with 20 % flips the biopsy model falls to 0.77-0.79 and, its
+    graded features giving clumped scores in which a noise floor and a flat calibration curve look
+    alike, the check says the labels cannot be audited (4 of 5 runs).
     """
 
     id = "label_issues"
@@ -88,7 +94,7 @@ class LabelIssues(Check):
         # table, 3-5 seeds): the flagged share follows the planted flip rate (true 0.019 -> 0.000-
         # 0.032; 0.050 -> 0.040-0.060; 0.100 -> 0.102-0.114), so these cut-offs are those of
         # methods §4 (D5) on the true noise rate: any excess a warning, 10 % an error (fix
-        # first), 25 % critical; none of the 17 untouched tables reaches a warning
+        # first), 25 % critical; none of the 19 untouched tables reaches a warning
         Param(
             "error_share", 0.10, "share of suspect labels from which the finding is an error", low=0, high=1
         ),
