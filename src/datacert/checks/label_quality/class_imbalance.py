@@ -24,6 +24,12 @@ class ClassImbalance(Check):
     level ("0", "censored", "alive") is not judged: nine censored patients of 137 in the
     Veterans' lung cancer trial are a nearly complete follow-up, not a class too small to learn
     (the trust benchmark's one error on that table).
+
+    `warning_share` = 0.1 is an imbalance ratio of 9, the boundary of "high imbalance" in the
+    imbalanced-learning literature (Fernández et al. 2008). On the trust benchmark, positives
+    (events, for an event indicator) removed until the negatives outnumber them 10 to one are
+    found at warning in 80 of 80 runs on 16 real tables; at 5 to one (a minority of 17 %) the
+    check warns only where a class falls under `min_class_count` (12 % of runs).
     """
 
     id = "class_imbalance"
