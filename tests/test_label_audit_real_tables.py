@@ -83,3 +83,17 @@ def test_an_imbalance_ratio_the_table_already_exceeds_is_not_planted():
     planted = _planted("aids_actg320", "rare_positives", 20.0)
     outcome = run_one("class_imbalance", planted.frame, **planted.roles)
     assert RANK[_worst(outcome, planted.columns) or "info"] >= RANK["warning"]
+
+
+def test_a_strong_model_that_sees_no_excess_says_so_without_calling_the_labels_clean():
+    """2 % flips on the biopsy table (seed 0): the noise-floor test is not significant, so the check
+    says no error beyond the outcome's noise is detectable; the benchmark counts it as a miss."""
+    planted = _planted("breast_biopsy_wisconsin", "label_flips_uniform", 0.02)
+    outcome = run_one("label_issues", planted.frame, **planted.roles)
+    assert outcome.evidence["auditable"] is True
+    (finding,) = outcome.findings
+    assert str(finding.severity) == "info" and finding.rows == ()
+    assert "no label errors beyond that noise are detectable" in finding.message
+    assert "not mislabelled" not in finding.message and finding.evidence["reports_defect"] is False
+    record = run_task(Task("breast_biopsy_wisconsin", "label_flips_uniform", 0.02, 0))
+    assert record["status"] == "done" and record["severity"] is None and record["recall"] == 0.0
