@@ -210,6 +210,10 @@ def _add_text_column(frame: pl.DataFrame, name: str, rng: np.random.Generator) -
 def label_flips_uniform(frame, card, size, rng):
     """Labels of a random share of records set to the other class (uniform label noise).
 
+    Definition (noisy completely at random, Frénay & Verleysen 2014): each record's label is
+    flipped with the same probability whatever its class and features; the size is the share of
+    records flipped.
+
     Found at warning only where the features predict the outcome well: on Wisconsin (cross-
     validated AUROC 0.94) 26 of the 28 flips at 5 % are named; on pima_training (AUROC 0.76) and
     birthweight (0.68) 28-29 % of the untouched labels already disagree with the model, as its
@@ -255,6 +259,10 @@ def _flip_labels(frame: pl.DataFrame, card: Card, rows: np.ndarray) -> Injected:
 def label_flips_class_conditional(frame, card, size, rng):
     """Labels of a random share of the positives (the minority class) set to the other class, as a
     missed diagnosis recorded as negative would do (class-conditional label noise).
+
+    Definition (noisy at random, Frénay & Verleysen 2014): the flip probability depends on the
+    true class only; here positives are recorded as negatives, and the size is the share of the
+    positives flipped.
 
     Documented at 2 % of the positives, the smallest size of the sweep found at warning in 90 % of
     runs: on the two auditable cytology tables 4-5 malignant samples recorded as benign stand out
@@ -1113,6 +1121,9 @@ def subgroup_outcome_gap(frame, card, size, rng):
 def rare_positives(frame, card, size, rng):
     """Positive records removed until the negatives outnumber them `size` to one, as a
     case-control extract gone wrong would do.
+
+    Definition (imbalance ratio, Fernández et al. 2008): the majority count over the minority
+    count; the positives are under-sampled at random until it is at least `size`.
 
     The size is the imbalance ratio (IR, majority over minority count), the measure of the
     imbalanced-learning literature, where an IR above 9 (a minority under 10 %) is "high
