@@ -474,18 +474,20 @@ def gross_outlier(frame, card, size, rng):
     """Values multiplied by 100 (a decimal point moved two places), where that lands them at least ten
     times beyond every value of their column.
 
-    Definition (from the field, not from the check): the commonest gross errors of clinical data
-    entry are decimal-point and zero slips, the "out by 10" errors of Thimbleby & Cairns (J R Soc
-    Interface 2010, doi:10.1098/rsif.2010.0112), and unit slips of a power of ten (a fraction entered
-    as a percentage, metres as centimetres: x100). A slip is planted on a record only where the
-    slipped value is at least ten times the largest absolute value of the column (|100 x| >= 10 max|x|,
-    i.e. |x| >= max|x| / 10): a decade beyond anything real in the column, on the ratio (log) scale
-    that the check uses for skewed positive columns. A slip that lands inside the column's own range,
-    or within a decade of its top, is a real error but cannot be told from a true value by looking
-    at the column alone (Goldberg et al., AMIA Annu Symp Proc 2008, found most data-entry errors
-    inside the fields' ranges); that is for double entry or cross-field checks, not for this
-    benchmark. The records are drawn at random among those that qualify (zeros never do); a column
-    with fewer qualifying records than the size asks for is not applicable (none of the 17 tables).
+    Definition (from the field, not from the check): a gross error is a decimal-point or zero slip,
+    the "out by 10" class of number-entry error (Thimbleby & Cairns, J R Soc Interface 2010,
+    doi:10.1098/rsif.2010.0112), or a unit slip of a power of ten (a fraction entered as a
+    percentage, metres as centimetres); the benchmark plants x100. It is planted on a record only
+    where the slipped value is at least ten times the largest absolute value of the column
+    (|x| >= max|x| / 10), a decade beyond anything real in the column on the ratio (log) scale
+    that the check uses for skewed positive columns; a one-place slip (x10) would land there only
+    from the maximum itself. A slip that stays inside the column's range, or within a decade of its
+    top, is a real error that no look at the column alone can tell from a true value (Goldberg,
+    Niemierko & Turchin, AMIA Annu Symp Proc 2008: range and constraint checks caught only a small
+    share of the errors that double entry found); it is left to double entry and cross-field
+    checks, not measured here. Records are drawn at random among those that qualify (zeros never
+    do); a column with fewer qualifying records than the size asks for is not applicable (none of
+    the 17 tables).
     """
     column = _numeric_column(frame, card, rng, measured=True)
     observed = _observed(frame, column)
