@@ -139,6 +139,23 @@ def test_a_decade_gap_is_a_warning_even_inside_a_disease_range():
     assert {r for f in alarms for r in f.rows} == planted
 
 
+def test_the_decade_gap_is_found_alike_on_wide_and_tall_tables():
+    """Wide tables (over 200 numeric columns) search the gap in the shared matrix, tall ones in one
+    engine pass: the same slipped values are warnings either way."""
+    rng = np.random.default_rng(8)
+    matrix = rng.lognormal(0.0, 1.0, size=(300, 240))
+    slipped = [5, 9, 50]
+    matrix[slipped, 0] = 11 * matrix[:, 0].max() * np.array([1.0, 1.2, 1.4])  # a decade above, z < 6
+    frame = pl.DataFrame(matrix, schema=[f"g{i}" for i in range(240)])
+    for table in (frame, frame.select(frame.columns[:40])):
+        alarms = [
+            f
+            for f in run_one("univariate_outliers", table).findings
+            if "g0" in f.columns and f.severity != "info"
+        ]
+        assert {r for f in alarms for r in f.rows} == set(slipped), table.width
+
+
 # -- the case the common tests (test_common.py) run this check on --------------------------
 
 

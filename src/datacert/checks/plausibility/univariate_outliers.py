@@ -146,18 +146,24 @@ class UnivariateOutliers(Check):
             info_z,
         )
         gaps: dict[str, np.ndarray] = {}  # per column, the rows a decade beyond its tail
-        for k in np.flatnonzero(gapped[flagged]):
-            j = flagged[k]
-            rows, z = far[k]
-            gap_rows, gap_z = _decade_gap(
-                data, names[k], stats["q95"][j], bool(log[j]), shift[j], t["q50"][j], s_up[j]
-            )
-            if gap_rows.size:
+        gap_at = np.flatnonzero(gapped[flagged])
+        if gap_at.size:
+            for k, (gap_rows, values) in zip(
+                gap_at,
+                _decade_gaps(data, [names[k] for k in gap_at], stats["q95"][flagged[gap_at]]),
+                strict=True,
+            ):
+                if not gap_rows.size:
+                    continue
+                j = flagged[k]
+                x = np.log(values + shift[j]) if log[j] else values
                 gaps[names[k]] = gap_rows
-                merged = np.union1d(rows, gap_rows)
-                z_of = dict(zip(rows.tolist(), z.tolist(), strict=True)) | dict(
-                    zip(gap_rows.tolist(), gap_z.tolist(), strict=True)
+                rows, z = far[k]
+                z_of = dict(zip(rows.tolist(), z.tolist(), strict=True))
+                z_of |= dict(
+                    zip(gap_rows.tolist(), (np.abs(x - t["q50"][j]) / s_up[j]).tolist(), strict=True)
                 )
+                merged = np.union1d(rows, gap_rows)
                 far[k] = (merged, np.array([z_of[r] for r in merged.tolist()], dtype=np.float64))
         findings = []
         per_tier: dict[str, list[tuple[str, np.ndarray, float]]] = {s: [] for s, _ in TIERS}
@@ -329,25 +335,44 @@ def _within_disease_range(data, profile, column: str, rows: np.ndarray) -> bool:
     return bool(np.all((values >= low) & (values <= high)))
 
 
-def _decade_gap(
-    data, column: str, q95: float, log: bool, shift: float, centre: float, s_up: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rows whose value stands at least ten times above every lower value of the column's top 5 %
-    (the lowest such decade gap above the 95th percentile), and their robust z.
+def _decade_gaps(data, names: list[str], q95: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per column, the rows whose value stands at least ten times above every lower value of the
+    column's top 5 % (above the lowest such decade gap over the 95th percentile), and their values.
 
     Only the top 5 % is searched: the 95th percentile is then a real value as long as fewer than
-    5 % of the records are wrong, and the gap is measured against the column's own tail.
+    5 % of the records are wrong, and the gap is measured against the column's own tail. Wide
+    tables: one sort of the shared numeric matrix. Tall tables: one engine pass that returns only
+    each column's top 5 %.
     """
-    values = data.frame.get_column(column).cast(pl.Float64).to_numpy()
-    top = np.flatnonzero(values >= q95)
-    ladder = np.unique(np.concatenate([[q95], values[top]]))
-    jumps = np.flatnonzero(ladder[1:] >= DECADE * ladder[:-1])
-    if jumps.size == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-    floor = ladder[jumps[0] + 1]
-    rows = top[values[top] >= floor]
-    x = np.log(values[rows] + shift) if log else values[rows]
-    return rows.astype(np.int64), np.abs(x - centre) / s_up
+    numeric = data.numeric_feature_columns()
+    if len(numeric) > 200:
+        position = {c: i for i, c in enumerate(numeric)}
+        x = data.numeric_matrix()[:, [position[c] for c in names]]
+        with np.errstate(invalid="ignore"):
+            ladder = np.sort(np.where(x >= q95[None, :], x, np.nan), axis=0)  # missing values last
+            below = np.vstack([q95[None, :], ladder[:-1]])
+            jump = ladder >= DECADE * below
+            floor = ladder[np.argmax(jump, axis=0), np.arange(len(names))]
+            floor = np.where(jump.any(axis=0), floor, np.inf)
+            hit = x >= floor[None, :]
+        return [(np.flatnonzero(hit[:, k]), x[hit[:, k], k]) for k in range(len(names))]
+    exprs = []
+    for k, c in enumerate(names):
+        top = pl.col(c).cast(pl.Float64) >= float(q95[k])
+        exprs += [
+            top.fill_null(False).arg_true().implode().alias(f"p{k}"),
+            pl.col(c).cast(pl.Float64).filter(top).implode().alias(f"v{k}"),
+        ]
+    out = data.frame.select(exprs).row(0, named=True)
+    found = []
+    for k in range(len(names)):
+        rows = np.asarray(out[f"p{k}"], dtype=np.int64)
+        values = np.asarray(out[f"v{k}"], dtype=np.float64)
+        ladder = np.unique(np.concatenate([[q95[k]], values]))
+        jumps = np.flatnonzero(ladder[1:] >= DECADE * ladder[:-1])
+        keep = values >= ladder[jumps[0] + 1] if jumps.size else np.zeros(values.size, dtype=bool)
+        found.append((rows[keep], values[keep]))
+    return found
 
 
 def _info_threshold(params, n: int) -> float:
