@@ -17,9 +17,6 @@ from datacert.semantics import SemanticType
 _Z_QUARTILE = 0.6745  # standard normal 75th percentile: (Q3 - median) / 0.6745 estimates sigma
 _Z_90 = 1.6449  # standard normal 95th percentile
 MAX_COLUMN_FINDINGS = 50
-# a value at least this many times every lower value of its column's top 5 % is a decade beyond the
-# column's tail: the mark of a decimal-point or unit slip (out by 10, x100), whatever the tail's shape
-DECADE = 10.0
 TIERS = (("error", "error_z"), ("warning", "warning_z"), ("info", "info_z"))
 
 
@@ -50,7 +47,7 @@ class UnivariateOutliers(Check):
     A robust z cannot see a slip on a column whose real values span several decades (receptor
     levels 0-5,000, node counts 0-33): there the log-scale spread is so wide that a value ten times
     the column's maximum is only 3-5 spreads out. So, in a non-negative column, values that stand
-    at least ten times above every lower value of the column's top 5 % (a decade gap above the
+    at least ten times (gap_factor) above every lower value of the column's top 5 % (a decade gap above the
     95th percentile) are at least a warning, whatever their z and even inside a disease range: a
     decimal point moved, or a unit a power of ten too small, that the column itself corroborates.
     Real tails seldom jump a decade: on the 17 real tables of the trust benchmark the largest ratio
@@ -83,6 +80,13 @@ class UnivariateOutliers(Check):
             "stays on its own scale, where they are gross",
             low=-1,
             high=1,
+        ),
+        Param(
+            "gap_factor",
+            10.0,
+            "ratio to every lower value of the column's top 5 % from which a value is at least a "
+            "warning: a decade, the least a decimal-point or unit slip moves a value",
+            low=1,
         ),
     )
     kahn = "plausibility.atemporal"
@@ -124,7 +128,10 @@ class UnivariateOutliers(Check):
         # a decade gap above the 95th percentile needs the maximum ten times the 95th percentile
         with np.errstate(invalid="ignore"):
             gapped = (
-                usable & (stats["min"] >= 0) & (stats["q95"] > 0) & (stats["max"] >= DECADE * stats["q95"])
+                usable
+                & (stats["min"] >= 0)
+                & (stats["q95"] > 0)
+                & (stats["max"] >= params["gap_factor"] * stats["q95"])
             )
         flagged = np.flatnonzero(usable & ((reach >= info_z) | gapped))
         evidence = {
@@ -150,7 +157,9 @@ class UnivariateOutliers(Check):
         if gap_at.size:
             for k, (gap_rows, values) in zip(
                 gap_at,
-                _decade_gaps(data, [names[k] for k in gap_at], stats["q95"][flagged[gap_at]]),
+                _decade_gaps(
+                    data, [names[k] for k in gap_at], stats["q95"][flagged[gap_at]], params["gap_factor"]
+                ),
                 strict=True,
             ):
                 if not gap_rows.size:
@@ -335,7 +344,9 @@ def _within_disease_range(data, profile, column: str, rows: np.ndarray) -> bool:
     return bool(np.all((values >= low) & (values <= high)))
 
 
-def _decade_gaps(data, names: list[str], q95: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+def _decade_gaps(
+    data, names: list[str], q95: np.ndarray, factor: float
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per column, the rows whose value stands at least ten times above every lower value of the
     column's top 5 % (above the lowest such decade gap over the 95th percentile), and their values.
 
@@ -351,7 +362,7 @@ def _decade_gaps(data, names: list[str], q95: np.ndarray) -> list[tuple[np.ndarr
         with np.errstate(invalid="ignore"):
             ladder = np.sort(np.where(x >= q95[None, :], x, np.nan), axis=0)  # missing values last
             below = np.vstack([q95[None, :], ladder[:-1]])
-            jump = ladder >= DECADE * below
+            jump = ladder >= factor * below
             floor = ladder[np.argmax(jump, axis=0), np.arange(len(names))]
             floor = np.where(jump.any(axis=0), floor, np.inf)
             hit = x >= floor[None, :]
@@ -369,7 +380,7 @@ def _decade_gaps(data, names: list[str], q95: np.ndarray) -> list[tuple[np.ndarr
         rows = np.asarray(out[f"p{k}"], dtype=np.int64)
         values = np.asarray(out[f"v{k}"], dtype=np.float64)
         ladder = np.unique(np.concatenate([[q95[k]], values]))
-        jumps = np.flatnonzero(ladder[1:] >= DECADE * ladder[:-1])
+        jumps = np.flatnonzero(ladder[1:] >= factor * ladder[:-1])
         keep = values >= ladder[jumps[0] + 1] if jumps.size else np.zeros(values.size, dtype=bool)
         found.append((rows[keep], values[keep]))
     return found
