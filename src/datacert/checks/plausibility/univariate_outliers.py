@@ -142,16 +142,25 @@ class UnivariateOutliers(Check):
         if flagged.size == 0:
             return CheckResult.quiet({**evidence, "numerator": 0, "denominator": int(usable.sum())})
         names = [columns[j] for j in flagged]
-        far = self._far_values(
-            data,
-            names,
-            log[flagged],
-            shift[flagged],
-            t["q50"][flagged],
-            s_up[flagged],
-            s_low[flagged],
-            info_z,
+        # rows are scored only where the profiled extremes reach the info cut-off; a column flagged
+        # for its gap alone has no value that far, and its gap search reads only its top 5 %
+        reached = flagged[reach[flagged] >= info_z]
+        scored = iter(
+            self._far_values(
+                data,
+                [columns[j] for j in reached],
+                log[reached],
+                shift[reached],
+                t["q50"][reached],
+                s_up[reached],
+                s_low[reached],
+                info_z,
+            )
+            if reached.size
+            else []
         )
+        none = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+        far = [next(scored) if reach[j] >= info_z else none for j in flagged]
         gaps: dict[str, np.ndarray] = {}  # per column, the rows a decade beyond its tail
         gap_at = np.flatnonzero(gapped[flagged])
         if gap_at.size:
@@ -353,7 +362,7 @@ def _decade_gaps(
     Only the top 5 % is searched: the 95th percentile is then a real value as long as fewer than
     5 % of the records are wrong, and the gap is measured against the column's own tail. Wide
     tables: one sort of the shared numeric matrix. Tall tables: one engine pass that returns only
-    each column's top 5 %.
+    each column's top 5 %, and a second, for the columns with a gap, that returns the rows above it.
     """
     numeric = data.numeric_feature_columns()
     if len(numeric) > 200:
@@ -367,22 +376,44 @@ def _decade_gaps(
             floor = np.where(jump.any(axis=0), floor, np.inf)
             hit = x >= floor[None, :]
         return [(np.flatnonzero(hit[:, k]), x[hit[:, k], k]) for k in range(len(names))]
-    exprs = []
-    for k, c in enumerate(names):
-        top = pl.col(c).cast(pl.Float64) >= float(q95[k])
-        exprs += [
-            top.fill_null(False).arg_true().implode().alias(f"p{k}"),
-            pl.col(c).cast(pl.Float64).filter(top).implode().alias(f"v{k}"),
-        ]
-    out = data.frame.select(exprs).row(0, named=True)
-    found = []
-    for k in range(len(names)):
-        rows = np.asarray(out[f"p{k}"], dtype=np.int64)
-        values = np.asarray(out[f"v{k}"], dtype=np.float64)
-        ladder = np.unique(np.concatenate([[q95[k]], values]))
+    # first each column's top 5 % (values only), then the positions where a gap was found
+    tops = data.frame.select(
+        pl.col(c)
+        .cast(pl.Float64)
+        .filter(pl.col(c).cast(pl.Float64) >= float(q95[k]))
+        .implode()
+        .alias(f"v{k}")
+        for k, c in enumerate(names)
+    ).row(0)
+    floors = {}
+    for k, values in enumerate(tops):
+        ladder = np.unique(np.concatenate([[q95[k]], np.asarray(values, dtype=np.float64)]))
         jumps = np.flatnonzero(ladder[1:] >= factor * ladder[:-1])
-        keep = values >= ladder[jumps[0] + 1] if jumps.size else np.zeros(values.size, dtype=bool)
-        found.append((rows[keep], values[keep]))
+        if jumps.size:
+            floors[k] = float(ladder[jumps[0] + 1])
+    found = [(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))] * len(names)
+    if floors:
+        beyond = data.frame.select(
+            expr
+            for k, floor in floors.items()
+            for expr in (
+                (pl.col(names[k]).cast(pl.Float64) >= floor)
+                .fill_null(False)
+                .arg_true()
+                .implode()
+                .alias(f"p{k}"),
+                pl.col(names[k])
+                .cast(pl.Float64)
+                .filter(pl.col(names[k]).cast(pl.Float64) >= floor)
+                .implode()
+                .alias(f"v{k}"),
+            )
+        ).row(0, named=True)
+        for k in floors:
+            found[k] = (
+                np.asarray(beyond[f"p{k}"], dtype=np.int64),
+                np.asarray(beyond[f"v{k}"], dtype=np.float64),
+            )
     return found
 
 
