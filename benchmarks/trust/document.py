@@ -6,13 +6,14 @@ can be regenerated after every change to a check.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from benchmarks.trust.corpus import Card, load_table
-from benchmarks.trust.injectors import NOT_INJECTED
+from benchmarks.trust.injectors import INJECTORS, NOT_INJECTED
 
 SVG_W, SVG_H, PAD = 420, 220, 40
 COLOURS = ("#1b6ca8", "#d1495b", "#3a7d44", "#edae49", "#6a4c93", "#00798c")
@@ -24,6 +25,17 @@ def _pct(value: float | None) -> str:
 
 def _num(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
+
+
+def injector_definition(name: str) -> str | None:
+    """The paragraph of the injector's docstring that starts with "Definition", on one line: the
+    defect's definition is written once, beside the code that plants it."""
+    inj = INJECTORS.get(name)
+    doc = inspect.getdoc(inj.apply) if inj is not None else None
+    for paragraph in (doc or "").split("\n\n"):
+        if paragraph.startswith("Definition"):
+            return " ".join(paragraph.split())
+    return None
 
 
 def family_svg(family: str, entries: list[tuple[str, Mapping[str, Any]]]) -> str:
@@ -161,6 +173,7 @@ def write_docs(summary: Mapping[str, Any], cards: list[Card], docs: Path, meta: 
                 f"{d.get('severity', 'warning')} reached at: "
                 f"{reached})",
                 "",
+                *([definition, ""] if (definition := injector_definition(name)) else []),
                 "| size | runs | tables | ≥ info | ≥ warning | ≥ error | row precision | row recall |",
                 "|---|---|---|---|---|---|---|---|",
             ]

@@ -493,6 +493,12 @@ def impossible_value(frame, card, size, rng):
     )
 
 
+# a gross error lands at least this factor beyond every real value of its column: one decimal place
+GROSS_MARGIN = 10.0
+# the slip planted: the decimal point moved two places (or a unit a hundred times smaller)
+GROSS_SLIP = 100.0
+
+
 @injector(
     "gross_outlier",
     "outliers",
@@ -502,23 +508,38 @@ def impossible_value(frame, card, size, rng):
     0.01,
 )
 def gross_outlier(frame, card, size, rng):
-    """Values set to the median plus 50 standard deviations of their column.
+    """Values multiplied by 100 (a decimal point moved two places), where that lands them at least ten
+    times beyond every value of their column.
 
-    Missed, at every size, where the chosen column has a genuinely heavy right tail that the
-    check rightly judges on the log scale (rotterdam_breast pgr 0-5004 with median 41, colon
-    nodes 0-33 with median 2, aids priorzdv 3-312 with median 21): there 50 SD is a few times the
-    column's maximum, a few robust log-spreads from the median, not a gross error. retinopathy's
-    risk is a 6-level score, which the check does not screen (fewer than 10 distinct values).
-    The column is a measurement (more than 20 distinct values): retinopathy's risk, a 6-level
-    score the check does not screen, is no longer chosen.
+    Definition (from the field, not from the check): a gross error is a decimal-point or zero slip,
+    the "out by 10" class of number-entry error (Thimbleby & Cairns, J R Soc Interface 2010,
+    doi:10.1098/rsif.2010.0112), or a unit slip of a power of ten (a fraction entered as a
+    percentage, metres as centimetres); the benchmark plants x100. It is planted on a record only
+    where the slipped value is at least ten times the largest absolute value of the column
+    (|x| >= max|x| / 10), a decade beyond anything real in the column on the ratio (log) scale
+    that the check uses for skewed positive columns; a one-place slip (x10) would land there only
+    from the maximum itself. A slip that stays inside the column's range, or within a decade of its
+    top, is a real error that no look at the column alone can tell from a true value (Goldberg,
+    Niemierko & Turchin, AMIA Annu Symp Proc 2008: range and constraint checks caught only a small
+    share of the errors that double entry found); it is left to double entry and cross-field
+    checks, not measured here. Records are drawn at random among those that qualify (zeros never
+    do); a column with fewer qualifying records than the size asks for is not applicable (none of
+    the 17 tables).
     """
     column = _numeric_column(frame, card, rng, measured=True)
     observed = _observed(frame, column)
-    rows = _pick_rows(observed.size, size, rng, observed)
     values = frame.get_column(column).cast(pl.Float64).to_numpy()
-    spread = float(np.nanstd(values)) or 1.0
-    far = float(np.nanmedian(values)) + 50 * spread
-    return Injected(_set_values(frame, column, rows, far), _roles(card), tuple(rows.tolist()), (column,))
+    largest = float(np.max(np.abs(values[observed])))
+    pool = observed[np.abs(values[observed]) * GROSS_SLIP >= GROSS_MARGIN * largest]
+    wanted = max(1, round(size * observed.size))
+    if largest == 0 or pool.size < wanted:
+        raise NotApplicable(
+            f"fewer than {wanted} records of {column!r} land ten times beyond its range when "
+            "multiplied by 100"
+        )
+    rows = _pick_rows(observed.size, size, rng, pool)
+    slipped = values[rows] * GROSS_SLIP
+    return Injected(_set_values(frame, column, rows, slipped), _roles(card), tuple(rows.tolist()), (column,))
 
 
 # ---------------------------------------------------------------------------------------------

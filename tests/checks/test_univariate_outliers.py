@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pytest
+from benchmarks.trust.corpus import TableUnavailable, load_cards, load_table
 from tests.checks._planted import Case, base_cohort, clean_twins, planted, planted_case
 from tests.conftest import make_dataset, run_one
 
@@ -82,6 +84,76 @@ def test_wide_data_is_summarised_per_tier():
     assert errors[0].rows == (7,)
     assert errors[0].columns == tuple(f"g{i}" for i in range(60))
     assert errors[0].evidence["columns"] == 60
+
+
+def _real(name: str) -> pl.DataFrame:
+    """An untouched real table of the trust benchmark corpus (its roles matter not to this check)."""
+    (card,) = load_cards([name])
+    roles = [c for v in card.roles.values() for c in (v if isinstance(v, list) else [v])]
+    try:
+        return load_table(card).drop(roles, strict=False)
+    except TableUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+def _slip(frame: pl.DataFrame, column: str, share: float, seed: int) -> tuple[pl.DataFrame, set[int]]:
+    """Multiply by 100 a share of the records whose slipped value lands ten times beyond the column's
+    maximum (the trust benchmark's gross_outlier)."""
+    values = frame.get_column(column).cast(pl.Float64).to_numpy().copy()
+    pool = np.flatnonzero(np.abs(values) * 100 >= 10 * np.nanmax(np.abs(values)))
+    rows = np.random.default_rng(seed).choice(pool, size=max(1, round(share * frame.height)), replace=False)
+    values[rows] *= 100
+    return frame.with_columns(pl.Series(column, values)), set(rows.tolist())
+
+
+@pytest.mark.parametrize(("table", "column"), [("rotterdam_breast", "pgr"), ("gbsg2", "progrec")])
+def test_a_decimal_slip_on_a_column_spanning_decades_is_a_warning(table, column):
+    """Receptor levels span 0-5,000: on the log scale a value ten times the maximum is only 3-4
+    robust spreads out, but it stands a decade above every other value, which real tails never do."""
+    frame = _real(table)
+    quiet = run_one("univariate_outliers", frame)
+    assert all(f.severity == "info" for f in quiet.findings if column in f.columns)
+    dirty, planted = _slip(frame, column, 0.01, seed=3)
+    outcome = run_one("univariate_outliers", dirty)
+    alarms = [f for f in outcome.findings if column in f.columns and f.severity != "info"]
+    assert alarms and {r for f in alarms for r in f.rows} == planted
+    assert all(f.evidence["beyond_decade_gap"] == len(f.rows) for f in alarms)
+    assert max(f.evidence["max_robust_z"] for f in alarms) < 6  # found by the gap, not by the z
+
+
+def test_no_decade_gap_in_the_long_tails_of_real_labs():
+    """mgus2 creatinine reaches ten times its 95th percentile (22 mg/dL) through a dense tail: no gap,
+    no new alarm; flchain's kappa and lambda stay information (inside their disease ranges)."""
+    for table in ("mgus2_mayo", "flchain_olmsted", "rotterdam_breast", "gbsg2", "aids_actg320"):
+        outcome = run_one("univariate_outliers", _real(table))
+        assert all(f.evidence.get("beyond_decade_gap", 0) == 0 for f in outcome.findings), table
+        assert all(f.severity == "info" for f in outcome.findings), table
+
+
+def test_a_decade_gap_is_a_warning_even_inside_a_disease_range():
+    """A kappa light chain of 200-2,000 mg/dL is possible in myeloma (disease range 0-2,000), so a
+    far value alone is information; ten times every other subject of the cohort, it is a slip to check."""
+    dirty, planted = _slip(_real("flchain_olmsted"), "kappa", 0.005, seed=1)
+    outcome = run_one("univariate_outliers", dirty)
+    alarms = [f for f in outcome.findings if f.columns == ("kappa",) and f.severity != "info"]
+    assert {r for f in alarms for r in f.rows} == planted
+
+
+def test_the_decade_gap_is_found_alike_on_wide_and_tall_tables():
+    """Wide tables (over 200 numeric columns) search the gap in the shared matrix, tall ones in one
+    engine pass: the same slipped values are warnings either way."""
+    rng = np.random.default_rng(8)
+    matrix = rng.lognormal(0.0, 1.0, size=(300, 240))
+    slipped = [5, 9, 50]
+    matrix[slipped, 0] = 11 * matrix[:, 0].max() * np.array([1.0, 1.2, 1.4])  # a decade above, z < 6
+    frame = pl.DataFrame(matrix, schema=[f"g{i}" for i in range(240)])
+    for table in (frame, frame.select(frame.columns[:40])):
+        alarms = [
+            f
+            for f in run_one("univariate_outliers", table).findings
+            if "g0" in f.columns and f.severity != "info"
+        ]
+        assert {r for f in alarms for r in f.rows} == set(slipped), table.width
 
 
 # -- the case the common tests (test_common.py) run this check on --------------------------
