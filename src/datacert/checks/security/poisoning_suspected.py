@@ -12,7 +12,7 @@ from scipy.stats import binom, spearmanr
 from sklearn.isotonic import IsotonicRegression
 from sklearn.neighbors import NearestNeighbors
 
-from datacert.artifacts import row_sample, share_rows
+from datacert.artifacts import row_sample, rows_matrix, share_rows
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._groups import duplicate_groups
 from datacert.checks._leakage_screen import excluded_columns
@@ -485,8 +485,7 @@ def _neighbour_space(data: Dataset, rows: np.ndarray, leaking: set[str]) -> tupl
     ]
     if not numeric:
         return np.empty((rows.size, 0)), []
-    matrix = data.numeric_matrix(numeric)
-    Z = standardize(median_impute(matrix if rows.size == data.n_rows else matrix[rows]))
+    Z = standardize(median_impute(rows_matrix(data, numeric, rows)))
     if Z.shape[1] > MAX_NEIGHBOUR_FEATURES:
         scores, _, _ = top_components(Z, MAX_NEIGHBOUR_FEATURES // 4)
         return scores, []  # components mix every column: none can be left out
@@ -638,8 +637,7 @@ def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -
         info["knn_sampled_rows"] = int(keep.size)
         info["knn_population_rows"] = sample.population
     positions, labels = rows[keep], codes[keep]
-    matrix = data.numeric_matrix(numeric)
-    Z = standardize(median_impute(matrix if positions.size == data.n_rows else matrix[positions]))
+    Z = standardize(median_impute(rows_matrix(data, numeric, positions)))
     n, p = Z.shape
     spectrum_sample = spectrum_rows(n, p)
     values = singular_values(Z if spectrum_sample is None else Z[spectrum_sample], centre=True)
