@@ -49,10 +49,13 @@ from datacert.survival import (
 
 SEED = 0
 # tall tables are screened on a seeded sample stratified by class (and site, whole patients): at
-# AUC 0.5, where its variance is largest, and a minority class of 20 %, this many records give a
-# column's AUC a standard error of 0.005 (about 20,800 records; Hanley & McNeil 1982), and near the
-# 0.95 threshold that error is below 0.002; the permutation null's maximum moves by as little
-MAX_ROWS = auc_rows(standard_error=0.005, minority_share=0.2)
+# AUC 0.5, where its variance is largest, the sample gives a column's AUC a standard error of
+# AUC_SE for the table's smallest class share, counted as at least MIN_SHARE (Hanley & McNeil 1982:
+# 20,800 records for a 20 % minority, MAX_ROWS; 13,300 for balanced classes), and near the 0.95
+# threshold that error is below 0.002; the permutation null's maximum moves by as little
+AUC_SE = 0.005
+MIN_SHARE = 0.2
+MAX_ROWS = auc_rows(standard_error=AUC_SE, minority_share=MIN_SHARE)
 MIN_CLASS = 10
 ENCODING_FOLDS = 5
 ENCODING_PRIOR = 1.0  # pseudo-records of the prior mixed into each category's rate
@@ -433,7 +436,12 @@ def _target(data: Dataset, task: str):
     first = data.frame.hash_rows().is_first_distinct().to_numpy()[rows]
     rows, labels = rows[first], labels[first]
     sampled = population = None
-    sample = row_sample(data, MAX_ROWS, among=rows)
+    budget = MAX_ROWS
+    if task == "classification" and labels.size:
+        counts = np.bincount(labels)
+        share = float(counts[counts > 0].min() / labels.size)
+        budget = min(MAX_ROWS, auc_rows(standard_error=AUC_SE, minority_share=max(share, MIN_SHARE)))
+    sample = row_sample(data, budget, among=rows)
     if sample.sampled:
         pick = np.searchsorted(rows, sample.rows)
         rows, labels, sampled, population = rows[pick], labels[pick], int(pick.size), sample.population
