@@ -711,7 +711,9 @@ def _label_model(data: Dataset, positions: np.ndarray) -> np.ndarray | None:
 def _islands(neighbours: np.ndarray, labels: np.ndarray, smallest: int, largest: int):
     """Small groups of mutual same-label neighbours whose surroundings agree on another label.
 
-    Yields (members, purity of the surroundings, mean neighbour disagreement of the members).
+    Yields (members, purity of the surroundings, mean neighbour disagreement of the members), by
+    component. Every component is measured at once from (component, record) pairs: a loop over
+    thousands of small components cost a second on 10,000 records.
     """
     n, k = neighbours.shape
     same = labels[neighbours] == labels[:, None]
@@ -721,20 +723,38 @@ def _islands(neighbours: np.ndarray, labels: np.ndarray, smallest: int, largest:
     # mutual neighbours only: one-way links chain a planted group to the main body of its class
     n_comps, component = connected_components(directed.multiply(directed.T), directed=False)
     sizes = np.bincount(component, minlength=n_comps)
+    chosen = np.flatnonzero((sizes >= smallest) & (sizes <= largest))
+    if chosen.size == 0:
+        return
+    slot = np.full(n_comps, -1, dtype=np.int64)
+    slot[chosen] = np.arange(chosen.size)
     by_component = np.argsort(component, kind="stable")  # members of each component, ascending
     ends = np.cumsum(sizes)
-    for comp in np.flatnonzero((sizes >= smallest) & (sizes <= largest)):
-        members = by_component[ends[comp] - sizes[comp] : ends[comp]]
-        # links of the members (and of their surroundings) into the group, without an n × k scan
-        inside_members = component[neighbours[members]] == comp
-        around = np.unique(neighbours[members][~inside_members])
-        if around.size == 0:
+    members_of = by_component[np.isin(component[by_component], chosen)]  # grouped by component
+    member_slot = slot[component[members_of]]
+    # the surroundings of a component: the distinct records its members point to outside it
+    pointed = neighbours[members_of]
+    outside = component[pointed] != component[members_of][:, None]
+    pair_slot = np.repeat(member_slot, k)[outside.ravel()]
+    pair_record = pointed.ravel()[outside.ravel()]
+    pairs = np.unique(pair_slot * n + pair_record)  # sorted by component, then record
+    around_slot, around = pairs // n, pairs % n
+    n_around = np.bincount(around_slot, minlength=chosen.size)
+    # how purely the surrounding records agree with one another, ignoring their links into the group
+    outer = component[neighbours[around]] != chosen[around_slot][:, None]
+    agree = np.bincount(around_slot, weights=(same[around] & outer).sum(axis=1), minlength=chosen.size)
+    linked = np.bincount(around_slot, weights=outer.sum(axis=1), minlength=chosen.size)
+    n_labels = int(labels.max(initial=0)) + 1
+    votes = np.bincount(around_slot * n_labels + labels[around], minlength=chosen.size * n_labels)
+    majority = votes.reshape(chosen.size, n_labels).argmax(axis=1)  # ties: the smallest label
+    same_links = np.bincount(member_slot, weights=same[members_of].sum(axis=1), minlength=chosen.size)
+    for i, comp in enumerate(chosen.tolist()):
+        if n_around[i] == 0:
             continue
-        # how purely the surrounding records agree with one another, ignoring their links into the group
-        outer = component[neighbours[around]] != comp
-        purity = float((same[around] & outer).sum() / max(1, outer.sum()))
-        if np.bincount(labels[around]).argmax() != labels[members[0]]:
-            yield members, purity, float(1.0 - same[members].mean())
+        members = by_component[ends[comp] - sizes[comp] : ends[comp]]
+        if majority[i] != labels[members[0]]:
+            purity = float(int(agree[i]) / max(1, int(linked[i])))
+            yield members, purity, float(1.0 - int(same_links[i]) / (members.size * k))
 
 
 def _conflicting_duplicates(data: Dataset, rows: np.ndarray, codes: np.ndarray) -> list[np.ndarray]:
