@@ -14,7 +14,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from datacert.artifacts import row_sample, rows_matrix, share_rows
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
-from datacert.checks._groups import duplicate_groups
+from datacert.checks._groups import feature_duplicate_groups
 from datacert.checks._leakage_screen import excluded_columns
 from datacert.checks._ranks import blocks, label_changes_within_runs, one_blas_thread, sort_block
 from datacert.checks._reference_model import class_labels, target_task
@@ -105,7 +105,7 @@ class PoisoningSuspected(Check):
 
     id = "poisoning_suspected"
     dimension = "security"
-    needs = Needs(roles=("target",), min_rows=20, artifacts=("task", "row_sample"))
+    needs = Needs(roles=("target",), min_rows=20, artifacts=("task", "row_sample", "feature_duplicates"))
     params = (
         Param("min_support", 3, "records a trigger pattern needs", low=1),
         Param(
@@ -769,7 +769,7 @@ def _conflicting_duplicates(data: Dataset, rows: np.ndarray, codes: np.ndarray) 
     label_of = np.full(data.n_rows, -1)
     label_of[rows] = codes
     out = []
-    for group in duplicate_groups(data.frame, features):
+    for group in feature_duplicate_groups(data):
         labels = label_of[group]
         labels = labels[labels >= 0]
         if np.unique(labels).size > 1:
