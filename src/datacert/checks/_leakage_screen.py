@@ -27,7 +27,7 @@ import polars as pl
 from scipy import stats
 from scipy.special import logsumexp
 
-from datacert.artifacts import auc_rows, row_sample
+from datacert.artifacts import auc_rows, row_sample, rows_matrix
 from datacert.checks._ranks import (
     auc_power,
     blocks,
@@ -181,8 +181,8 @@ def _compute(data: Dataset, params: dict[str, Any]) -> LeakageScreen | None:
     perms = [rng.permutation(rows.size) for _ in range(params["permutations"])]
     id_cols = _identifier_columns(data)
     numeric = [c for c in data.numeric_feature_columns() if c not in id_cols]
-    matrix = data.numeric_matrix(numeric) if numeric else np.empty((data.n_rows, 0))
-    numeric_block = matrix if rows.size == data.n_rows else matrix[rows]
+    # a tall table's sample only: no float copy of the whole numeric block
+    numeric_block = rows_matrix(data, numeric, rows)
     features = _scan_matrix(numeric_block, numeric, task, labels, pi, tgt_ranks, perms)
     text_cols = _categorical_text_columns(data, id_cols)
     text_functional = _functional_text(data, text_cols, rows, labels, pi)
@@ -611,8 +611,11 @@ def _scan_missingness(
     partial = [c for c in candidates if 0 < nulls[c] < data.n_rows]
     if not partial:
         return _Scan([], np.zeros(0), np.zeros(0))
-    block = data.frame.select([pl.col(c).is_null().cast(pl.Float64).alias(c) for c in partial]).to_numpy()
-    return _scan_matrix(block[rows], partial, task, labels, pi, target_ranks, perms, functional=False)
+    frame = data.frame if rows.size == data.n_rows else data.frame[rows]  # a tall table's sample only
+    block = frame.select([pl.col(c).is_null().cast(pl.Float64).alias(c) for c in partial]).to_numpy()
+    return _scan_matrix(
+        np.ascontiguousarray(block), partial, task, labels, pi, target_ranks, perms, functional=False
+    )
 
 
 def _log_chance(sizes: np.ndarray, pi: np.ndarray) -> np.ndarray:
