@@ -83,15 +83,6 @@ def test_tall_tables_are_subsampled(monkeypatch):
     assert fit.evidence()["sampled_rows"] == 200
 
 
-def test_the_row_budget_follows_the_class_balance():
-    balanced = np.repeat([0, 1], 5_000)
-    rare = np.r_[np.zeros(9_500, dtype=np.int64), np.ones(500, dtype=np.int64)]
-    # Hanley & McNeil: SE 0.007 at AUROC 0.5 needs 1 / (12 · 0.007² · π(1 − π)) records
-    assert ref.row_budget("classification", balanced) == 6_803
-    assert ref.row_budget("classification", rare) == ref.MAX_ROWS  # a 5 % class counts as 20 %
-    assert ref.row_budget("regression", np.arange(100.0)) == ref.MAX_ROWS
-
-
 def test_categorical_features_are_one_hot_encoded_in_fold():
     rng = np.random.default_rng(2)
     n = 200

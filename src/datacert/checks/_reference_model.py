@@ -42,15 +42,10 @@ from datacert.statistics import column_medians
 
 SEED = 0
 N_SPLITS = 5  # the fold plan's default (datacert.artifacts); classes smaller than this are left out
-# tall tables are fitted on a seeded sample stratified by class (and site, whole patients), sized so
-# that the cross-validated AUROC has a standard error of AUROC_SE at AUROC 0.5, where its variance is
-# largest, for the table's own smallest class share (Hanley & McNeil 1982): 6,800 records for two
-# balanced classes, 7,800 for a 32 % minority. Shares below MIN_SHARE count as MIN_SHARE, so a rare
-# class does not multiply the cost: MAX_ROWS (about 10,600 records) is the largest budget, and
-# below a 20 % minority the standard error grows as 1 / sqrt(share · (1 − share)).
-AUROC_SE = 0.007
-MIN_SHARE = 0.2
-MAX_ROWS = auc_rows(standard_error=AUROC_SE, minority_share=MIN_SHARE)
+# tall tables are fitted on a seeded sample stratified by class (and site, whole patients): at AUROC 0.5,
+# where its variance is largest, and a minority class of 20 %, this many records give the
+# cross-validated AUROC a standard error of 0.007 (about 10,600 records; Hanley & McNeil 1982)
+MAX_ROWS = auc_rows(standard_error=0.007, minority_share=0.2)
 MAX_CATEGORIES = 20  # text columns with at most this many values are one-hot encoded
 SCREEN_FEATURES = 500  # in-fold univariate screening keeps this many features before L1
 HGB_MIN_ROWS = 1_000  # gradient boosting only pays off (and is affordable) on taller tables
@@ -451,21 +446,11 @@ def usable_rows(
         rows = np.flatnonzero(np.isfinite(values))
         y = values[rows]
         classes, excluded = ("",), 0
-    sample = row_sample(data, row_budget(task, y), among=rows)
+    sample = row_sample(data, MAX_ROWS, among=rows)
     if not sample.sampled:
         return rows, y, classes, excluded, None, None
     pick = np.searchsorted(rows, sample.rows)
     return rows[pick], y[pick], classes, excluded, int(pick.size), sample.population
-
-
-def row_budget(task: str, y: np.ndarray) -> int:
-    """Records the reference model learns from: AUROC_SE for the smallest class share (at least
-    MIN_SHARE), or MAX_ROWS for a numeric target."""
-    if task != "classification" or y.size == 0:
-        return MAX_ROWS
-    counts = np.bincount(y)
-    share = float(counts[counts > 0].min() / y.size)
-    return min(MAX_ROWS, auc_rows(standard_error=AUROC_SE, minority_share=max(share, MIN_SHARE)))
 
 
 def fold_plan(
