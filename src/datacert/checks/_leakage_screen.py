@@ -29,6 +29,7 @@ from scipy.special import logsumexp
 
 from datacert.artifacts import auc_rows, row_sample, rows_matrix
 from datacert.checks._ranks import (
+    BLOCK_CELLS,
     auc_power,
     blocks,
     label_changes_within_runs,
@@ -483,7 +484,14 @@ def _scan_matrix(
     log_null = np.zeros(p)
     if task == "classification":
         onehot = _indicators(labels, pi)
-        permuted = [onehot[perm] for perm in perms]
+        k = onehot.shape[1]
+        # the permutations' indicators side by side, a few at a time: one product per block for them
+        # all (the sums are of 0/1 and half-integer ranks, exact in any order: the same AUCs)
+        at_once = max(1, BLOCK_CELLS // max(1, n * k))
+        permuted = [
+            np.hstack([onehot[perm] for perm in perms[i : i + at_once]])
+            for i in range(0, len(perms), at_once)
+        ]
     else:
         # codes of the target values, for the functional test on numeric targets
         _, codes = np.unique(labels, return_inverse=True)
@@ -495,9 +503,16 @@ def _scan_matrix(
         if task == "classification":
             auc = auc_power(block.ranks, onehot)
             power[part] = np.max(np.maximum(auc, 1.0 - auc), axis=0)
-            for i, pm in enumerate(permuted):
-                a = auc_power(block.ranks, pm)
-                null_max[i] = max(null_max[i], float(np.max(np.maximum(a, 1.0 - a))) if a.size else 0.5)
+            first = 0
+            for pm in permuted:
+                count = pm.shape[1] // k
+                a = auc_power(block.ranks, pm)  # (count * k) x b, permutation by permutation
+                if a.size:
+                    folded = np.maximum(a, 1.0 - a).reshape(count, -1).max(axis=1)
+                else:
+                    folded = np.full(count, 0.5)
+                null_max[first : first + count] = np.maximum(null_max[first : first + count], folded)
+                first += count
             codes_now = labels
         else:
             power[part] = np.abs(spearman(block.ranks, _ranks_of(target_ranks)[None, :]))[0]
@@ -607,12 +622,13 @@ def _scan_missingness(
     candidates = [c for c in data.columns if c not in skip and c not in data.roles.columns()]
     if not candidates:
         return _Scan([], np.zeros(0), np.zeros(0))
-    nulls = data.frame.select([pl.col(c).null_count().alias(c) for c in candidates]).row(0, named=True)
+    # one expression over many columns: planning one per column costs more than the data on wide tables
+    nulls = data.frame.select(pl.col(candidates).null_count()).row(0, named=True)
     partial = [c for c in candidates if 0 < nulls[c] < data.n_rows]
     if not partial:
         return _Scan([], np.zeros(0), np.zeros(0))
     frame = data.frame if rows.size == data.n_rows else data.frame[rows]  # a tall table's sample only
-    block = frame.select([pl.col(c).is_null().cast(pl.Float64).alias(c) for c in partial]).to_numpy()
+    block = frame.select(pl.col(partial).is_null().cast(pl.Float64)).to_numpy()
     return _scan_matrix(
         np.ascontiguousarray(block), partial, task, labels, pi, target_ranks, perms, functional=False
     )
