@@ -94,7 +94,8 @@ class MissingValues(Check):
         # few columns: one engine pass of null (and NaN) tests, no float copy of the table; many:
         # the numeric matrix, as planning thousands of expressions costs more than the data
         matrix_cols = [c for c in columns if c in numeric] if len(columns) > WIDE_COLUMNS else []
-        other_cols = [c for c in columns if c not in set(matrix_cols)]
+        in_matrix = set(matrix_cols)
+        other_cols = [c for c in columns if c not in in_matrix]
         missing_any = np.zeros(data.n_rows, dtype=bool)
         if matrix_cols:
             missing_any |= np.isnan(data.numeric_matrix(matrix_cols)).any(axis=1)
