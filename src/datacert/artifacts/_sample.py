@@ -207,7 +207,7 @@ def rows_matrix(data: Dataset, columns: list[str], rows: np.ndarray) -> np.ndarr
     if not columns:
         return np.empty((rows.size, 0))
     block = data.frame.select(pl.col(columns).cast(pl.Float64).gather(pl.Series(rows, dtype=pl.Int64)))
-    return np.ascontiguousarray(block.to_numpy(), dtype=np.float64)
+    return block.to_numpy(order="c").astype(np.float64, copy=False)
 
 
 def row_sample(data: Dataset, budget: int, among: np.ndarray | None = None) -> RowSample:
