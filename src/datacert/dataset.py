@@ -121,8 +121,8 @@ class Dataset:
                 matrix = np.empty((self.n_rows, len(columns)))
                 cast = [pl.col(c).cast(pl.Float64) for c in columns]
                 for start in range(0, self.n_rows, MATRIX_BLOCK_ROWS):
-                    block = self.frame.slice(start, MATRIX_BLOCK_ROWS).select(cast).to_numpy()
-                    matrix[start : start + block.shape[0]] = block
+                    part = self.frame.slice(start, MATRIX_BLOCK_ROWS).select(cast).to_numpy()
+                    matrix[start : start + part.shape[0]] = part
             else:
                 block = self.frame.select(pl.col(columns).cast(pl.Float64))  # one expression, any width
                 matrix = block.to_numpy().astype(np.float64, copy=False)
