@@ -13,6 +13,8 @@ The run ends with the issue's figures table (workload, now, goal, met) from the 
 the load average at the start and the end; the out-of-core and Dask rows come from
 results/scale.json when `python -m benchmarks.scale_bench` wrote one.
 Thread counts are pinned and reported (busy-waiting BLAS threads distort timings on 2 cores).
+`--against DIR` measures another checkout (its `src/` first on PYTHONPATH) in alternation with
+this one and prints a before/after table from the same run (e.g. DIR from `git archive main`).
 When ydata-profiling is importable (install it yourself, ideally in a separate environment: it pins
 its own numpy/pandas ranges), its minimal and default reports are timed too.
 """
@@ -45,26 +47,77 @@ DEFAULT_TASKS = {
 BIG_WORKLOADS = ("tall",)
 
 
-def measure(task: str, workload: str, repeat: int) -> dict:
+def measure_once(task: str, workload: str, source: Path | None = None) -> dict:
+    """One fresh process; `source` is another checkout whose `src` is imported instead of this one."""
     env = dict(os.environ, OMP_NUM_THREADS="2", OPENBLAS_NUM_THREADS="2", MKL_NUM_THREADS="2")
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(source / "src"), env.get("PYTHONPATH")) if p)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks._measure", task, workload],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def measure(task: str, workload: str, repeat: int) -> dict:
     runs = []
     for _ in range(repeat):
-        done = subprocess.run(
-            [sys.executable, "-m", "benchmarks._measure", task, workload],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=Path(__file__).resolve().parents[1],
-        )
-        if done.returncode != 0:
-            return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        run = measure_once(task, workload)
+        if "error" in run:
+            return run
+        runs.append(run)
+    return summarize(runs)
+
+
+def summarize(runs: list[dict]) -> dict:
+    """Median wall and CPU seconds, largest peak RSS, of repeated runs of one task."""
     result = dict(runs[-1])
     result["seconds"] = statistics.median(r["seconds"] for r in runs)
     result["cpu_seconds"] = statistics.median(r.get("cpu_seconds", 0.0) for r in runs)
     result["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
     result["runs"] = [round(r["seconds"], 3) for r in runs]
+    result["cpu_runs"] = [round(r.get("cpu_seconds", 0.0), 3) for r in runs]
     return result
+
+
+def measure_against(task: str, workload: str, repeat: int, source: Path) -> tuple[dict, dict]:
+    """This checkout and another one (`source`) measured in alternation, back to back, so that both
+    see the same load: (this checkout's result, the other's)."""
+    mine: list[dict] = []
+    theirs: list[dict] = []
+    for _ in range(repeat):
+        for runs, where in ((theirs, source), (mine, None)):
+            run = measure_once(task, workload, where)
+            if "error" in run:
+                return run, run
+            runs.append(run)
+    return summarize(mine), summarize(theirs)
+
+
+def comparison_table(report: dict) -> list[str]:
+    """Before (the --against checkout) and after (this one), same run: CPU and wall seconds, RSS."""
+    lines = [
+        "| workload | task | CPU s before | CPU s after | after / before | wall s before | wall s after "
+        "| peak RSS MB before | after |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for workload, entry in report["workloads"].items():
+        for task, before in entry.get("against", {}).items():
+            after = entry["tasks"].get(task, {})
+            if "cpu_seconds" not in before or "cpu_seconds" not in after:
+                continue
+            ratio = after["cpu_seconds"] / before["cpu_seconds"] if before["cpu_seconds"] else float("nan")
+            lines.append(
+                f"| {workload} | {task} | {before['cpu_seconds']:.2f} | {after['cpu_seconds']:.2f} | "
+                f"{ratio:.2f} | {before['seconds']:.2f} | {after['seconds']:.2f} | "
+                f"{before['peak_rss_mb']:.0f} | {after['peak_rss_mb']:.0f} |"
+            )
+    return lines
 
 
 def print_summary(report: dict) -> None:
@@ -162,6 +215,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--big", action="store_true", help="also run the 1,000,000 x 50 table (tall)")
     parser.add_argument("--tasks", default=None, help="comma-separated tasks (default: per workload)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--against",
+        type=Path,
+        default=None,
+        help="another checkout (e.g. `git archive main | tar -x -C DIR`): every task but the baseline "
+        "is also run with its src/, alternating with this one, and a before/after table is printed",
+    )
     args = parser.parse_args(argv)
     report: dict = {
         "machine": {
@@ -188,7 +248,12 @@ def main(argv: list[str] | None = None) -> None:
             tasks += ["ydata_minimal"] + (["ydata_default"] if workload in ("bc", "medium") else [])
         entry: dict = {"arrow_size_mb": round(arrow_mb, 1), "tasks": {}}
         for task in tasks:
-            entry["tasks"][task] = measure(task, workload, args.repeat)
+            if args.against is not None and task != "baseline":
+                entry["tasks"][task], before = measure_against(task, workload, args.repeat, args.against)
+                entry.setdefault("against", {})[task] = before
+                print(f"{workload:7s} {task:11s} before {json.dumps(before)}", flush=True)
+            else:
+                entry["tasks"][task] = measure(task, workload, args.repeat)
             print(f"{workload:7s} {task:11s} {json.dumps(entry['tasks'][task])}", flush=True)
         base = entry["tasks"]["baseline"].get("seconds")
         for task, result in entry["tasks"].items():
@@ -215,6 +280,12 @@ def main(argv: list[str] | None = None) -> None:
     table = issue_table(report, scale)
     print("\n".join(table))
     report["issue_table"] = table
+    if args.against is not None:
+        report["against"] = str(args.against)
+        before_after = comparison_table(report)
+        print(f"\nBefore ({args.against}) and after (this checkout), alternating runs of the same run:")
+        print("\n".join(before_after))
+        report["before_after_table"] = before_after
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=2, sort_keys=True))

@@ -1,4 +1,4 @@
-"""The cached numeric matrix is the same whether built from the frame at once or column by column."""
+"""The cached numeric matrix is the same whether built from the frame at once or block by block."""
 
 import numpy as np
 import polars as pl
@@ -7,7 +7,7 @@ from tests.conftest import make_dataset
 import datacert.dataset as dataset_module
 
 
-def test_tall_tables_fill_the_matrix_column_by_column_with_the_same_values(monkeypatch):
+def test_tall_tables_fill_the_matrix_block_by_block_with_the_same_values(monkeypatch):
     rng = np.random.default_rng(0)
     n = 2_000
     frame = pl.DataFrame(
@@ -24,6 +24,7 @@ def test_tall_tables_fill_the_matrix_column_by_column_with_the_same_values(monke
     monkeypatch.setattr(dataset_module, "COLUMNWISE_ROWS", 10**9)
     whole = make_dataset(frame, target="y").numeric_matrix(columns)
     monkeypatch.setattr(dataset_module, "COLUMNWISE_ROWS", 1)
+    monkeypatch.setattr(dataset_module, "MATRIX_BLOCK_ROWS", 300)  # 7 blocks, the last one short
     by_column = make_dataset(frame, target="y").numeric_matrix(columns)
     assert by_column.dtype == np.float64 and by_column.flags["C_CONTIGUOUS"] and not by_column.flags.writeable
     assert np.array_equal(whole, by_column, equal_nan=True)

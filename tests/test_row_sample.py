@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 from tests.conftest import make_dataset
 
-from datacert.artifacts import auc_rows, row_sample, share_rows
+from datacert.artifacts import auc_rows, row_sample, rows_matrix, share_rows
 from datacert.checks import _reference_model as ref
 
 
@@ -86,3 +86,24 @@ def test_a_sampled_design_holds_only_the_records_the_models_learn_from(monkeypat
     design = ref.design_of(data)
     assert design.matrix.shape[0] == 500 and np.array_equal(design.rows, fit.rows)
     assert np.array_equal(design.take(fit.rows[::7]), design.matrix[::7])
+
+
+def test_rows_matrix_holds_the_numeric_matrix_rows_of_a_sample():
+    rng = np.random.default_rng(3)
+    n = 1_000
+    frame = pl.DataFrame(
+        {
+            "a": pl.Series(rng.normal(size=n)).set(pl.Series(rng.random(n) < 0.1), None),
+            "b": rng.integers(0, 5, n),
+            "c": pl.Series(rng.random(n) < 0.5),
+            "y": rng.integers(0, 2, n),
+        }
+    )
+    data = make_dataset(frame, target="y")
+    rows = np.sort(rng.choice(n, 137, replace=False))
+    block = rows_matrix(data, ["a", "b", "c"], rows)
+    assert block.flags["C_CONTIGUOUS"] and block.dtype == np.float64
+    assert np.array_equal(block, data.numeric_matrix(["a", "b", "c"])[rows], equal_nan=True)
+    assert rows_matrix(data, ["a"], np.arange(n)) is data.numeric_matrix(
+        ["a"]
+    )  # every row: the shared matrix

@@ -10,7 +10,7 @@ through a cache hidden in the Dataset.
 
 from datacert.artifacts._folds import FoldPlan, fold_plan
 from datacert.artifacts._population import Population, RepeatedKeys
-from datacert.artifacts._sample import RowSample, auc_rows, row_sample, share_rows
+from datacert.artifacts._sample import RowSample, auc_rows, row_sample, rows_matrix, share_rows
 from datacert.artifacts._store import ARTIFACTS, Artifacts, provide
 from datacert.artifacts._task import (
     MAX_CLASSES,
@@ -37,6 +37,7 @@ __all__ = [
     "learning_task",
     "provide",
     "row_sample",
+    "rows_matrix",
     "share_rows",
     "task_kind",
 ]

@@ -75,6 +75,7 @@ class RowSampler:
         self.task = task
         self._keys: np.ndarray | None = None
         self._strata: np.ndarray | None = None
+        self._order: tuple[np.ndarray, np.ndarray] | None = None
         self._drawn: dict[tuple[int, bytes], RowSample] = {}
 
     @property
@@ -95,16 +96,30 @@ class RowSampler:
         return self._drawn[key]
 
     def _draw(self, candidates: np.ndarray, budget: int) -> np.ndarray:
-        keys, strata = self.keys()[candidates], self.strata()[candidates]
-        _, stratum, sizes = np.unique(strata, return_inverse=True, return_counts=True)
-        allocation = _allocate(sizes, budget)
-        # by stratum, then key (a group's records are adjacent), then table position
-        order = np.lexsort((candidates, keys, stratum))
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        rank = np.empty(candidates.size, dtype=np.int64)
-        rank[order] = np.arange(candidates.size) - np.repeat(starts, sizes)
-        take = rank < allocation[stratum]
-        return np.sort(candidates[take])
+        order, stratum_of = self.order()
+        member = np.zeros(self.data.n_rows, dtype=bool)
+        member[candidates] = True
+        ranked = order[member[order]]  # the candidates by stratum, then key, then table position
+        counts = np.bincount(stratum_of[candidates], minlength=int(stratum_of.max(initial=-1)) + 1)
+        present = np.flatnonzero(counts)
+        quota = np.zeros(counts.size, dtype=np.int64)
+        quota[present] = _allocate(counts[present], budget)
+        first = np.cumsum(counts) - counts  # where each stratum begins in `ranked`
+        stratum = stratum_of[ranked]
+        rank = np.arange(ranked.size) - first[stratum]
+        return np.sort(ranked[rank < quota[stratum]])
+
+    def order(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every record by stratum, then key (a group's records are adjacent), then table position,
+        and each record's stratum as a dense code: sorted once, so a draw among any candidates
+        is a filter of this order rather than a sort of its own (six draws of 1,000,000 records
+        sorted for 0.8 s)."""
+        if self._order is None:
+            _, stratum_of = np.unique(self.strata(), return_inverse=True)
+            stratum_of = stratum_of.astype(np.int64, copy=False).reshape(-1)
+            order = np.lexsort((np.arange(self.data.n_rows), self.keys(), stratum_of))
+            self._order = (order, stratum_of)
+        return self._order
 
     def keys(self) -> np.ndarray:
         """One seeded uniform key per record, shared by the records of a group."""
@@ -178,6 +193,21 @@ def _deciles(series: pl.Series) -> np.ndarray:
         edges = np.quantile(values[finite], np.linspace(0, 1, TARGET_BINS + 1)[1:-1])
         codes[finite] = np.searchsorted(edges, values[finite], side="right")
     return codes
+
+
+def rows_matrix(data: Dataset, columns: list[str], rows: np.ndarray) -> np.ndarray:
+    """The float64 block (NaN = missing) of `columns` at the table positions `rows` only.
+
+    A check that works on a sample copies its sample, not the table's whole numeric block
+    (1,000,000 x 40 is 320 MB, rebuilt by each check whose column set differs). The values are
+    the ones `Dataset.numeric_matrix` holds for these rows, in the same C order.
+    """
+    if rows.size == data.n_rows:
+        return data.numeric_matrix(columns)
+    if not columns:
+        return np.empty((rows.size, 0))
+    block = data.frame.select(pl.col(columns).cast(pl.Float64).gather(pl.Series(rows, dtype=pl.Int64)))
+    return block.to_numpy(order="c").astype(np.float64, copy=False)
 
 
 def row_sample(data: Dataset, budget: int, among: np.ndarray | None = None) -> RowSample:

@@ -17,7 +17,15 @@ from datacert.artifacts._task import learning_task
 from datacert.dataset import Dataset
 
 # the named artifacts a check may declare in Needs(artifacts=...)
-ARTIFACTS = ("task", "folds", "design", "reference_fit", "row_sample", "population")
+ARTIFACTS = (
+    "task",
+    "folds",
+    "design",
+    "reference_fit",
+    "row_sample",
+    "population",
+    "feature_duplicates",
+)
 
 Provider = Callable[["Artifacts"], Any]
 _PROVIDERS: dict[str, Provider] = {}

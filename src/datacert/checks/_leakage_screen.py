@@ -27,8 +27,9 @@ import polars as pl
 from scipy import stats
 from scipy.special import logsumexp
 
-from datacert.artifacts import auc_rows, row_sample
+from datacert.artifacts import auc_rows, row_sample, rows_matrix
 from datacert.checks._ranks import (
+    BLOCK_CELLS,
     auc_power,
     blocks,
     label_changes_within_runs,
@@ -49,10 +50,13 @@ from datacert.survival import (
 
 SEED = 0
 # tall tables are screened on a seeded sample stratified by class (and site, whole patients): at
-# AUC 0.5, where its variance is largest, and a minority class of 20 %, this many records give a
-# column's AUC a standard error of 0.005 (about 20,800 records; Hanley & McNeil 1982), and near the
-# 0.95 threshold that error is below 0.002; the permutation null's maximum moves by as little
-MAX_ROWS = auc_rows(standard_error=0.005, minority_share=0.2)
+# AUC 0.5, where its variance is largest, the sample gives a column's AUC a standard error of
+# AUC_SE for the table's smallest class share, counted as at least MIN_SHARE (Hanley & McNeil 1982:
+# 20,800 records for a 20 % minority, MAX_ROWS; 13,300 for balanced classes), and near the 0.95
+# threshold that error is below 0.002; the permutation null's maximum moves by as little
+AUC_SE = 0.005
+MIN_SHARE = 0.2
+MAX_ROWS = auc_rows(standard_error=AUC_SE, minority_share=MIN_SHARE)
 MIN_CLASS = 10
 ENCODING_FOLDS = 5
 ENCODING_PRIOR = 1.0  # pseudo-records of the prior mixed into each category's rate
@@ -178,8 +182,8 @@ def _compute(data: Dataset, params: dict[str, Any]) -> LeakageScreen | None:
     perms = [rng.permutation(rows.size) for _ in range(params["permutations"])]
     id_cols = _identifier_columns(data)
     numeric = [c for c in data.numeric_feature_columns() if c not in id_cols]
-    matrix = data.numeric_matrix(numeric) if numeric else np.empty((data.n_rows, 0))
-    numeric_block = matrix if rows.size == data.n_rows else matrix[rows]
+    # a tall table's sample only: no float copy of the whole numeric block
+    numeric_block = rows_matrix(data, numeric, rows)
     features = _scan_matrix(numeric_block, numeric, task, labels, pi, tgt_ranks, perms)
     text_cols = _categorical_text_columns(data, id_cols)
     text_functional = _functional_text(data, text_cols, rows, labels, pi)
@@ -433,7 +437,12 @@ def _target(data: Dataset, task: str):
     first = data.frame.hash_rows().is_first_distinct().to_numpy()[rows]
     rows, labels = rows[first], labels[first]
     sampled = population = None
-    sample = row_sample(data, MAX_ROWS, among=rows)
+    budget = MAX_ROWS
+    if task == "classification" and labels.size:
+        counts = np.bincount(labels)
+        share = float(counts[counts > 0].min() / labels.size)
+        budget = min(MAX_ROWS, auc_rows(standard_error=AUC_SE, minority_share=max(share, MIN_SHARE)))
+    sample = row_sample(data, budget, among=rows)
     if sample.sampled:
         pick = np.searchsorted(rows, sample.rows)
         rows, labels, sampled, population = rows[pick], labels[pick], int(pick.size), sample.population
@@ -475,7 +484,14 @@ def _scan_matrix(
     log_null = np.zeros(p)
     if task == "classification":
         onehot = _indicators(labels, pi)
-        permuted = [onehot[perm] for perm in perms]
+        k = onehot.shape[1]
+        # the permutations' indicators side by side, a few at a time: one product per block for them
+        # all (the sums are of 0/1 and half-integer ranks, exact in any order: the same AUCs)
+        at_once = max(1, BLOCK_CELLS // max(1, n * k))
+        permuted = [
+            np.hstack([onehot[perm] for perm in perms[i : i + at_once]])
+            for i in range(0, len(perms), at_once)
+        ]
     else:
         # codes of the target values, for the functional test on numeric targets
         _, codes = np.unique(labels, return_inverse=True)
@@ -487,9 +503,16 @@ def _scan_matrix(
         if task == "classification":
             auc = auc_power(block.ranks, onehot)
             power[part] = np.max(np.maximum(auc, 1.0 - auc), axis=0)
-            for i, pm in enumerate(permuted):
-                a = auc_power(block.ranks, pm)
-                null_max[i] = max(null_max[i], float(np.max(np.maximum(a, 1.0 - a))) if a.size else 0.5)
+            first = 0
+            for pm in permuted:
+                count = pm.shape[1] // k
+                a = auc_power(block.ranks, pm)  # (count * k) x b, permutation by permutation
+                if a.size:
+                    folded = np.maximum(a, 1.0 - a).reshape(count, -1).max(axis=1)
+                else:
+                    folded = np.full(count, 0.5)
+                null_max[first : first + count] = np.maximum(null_max[first : first + count], folded)
+                first += count
             codes_now = labels
         else:
             power[part] = np.abs(spearman(block.ranks, _ranks_of(target_ranks)[None, :]))[0]
@@ -511,23 +534,46 @@ def _scan_matrix(
 def _encoding_power(
     codes: np.ndarray, folds: np.ndarray, response: np.ndarray, task: str, target_ranks: np.ndarray | None
 ) -> float:
-    """Power of the out-of-fold target encoding of one categorical column (codes 0..L-1)."""
+    """Power of the out-of-fold target encoding of one categorical column (codes 0..L-1).
+
+    A record's encoded value depends only on its (fold, level) cell, so every count and sum comes
+    from one bincount over the cells and the ranks from sorting the few distinct cell values, not
+    the records: the same numbers as sorting every record (the response is 0/1 indicators or
+    half-integer ranks, so the train sums, total minus fold, are exact), at a fraction of the cost.
+    """
     levels = int(codes.max()) + 1
-    encoded = np.zeros(response.shape)
-    for fold in range(ENCODING_FOLDS):
-        test = folds == fold
-        train = ~test
-        counts = np.bincount(codes[train], minlength=levels).astype(np.float64)
-        prior = response[train].mean(axis=0)
-        for k in range(response.shape[1]):
-            sums = np.bincount(codes[train], weights=response[train, k], minlength=levels)
-            rate = (sums + ENCODING_PRIOR * prior[k]) / (counts + ENCODING_PRIOR)
-            encoded[test, k] = rate[codes[test]]
-    ranks = sort_block(encoded).ranks
+    cells = folds * levels + codes  # the (fold, level) cell of every record
+    n_cells = ENCODING_FOLDS * levels
+    per_cell = np.bincount(cells, minlength=n_cells).astype(np.float64)
+    in_fold = per_cell.reshape(ENCODING_FOLDS, levels)
+    counts = in_fold.sum(axis=0)[None, :] - in_fold  # training records of each level, per fold
+    fold_rows = in_fold.sum(axis=1)
+    encoded = np.empty((n_cells, response.shape[1]))
+    for k in range(response.shape[1]):
+        fold_sums = np.bincount(cells, weights=response[:, k], minlength=n_cells).reshape(
+            ENCODING_FOLDS, levels
+        )
+        sums = fold_sums.sum(axis=0)[None, :] - fold_sums
+        prior = sums.sum(axis=1) / (folds.size - fold_rows)
+        rate = (sums + ENCODING_PRIOR * prior[:, None]) / (counts + ENCODING_PRIOR)
+        encoded[:, k] = rate.ravel()
+    ranks = _cell_ranks(encoded, per_cell)[cells]
     if task == "classification":
         auc = np.diag(auc_power(ranks, response))
         return float(np.max(np.maximum(auc, 1.0 - auc))) if auc.size else 0.5
     return float(np.abs(spearman(ranks, _ranks_of(target_ranks)[None, :]))[0, 0])
+
+
+def _cell_ranks(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Average ranks (1-based, ties averaged) each cell's value would have among the records, when
+    cell i holds `weights[i]` records of value `values[i, k]` (column by column)."""
+    out = np.empty(values.shape)
+    for k in range(values.shape[1]):
+        distinct, inverse = np.unique(values[:, k], return_inverse=True)
+        size = np.bincount(inverse, weights=weights, minlength=distinct.size)
+        first = np.cumsum(size) - size  # records before each distinct value (exact integers)
+        out[:, k] = ((first + (first + size - 1.0)) / 2.0 + 1.0)[inverse]
+    return out
 
 
 def _scan_encoded(
@@ -576,12 +622,16 @@ def _scan_missingness(
     candidates = [c for c in data.columns if c not in skip and c not in data.roles.columns()]
     if not candidates:
         return _Scan([], np.zeros(0), np.zeros(0))
-    nulls = data.frame.select([pl.col(c).null_count().alias(c) for c in candidates]).row(0, named=True)
+    # one expression over many columns: planning one per column costs more than the data on wide tables
+    nulls = data.frame.select(pl.col(candidates).null_count()).row(0, named=True)
     partial = [c for c in candidates if 0 < nulls[c] < data.n_rows]
     if not partial:
         return _Scan([], np.zeros(0), np.zeros(0))
-    block = data.frame.select([pl.col(c).is_null().cast(pl.Float64).alias(c) for c in partial]).to_numpy()
-    return _scan_matrix(block[rows], partial, task, labels, pi, target_ranks, perms, functional=False)
+    frame = data.frame if rows.size == data.n_rows else data.frame[rows]  # a tall table's sample only
+    block = frame.select(pl.col(partial).is_null().cast(pl.Float64)).to_numpy()
+    return _scan_matrix(
+        np.ascontiguousarray(block), partial, task, labels, pi, target_ranks, perms, functional=False
+    )
 
 
 def _log_chance(sizes: np.ndarray, pi: np.ndarray) -> np.ndarray:

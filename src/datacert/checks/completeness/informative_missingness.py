@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from datacert.artifacts import is_class_target, learning_task
+from datacert.artifacts import is_class_target, learning_task, rows_matrix
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.findings import Severity
@@ -195,13 +195,14 @@ class InformativeMissingness(Check):
         tested = sorted(columns, key=lambda c: (-nulls[c], position[c]))[: params["max_columns"]]
         if not numeric:
             return [], {"numerator": 0, "denominator": len(tested), "mode": "other_columns"}
-        x = data.numeric_matrix(numeric)
         rows_missing = _missing_matrix(data, tested)
         m = rows_missing
         sampled = None
-        if x.shape[0] > MAR_SAMPLE_ROWS:
-            idx = (np.arange(MAR_SAMPLE_ROWS) * (x.shape[0] / MAR_SAMPLE_ROWS)).astype(np.int64)
-            x, m, sampled = x[idx], m[idx], MAR_SAMPLE_ROWS
+        if data.n_rows > MAR_SAMPLE_ROWS:  # evenly spaced records; only they are copied as floats
+            idx = (np.arange(MAR_SAMPLE_ROWS) * (data.n_rows / MAR_SAMPLE_ROWS)).astype(np.int64)
+            x, m, sampled = rows_matrix(data, numeric, idx), m[idx], MAR_SAMPLE_ROWS
+        else:
+            x = data.numeric_matrix(numeric)
         observed = ~np.isnan(x)
         of = observed.astype(np.float64)
         mf = m.astype(np.float64)

@@ -11,6 +11,7 @@ from datacert.checks._util import null_positions, plural
 from datacert.findings import Severity
 
 MAX_COLUMN_FINDINGS = 50
+WIDE_COLUMNS = 200  # above this many columns, missing cells are read from the numeric matrix
 
 
 @register
@@ -90,17 +91,21 @@ class MissingValues(Check):
 
     def _tier_finding(self, data, columns, rates, n, severity, params):
         numeric = set(data.numeric_feature_columns())
-        matrix_cols = [c for c in columns if c in numeric]
-        other_cols = [c for c in columns if c not in numeric]
+        # few columns: one engine pass of null (and NaN) tests, no float copy of the table; many:
+        # the numeric matrix, as planning thousands of expressions costs more than the data
+        matrix_cols = [c for c in columns if c in numeric] if len(columns) > WIDE_COLUMNS else []
+        in_matrix = set(matrix_cols)
+        other_cols = [c for c in columns if c not in in_matrix]
         missing_any = np.zeros(data.n_rows, dtype=bool)
         if matrix_cols:
             missing_any |= np.isnan(data.numeric_matrix(matrix_cols)).any(axis=1)
         if other_cols:
-            missing_any |= (
-                data.frame.select(pl.any_horizontal([pl.col(c).is_null() for c in other_cols]))
-                .to_series()
-                .to_numpy()
-            )
+            schema = data.schema
+            tests = [
+                (pl.col(c).is_null() | pl.col(c).is_nan()) if schema[c].is_float() else pl.col(c).is_null()
+                for c in other_cols
+            ]
+            missing_any |= data.frame.select(pl.any_horizontal(tests)).to_series().to_numpy()
         rows = np.flatnonzero(missing_any)
         worst = sorted(columns, key=lambda c: (-rates[c], c))[:20]
         return self.finding(

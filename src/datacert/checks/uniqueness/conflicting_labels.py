@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
-from datacert.checks._groups import duplicate_groups
+from datacert.checks._groups import feature_duplicate_groups
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.survival import is_prognostic_name
@@ -28,7 +28,7 @@ class ConflictingLabels(Check):
     id = "conflicting_labels"
     dimension = "uniqueness"
     governance = ("labelling", "errors")
-    needs = Needs(roles=("target",), min_rows=2)
+    needs = Needs(roles=("target",), min_rows=2, artifacts=("feature_duplicates",))
     params = (
         Param(
             "error_share",
@@ -47,7 +47,7 @@ class ConflictingLabels(Check):
         features = data.feature_columns()
         if not features:
             return CheckResult.not_applicable("needs at least one feature column besides the target")
-        groups = duplicate_groups(data.frame, features)
+        groups = feature_duplicate_groups(data)
         denominator = data.n_rows
         if not groups:
             return CheckResult.quiet(
