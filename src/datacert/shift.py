@@ -86,9 +86,13 @@ def smd_one_vs_rest(matrix: np.ndarray, codes: np.ndarray, n_groups: int) -> np.
     values = np.where(observed, matrix, 0.0)
     onehot = np.zeros((matrix.shape[0], n_groups))
     onehot[np.arange(matrix.shape[0]), codes] = 1.0
-    counts = onehot.T @ observed
+    # counts in float32 (exact below 2**24 records): a float64 copy of the mask cost a full block
+    counts = (onehot.astype(np.float32).T @ observed.astype(np.float32)).astype(np.float64)
+    del observed
     sums = onehot.T @ values
-    squares = onehot.T @ (values * values)
+    np.multiply(values, values, out=values)
+    squares = onehot.T @ values
+    del values
     total_n, total_s, total_q = counts.sum(axis=0), sums.sum(axis=0), squares.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_in = sums / counts
@@ -111,7 +115,7 @@ def standardised(matrix: np.ndarray) -> np.ndarray:
         np.copyto(sub, np.broadcast_to(medians, sub.shape), where=missing[:, gaps])
         work[:, gaps] = sub
     work -= work.mean(axis=0)
-    sd = work.std(axis=0)
+    sd = np.sqrt(np.einsum("ij,ij->j", work, work) / max(1, work.shape[0]))  # no temporary block
     work /= np.where(sd > 0, sd, 1.0)
     return work
 

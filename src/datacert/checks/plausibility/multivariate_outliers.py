@@ -169,8 +169,7 @@ class MultivariateOutliers(Check):
         matrix = data.numeric_matrix(columns)
         sample = row_sample(data, FIT_ROWS)
         fitted = matrix[sample.rows] if sample.sampled else matrix
-        preparation = Preparation.fit(fitted)
-        Z = preparation.apply(fitted)
+        preparation, Z = Preparation.fit_apply(fitted)
         del fitted
         keep = np.flatnonzero(np.abs(Z).max(axis=0) > 0)
         if keep.size < 2:
@@ -444,7 +443,7 @@ def null_cutoff(Z: np.ndarray, k: int, quantile: float, replicates: int, alpha: 
 
 def prepare(matrix: np.ndarray) -> np.ndarray:
     """Median-impute, log-transform skewed non-negative columns, then scale by median/MAD."""
-    return Preparation.fit(matrix).apply(matrix)
+    return Preparation.fit_apply(matrix)[1]
 
 
 class Preparation:
@@ -460,6 +459,12 @@ class Preparation:
 
     @classmethod
     def fit(cls, matrix: np.ndarray) -> Preparation:
+        return cls.fit_apply(matrix)[0]
+
+    @classmethod
+    def fit_apply(cls, matrix: np.ndarray) -> tuple[Preparation, np.ndarray]:
+        """The fitted transform and `matrix` transformed by it (the same values as `apply`, from
+        the working copy the fit made rather than a second one)."""
         X = np.array(matrix, dtype=np.float64, copy=True)
         medians = np.zeros(X.shape[1])
         gaps = np.flatnonzero(np.isnan(X).any(axis=0))
@@ -482,13 +487,16 @@ class Preparation:
                     warnings.simplefilter("ignore", RuntimeWarning)
                     log_scale = np.nan_to_num(np.nanmedian(positive, axis=0), nan=1.0)
                 X[:, skewed] = _log(sub, log_scale)
-        centre = np.median(X, axis=0)
+        centre = column_medians(X)  # np.median's values, from one sort (faster on short, wide blocks)
         X -= centre
         absolute = np.abs(X)
-        scale = 1.4826 * np.median(absolute, axis=0)
+        scale = 1.4826 * column_medians(absolute)
         fallback = 1.2533 * absolute.mean(axis=0)
+        del absolute
         scale = np.where(scale > 1e-12, scale, fallback)
-        return cls(medians, skewed, log_scale, centre, np.where(scale > 1e-12, scale, 1.0))
+        fitted = cls(medians, skewed, log_scale, centre, np.where(scale > 1e-12, scale, 1.0))
+        X /= fitted.scale
+        return fitted, X
 
     def apply(self, matrix: np.ndarray) -> np.ndarray:
         X = _impute(np.array(matrix, dtype=np.float64, copy=True), self.medians)
