@@ -43,20 +43,26 @@ def ks_one_vs_rest(matrix: np.ndarray, codes: np.ndarray, n_groups: int) -> tupl
     for lo in range(0, p, chunk):
         block = np.array(matrix[:, lo : lo + chunk].T, dtype=np.float64, order="C")  # a column per line
         missing = np.isnan(block)
+        genuine_inf = bool(np.isposinf(block).any())
         # NaN sorted as +inf: numpy's fast sort path does not take NaN (4x slower). A genuine +inf
         # may then sit among them, but only in the top run of ties, where both CDFs are 1 (no gap)
         block[missing] = np.inf
         order = np.argsort(block, axis=1)
         ordered = np.take_along_axis(block, order, axis=1)
-        valid = ~np.take_along_axis(missing, order, axis=1)
+        total = n - missing.sum(axis=1)
+        if genuine_inf:  # which of the tied +inf are records is read from the mask
+            valid = ~np.take_along_axis(missing, order, axis=1)
+            seen = np.cumsum(valid, axis=1, dtype=np.int64)
+        else:  # the missing values are exactly the last positions of each sorted line
+            positions = np.arange(1, n + 1, dtype=np.int64)
+            valid = positions[None, :] <= total[:, None]
+            seen = np.minimum(positions[None, :], total[:, None])
         del missing
         run_end = valid.copy()
         run_end[:, :-1] &= ordered[:, 1:] != ordered[:, :-1]
         del ordered, block
         sorted_codes = codes[order]
         del order
-        seen = np.cumsum(valid, axis=1, dtype=np.int64)
-        total = seen[:, -1]
         for g in range(n_groups) if n_groups > 2 else (1,):
             inside = sorted_codes == g
             inside &= valid
