@@ -84,6 +84,9 @@ class MultivariateOutliers(Check):
     (diastolics of 6-28 mmHg beside systolics of 176-202 in whas500, an adult of 81 cm in cgd,
     a monoclonal light chain in flchain), plus several on breast_cancer_wisconsin, whose
     standard-error features have heavy-tailed joint laws that a Gaussian copula does not cover.
+    On a wide table (p > n, at most GRAM_MAX_ROWS records) the spectrum and both maps are read
+    from one n × n Gram matrix: the components are the exact ones (no subspace or sketch), at
+    O(n²p) once instead of a randomized SVD per map.
     On a table taller than FIT_ROWS the transform, the map and the forest are fitted on the shared
     stratified sample (datacert.artifacts.row_sample) and every record of the table is scored
     against that fit, so the findings still name rows of the whole table; the evidence gives
