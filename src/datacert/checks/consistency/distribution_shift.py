@@ -338,17 +338,17 @@ class DistributionShift(Check):
             evidence["sampled_rows"] = int(rows.size)
         drifted = []
         if tests:
+            # as arrays: on 20,000 features the per-feature Python loops cost more than the tests
             q = stats.false_discovery_control(np.array([t[1] for t in tests]))
+            effects = np.array([t[2] for t in tests], dtype=np.float64)
+            smds = np.array([t[3] for t in tests], dtype=np.float64)
+            hits = np.flatnonzero((q < params["fdr"]) & (effects >= params["min_effect"]))
             drifted = sorted(
-                (
-                    (t[0], float(qi), t[2], t[3])
-                    for t, qi in zip(tests, q, strict=True)
-                    if qi < params["fdr"] and t[2] >= params["min_effect"]
-                ),
+                ((tests[i][0], float(q[i]), tests[i][2], tests[i][3]) for i in hits),
                 key=lambda t: (t[1], t[0]),
             )
             share = len(drifted) / len(tests)
-            abs_smd = np.abs(np.array([t[3] for t in tests if t[3] == t[3]]))
+            abs_smd = np.abs(smds[~np.isnan(smds)])
             evidence.update(
                 {
                     "features_tested": len(tests),

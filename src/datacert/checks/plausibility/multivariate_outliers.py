@@ -19,6 +19,7 @@ from datacert.checks._spectral import (
 )
 from datacert.checks._util import plural
 from datacert.semantics import SemanticType
+from datacert.statistics import column_medians
 
 SEED = 0
 MAX_LISTED = 200
@@ -37,6 +38,9 @@ NULL_MIN_REPLICATES = 2
 # records, and at most this many features (its cost grows as records x features²)
 CELLWISE_MAX_FEATURES = 500
 CELLWISE_SHRINK = 0.1  # shrinkage toward the identity, times p/n (a well-conditioned inverse)
+# wide tables (p > n) up to this many fitted records: the spectrum and both outlier maps come from one
+# n x n Gram matrix (exact principal components at O(n²p) once, instead of a randomized SVD per map)
+GRAM_MAX_ROWS = 3_000
 
 
 @register
@@ -80,6 +84,9 @@ class MultivariateOutliers(Check):
     (diastolics of 6-28 mmHg beside systolics of 176-202 in whas500, an adult of 81 cm in cgd,
     a monoclonal light chain in flchain), plus several on breast_cancer_wisconsin, whose
     standard-error features have heavy-tailed joint laws that a Gaussian copula does not cover.
+    On a wide table (p > n, at most GRAM_MAX_ROWS records) the spectrum and both maps are read
+    from one n × n Gram matrix: the components are the exact ones (no subspace or sketch), at
+    O(n²p) once instead of a randomized SVD per map.
     On a table taller than FIT_ROWS the transform, the map and the forest are fitted on the shared
     stratified sample (datacert.artifacts.row_sample) and every record of the table is scored
     against that fit, so the findings still name rows of the whole table; the evidence gives
@@ -165,8 +172,7 @@ class MultivariateOutliers(Check):
         matrix = data.numeric_matrix(columns)
         sample = row_sample(data, FIT_ROWS)
         fitted = matrix[sample.rows] if sample.sampled else matrix
-        preparation = Preparation.fit(fitted)
-        Z = preparation.apply(fitted)
+        preparation, Z = Preparation.fit_apply(fitted)
         del fitted
         keep = np.flatnonzero(np.abs(Z).max(axis=0) > 0)
         if keep.size < 2:
@@ -174,18 +180,26 @@ class MultivariateOutliers(Check):
         if keep.size < Z.shape[1]:
             Z = Z[:, keep]
         n, p = Z.shape
+        gram = Z @ Z.T if p > n and n <= GRAM_MAX_ROWS else None
         spectrum = spectrum_rows(n, p)
-        values = singular_values(Z if spectrum is None else Z[spectrum], centre=True)
+        if gram is not None:
+            values = _centred_singular_values(gram)
+        else:
+            values = singular_values(Z if spectrum is None else Z[spectrum], centre=True)
         rank, _ = signal_rank(values, n if spectrum is None else spectrum.size, p)
         k = int(np.clip(rank, 1, min(params["max_components"], p - 1, max(1, n // 5))))
 
-        first = outlier_map(Z, np.ones(n, dtype=bool), k, params["quantile"])
+        first = outlier_map(Z, np.ones(n, dtype=bool), k, params["quantile"], gram)
         regular = ~first.flagged
         if regular.sum() <= k + 2:
             regular = np.ones(n, dtype=bool)
-        final = outlier_map(Z, regular, k, params["quantile"])
-        forest_input = np.column_stack([final.scores / np.sqrt(final.variances), final.od / final.od_cut])
-        forest = IsolationForest(n_estimators=100, random_state=SEED).fit(forest_input)
+        final = outlier_map(Z, regular, k, params["quantile"], gram)
+        del gram
+        # the forest learns from the fitted records; it is grown only when the map flags a record
+        fitted_forest_input = np.column_stack(
+            [final.scores / np.sqrt(final.variances), final.od / final.od_cut]
+        )
+        forest_input = fitted_forest_input
         if sample.sampled:  # every record of the table scored against the sample's map
             final = _score_population(matrix, preparation, keep if keep.size < len(columns) else None, final)
             n = final.sd.size
@@ -201,6 +215,7 @@ class MultivariateOutliers(Check):
         candidates = np.flatnonzero(final.flagged)
         isolated = np.zeros(n, dtype=bool)
         if candidates.size:
+            forest = IsolationForest(n_estimators=100, random_state=SEED).fit(fitted_forest_input)
             isolated[candidates] = -forest.score_samples(forest_input[candidates]) > params["forest_score"]
         relative_all = np.maximum(final.sd / final.sd_cut, final.od / final.od_cut)
         null_cut, replicates = 1.0, 0
@@ -431,7 +446,7 @@ def null_cutoff(Z: np.ndarray, k: int, quantile: float, replicates: int, alpha: 
 
 def prepare(matrix: np.ndarray) -> np.ndarray:
     """Median-impute, log-transform skewed non-negative columns, then scale by median/MAD."""
-    return Preparation.fit(matrix).apply(matrix)
+    return Preparation.fit_apply(matrix)[1]
 
 
 class Preparation:
@@ -447,10 +462,17 @@ class Preparation:
 
     @classmethod
     def fit(cls, matrix: np.ndarray) -> Preparation:
+        return cls.fit_apply(matrix)[0]
+
+    @classmethod
+    def fit_apply(cls, matrix: np.ndarray) -> tuple[Preparation, np.ndarray]:
+        """The fitted transform and `matrix` transformed by it (the same values as `apply`, from
+        the working copy the fit made rather than a second one)."""
         X = np.array(matrix, dtype=np.float64, copy=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            medians = np.nan_to_num(np.nanmedian(X, axis=0)) if np.isnan(X).any() else np.zeros(X.shape[1])
+        medians = np.zeros(X.shape[1])
+        gaps = np.flatnonzero(np.isnan(X).any(axis=0))
+        if gaps.size:  # the same values as np.nanmedian, without its masked-array path on short tables
+            medians[gaps] = np.nan_to_num(column_medians(X[:, gaps]))
         skewed, log_scale = np.empty(0, dtype=np.int64), np.empty(0)
         X = _impute(X, medians)
         nonneg = (X >= 0).all(axis=0)
@@ -468,13 +490,16 @@ class Preparation:
                     warnings.simplefilter("ignore", RuntimeWarning)
                     log_scale = np.nan_to_num(np.nanmedian(positive, axis=0), nan=1.0)
                 X[:, skewed] = _log(sub, log_scale)
-        centre = np.median(X, axis=0)
+        centre = column_medians(X)  # np.median's values, from one sort (faster on short, wide blocks)
         X -= centre
         absolute = np.abs(X)
-        scale = 1.4826 * np.median(absolute, axis=0)
+        scale = 1.4826 * column_medians(absolute)
         fallback = 1.2533 * absolute.mean(axis=0)
+        del absolute
         scale = np.where(scale > 1e-12, scale, fallback)
-        return cls(medians, skewed, log_scale, centre, np.where(scale > 1e-12, scale, 1.0))
+        fitted = cls(medians, skewed, log_scale, centre, np.where(scale > 1e-12, scale, 1.0))
+        X /= fitted.scale
+        return fitted, X
 
     def apply(self, matrix: np.ndarray) -> np.ndarray:
         X = _impute(np.array(matrix, dtype=np.float64, copy=True), self.medians)
@@ -499,16 +524,23 @@ def _log(sub: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return np.sign(ratio) * np.log1p(np.abs(ratio))
 
 
-def outlier_map(Z: np.ndarray, regular: np.ndarray, k: int, quantile: float) -> _Map:
+def outlier_map(
+    Z: np.ndarray, regular: np.ndarray, k: int, quantile: float, gram: np.ndarray | None = None
+) -> _Map:
     """PCA fitted on the `regular` records; distances and cut-offs for all records.
 
-    Distances are computed from Z and the centre without forming a centred copy of Z.
+    Distances are computed from Z and the centre without forming a centred copy of Z. With
+    `gram` (Z Zᵀ, for a wide Z), the components are the exact ones, read from the Gram matrix.
     """
-    subset = Z[regular]
-    centre = subset.mean(axis=0)
-    subset -= centre
-    _, _, loadings = top_components(subset, k)
-    del subset
+    if gram is not None:
+        centre = Z[regular].mean(axis=0)
+        loadings = _gram_loadings(Z, gram, regular, centre, k)
+    else:
+        subset = Z[regular]
+        centre = subset.mean(axis=0)
+        subset -= centre
+        _, _, loadings = top_components(subset, k)
+        del subset
     scores = Z @ loadings.T - centre @ loadings.T
     mad = np.median(np.abs(scores - np.median(scores, axis=0)), axis=0) * 1.4826
     variances = np.where(mad > 1e-12, mad, scores.std(axis=0) + 1e-12) ** 2
@@ -523,6 +555,42 @@ def outlier_map(Z: np.ndarray, regular: np.ndarray, k: int, quantile: float) -> 
         float((centre_od + spread * norm.ppf(quantile)) ** 1.5) if spread > 0 else float(od.max() + 1e-12)
     )
     return _Map(scores, variances, sd, od, sd_cut, max(od_cut, 1e-12), centre, loadings)
+
+
+def _centred_singular_values(gram: np.ndarray) -> np.ndarray:
+    """Singular values of the column-centred Z, largest first, from its Gram matrix Z Zᵀ.
+
+    The same double centring as `singular_values(Z, centre=True)` does on a wide Z.
+    """
+    row = gram.mean(axis=1)
+    centred = gram - row[:, None] - row[None, :] + row.mean()
+    return np.sqrt(np.clip(np.linalg.eigvalsh(centred)[::-1], 0.0, None))
+
+
+def _gram_loadings(
+    Z: np.ndarray, gram: np.ndarray, regular: np.ndarray, centre: np.ndarray, k: int
+) -> np.ndarray:
+    """The k leading principal axes (k × p) of the `regular` records of a wide Z, from Z Zᵀ.
+
+    The centred Gram matrix of the records is double-centred from `gram`; its leading
+    eigenvectors u with eigenvalues λ give the axes uᵀ(Z_S − c)/√λ: the exact components, at
+    O(m²) after the one O(n²p) Gram product, with the sign rule of `top_components` (the
+    largest loading of each axis positive).
+    """
+    rows = np.flatnonzero(regular)
+    sub = gram[np.ix_(rows, rows)]
+    row = sub.mean(axis=1)
+    centred = sub - row[:, None] - row[None, :] + row.mean()
+    k = max(1, min(k, rows.size - 1 if rows.size > 1 else 1, Z.shape[1] - 1 if Z.shape[1] > 1 else 1))
+    eigenvalues, vectors = np.linalg.eigh(centred)
+    order = np.argsort(eigenvalues, kind="stable")[::-1][:k]
+    top = np.clip(eigenvalues[order], 1e-300, None)
+    loadings = (vectors[:, order].T @ Z[rows] - np.outer(vectors[:, order].sum(axis=0), centre)) / np.sqrt(
+        top
+    )[:, None]
+    signs = np.sign(loadings[np.arange(k), np.argmax(np.abs(loadings), axis=1)])
+    signs[signs == 0] = 1.0
+    return loadings * signs[:, None]
 
 
 def _distances(Z: np.ndarray, centre: np.ndarray, loadings: np.ndarray, variances: np.ndarray):
