@@ -126,3 +126,29 @@ def test_float_ids_are_hashed_not_spanned(records, tmp_path):
     summary, _, ids = scan_partition(plan.partitions[0], _options(frame, "record_id"))
     assert summary.id_span is None and summary.id_keys == plan.partitions[0].rows
     assert sum(len(piece) for piece in ids) == plan.partitions[0].rows
+
+
+def test_positions_past_32_bits_take_the_wide_key_layout(records, tmp_path):
+    """A partition whose positions pass 2**32 keeps them whole; its keys meet compact ones in a bucket."""
+    from dataclasses import replace
+
+    from datacert.scale._partition import KEY_DTYPE, WIDE_KEY_DTYPE, combine_repeated
+    from datacert.scale._pass import _Spill
+
+    plan = plan_source(_write(records, tmp_path / "wide", [records.height]), partition_rows=10_000)
+    near, far = plan.partitions[0], replace(plan.partitions[0], index=1, offset=2**32 - 100)
+    options = _options(records, None)
+    spill = _Spill(tmp_path / "spill", options.buckets)
+    (tmp_path / "spill").mkdir()
+    for partition, layout in ((near, KEY_DTYPE), (far, WIDE_KEY_DTYPE)):
+        _, buckets, _ = scan_partition(partition, options)
+        assert {b.dtype for b in buckets} == {layout}
+        spill.append("records", buckets)
+    found = combine_repeated(spill.reduce("records", threads=2))
+    # every record of the far copy repeats its near twin, and the planted copies repeat within each
+    twice = pl.concat([records, records])
+    n_groups, n_rows, _, groups = _truth(twice, twice.columns)
+    shift = 2**32 - 100 - records.height
+    assert (found.n_groups, found.n_rows) == (n_groups, n_rows)
+    assert list(found.groups) == [tuple(p if p < records.height else p + shift for p in g) for g in groups]
+    assert found.rows.dtype == np.int64 and found.rows.max() > 2**32 - 100
