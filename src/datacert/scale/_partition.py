@@ -125,8 +125,8 @@ def scan_partition(
     """
     partials: list[PartialProfile] = []
     samples: list[pl.DataFrame] = []
-    records = _BucketWriter(options.bucket_bits, key_dtype(partition))
-    ids = _BucketWriter(options.bucket_bits, key_dtype(partition))
+    records = _BucketWriter(options.bucket_bits, key_dtype(partition), partition.rows)
+    ids = _BucketWriter(options.bucket_bits, key_dtype(partition), partition.rows)
     span = _IdSpan(options.id_column is not None)
     missing: list[np.ndarray] = []
     n_missing = 0
@@ -184,7 +184,7 @@ def scan_partition(
 def id_buckets(partition: Partition, options: ScanOptions) -> list[np.ndarray]:
     """The hashed keys of one partition's identifiers alone, bucketed: what a pass whose
     identifier spans overlap reads again (one column, so a small part of the first pass's cost)."""
-    ids = _BucketWriter(options.bucket_bits, key_dtype(partition))
+    ids = _BucketWriter(options.bucket_bits, key_dtype(partition), partition.rows)
     start = partition.offset
     assert options.id_column is not None
     scan = pl.scan_parquet(partition.path).select(options.id_column)
@@ -255,34 +255,38 @@ def key_dtype(partition: Partition) -> np.dtype:
 class _BucketWriter:
     """Keys of one partition, split into hash buckets by the top bits of their first hash.
 
-    The batches' hashes are gathered, packed into key records once per partition, then ordered by
-    bucket with one stable counting sort of the bucket numbers and one gather of whole records:
-    each bucket is a slice of that one array.
+    Each batch's hashes are packed into the partition's key records as they come; at the end the
+    records are ordered by bucket with one stable counting sort of the bucket numbers and one
+    gather of whole records: each bucket is a slice of that one array.
     """
 
-    def __init__(self, bits: int, dtype: np.dtype) -> None:
-        self.bits, self.dtype = bits, dtype
-        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    def __init__(self, bits: int, dtype: np.dtype, capacity: int) -> None:
+        self.bits, self.dtype, self.capacity = bits, dtype, capacity
+        self.block: np.ndarray | None = None  # allocated by the first batch that gives keys
         self.count = 0
 
     def add(self, h1: pl.Series, h2: pl.Series, positions: np.ndarray) -> None:
-        if len(positions):
-            self.count += len(positions)
-            self.parts.append((h1.to_numpy(), h2.to_numpy(), positions))
+        n = len(positions)
+        if not n:
+            return
+        if self.block is None:
+            self.block = np.empty(self.capacity, dtype=self.dtype)
+        block = self.block[self.count : self.count + n]
+        block["h1"], block["h2"], block["position"] = (
+            h1.to_numpy(),
+            h2.to_numpy(),
+            positions,
+        )  # h2: low 32 bits
+        self.count += n
 
     def buckets(self) -> list[np.ndarray]:
         n_buckets = 1 << self.bits
-        if not self.parts:
+        if self.block is None:
             return [np.empty(0, self.dtype) for _ in range(n_buckets)]
-        h1 = np.concatenate([p[0] for p in self.parts])
-        block = np.empty(len(h1), dtype=self.dtype)
-        block["h1"] = h1
-        block["h2"] = np.concatenate([p[1] for p in self.parts])  # its low 32 bits
-        block["position"] = np.concatenate([p[2] for p in self.parts])
-        self.parts = []
+        block, self.block = self.block[: self.count], None
         if not self.bits:
             return [block]
-        bucket = (h1 >> np.uint64(64 - self.bits)).astype(np.uint16)
+        bucket = (block["h1"] >> np.uint64(64 - self.bits)).astype(np.uint16)
         bounds = np.concatenate([[0], np.cumsum(np.bincount(bucket, minlength=n_buckets))])
         block = np.take(block, np.argsort(bucket, kind="stable"))
         return [block[bounds[b] : bounds[b + 1]] for b in range(n_buckets)]
