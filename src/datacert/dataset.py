@@ -124,10 +124,10 @@ class Dataset:
                     part = self.frame.slice(start, MATRIX_BLOCK_ROWS).select(cast).to_numpy()
                     matrix[start : start + part.shape[0]] = part
             else:
-                block = self.frame.select(pl.col(columns).cast(pl.Float64))  # one expression, any width
+                selected = self.frame.select(pl.col(columns).cast(pl.Float64))  # one expression, any width
                 # row-major straight from polars: its default column-major result and the C-order
                 # copy made from it cost 4x more at 300 x 20,000
-                matrix = block.to_numpy(order="c").astype(np.float64, copy=False)
+                matrix = selected.to_numpy(order="c").astype(np.float64, copy=False)
                 matrix = np.ascontiguousarray(matrix)
             matrix.setflags(write=False)
             self._cache[key] = matrix
