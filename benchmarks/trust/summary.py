@@ -65,14 +65,14 @@ def _mean(values: Iterable[float | None]) -> float | None:
 def detection_table(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Per injector and size: tasks, detection rate at each severity, mean row precision and recall."""
     by: dict[tuple[str, float], list[Mapping[str, Any]]] = defaultdict(list)
-    skipped: dict[str, dict[str, str]] = defaultdict(dict)
+    skipped: dict[str, dict[str, dict[float, str]]] = defaultdict(lambda: defaultdict(dict))
     for r in records:
         if r.get("injector") is None:
             continue
         if r["status"] in ("done", "error"):
             by[(r["injector"], r["size"])].append(r)
         else:
-            skipped[r["injector"]][r["table"]] = r.get("reason", r["status"])
+            skipped[r["injector"]][r["table"]][r["size"]] = r.get("reason", r["status"])
     out: dict[str, Any] = {}
     for name, inj in INJECTORS.items():
         sizes = []
@@ -98,6 +98,7 @@ def detection_table(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         level = inj.severity
         reached = next((s["size"] for s in sizes if s["detection"][level] >= TARGET_DETECTION), None)
         documented = next((s for s in sizes if s["size"] == inj.documented_size), None)
+        not_applicable = skipped.get(name, {})
         out[name] = {
             "check": inj.check,
             "family": inj.family,
@@ -107,9 +108,24 @@ def detection_table(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             "size_reaching_90": reached,
             "at_documented_size": documented,
             "sizes": sizes,
-            "not_applicable": dict(sorted(skipped.get(name, {}).items())),
+            "not_applicable": {t: _reasons_by_size(by_size) for t, by_size in sorted(not_applicable.items())},
+            "not_applicable_at_documented_size": {
+                t: by_size[inj.documented_size]
+                for t, by_size in sorted(not_applicable.items())
+                if inj.documented_size in by_size
+            },
         }
     return out
+
+
+def _reasons_by_size(by_size: Mapping[float, str]) -> str:
+    """A table's not-applicable reasons, one per distinct reason, with the sizes it holds at."""
+    sizes_of: dict[str, list[float]] = defaultdict(list)
+    for size, reason in sorted(by_size.items()):
+        sizes_of[reason].append(size)
+    if len(sizes_of) == 1:
+        return next(iter(sizes_of))
+    return "; ".join(f"at {', '.join(f'{s:g}' for s in sizes)}: {why}" for why, sizes in sizes_of.items())
 
 
 def false_alarm_table(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -154,6 +170,9 @@ def per_check(detection: Mapping[str, Any], alarms: Mapping[str, Any]) -> dict[s
                 "detection_any": None if at is None else at["detection"]["info"],
                 "severity": d["severity"],
                 "detection_expected": None if at is None else at["detection"][d["severity"]],
+                "runs": None if at is None else at["tasks"],
+                "tables": None if at is None else at["tables"],
+                "not_applicable_tables": d["not_applicable_at_documented_size"],
                 "precision": None if at is None else at["precision"],
                 "recall": None if at is None else at["recall"],
             }
