@@ -10,7 +10,9 @@ duplicates are counted one bucket at a time, wherever the bucket lives (a spill 
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -21,7 +23,6 @@ from datacert.profile import PartialProfile, ProfileGuide, combine_partials, par
 from datacert.scale._source import Partition
 
 KEY_DTYPE = np.dtype([("h1", "<u8"), ("h2", "<u8"), ("position", "<i8")])
-Keys = tuple[np.ndarray, np.ndarray, np.ndarray]  # (first hash, second hash, position), contiguous
 POSITION = "__datacert_position"
 SAMPLE_KEY = "__datacert_sample_key"
 GROUPS_KEPT = 1_000  # groups of copies kept with their positions (the check lists up to its parameter)
@@ -53,6 +54,8 @@ class PartitionSummary:
     partial: PartialProfile
     sample: pl.DataFrame  # candidate rows, with their position and sample key
     missing_ids: RepeatedKeys | None
+    id_span: tuple[Any, Any] | None = None  # (first, last) identifier when they strictly increase: no id keys
+    id_keys: int = 0  # identifier keys this partition gave to the buckets
 
 
 def sample_keys(positions: np.ndarray, seed: int) -> np.ndarray:
@@ -110,11 +113,17 @@ def combine_fingerprints(digests: list[str]) -> str:
 def scan_partition(
     partition: Partition, options: ScanOptions
 ) -> tuple[PartitionSummary, list[np.ndarray], list[np.ndarray]]:
-    """Profile, sample and hash one partition: (summary, record buckets, id buckets)."""
+    """Profile, sample and hash one partition: (summary, record buckets, id buckets).
+
+    Identifiers that strictly increase through the partition (integers or text, the usual case of
+    a record number) are summed up by their first and last value instead of hashed keys: when the
+    partitions' spans do not overlap, no identifier repeats, and nothing is bucketed for them.
+    """
     partials: list[PartialProfile] = []
     samples: list[pl.DataFrame] = []
-    record_keys: list[Keys] = []
-    id_keys: list[Keys] = []
+    records = _BucketWriter(options.bucket_bits)
+    ids = _BucketWriter(options.bucket_bits)
+    span = _IdSpan(options.id_column is not None)
     missing: list[np.ndarray] = []
     n_missing = 0
     start = partition.offset
@@ -136,16 +145,23 @@ def scan_partition(
                 )
             )
         record = frame.select(options.record_columns)
-        record_keys.append(_keys(_row_hash(record, 0), _row_hash(record, 1), positions))
+        records.add(_row_hash(record, 0), _row_hash(record, 1), positions)
         if options.id_column is not None:
-            ids = frame.get_column(options.id_column)
-            present = ids.is_not_null().to_numpy()
-            n_missing += int((~present).sum())
-            if sum(len(m) for m in missing) < MAX_ROWS_LISTED:
-                missing.append(positions[~present][:MAX_ROWS_LISTED])
-            kept = ids.filter(pl.Series(present))
-            id_keys.append(_keys(_value_hash(kept, 0), _value_hash(kept, 1), positions[present]))
+            column = frame.get_column(options.id_column)
+            present = column.is_not_null()
+            n_present = int(present.sum())
+            if n_present < frame.height:
+                absent = positions[~present.to_numpy()]
+                n_missing += len(absent)
+                if sum(len(m) for m in missing) < MAX_ROWS_LISTED:
+                    missing.append(absent[:MAX_ROWS_LISTED])
+                column, kept = column.filter(present), positions[present.to_numpy()]
+            else:
+                kept = positions
+            for held, held_positions in span.add(column, kept):  # what is no longer summed up by a span
+                ids.add(_value_hash(held, 0), _value_hash(held, 1), held_positions)
     empty_rows = np.empty(0, np.int64)
+    id_span = span.finished()
     summary = PartitionSummary(
         index=partition.index,
         partial=combine_partials(partials),
@@ -155,8 +171,112 @@ def scan_partition(
             if options.id_column is not None
             else None
         ),
+        id_span=id_span,
+        id_keys=ids.count,
     )
-    return summary, _buckets(record_keys, options.bucket_bits), _buckets(id_keys, options.bucket_bits)
+    return summary, records.buckets(), ids.buckets()
+
+
+def id_buckets(partition: Partition, options: ScanOptions) -> list[np.ndarray]:
+    """The hashed keys of one partition's identifiers alone, bucketed: what a pass whose
+    identifier spans overlap reads again (one column, so a small part of the first pass's cost)."""
+    ids = _BucketWriter(options.bucket_bits)
+    start = partition.offset
+    assert options.id_column is not None
+    scan = pl.scan_parquet(partition.path).select(options.id_column)
+    for offset in range(0, partition.rows, options.batch_rows):
+        n = min(options.batch_rows, partition.rows - offset)
+        column = scan.slice(partition.file_offset + offset, n).collect().to_series()
+        positions = np.arange(start, start + n, dtype=np.int64)
+        start += n
+        present = column.is_not_null()
+        if int(present.sum()) < n:
+            column, positions = column.filter(present), positions[present.to_numpy()]
+        ids.add(_value_hash(column, 0), _value_hash(column, 1), positions)
+    return ids.buckets()
+
+
+def spans_need_keys(summaries: list[PartitionSummary]) -> bool:
+    """Whether the partitions summed up by identifier spans must be hashed after all: a span
+    overlaps another, or other partitions gave keys (whose values a span cannot be compared with)."""
+    spans = sorted((s.id_span for s in summaries if s.id_span is not None), key=lambda span: span[0])
+    if not spans:
+        return False
+    if any(s.id_keys for s in summaries if s.id_span is None):
+        return True
+    return any(later[0] <= earlier[1] for earlier, later in itertools.pairwise(spans))
+
+
+class _IdSpan:
+    """Follows whether a partition's identifiers strictly increase, holding them (unhashed) while they do.
+
+    `add` returns the identifiers that must be hashed: none while the order holds; all those held
+    so far, then each new batch, once it breaks.
+    """
+
+    def __init__(self, active: bool) -> None:
+        self.ordered = active
+        self.first: Any = None
+        self.last: Any = None
+        self.held: list[tuple[pl.Series, np.ndarray]] = []
+
+    def add(self, column: pl.Series, positions: np.ndarray) -> list[tuple[pl.Series, np.ndarray]]:
+        if not len(column):
+            return []
+        if self.ordered and self._continues(column):
+            self.first = column[0] if self.first is None else self.first
+            self.last = column[-1]
+            self.held.append((column, positions))
+            return []
+        self.ordered = False
+        released, self.held = [*self.held, (column, positions)], []
+        return released
+
+    def _continues(self, column: pl.Series) -> bool:
+        if not (column.dtype.is_integer() or column.dtype == pl.String):
+            return False
+        if self.last is not None and column[0] <= self.last:
+            return False
+        return len(column) == 1 or bool((column.slice(1) > column.slice(0, len(column) - 1)).all())
+
+    def finished(self) -> tuple[Any, Any] | None:
+        return (self.first, self.last) if self.ordered and self.first is not None else None
+
+
+class _BucketWriter:
+    """Keys of one partition, split batch by batch into hash buckets by the top bits of their first hash.
+
+    A batch's keys are packed into 24-byte records, then ordered by bucket with one stable
+    counting sort of the bucket numbers and one gather of whole records.
+    """
+
+    def __init__(self, bits: int) -> None:
+        self.bits = bits
+        self.pieces: list[list[np.ndarray]] = [[] for _ in range(1 << bits)]
+        self.count = 0
+
+    def add(self, h1: pl.Series, h2: pl.Series, positions: np.ndarray) -> None:
+        n = len(positions)
+        if not n:
+            return
+        self.count += n
+        block = np.empty(n, dtype=KEY_DTYPE)
+        block["h1"], block["h2"], block["position"] = h1.to_numpy(), h2.to_numpy(), positions
+        if not self.bits:
+            self.pieces[0].append(block)
+            return
+        bucket = (block["h1"] >> np.uint64(64 - self.bits)).astype(np.uint16)
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.searchsorted(bucket[order], np.arange((1 << self.bits) + 1))
+        block = np.take(block, order)
+        for b in range(1 << self.bits):
+            if bounds[b + 1] > bounds[b]:
+                self.pieces[b].append(block[bounds[b] : bounds[b + 1]])
+
+    def buckets(self) -> list[np.ndarray]:
+        return [
+            np.concatenate(p) if len(p) > 1 else (p[0] if p else np.empty(0, KEY_DTYPE)) for p in self.pieces
+        ]
 
 
 def _retuned(guide: ProfileGuide, partial: PartialProfile) -> ProfileGuide:
@@ -179,49 +299,23 @@ def _value_hash(series: pl.Series, which: int) -> pl.Series:
     return series.hash(seed=base)
 
 
-def _keys(h1: pl.Series, h2: pl.Series, positions: np.ndarray) -> Keys:
-    return h1.to_numpy(), h2.to_numpy(), positions
-
-
-def _buckets(parts: list[Keys], bits: int) -> list[np.ndarray]:
-    """Split keys by the top bits of their first hash: every copy of a key lands in one bucket.
-
-    Fields are gathered as contiguous arrays (numpy gathers a structured array ten times slower),
-    then packed into one 24-byte record per key, the form buckets travel and spill in.
-    """
-    h1, h2, position = (
-        (np.concatenate([p[i] for p in parts]) for i in range(3))
-        if parts
-        else (np.empty(0, np.uint64), np.empty(0, np.uint64), np.empty(0, np.int64))
-    )
-    bucket = (h1 >> np.uint64(64 - bits)).astype(np.uint16) if bits else np.zeros(len(h1), np.uint16)
-    order = np.argsort(bucket, kind="stable")
-    bounds = np.searchsorted(bucket[order], np.arange((1 << bits) + 1))
-    h1, h2, position = h1[order], h2[order], position[order]
-    out = []
-    for b in range(1 << bits):
-        lo, hi = bounds[b], bounds[b + 1]
-        block = np.empty(hi - lo, dtype=KEY_DTYPE)
-        block["h1"], block["h2"], block["position"] = h1[lo:hi], h2[lo:hi], position[lo:hi]
-        out.append(block)
-    return out
-
-
 def repeated_keys(pieces: list[np.ndarray]) -> RepeatedKeys:
     """Keys held by two records or more in one bucket: counts, first groups, first positions.
 
-    The few records whose first hash repeats are found first; only those are sorted on all keys.
+    The few records whose first hash repeats are found first (numpy's vectorised sort of the first
+    hashes, then a hash lookup of the repeated ones); only those are sorted on all keys.
     """
     pieces = [p for p in pieces if len(p)]
     if not pieces:
         return RepeatedKeys()
-    keys = np.concatenate(pieces)
-    first_hash = pl.Series(keys["h1"])
-    ordered = first_hash.sort().to_numpy()  # polars sorts, then probes a small set: 2x its is_duplicated
-    repeats = ordered[1:][ordered[1:] == ordered[:-1]]
-    candidates = keys[first_hash.is_in(pl.Series(repeats, dtype=pl.UInt64).implode()).to_numpy()]
-    if not len(candidates):
+    keys = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+    first_hash = np.ascontiguousarray(keys["h1"])
+    ordered = np.sort(first_hash)
+    repeats = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    if not len(repeats):
         return RepeatedKeys()
+    probe = pl.Series(first_hash).is_in(pl.Series(repeats, dtype=pl.UInt64).implode())
+    candidates = keys[probe.to_numpy()]
     candidates = candidates[np.lexsort((candidates["position"], candidates["h2"], candidates["h1"]))]
     h1, h2, positions = candidates["h1"], candidates["h2"], candidates["position"]
     same = np.zeros(len(positions) + 1, dtype=bool)  # same key as the next record

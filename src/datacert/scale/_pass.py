@@ -30,8 +30,10 @@ from datacert.scale._partition import (
     combine_repeated,
     combine_samples,
     file_digest,
+    id_buckets,
     repeated_keys,
     scan_partition,
+    spans_need_keys,
 )
 from datacert.scale._source import SourcePlan
 
@@ -56,9 +58,21 @@ def _finish(
     ids: list[RepeatedKeys] | None,
     sample_rows: int,
     engine: dict[str, Any],
+    plan: SourcePlan | None = None,
+    options: ScanOptions | None = None,
 ) -> PassResult:
+    """Merge the partitions' results in partition order.
+
+    When partitions summed their identifiers up by spans that overlap (or beside partitions that
+    hashed theirs), the identifiers alone are read again and counted here (`id_pass`): given the
+    plan and options, the result does not depend on the engine.
+    """
     summaries = sorted(summaries, key=lambda s: s.index)
     sample = combine_samples([s.sample for s in summaries], sample_rows)
+    if ids is not None and spans_need_keys(summaries):
+        if plan is None or options is None:
+            raise ValueError("overlapping identifier spans: the plan and options are needed to count them")
+        ids = id_pass(plan, options)
     return PassResult(
         partial=combine_partials([s.partial for s in summaries]),
         sample=sample.drop(SAMPLE_KEY) if SAMPLE_KEY in sample.columns else sample,
@@ -75,19 +89,28 @@ class _Spill:
 
     def __init__(self, folder: Path, buckets: int) -> None:
         self.folder, self.buckets = folder, buckets
+        self.written: dict[str, int] = {}
 
     def _path(self, kind: str, bucket: int) -> Path:
-        return self.folder / f"{kind}-{bucket:04d}.keys"
+        return self.folder / f"{kind}-{bucket:05d}.keys"
 
     def append(self, kind: str, pieces: list[np.ndarray]) -> None:
         for bucket, piece in enumerate(pieces):
             if len(piece):
                 with open(self._path(kind, bucket), "ab") as handle:
-                    handle.write(piece.tobytes())
+                    piece.tofile(handle)
+                self.written[kind] = self.written.get(kind, 0) + len(piece)
 
     def read(self, kind: str, bucket: int) -> np.ndarray:
         path = self._path(kind, bucket)
         return np.fromfile(path, dtype=KEY_DTYPE) if path.exists() else np.empty(0, KEY_DTYPE)
+
+    def reduce(self, kind: str, threads: int) -> list[RepeatedKeys]:
+        """Each bucket's repeated keys, `threads` buckets at a time (numpy's sort releases the GIL)."""
+        if not self.written.get(kind):
+            return [RepeatedKeys() for _ in range(self.buckets)]
+        with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+            return list(pool.map(lambda b: repeated_keys([self.read(kind, b)]), range(self.buckets)))
 
 
 def stream_pass(
@@ -99,10 +122,10 @@ def stream_pass(
 ) -> PassResult:
     """Scan the partitions, `threads` at a time; hash buckets wait on disk, so memory stays bounded.
 
-    With two threads the single-threaded numpy steps of one partition (sample keys, buckets) run
-    while polars works on the other (both release the interpreter lock). Results are merged in
-    partition order, so the outcome does not depend on `threads`. The files' digests are computed
-    beside the scan, in a thread of their own.
+    With two threads the numpy steps of one partition (sample keys, buckets) run while polars works
+    on the other (both release the interpreter lock). Results are merged in partition order, so the
+    outcome does not depend on `threads`. The files' digests are computed beside the scan, in a
+    thread of their own.
     """
     with (
         tempfile.TemporaryDirectory(prefix="datacert-keys-") as folder,
@@ -128,12 +151,8 @@ def stream_pass(
             spill.append("records", records)
             spill.append("ids", ids)
             summaries.append(summary)
-        record_results = [repeated_keys([spill.read("records", b)]) for b in range(options.buckets)]
-        id_results = (
-            [repeated_keys([spill.read("ids", b)]) for b in range(options.buckets)]
-            if options.id_column is not None
-            else None
-        )
+        record_results = spill.reduce("records", threads)
+        id_results = spill.reduce("ids", threads) if options.id_column is not None else None
         file_digests = [d.result() for d in digests]
     engine = {
         "name": "streaming",
@@ -141,4 +160,18 @@ def stream_pass(
         "batch_rows": options.batch_rows,
         "threads": max(1, threads),
     }
-    return _finish(summaries, file_digests, record_results, id_results, sample_rows, engine)
+    return _finish(
+        summaries, file_digests, record_results, id_results, sample_rows, engine, plan=plan, options=options
+    )
+
+
+def id_pass(plan: SourcePlan, options: ScanOptions, threads: int = 1) -> list[RepeatedKeys]:
+    """The repeated identifiers of the whole table from its identifier column alone, bucket by bucket."""
+    with (
+        tempfile.TemporaryDirectory(prefix="datacert-ids-") as folder,
+        ThreadPoolExecutor(max_workers=max(1, threads)) as scanner,
+    ):
+        spill = _Spill(Path(folder), options.buckets)
+        for buckets in scanner.map(lambda p: id_buckets(p, options), plan.partitions):
+            spill.append("ids", buckets)
+        return spill.reduce("ids", threads)
