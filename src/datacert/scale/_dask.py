@@ -37,8 +37,10 @@ from datacert.scale._partition import (
     combine_repeated,
     combine_samples,
     file_digest,
+    id_buckets,
     repeated_keys,
     scan_partition,
+    spans_need_keys,
 )
 from datacert.scale._pass import PassResult
 from datacert.scale._source import ScaleInputError, SourcePlan
@@ -153,21 +155,21 @@ def dask_pass(
     digests = client.map(file_digest, list(plan.files))
     scanned = client.map(scan_partition, list(plan.partitions), options=options)
     summaries = client.map(_summary_of, scanned)
-    kinds = [1, 2] if options.id_column is not None else [1]
-    reduced = {
-        kind: [
-            client.submit(repeated_keys, [client.submit(_bucket_of, s, kind, b) for s in scanned])
-            for b in range(options.buckets)
-        ]
-        for kind in kinds
-    }
+    records = _reductions(client, scanned, 1, options.buckets)
+    ids = _reductions(client, scanned, 2, options.buckets) if options.id_column is not None else None
     del scanned  # the scan results stay on the workers only while their pieces are needed
-    partial, samples, missing = _merged_in_order(summaries, as_completed, progress)
-    records = client.gather(reduced[1])
-    ids = client.gather(reduced[2]) if 2 in reduced else None
+    ordered, partial = _merged_in_order(summaries, as_completed, progress)
+    if ids is not None and spans_need_keys(ordered):
+        # identifier spans overlap: the identifiers alone are hashed again, on the workers
+        client.cancel(ids)
+        ids = _reductions(
+            client, client.map(_id_keys, list(plan.partitions), options=options), 0, options.buckets
+        )
+    duplicate_records = combine_repeated(client.gather(records))
+    repeated_ids = combine_repeated(client.gather(ids)) if ids is not None else None
     file_digests = client.gather(digests)
     cpu_after = client.run(_cpu_seconds)
-    sample = combine_samples(samples, sample_rows)
+    sample = combine_samples([s.sample for s in ordered], sample_rows)
     engine = {
         "name": "dask",
         "partitions": len(plan.partitions),
@@ -179,36 +181,45 @@ def dask_pass(
         partial=partial,
         sample=sample.drop(SAMPLE_KEY) if SAMPLE_KEY in sample.columns else sample,
         fingerprint=combine_fingerprints(file_digests),
-        duplicate_records=combine_repeated(records),
-        repeated_ids=combine_repeated(ids) if ids is not None else None,
-        missing_ids=missing,
+        duplicate_records=duplicate_records,
+        repeated_ids=repeated_ids,
+        missing_ids=combine_missing([s.missing_ids for s in ordered]),
         engine=engine,
     )
 
 
+def _id_keys(partition: Any, options: ScanOptions) -> tuple[list[np.ndarray]]:
+    return (id_buckets(partition, options),)
+
+
+def _reductions(client: Any, producers: list[Any], kind: int, buckets: int) -> list[Any]:
+    """One reduction task per bucket over that bucket's piece of every producer (the shuffle)."""
+    return [
+        client.submit(repeated_keys, [client.submit(_bucket_of, p, kind, b) for p in producers])
+        for b in range(buckets)
+    ]
+
+
 def _merged_in_order(
     summaries: list[Any], as_completed: Any, progress: Callable[[str], None] | None
-) -> tuple[PartialProfile, list[Any], Any]:
-    """Fold the partials in partition order as the partitions finish, whatever order they finish in.
+) -> tuple[list[PartitionSummary], PartialProfile]:
+    """The summaries in partition order, and their partials folded in that order as they arrive.
 
-    A summary waits only until every partition before it arrived, so the client merges while the
+    A partial waits only until every partition before it arrived, so the client merges while the
     workers scan; the fold is the one `combine_partials` does, hence the same numbers.
     """
     arrived: dict[int, PartitionSummary] = {}
+    ordered: list[PartitionSummary] = []
     merged: PartialProfile | None = None
-    samples, missing = [], []
-    nxt = 0
     for done, future in enumerate(as_completed(summaries), start=1):
         summary = future.result()
         arrived[summary.index] = summary
         future.release()
-        while nxt in arrived:
-            ready = arrived.pop(nxt)
+        while len(ordered) in arrived:
+            ready = arrived.pop(len(ordered))
             merged = ready.partial if merged is None else combine_partials([merged, ready.partial])
-            samples.append(ready.sample)
-            missing.append(ready.missing_ids)
-            nxt += 1
+            ordered.append(ready)
         if progress:
             progress(f"partition {done}/{len(summaries)}")
     assert merged is not None and not arrived
-    return merged, samples, combine_missing(missing)
+    return ordered, merged
