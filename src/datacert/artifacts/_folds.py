@@ -8,11 +8,14 @@ same target and groups give the same folds everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 
 from datacert.artifacts._task import Task
+
+if TYPE_CHECKING:
+    from sklearn.model_selection import KFold, StratifiedKFold
 
 SEED = 0
 N_SPLITS = 5
@@ -60,6 +63,10 @@ def fold_plan(
     Grouping needs at least `n_splits` groups, else the folds are not grouped. Stratified folds
     are capped at the size of the smallest class (at least 2), and plain folds at the row count.
     """
+    # imported here: every command imports this package, and scikit-learn (with SciPy and pandas)
+    # costs a second of start-up that only the model-based steps need
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
+
     placeholder = np.zeros((y.shape[0], 1))
     stratified = task == "classification"
     if groups is not None and len(np.unique(groups)) >= n_splits:

@@ -7,7 +7,6 @@ from typing import NamedTuple
 
 import numpy as np
 import polars as pl
-from scipy.stats import poisson
 
 from datacert.artifacts import Artifacts
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
@@ -100,6 +99,8 @@ class DuplicateRows(Check):
     def _fired(self, copies: Copies, denominator: int, expected: float, data, params):
         extra, pairs = copies.extra, copies.pairs
         extra_share = extra / denominator
+        from scipy.stats import poisson  # here: SciPy's stats costs half a second of start-up
+
         p_chance = float(poisson.sf(pairs - 1, expected)) if expected > 0 else 0.0
         if p_chance >= params["chance_p"]:
             severity = "info"
