@@ -104,7 +104,7 @@ def child(task: str, source: str, memory_limit: str, workers: int) -> dict:
                 (f.evidence["numerator"] for f in certificate.findings if f.check == "duplicate_rows"), 0
             ),
         )
-    elif task in ("dask_warm", "dask_cold", "dask_check"):
+    elif task.startswith("dask_"):
         out.update(dask_child(task, source, workers))
     else:
         raise SystemExit(f"unknown task {task}")
@@ -230,6 +230,8 @@ def dask_child(task: str, source: str, workers: int) -> dict:
             rows=plan.rows,
             partitions=len(plan.partitions),
         )
+    elif task in ("dask_warm_sessions", "dask_cold_sessions"):
+        out.update(_dask_in_sessions(task, source, workers, roles))
     elif task == "dask_cold":
         plan, _, result = whole_table_pass(source, roles, engine="dask", workers=workers)
         out.update(pass_seconds=time.perf_counter() - started, engine_seconds=result.engine.get("seconds"))
@@ -243,11 +245,66 @@ def dask_child(task: str, source: str, workers: int) -> dict:
             engine_seconds=certificate.run["engine"].get("seconds"),
             verdict=certificate.verdict,
         )
-    if task != "dask_warm":
+    if task in ("dask_cold", "dask_check"):
         # the cluster's processes (nannies and workers) have ended and been waited for
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         out["cluster_cpu_seconds"] = round(children.ru_utime + children.ru_stime, 2)
     out["client_cpu_seconds"] = round(process_cpu_seconds(), 2)
+    return out
+
+
+def _dask_in_sessions(task: str, source: str, workers: int, roles) -> dict:
+    """The pass with each worker a `dask worker` process in a session of its own.
+
+    Linux's autogroup scheduling shares the cores between sessions, not processes: workers started
+    by a LocalCluster share the one session of the run, so on a machine busy with other sessions a
+    second worker adds no CPU, only a second queue. A session per worker is what a worker on a
+    machine of its own gets. `warm`: the clock starts once the workers have joined and imported the
+    kernel; `cold`: it starts before they are spawned (they import the kernel at their first task).
+    """
+    from distributed import Client, LocalCluster
+
+    from datacert.scale._assay import whole_table_pass
+
+    out: dict = {}
+    with (
+        LocalCluster(n_workers=0, processes=False, protocol="tcp", dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        started = time.perf_counter()
+        env = dict(os.environ, **ONE_THREAD)
+        command = [sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address]
+        command += ["--nthreads", "1", "--no-nanny", "--no-dashboard"]
+        procs = [
+            subprocess.Popen(command, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
+            for _ in range(workers)
+        ]
+        try:
+            client.wait_for_workers(workers, timeout=300)
+            if task == "dask_warm_sessions":
+                client.run(importlib.import_module, KERNEL)
+            before = client.run(process_cpu_seconds)
+            ready, client_cpu = time.perf_counter(), process_cpu_seconds()
+            _, _, result = whole_table_pass(
+                source, roles, engine="dask", scheduler=cluster.scheduler_address
+            )
+            ended = time.perf_counter()
+            after = client.run(process_cpu_seconds)
+            out.update(
+                pass_seconds=ended - (ready if task == "dask_warm_sessions" else started),
+                start_seconds=round(ready - started, 2),
+                client_pass_cpu_seconds=round(process_cpu_seconds() - client_cpu, 2),
+                # cold: what the workers spent since they started (interpreter, distributed, the kernel)
+                worker_cpu_seconds=sorted(
+                    round(after[w] - (before[w] if task == "dask_warm_sessions" else 0), 2) for w in after
+                ),
+                engine_seconds=result.engine.get("seconds"),
+            )
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(timeout=60)
     return out
 
 
@@ -267,7 +324,13 @@ def process_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-DASK_TASKS = {"dask_warm": "pass_seconds", "dask_cold": "pass_seconds", "dask_check": "check_seconds"}
+DASK_TASKS = {
+    "dask_warm": "pass_seconds",
+    "dask_cold": "pass_seconds",
+    "dask_check": "check_seconds",
+    "dask_warm_sessions": "pass_seconds",
+    "dask_cold_sessions": "pass_seconds",
+}
 
 
 def dask_scaling(

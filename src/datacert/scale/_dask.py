@@ -152,8 +152,8 @@ def dask_pass(
     if progress:
         progress(f"dask: {len(plan.partitions)} partitions on {workers} workers")
     cpu_before = client.run(_cpu_seconds)
-    digests = client.map(file_digest, list(plan.files))
     scanned = client.map(scan_partition, list(plan.partitions), options=options)
+    digests = client.map(file_digest, list(plan.files))  # after the scans: they fill the workers' gaps
     summaries = client.map(_summary_of, scanned)
     records = _reductions(client, scanned, 1, options.buckets)
     ids = _reductions(client, scanned, 2, options.buckets) if options.id_column is not None else None
