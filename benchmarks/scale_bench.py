@@ -285,9 +285,7 @@ def _dask_in_sessions(task: str, source: str, workers: int, roles) -> dict:
                 client.run(importlib.import_module, KERNEL)
             before = client.run(process_cpu_seconds)
             ready, client_cpu = time.perf_counter(), process_cpu_seconds()
-            _, _, result = whole_table_pass(
-                source, roles, engine="dask", scheduler=cluster.scheduler_address
-            )
+            _, _, result = whole_table_pass(source, roles, engine="dask", scheduler=cluster.scheduler_address)
             ended = time.perf_counter()
             after = client.run(process_cpu_seconds)
             out.update(
