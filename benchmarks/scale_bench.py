@@ -258,51 +258,62 @@ def _dask_in_sessions(task: str, source: str, workers: int, roles) -> dict:
 
     Linux's autogroup scheduling shares the cores between sessions, not processes: workers started
     by a LocalCluster share the one session of the run, so on a machine busy with other sessions a
-    second worker adds no CPU, only a second queue. A session per worker is what a worker on a
-    machine of its own gets. `warm`: the clock starts once the workers have joined and imported the
+    second worker adds no CPU, only a second queue. A session per worker (and one for the scheduler)
+    is what a worker on a machine of its own gets. `warm`: the clock starts once the workers have joined and imported the
     kernel; `cold`: it starts before they are spawned (they import the kernel at their first task).
     """
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     from datacert.scale._assay import whole_table_pass
 
     out: dict = {}
-    with (
-        LocalCluster(n_workers=0, processes=False, protocol="tcp", dashboard_address=None) as cluster,
-        Client(cluster) as client,
-    ):
-        started = time.perf_counter()
-        env = dict(os.environ, **ONE_THREAD)
-        command = [sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address]
-        command += ["--nthreads", "1", "--no-nanny", "--no-dashboard"]
-        procs = [
-            subprocess.Popen(command, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
-            for _ in range(workers)
-        ]
-        try:
+    folder = Path(tempfile.mkdtemp(prefix="datacert-dask-sessions-"))
+    scheduler_file = folder / "scheduler.json"
+    env = dict(os.environ, **ONE_THREAD)
+    cli = [sys.executable, "-m"]
+    scheduler = subprocess.Popen(
+        [*cli, "distributed.cli.dask_scheduler", "--scheduler-file", str(scheduler_file), "--port", "0"],
+        env=env,
+        start_new_session=True,
+        stderr=subprocess.DEVNULL,
+    )
+    procs = [scheduler]
+    try:
+        while not scheduler_file.exists():
+            time.sleep(0.1)
+        time.sleep(0.2)  # written, not necessarily complete
+        with Client(scheduler_file=str(scheduler_file)) as client:
+            address = client.scheduler.address
+            started = time.perf_counter()
+            worker = [*cli, "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-nanny"]
+            worker += ["--no-dashboard", "--death-timeout", "60"]
+            procs += [
+                subprocess.Popen(worker, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
+                for _ in range(workers)
+            ]
             client.wait_for_workers(workers, timeout=300)
             if task == "dask_warm_sessions":
                 client.run(importlib.import_module, KERNEL)
             before = client.run(process_cpu_seconds)
             ready, client_cpu = time.perf_counter(), process_cpu_seconds()
-            _, _, result = whole_table_pass(source, roles, engine="dask", scheduler=cluster.scheduler_address)
+            _, _, result = whole_table_pass(source, roles, engine="dask", scheduler=address)
             ended = time.perf_counter()
             after = client.run(process_cpu_seconds)
+            warm = task == "dask_warm_sessions"
             out.update(
-                pass_seconds=ended - (ready if task == "dask_warm_sessions" else started),
+                pass_seconds=ended - (ready if warm else started),
                 start_seconds=round(ready - started, 2),
                 client_pass_cpu_seconds=round(process_cpu_seconds() - client_cpu, 2),
                 # cold: what the workers spent since they started (interpreter, distributed, the kernel)
-                worker_cpu_seconds=sorted(
-                    round(after[w] - (before[w] if task == "dask_warm_sessions" else 0), 2) for w in after
-                ),
+                worker_cpu_seconds=sorted(round(after[w] - (before[w] if warm else 0), 2) for w in after),
                 engine_seconds=result.engine.get("seconds"),
             )
-        finally:
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                proc.wait(timeout=60)
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
     return out
 
 
@@ -417,6 +428,11 @@ def main(argv: list[str] | None = None) -> None:
         default="dask_warm,dask_cold",
         help="dask_warm (workers started before the clock), dask_cold (start-up counted), dask_check",
     )
+    parser.add_argument(
+        "--no-installed",
+        action="store_true",
+        help="measure only the --compare-src engines (e.g. two snapshots)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="rounds of the Dask measurements, interleaved")
     parser.add_argument(
         "--compare-src",
@@ -433,7 +449,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_stream:
         report["out_of_core"] = out_of_core(args.rows, args.memory_limit, args.data)
     if not args.skip_dask:
-        sources: dict[str, str | None] = {"this": None}
+        sources: dict[str, str | None] = {} if args.no_installed else {"this": None}
         for item in args.compare_src:
             label, _, src = item.partition("=")
             sources[label] = str(Path(src).resolve())
