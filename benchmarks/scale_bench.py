@@ -259,8 +259,9 @@ def _dask_in_sessions(task: str, source: str, workers: int, roles) -> dict:
     Linux's autogroup scheduling shares the cores between sessions, not processes: workers started
     by a LocalCluster share the one session of the run, so on a machine busy with other sessions a
     second worker adds no CPU, only a second queue. A session per worker (and one for the scheduler)
-    is what a worker on a machine of its own gets. `warm`: the clock starts once the workers have joined and imported the
-    kernel; `cold`: it starts before they are spawned (they import the kernel at their first task).
+    is what a worker on a machine of its own gets. `warm`: the clock starts once the workers have
+    joined and imported the kernel; `cold`: it starts before they are spawned (they import the
+    kernel at their first task).
     """
     from distributed import Client
 
@@ -278,6 +279,7 @@ def _dask_in_sessions(task: str, source: str, workers: int, roles) -> dict:
         stderr=subprocess.DEVNULL,
     )
     procs = [scheduler]
+    log = open(folder / "workers.log", "wb")  # the workers' messages, closed with the folder
     try:
         while not scheduler_file.exists():
             time.sleep(0.1)
@@ -288,8 +290,7 @@ def _dask_in_sessions(task: str, source: str, workers: int, roles) -> dict:
             worker = [*cli, "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-nanny"]
             worker += ["--no-dashboard", "--death-timeout", "60"]
             procs += [
-                subprocess.Popen(worker, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
-                for _ in range(workers)
+                subprocess.Popen(worker, env=env, start_new_session=True, stderr=log) for _ in range(workers)
             ]
             client.wait_for_workers(workers, timeout=300)
             if task == "dask_warm_sessions":
@@ -313,6 +314,7 @@ def _dask_in_sessions(task: str, source: str, workers: int, roles) -> dict:
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=60)
+        log.close()
         shutil.rmtree(folder, ignore_errors=True)
     return out
 
