@@ -276,6 +276,7 @@ def _dask_in_sessions(task: str, source: str, workers: int, roles) -> dict:
         [*cli, "distributed.cli.dask_scheduler", "--scheduler-file", str(scheduler_file), "--port", "0"],
         env=env,
         start_new_session=True,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     procs = [scheduler]
@@ -290,7 +291,10 @@ def _dask_in_sessions(task: str, source: str, workers: int, roles) -> dict:
             worker = [*cli, "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-nanny"]
             worker += ["--no-dashboard", "--death-timeout", "60"]
             procs += [
-                subprocess.Popen(worker, env=env, start_new_session=True, stderr=log) for _ in range(workers)
+                subprocess.Popen(
+                    worker, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=log
+                )
+                for _ in range(workers)
             ]
             client.wait_for_workers(workers, timeout=300)
             if task == "dask_warm_sessions":
@@ -313,7 +317,11 @@ def _dask_in_sessions(task: str, source: str, workers: int, roles) -> dict:
         for proc in reversed(procs):
             proc.terminate()
         for proc in procs:
-            proc.wait(timeout=60)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # a worker may hang closing its connections
+                proc.kill()
+                proc.wait()
         log.close()
         shutil.rmtree(folder, ignore_errors=True)
     return out
