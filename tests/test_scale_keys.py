@@ -126,3 +126,63 @@ def test_float_ids_are_hashed_not_spanned(records, tmp_path):
     summary, _, ids = scan_partition(plan.partitions[0], _options(frame, "record_id"))
     assert summary.id_span is None and summary.id_keys == plan.partitions[0].rows
     assert sum(len(piece) for piece in ids) == plan.partitions[0].rows
+
+
+def test_positions_past_32_bits_take_the_wide_key_layout(records, tmp_path):
+    """A partition whose positions pass 2**32 keeps them whole; its keys meet compact ones in a bucket."""
+    from dataclasses import replace
+
+    from datacert.scale._partition import KEY_DTYPE, WIDE_KEY_DTYPE, combine_repeated
+    from datacert.scale._pass import _Spill
+
+    plan = plan_source(_write(records, tmp_path / "wide", [records.height]), partition_rows=10_000)
+    near, far = plan.partitions[0], replace(plan.partitions[0], index=1, offset=2**32 - 100)
+    options = _options(records, None)
+    spill = _Spill(tmp_path / "spill", options.buckets)
+    (tmp_path / "spill").mkdir()
+    for partition, layout in ((near, KEY_DTYPE), (far, WIDE_KEY_DTYPE)):
+        _, buckets, _ = scan_partition(partition, options)
+        assert {b.dtype for b in buckets} == {layout}
+        spill.append("records", buckets)
+    found = combine_repeated(spill.reduce("records", threads=2))
+    # every record of the far copy repeats its near twin, and the planted copies repeat within each
+    twice = pl.concat([records, records])
+    n_groups, n_rows, _, groups = _truth(twice, twice.columns)
+    shift = 2**32 - 100 - records.height
+    assert (found.n_groups, found.n_rows) == (n_groups, n_rows)
+    assert list(found.groups) == [tuple(p if p < records.height else p + shift for p in g) for g in groups]
+    assert found.rows.dtype == np.int64 and found.rows.max() > 2**32 - 100
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [lambda n: list(range(1000, 1000 + n)), lambda n: [*range(300), *range(250, 250 + n - 300)]],
+    ids=["increasing ids", "ids repeated across files"],
+)
+def test_the_certificate_equals_the_in_memory_one_with_an_id_column(records, tmp_path, ids):
+    """Apart from what names the files and the sampling note, the out-of-core certificate is the
+    in-memory one, whether the identifiers are proven unique by their spans or counted from keys."""
+    from datacert.assay import certify
+    from datacert.dataset import build_dataset
+    from datacert.io import read_table
+    from datacert.roles import Roles
+    from datacert.scale import check_partitioned
+
+    frame = _with_ids(records, ids(records.height))
+    roles = Roles.build(id="record_id", target="target")
+    whole = tmp_path / "whole.parquet"
+    frame.write_parquet(whole)
+    source = _write(frame, tmp_path / "parts", [300, records.height - 300])
+    partitioned = check_partitioned(source, roles).to_dict(include_run=False)
+    in_memory = certify(build_dataset(read_table(whole), roles)).to_dict(include_run=False)
+    for document in (partitioned, in_memory):
+        for key in ("path", "fingerprint", "files"):
+            document["dataset"].pop(key, None)
+        document["lineage"]["source"].pop("path")
+        document["lineage"]["source"].pop("fingerprint")
+        document["lineage"].pop("table")
+    assert partitioned["profile"].pop("population_rows") == records.height
+    assert partitioned["profile"].pop("sampling")["sampled_rows"] == records.height
+    assert partitioned == in_memory
+    repeated = [f for f in in_memory["findings"] if f["check"] == "duplicate_ids"]
+    assert bool(repeated) == (frame.get_column("record_id").n_unique() < frame.height)

@@ -17,7 +17,6 @@ k-minimum-values sketch over polars' vectorised hashes is a filter and a `bottom
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,6 +112,7 @@ def partial_profile(frame: pl.DataFrame, guide: ProfileGuide | None = None) -> P
     kinds = [_kind(schema[c]) for c in names]
     exprs: list[pl.Expr] = []
     counting: list[pl.LazyFrame] = []  # one group-by per counted column: cheaper than value_counts
+    hashing: list[pl.Expr] = []  # the value hashes of the sketched columns
     lazy = frame.lazy()
     for i, c in enumerate(names):
         x = pl.col(c)
@@ -120,16 +120,20 @@ def partial_profile(frame: pl.DataFrame, guide: ProfileGuide | None = None) -> P
         if c in guide.counted:
             counting.append(lazy.group_by(c).agg(pl.len().alias(_COUNT)))
         else:
-            h = _hashes(c)
+            # the hashes are a column of their own, so the filter reads them rather than hashing again
+            h = pl.col(f"{i}|hash")
+            hashing.append(pl.col(c).hash(seed=_HASH_SEED).alias(f"{i}|hash"))
             bound = guide.bounds.get(c, _NO_BOUND)
-            kept = h.filter(h <= bound) if bound < _NO_BOUND else h
+            present = pl.col(c).is_not_null()
+            kept = h.filter(present & (h <= bound)) if bound < _NO_BOUND else h.filter(present)
             exprs += [
                 *_row_stat_exprs(i, c, kinds[i]),
                 kept.unique().bottom_k(KMV_SIZE).implode().alias(f"{i}|sketch"),
             ]
     if not exprs:
         return _empty_partial(frame)
-    stats, *counts_frames = pl.collect_all([lazy.select(exprs), *counting])
+    hashed = lazy.with_columns(hashing) if hashing else lazy
+    stats, *counts_frames = pl.collect_all([hashed.select(exprs), *counting])
     row: dict[str, Any] = stats.row(0, named=True)
     value_counts = iter(counts_frames)
 
@@ -256,16 +260,7 @@ def _value_stats(counted: Mapping[Any, int], kind: int) -> dict[str, float] | No
     }
 
 
-_THREAD = threading.local()
-
-
-def _buffers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Two float buffers of at least n values, kept per thread: fresh ones would be paged in each batch."""
-    held = getattr(_THREAD, "buffers", None)
-    if held is None or len(held[0]) < n:
-        held = (np.empty(n), np.empty(n))
-        _THREAD.buffers = held
-    return held
+_BLOCK = 32_768  # values per step of the moment sums: two buffers of it stay in the core's cache
 
 
 def _row_moments(
@@ -273,24 +268,25 @@ def _row_moments(
 ) -> list[tuple[float, float, float]]:
     """Central moment sums M2, M3, M4 of numeric columns about their batch mean, over their rows.
 
+    Computed block by block, so the deviations and their squares never leave the cache, and with
     `einsum` rather than `dot`: its sum of products runs on one thread in a fixed order, where a
     multi-threaded BLAS would round differently with the number of threads.
     """
     out: list[tuple[float, float, float]] = []
+    deviation, square = np.empty(_BLOCK), np.empty(_BLOCK)
     for i in columns:
         x = frame.get_column(names[i]).drop_nulls().cast(pl.Float64).to_numpy()
-        n = len(x)
-        deviation, square = _buffers(n)
+        mean = row[f"{i}|mean"]
+        m2 = m3 = m4 = 0.0
         with np.errstate(invalid="ignore", over="ignore"):  # infinities give NaN moments, as in polars
-            d = np.subtract(x, row[f"{i}|mean"], out=deviation[:n])
-            d2 = np.multiply(d, d, out=square[:n])
-            out.append(
-                (
-                    float(np.einsum("i,i->", d, d)),
-                    float(np.einsum("i,i->", d2, d)),
-                    float(np.einsum("i,i->", d2, d2)),
-                )
-            )
+            for start in range(0, len(x), _BLOCK):
+                block = x[start : start + _BLOCK]
+                d = np.subtract(block, mean, out=deviation[: len(block)])
+                d2 = np.multiply(d, d, out=square[: len(block)])
+                m2 += float(np.einsum("i,i->", d, d))
+                m3 += float(np.einsum("i,i->", d2, d))
+                m4 += float(np.einsum("i,i->", d2, d2))
+        out.append((m2, m3, m4))
     return out
 
 

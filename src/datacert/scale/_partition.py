@@ -22,7 +22,11 @@ from datacert.findings import MAX_ROWS_LISTED
 from datacert.profile import PartialProfile, ProfileGuide, combine_partials, partial_profile
 from datacert.scale._source import Partition
 
-KEY_DTYPE = np.dtype([("h1", "<u8"), ("h2", "<u8"), ("position", "<i8")])
+# A record's key: a 64-bit hash, 32 bits of a second, independent one (96 bits: the chance that two of
+# ten billion distinct records share a key is below 1e-9) and its whole-table position, in 16 bytes
+# while positions stay under 2**32, in 20 beyond.
+KEY_DTYPE = np.dtype([("h1", "<u8"), ("h2", "<u4"), ("position", "<u4")])
+WIDE_KEY_DTYPE = np.dtype([("h1", "<u8"), ("h2", "<u4"), ("position", "<i8")])
 POSITION = "__datacert_position"
 SAMPLE_KEY = "__datacert_sample_key"
 GROUPS_KEPT = 1_000  # groups of copies kept with their positions (the check lists up to its parameter)
@@ -121,8 +125,8 @@ def scan_partition(
     """
     partials: list[PartialProfile] = []
     samples: list[pl.DataFrame] = []
-    records = _BucketWriter(options.bucket_bits)
-    ids = _BucketWriter(options.bucket_bits)
+    records = _BucketWriter(options.bucket_bits, key_dtype(partition), partition.rows)
+    ids = _BucketWriter(options.bucket_bits, key_dtype(partition), partition.rows)
     span = _IdSpan(options.id_column is not None)
     missing: list[np.ndarray] = []
     n_missing = 0
@@ -180,7 +184,7 @@ def scan_partition(
 def id_buckets(partition: Partition, options: ScanOptions) -> list[np.ndarray]:
     """The hashed keys of one partition's identifiers alone, bucketed: what a pass whose
     identifier spans overlap reads again (one column, so a small part of the first pass's cost)."""
-    ids = _BucketWriter(options.bucket_bits)
+    ids = _BucketWriter(options.bucket_bits, key_dtype(partition), partition.rows)
     start = partition.offset
     assert options.id_column is not None
     scan = pl.scan_parquet(partition.path).select(options.id_column)
@@ -243,40 +247,49 @@ class _IdSpan:
         return (self.first, self.last) if self.ordered and self.first is not None else None
 
 
-class _BucketWriter:
-    """Keys of one partition, split batch by batch into hash buckets by the top bits of their first hash.
+def key_dtype(partition: Partition) -> np.dtype:
+    """The key records of a partition: compact while its positions fit 32 bits."""
+    return KEY_DTYPE if partition.offset + partition.rows <= 2**32 else WIDE_KEY_DTYPE
 
-    A batch's keys are packed into 24-byte records, then ordered by bucket with one stable
-    counting sort of the bucket numbers and one gather of whole records.
+
+class _BucketWriter:
+    """Keys of one partition, split into hash buckets by the top bits of their first hash.
+
+    Each batch's hashes are packed into the partition's key records as they come; at the end the
+    records are ordered by bucket with one stable counting sort of the bucket numbers and one
+    gather of whole records: each bucket is a slice of that one array.
     """
 
-    def __init__(self, bits: int) -> None:
-        self.bits = bits
-        self.pieces: list[list[np.ndarray]] = [[] for _ in range(1 << bits)]
+    def __init__(self, bits: int, dtype: np.dtype, capacity: int) -> None:
+        self.bits, self.dtype, self.capacity = bits, dtype, capacity
+        self.block: np.ndarray | None = None  # allocated by the first batch that gives keys
         self.count = 0
 
     def add(self, h1: pl.Series, h2: pl.Series, positions: np.ndarray) -> None:
         n = len(positions)
         if not n:
             return
+        if self.block is None:
+            self.block = np.empty(self.capacity, dtype=self.dtype)
+        block = self.block[self.count : self.count + n]
+        block["h1"], block["h2"], block["position"] = (
+            h1.to_numpy(),
+            h2.to_numpy(),
+            positions,
+        )  # h2: low 32 bits
         self.count += n
-        block = np.empty(n, dtype=KEY_DTYPE)
-        block["h1"], block["h2"], block["position"] = h1.to_numpy(), h2.to_numpy(), positions
-        if not self.bits:
-            self.pieces[0].append(block)
-            return
-        bucket = (block["h1"] >> np.uint64(64 - self.bits)).astype(np.uint16)
-        order = np.argsort(bucket, kind="stable")
-        bounds = np.searchsorted(bucket[order], np.arange((1 << self.bits) + 1))
-        block = np.take(block, order)
-        for b in range(1 << self.bits):
-            if bounds[b + 1] > bounds[b]:
-                self.pieces[b].append(block[bounds[b] : bounds[b + 1]])
 
     def buckets(self) -> list[np.ndarray]:
-        return [
-            np.concatenate(p) if len(p) > 1 else (p[0] if p else np.empty(0, KEY_DTYPE)) for p in self.pieces
-        ]
+        n_buckets = 1 << self.bits
+        if self.block is None:
+            return [np.empty(0, self.dtype) for _ in range(n_buckets)]
+        block, self.block = self.block[: self.count], None
+        if not self.bits:
+            return [block]
+        bucket = (block["h1"] >> np.uint64(64 - self.bits)).astype(np.uint16)
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(bucket, minlength=n_buckets))])
+        block = np.take(block, np.argsort(bucket, kind="stable"))
+        return [block[bounds[b] : bounds[b + 1]] for b in range(n_buckets)]
 
 
 def _retuned(guide: ProfileGuide, partial: PartialProfile) -> ProfileGuide:
@@ -308,6 +321,8 @@ def repeated_keys(pieces: list[np.ndarray]) -> RepeatedKeys:
     pieces = [p for p in pieces if len(p)]
     if not pieces:
         return RepeatedKeys()
+    if len({p.dtype for p in pieces}) > 1:
+        pieces = [p.astype(WIDE_KEY_DTYPE) for p in pieces]
     keys = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
     first_hash = np.ascontiguousarray(keys["h1"])
     ordered = np.sort(first_hash)
@@ -317,7 +332,7 @@ def repeated_keys(pieces: list[np.ndarray]) -> RepeatedKeys:
     probe = pl.Series(first_hash).is_in(pl.Series(repeats, dtype=pl.UInt64).implode())
     candidates = keys[probe.to_numpy()]
     candidates = candidates[np.lexsort((candidates["position"], candidates["h2"], candidates["h1"]))]
-    h1, h2, positions = candidates["h1"], candidates["h2"], candidates["position"]
+    h1, h2, positions = candidates["h1"], candidates["h2"], candidates["position"].astype(np.int64)
     same = np.zeros(len(positions) + 1, dtype=bool)  # same key as the next record
     same[:-2] = (h1[1:] == h1[:-1]) & (h2[1:] == h2[:-1])
     repeated = same[:-1] | np.r_[False, same[:-2]]

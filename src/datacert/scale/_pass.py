@@ -23,6 +23,7 @@ from datacert.profile import PartialProfile, combine_partials
 from datacert.scale._partition import (
     KEY_DTYPE,
     SAMPLE_KEY,
+    WIDE_KEY_DTYPE,
     PartitionSummary,
     ScanOptions,
     combine_fingerprints,
@@ -85,32 +86,33 @@ def _finish(
 
 
 class _Spill:
-    """Hash buckets on local disk: 24 bytes per record and key kind, read back one bucket at a time."""
+    """Hash buckets on local disk (16 bytes per record and key kind), read back one bucket at a time."""
 
     def __init__(self, folder: Path, buckets: int) -> None:
         self.folder, self.buckets = folder, buckets
         self.written: dict[str, int] = {}
 
-    def _path(self, kind: str, bucket: int) -> Path:
-        return self.folder / f"{kind}-{bucket:05d}.keys"
+    def _path(self, kind: str, bucket: int, dtype: np.dtype) -> Path:
+        return self.folder / f"{kind}-{bucket:05d}-{dtype.itemsize}.keys"
 
     def append(self, kind: str, pieces: list[np.ndarray]) -> None:
         for bucket, piece in enumerate(pieces):
             if len(piece):
-                with open(self._path(kind, bucket), "ab") as handle:
+                with open(self._path(kind, bucket, piece.dtype), "ab") as handle:
                     piece.tofile(handle)
                 self.written[kind] = self.written.get(kind, 0) + len(piece)
 
-    def read(self, kind: str, bucket: int) -> np.ndarray:
-        path = self._path(kind, bucket)
-        return np.fromfile(path, dtype=KEY_DTYPE) if path.exists() else np.empty(0, KEY_DTYPE)
+    def read(self, kind: str, bucket: int) -> list[np.ndarray]:
+        """The bucket's keys, one array per key layout (compact, then wide positions)."""
+        paths = ((self._path(kind, bucket, d), d) for d in (KEY_DTYPE, WIDE_KEY_DTYPE))
+        return [np.fromfile(path, dtype=d) for path, d in paths if path.exists()]
 
     def reduce(self, kind: str, threads: int) -> list[RepeatedKeys]:
         """Each bucket's repeated keys, `threads` buckets at a time (numpy's sort releases the GIL)."""
         if not self.written.get(kind):
             return [RepeatedKeys() for _ in range(self.buckets)]
         with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-            return list(pool.map(lambda b: repeated_keys([self.read(kind, b)]), range(self.buckets)))
+            return list(pool.map(lambda b: repeated_keys(self.read(kind, b)), range(self.buckets)))
 
 
 def stream_pass(
