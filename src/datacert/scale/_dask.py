@@ -4,10 +4,9 @@ What runs where, and why it is cut this way (docs/scale.md gives the measured co
 - the cluster (a LocalCluster when no scheduler is named) is started in a thread while the client
   reads the head of the table, and every worker imports the partition kernel as it starts
   (`preload`), so start-up overlaps the client's own first step instead of adding to it;
-- one task per partition runs `scan_partition`; the partials are folded in partition order by a
-  chain of small tasks on the workers, each run as soon as its partition is scanned, so the merge
-  runs beside the scans and the client, whose time does not shrink with more workers, receives one
-  partial; it receives each partition's sample candidates as soon as they are ready;
+- one task per partition runs `scan_partition`; the client takes each partition's small summary
+  (partial profile, sample candidates) as soon as it is done and folds the partials in partition
+  order while the other partitions are still being scanned, so the merge costs no time of its own;
 - the record and identifier hashes never leave the workers but for the shuffle: each bucket piece
   moves to the worker that reduces the bucket; there are about two buckets per worker (more when
   the table is large, so that a bucket stays under `BUCKET_ROWS` keys), so a small table is not cut
@@ -156,11 +155,10 @@ def dask_pass(
     scanned = client.map(scan_partition, list(plan.partitions), options=options)
     digests = client.map(file_digest, list(plan.files))  # after the scans: they fill the workers' gaps
     summaries = client.map(_summary_of, scanned)
-    partial = _folded_on_workers(client, summaries)
     records = _reductions(client, scanned, 1, options.buckets)
     ids = _reductions(client, scanned, 2, options.buckets) if options.id_column is not None else None
     del scanned  # the scan results stay on the workers only while their pieces are needed
-    ordered = _in_order(summaries, as_completed, progress)
+    ordered, partial = _merged_in_order(summaries, as_completed, progress)
     if ids is not None and spans_need_keys(ordered):
         # identifier spans overlap: the identifiers alone are hashed again, on the workers
         client.cancel(ids)
@@ -180,7 +178,7 @@ def dask_pass(
         "worker_cpu_seconds": sorted(round(cpu_after[w] - cpu_before.get(w, 0.0), 2) for w in cpu_after),
     }
     return PassResult(
-        partial=partial.result(),
+        partial=partial,
         sample=sample.drop(SAMPLE_KEY) if SAMPLE_KEY in sample.columns else sample,
         fingerprint=combine_fingerprints(file_digests),
         duplicate_records=duplicate_records,
@@ -202,35 +200,26 @@ def _reductions(client: Any, producers: list[Any], kind: int, buckets: int) -> l
     ]
 
 
-def _folded_on_workers(client: Any, summaries: list[Any]) -> Any:
-    """The partials folded left to right, one task per partition on the workers (a chain).
-
-    The fold is `combine_partials`'s, in partition order, so the numbers are the single machine's;
-    each step runs as soon as its partition is scanned, beside the other scans, and only the last
-    partial reaches the client.
-    """
-    folded = client.submit(_partial_of, summaries[0])
-    for summary in summaries[1:]:
-        folded = client.submit(_fold, folded, summary)
-    return folded
-
-
-def _partial_of(summary: PartitionSummary) -> PartialProfile:
-    return summary.partial
-
-
-def _fold(folded: PartialProfile, summary: PartitionSummary) -> PartialProfile:
-    return combine_partials([folded, summary.partial])
-
-
-def _in_order(
+def _merged_in_order(
     summaries: list[Any], as_completed: Any, progress: Callable[[str], None] | None
-) -> list[PartitionSummary]:
-    """The partitions' summaries (sample candidates, missing ids, id spans), in partition order."""
-    arrived: list[PartitionSummary] = []
+) -> tuple[list[PartitionSummary], PartialProfile]:
+    """The summaries in partition order, and their partials folded in that order as they arrive.
+
+    A partial waits only until every partition before it arrived, so the client merges while the
+    workers scan; the fold is the one `combine_partials` does, hence the same numbers.
+    """
+    arrived: dict[int, PartitionSummary] = {}
+    ordered: list[PartitionSummary] = []
+    merged: PartialProfile | None = None
     for done, future in enumerate(as_completed(summaries), start=1):
-        arrived.append(future.result())
+        summary = future.result()
+        arrived[summary.index] = summary
         future.release()
+        while len(ordered) in arrived:
+            ready = arrived.pop(len(ordered))
+            merged = ready.partial if merged is None else combine_partials([merged, ready.partial])
+            ordered.append(ready)
         if progress:
             progress(f"partition {done}/{len(summaries)}")
-    return sorted(arrived, key=lambda s: s.index)
+    assert merged is not None and not arrived
+    return ordered, merged
