@@ -1,15 +1,21 @@
 """Out-of-core and Dask benchmarks, each figure a ratio against a baseline measured in the same run.
 
     python -m benchmarks.scale_bench [--rows 200000000] [--memory-limit 4GB] [--skip-dask] [--skip-stream]
-        [--data FOLDER] [--workers 1,2]
+        [--data FOLDER] [--workers 1,2] [--dask-tasks dask_warm,dask_cold,dask_check] [--repeat 3]
+        [--compare-src main=/path/to/main/src]
 
 1. Out of core: a Parquet table of `--rows` x 10 (generated under a temporary folder, deleted at
    the end; or generated once into `--data FOLDER` and kept there for the next run) is checked
    with `--memory-limit`; its peak RSS and rows/s are set against a polars streaming scan that
    computes per-column nulls, approximate distincts, min, max and mean. CPU seconds (all threads)
    are reported beside wall seconds: on a shared machine their ratio moves less than wall time.
-2. Dask: the whole-table pass over the `tall` workload (1,000,000 x 50, cut into 8 files) on a
-   LocalCluster of 1 worker process, then of 2; the speed-up is the ratio of the two.
+2. Dask: the `tall` workload (1,000,000 x 50, cut into 8 files) on a LocalCluster of 1 worker
+   process, then of 2; the speed-up is the ratio of the two. `dask_warm` times the whole-table
+   pass with the workers started and the kernel imported before the clock, `dask_cold` the same
+   pass starting its own cluster (start-up counted), `dask_check` the whole `check`. Rounds are
+   interleaved (1 worker, 2 workers, 1, 2, ...) and each pair's ratio is given beside the ratio of
+   medians; `--compare-src` measures another checkout's engine in the same rounds. The CPU seconds
+   of each worker (warm) or of the whole cluster (cold, check) are recorded with the load average.
 
 Each measurement runs in a fresh process (clean peak RSS). Results go to results/scale.json.
 """
@@ -98,38 +104,8 @@ def child(task: str, source: str, memory_limit: str, workers: int) -> dict:
                 (f.evidence["numerator"] for f in certificate.findings if f.check == "duplicate_rows"), 0
             ),
         )
-    elif task == "dask_pass":
-        from distributed import Client, LocalCluster
-
-        from datacert.roles import Roles
-        from datacert.scale._assay import whole_table_pass
-        from datacert.scale._pass import ONE_THREAD
-
-        with (
-            LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                env=ONE_THREAD,
-            ) as cluster,
-            Client(cluster) as client,
-        ):
-            # workers import the kernels before the clock starts: a fixed start-up cost (seconds on a
-            # loaded machine) is not part of how the pass scales
-            client.run(importlib.import_module, "datacert.scale._partition")
-            ready = time.perf_counter()
-            plan, _, result = whole_table_pass(
-                source, Roles.build(target="target"), engine="dask", scheduler=cluster.scheduler_address
-            )
-            out.update(
-                rows=plan.rows,
-                partitions=len(plan.partitions),
-                cluster_seconds=round(ready - started, 2),
-                pass_seconds=time.perf_counter() - ready,
-                plan_and_head_seconds=result.engine["seconds"]["plan_and_head"],
-                distributed_seconds=result.engine["seconds"]["pass"],
-            )
+    elif task.startswith("dask_"):
+        out.update(dask_child(task, source, workers))
     else:
         raise SystemExit(f"unknown task {task}")
     out["seconds"] = time.perf_counter() - started
@@ -149,8 +125,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(task: str, source: str, memory_limit: str = "4GB", workers: int = 1) -> dict:
+def measure(
+    task: str, source: str, memory_limit: str = "4GB", workers: int = 1, src: str | None = None
+) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="2", OPENBLAS_NUM_THREADS="2", MKL_NUM_THREADS="2")
+    if src:  # another checkout of the engine, first on the path of the child and of its workers
+        env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [os.environ.get("PYTHONPATH")])])
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.scale_bench", "--child", task, source, memory_limit, str(workers)],
         capture_output=True,
@@ -207,29 +187,233 @@ def out_of_core(rows: int, memory_limit: str, data: Path | None = None) -> dict:
     return result
 
 
-def dask_scaling(counts: tuple[int, ...] = (1, 2)) -> dict:
+def dask_child(task: str, source: str, workers: int) -> dict:
+    """One Dask measurement on `workers` worker processes, using only calls every engine version has.
+
+    dask_warm: the whole-table pass on a LocalCluster started (and its workers given the kernel)
+    before the clock; dask_cold: the same pass starting its own cluster, start-up counted;
+    dask_check: the whole `check` (pass, then the assay of the sample on the client).
+    """
+    from datacert.roles import Roles
+    from datacert.scale._assay import whole_table_pass
+
+    roles = Roles.build(target="target")
+    out: dict = {}
+    started = time.perf_counter()
+    if task == "dask_warm":
+        from distributed import Client, LocalCluster
+
+        with (
+            LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                env=ONE_THREAD,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            client.run(importlib.import_module, KERNEL)
+            before = client.run(process_cpu_seconds)
+            ready, client_cpu = time.perf_counter(), process_cpu_seconds()
+            plan, _, result = whole_table_pass(
+                source, roles, engine="dask", scheduler=cluster.scheduler_address
+            )
+            out["pass_seconds"] = time.perf_counter() - ready
+            # the client's process also runs the scheduler (LocalCluster): both are in this figure
+            out["client_pass_cpu_seconds"] = round(process_cpu_seconds() - client_cpu, 2)
+            after = client.run(process_cpu_seconds)
+        out.update(
+            cluster_seconds=round(ready - started, 2),
+            worker_cpu_seconds=sorted(round(after[w] - before[w], 2) for w in after),
+            engine_seconds=result.engine.get("seconds"),
+            rows=plan.rows,
+            partitions=len(plan.partitions),
+        )
+    elif task in ("dask_warm_sessions", "dask_cold_sessions"):
+        out.update(_dask_in_sessions(task, source, workers, roles))
+    elif task == "dask_cold":
+        plan, _, result = whole_table_pass(source, roles, engine="dask", workers=workers)
+        out.update(pass_seconds=time.perf_counter() - started, engine_seconds=result.engine.get("seconds"))
+    else:
+        from datacert.scale import check_partitioned
+
+        certificate = check_partitioned(source, roles, engine="dask", workers=workers)
+        out.update(
+            check_seconds=time.perf_counter() - started,
+            assay_seconds=certificate.run["seconds"],
+            engine_seconds=certificate.run["engine"].get("seconds"),
+            verdict=certificate.verdict,
+        )
+    if task in ("dask_cold", "dask_check"):
+        # the cluster's processes (nannies and workers) have ended and been waited for
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out["cluster_cpu_seconds"] = round(children.ru_utime + children.ru_stime, 2)
+    out["client_cpu_seconds"] = round(process_cpu_seconds(), 2)
+    return out
+
+
+def _dask_in_sessions(task: str, source: str, workers: int, roles) -> dict:
+    """The pass with each worker a `dask worker` process in a session of its own.
+
+    Linux's autogroup scheduling shares the cores between sessions, not processes: workers started
+    by a LocalCluster share the one session of the run, so on a machine busy with other sessions a
+    second worker adds no CPU, only a second queue. A session per worker (and one for the scheduler)
+    is what a worker on a machine of its own gets. `warm`: the clock starts once the workers have
+    joined and imported the kernel; `cold`: it starts before they are spawned (they import the
+    kernel at their first task).
+    """
+    from distributed import Client
+
+    from datacert.scale._assay import whole_table_pass
+
+    out: dict = {}
+    folder = Path(tempfile.mkdtemp(prefix="datacert-dask-sessions-"))
+    scheduler_file = folder / "scheduler.json"
+    env = dict(os.environ, **ONE_THREAD)
+    cli = [sys.executable, "-m"]
+    scheduler = subprocess.Popen(
+        [*cli, "distributed.cli.dask_scheduler", "--scheduler-file", str(scheduler_file), "--port", "0"],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    procs = [scheduler]
+    log = open(folder / "workers.log", "wb")  # the workers' messages, closed with the folder
+    try:
+        while not scheduler_file.exists():
+            time.sleep(0.1)
+        time.sleep(0.2)  # written, not necessarily complete
+        with Client(scheduler_file=str(scheduler_file)) as client:
+            address = client.scheduler.address
+            started = time.perf_counter()
+            worker = [*cli, "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-nanny"]
+            worker += ["--no-dashboard", "--death-timeout", "60"]
+            procs += [
+                subprocess.Popen(
+                    worker, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=log
+                )
+                for _ in range(workers)
+            ]
+            client.wait_for_workers(workers, timeout=300)
+            if task == "dask_warm_sessions":
+                client.run(importlib.import_module, KERNEL)
+            before = client.run(process_cpu_seconds)
+            ready, client_cpu = time.perf_counter(), process_cpu_seconds()
+            _, _, result = whole_table_pass(source, roles, engine="dask", scheduler=address)
+            ended = time.perf_counter()
+            after = client.run(process_cpu_seconds)
+            warm = task == "dask_warm_sessions"
+            out.update(
+                pass_seconds=ended - (ready if warm else started),
+                start_seconds=round(ready - started, 2),
+                client_pass_cpu_seconds=round(process_cpu_seconds() - client_cpu, 2),
+                # cold: what the workers spent since they started (interpreter, distributed, the kernel)
+                worker_cpu_seconds=sorted(round(after[w] - (before[w] if warm else 0), 2) for w in after),
+                engine_seconds=result.engine.get("seconds"),
+            )
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # a worker may hang closing its connections
+                proc.kill()
+                proc.wait()
+        log.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    return out
+
+
+KERNEL = "datacert.scale._partition"  # what a worker needs; imported before the clock in dask_warm
+# one core per worker process, as the engine sets it (written out: the benchmark also measures
+# engine versions that keep this constant elsewhere)
+ONE_THREAD = {
+    "POLARS_MAX_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
+def process_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+DASK_TASKS = {
+    "dask_warm": "pass_seconds",
+    "dask_cold": "pass_seconds",
+    "dask_check": "check_seconds",
+    "dask_warm_sessions": "pass_seconds",
+    "dask_cold_sessions": "pass_seconds",
+}
+
+
+def dask_scaling(
+    counts: tuple[int, ...] = (1, 2),
+    tasks: tuple[str, ...] = ("dask_warm", "dask_cold"),
+    repeat: int = 1,
+    sources: dict[str, str | None] | None = None,
+) -> dict:
+    """Each task on each worker count, `repeat` rounds interleaved (1, 2, 1, 2, ...); medians.
+
+    `sources` names engine checkouts to measure back to back in every round (label -> the `src`
+    folder put first on the children's PYTHONPATH; None for the installed engine), so a change is
+    set against its base under the same load.
+    """
     from benchmarks.workloads import workload_path
 
+    sources = sources or {"installed": None}
     tall = pl.read_parquet(workload_path("tall"))
     folder = Path(tempfile.mkdtemp(prefix="datacert-dask-bench-"))
+    runs: dict = {label: {task: {n: [] for n in counts} for task in tasks} for label in sources}
     try:
         step = -(-tall.height // 8)
         for i in range(8):
             tall.slice(i * step, step).write_parquet(folder / f"part-{i}.parquet", row_group_size=step)
         del tall
         source = str(folder / "*.parquet")
-        runs = {n: measure("dask_pass", source, workers=n) for n in counts}
+        for round_ in range(repeat):
+            for task in tasks:
+                for n in counts:
+                    for label, src in sources.items():
+                        run = measure(task, source, workers=n, src=src)
+                        run["uptime"] = uptime()
+                        runs[label][task][n].append(run)
+                        print(f"round {round_ + 1} {label} {task} {n} worker(s): {run}", flush=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    for n, run in runs.items():
-        print(f"dask whole-table pass, {n} worker(s): {run}")
-    result: dict = {"workload": "tall (1,000,000 x 50, 8 files)", "workers": runs}
-    if all("error" not in r for r in runs.values()) and {1, 2} <= set(runs):
-        result["speedup_2_vs_1"] = round(runs[1]["pass_seconds"] / runs[2]["pass_seconds"], 2)
-        result["distributed_speedup_2_vs_1"] = round(
-            runs[1]["distributed_seconds"] / runs[2]["distributed_seconds"], 2
-        )
+    result: dict = {"workload": "tall (1,000,000 x 50, 8 files)", "repeat": repeat, "runs": runs}
+    for label in sources:
+        summary = result.setdefault("summary", {}).setdefault(label, {})
+        for task in tasks:
+            medians = {}
+            for n in counts:
+                ok = [r for r in runs[label][task][n] if "error" not in r]
+                if ok:
+                    medians[n] = float(np.median([r[DASK_TASKS[task]] for r in ok]))
+            entry: dict = {"median_seconds": {n: round(v, 2) for n, v in medians.items()}}
+            if {1, 2} <= set(medians):
+                entry["speedup_2_vs_1"] = round(medians[1] / medians[2], 2)
+                # the same ratio round by round: each pair ran back to back, under the same load
+                pairs = zip(runs[label][task][1], runs[label][task][2], strict=False)
+                entry["speedup_by_round"] = [
+                    round(a[DASK_TASKS[task]] / b[DASK_TASKS[task]], 2)
+                    for a, b in pairs
+                    if "error" not in a and "error" not in b
+                ]
+            summary[task] = entry
+    first = result["summary"][next(iter(sources))]
+    if "speedup_2_vs_1" in first.get("dask_warm", {}):
+        result["speedup_2_vs_1"] = first["dask_warm"]["speedup_2_vs_1"]  # benchmarks.run's table reads it
     return result
+
+
+def uptime() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -249,6 +433,24 @@ def main(argv: list[str] | None = None) -> None:
         "--data", type=Path, help="keep the generated table in this folder (reused when present)"
     )
     parser.add_argument("--workers", default="1,2", help="Dask worker counts to compare, e.g. 1,2")
+    parser.add_argument(
+        "--dask-tasks",
+        default="dask_warm,dask_cold",
+        help="dask_warm (workers started before the clock), dask_cold (start-up counted), dask_check",
+    )
+    parser.add_argument(
+        "--no-installed",
+        action="store_true",
+        help="measure only the --compare-src engines (e.g. two snapshots)",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of the Dask measurements, interleaved")
+    parser.add_argument(
+        "--compare-src",
+        action="append",
+        default=[],
+        metavar="LABEL=SRC",
+        help="also measure the engine in SRC (a checkout's src folder) in every round, back to back",
+    )
     args = parser.parse_args(argv)
     report: dict = {
         "host": {"python": platform.python_version(), "cpus": os.cpu_count(), "polars": pl.__version__},
@@ -257,7 +459,16 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_stream:
         report["out_of_core"] = out_of_core(args.rows, args.memory_limit, args.data)
     if not args.skip_dask:
-        report["dask"] = dask_scaling(tuple(int(n) for n in args.workers.split(",")))
+        sources: dict[str, str | None] = {} if args.no_installed else {"this": None}
+        for item in args.compare_src:
+            label, _, src = item.partition("=")
+            sources[label] = str(Path(src).resolve())
+        report["dask"] = dask_scaling(
+            tuple(int(n) for n in args.workers.split(",")),
+            tuple(args.dask_tasks.split(",")),
+            args.repeat,
+            sources,
+        )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "scale.json").write_text(json.dumps(report, indent=2) + "\n")
     ooc = report.get("out_of_core", {})
@@ -267,12 +478,13 @@ def main(argv: list[str] | None = None) -> None:
             f"check {ooc['check_rows_per_s']:,} rows/s = {ooc['check_vs_scan']}x the polars streaming scan "
             f"({ooc['scan_rows_per_s']:,} rows/s); whole-table pass alone {ooc['pass_vs_scan']}x"
         )
-    if "speedup_2_vs_1" in report.get("dask", {}):
-        dask = report["dask"]
-        print(
-            f"dask: 2 workers vs 1 on the tall table: {dask['speedup_2_vs_1']}x "
-            f"(the distributed part alone: {dask['distributed_speedup_2_vs_1']}x)"
-        )
+    for label, tasks in report.get("dask", {}).get("summary", {}).items():
+        for task, entry in tasks.items():
+            if "speedup_2_vs_1" in entry:
+                print(
+                    f"dask {label} {task}: 2 workers vs 1 on the tall table {entry['speedup_2_vs_1']}x "
+                    f"(medians {entry['median_seconds']} s; round by round {entry['speedup_by_round']})"
+                )
 
 
 if __name__ == "__main__":

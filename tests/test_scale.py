@@ -210,7 +210,7 @@ def test_memory_limit_is_read_as_bytes_and_rejected_when_unreadable():
     ],
 )
 def test_bad_partitioned_input_exits_2_with_one_sentence(tmp_path, cohort, arguments, message, monkeypatch):
-    monkeypatch.setattr("datacert.scale._pass.SCHEDULER_TIMEOUT", "1s")
+    monkeypatch.setattr("datacert.scale._dask.SCHEDULER_TIMEOUT", "1s")
     (tmp_path / "notes.txt").write_text("not a table")
     _write_parts(cohort.head(100), tmp_path / "ok", [50, 50])
     mixed = _write_parts(cohort.head(100), tmp_path / "mixed", [50, 50])

@@ -1,3 +1,5 @@
-from datacert.cli import main
+"""`python -m datacert`: the `datacert` script's entry, signal handlers installed first."""
+
+from datacert._entry import main
 
 main()

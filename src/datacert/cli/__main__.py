@@ -1,5 +1,5 @@
-"""`python -m datacert.cli`: the command line, as the `datacert` script runs it."""
+"""`python -m datacert.cli`: the `datacert` script's entry, signal handlers installed first."""
 
-from datacert.cli import main
+from datacert._entry import main
 
 main()

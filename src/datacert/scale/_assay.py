@@ -27,14 +27,17 @@ from datacert.io import LoadedTable
 from datacert.policy import Policy
 from datacert.profile import Profile, compute_profile, finish_profile, profile_guide
 from datacert.roles import Roles
+from datacert.scale._dask import dask_bucket_bits, dask_client, dask_pass, worker_count
 from datacert.scale._partition import POSITION, ScanOptions, read_batches, sample_threshold
-from datacert.scale._pass import PassResult, dask_pass, stream_pass
+from datacert.scale._pass import PassResult, stream_pass
 from datacert.scale._source import ScaleInputError, SourcePlan, is_partitioned_source, plan_source
 
 Engine = Literal["streaming", "dask"]
 SAMPLE_ROWS = 100_000  # records the sampled checks see; their own row budgets apply on top
 HEAD_ROWS = 100_000  # records the roles (the id above all) are inferred from, before the pass
-BATCH_ROWS = 524_288  # the batch a partition is read in, unless the memory limit asks for less
+BATCH_ROWS = (
+    1_048_576  # the batch a partition is read in (a usual row group), unless the memory limit asks for less
+)
 BATCH_OVERHEAD = 16  # bytes held while profiling a batch, per decoded byte (copies, hashes, sorts)
 STREAM_THREADS = min(2, os.cpu_count() or 1)  # partitions scanned at once on one machine
 BUCKET_ROWS = 4_000_000  # keys a hash bucket holds on average (96 MB): what one reduction loads
@@ -64,9 +67,10 @@ def batch_rows_for(plan: SourcePlan, memory_limit: int | None, in_flight: int = 
     return max(1_000, min(BATCH_ROWS, fitting))
 
 
-def bucket_bits_for(rows: int) -> int:
-    """Hash buckets as a power of two: 16 at least, enough that each holds about `BUCKET_ROWS` keys."""
-    return max(4, min(14, int(np.ceil(np.log2(max(1, rows) / BUCKET_ROWS)))))
+def bucket_bits_for(rows: int, least: int = 4) -> int:
+    """Hash buckets as a power of two: `2**least` at least (16 spill files on one machine), enough
+    that each holds about `BUCKET_ROWS` keys."""
+    return max(least, min(14, int(np.ceil(np.log2(max(1, rows) / BUCKET_ROWS)))))
 
 
 def check_partitioned(
@@ -135,28 +139,64 @@ def whole_table_pass(
     declared: Any = None,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[SourcePlan, Dataset, PassResult]:
-    """Plan the source, infer roles on its first records, and scan the whole table once."""
+    """Plan the source, infer roles on its first records, and scan the whole table once.
+
+    On Dask the cluster starts (its workers importing the partition kernel) while the client reads
+    the head, so start-up and the head overlap; the plan comes first, from the footers alone, so a
+    source that cannot be read is said before any worker starts.
+    """
     started = time.perf_counter()
     plan = plan_source(source)
+    if engine == "dask":
+        with dask_client(scheduler, workers, memory_limit) as connected:
+            head, options = _head_and_options(plan, roles, declared, sample_rows, seed, memory_limit, 1)
+            planned = time.perf_counter()
+            client = connected()
+            connected_at = time.perf_counter()
+            least = dask_bucket_bits(worker_count(client))
+            options = replace(options, bucket_bits=bucket_bits_for(plan.rows, least=least))
+            result = dask_pass(client, plan, options, sample_rows, progress)
+        seconds = {
+            "plan_and_head": round(planned - started, 3),
+            "waiting_for_workers": round(connected_at - planned, 3),
+            "pass": round(time.perf_counter() - connected_at, 3),
+        }
+    elif engine == "streaming":
+        head, options = _head_and_options(
+            plan, roles, declared, sample_rows, seed, memory_limit, STREAM_THREADS
+        )
+        planned = time.perf_counter()
+        result = stream_pass(plan, options, sample_rows, progress, threads=STREAM_THREADS)
+        seconds = {
+            "plan_and_head": round(planned - started, 3),
+            "pass": round(time.perf_counter() - planned, 3),
+        }
+    else:
+        raise ScaleInputError(f"unknown engine {engine!r}: use streaming or dask.")
+    return plan, head, replace(result, engine={**result.engine, "seconds": seconds})
+
+
+def _head_and_options(
+    plan: SourcePlan,
+    roles: Roles,
+    declared: Any,
+    sample_rows: int,
+    seed: int,
+    memory_limit: int | None,
+    in_flight: int,
+) -> tuple[Dataset, ScanOptions]:
+    """The head's Dataset, and what every partition computes (fixed before the pass)."""
     head = _head_dataset(plan, roles, declared)
     options = ScanOptions(
         record_columns=tuple(c for c in head.columns if c != head.roles.id),
         id_column=head.roles.id,
         sample_threshold=sample_threshold(sample_rows, plan.rows),
         seed=seed,
-        batch_rows=batch_rows_for(plan, memory_limit, STREAM_THREADS if engine == "streaming" else 1),
+        batch_rows=batch_rows_for(plan, memory_limit, in_flight),
         bucket_bits=bucket_bits_for(plan.rows),
         guide=profile_guide(head.frame),
     )
-    planned = time.perf_counter()
-    if engine == "dask":
-        result = dask_pass(plan, options, sample_rows, scheduler, workers, memory_limit, progress)
-    elif engine == "streaming":
-        result = stream_pass(plan, options, sample_rows, progress, threads=STREAM_THREADS)
-    else:
-        raise ScaleInputError(f"unknown engine {engine!r}: use streaming or dask.")
-    seconds = {"plan_and_head": round(planned - started, 3), "pass": round(time.perf_counter() - planned, 3)}
-    return plan, head, replace(result, engine={**result.engine, "seconds": seconds})
+    return head, options
 
 
 def _declared(schema: Any) -> Any:

@@ -7,12 +7,10 @@ how the work ran (`engine`) differ.
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,18 +36,7 @@ from datacert.scale._partition import (
     scan_partition,
     spans_need_keys,
 )
-from datacert.scale._source import ScaleInputError, SourcePlan
-
-SCHEDULER_TIMEOUT = "10s"  # how long to try reaching a given scheduler before saying it is away
-
-
-# a worker process is one core: polars and BLAS threads in every worker would fight over the cores
-ONE_THREAD = {
-    "POLARS_MAX_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-}
+from datacert.scale._source import SourcePlan
 
 
 @dataclass(frozen=True)
@@ -190,91 +177,3 @@ def id_pass(plan: SourcePlan, options: ScanOptions, threads: int = 1) -> list[Re
         for buckets in scanner.map(lambda p: id_buckets(p, options), plan.partitions):
             spill.append("ids", buckets)
         return spill.reduce("ids", threads)
-
-
-def _summary_of(scanned: tuple) -> PartitionSummary:
-    return scanned[0]
-
-
-def _bucket_of(scanned: tuple, kind: int, bucket: int) -> np.ndarray:
-    return scanned[kind][bucket]
-
-
-def _reduce_bucket(pieces: list[np.ndarray]) -> RepeatedKeys:
-    return repeated_keys(pieces)
-
-
-def dask_pass(
-    plan: SourcePlan,
-    options: ScanOptions,
-    sample_rows: int,
-    scheduler: str | None = None,
-    workers: int | None = None,
-    memory_limit: int | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> PassResult:
-    """Scan the partitions on Dask workers; hash buckets are shuffled worker to worker, then reduced.
-
-    What reaches the client: one partial profile and the sample candidates per partition, and the
-    capped duplicate groups per bucket. The record hashes never do.
-    """
-    with dask_client(scheduler, workers, memory_limit) as client:
-        if progress:
-            progress(f"dask: {len(plan.partitions)} partitions on {_worker_count(client)} workers")
-        digests = client.map(file_digest, list(plan.files))
-        scanned = client.map(scan_partition, list(plan.partitions), options=options)
-        summaries = client.map(_summary_of, scanned)
-        kinds = [1, 2] if options.id_column is not None else [1]
-        reduced = {
-            kind: [
-                client.submit(_reduce_bucket, [client.submit(_bucket_of, s, kind, b) for s in scanned])
-                for b in range(options.buckets)
-            ]
-            for kind in kinds
-        }
-        gathered_summaries = client.gather(summaries)
-        gathered_digests = client.gather(digests)
-        gathered = {kind: client.gather(futures) for kind, futures in reduced.items()}
-        engine = {"name": "dask", "partitions": len(plan.partitions), "workers": _worker_count(client)}
-    return _finish(gathered_summaries, gathered_digests, gathered[1], gathered.get(2), sample_rows, engine)
-
-
-def _worker_count(client: Any) -> int:
-    return len(client.scheduler_info().get("workers", {}))
-
-
-@contextmanager
-def dask_client(scheduler: str | None, workers: int | None, memory_limit: int | None):
-    """A client of the given scheduler, or of a LocalCluster of worker processes closed on exit."""
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise ScaleInputError("the Dask engine needs the dask extra: pip install 'datacert[dask]'.") from None
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise ScaleInputError(
-                f"cannot reach the Dask scheduler at {scheduler!r} ({type(exc).__name__})."
-            ) from None
-        try:
-            yield client
-        finally:
-            client.close()
-        return
-    n = workers or 2
-    cluster = LocalCluster(
-        n_workers=n,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        memory_limit=(memory_limit // n) if memory_limit else "auto",
-        silence_logs=logging.ERROR,
-        env=ONE_THREAD,
-    )
-    client = Client(cluster)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
