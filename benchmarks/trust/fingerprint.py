@@ -244,10 +244,10 @@ def _injector_helpers(function_name: str) -> frozenset[str]:
     seen = {function_name}
     todo = [function_name]
     while todo:
-        node = named.get(todo.pop())
-        if node is None:
+        helper = named.get(todo.pop())
+        if helper is None:
             continue
-        for sub in ast.walk(node):
+        for sub in ast.walk(helper):
             if isinstance(sub, ast.Name) and sub.id in named and sub.id not in seen:
                 seen.add(sub.id)
                 todo.append(sub.id)

@@ -311,6 +311,7 @@ def run_task(task: Task) -> dict[str, Any]:
         }
     inj = INJECTORS[task.injector]
     rng = np.random.default_rng([task.seed, zlib.crc32(task.table.encode()), zlib.crc32(inj.name.encode())])
+    assert task.size is not None  # an untouched-table task returned above
     try:
         injected = inj.apply(frame, card, float(task.size), rng)
     except NotApplicable as exc:

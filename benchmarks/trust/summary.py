@@ -16,7 +16,7 @@ release when it is alone on the table (the verdict each injection records).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -298,7 +298,7 @@ def verdict_table(records: Iterable[Mapping[str, Any]], cards: Iterable[Card] | 
     return {"untouched": dict(sorted(untouched.items())), "injected": injected}
 
 
-def summarise(records: list[Mapping[str, Any]], cards: Iterable[Card] | None = None) -> dict[str, Any]:
+def summarise(records: Sequence[Mapping[str, Any]], cards: Iterable[Card] | None = None) -> dict[str, Any]:
     cards = list(cards) if cards is not None else None
     stale = [r for r in records if r.get("stale")]
     current = relabel([r for r in records if not r.get("stale")], cards)
