@@ -5,8 +5,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import stats
-from scipy.optimize import curve_fit
 
 from datacert.artifacts import auc_rows, row_sample
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
@@ -277,6 +275,8 @@ def _fit_curve(
     weight = 1.0 / np.maximum(sd, 0.005) ** 2
     a, b, c = _grid_fit(sizes, mean, weight)
     if polish and b > 0:
+        from scipy.optimize import curve_fit  # imported on use: SciPy's optimisers cost 0.5 s to import
+
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -342,7 +342,9 @@ def _rise_p_value(rise: np.ndarray) -> float:
     spread = float(np.std(rise, ddof=1))
     if spread == 0:
         return 0.0 if rise.mean() > 0 else 1.0
-    return float(stats.t.sf(rise.mean() / (spread / np.sqrt(rise.size)), rise.size - 1))
+    from scipy.special import stdtr  # Student's t survival: scipy.stats.t.sf without importing scipy.stats
+
+    return float(stdtr(rise.size - 1, -rise.mean() / (spread / np.sqrt(rise.size))))
 
 
 def _doubling_gain(params: tuple[float, float, float], available: int) -> float:
