@@ -129,3 +129,39 @@ def test_each_factory_call_gives_estimators_of_its_own(shape):
         first, second = factory(), factory()
         shared = {id(step) for _, step in first.steps} & {id(step) for _, step in second.steps}
         assert not shared
+
+
+def test_population_scores_code_the_records_outside_the_sample_as_the_design_does(monkeypatch):
+    # a tall table in miniature: 600 records, a budget of 200; a category with missing values and
+    # a level ("rare") that the sample may never see
+    monkeypatch.setattr(ref, "MAX_ROWS", 200)
+    rng = np.random.default_rng(3)
+    n = 600
+    x = rng.normal(size=n)
+    site = rng.choice(["north", "south", "east"], n).astype(object)
+    site[rng.random(n) < 0.1] = None
+    site[5] = "rare"
+    frame = pl.DataFrame(
+        {
+            "x": x,
+            "z": rng.normal(size=n),
+            "site": pl.Series(site, dtype=pl.String),
+            "y": (x + rng.normal(size=n) > 0).astype(int),
+        }
+    )
+    data = make_dataset(frame, target="y")
+    design = ref.design_of(data)
+    fit = ref.reference_fit(data)
+    assert design.rows is not None and "site" in design.categorical
+    encode = ref._design_encoder(data, design)
+    assert np.array_equal(encode(design.rows), design.matrix, equal_nan=True)
+    scores = ref.score_population(data, fit)
+    assert scores is not None
+    assert scores.rows.size == n - design.rows.size
+    assert not np.isin(scores.rows, fit.rows).any()
+    assert scores.predicted.shape == (scores.rows.size, 2)
+    assert np.allclose(scores.predicted.sum(axis=1), 1.0)
+    # the model fitted on the sample ranks the records it never saw as well as its folds did
+    from sklearn.metrics import roc_auc_score
+
+    assert fit.score > 0.7 and abs(roc_auc_score(scores.y, scores.predicted[:, 1]) - fit.score) < 0.08

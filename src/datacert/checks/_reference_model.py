@@ -325,6 +325,16 @@ def usable_rows(
     Returns rows, targets, class names, records excluded (classes too small), and when sampled the
     sample size and the number of usable records it was drawn from (None, None otherwise).
     """
+    rows, y, classes, excluded = _learnable_rows(data, task)
+    sample = row_sample(data, MAX_ROWS, among=rows)
+    if not sample.sampled:
+        return rows, y, classes, excluded, None, None
+    pick = np.searchsorted(rows, sample.rows)
+    return rows[pick], y[pick], classes, excluded, int(pick.size), sample.population
+
+
+def _learnable_rows(data: Dataset, task: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], int]:
+    """Every record a model can learn from, before any sampling (see usable_rows)."""
     if task == "classification":
         rows, y, classes = class_labels(data)
         counts = np.bincount(y, minlength=len(classes))
@@ -341,11 +351,7 @@ def usable_rows(
         rows = np.flatnonzero(np.isfinite(values))
         y = values[rows]
         classes, excluded = ("",), 0
-    sample = row_sample(data, MAX_ROWS, among=rows)
-    if not sample.sampled:
-        return rows, y, classes, excluded, None, None
-    pick = np.searchsorted(rows, sample.rows)
-    return rows[pick], y[pick], classes, excluded, int(pick.size), sample.population
+    return rows, y, classes, excluded
 
 
 def fold_plan(
@@ -544,6 +550,91 @@ def _compute_fit(data: Dataset) -> ReferenceFit | Unfittable:
         population_rows=population,
         stopped_candidates=stopped,
     )
+
+
+@dataclass(frozen=True)
+class PopulationScores:
+    """The retained model's predictions for the usable records a tall table's sample left out."""
+
+    rows: np.ndarray  # table positions, ascending (none of them in the fit's sample)
+    y: np.ndarray  # class codes (as the fit's) or values
+    predicted: np.ndarray  # n × K class probabilities, or n predictions
+
+
+POPULATION_BATCH = 100_000  # records encoded and scored at a time (a 50-column batch is 40 MB)
+
+
+def score_population(data: Dataset, fit: ReferenceFit) -> PopulationScores | None:
+    """Score every usable record outside the sample with the retained model, fitted once on the
+    whole sample (None when the fit used every record).
+
+    The records outside the sample took no part in the fit, so their predictions are as honest as
+    the out-of-fold ones: a check whose findings name records can name those of the whole table at
+    the cost of one more fit and one prediction pass, in batches of POPULATION_BATCH records.
+    Categories are coded as the design codes the sample's (a value the sample never had is unseen:
+    all zeros after one-hot encoding).
+    """
+    if fit.sampled_rows is None:
+        return None
+    rows, y, classes, _ = _learnable_rows(data, fit.task)
+    if tuple(classes) != tuple(fit.classes):
+        return None
+    outside = np.ones(rows.size, dtype=bool)
+    outside[np.searchsorted(rows, fit.rows)] = False
+    rows, y = rows[outside], y[outside]
+    design = design_of(data)
+    model = model_factory(data, fit)()
+    n_classes = len(fit.classes) if fit.task == "classification" else 0
+    with warnings.catch_warnings(), one_thread():
+        warnings.simplefilter("ignore")
+        model.fit(design.take(fit.rows), fit.y)
+    encode = _design_encoder(data, design)
+    parts = []
+    for start in range(0, rows.size, POPULATION_BATCH):
+        X = encode(rows[start : start + POPULATION_BATCH])
+        with warnings.catch_warnings(), one_thread():
+            warnings.simplefilter("ignore")
+            if fit.task == "regression":
+                parts.append(np.asarray(model.predict(X), dtype=np.float64))
+                continue
+            proba = model.predict_proba(X)
+        out = np.zeros((X.shape[0], n_classes))
+        out[:, np.asarray(model.classes_, dtype=np.int64)] = proba
+        parts.append(out)
+    empty = np.zeros((0, n_classes)) if fit.task == "classification" else np.zeros(0)
+    return PopulationScores(rows, y, np.concatenate(parts) if parts else empty)
+
+
+def _design_encoder(data: Dataset, design: Design) -> Callable[[np.ndarray], np.ndarray]:
+    """The design's columns for any table positions, coded as in the design's own records."""
+    codes: list[tuple[pl.Series, pl.Series]] = []
+    n_num = len(design.numeric)
+    known = design.rows if design.rows is not None else np.arange(design.matrix.shape[0])
+    for j, column in enumerate(design.categorical):
+        pairs = (
+            pl.DataFrame(
+                {
+                    "value": data.frame.get_column(column).gather(known).cast(pl.String),
+                    "code": design.matrix[:, n_num + j],
+                }
+            )
+            .drop_nulls("value")
+            .unique("value", keep="first", maintain_order=True)
+        )
+        codes.append((pairs.get_column("value"), pairs.get_column("code")))
+
+    def encode(positions: np.ndarray) -> np.ndarray:
+        frame = data.frame[positions]
+        blocks = []
+        if design.numeric:
+            blocks.append(frame.select([pl.col(c).cast(pl.Float64) for c in design.numeric]).to_numpy())
+        for column, (values, code) in zip(design.categorical, codes, strict=True):
+            mapped = frame.get_column(column).cast(pl.String).replace_strict(values, code, default=-1.0)
+            missing = frame.get_column(column).is_null().to_numpy()
+            blocks.append(np.where(missing, np.nan, mapped.cast(pl.Float64).to_numpy())[:, None])
+        return np.hstack(blocks) if len(blocks) > 1 else blocks[0]
+
+    return encode
 
 
 def model_factory(data: Dataset, fit: ReferenceFit) -> Callable[[], Any]:

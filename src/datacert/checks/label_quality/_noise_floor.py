@@ -66,9 +66,21 @@ class NoiseAssessment:
     posterior: np.ndarray  # per record: probability its label was flipped (max over classes tested)
     significant: tuple[str, ...]  # classes whose floor is significant
     clean_auroc: float  # AUROC of the model on the records not flagged
+    # the noisy curve fitted on every record, per class whose floor is significant (class code, θ)
+    floors: tuple[tuple[int, np.ndarray], ...] = ()
 
     def flagged(self) -> np.ndarray:
         return np.flatnonzero(self.posterior > 0.5)
+
+    def flip_posterior(self, y: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+        """P(label flipped) of records the curves were not fitted on (scored by a model that did
+        not learn from them either), under the curves of the significant floors."""
+        posterior = np.zeros(y.size)
+        for c, theta in self.floors:
+            p = np.clip(predicted[:, c], 1e-6, 1 - 1e-6)
+            member = (y == c).astype(np.float64)
+            posterior = np.maximum(posterior, _posterior_flipped(theta, np.log(p / (1 - p)), member))
+        return posterior
 
 
 def _probabilities(theta: np.ndarray, s: np.ndarray, floor: bool) -> np.ndarray:
@@ -130,6 +142,7 @@ def assess_noise(
     posterior = np.zeros(n)
     tests: list[ClassNoise] = []
     significant: list[str] = []
+    floors: list[tuple[int, np.ndarray]] = []
     fold_ids = np.unique(folds)
     for c in tested:
         member = (y == c).astype(np.float64)
@@ -158,6 +171,7 @@ def assess_noise(
         if p_value >= alpha:
             continue
         significant.append(classes[c])
+        floors.append((c, noisy))
         for fold in fold_ids:
             test = folds == fold
             theta, _ = _fit(s[~test], member[~test], floor=True)
@@ -169,4 +183,4 @@ def assess_noise(
         clean_auroc = float(roc_auc_score(y[keep], oof[keep, 1]))
     elif k > 2 and np.unique(y[keep]).size == k:
         clean_auroc = float(roc_auc_score(y[keep], oof[keep], multi_class="ovr"))
-    return NoiseAssessment(tuple(tests), posterior, tuple(significant), clean_auroc)
+    return NoiseAssessment(tuple(tests), posterior, tuple(significant), clean_auroc, tuple(floors))
