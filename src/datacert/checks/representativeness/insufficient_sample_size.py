@@ -124,10 +124,16 @@ class InsufficientSampleSize(Check):
         n_classes = len(fit.classes) if fit.task == "classification" else 0
         sizes = np.zeros(len(FRACTIONS))
         scores = np.full((len(folds), len(FRACTIONS)), np.nan)
+        # where the curve's folds are the reference fit's (the same records, the same plan), the full
+        # training size is the reference fit itself: its out-of-fold predictions are reused
+        reused = rows.size == fit.rows.size and _same_folds(folds, fit.folds)
         for i, (train, test) in enumerate(folds):
             for j, fraction in enumerate(FRACTIONS):
                 subset = _subsample(train, y, fraction, fit.task, rng)
-                predicted = fit_predict(factory, X, y, subset, test, fit.task, n_classes)
+                if reused and fraction >= 1.0:
+                    predicted = fit.oof[test]
+                else:
+                    predicted = fit_predict(factory, X, y, subset, test, fit.task, n_classes)
                 scores[i, j] = score_predictions(fit.task, y[test], predicted)
                 sizes[j] += subset.size / len(folds)
         chance = params["chance_auroc"] if fit.task == "classification" else params["chance_r2"]
@@ -244,6 +250,15 @@ def curve_rows(task: str, y: np.ndarray, max_rows: int) -> int:
         return max_rows
     minority = float(np.bincount(y).min(initial=y.size) / y.size)
     return min(max_rows, auc_rows(POINT_SE, minority))
+
+
+def _same_folds(folds: list[tuple[np.ndarray, np.ndarray]], fold_of: np.ndarray) -> bool:
+    """Whether these test folds are, in order, those of the reference fit (its fold per record)."""
+    if sum(test.size for _, test in folds) != fold_of.size:
+        return False
+    return all(
+        np.array_equal(np.flatnonzero(fold_of == i), np.sort(test)) for i, (_, test) in enumerate(folds)
+    )
 
 
 def _subsample(train: np.ndarray, y: np.ndarray, fraction: float, task: str, rng) -> np.ndarray:
