@@ -122,3 +122,23 @@ def planted_label_issues() -> Case:
     flipped = seeded(0).choice(labels.size, round(0.05 * labels.size), replace=False)
     labels[flipped] = 1 - labels[flipped]
     return planted_case(breast_cancer(labels), "y", target="y")
+
+
+def test_a_sampled_fit_names_flipped_records_outside_its_sample(monkeypatch):
+    # breast cancer with a row budget of 400: the reference model learns from a stratified sample
+    # of 400 records, and the other 169 are scored by the model fitted on the whole sample
+    from datacert.checks import _reference_model
+
+    monkeypatch.setattr(_reference_model, "MAX_ROWS", 400)
+    labels, flipped = _flipped(0.05)
+    outcome = run_one("label_issues", breast_cancer(labels), target="y")
+    (finding,) = outcome.findings
+    evidence = finding.evidence
+    assert evidence["sampled_rows"] == 400 and evidence["population_rows"] == labels.size
+    assert evidence["population_scored"] == labels.size - 400
+    rows = np.array(finding.rows)
+    assert evidence["population_flagged"] >= 1
+    assert rows.size == evidence["numerator"] + evidence["population_flagged"]
+    hits = np.isin(rows, flipped).sum()
+    precision, recall = hits / rows.size, hits / flipped.size
+    assert recall >= 0.6 and precision >= 0.5, (precision, recall)

@@ -129,3 +129,113 @@ def test_each_factory_call_gives_estimators_of_its_own(shape):
         first, second = factory(), factory()
         shared = {id(step) for _, step in first.steps} & {id(step) for _, step in second.steps}
         assert not shared
+
+
+def test_population_scores_code_the_records_outside_the_sample_as_the_design_does(monkeypatch):
+    # a tall table in miniature: 600 records, a budget of 200; a category with missing values and
+    # a level ("rare") that the sample may never see
+    monkeypatch.setattr(ref, "MAX_ROWS", 200)
+    rng = np.random.default_rng(3)
+    n = 600
+    x = rng.normal(size=n)
+    site = rng.choice(["north", "south", "east"], n).astype(object)
+    site[rng.random(n) < 0.1] = None
+    site[5] = "rare"
+    frame = pl.DataFrame(
+        {
+            "x": x,
+            "z": rng.normal(size=n),
+            "site": pl.Series(site, dtype=pl.String),
+            "y": (x + rng.normal(size=n) > 0).astype(int),
+        }
+    )
+    data = make_dataset(frame, target="y")
+    design = ref.design_of(data)
+    fit = ref.reference_fit(data)
+    assert design.rows is not None and "site" in design.categorical
+    encode = ref._design_encoder(data, design)
+    assert np.array_equal(encode(design.rows), design.matrix, equal_nan=True)
+    scores = ref.score_population(data, fit)
+    assert scores is not None
+    assert scores.rows.size == n - design.rows.size
+    assert not np.isin(scores.rows, fit.rows).any()
+    assert scores.predicted.shape == (scores.rows.size, 2)
+    assert np.allclose(scores.predicted.sum(axis=1), 1.0)
+    # the model fitted on the sample ranks the records it never saw as well as its folds did
+    from sklearn.metrics import roc_auc_score
+
+    assert fit.score > 0.7 and abs(roc_auc_score(scores.y, scores.predicted[:, 1]) - fit.score) < 0.08
+
+
+def _linear_table(n: int = 2_000, p: int = 20, seed: int = 0) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    y = (rng.random(n) < 1 / (1 + np.exp(-0.6 * X.sum(axis=1) / np.sqrt(p) * 3))).astype(int)
+    return frame_of(X, y=y)
+
+
+def test_a_clearly_worse_candidate_is_stopped_without_changing_the_fit(monkeypatch):
+    # an additive logistic signal over 20 features: the L1 model leads and gradient boosting,
+    # clearly behind on the first held-out fold, is not fitted on the other folds
+    frame = _linear_table()
+    raced = ref.reference_fit(make_dataset(frame, target="y"))
+    stopped = raced.stopped_candidates["hist_gradient_boosting"]
+    assert stopped["folds"] < 5 and stopped["z"] < -ref.RACE_Z and stopped["score_difference"] < 0
+    assert "hist_gradient_boosting" not in raced.candidate_scores
+    monkeypatch.setattr(ref, "RACE_Z", np.inf)
+    full = ref.reference_fit(make_dataset(frame, target="y"))
+    assert full.stopped_candidates == {}
+    assert full.candidate_scores["hist_gradient_boosting"] < full.score
+    assert (full.model, full.score) == (raced.model, raced.score)
+    assert np.array_equal(full.oof, raced.oof)
+
+
+def test_paired_difference_is_the_difference_of_the_fold_scores():
+    data = load_breast_cancer()
+    y = data.target
+    rng = np.random.default_rng(0)
+    a = data.data[:, 0] + rng.normal(scale=2.0, size=y.size)  # two noisy, correlated scores
+    b = data.data[:, 0] + rng.normal(scale=3.0, size=y.size)
+    to_proba = lambda s: np.column_stack([1 - s / s.max(), s / s.max()])  # noqa: E731
+    from sklearn.metrics import r2_score, roc_auc_score
+
+    difference, variance = ref.paired_difference("classification", 1 - y, to_proba(a), to_proba(b))
+    assert difference == pytest.approx(roc_auc_score(1 - y, b) - roc_auc_score(1 - y, a), abs=1e-12)
+    draws = []
+    for _ in range(400):
+        i = rng.integers(0, y.size, y.size)
+        draws.append(roc_auc_score(1 - y[i], b[i]) - roc_auc_score(1 - y[i], a[i]))
+    assert np.sqrt(variance) == pytest.approx(np.std(draws), rel=0.3)
+    target = data.data[:, 1]
+    difference, variance = ref.paired_difference("regression", target, a, b)
+    assert difference == pytest.approx(r2_score(target, b) - r2_score(target, a), abs=1e-12)
+    assert variance > 0
+    assert (
+        ref.paired_difference("classification", y, np.ones((y.size, 3)) / 3, np.ones((y.size, 3)) / 3) is None
+    )
+
+
+def test_the_mixed_encoder_gives_the_column_transformer_s_matrix():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    from datacert.checks._estimators import MedianStandardizer, MixedEncoder
+
+    rng = np.random.default_rng(1)
+    numeric = rng.normal(size=(300, 4))
+    numeric[rng.random((300, 4)) < 0.1] = np.nan
+    codes = rng.integers(0, 5, size=(300, 2)).astype(float)
+    codes[rng.random((300, 2)) < 0.1] = np.nan
+    train, test = np.hstack([numeric, codes])[:200], np.hstack([numeric, codes])[200:].copy()
+    test[:3, 4] = 7.0  # a code the training records never had
+    for unit_rows in (False, True):
+        reference = ColumnTransformer(
+            [
+                ("numeric", MedianStandardizer(unit_rows), slice(0, 4)),
+                ("categories", OneHotEncoder(handle_unknown="ignore", sparse_output=False), slice(4, 6)),
+            ],
+            sparse_threshold=0.0,
+        )
+        ours = MixedEncoder(4, unit_rows)
+        assert np.array_equal(ours.fit_transform(train), reference.fit_transform(train))
+        assert np.array_equal(ours.transform(test), reference.transform(test))

@@ -24,10 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
-from scipy.special import expit
-from scipy.stats import chi2
-from sklearn.metrics import roc_auc_score
+
+# SciPy and scikit-learn are imported in the functions that use them: loading the check modules
+# (every command does) should not cost their second of import
 
 RHO_MAX = 0.25  # a noise floor above a quarter of the labels is not what this model is for
 MIN_SIDE = 10  # records needed on each side of a class to fit its curve
@@ -67,12 +66,26 @@ class NoiseAssessment:
     posterior: np.ndarray  # per record: probability its label was flipped (max over classes tested)
     significant: tuple[str, ...]  # classes whose floor is significant
     clean_auroc: float  # AUROC of the model on the records not flagged
+    # the noisy curve fitted on every record, per class whose floor is significant (class code, θ)
+    floors: tuple[tuple[int, np.ndarray], ...] = ()
 
     def flagged(self) -> np.ndarray:
         return np.flatnonzero(self.posterior > 0.5)
 
+    def flip_posterior(self, y: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+        """P(label flipped) of records the curves were not fitted on (scored by a model that did
+        not learn from them either), under the curves of the significant floors."""
+        posterior = np.zeros(y.size)
+        for c, theta in self.floors:
+            p = np.clip(predicted[:, c], 1e-6, 1 - 1e-6)
+            member = (y == c).astype(np.float64)
+            posterior = np.maximum(posterior, _posterior_flipped(theta, np.log(p / (1 - p)), member))
+        return posterior
+
 
 def _probabilities(theta: np.ndarray, s: np.ndarray, floor: bool) -> np.ndarray:
+    from scipy.special import expit
+
     q = expit(theta[0] * s + theta[1])
     if not floor:
         return q
@@ -90,6 +103,8 @@ def _fit(s: np.ndarray, y: np.ndarray, floor: bool) -> tuple[np.ndarray, float]:
     starts = (
         [[1.0, 0.0, -3.0, -3.0], [2.0, 0.0, -1.0, -1.0], [0.5, 0.0, -6.0, -6.0]] if floor else [[1.0, 0.0]]
     )
+    from scipy.optimize import minimize
+
     best: tuple[np.ndarray, float] | None = None
     for x0 in starts:
         result = minimize(
@@ -107,6 +122,8 @@ def _fit(s: np.ndarray, y: np.ndarray, floor: bool) -> tuple[np.ndarray, float]:
 
 def _posterior_flipped(theta: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
     """P(label flipped | score, recorded label) under the noisy curve."""
+    from scipy.special import expit
+
     q = expit(theta[0] * s + theta[1])
     r0, r1 = RHO_MAX * expit(theta[2]), RHO_MAX * expit(theta[3])
     p1 = np.clip(r0 + (1.0 - r0 - r1) * q, 1e-12, 1 - 1e-12)
@@ -117,11 +134,15 @@ def assess_noise(
     y: np.ndarray, oof: np.ndarray, folds: np.ndarray, classes: tuple[str, ...], alpha: float
 ) -> NoiseAssessment:
     """Noise-floor tests per class (one for two classes) and cross-fitted flip posteriors."""
+    from scipy.special import chdtrc, expit  # chdtrc: scipy.stats.chi2.sf without importing scipy.stats
+    from sklearn.metrics import roc_auc_score
+
     n, k = oof.shape
     tested = [1] if k == 2 else list(range(k))
     posterior = np.zeros(n)
     tests: list[ClassNoise] = []
     significant: list[str] = []
+    floors: list[tuple[int, np.ndarray]] = []
     fold_ids = np.unique(folds)
     for c in tested:
         member = (y == c).astype(np.float64)
@@ -132,7 +153,7 @@ def assess_noise(
         clean, clean_nll = _fit(s, member, floor=False)
         noisy, noisy_nll = _fit(s, member, floor=True)
         ratio = max(0.0, 2.0 * (clean_nll - noisy_nll))
-        p_value = float(chi2.sf(ratio, 2))
+        p_value = float(chdtrc(2, ratio))
         q = _probabilities(clean, s, floor=False)
         expected = float(np.mean(np.minimum(q, 1 - q)))
         observed = float(np.mean(member != (q > 0.5)))
@@ -150,6 +171,7 @@ def assess_noise(
         if p_value >= alpha:
             continue
         significant.append(classes[c])
+        floors.append((c, noisy))
         for fold in fold_ids:
             test = folds == fold
             theta, _ = _fit(s[~test], member[~test], floor=True)
@@ -161,4 +183,4 @@ def assess_noise(
         clean_auroc = float(roc_auc_score(y[keep], oof[keep, 1]))
     elif k > 2 and np.unique(y[keep]).size == k:
         clean_auroc = float(roc_auc_score(y[keep], oof[keep], multi_class="ovr"))
-    return NoiseAssessment(tuple(tests), posterior, tuple(significant), clean_auroc)
+    return NoiseAssessment(tuple(tests), posterior, tuple(significant), clean_auroc, tuple(floors))

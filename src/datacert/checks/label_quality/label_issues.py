@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
-from datacert.checks._reference_model import ReferenceFit, Unfittable, reference_fit
+from datacert.checks._reference_model import ReferenceFit, Unfittable, reference_fit, score_population
 from datacert.checks._registry import register
 from datacert.checks._util import plural
 from datacert.checks.label_quality._noise_floor import assess_noise
@@ -49,6 +49,13 @@ class LabelIssues(Check):
     AUROC it is measured against: with 20 % flips the biopsy model falls to 0.77-0.79 and, its
     graded features giving clumped scores in which a noise floor and a flat calibration curve look
     alike, the check says the labels cannot be audited (4 of 5 runs).
+
+    On a tall table the reference model learns from a stratified sample (its size set by the
+    precision of the cross-validated AUROC, see datacert.checks._reference_model); the sample
+    decides the finding (its share, its severity). When the sample shows a significant noise
+    floor and flags records, the records outside the sample are scored once by the retained
+    model fitted on the whole sample, and those whose flip posterior under the sample's noise
+    curve exceeds one half are named too (evidence `population_scored`, `population_flagged`).
     """
 
     id = "label_issues"
@@ -150,12 +157,16 @@ class LabelIssues(Check):
             evidence["not_auditable_reason"] = _not_auditable_reason(
                 fit, noise.clean_auroc, params, target, censored if prognostic else None
             )
+        outside, outside_posterior = self._outside_sample(data, fit, noise, evidence, flagged.size > 0)
         if flagged.size and censored:
             # a censored record's event may come after follow-up: never a label error
             coding = event_coding(data.frame.get_column(target))
             if coding is not None:
-                events = coding.events(data.frame.get_column(target))[fit.rows]
+                all_events = coding.events(data.frame.get_column(target))
+                events = all_events[fit.rows]
                 flagged = flagged[events[flagged] == 1.0]
+                kept = all_events[outside] == 1.0
+                outside, outside_posterior = outside[kept], outside_posterior[kept]
                 evidence["censored_records_not_flagged"] = True
         if flagged.size == 0:
             if not prognostic and not strong:
@@ -175,8 +186,16 @@ class LabelIssues(Check):
             severity = "error"
         else:
             severity = "warning"
-        ranking = flagged[np.argsort(-noise.posterior[flagged], kind="stable")]
-        listed = [int(fit.rows[i]) for i in ranking[:MAX_LISTED]]
+        named = fit.rows[flagged]
+        if outside.size:
+            # the sample's flags and those of the records outside it, most suspicious first
+            named = np.concatenate([named, outside])
+            posterior = np.concatenate([noise.posterior[flagged], outside_posterior])
+            listed = [int(named[i]) for i in np.lexsort((named, -posterior))[:MAX_LISTED]]
+            named = np.sort(named)
+        else:
+            ranking = flagged[np.argsort(-noise.posterior[flagged], kind="stable")]
+            listed = [int(fit.rows[i]) for i in ranking[:MAX_LISTED]]
         finding_evidence = {
             **evidence,
             "numerator": int(flagged.size),
@@ -184,6 +203,8 @@ class LabelIssues(Check):
             "threshold": _share_threshold(severity, params),
             "most_suspicious_rows": listed,
         }
+        if "population_scored" in evidence:
+            finding_evidence["population_flagged"] = int(outside.size)
         if severity != "info":
             message = (
                 f"{flagged.size:,} of the {n_used:,} records checked ({share:.1%}) have a label that a "
@@ -208,15 +229,39 @@ class LabelIssues(Check):
                 f"{evidence['not_auditable_reason']}."
             )
             remedy = "Treat as a review list only; label quality cannot be assessed reliably at this size."
+        if outside.size:
+            message += (
+                f" Scored by the model fitted on the {n_used:,} sampled records, "
+                f"{outside.size:,} of the other {evidence['population_scored']:,} are flagged too."
+            )
         finding = self.finding(
             severity,
             message,
             columns=[target],
-            rows=fit.rows[flagged],
+            rows=named,
             evidence=finding_evidence,
             remedy=remedy,
         )
         return CheckResult.fired([finding], evidence)
+
+    @staticmethod
+    def _outside_sample(
+        data, fit: ReferenceFit, noise, evidence: dict[str, Any], wanted: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Table rows outside a tall table's sample whose label is probably flipped, and their
+        posteriors: scored by the retained model fitted on the whole sample, under the noise
+        floors the sample found significant (nothing to score without one, or without a flag in
+        the sample: the sample, whose size is set by the AUROC's precision, decides the finding)."""
+        none = np.zeros(0, dtype=np.int64), np.zeros(0)
+        if not (wanted and noise.floors and fit.sampled_rows is not None):
+            return none
+        population = score_population(data, fit)
+        if population is None or population.rows.size == 0:
+            return none
+        evidence["population_scored"] = int(population.rows.size)
+        posterior = noise.flip_posterior(population.y, population.predicted)
+        hit = posterior > 0.5
+        return population.rows[hit], posterior[hit]
 
     def _not_audited(self, data, evidence):
         """The statement a user gets where the model is too weak to tell label errors from noise."""
