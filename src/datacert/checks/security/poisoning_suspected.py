@@ -16,7 +16,13 @@ from datacert.artifacts import row_sample, rows_matrix, share_rows
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._groups import feature_duplicate_groups
 from datacert.checks._leakage_screen import excluded_columns
-from datacert.checks._ranks import blocks, label_changes_within_runs, one_blas_thread, sort_block
+from datacert.checks._ranks import (
+    blocks,
+    label_changes_within_runs,
+    one_blas_thread,
+    repeating_columns,
+    sort_block,
+)
 from datacert.checks._reference_model import class_labels, target_task
 from datacert.checks._registry import register
 from datacert.checks._spectral import (
@@ -282,7 +288,10 @@ def _trigger_scan(
         matrix = data.numeric_matrix(numeric)
         for part in blocks(len(numeric), n_rows=n):
             X = matrix[:, part] if rows.size == data.n_rows else matrix[rows, part]
-            block = sort_block(X)
+            # only columns holding some value `low` times can carry a value pattern (a continuous
+            # wide block has almost none): the others are not arg-sorted
+            repeating = repeating_columns(X, low)
+            block = sort_block(X[:, repeating])
             candidate = block.run_start & (block.run_size >= low) & (block.run_size <= high)
             n_tests += int(candidate.sum())
             changes = np.cumsum(label_changes_within_runs(block, codes), axis=0)
@@ -293,10 +302,10 @@ def _trigger_scan(
             for i, j, m in zip(starts[pure], cols[pure], sizes[pure], strict=True):
                 members = block.order[i : i + m, j]
                 label = int(codes[members[0]])
-                value = float(X[members[0], j])
+                value = float(X[members[0], repeating[j]])
                 found.append(
                     Trigger(
-                        numeric[part.start + j],
+                        numeric[part.start + repeating[j]],
                         value,
                         classes[label],
                         np.sort(rows[members]),
