@@ -6,7 +6,6 @@ import warnings
 
 import numpy as np
 from scipy import special
-from scipy.stats import chi2, norm, rankdata
 from sklearn.ensemble import IsolationForest
 
 from datacert.artifacts import row_sample, share_rows
@@ -241,7 +240,7 @@ class MultivariateOutliers(Check):
         joint = JointStructure.fit(Z) if 2 * p <= n and p <= CELLWISE_MAX_FEATURES else None
         cellwise, cell_cut, against = np.empty(0, dtype=np.int64), None, {}
         if joint is not None:
-            cell_cut = float(norm.ppf(1 - params["joint_alpha"] / (2 * n * p)))
+            cell_cut = float(_ndtri(1 - params["joint_alpha"] / (2 * n * p)))
             cellwise, worst = joint.beyond(
                 cell_cut,
                 Z if not sample.sampled else None,
@@ -482,9 +481,17 @@ def _own_normal_scores(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered, _ndtri(np.clip(mid, 0.5, n - 0.5) / n)
 
 
-def _ndtri(q: np.ndarray) -> np.ndarray:
-    """Φ⁻¹, the values of scipy.stats.norm.ppf without its argument checks (0 and 1 give ∓inf)."""
+def _ndtri(q):
+    """Φ⁻¹: the values of scipy.stats.norm.ppf, without its argument checks (0 and 1 give ∓inf)
+    or the import of scipy.stats."""
     return special.ndtri(q) + 0.0
+
+
+def _chi2_quantile(q: float, df: int) -> float:
+    """The values of scipy.stats.chi2.ppf(q, df), from the inverse regularised gamma function."""
+    if q <= 0:
+        return 0.0
+    return float(2 * special.gammaincinv(df / 2, q)) if q < 1 else float("inf")
 
 
 class _Map:
@@ -517,7 +524,7 @@ def copula_tables(Z: np.ndarray, n_rows: int, replicates: int, rng: np.random.Ge
     observed column's quantile function.
     """
     n, p = Z.shape
-    G = norm.ppf((rankdata(Z, axis=0) - 0.5) / n)
+    _, G = _own_normal_scores(Z)  # Φ⁻¹((average rank − ½) / n)
     G -= G.mean(axis=0)
     root = None
     if p < n:
@@ -531,7 +538,7 @@ def copula_tables(Z: np.ndarray, n_rows: int, replicates: int, rng: np.random.Ge
         else:
             simulated = rng.standard_normal((n_rows, n)) @ G / np.sqrt(n)
         spread = simulated.std(axis=0)
-        u = norm.cdf(simulated / np.where(spread > 0, spread, 1.0))
+        u = special.ndtr(simulated / np.where(spread > 0, spread, 1.0))  # Φ
         position = u * (n - 1)
         low = np.floor(position).astype(int)
         high = np.minimum(low + 1, n - 1)
@@ -674,13 +681,11 @@ def outlier_map(
     sd = np.sqrt(((scores - middle) ** 2 / variances).sum(axis=1))
     squared = np.einsum("ij,ij->i", Z, Z) - 2.0 * (Z @ centre) + centre @ centre
     od = np.sqrt(np.clip(squared - (scores**2).sum(axis=1), 0.0, None))
-    sd_cut = float(np.sqrt(chi2.ppf(quantile, scores.shape[1])))
+    sd_cut = float(np.sqrt(_chi2_quantile(quantile, scores.shape[1])))
     root = od ** (2.0 / 3.0)
     centre_od = np.median(root)
     spread = 1.4826 * np.median(np.abs(root - centre_od))
-    od_cut = (
-        float((centre_od + spread * norm.ppf(quantile)) ** 1.5) if spread > 0 else float(od.max() + 1e-12)
-    )
+    od_cut = float((centre_od + spread * _ndtri(quantile)) ** 1.5) if spread > 0 else float(od.max() + 1e-12)
     return _Map(scores, variances, sd, od, sd_cut, max(od_cut, 1e-12), centre, loadings, middle)
 
 

@@ -8,7 +8,6 @@ import numpy as np
 import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.stats import binom, spearmanr
 from sklearn.isotonic import IsotonicRegression
 from sklearn.neighbors import NearestNeighbors
 
@@ -515,6 +514,8 @@ def _judge_by_risk(
     labels of its records' neighbours on the other features."""
     if not candidates:
         return []
+    from scipy.stats import binom  # scipy.stats costs ~1 s to import: only when a pattern is judged
+
     pool = row_sample(data, JUDGE_ROWS, among=rows)
     if pool.sampled:  # neighbours among a stratified sample, the patterns' own records kept
         members = np.concatenate([t.rows for t in candidates[: 4 * MAX_PATTERNS]])
@@ -569,6 +570,8 @@ def _monotone_expectation(
     use = ~is_member & np.isfinite(x)
     if use.sum() < 10 or np.unique(x[use]).size < 3:
         return None
+    from scipy.stats import spearmanr
+
     target = (codes[use] == label).astype(np.float64)
     rho = spearmanr(x[use], target).statistic
     fit = IsotonicRegression(increasing=bool(rho >= 0), out_of_bounds="clip").fit(x[use], target)
