@@ -204,28 +204,24 @@ class MultivariateOutliers(Check):
             regular = np.ones(n, dtype=bool)
         final = outlier_map(Z, regular, k, params["quantile"], gram)
         del gram
-        # the forest learns from the fitted records; it is grown only when the map flags a record
+        keep_columns = keep if keep.size < len(columns) else None
+        total = matrix.shape[0] if sample.sampled else n
+        joint = JointStructure.fit(Z) if 2 * p <= total and p <= CELLWISE_MAX_FEATURES else None
+        cellwise, cell_cut, against = np.empty(0, dtype=np.int64), None, {}
+        worst = np.empty(0, dtype=np.int64)
+        if joint is not None:
+            cell_cut = float(_ndtri(1 - params["joint_alpha"] / (2 * total * p)))
+        # the forest learns from the fitted records
         fitted_forest_input = np.column_stack(
             [final.scores / np.sqrt(final.variances), final.od / final.od_cut]
         )
-        forest_input = fitted_forest_input
-        if sample.sampled:  # every record of the table scored against the sample's map
-            final = _score_population(matrix, preparation, keep if keep.size < len(columns) else None, final)
-            n = final.sd.size
-            candidates = np.flatnonzero(final.flagged)
-            forest_input = np.zeros((n, final.scores.shape[1] + 1))
-            forest_input[candidates] = np.column_stack(
-                [
-                    final.scores[candidates] / np.sqrt(final.variances),
-                    final.od[candidates] / final.od_cut,
-                ]
+        if sample.sampled:  # every record of the table scored against the sample's fits, in one pass
+            final, cellwise, worst = _score_population(
+                matrix, preparation, keep_columns, final, joint, cell_cut
             )
-        # only records the PCA map flags can be agreed on, so only they need an anomaly score
-        candidates = np.flatnonzero(final.flagged)
-        isolated = np.zeros(n, dtype=bool)
-        if candidates.size:
-            forest = IsolationForest(n_estimators=100, random_state=SEED).fit(fitted_forest_input)
-            isolated[candidates] = -forest.score_samples(forest_input[candidates]) > params["forest_score"]
+            n = total
+        elif joint is not None and cell_cut is not None:
+            cellwise, worst = joint.beyond(cell_cut)
         relative_all = np.maximum(final.sd / final.sd_cut, final.od / final.od_cut)
         null_cut, replicates = 1.0, 0
         if final.flagged.any() and params["null_replicates"] > 0:
@@ -236,18 +232,18 @@ class MultivariateOutliers(Check):
                 int(params["null_replicates"]),
                 params["null_alpha"],
             )
-        distant = np.flatnonzero(final.flagged & isolated & (relative_all > null_cut))
-        joint = JointStructure.fit(Z) if 2 * p <= n and p <= CELLWISE_MAX_FEATURES else None
-        cellwise, cell_cut, against = np.empty(0, dtype=np.int64), None, {}
-        if joint is not None:
-            cell_cut = float(_ndtri(1 - params["joint_alpha"] / (2 * n * p)))
-            cellwise, worst = joint.beyond(
-                cell_cut,
-                Z if not sample.sampled else None,
-                matrix,
-                preparation,
-                keep if keep.size < len(columns) else None,
+        # only records the map flags beyond the measured cut-off can be reported, so only they need
+        # an anomaly score (the forest is grown only when there is one)
+        candidates = np.flatnonzero(final.flagged & (relative_all > null_cut))
+        isolated = np.zeros(n, dtype=bool)
+        if candidates.size:
+            forest = IsolationForest(n_estimators=100, random_state=SEED).fit(fitted_forest_input)
+            inputs = np.column_stack(
+                [final.scores[candidates] / np.sqrt(final.variances), final.od[candidates] / final.od_cut]
             )
+            isolated[candidates] = -forest.score_samples(inputs) > params["forest_score"]
+        distant = np.flatnonzero(isolated)
+        if joint is not None:
             kept_columns = [columns[i] for i in (keep if keep.size < len(columns) else range(len(columns)))]
             names, counts = np.unique(worst, return_counts=True)
             against = {kept_columns[i]: int(c) for i, c in zip(names, counts, strict=True)}
@@ -261,6 +257,7 @@ class MultivariateOutliers(Check):
             "signal_rank": rank,
             "features": p,
             "pca_map_flagged": int(final.flagged.sum()),
+            "isolation_forest_scored": int(candidates.size),
             "isolation_forest_agreed": int(isolated.sum()),
             "forest_score_threshold": params["forest_score"],
             "score_distance_cutoff": final.sd_cut,
@@ -319,11 +316,11 @@ class JointStructure:
     values it usually moves with (a height of a small child beside an adult's weight).
     """
 
-    def __init__(
-        self, ordered: np.ndarray, spread: np.ndarray, precision: np.ndarray, fitted: np.ndarray | None = None
-    ):
+    def __init__(self, ordered: np.ndarray, spread: np.ndarray, precision: np.ndarray, fitted: np.ndarray):
         self.ordered, self.spread, self.precision = ordered, spread, precision
         self.fitted = fitted  # the fitted records' scaled normal scores, reused to score those records
+        self._grid: _ScoreGrid | None = None
+        self._scaled = self._absolute = np.empty((0, 0))
 
     @classmethod
     def fit(cls, Z: np.ndarray) -> JointStructure:
@@ -339,50 +336,31 @@ class JointStructure:
         diagonal = np.sqrt(np.clip(np.diag(inverse), 1e-12, None))
         return cls(ordered, spread, inverse / diagonal, G)
 
-    def beyond(
-        self,
-        cut: float,
-        Z: np.ndarray | None,
-        matrix: np.ndarray,
-        preparation: Preparation,
-        keep: np.ndarray | None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The records with a cell residual above `cut`, and the column of each one's largest.
+    def beyond(self, cut: float) -> tuple[np.ndarray, np.ndarray]:
+        """The fitted records with a cell residual above `cut`, and the column of each one's largest."""
+        E = np.abs(self.fitted @ self.precision)
+        rows = np.flatnonzero(E.max(axis=1) > cut)
+        return rows, E[rows].argmax(axis=1)
 
-        Records are the fitted ones when Z is given, else every record of `matrix`, by chunks:
-        those are first bounded through a grid of each column's normal scores (`_ScoreGrid`), and
-        only the records whose bound reaches the cut get their exact residuals, the same values
-        as scoring every record exactly.
+    def screen(self, Z: np.ndarray, cut: float) -> tuple[np.ndarray, np.ndarray]:
+        """`beyond` for other records (prepared like the fitted ones), without scoring most of them.
+
+        Their residuals are first bounded through a grid of each column's normal scores
+        (`_ScoreGrid`); only the records whose bound reaches the cut get exact residuals, so the
+        records named are those that exact scoring of every record would name.
         """
-        if Z is not None:
-            E = np.abs(self.fitted @ self.precision) if self.fitted is not None else self._residuals(Z)
-            largest = E.max(axis=1)
-            rows = np.flatnonzero(largest > cut)
-            return rows, E[rows].argmax(axis=1)
-        grid = _ScoreGrid(self.ordered)
-        absolute = np.abs(self.precision) / self.spread[:, None]
-        scaled = self.precision / self.spread[:, None]
-        margin = 1e-9 * (1.0 + abs(cut))
-        found, columns = [], []
-        for begin in range(0, matrix.shape[0], SCORE_CHUNK):
-            chunk = preparation.apply(matrix[begin : begin + SCORE_CHUNK])
-            if keep is not None:
-                chunk = chunk[:, keep]
-            centre, radius = grid.bounds(chunk)
-            bound = np.abs(centre @ scaled) + radius @ absolute
-            near = np.flatnonzero(bound.max(axis=1) > cut - margin)
-            if near.size:
-                E = self._residuals(chunk[near])
-                beyond = E.max(axis=1) > cut
-                found.append(begin + near[beyond])
-                columns.append(E[beyond].argmax(axis=1))
-        if not found:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        return np.concatenate(found), np.concatenate(columns)
-
-    def _worst(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        E = self._residuals(Z)
-        return E.max(axis=1), E.argmax(axis=1)
+        if self._grid is None:
+            self._grid = _ScoreGrid(self.ordered)
+            self._scaled = self.precision / self.spread[:, None]
+            self._absolute = np.abs(self._scaled)
+        centre, radius = self._grid.bounds(Z)
+        bound = np.abs(centre @ self._scaled) + radius @ self._absolute
+        near = np.flatnonzero(bound.max(axis=1) > cut - 1e-9 * (1.0 + abs(cut)))
+        if not near.size:
+            return near, near
+        E = self._residuals(Z[near])
+        beyond = E.max(axis=1) > cut
+        return near[beyond], E[beyond].argmax(axis=1)
 
     def _residuals(self, Z: np.ndarray) -> np.ndarray:
         """Absolute standardised cell residuals of records against the fitted correlations."""
@@ -404,25 +382,33 @@ class _ScoreGrid:
     """Bounds on `_normal_scores` against sorted columns, without a binary search per value.
 
     Each column's central range (without the smallest and largest 1/GRID_TAIL of its fitted
-    values) is cut into GRID_CELLS equal intervals whose end points are scored exactly once. The mid-rank
-    count is non-decreasing in the value, so a value inside an interval has a normal score between
-    those of the interval's ends: the centre and half-width of that range bound it. Values outside
-    the central range, and those in an interval wider than GRID_WIDEST in normal scores (a point
-    mass, a sparse stretch), are scored exactly.
+    values) is cut into GRID_CELLS equal intervals, with one more interval below it and one above.
+    The mid-rank count is non-decreasing in the value, so a value inside an interval has a normal
+    score between those of the interval's ends, scored exactly once (each end moved outward by a
+    billionth of an interval, so that a value rounded into a neighbouring interval stays inside its
+    bounds): the centre and half-width of that range bound it. Values in an interval wider than
+    GRID_WIDEST in normal scores (the two tails, a point mass, a sparse stretch) are scored exactly.
     """
 
     def __init__(self, ordered: np.ndarray):
         m = ordered.shape[0]
         tail = min(max(1, m // GRID_TAIL), (m - 1) // 2)
         self.ordered = ordered
-        self.low = ordered[tail]
-        self.high = ordered[m - 1 - tail]
-        span = self.high - self.low
-        self.step = np.where(span > 0, span / GRID_CELLS, 1.0)
-        self.edges = self.low + np.arange(GRID_CELLS + 1)[:, None] * self.step  # (cells + 1) x p
-        self.edges[-1] = self.high
-        self.scores = _normal_scores(self.edges, ordered)
+        low, high = ordered[tail], ordered[m - 1 - tail]
+        span = high - low
         self.gridded = span > 0
+        self.step = np.where(self.gridded, span / GRID_CELLS, 1.0)
+        self.base = low - self.step  # interval 0 is below the central range
+        # ends of the GRID_CELLS + 2 intervals, padded outward; the outer ends are -inf and +inf
+        edges = low + np.arange(GRID_CELLS + 1)[:, None] * self.step
+        edges[-1] = high
+        pad = 1e-9 * self.step
+        lower = np.vstack([np.full((1, edges.shape[1]), -np.inf), edges - pad])
+        upper = np.vstack([edges + pad, np.full((1, edges.shape[1]), np.inf)])
+        below, above = _normal_scores(lower, ordered), _normal_scores(upper, ordered)
+        # column-major tables: row j holds column j's intervals, contiguous for the look-ups
+        self.centre = np.ascontiguousarray(((below + above) / 2.0).T)
+        self.radius = np.ascontiguousarray(((above - below) / 2.0).T)
 
     def bounds(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Centre and half-width of the range each record's normal score lies in (width 0 when exact).
@@ -433,26 +419,19 @@ class _ScoreGrid:
         n, p = Z.shape
         columns = np.ascontiguousarray(Z.T)
         centre, radius = np.empty((p, n)), np.empty((p, n))
-        edges, scores = np.ascontiguousarray(self.edges.T), np.ascontiguousarray(self.scores.T)
-        last = GRID_CELLS - 1
+        top = GRID_CELLS + 1
         for j in range(p):
             x = columns[j]
-            if not self.gridded[j]:
-                exact = np.arange(n)
+            if self.gridded[j]:
+                position = (x - self.base[j]) / self.step[j]
+                np.clip(position, 0, top, out=position)  # NaN stays NaN, then scored exactly
+                cell = position.astype(np.intp)  # truncation is the floor of a non-negative position
+                cell[np.isnan(position)] = 0
+                np.take(self.centre[j], cell, out=centre[j])
+                np.take(self.radius[j], cell, out=radius[j])
+                exact = np.flatnonzero((radius[j] > GRID_WIDEST / 2) | np.isnan(position))
             else:
-                position = (x - self.low[j]) / self.step[j]
-                np.floor(position, out=position)
-                np.clip(position, 0, last, out=position)
-                cell = position.astype(np.intp)
-                # a value rounded into the neighbouring cell moves back into its own
-                cell -= (x < edges[j][cell]) & (cell > 0)
-                cell += (x > edges[j][cell + 1]) & (cell < last)
-                below, above = scores[j][cell], scores[j][cell + 1]
-                np.add(above, below, out=centre[j])
-                centre[j] *= 0.5
-                np.subtract(above, below, out=radius[j])
-                radius[j] *= 0.5
-                exact = np.flatnonzero((x < self.low[j]) | (x > self.high[j]) | (radius[j] > GRID_WIDEST / 2))
+                exact = np.arange(n)
             if exact.size:
                 centre[j, exact] = _normal_scores(x[exact, None], self.ordered[:, j : j + 1])[:, 0]
                 radius[j, exact] = 0.0
@@ -736,17 +715,31 @@ def _distances(Z: np.ndarray, fit: _Map):
 
 
 def _score_population(
-    matrix: np.ndarray, preparation: Preparation, keep: np.ndarray | None, fit: _Map
-) -> _Map:
-    """Every record of the table against a map fitted on a sample (its cut-offs kept), by chunks."""
-    parts = []
+    matrix: np.ndarray,
+    preparation: Preparation,
+    keep: np.ndarray | None,
+    fit: _Map,
+    joint: JointStructure | None,
+    cut: float | None,
+) -> tuple[_Map, np.ndarray, np.ndarray]:
+    """Every record of the table against the map fitted on a sample (its cut-offs kept) and, with a
+    joint structure, the records with a cell residual beyond `cut` and their worst columns; one
+    pass over the table by chunks, each prepared once."""
+    parts, rows, worst = [], [], []
     for begin in range(0, matrix.shape[0], SCORE_CHUNK):
         Z = preparation.apply(matrix[begin : begin + SCORE_CHUNK])
         if keep is not None:
             Z = Z[:, keep]
         parts.append(_distances(Z, fit))
+        if joint is not None and cut is not None:
+            found, columns = joint.screen(Z, cut)
+            rows.append(begin + found)
+            worst.append(columns)
     scores, sd, od = (np.concatenate([part[i] for part in parts]) for i in range(3))
-    return _Map(scores, fit.variances, sd, od, fit.sd_cut, fit.od_cut, fit.centre, fit.loadings, fit.middle)
+    mapped = _Map(scores, fit.variances, sd, od, fit.sd_cut, fit.od_cut, fit.centre, fit.loadings, fit.middle)
+    if not rows:
+        return mapped, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return mapped, np.concatenate(rows), np.concatenate(worst)
 
 
 def _kinds(result: _Map, rows: np.ndarray) -> dict[str, int]:
