@@ -110,6 +110,7 @@ def test_screened_residuals_name_exactly_the_records_exact_scoring_names():
     centre, radius = grid.bounds(preparation.apply(X))
     exact = module._normal_scores(preparation.apply(X), joint.ordered)
     assert np.all(np.abs(exact.T - centre) <= radius + 1e-12) and (radius == 0).mean() < 0.5
+    assert np.array_equal(centre[radius == 0], exact.T[radius == 0])  # exact where said to be
     for cut in (2.5, 4.0, 6.0):
         rows, worst = joint.screen(preparation.apply(X), cut)
         expected = np.flatnonzero(E.max(axis=1) > cut)

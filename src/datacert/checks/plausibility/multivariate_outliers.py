@@ -398,7 +398,9 @@ class _ScoreGrid:
     score between those of the interval's ends, scored exactly once (each end moved outward by a
     billionth of an interval, so that a value rounded into a neighbouring interval stays inside its
     bounds): the centre and half-width of that range bound it. Values in an interval wider than
-    GRID_WIDEST in normal scores (the two tails, a point mass, a sparse stretch) are scored exactly.
+    GRID_WIDEST in normal scores (the two tails, a point mass, a sparse stretch) are scored exactly:
+    from a look-up when the interval holds a single distinct fitted value v (the score below v, at
+    v or above it: a coded or rounded measurement), else by binary search.
     """
 
     def __init__(self, ordered: np.ndarray):
@@ -420,6 +422,22 @@ class _ScoreGrid:
         # column-major tables: row j holds column j's intervals, contiguous for the look-ups
         self.centre = np.ascontiguousarray(((below + above) / 2.0).T)
         self.radius = np.ascontiguousarray(((above - below) / 2.0).T)
+        # intervals holding one distinct fitted value: its value and the three exact scores
+        cells, p = lower.shape
+        self.single = np.zeros((p, cells), dtype=bool)
+        self.value = np.zeros((p, cells))
+        self.scores = np.zeros((p, 3, cells))
+        for j in range(p):
+            column = self.columns[j]
+            first = np.searchsorted(column, lower[:, j], side="left")
+            after = np.searchsorted(column, upper[:, j], side="right")
+            value = column[np.minimum(first, m - 1)]
+            self.single[j] = (after > first) & (value == column[np.maximum(after - 1, 0)])
+            self.value[j] = value
+            at_least = np.searchsorted(column, value, side="left")  # values below v
+            up_to = np.searchsorted(column, value, side="right")  # values up to v
+            for i, mid in enumerate(((2 * at_least) / 2.0, (at_least + up_to) / 2.0, (2 * up_to) / 2.0)):
+                self.scores[j, i] = _ndtri(np.clip(mid, 0.5, m - 0.5) / m)
 
     def bounds(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Centre and half-width of the range each record's normal score lies in (width 0 when
@@ -442,6 +460,13 @@ class _ScoreGrid:
                 np.take(self.centre[j], cell, out=centre[j])
                 np.take(self.radius[j], cell, out=radius[j])
                 exact = np.flatnonzero((radius[j] > GRID_WIDEST / 2) | np.isnan(position))
+                looked_up = self.single[j][cell[exact]] & ~np.isnan(x[exact])
+                if looked_up.any():
+                    rows, where = exact[looked_up], cell[exact[looked_up]]
+                    case = np.sign(x[rows] - self.value[j][where]).astype(np.intp) + 1  # below, at, above
+                    centre[j, rows] = self.scores[j][case, where]
+                    radius[j, rows] = 0.0
+                    exact = exact[~looked_up]
             else:
                 exact = np.arange(n)
             if exact.size:
