@@ -74,6 +74,49 @@ def test_a_tall_table_is_fitted_on_a_sample_and_every_record_scored(monkeypatch)
     assert finding.evidence["denominator"] == 3_000
 
 
+def _mixed_columns(n: int, seed: int) -> np.ndarray:
+    """Correlated columns with the shapes that make normal scores awkward: ties, a skewed margin,
+    a point mass, a coded count, missing values and a gross value."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 8)) @ (np.eye(8) + 0.4 * rng.normal(size=(8, 8)))
+    X[:, 1] = np.round(np.exp(X[:, 1]), 1)
+    X[:, 2] = rng.integers(0, 15, n)
+    X[:, 3] = np.where(rng.random(n) < 0.3, 0.0, X[:, 3])
+    against = rng.choice(n, 30, replace=False)
+    X[against, 0] = -3 * X[against, 4]
+    X[rng.random(X.shape) < 0.03] = np.nan
+    X[11, 5] = 1e6
+    return X
+
+
+def test_own_normal_scores_match_the_searches():
+    from datacert.checks.plausibility import multivariate_outliers as module
+
+    Z = module.prepare(_mixed_columns(3_000, seed=6))
+    ordered, G = module._own_normal_scores(Z)
+    assert np.array_equal(ordered, np.sort(Z, axis=0))
+    assert np.array_equal(G, module._normal_scores(Z, ordered))
+
+
+def test_screened_residuals_name_exactly_the_records_exact_scoring_names():
+    from datacert.checks.plausibility import multivariate_outliers as module
+
+    X = _mixed_columns(60_000, seed=7)
+    sample = np.sort(np.random.default_rng(8).choice(X.shape[0], 6_000, replace=False))
+    preparation, Z = module.Preparation.fit_apply(X[sample])
+    joint = module.JointStructure.fit(Z)
+    E = joint._residuals(preparation.apply(X))
+    grid = module._ScoreGrid(joint.ordered)
+    centre, radius = grid.bounds(preparation.apply(X))
+    exact = module._normal_scores(preparation.apply(X), joint.ordered)
+    assert np.all(np.abs(exact.T - centre) <= radius + 1e-12) and (radius == 0).mean() < 0.5
+    assert np.array_equal(centre[radius == 0], exact.T[radius == 0])  # exact where said to be
+    for cut in (2.5, 4.0, 6.0):
+        rows, worst = joint.screen(preparation.apply(X), cut)
+        expected = np.flatnonzero(E.max(axis=1) > cut)
+        assert np.array_equal(rows, expected) and np.array_equal(worst, E[expected].argmax(axis=1))
+
+
 # -- the case the common tests (test_common.py) run this check on --------------------------
 
 

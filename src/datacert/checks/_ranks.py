@@ -54,6 +54,25 @@ def sort_block(X: np.ndarray) -> SortedBlock:
     return SortedBlock(order, valid, start, size, ranks)
 
 
+def repeating_columns(X: np.ndarray, times: int) -> np.ndarray:
+    """Indices of the columns of X in which some observed value occurs at least `times` times.
+
+    A plain sort of contiguous column copies (no arg-sort, no ranks): a run of `times` equal
+    values is `times` − 1 consecutive equal neighbours. NaN never equals itself, so missing
+    values form no run, as in `sort_block`.
+    """
+    n, b = X.shape
+    if times <= 1:
+        return np.arange(b)
+    if n < times:
+        return np.empty(0, dtype=np.intp)
+    ordered = np.sort(np.ascontiguousarray(X.T), axis=1)
+    equal = np.zeros((b, n), dtype=np.int32)
+    np.cumsum(ordered[:, 1:] == ordered[:, :-1], axis=1, out=equal[:, 1:])
+    window = equal[:, times - 1 :] - equal[:, : n - times + 1]
+    return np.flatnonzero((window == times - 1).any(axis=1))
+
+
 def one_blas_thread() -> AbstractContextManager[Any]:
     """BLAS on one thread for the screens' many small products (class indicators × ranks).
 

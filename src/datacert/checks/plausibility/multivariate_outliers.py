@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.stats import chi2, norm, rankdata
+from scipy import special
 from sklearn.ensemble import IsolationForest
 
 from datacert.artifacts import row_sample, share_rows
@@ -27,7 +27,7 @@ MAX_LISTED = 200
 # that the share of records a fitted cut-off flags (about 1 % on real tables) carries a standard
 # error of 0.07 percentage points (p(1 − p)/SE² ≈ 20,200); every record is then scored against it
 FIT_ROWS = share_rows(standard_error=0.0007, share=0.01)
-SCORE_CHUNK = 100_000  # records scored at a time against a sample's fit (bounded memory)
+SCORE_CHUNK = 25_000  # records scored at a time against a sample's fit (bounded memory; 100,000 cost 1.5x)
 NULL_FENCE = 15.0  # robust standard deviations beyond which a value does not shape the null
 NULL_CELLS = 2_000_000  # tables with more cells (records x features) keep the chi-square cut-offs only
 # cells (records x features) of all null tables together: the null's cost is bounded whatever the
@@ -41,6 +41,12 @@ CELLWISE_SHRINK = 0.1  # shrinkage toward the identity, times p/n (a well-condit
 # wide tables (p > n) up to this many fitted records: the spectrum and both outlier maps come from one
 # n x n Gram matrix (exact principal components at O(n²p) once, instead of a randomized SVD per map)
 GRAM_MAX_ROWS = 3_000
+# a record's cell residuals against a sample's fit are first bounded from a grid of normal scores
+# per column (1,024 intervals over the central range, tails of 1 in 1,000 fitted values scored
+# exactly); only records whose bound reaches the cut-off are scored exactly
+GRID_CELLS = 1_024
+GRID_TAIL = 1_000
+GRID_WIDEST = 0.25
 
 
 @register
@@ -55,7 +61,10 @@ class MultivariateOutliers(Check):
     keeps the Gavish–Donoho signal rank; the score distance (within the PCA subspace, cut-off
     √χ²(k, q)) and the orthogonal distance (off the subspace, Wilson–Hilferty cut-off) are
     computed with q = 0.999 rather than the textbook 0.975, which flags 2.5 % of any clean
-    table by construction; the subspace is refitted once without the flagged records (a light
+    table by construction. Scores are measured from their median, in units of their MAD, so
+    that a few gross values, which pull the mean and the leading axes toward them, do not put
+    every other record far out (on a 100,000-record table with 0.5 % gross values, centring at
+    the mean flagged every record). The subspace is refitted once without the flagged records (a light
     ROBPCA), and an Isolation Forest runs on the scores plus the orthogonal distance (anomaly score above 0.6,
     stricter than scikit-learn's 0.5, which flags ~10 % of clean Gaussian data). Only records
     flagged by both methods are reported. Only continuous measurements enter (at least
@@ -90,7 +99,13 @@ class MultivariateOutliers(Check):
     On a table taller than FIT_ROWS the transform, the map and the forest are fitted on the shared
     stratified sample (datacert.artifacts.row_sample) and every record of the table is scored
     against that fit, so the findings still name rows of the whole table; the evidence gives
-    `sampled_rows` and `population_rows`.
+    `sampled_rows` and `population_rows`. That pass stays cheap: a record's cell residuals are
+    first bounded from a grid of each column's normal scores (no binary search per value), and
+    only the records whose bound reaches the cut-off are scored exactly; the forest scores only the
+    records the map flags beyond the measured cut-off, the only ones that can be reported
+    (`isolation_forest_scored`). On the 1,000,000 x 50 benchmark table this pass and the cheaper
+    fits brought the check to 0.16x the CPU time of the version that searched every value's rank
+    (3.1 against 19.7 s, same run).
     """
 
     id = "multivariate_outliers"
@@ -195,28 +210,24 @@ class MultivariateOutliers(Check):
             regular = np.ones(n, dtype=bool)
         final = outlier_map(Z, regular, k, params["quantile"], gram)
         del gram
-        # the forest learns from the fitted records; it is grown only when the map flags a record
+        keep_columns = keep if keep.size < len(columns) else None
+        total = matrix.shape[0] if sample.sampled else n
+        joint = JointStructure.fit(Z) if 2 * p <= total and p <= CELLWISE_MAX_FEATURES else None
+        cellwise, cell_cut, against = np.empty(0, dtype=np.int64), None, {}
+        worst = np.empty(0, dtype=np.int64)
+        if joint is not None:
+            cell_cut = float(_ndtri(1 - params["joint_alpha"] / (2 * total * p)))
+        # the forest learns from the fitted records
         fitted_forest_input = np.column_stack(
             [final.scores / np.sqrt(final.variances), final.od / final.od_cut]
         )
-        forest_input = fitted_forest_input
-        if sample.sampled:  # every record of the table scored against the sample's map
-            final = _score_population(matrix, preparation, keep if keep.size < len(columns) else None, final)
-            n = final.sd.size
-            candidates = np.flatnonzero(final.flagged)
-            forest_input = np.zeros((n, final.scores.shape[1] + 1))
-            forest_input[candidates] = np.column_stack(
-                [
-                    final.scores[candidates] / np.sqrt(final.variances),
-                    final.od[candidates] / final.od_cut,
-                ]
+        if sample.sampled:  # every record of the table scored against the sample's fits, in one pass
+            final, cellwise, worst = _score_population(
+                matrix, preparation, keep_columns, final, joint, cell_cut
             )
-        # only records the PCA map flags can be agreed on, so only they need an anomaly score
-        candidates = np.flatnonzero(final.flagged)
-        isolated = np.zeros(n, dtype=bool)
-        if candidates.size:
-            forest = IsolationForest(n_estimators=100, random_state=SEED).fit(fitted_forest_input)
-            isolated[candidates] = -forest.score_samples(forest_input[candidates]) > params["forest_score"]
+            n = total
+        elif joint is not None and cell_cut is not None:
+            cellwise, worst = joint.beyond(cell_cut)
         relative_all = np.maximum(final.sd / final.sd_cut, final.od / final.od_cut)
         null_cut, replicates = 1.0, 0
         if final.flagged.any() and params["null_replicates"] > 0:
@@ -227,20 +238,20 @@ class MultivariateOutliers(Check):
                 int(params["null_replicates"]),
                 params["null_alpha"],
             )
-        distant = np.flatnonzero(final.flagged & isolated & (relative_all > null_cut))
-        joint = JointStructure.fit(Z) if 2 * p <= n and p <= CELLWISE_MAX_FEATURES else None
-        cellwise, cell_cut, against = np.empty(0, dtype=np.int64), None, {}
-        if joint is not None:
-            residual, worst = joint.worst_residuals(
-                Z if not sample.sampled else None,
-                matrix,
-                preparation,
-                keep if keep.size < len(columns) else None,
+        # only records the map flags beyond the measured cut-off can be reported, so only they need
+        # an anomaly score (the forest is grown only when there is one)
+        candidates = np.flatnonzero(final.flagged & (relative_all > null_cut))
+        isolated = np.zeros(n, dtype=bool)
+        if candidates.size:
+            forest = IsolationForest(n_estimators=100, random_state=SEED).fit(fitted_forest_input)
+            inputs = np.column_stack(
+                [final.scores[candidates] / np.sqrt(final.variances), final.od[candidates] / final.od_cut]
             )
-            cell_cut = float(norm.ppf(1 - params["joint_alpha"] / (2 * n * p)))
-            cellwise = np.flatnonzero(residual > cell_cut)
+            isolated[candidates] = -forest.score_samples(inputs) > params["forest_score"]
+        distant = np.flatnonzero(isolated)
+        if joint is not None:
             kept_columns = [columns[i] for i in (keep if keep.size < len(columns) else range(len(columns)))]
-            names, counts = np.unique(worst[cellwise], return_counts=True)
+            names, counts = np.unique(worst, return_counts=True)
             against = {kept_columns[i]: int(c) for i, c in zip(names, counts, strict=True)}
         agreed = np.union1d(distant, cellwise)
         share = agreed.size / n
@@ -252,6 +263,7 @@ class MultivariateOutliers(Check):
             "signal_rank": rank,
             "features": p,
             "pca_map_flagged": int(final.flagged.sum()),
+            "isolation_forest_scored": int(candidates.size),
             "isolation_forest_agreed": int(isolated.sum()),
             "forest_score_threshold": params["forest_score"],
             "score_distance_cutoff": final.sd_cut,
@@ -310,14 +322,16 @@ class JointStructure:
     values it usually moves with (a height of a small child beside an adult's weight).
     """
 
-    def __init__(self, ordered: np.ndarray, spread: np.ndarray, precision: np.ndarray):
+    def __init__(self, ordered: np.ndarray, spread: np.ndarray, precision: np.ndarray, fitted: np.ndarray):
         self.ordered, self.spread, self.precision = ordered, spread, precision
+        self.fitted = fitted  # the fitted records' scaled normal scores, reused to score those records
+        self._grid: _ScoreGrid | None = None
+        self._scaled = self._absolute = np.empty((0, 0))
 
     @classmethod
     def fit(cls, Z: np.ndarray) -> JointStructure:
         n, p = Z.shape
-        ordered = np.sort(Z, axis=0)
-        G = _normal_scores(Z, ordered)
+        ordered, G = _own_normal_scores(Z)
         spread = G.std(axis=0)
         spread = np.where(spread > 1e-12, spread, 1.0)
         G /= spread
@@ -326,48 +340,189 @@ class JointStructure:
         R = (1.0 - shrink) * R + shrink * np.eye(p)
         inverse = np.linalg.pinv(R, hermitian=True)
         diagonal = np.sqrt(np.clip(np.diag(inverse), 1e-12, None))
-        return cls(ordered, spread, inverse / diagonal)
+        return cls(ordered, spread, inverse / diagonal, G)
 
-    def worst_residuals(
-        self,
-        Z: np.ndarray | None,
-        matrix: np.ndarray,
-        preparation: Preparation,
-        keep: np.ndarray | None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Each record's largest absolute cell residual and the column it is in (fitted records
-        when Z is given, else every record of `matrix`, by chunks)."""
-        if Z is not None:
-            return self._worst(Z)
-        parts = []
-        for begin in range(0, matrix.shape[0], SCORE_CHUNK):
-            chunk = preparation.apply(matrix[begin : begin + SCORE_CHUNK])
-            parts.append(self._worst(chunk if keep is None else chunk[:, keep]))
-        return np.concatenate([a for a, _ in parts]), np.concatenate([b for _, b in parts])
+    def beyond(self, cut: float) -> tuple[np.ndarray, np.ndarray]:
+        """The fitted records with a cell residual above `cut`, and the column of each one's largest."""
+        E = np.abs(self.fitted @ self.precision)
+        rows = np.flatnonzero(E.max(axis=1) > cut)
+        return rows, E[rows].argmax(axis=1)
 
-    def _worst(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        E = np.abs((_normal_scores(Z, self.ordered) / self.spread) @ self.precision)
-        return E.max(axis=1), E.argmax(axis=1)
+    def screen(self, Z: np.ndarray, cut: float) -> tuple[np.ndarray, np.ndarray]:
+        """`beyond` for other records (prepared like the fitted ones), without scoring most of them.
+
+        Their residuals are first bounded through a grid of each column's normal scores
+        (`_ScoreGrid`); only the records whose bound reaches the cut get exact residuals, so the
+        records named are those that exact scoring of every record would name.
+        """
+        if self._grid is None:
+            self._grid = _ScoreGrid(self.ordered)
+            self._scaled = self.precision / self.spread[:, None]
+            self._absolute = np.abs(self._scaled)
+        centre, radius = self._grid.bounds(Z)
+        # features x records: the largest bound of a record is then an element-wise maximum of rows
+        bound = self._scaled.T @ centre
+        np.abs(bound, out=bound)
+        bound += self._absolute.T @ radius
+        near = np.flatnonzero(bound.max(axis=0) > cut - 1e-9 * (1.0 + abs(cut)))
+        if not near.size:
+            return near, near
+        E = self._residuals(Z[near])
+        beyond = E.max(axis=1) > cut
+        return near[beyond], E[beyond].argmax(axis=1)
+
+    def _residuals(self, Z: np.ndarray) -> np.ndarray:
+        """Absolute standardised cell residuals of records against the fitted correlations."""
+        return np.abs((_normal_scores(Z, self.ordered) / self.spread) @ self.precision)
 
 
 def _normal_scores(Z: np.ndarray, ordered: np.ndarray) -> np.ndarray:
     """Φ⁻¹ of each value's mid-rank among the sorted fitted columns (ties share their rank)."""
     m = ordered.shape[0]
+    columns = np.ascontiguousarray(ordered.T)  # one copy, not one per search of a strided column
     G = np.empty(Z.shape)
     for j in range(Z.shape[1]):
-        below = np.searchsorted(ordered[:, j], Z[:, j], side="left")
-        upto = np.searchsorted(ordered[:, j], Z[:, j], side="right")
+        below = np.searchsorted(columns[j], Z[:, j], side="left")
+        upto = np.searchsorted(columns[j], Z[:, j], side="right")
         G[:, j] = (below + upto) / 2.0
-    return norm.ppf(np.clip(G, 0.5, m - 0.5) / m)
+    return _ndtri(np.clip(G, 0.5, m - 0.5) / m)
+
+
+def _column_scores(x: np.ndarray, column: np.ndarray) -> np.ndarray:
+    """`_normal_scores` of the values x of one column against that column sorted (contiguous)."""
+    m = column.size
+    mid = (np.searchsorted(column, x, side="left") + np.searchsorted(column, x, side="right")) / 2.0
+    return _ndtri(np.clip(mid, 0.5, m - 0.5) / m)
+
+
+class _ScoreGrid:
+    """Bounds on `_normal_scores` against sorted columns, without a binary search per value.
+
+    Each column's central range (without the smallest and largest 1/GRID_TAIL of its fitted
+    values) is cut into GRID_CELLS equal intervals, with one more interval below it and one above.
+    The mid-rank count is non-decreasing in the value, so a value inside an interval has a normal
+    score between those of the interval's ends, scored exactly once (each end moved outward by a
+    billionth of an interval, so that a value rounded into a neighbouring interval stays inside its
+    bounds): the centre and half-width of that range bound it. Values in an interval wider than
+    GRID_WIDEST in normal scores (the two tails, a point mass, a sparse stretch) are scored exactly:
+    from a look-up when the interval holds a single distinct fitted value v (the score below v, at
+    v or above it: a coded or rounded measurement), else by binary search.
+    """
+
+    def __init__(self, ordered: np.ndarray):
+        m = ordered.shape[0]
+        tail = min(max(1, m // GRID_TAIL), (m - 1) // 2)
+        self.columns = np.ascontiguousarray(ordered.T)
+        low, high = ordered[tail], ordered[m - 1 - tail]
+        span = high - low
+        self.gridded = span > 0
+        self.step = np.where(self.gridded, span / GRID_CELLS, 1.0)
+        self.base = low - self.step  # interval 0 is below the central range
+        # ends of the GRID_CELLS + 2 intervals, padded outward; the outer ends are -inf and +inf
+        edges = low + np.arange(GRID_CELLS + 1)[:, None] * self.step
+        edges[-1] = high
+        pad = 1e-9 * self.step
+        lower = np.vstack([np.full((1, edges.shape[1]), -np.inf), edges - pad])
+        upper = np.vstack([edges + pad, np.full((1, edges.shape[1]), np.inf)])
+        below, above = _normal_scores(lower, ordered), _normal_scores(upper, ordered)
+        # column-major tables: row j holds column j's intervals, contiguous for the look-ups
+        self.centre = np.ascontiguousarray(((below + above) / 2.0).T)
+        self.radius = np.ascontiguousarray(((above - below) / 2.0).T)
+        # intervals holding one distinct fitted value: its value and the three exact scores
+        cells, p = lower.shape
+        self.single = np.zeros((p, cells), dtype=bool)
+        self.value = np.zeros((p, cells))
+        self.scores = np.zeros((p, 3, cells))
+        for j in range(p):
+            column = self.columns[j]
+            first = np.searchsorted(column, lower[:, j], side="left")
+            after = np.searchsorted(column, upper[:, j], side="right")
+            value = column[np.minimum(first, m - 1)]
+            self.single[j] = (after > first) & (value == column[np.maximum(after - 1, 0)])
+            self.value[j] = value
+            at_least = np.searchsorted(column, value, side="left")  # values below v
+            up_to = np.searchsorted(column, value, side="right")  # values up to v
+            for i, mid in enumerate(((2 * at_least) / 2.0, (at_least + up_to) / 2.0, (2 * up_to) / 2.0)):
+                self.scores[j, i] = _ndtri(np.clip(mid, 0.5, m - 0.5) / m)
+
+    def bounds(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Centre and half-width of the range each record's normal score lies in (width 0 when
+        exact), as features x records arrays.
+
+        Column by column on contiguous copies: the look-ups then stay in cache (on the whole
+        100,000 x 24 block at once they cost four times as much).
+        """
+        n, p = Z.shape
+        columns = np.ascontiguousarray(Z.T)
+        centre, radius = np.empty((p, n)), np.empty((p, n))
+        top = GRID_CELLS + 1
+        for j in range(p):
+            x = columns[j]
+            if self.gridded[j]:
+                position = (x - self.base[j]) / self.step[j]
+                np.clip(position, 0, top, out=position)  # NaN stays NaN, then scored exactly
+                cell = position.astype(np.intp)  # truncation is the floor of a non-negative position
+                cell[np.isnan(position)] = 0
+                np.take(self.centre[j], cell, out=centre[j])
+                np.take(self.radius[j], cell, out=radius[j])
+                exact = np.flatnonzero((radius[j] > GRID_WIDEST / 2) | np.isnan(position))
+                looked_up = self.single[j][cell[exact]] & ~np.isnan(x[exact])
+                if looked_up.any():
+                    rows, where = exact[looked_up], cell[exact[looked_up]]
+                    case = np.sign(x[rows] - self.value[j][where]).astype(np.intp) + 1  # below, at, above
+                    centre[j, rows] = self.scores[j][case, where]
+                    radius[j, rows] = 0.0
+                    exact = exact[~looked_up]
+            else:
+                exact = np.arange(n)
+            if exact.size:
+                centre[j, exact] = _column_scores(x[exact], self.columns[j])
+                radius[j, exact] = 0.0
+        return centre, radius
+
+
+def _own_normal_scores(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted columns of Z and `_normal_scores(Z, sorted)`, from one argsort per column.
+
+    A record's mid-rank among its own column is read off the run of equal values it sorts
+    into (first + last + 1) / 2, the same count as the two searches of `_normal_scores`
+    (values below, values up to), without a binary search per value.
+    """
+    n = Z.shape[0]
+    order = np.argsort(Z, axis=0)
+    ordered = np.take_along_axis(Z, order, axis=0)
+    start = np.ones(Z.shape, dtype=bool)
+    start[1:] = ordered[1:] != ordered[:-1]
+    end = np.ones(Z.shape, dtype=bool)
+    end[:-1] = start[1:]
+    index = np.arange(n)[:, None]
+    first = np.maximum.accumulate(np.where(start, index, 0), axis=0)
+    last = np.minimum.accumulate(np.where(end, index, n - 1)[::-1], axis=0)[::-1]
+    mid = np.empty(Z.shape)
+    np.put_along_axis(mid, order, (first + last + 1) / 2.0, axis=0)
+    return ordered, _ndtri(np.clip(mid, 0.5, n - 0.5) / n)
+
+
+def _ndtri(q):
+    """Φ⁻¹: the values of scipy.stats.norm.ppf, without its argument checks (0 and 1 give ∓inf)
+    or the import of scipy.stats."""
+    return special.ndtri(q) + 0.0
+
+
+def _chi2_quantile(q: float, df: int) -> float:
+    """The values of scipy.stats.chi2.ppf(q, df), from the inverse regularised gamma function."""
+    if q <= 0:
+        return 0.0
+    return float(2 * special.gammaincinv(df / 2, q)) if q < 1 else float("inf")
 
 
 class _Map:
     """Score and orthogonal distances of every record for one PCA fit, with their cut-offs."""
 
-    def __init__(self, scores, variances, sd, od, sd_cut, od_cut, centre=None, loadings=None):
+    def __init__(self, scores, variances, sd, od, sd_cut, od_cut, centre=None, loadings=None, middle=None):
         self.scores, self.variances, self.sd, self.od = scores, variances, sd, od
         self.sd_cut, self.od_cut = sd_cut, od_cut
-        self.centre, self.loadings = centre, loadings
+        self.centre, self.loadings, self.middle = centre, loadings, middle
         self.flagged = (sd > sd_cut) | (od > od_cut)
 
 
@@ -391,7 +546,7 @@ def copula_tables(Z: np.ndarray, n_rows: int, replicates: int, rng: np.random.Ge
     observed column's quantile function.
     """
     n, p = Z.shape
-    G = norm.ppf((rankdata(Z, axis=0) - 0.5) / n)
+    _, G = _own_normal_scores(Z)  # Φ⁻¹((average rank − ½) / n)
     G -= G.mean(axis=0)
     root = None
     if p < n:
@@ -405,7 +560,7 @@ def copula_tables(Z: np.ndarray, n_rows: int, replicates: int, rng: np.random.Ge
         else:
             simulated = rng.standard_normal((n_rows, n)) @ G / np.sqrt(n)
         spread = simulated.std(axis=0)
-        u = norm.cdf(simulated / np.where(spread > 0, spread, 1.0))
+        u = special.ndtr(simulated / np.where(spread > 0, spread, 1.0))  # Φ
         position = u * (n - 1)
         low = np.floor(position).astype(int)
         high = np.minimum(low + 1, n - 1)
@@ -512,9 +667,7 @@ class Preparation:
 
 def _impute(X: np.ndarray, medians: np.ndarray) -> np.ndarray:
     """NaN replaced in place by the column's median."""
-    rows, which = np.nonzero(np.isnan(X))
-    if rows.size:
-        X[rows, which] = medians[which]
+    np.copyto(X, medians, where=np.isnan(X))
     return X
 
 
@@ -542,19 +695,18 @@ def outlier_map(
         _, _, loadings = top_components(subset, k)
         del subset
     scores = Z @ loadings.T - centre @ loadings.T
-    mad = np.median(np.abs(scores - np.median(scores, axis=0)), axis=0) * 1.4826
+    middle = np.median(scores, axis=0)
+    mad = np.median(np.abs(scores - middle), axis=0) * 1.4826
     variances = np.where(mad > 1e-12, mad, scores.std(axis=0) + 1e-12) ** 2
-    sd = np.sqrt((scores**2 / variances).sum(axis=1))
+    sd = np.sqrt(((scores - middle) ** 2 / variances).sum(axis=1))
     squared = np.einsum("ij,ij->i", Z, Z) - 2.0 * (Z @ centre) + centre @ centre
     od = np.sqrt(np.clip(squared - (scores**2).sum(axis=1), 0.0, None))
-    sd_cut = float(np.sqrt(chi2.ppf(quantile, scores.shape[1])))
+    sd_cut = float(np.sqrt(_chi2_quantile(quantile, scores.shape[1])))
     root = od ** (2.0 / 3.0)
     centre_od = np.median(root)
     spread = 1.4826 * np.median(np.abs(root - centre_od))
-    od_cut = (
-        float((centre_od + spread * norm.ppf(quantile)) ** 1.5) if spread > 0 else float(od.max() + 1e-12)
-    )
-    return _Map(scores, variances, sd, od, sd_cut, max(od_cut, 1e-12), centre, loadings)
+    od_cut = float((centre_od + spread * _ndtri(quantile)) ** 1.5) if spread > 0 else float(od.max() + 1e-12)
+    return _Map(scores, variances, sd, od, sd_cut, max(od_cut, 1e-12), centre, loadings, middle)
 
 
 def _centred_singular_values(gram: np.ndarray) -> np.ndarray:
@@ -593,27 +745,42 @@ def _gram_loadings(
     return loadings * signs[:, None]
 
 
-def _distances(Z: np.ndarray, centre: np.ndarray, loadings: np.ndarray, variances: np.ndarray):
+def _distances(Z: np.ndarray, fit: _Map):
     """Scores, score distances and orthogonal distances of records against one PCA fit."""
+    centre, loadings = fit.centre, fit.loadings
     scores = Z @ loadings.T - centre @ loadings.T
-    sd = np.sqrt((scores**2 / variances).sum(axis=1))
+    sd = np.sqrt(((scores - fit.middle) ** 2 / fit.variances).sum(axis=1))
     squared = np.einsum("ij,ij->i", Z, Z) - 2.0 * (Z @ centre) + centre @ centre
     od = np.sqrt(np.clip(squared - (scores**2).sum(axis=1), 0.0, None))
     return scores, sd, od
 
 
 def _score_population(
-    matrix: np.ndarray, preparation: Preparation, keep: np.ndarray | None, fit: _Map
-) -> _Map:
-    """Every record of the table against a map fitted on a sample (its cut-offs kept), by chunks."""
-    parts = []
+    matrix: np.ndarray,
+    preparation: Preparation,
+    keep: np.ndarray | None,
+    fit: _Map,
+    joint: JointStructure | None,
+    cut: float | None,
+) -> tuple[_Map, np.ndarray, np.ndarray]:
+    """Every record of the table against the map fitted on a sample (its cut-offs kept) and, with a
+    joint structure, the records with a cell residual beyond `cut` and their worst columns; one
+    pass over the table by chunks, each prepared once."""
+    parts, rows, worst = [], [], []
     for begin in range(0, matrix.shape[0], SCORE_CHUNK):
         Z = preparation.apply(matrix[begin : begin + SCORE_CHUNK])
         if keep is not None:
             Z = Z[:, keep]
-        parts.append(_distances(Z, fit.centre, fit.loadings, fit.variances))
+        parts.append(_distances(Z, fit))
+        if joint is not None and cut is not None:
+            found, columns = joint.screen(Z, cut)
+            rows.append(begin + found)
+            worst.append(columns)
     scores, sd, od = (np.concatenate([part[i] for part in parts]) for i in range(3))
-    return _Map(scores, fit.variances, sd, od, fit.sd_cut, fit.od_cut, fit.centre, fit.loadings)
+    mapped = _Map(scores, fit.variances, sd, od, fit.sd_cut, fit.od_cut, fit.centre, fit.loadings, fit.middle)
+    if not rows:
+        return mapped, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return mapped, np.concatenate(rows), np.concatenate(worst)
 
 
 def _kinds(result: _Map, rows: np.ndarray) -> dict[str, int]:

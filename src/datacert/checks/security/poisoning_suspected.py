@@ -8,7 +8,6 @@ import numpy as np
 import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.stats import binom, spearmanr
 from sklearn.isotonic import IsotonicRegression
 from sklearn.neighbors import NearestNeighbors
 
@@ -16,7 +15,13 @@ from datacert.artifacts import row_sample, rows_matrix, share_rows
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._groups import feature_duplicate_groups
 from datacert.checks._leakage_screen import excluded_columns
-from datacert.checks._ranks import blocks, label_changes_within_runs, one_blas_thread, sort_block
+from datacert.checks._ranks import (
+    blocks,
+    label_changes_within_runs,
+    one_blas_thread,
+    repeating_columns,
+    sort_block,
+)
 from datacert.checks._reference_model import class_labels, target_task
 from datacert.checks._registry import register
 from datacert.checks._spectral import (
@@ -47,6 +52,9 @@ TALL_SCAN_ROWS = 50_000
 # group-bys run together: each holds a hash table of up to one entry per record (40 at once on
 # 1,000,000 records, the check raised the peak by 0.45 GB)
 GROUP_BYS_AT_ONCE = 4
+# a column with more distinct values than this share of the records is grouped in two steps: counts
+# alone, then labels for the values repeated within the support (the same groups either way)
+MOSTLY_DISTINCT = 0.5
 MAX_NEIGHBOUR_FEATURES = 200
 
 
@@ -154,7 +162,8 @@ class PoisoningSuspected(Check):
             return CheckResult.not_applicable("needs a target with at least two classes")
         pi = np.bincount(codes, minlength=len(classes)) / codes.size
         leaking = excluded_columns(data)
-        triggers, n_tests = _trigger_scan(data, rows, codes, classes, pi, params, set(leaking))
+        distinct = profile.stat("n_unique")
+        triggers, n_tests = _trigger_scan(data, rows, codes, classes, pi, params, set(leaking), distinct)
         candidates = [t for t in triggers if t.q_value < params["alpha"]]
         judged = _judge_by_risk(data, rows, codes, classes, pi, candidates, params, set(leaking))
         significant = [t for t in judged if not t.risk["explained_by_risk"]]
@@ -257,6 +266,7 @@ def _trigger_scan(
     pi: np.ndarray,
     params,
     leaking: set[str],
+    distinct: dict[str, int | None] | None = None,
 ) -> tuple[list[Trigger], int]:
     """Rare pure patterns with their p- and Benjamini–Hochberg q-values, and the number tested."""
     n = rows.size
@@ -273,7 +283,7 @@ def _trigger_scan(
     ]
     if numeric and rows.size >= TALL_SCAN_ROWS:
         tall_found, tall_tests = _numeric_triggers_grouped(
-            data, rows, codes, classes, log_pi, numeric, low, high
+            data, rows, codes, classes, log_pi, numeric, low, high, distinct or {}
         )
         found += tall_found
         n_tests += tall_tests
@@ -282,7 +292,10 @@ def _trigger_scan(
         matrix = data.numeric_matrix(numeric)
         for part in blocks(len(numeric), n_rows=n):
             X = matrix[:, part] if rows.size == data.n_rows else matrix[rows, part]
-            block = sort_block(X)
+            # only columns holding some value `low` times can carry a value pattern (a continuous
+            # wide block has almost none): the others are not arg-sorted
+            repeating = repeating_columns(X, low)
+            block = sort_block(X[:, repeating])
             candidate = block.run_start & (block.run_size >= low) & (block.run_size <= high)
             n_tests += int(candidate.sum())
             changes = np.cumsum(label_changes_within_runs(block, codes), axis=0)
@@ -293,10 +306,10 @@ def _trigger_scan(
             for i, j, m in zip(starts[pure], cols[pure], sizes[pure], strict=True):
                 members = block.order[i : i + m, j]
                 label = int(codes[members[0]])
-                value = float(X[members[0], j])
+                value = float(X[members[0], repeating[j]])
                 found.append(
                     Trigger(
-                        numeric[part.start + j],
+                        numeric[part.start + repeating[j]],
                         value,
                         classes[label],
                         np.sort(rows[members]),
@@ -388,6 +401,7 @@ def _numeric_triggers_grouped(
     numeric: list[str],
     low: int,
     high: int,
+    distinct: dict[str, int | None],
 ) -> tuple[list[Trigger], int]:
     """The numeric part of the trigger scan on a tall table, as polars group-bys (one per column,
     run together) instead of sorting a copy of every column: the same patterns, tests and order.
@@ -410,22 +424,28 @@ def _numeric_triggers_grouped(
         return x.is_null() | x.is_nan()
 
     support = (pl.col("m") >= low) & (pl.col("m") <= high)
+
+    def grouped_values(c: str) -> pl.LazyFrame:
+        """The value groups of column c within the support, with their smallest and largest label."""
+        values = lazy.select(value(c).alias("v"), "__y").drop_nulls("v")
+        if (distinct.get(c) or 0) > rows.size * MOSTLY_DISTINCT:
+            # mostly distinct values: count them alone first (a third cheaper), then read the labels
+            # of the few records whose value is repeated within the support
+            within = values.group_by("v").agg(pl.len().alias("m")).filter(support).select("v")
+            values = values.join(within, on="v", how="semi")
+        return (
+            values.group_by("v")
+            .agg(
+                pl.len().alias("m"),
+                pl.col("__y").min().alias("label"),
+                pl.col("__y").max().alias("top"),  # pure: one label, min == max (cheaper than n_unique)
+            )
+            .filter(support)
+        )
+
     grouped: list[pl.DataFrame] = []
     for begin in range(0, len(numeric), GROUP_BYS_AT_ONCE):  # a continuous column has ~n groups
-        grouped += pl.collect_all(
-            [
-                lazy.select(value(c).alias("v"), "__y")
-                .drop_nulls("v")
-                .group_by("v")
-                .agg(
-                    pl.len().alias("m"),
-                    pl.col("__y").min().alias("label"),
-                    pl.col("__y").max().alias("top"),  # pure: one label, min == max (cheaper than n_unique)
-                )
-                .filter(support)
-                for c in numeric[begin : begin + GROUP_BYS_AT_ONCE]
-            ]
-        )
+        grouped += pl.collect_all([grouped_values(c) for c in numeric[begin : begin + GROUP_BYS_AT_ONCE]])
     gaps = lazy.select(
         [
             expr
@@ -506,6 +526,8 @@ def _judge_by_risk(
     labels of its records' neighbours on the other features."""
     if not candidates:
         return []
+    from scipy.stats import binom  # scipy.stats costs ~1 s to import: only when a pattern is judged
+
     pool = row_sample(data, JUDGE_ROWS, among=rows)
     if pool.sampled:  # neighbours among a stratified sample, the patterns' own records kept
         members = np.concatenate([t.rows for t in candidates[: 4 * MAX_PATTERNS]])
@@ -560,6 +582,8 @@ def _monotone_expectation(
     use = ~is_member & np.isfinite(x)
     if use.sum() < 10 or np.unique(x[use]).size < 3:
         return None
+    from scipy.stats import spearmanr
+
     target = (codes[use] == label).astype(np.float64)
     rho = spearmanr(x[use], target).statistic
     fit = IsotonicRegression(increasing=bool(rho >= 0), out_of_bounds="clip").fit(x[use], target)
