@@ -41,6 +41,7 @@ BATCH_ROWS = (
 )
 BATCH_OVERHEAD = 16  # bytes held while profiling a batch, per decoded byte (copies, hashes, sorts)
 STREAM_THREADS = min(2, os.cpu_count() or 1)  # partitions scanned at once on one machine
+KEY_BUDGET = 512 * 2**20  # keys held in memory without --memory-limit (32 million records) before spilling
 BUCKET_ROWS = 4_000_000  # keys a hash bucket holds on average (96 MB): what one reduction loads
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
@@ -66,6 +67,12 @@ def batch_rows_for(plan: SourcePlan, memory_limit: int | None, in_flight: int = 
         return BATCH_ROWS
     fitting = int(memory_limit / 2 / in_flight / max(1.0, plan.bytes_per_row * BATCH_OVERHEAD))
     return max(1_000, min(BATCH_ROWS, fitting))
+
+
+def key_budget_for(memory_limit: int | None) -> int:
+    """Bytes of hash keys the streaming pass holds in memory before it spills: a quarter of the
+    limit (the batches in flight take up to half), `KEY_BUDGET` without one."""
+    return memory_limit // 4 if memory_limit else KEY_BUDGET
 
 
 def bucket_bits_for(rows: int, least: int = 4) -> int:
@@ -173,7 +180,8 @@ def whole_table_pass(
             plan, roles, declared, sample_rows, seed, memory_limit, STREAM_THREADS
         )
         planned = time.perf_counter()
-        result = stream_pass(plan, options, sample_rows, progress, threads=STREAM_THREADS)
+        budget = key_budget_for(memory_limit)
+        result = stream_pass(plan, options, sample_rows, progress, threads=STREAM_THREADS, key_budget=budget)
         seconds = {
             "plan_and_head": round(planned - started, 3),
             "pass": round(time.perf_counter() - planned, 3),
