@@ -265,3 +265,18 @@ def test_dask_certificate_equals_the_streaming_certificate(parts):
     assert distributed.run["engine"]["name"] == "dask"
     assert distributed.run["engine"]["workers"] == 2
     assert _comparable(distributed) == _comparable(streaming)
+
+
+@pytest.mark.slow
+def test_dask_certificate_equals_the_streaming_one_with_an_inferred_id(cohort, tmp_path):
+    """The Dask pass takes the id before the head's types are inferred (beside the scans): the
+    certificate must still equal the streaming one, whose head is built first."""
+    pytest.importorskip("distributed")
+    ids = np.random.default_rng(1).permutation(cohort.height) * 7 + 11
+    frame = cohort.select(pl.Series("record_id", ids), pl.all())
+    folder = _write_parts(frame, tmp_path / "with-id", [200, 200, frame.height - 400])
+    roles = Roles.build(target="target")
+    streaming = check_partitioned(str(folder), roles, sample_rows=300)
+    distributed = check_partitioned(str(folder), roles, engine="dask", workers=2, sample_rows=300)
+    assert streaming.dataset["roles"]["id"] == "record_id"
+    assert _comparable(distributed) == _comparable(streaming)

@@ -68,12 +68,21 @@ def _check(found, truth) -> None:
     assert found.pairs == sum(len(g) * (len(g) - 1) // 2 for g in groups)
 
 
-@pytest.mark.parametrize("bits", [0, 3])
-def test_duplicate_records_are_counted_exactly_across_batches_and_files(records, tmp_path, bits):
+@pytest.mark.parametrize(
+    ("bits", "key_budget"),
+    [
+        pytest.param(0, 0, id="one bucket, all on disk"),
+        pytest.param(3, 0, id="8 buckets, all on disk"),
+        pytest.param(3, 1_500, id="8 buckets, the first partitions held, the others on disk"),
+        pytest.param(3, 10**9, id="8 buckets, all held in memory"),
+    ],
+)
+def test_duplicate_records_are_counted_exactly_across_batches_and_files(records, tmp_path, bits, key_budget):
     source = _write(records, tmp_path / "records", [150, 150, records.height - 300])
     plan = plan_source(source, partition_rows=60)
     assert len(plan.partitions) > 3
-    result = stream_pass(plan, _options(records, None, bits=bits), sample_rows=10, threads=2)
+    options = _options(records, None, bits=bits)
+    result = stream_pass(plan, options, sample_rows=10, threads=2, key_budget=key_budget)
     _check(result.duplicate_records, _truth(records, records.columns))
     assert result.repeated_ids is None
 

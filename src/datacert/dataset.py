@@ -195,6 +195,29 @@ def validate_roles(frame: pl.DataFrame, roles: Roles) -> None:
             raise RoleError(f"--{role} names column {column!r}, which is not in the table.{hint}")
 
 
+def infer_id(frame: pl.DataFrame, roles: Roles) -> dict[str, Any] | None:
+    """The id column when none is given: the first whose name reads as an identifier and whose
+    values are all present and unique. Apart from the other roles because it needs no semantic
+    type: a partitioned pass must know it before the head's types are inferred."""
+    if roles.id:
+        return None
+    taken = roles.columns()
+    schema = frame.schema
+    candidates = [
+        c for c in frame.columns if c not in taken and _ID_NAME.match(c) and not schema[c].is_float()
+    ]
+    if not candidates:
+        return None
+    uniques = frame.select(
+        [pl.col(c).n_unique().alias(c) for c in candidates]
+        + [pl.col(c).null_count().alias(c + "\x00n") for c in candidates]
+    ).row(0, named=True)
+    unique_ids = [c for c in candidates if uniques[c] == frame.height and uniques[c + "\x00n"] == 0]
+    if not unique_ids:
+        return None
+    return {"column": unique_ids[0], "reason": "its name reads as an identifier and every value is unique"}
+
+
 def infer_roles_from(frame: pl.DataFrame, roles: Roles, types: Mapping[str, SemanticType]) -> dict[str, Any]:
     """Infer only the obvious roles: a unique id column by name, the one date column, free text,
     a follow-up time paired with an event indicator (datacert.survival); and record site-like
@@ -202,21 +225,9 @@ def infer_roles_from(frame: pl.DataFrame, roles: Roles, types: Mapping[str, Sema
     taken = roles.columns()
     schema = frame.schema
     inferred: dict[str, Any] = {}
-    if not roles.id:
-        candidates = [
-            c for c in frame.columns if c not in taken and _ID_NAME.match(c) and not schema[c].is_float()
-        ]
-        if candidates:
-            uniques = frame.select(
-                [pl.col(c).n_unique().alias(c) for c in candidates]
-                + [pl.col(c).null_count().alias(c + "\x00n") for c in candidates]
-            ).row(0, named=True)
-            unique_ids = [c for c in candidates if uniques[c] == frame.height and uniques[c + "\x00n"] == 0]
-            if len(unique_ids) >= 1:
-                inferred["id"] = {
-                    "column": unique_ids[0],
-                    "reason": "its name reads as an identifier and every value is unique",
-                }
+    identifier = infer_id(frame, roles)
+    if identifier is not None:
+        inferred["id"] = identifier
     if not roles.time:
         dates = [
             c

@@ -13,6 +13,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
@@ -22,7 +23,7 @@ import polars as pl
 
 from datacert.artifacts import Artifacts, Population
 from datacert.certificate import Certificate
-from datacert.dataset import Dataset, build_dataset
+from datacert.dataset import Dataset, build_dataset, infer_id, validate_roles
 from datacert.io import LoadedTable
 from datacert.policy import Policy
 from datacert.profile import Profile, compute_profile, finish_profile, profile_guide
@@ -40,6 +41,7 @@ BATCH_ROWS = (
 )
 BATCH_OVERHEAD = 16  # bytes held while profiling a batch, per decoded byte (copies, hashes, sorts)
 STREAM_THREADS = min(2, os.cpu_count() or 1)  # partitions scanned at once on one machine
+KEY_BUDGET = 512 * 2**20  # keys held in memory without --memory-limit (32 million records) before spilling
 BUCKET_ROWS = 4_000_000  # keys a hash bucket holds on average (96 MB): what one reduction loads
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
@@ -65,6 +67,12 @@ def batch_rows_for(plan: SourcePlan, memory_limit: int | None, in_flight: int = 
         return BATCH_ROWS
     fitting = int(memory_limit / 2 / in_flight / max(1.0, plan.bytes_per_row * BATCH_OVERHEAD))
     return max(1_000, min(BATCH_ROWS, fitting))
+
+
+def key_budget_for(memory_limit: int | None) -> int:
+    """Bytes of hash keys the streaming pass holds in memory before it spills: a quarter of the
+    limit (the batches in flight take up to half), `KEY_BUDGET` without one."""
+    return memory_limit // 4 if memory_limit else KEY_BUDGET
 
 
 def bucket_bits_for(rows: int, least: int = 4) -> int:
@@ -149,13 +157,19 @@ def whole_table_pass(
     plan = plan_source(source)
     if engine == "dask":
         with dask_client(scheduler, workers, memory_limit) as connected:
-            head, options = _head_and_options(plan, roles, declared, sample_rows, seed, memory_limit, 1)
+            frame = _head_frame(plan)
+            options = _scan_options(plan, frame, _id_column(frame, roles), sample_rows, seed, memory_limit, 1)
             planned = time.perf_counter()
             client = connected()
             connected_at = time.perf_counter()
             least = dask_bucket_bits(worker_count(client))
             options = replace(options, bucket_bits=bucket_bits_for(plan.rows, least=least))
-            result = dask_pass(client, plan, options, sample_rows, progress)
+            # the head's types and other roles are inferred while the workers scan
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="datacert-head") as side:
+                building = side.submit(_head_dataset, plan, frame, roles, declared)
+                result = dask_pass(client, plan, options, sample_rows, progress)
+                head = building.result()
+            assert head.roles.id == options.id_column, "one inference: infer_id, which build_dataset calls"
         seconds = {
             "plan_and_head": round(planned - started, 3),
             "waiting_for_workers": round(connected_at - planned, 3),
@@ -166,7 +180,8 @@ def whole_table_pass(
             plan, roles, declared, sample_rows, seed, memory_limit, STREAM_THREADS
         )
         planned = time.perf_counter()
-        result = stream_pass(plan, options, sample_rows, progress, threads=STREAM_THREADS)
+        budget = key_budget_for(memory_limit)
+        result = stream_pass(plan, options, sample_rows, progress, threads=STREAM_THREADS, key_budget=budget)
         seconds = {
             "plan_and_head": round(planned - started, 3),
             "pass": round(time.perf_counter() - planned, 3),
@@ -186,17 +201,39 @@ def _head_and_options(
     in_flight: int,
 ) -> tuple[Dataset, ScanOptions]:
     """The head's Dataset, and what every partition computes (fixed before the pass)."""
-    head = _head_dataset(plan, roles, declared)
-    options = ScanOptions(
-        record_columns=tuple(c for c in head.columns if c != head.roles.id),
-        id_column=head.roles.id,
+    frame = _head_frame(plan)
+    head = _head_dataset(plan, frame, roles, declared)
+    return head, _scan_options(plan, frame, head.roles.id, sample_rows, seed, memory_limit, in_flight)
+
+
+def _scan_options(
+    plan: SourcePlan,
+    frame: pl.DataFrame,
+    id_column: str | None,
+    sample_rows: int,
+    seed: int,
+    memory_limit: int | None,
+    in_flight: int,
+) -> ScanOptions:
+    """What every partition computes, from the head's records and the id column alone."""
+    return ScanOptions(
+        record_columns=tuple(c for c in frame.columns if c != id_column),
+        id_column=id_column,
         sample_threshold=sample_threshold(sample_rows, plan.rows),
         seed=seed,
         batch_rows=batch_rows_for(plan, memory_limit, in_flight),
         bucket_bits=bucket_bits_for(plan.rows),
-        guide=profile_guide(head.frame),
+        guide=profile_guide(frame),
     )
-    return head, options
+
+
+def _id_column(frame: pl.DataFrame, roles: Roles) -> str | None:
+    """The id the pass hashes: the given one, or the one build_dataset will infer from the head."""
+    validate_roles(frame, roles)
+    if roles.id:
+        return roles.id
+    inferred = infer_id(frame, roles)
+    return inferred["column"] if inferred else None
 
 
 def _declared(schema: Any) -> Any:
@@ -208,8 +245,13 @@ def _declared(schema: Any) -> Any:
     return parse_table_schema(schema) if isinstance(schema, Mapping) else load_table_schema(schema)
 
 
-def _head_dataset(plan: SourcePlan, roles: Roles, declared: Any) -> Dataset:
-    """The first records, from which roles are inferred once, before the pass needs the id."""
+def _head_dataset(plan: SourcePlan, frame: pl.DataFrame, roles: Roles, declared: Any) -> Dataset:
+    """The head's roles and semantic types, inferred once (the sample's Dataset takes them)."""
+    return build_dataset(LoadedTable(frame, "parquet", plan.files[0]), roles, declared_schema=declared)
+
+
+def _head_frame(plan: SourcePlan) -> pl.DataFrame:
+    """The first `HEAD_ROWS` records: roles, types and the profile guide are read from them."""
     frames: list[pl.DataFrame] = []
     held = 0
     for partition in plan.partitions:
@@ -220,8 +262,7 @@ def _head_dataset(plan: SourcePlan, roles: Roles, declared: Any) -> Dataset:
                 break
         if held >= HEAD_ROWS:
             break
-    head = pl.concat(frames, how="vertical")
-    return build_dataset(LoadedTable(head, "parquet", plan.files[0]), roles, declared_schema=declared)
+    return pl.concat(frames, how="vertical")
 
 
 def _sample_dataset(
