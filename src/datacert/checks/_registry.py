@@ -38,13 +38,54 @@ def load_all_checks(only: Iterable[str] | None = None) -> dict[str, type[Check]]
     import datacert.checks as package
 
     wanted = set(only) if only is not None else None
-    for module in pkgutil.walk_packages(package.__path__, prefix="datacert.checks."):
-        leaf = module.name.rsplit(".", 1)[-1]
-        if leaf.startswith("_") or (wanted is not None and leaf not in wanted and module.ispkg is False):
-            continue
-        importlib.import_module(module.name)
+    if wanted is not None:
+        for name in _modules_named(wanted):
+            importlib.import_module(name)
+    else:
+        for module in pkgutil.walk_packages(package.__path__, prefix="datacert.checks."):
+            if not module.name.rsplit(".", 1)[-1].startswith("_"):
+                importlib.import_module(module.name)
     registry = dict(sorted(REGISTRY.items()))
     return registry if wanted is None else {k: v for k, v in registry.items() if k in wanted}
+
+
+def _modules_named(wanted: set[str]) -> list[str]:
+    """The check modules named in `wanted`, found from the layout without importing the others
+    (nor the packages of other dimensions: plausibility's reads a knowledge file)."""
+    import datacert.checks as package
+
+    names = []
+    for module in pkgutil.iter_modules(package.__path__, prefix="datacert.checks."):
+        leaf = module.name.rsplit(".", 1)[-1]
+        if leaf.startswith("_"):
+            continue
+        folder = _dimension_folder(module)
+        if folder is None and module.ispkg:  # a package of no dimension: walked as a whole
+            pkg = importlib.import_module(module.name)
+            for inner in pkgutil.walk_packages(pkg.__path__, prefix=f"{module.name}."):
+                name = inner.name.rsplit(".", 1)[-1]
+                if not name.startswith("_") and (inner.ispkg or name in wanted):
+                    names.append(inner.name)
+        elif folder is None:
+            if leaf in wanted:
+                names.append(module.name)
+        else:
+            for inner in pkgutil.iter_modules(folder, prefix=f"{module.name}."):
+                name = inner.name.rsplit(".", 1)[-1]
+                if not name.startswith("_") and (inner.ispkg or name in wanted):
+                    names.append(inner.name)
+    return names
+
+
+def _dimension_folder(module: pkgutil.ModuleInfo) -> list[str] | None:
+    """Where the modules of a dimension's sub-package live (None for anything else), unimported."""
+    leaf = module.name.rsplit(".", 1)[-1]
+    if not module.ispkg or leaf not in DIMENSIONS:
+        return None
+    spec = importlib.util.find_spec(module.name)  # the parent is imported, the package is not
+    if spec is None or spec.submodule_search_locations is None:
+        return None
+    return list(spec.submodule_search_locations)
 
 
 def _validate_place(cls: type[Check]) -> None:
@@ -75,12 +116,12 @@ def check_dimensions() -> dict[str, str]:
         leaf = module.name.rsplit(".", 1)[-1]
         if leaf.startswith("_"):
             continue
-        spec = importlib.util.find_spec(module.name) if module.ispkg and leaf in DIMENSIONS else None
-        if spec is None or spec.submodule_search_locations is None:
+        folder = _dimension_folder(module)
+        if folder is None:
             for check_id, dimension in _imported_dimensions(module.name).items():
                 found.setdefault(check_id, dimension)
             continue
-        for inner in pkgutil.iter_modules(spec.submodule_search_locations, prefix=f"{module.name}."):
+        for inner in pkgutil.iter_modules(folder, prefix=f"{module.name}."):
             name = inner.name.rsplit(".", 1)[-1]
             if name.startswith("_"):
                 continue
