@@ -7,7 +7,11 @@ a run on a quiet laptop and one on a loaded server give the same certificate.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -43,3 +47,26 @@ def test_one_thread_limits_blas_and_openmp_inside_and_restores_them_after():
         with one_thread():
             assert all(i["num_threads"] == 1 for i in threadpool_info())
         assert [i["num_threads"] for i in threadpool_info()] == before
+
+
+def test_one_thread_also_limits_the_pools_of_packages_imported_inside_the_block():
+    # a fresh interpreter: scikit-learn and scipy.linalg are not imported when the block starts,
+    # as in a run whose first model check imports them on first use
+    probe = (
+        "import json, sys, numpy\n"
+        "from threadpoolctl import threadpool_info\n"
+        "from datacert._threads import one_thread\n"
+        "with one_thread():\n"
+        "    early = 'sklearn' in sys.modules\n"
+        "    import scipy.linalg, sklearn.ensemble\n"
+        "    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads\n"
+        "    pools = [(i['internal_api'], i['num_threads']) for i in threadpool_info()]\n"
+        "    print(json.dumps([early, _openmp_effective_n_threads(), pools]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    early, omp_threads, pools = json.loads(out)
+    sklearn_dir = Path(str(importlib.util.find_spec("sklearn").origin)).parent
+    vendored = (sklearn_dir.parent / "scikit_learn.libs").is_dir()
+    assert early is not vendored  # from a wheel, the block loads OpenMP without importing scikit-learn
+    assert omp_threads == 1
+    assert {api for api, _ in pools} == {"openmp", "openblas"} and all(n == 1 for _, n in pools)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 
 def wilson_interval(
@@ -16,9 +15,13 @@ def wilson_interval(
     Unlike the normal approximation it stays inside [0, 1] and behaves for small counts and
     proportions near 0 or 1, which is what small subgroups give.
     """
+    # the normal quantile through scipy.special (norm.ppf's own kernel, the same bits): scipy.stats
+    # costs 0.55 s CPU to import, scipy.special 0.2 s, paid only by the checks that ask
+    from scipy.special import ndtri
+
     k = np.asarray(successes, dtype=np.float64)
     n = np.asarray(totals, dtype=np.float64)
-    z = stats.norm.ppf(0.5 + level / 2.0)
+    z = ndtri(0.5 + level / 2.0)
     safe = np.where(n > 0, n, 1.0)
     p = k / safe
     denom = 1.0 + z * z / safe

@@ -15,7 +15,14 @@ from datacert.checks._base import (
     ParameterError,
     Remedy,
 )
-from datacert.checks._registry import REGISTRY, catalogue, checks_about, load_all_checks, register
+from datacert.checks._registry import (
+    REGISTRY,
+    catalogue,
+    check_dimensions,
+    checks_about,
+    load_all_checks,
+    register,
+)
 from datacert.checks._runner import CheckOutcome, resolve_params, run_checks
 
 __all__ = [
@@ -31,6 +38,7 @@ __all__ = [
     "ParameterError",
     "Remedy",
     "catalogue",
+    "check_dimensions",
     "checks_about",
     "load_all_checks",
     "register",

@@ -7,11 +7,13 @@ adding one module (and its tests), nothing else.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 from collections.abc import Iterable
 from typing import Any
 
 from datacert.checks._base import GOVERNANCE_TOPICS, Check, validate_check_class
+from datacert.findings import DIMENSIONS
 
 REGISTRY: dict[str, type[Check]] = {}
 
@@ -19,6 +21,7 @@ REGISTRY: dict[str, type[Check]] = {}
 def register(cls: type[Check]) -> type[Check]:
     """Class decorator: validate a check's identity and add it to the registry."""
     validate_check_class(cls)
+    _validate_place(cls)
     existing = REGISTRY.get(cls.id)
     if existing is not None and existing.__qualname__ != cls.__qualname__:
         raise ValueError(f"check id {cls.id!r} is registered twice ({existing.__name__}, {cls.__name__})")
@@ -35,13 +38,113 @@ def load_all_checks(only: Iterable[str] | None = None) -> dict[str, type[Check]]
     import datacert.checks as package
 
     wanted = set(only) if only is not None else None
-    for module in pkgutil.walk_packages(package.__path__, prefix="datacert.checks."):
-        leaf = module.name.rsplit(".", 1)[-1]
-        if leaf.startswith("_") or (wanted is not None and leaf not in wanted and module.ispkg is False):
-            continue
-        importlib.import_module(module.name)
+    if wanted is not None:
+        for name in _modules_named(wanted):
+            importlib.import_module(name)
+    else:
+        for module in pkgutil.walk_packages(package.__path__, prefix="datacert.checks."):
+            if not module.name.rsplit(".", 1)[-1].startswith("_"):
+                importlib.import_module(module.name)
     registry = dict(sorted(REGISTRY.items()))
     return registry if wanted is None else {k: v for k, v in registry.items() if k in wanted}
+
+
+def _modules_named(wanted: set[str]) -> list[str]:
+    """The check modules named in `wanted`, found from the layout without importing the others
+    (nor the packages of other dimensions: plausibility's reads a knowledge file)."""
+    import datacert.checks as package
+
+    names = []
+    for module in pkgutil.iter_modules(package.__path__, prefix="datacert.checks."):
+        leaf = module.name.rsplit(".", 1)[-1]
+        if leaf.startswith("_"):
+            continue
+        folder = _dimension_folder(module)
+        if folder is None and module.ispkg:  # a package of no dimension: walked as a whole
+            pkg = importlib.import_module(module.name)
+            for inner in pkgutil.walk_packages(pkg.__path__, prefix=f"{module.name}."):
+                name = inner.name.rsplit(".", 1)[-1]
+                if not name.startswith("_") and (inner.ispkg or name in wanted):
+                    names.append(inner.name)
+        elif folder is None:
+            if leaf in wanted:
+                names.append(module.name)
+        else:
+            for inner in pkgutil.iter_modules(folder, prefix=f"{module.name}."):
+                name = inner.name.rsplit(".", 1)[-1]
+                if not name.startswith("_") and (inner.ispkg or name in wanted):
+                    names.append(inner.name)
+    return names
+
+
+def _dimension_folder(module: pkgutil.ModuleInfo) -> list[str] | None:
+    """Where the modules of a dimension's sub-package live (None for anything else), unimported."""
+    leaf = module.name.rsplit(".", 1)[-1]
+    if not module.ispkg or leaf not in DIMENSIONS:
+        return None
+    spec = importlib.util.find_spec(module.name)  # the parent is imported, the package is not
+    if spec is None or spec.submodule_search_locations is None:
+        return None
+    return list(spec.submodule_search_locations)
+
+
+def _validate_place(cls: type[Check]) -> None:
+    """A check in a dimension's sub-package lives in the module named after its id and belongs to
+    that dimension: the layout is then an index of the checks (`check_dimensions`)."""
+    parts = cls.__module__.split(".")
+    if len(parts) == 4 and parts[:2] == ["datacert", "checks"] and parts[2] in DIMENSIONS:
+        if (cls.id, cls.dimension) != (parts[3], parts[2]):
+            raise ValueError(
+                f"{cls.__name__} in {cls.__module__} must have id {parts[3]!r} and dimension "
+                f"{parts[2]!r} (got {cls.id!r}, {cls.dimension!r})"
+            )
+
+
+def check_dimensions() -> dict[str, str]:
+    """Check id -> dimension for every check of this build, sorted, importing as few checks as can be.
+
+    A module of a dimension's sub-package is named after its check and is of that dimension
+    (`register` refuses anything else), so the layout answers for them without importing them:
+    validating a scoring profile for a run of a few checks does not pay for importing the others'
+    dependencies (scikit-learn, SciPy's stats, text models: over a second of CPU). Modules elsewhere
+    on the package path are imported and read from the registry.
+    """
+    import datacert.checks as package
+
+    found = {check_id: cls.dimension for check_id, cls in REGISTRY.items()}
+    for module in pkgutil.iter_modules(package.__path__, prefix="datacert.checks."):
+        leaf = module.name.rsplit(".", 1)[-1]
+        if leaf.startswith("_"):
+            continue
+        folder = _dimension_folder(module)
+        if folder is None:
+            for check_id, dimension in _imported_dimensions(module.name).items():
+                found.setdefault(check_id, dimension)
+            continue
+        for inner in pkgutil.iter_modules(folder, prefix=f"{module.name}."):
+            name = inner.name.rsplit(".", 1)[-1]
+            if name.startswith("_"):
+                continue
+            if inner.ispkg:
+                for check_id, dimension in _imported_dimensions(inner.name).items():
+                    found.setdefault(check_id, dimension)
+            else:
+                found.setdefault(name, leaf)
+    return dict(sorted(found.items()))
+
+
+def _imported_dimensions(name: str) -> dict[str, str]:
+    """The checks that importing module `name` (a package: its modules too) registers, by id."""
+    module = importlib.import_module(name)
+    for inner in pkgutil.walk_packages(getattr(module, "__path__", []), prefix=f"{name}."):
+        if not inner.name.rsplit(".", 1)[-1].startswith("_"):
+            importlib.import_module(inner.name)
+    prefix = f"{name}."
+    return {
+        check_id: cls.dimension
+        for check_id, cls in REGISTRY.items()
+        if cls.__module__ == name or cls.__module__.startswith(prefix)
+    }
 
 
 def checks_about(topic: str) -> tuple[str, ...]:

@@ -20,17 +20,22 @@ from datacert.scoring._schema import schema_problem
 
 
 class _Catalogue(Mapping[str, str]):
-    """Check id -> dimension, read from the check registry when first used (each check declares it)."""
+    """Check id -> dimension of every check of this build (each check declares it), found when first
+    used from the checks' layout (`check_dimensions`), without importing every check."""
 
-    _loaded = False
+    _key: tuple[tuple[str, ...], frozenset[str]] | None = None
+    _found: dict[str, str] = {}  # noqa: RUF012 - replaced, never mutated
 
     def _ids(self) -> dict[str, str]:
-        from datacert.checks import REGISTRY, load_all_checks
+        import datacert.checks as package
+        from datacert.checks import REGISTRY, check_dimensions
 
-        if not self._loaded:
-            load_all_checks()
-            self._loaded = True
-        return {k: cls.dimension for k, cls in sorted(REGISTRY.items())}
+        # the layout and the registry change only when a module joins the package path (tests)
+        key = (tuple(package.__path__), frozenset(REGISTRY))
+        if key != self._key:
+            self._found = check_dimensions()
+            self._key = (tuple(package.__path__), frozenset(REGISTRY))
+        return self._found
 
     def __getitem__(self, key: str) -> str:
         return self._ids()[key]

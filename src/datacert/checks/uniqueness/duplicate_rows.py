@@ -99,9 +99,9 @@ class DuplicateRows(Check):
     def _fired(self, copies: Copies, denominator: int, expected: float, data, params):
         extra, pairs = copies.extra, copies.pairs
         extra_share = extra / denominator
-        from scipy.stats import poisson  # here: SciPy's stats costs half a second of start-up
+        from scipy.special import pdtrc  # poisson.sf's kernel (same bits): scipy.stats costs 0.55 s to import
 
-        p_chance = float(poisson.sf(pairs - 1, expected)) if expected > 0 else 0.0
+        p_chance = float(pdtrc(pairs - 1, expected)) if expected > 0 else 0.0
         if p_chance >= params["chance_p"]:
             severity = "info"
         else:
