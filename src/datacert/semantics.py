@@ -126,10 +126,11 @@ def infer_semantic_types(frame: pl.DataFrame) -> dict[str, SemanticType]:
     """Semantic type of every column, from a deterministic sample of rows."""
     sample = sample_rows(frame)
     types: dict[str, SemanticType] = {}
-    numeric = [c for c, d in sample.schema.items() if d.is_numeric()]
+    schema = sample.schema  # built anew on each access: 0.1 s on 20,000 columns
+    numeric = [c for c, d in schema.items() if d.is_numeric()]
     if numeric:
         types.update(_numeric_types(sample, numeric))
-    for name, dtype in sample.schema.items():
+    for name, dtype in schema.items():
         if name in types:
             continue
         if dtype == pl.Boolean:
@@ -149,7 +150,8 @@ def infer_semantic_types(frame: pl.DataFrame) -> dict[str, SemanticType]:
 
 def _numeric_types(sample: pl.DataFrame, columns: list[str]) -> dict[str, SemanticType]:
     """Vectorised over columns: the numeric block is one matrix, whatever its width."""
-    matrix = sample.select(columns).to_numpy().astype(np.float64, copy=False)
+    # one multi-column expression: 20,000 names parsed one by one cost more than the conversion
+    matrix = sample.select(pl.col(columns)).to_numpy().astype(np.float64, copy=False)
     if matrix.ndim == 1:
         matrix = matrix[:, None]
     observed = ~np.isnan(matrix)

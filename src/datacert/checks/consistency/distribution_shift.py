@@ -45,6 +45,9 @@ BATCH_WORDS = {
     "runs",
 }
 MAX_COLUMNS_LISTED = 1000
+_WORD_SPLIT = re.compile(r"[^0-9a-zà-ÿ]+")
+# every batch word holds one of these: a name without any cannot be split into a batch word
+_BATCH_STEMS = re.compile("site|cent|batch|lot|h[oô]pital|hospital|plate|plaque|run")
 BY_NAME = "its name reads as a site or batch"
 
 
@@ -54,8 +57,10 @@ def batch_columns(data) -> list[str]:
     recorded = set((data.inferred.get("site") or {}).get("columns") or ())
     found = []
     for column in data.columns:
-        words = {w for w in re.split(r"[^0-9a-zà-ÿ]+", column.lower()) if w}
-        if column in recorded or words & BATCH_WORDS:
+        lowered = column.lower()
+        if column in recorded or (
+            _BATCH_STEMS.search(lowered) and {w for w in _WORD_SPLIT.split(lowered) if w} & BATCH_WORDS
+        ):
             found.append(column)
     return found
 
