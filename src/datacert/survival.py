@@ -145,6 +145,8 @@ def _plain(text: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def _tokens(name: str) -> tuple[str, ...]:
+    if name.isascii() and name.isalnum() and name.islower():  # 'g00042': one token, as it is
+        return (name,)
     return tuple(t for t in _NON_WORD.split(_plain(_CAMEL.sub(r"\1 \2", name))) if t)
 
 
@@ -157,6 +159,7 @@ def name_tokens(name: str) -> list[str]:
     return list(_tokens(name))
 
 
+@lru_cache(maxsize=1 << 16)
 def duration_name_score(name: str) -> int:
     """How clearly a name reads as a follow-up time: 3 exact, 2 clear, 1 plausible, 0 not."""
     tokens = name_tokens(name)
@@ -176,6 +179,7 @@ def duration_name_score(name: str) -> int:
     return 0
 
 
+@lru_cache(maxsize=1 << 16)
 def event_name_score(name: str) -> int:
     """How clearly a name reads as an event indicator: 2 clear, 1 plausible, 0 not."""
     tokens = set(name_tokens(name))
