@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import polars as pl
+import polars.selectors as cs
 from scipy import stats
 
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
@@ -87,15 +88,12 @@ def site_descriptors(data, column: str, max_levels: int = 50) -> set[str]:
     """Coded features that take one value within every group of `column` (the site's region,
     hospital category or country): attributes of the site, which differ between sites by
     definition and say nothing about a batch effect in the measurements."""
-    schema = data.frame.schema
+    integers = set(data.frame.select(cs.integer()).columns)  # no dtype test per column
     candidates = [
         c
         for c in data.feature_columns()
         if c != column
-        and (
-            data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)
-            or schema[c].is_integer()
-        )
+        and (data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN) or c in integers)
     ]
     if not candidates:
         return set()
