@@ -170,3 +170,16 @@ def test_same_covariates_different_fate_is_not_a_labelling_defect():
     assert outcome.status == "fired"
     assert all(str(f.severity) == "info" for f in outcome.findings)
     assert "Nothing to correct" in outcome.findings[0].remedy
+
+
+def test_name_tokens_plain_and_decorated_names():
+    from datacert.survival import name_tokens
+
+    assert name_tokens("g00042") == ["g00042"]
+    assert name_tokens("OS_months") == ["os", "months"]
+    assert name_tokens("rfsTime") == ["rfs", "time"]
+    assert name_tokens("Décès") == ["deces"]
+    assert name_tokens("123") == ["123"]
+    tokens = name_tokens("time")
+    tokens.append("changed")  # a caller's list is its own: the cache is not changed
+    assert name_tokens("time") == ["time"]

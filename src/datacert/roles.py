@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 SINGLE_ROLES = ("target", "id", "group", "time", "split", "duration")
@@ -25,9 +26,14 @@ class Roles:
     text: tuple[str, ...] = ()
 
     def columns(self) -> set[str]:
-        """Every column that holds a role (not a plain feature)."""
+        """Every column that holds a role (not a plain feature): a fresh set the caller may change."""
+        return set(self._role_columns)
+
+    @cached_property
+    def _role_columns(self) -> frozenset[str]:
+        # built once: checks ask for it once per column of a 20,000-column table
         named = {getattr(self, r) for r in SINGLE_ROLES} - {None}
-        return named | set(self.sensitive) | set(self.text)
+        return frozenset(named | set(self.sensitive) | set(self.text))
 
     def non_feature_columns(self) -> set[str]:
         """Columns a model should not learn from directly: target, ids, group, time, split, duration, text."""

@@ -126,10 +126,11 @@ def infer_semantic_types(frame: pl.DataFrame) -> dict[str, SemanticType]:
     """Semantic type of every column, from a deterministic sample of rows."""
     sample = sample_rows(frame)
     types: dict[str, SemanticType] = {}
-    numeric = [c for c, d in sample.schema.items() if d.is_numeric()]
+    schema = sample.schema  # built anew on each access: 0.1 s on 20,000 columns
+    numeric = [c for c, d in schema.items() if d.is_numeric()]
     if numeric:
         types.update(_numeric_types(sample, numeric))
-    for name, dtype in sample.schema.items():
+    for name, dtype in schema.items():
         if name in types:
             continue
         if dtype == pl.Boolean:
@@ -149,20 +150,23 @@ def infer_semantic_types(frame: pl.DataFrame) -> dict[str, SemanticType]:
 
 def _numeric_types(sample: pl.DataFrame, columns: list[str]) -> dict[str, SemanticType]:
     """Vectorised over columns: the numeric block is one matrix, whatever its width."""
-    matrix = sample.select(columns).to_numpy().astype(np.float64, copy=False)
+    # one multi-column expression: 20,000 names parsed one by one cost more than the conversion
+    matrix = sample.select(pl.col(columns)).to_numpy().astype(np.float64, copy=False)
     if matrix.ndim == 1:
         matrix = matrix[:, None]
     observed = ~np.isnan(matrix)
     n_observed = observed.sum(axis=0)
+    # a comparison with NaN is False, so a column passes when every observed value does
+    # (counted, without masking the missing cells first)
     with np.errstate(invalid="ignore"):
-        is_integral = np.all(np.where(observed, matrix == np.round(matrix), True), axis=0)
-        is_nonneg = np.all(np.where(observed, matrix >= 0, True), axis=0)
+        is_integral = np.count_nonzero(matrix == np.rint(matrix), axis=0) == n_observed
+        is_nonneg = np.count_nonzero(matrix >= 0, axis=0) == n_observed
     sorted_matrix = np.sort(matrix, axis=0)  # NaN sort last
     changes = np.diff(sorted_matrix, axis=0) != 0
     changes &= ~np.isnan(sorted_matrix[1:])
     n_unique = np.where(n_observed > 0, changes.sum(axis=0) + 1, 0)
-    low = np.nanmin(np.where(observed, matrix, np.inf), axis=0)
-    high = np.nanmax(np.where(observed, matrix, -np.inf), axis=0)
+    low = np.min(np.where(observed, matrix, np.inf), axis=0, initial=np.inf)
+    high = np.max(np.where(observed, matrix, -np.inf), axis=0, initial=-np.inf)
     types: dict[str, SemanticType] = {}
     for j, name in enumerate(columns):
         if n_observed[j] == 0:

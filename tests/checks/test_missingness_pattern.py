@@ -15,3 +15,16 @@ def planted_missingness_pattern() -> Case:
     cohort = pl.int_range(pl.len()) >= 300  # a sub-cohort without the lab panel
     frame = frame.with_columns(pl.when(cohort).then(None).otherwise(pl.col(c)).alias(c) for c in block)
     return planted_case(frame, "lab0", target="y")
+
+
+def test_co_missing_counts_are_exact_across_row_blocks(monkeypatch):
+    import numpy as np
+
+    from datacert.checks.completeness import missingness_pattern as module
+
+    mask = seeded(7).random((1003, 9)) < 0.3
+    expected = mask.astype(np.int64).T @ mask.astype(np.int64)
+    monkeypatch.setattr(module, "CO_MISSING_CELLS", 9 * 100)  # eleven blocks of 100 records
+    assert np.array_equal(module.co_missing_counts(mask), expected)
+    monkeypatch.setattr(module, "CO_MISSING_CELLS", 1 << 22)  # one block
+    assert np.array_equal(module.co_missing_counts(mask), expected)

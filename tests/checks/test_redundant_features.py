@@ -93,3 +93,22 @@ def planted_redundant_features() -> Case:
     x = rng.normal(size=(200, 30))
     x[:, 10:14] = x[:, [9]] + 0.05 * rng.normal(size=(200, 4))
     return planted_case(frame_of(x, y=rng.integers(0, 2, 200)), "f10", target="y")
+
+
+def test_screen_tiles_do_not_change_the_pairs(monkeypatch):
+    """The screen's tile size is a speed choice only: same pairs, largest |r| and degrees."""
+    rng = np.random.default_rng(5)
+    x = _wide(n=300, p=1500, seed=5)
+    x[:, 700:760] = x[:, :60] * 3 + rng.normal(scale=0.05, size=(300, 60))
+    unit, _, _ = module.standardised_columns(x, 5000)
+
+    def run(tile):
+        monkeypatch.setattr(module, "TILE", tile)
+        heads, tails, best, degree = module.correlated_pairs(unit, 0.95, block=600)
+        pairs = sorted(zip(np.minimum(heads, tails).tolist(), np.maximum(heads, tails).tolist(), strict=True))
+        return pairs, best.tolist(), degree.tolist()
+
+    reference = run(600)
+    assert len(reference[0]) == 60
+    assert run(97) == reference
+    assert run(500) == reference

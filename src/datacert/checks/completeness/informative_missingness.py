@@ -352,21 +352,26 @@ def _welch_p(
     critical value at `alpha` have p > alpha whatever the degrees of freedom: they get p = 1 without
     evaluating the t distribution (this changes no Benjamini-Hochberg decision at level alpha).
     """
+    squares = x0 * x0
     s1 = mf.T @ x0
-    q1 = mf.T @ (x0 * x0)
+    q1 = mf.T @ squares
     s0 = x0.sum(axis=0) - s1
-    q0 = (x0 * x0).sum(axis=0) - q1
+    q0 = squares.sum(axis=0) - q1
+    del squares
     with np.errstate(invalid="ignore", divide="ignore"):
         mean1, mean0 = s1 / n1, s0 / n0
         var1 = np.maximum(q1 - n1 * mean1**2, 0.0) / (n1 - 1)
         var0 = np.maximum(q0 - n0 * mean0**2, 0.0) / (n0 - 1)
         se2 = var1 / n1 + var0 / n0
         t = (mean1 - mean0) / np.sqrt(se2)
-        df = se2**2 / ((var1 / n1) ** 2 / (n1 - 1) + (var0 / n0) ** 2 / (n0 - 1))
     t = np.abs(np.nan_to_num(t, nan=0.0, posinf=0.0, neginf=0.0))
     p = np.ones_like(t)
     big = t >= stats.norm.isf(alpha / 2)
-    p[big] = 2 * stats.t.sf(t[big], np.nan_to_num(df[big], nan=1.0))
+    # degrees of freedom only where the t distribution is evaluated (the same values, element-wise)
+    a1, a0, v1, v0, e2 = n1[big], n0[big], var1[big], var0[big], se2[big]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = e2**2 / ((v1 / a1) ** 2 / (a1 - 1) + (v0 / a0) ** 2 / (a0 - 1))
+    p[big] = 2 * stats.t.sf(t[big], np.nan_to_num(df, nan=1.0))
     return p
 
 

@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import polars as pl
+import polars.selectors as cs
 from scipy import stats
 
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
@@ -45,6 +46,9 @@ BATCH_WORDS = {
     "runs",
 }
 MAX_COLUMNS_LISTED = 1000
+_WORD_SPLIT = re.compile(r"[^0-9a-zà-ÿ]+")
+# every batch word holds one of these: a name without any cannot be split into a batch word
+_BATCH_STEMS = re.compile("site|cent|batch|lot|h[oô]pital|hospital|plate|plaque|run")
 BY_NAME = "its name reads as a site or batch"
 
 
@@ -54,8 +58,10 @@ def batch_columns(data) -> list[str]:
     recorded = set((data.inferred.get("site") or {}).get("columns") or ())
     found = []
     for column in data.columns:
-        words = {w for w in re.split(r"[^0-9a-zà-ÿ]+", column.lower()) if w}
-        if column in recorded or words & BATCH_WORDS:
+        lowered = column.lower()
+        if column in recorded or (
+            _BATCH_STEMS.search(lowered) and {w for w in _WORD_SPLIT.split(lowered) if w} & BATCH_WORDS
+        ):
             found.append(column)
     return found
 
@@ -82,15 +88,12 @@ def site_descriptors(data, column: str, max_levels: int = 50) -> set[str]:
     """Coded features that take one value within every group of `column` (the site's region,
     hospital category or country): attributes of the site, which differ between sites by
     definition and say nothing about a batch effect in the measurements."""
-    schema = data.frame.schema
+    integers = set(data.frame.select(cs.integer()).columns)  # no dtype test per column
     candidates = [
         c
         for c in data.feature_columns()
         if c != column
-        and (
-            data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)
-            or schema[c].is_integer()
-        )
+        and (data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN) or c in integers)
     ]
     if not candidates:
         return set()

@@ -184,8 +184,8 @@ def _monotone_candidates(data, columns: list[str]) -> list[str]:
             stats[held, 1] = np.argmax(rows, axis=1)
         for i, probe in enumerate(probes):
             pivot = rows[:, probe : probe + 1]
-            stats[held, 2 + 2 * i] = (rows < pivot).sum(axis=1)
-            stats[held, 3 + 2 * i] = (rows > pivot).sum(axis=1)
+            stats[held, 2 + 2 * i] = np.count_nonzero(rows < pivot, axis=1)
+            stats[held, 3 + 2 * i] = np.count_nonzero(rows > pivot, axis=1)
     rest = sorted(set(range(len(columns))) - set(held))
     if rest:
         exprs = []
@@ -201,11 +201,12 @@ def _monotone_candidates(data, columns: list[str]) -> list[str]:
         values = data.frame.select(exprs).row(0, named=True)
         for k in rest:
             stats[k] = [values[f"{k}|{j}"] or 0 for j in range(6)]
-    keys: dict[tuple, list[int]] = defaultdict(list)
-    for k, (lo, hi, b0, a0, b1, a1) in enumerate(stats.tolist()):
-        keys[(min(lo, hi), max(lo, hi), min(b0, a0), max(b0, a0), min(b1, a1), max(b1, a1))].append(k)
-    keep = sorted(k for group in keys.values() if len(group) > 1 for k in group)
-    return [columns[k] for k in keep]
+    # each pair (argmin, argmax), (below, above) as (smaller, larger): the same key whichever way
+    # the map goes; columns whose key another column shares are kept (one vectorised grouping)
+    keys = np.sort(stats.reshape(len(columns), 3, 2), axis=2).reshape(len(columns), 6)
+    _, inverse, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    keep = np.flatnonzero(counts[inverse.reshape(-1)] > 1)
+    return [columns[k] for k in keep.tolist()]
 
 
 def _equal_columns(columns: list[str], codes: np.ndarray, reverse: np.ndarray | None) -> list[list[str]]:

@@ -12,6 +12,7 @@ from datacert.checks._util import plural
 from datacert.statistics import column_medians
 
 BLOCK = 2000
+TILE = 500
 FLOAT32_SLACK = 1e-4
 COMPRESS_EDGES = 2_000_000
 SCREEN_DIMS = 64
@@ -79,20 +80,13 @@ def correlated_pairs(unit: np.ndarray, threshold: float, screen_dims: int = SCRE
     for start in range(0, p, block):
         left = screen[start : start + block]
         for other in range(start, p, block):
-            corr = left @ screen[other : other + block].T
-            # the lines holding a hit, from two row reductions: a full |r| >= cut mask and its
-            # nonzero() cost twice the product itself on a block of 2,000 x 2,000 with few hits
-            lines = np.flatnonzero((corr.max(axis=1) >= cut) | (corr.min(axis=1) <= -cut))
-            if lines.size == 0:
+            found, a, b = _screened_pairs(left, screen[other : other + block], cut)
+            if found == 0:
                 continue
-            part = np.abs(corr[lines])
-            hits = part >= cut
-            found = np.count_nonzero(hits)
             if found > DENSE_HITS:
                 a, b = _dense_block(rows_major, start, other, block, threshold, best, degree)
             else:
-                a, b = np.nonzero(hits)
-                a, b = lines[a] + start, b + other
+                a, b = a + start, b + other
                 upper = a < b
                 a, b, r = _verified(rows_major, a[upper], b[upper], threshold)
                 np.maximum.at(best, a, r)
@@ -110,6 +104,37 @@ def correlated_pairs(unit: np.ndarray, threshold: float, screen_dims: int = SCRE
     if not heads:
         return np.empty(0, np.int64), np.empty(0, np.int64), best, degree
     return np.concatenate(heads), np.concatenate(tails), best, degree
+
+
+def _screened_pairs(
+    left: np.ndarray, right: np.ndarray, cut: np.float32
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """How many screen products of a block pair reach |r| >= cut, and their positions (only
+    while they are at most DENSE_HITS: a denser pair is handled exactly as one block).
+
+    The products run in tiles of TILE x TILE, whose correlations stay in cache for the two row
+    reductions that find the lines holding a hit (a full |r| >= cut mask and its nonzero() cost
+    twice the product itself); 2,000 x 2,000 at once made the scan 1.5x slower on 20,000 columns.
+    """
+    found = 0
+    heads, tails = [], []
+    for r0 in range(0, left.shape[0], TILE):
+        rows = left[r0 : r0 + TILE]
+        for c0 in range(0, right.shape[0], TILE):
+            corr = rows @ right[c0 : c0 + TILE].T
+            lines = np.flatnonzero((corr.max(axis=1) >= cut) | (corr.min(axis=1) <= -cut))
+            if lines.size == 0:
+                continue
+            hits = np.abs(corr[lines]) >= cut
+            count = int(np.count_nonzero(hits))
+            found += count
+            if found <= DENSE_HITS:
+                a, b = np.nonzero(hits)
+                heads.append(lines[a] + r0)
+                tails.append(b + c0)
+    if found == 0 or found > DENSE_HITS:
+        return found, np.empty(0, np.int64), np.empty(0, np.int64)
+    return found, np.concatenate(heads), np.concatenate(tails)
 
 
 def _dense_block(
