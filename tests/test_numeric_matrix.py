@@ -12,7 +12,9 @@ def test_tall_tables_fill_the_matrix_block_by_block_with_the_same_values(monkeyp
     n = 2_000
     frame = pl.DataFrame(
         {
-            "a": np.where(rng.random(n) < 0.05, np.nan, rng.normal(size=n)),  # NaN, not null
+            "a": np.where(
+                rng.random(n) < 0.05, np.nan, np.where(rng.random(n) < 0.05, -0.0, rng.normal(size=n))
+            ),
             "b": rng.integers(0, 5, n),
             "c": pl.Series(rng.random(n) < 0.5),
             "d": pl.Series(rng.normal(size=n)).set(pl.Series(rng.random(n) < 0.1), None),
@@ -28,4 +30,5 @@ def test_tall_tables_fill_the_matrix_block_by_block_with_the_same_values(monkeyp
     by_column = make_dataset(frame, target="y").numeric_matrix(columns)
     assert by_column.dtype == np.float64 and by_column.flags["C_CONTIGUOUS"] and not by_column.flags.writeable
     assert np.array_equal(whole, by_column, equal_nan=True)
+    assert np.array_equal(whole.view(np.uint64), by_column.view(np.uint64))  # bit for bit, -0.0 too
     assert np.isnan(by_column[:, 3]).sum() == frame.get_column("d").null_count()
