@@ -32,3 +32,15 @@ def test_tall_tables_fill_the_matrix_block_by_block_with_the_same_values(monkeyp
     assert np.array_equal(whole, by_column, equal_nan=True)
     assert np.array_equal(whole.view(np.uint64), by_column.view(np.uint64))  # bit for bit, -0.0 too
     assert np.isnan(by_column[:, 3]).sum() == frame.get_column("d").null_count()
+
+
+def test_a_large_matrix_is_released_between_checks_and_a_small_one_kept(monkeypatch):
+    rng = np.random.default_rng(1)
+    frame = pl.DataFrame({"a": rng.normal(size=500), "b": rng.normal(size=500), "y": rng.integers(0, 2, 500)})
+    data = make_dataset(frame, target="y")
+    small = data.numeric_matrix(["a"])
+    large = data.numeric_matrix(["a", "b"])
+    data.release_matrices(keep_bytes=small.nbytes)  # what the runner does after each check
+    assert data.numeric_matrix(["a"]) is small
+    rebuilt = data.numeric_matrix(["a", "b"])
+    assert rebuilt is not large and np.array_equal(rebuilt, large)

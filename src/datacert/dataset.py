@@ -39,6 +39,10 @@ class RoleError(InputError):
 
 MATRIX_CACHE_ENTRIES = 8
 MATRIX_CACHE_BYTES = 512 * 2**20
+# matrices above this size are kept only for the check that built them (`release_matrices`):
+# a wide block (300 x 20,000 is 48 MB) stays shared by every check, a tall one (1,000,000 x 40
+# is 320 MB, rebuilt in 0.2 s) does not raise the peak of every check that runs after it
+MATRIX_KEEP_BYTES = 64 * 2**20
 COLUMNWISE_ROWS = 100_000  # from this many records numeric matrices are filled block by block
 MATRIX_BLOCK_ROWS = 16_384  # records per block (a few MB of transient copy)
 
@@ -138,6 +142,13 @@ class Dataset:
             self._cache[key] = matrix
             self._trim_matrices()
         return self._cache[key]
+
+    def release_matrices(self, keep_bytes: int = MATRIX_KEEP_BYTES) -> None:
+        """Forget cached matrices larger than `keep_bytes` (the check runner calls this between
+        checks): a full float copy of a tall table is cheaper to rebuild than to hold all run long."""
+        for key in [k for k in self._cache if k.startswith("matrix:")]:
+            if self._cache[key].nbytes > keep_bytes:
+                del self._cache[key]
 
     def _trim_matrices(self) -> None:
         """Drop the oldest cached matrices beyond MATRIX_CACHE_ENTRIES or MATRIX_CACHE_BYTES (the
