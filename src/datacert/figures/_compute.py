@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from datacert.artifacts import rows_matrix
 from datacert.checks import Figure, load_all_checks
 from datacert.dataset import Dataset
 from datacert.figures._tsne import tsne
@@ -193,15 +194,15 @@ def embeddings(data: Dataset) -> dict[str, Any] | None:
     columns = data.numeric_feature_columns()
     if len(columns) < 2 or data.n_rows < 5:
         return None
-    matrix = data.numeric_matrix(columns)
     rng = np.random.default_rng(SEED)
     rows = (
         np.arange(data.n_rows)
         if data.n_rows <= MAX_POINTS
         else np.sort(rng.choice(data.n_rows, MAX_POINTS, replace=False))
     )
-    # one working copy, modified in place (a 300 x 20,000 block is 48 MB; each extra copy cost ~0.1 s)
-    x = np.array(matrix if rows.size == data.n_rows else matrix[rows], dtype=np.float64, copy=True)
+    # one working copy, modified in place (a 300 x 20,000 block is 48 MB; each extra copy cost ~0.1 s);
+    # a tall table's plotted rows are read alone, not through a float copy of the whole table
+    x = np.array(rows_matrix(data, columns, rows), dtype=np.float64, copy=True)
     bad = ~np.isfinite(x)
     if bad.any():  # the mean of the finite values (as np.nanmean), NaN for a column without any
         x[bad] = 0.0
