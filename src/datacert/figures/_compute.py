@@ -53,20 +53,16 @@ def missingness(data: Dataset, profile: Profile) -> dict[str, Any]:
         out.update(columns=[], rates=[], map=[], row_edges=[])
         return out
     schema = data.schema
-    mask = (
-        data.frame.select(
-            [
-                (pl.col(c).is_null() | pl.col(c).is_nan()) if schema[c].is_float() else pl.col(c).is_null()
-                for c in shown
-            ]
-        )
-        .to_numpy()
-        .astype(np.float64)
-    )
     bins = min(MAP_ROW_BINS, data.n_rows)
     edges = np.linspace(0, data.n_rows, bins + 1).astype(int)
     starts = np.unique(edges[:-1])
-    sums = np.add.reduceat(mask, starts, axis=0)
+    # missing cells counted per band of rows one column at a time (exact integers): a float mask of
+    # every shown column was 250 MB and 0.6 s CPU at 1,000,000 x 31
+    sums = np.empty((starts.size, len(shown)))
+    for j, c in enumerate(shown):
+        missing = (pl.col(c).is_null() | pl.col(c).is_nan()) if schema[c].is_float() else pl.col(c).is_null()
+        mask = data.frame.select(missing).to_series().to_numpy()
+        sums[:, j] = np.add.reduceat(mask.astype(np.int64), starts)
     sizes = np.diff(np.append(starts, data.n_rows))[:, None]
     out.update(
         columns=shown,
