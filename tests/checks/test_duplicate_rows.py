@@ -33,3 +33,13 @@ def test_chance_pairs_from_the_profile_equal_the_counted_ones():
         counted = chance_pairs(frame, columns)
         assert chance_pairs(frame, columns, profile=compute_profile(frame)) == counted
         assert counted > 0
+
+
+def test_repeated_positions_are_the_hashes_polars_finds_duplicated():
+    from datacert.checks._groups import repeated_positions
+
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 50, 5_000):
+        hashes = rng.integers(0, max(1, n // 3), n).astype(np.uint64)
+        expected = np.flatnonzero(pl.Series(hashes, dtype=pl.UInt64).is_duplicated().to_numpy())
+        assert np.array_equal(repeated_positions(hashes), expected)
