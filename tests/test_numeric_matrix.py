@@ -44,3 +44,23 @@ def test_a_large_matrix_is_released_between_checks_and_a_small_one_kept(monkeypa
     assert data.numeric_matrix(["a"]) is small
     rebuilt = data.numeric_matrix(["a", "b"])
     assert rebuilt is not large and np.array_equal(rebuilt, large)
+
+
+def test_a_block_of_records_has_the_bits_of_the_same_rows_of_the_matrix(monkeypatch):
+    rng = np.random.default_rng(2)
+    n = 1_000
+    frame = pl.DataFrame(
+        {
+            "a": pl.Series(rng.normal(size=n)).set(pl.Series(rng.random(n) < 0.1), None),
+            "b": rng.integers(-5, 5, n),
+            "c": pl.Series(rng.random(n) < 0.5),
+            "y": rng.integers(0, 2, n),
+        }
+    )
+    monkeypatch.setattr(dataset_module, "MATRIX_BLOCK_ROWS", 64)
+    data = make_dataset(frame, target="y")
+    whole = data.numeric_matrix(["a", "b", "c"])
+    for start, stop in ((0, n), (0, 1), (10, 200), (999, 1_000), (500, 5_000), (300, 300)):
+        block = data.numeric_block(["a", "b", "c"], start, stop)
+        assert block.flags["C_CONTIGUOUS"] and block.shape == whole[start:stop].shape
+        assert np.array_equal(block.view(np.uint64), whole[start:stop].view(np.uint64))
