@@ -40,21 +40,23 @@ def compute_profile(frame: pl.DataFrame, semantic_types: dict[str, SemanticType]
         numeric_block, tops = _numeric_stats_numpy(matrix, numeric)
         blocks.append(numeric_block)
         row_nulls = np.isnan(matrix).sum(axis=1)
+        with_nulls: list[str] = []
     else:
         stats, tops = _numeric_stats_polars(frame, sample, numeric)
         blocks.append(_records_frame(stats))
         row_nulls = np.zeros(frame.height, dtype=np.int64)
-        if numeric:
-            row_nulls += (
-                frame.select(pl.sum_horizontal([pl.col(c).is_null() for c in numeric])).to_series().to_numpy()
-            )
+        with_nulls = [c for c in numeric if stats[c]["null_count"]]
     other_stats, other_tops = _other_stats_polars(frame, sample, other)
     blocks.append(_records_frame(other_stats))
     tops.update(other_tops)
-    if other:
+    # one pass over the columns that hold a missing value at all (their counts are known by now)
+    with_nulls += [c for c in other if other_stats[c]["null_count"]]
+    if with_nulls:
         row_nulls = (
             row_nulls
-            + frame.select(pl.sum_horizontal([pl.col(c).is_null() for c in other])).to_series().to_numpy()
+            + frame.select(pl.sum_horizontal([pl.col(c).is_null() for c in with_nulls]))
+            .to_series()
+            .to_numpy()
         )
 
     names = list(schema)
