@@ -39,8 +39,12 @@ class RoleError(InputError):
 
 MATRIX_CACHE_ENTRIES = 8
 MATRIX_CACHE_BYTES = 512 * 2**20
+# matrices above this size are kept only for the check that built them (`release_matrices`):
+# a wide block (300 x 20,000 is 48 MB) stays shared by every check, a tall one (1,000,000 x 40
+# is 320 MB, rebuilt in 0.2 s) does not raise the peak of every check that runs after it
+MATRIX_KEEP_BYTES = 64 * 2**20
 COLUMNWISE_ROWS = 100_000  # from this many records numeric matrices are filled block by block
-MATRIX_BLOCK_ROWS = 65_536  # records per block (a few MB of transient copy)
+MATRIX_BLOCK_ROWS = 16_384  # records per block (a few MB of transient copy)
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,12 +121,10 @@ class Dataset:
                 # tall: filled a block of records at a time, so the only copy is the matrix itself
                 # (the frame route held a cast frame, a Fortran-order and a C-order copy at once:
                 # +1 GB at 1,000,000 x 40); blocks of rows, not single columns, because writing one
-                # column of a C-order matrix strides across all of it (4x the CPU time)
-                matrix = np.empty((self.n_rows, len(columns)))
-                cast = [pl.col(c).cast(pl.Float64) for c in columns]
-                for start in range(0, self.n_rows, MATRIX_BLOCK_ROWS):
-                    part = self.frame.slice(start, MATRIX_BLOCK_ROWS).select(cast).to_numpy()
-                    matrix[start : start + part.shape[0]] = part
+                # column of a C-order matrix strides across all of it (4x the CPU time). Each block
+                # is gathered column by column into a small column-major buffer and transposed into
+                # place: a few MB of transient copy, and 2-4x less CPU than a polars select per block
+                matrix = self.numeric_block(columns, 0, self.n_rows)
             else:
                 selected = self.frame.select(pl.col(columns).cast(pl.Float64))  # one expression, any width
                 # row-major straight from polars: its default column-major result and the C-order
@@ -133,6 +135,31 @@ class Dataset:
             self._cache[key] = matrix
             self._trim_matrices()
         return self._cache[key]
+
+    def numeric_block(self, columns: list[str], start: int, stop: int) -> np.ndarray:
+        """Records start..stop of `columns` as a new C-order float64 matrix (NaN = missing), not cached.
+
+        The same bits as `numeric_matrix(columns)[start:stop]`, without a float copy of the whole
+        table: a check that scores every record of a tall table can read it in chunks (25,000 x 40
+        is 8 MB where the whole block is 320 MB).
+        """
+        stop = max(start, min(stop, self.n_rows))
+        block = np.empty((stop - start, len(columns)))
+        series = [self.frame.get_column(c) for c in columns]
+        buffer = np.empty((len(columns), min(MATRIX_BLOCK_ROWS, stop - start)))
+        for first in range(start, stop, MATRIX_BLOCK_ROWS):
+            size = min(MATRIX_BLOCK_ROWS, stop - first)
+            for j, s in enumerate(series):
+                buffer[j, :size] = s.slice(first, size).cast(pl.Float64).to_numpy()
+            block[first - start : first - start + size] = buffer[:, :size].T
+        return block
+
+    def release_matrices(self, keep_bytes: int = MATRIX_KEEP_BYTES) -> None:
+        """Forget cached matrices larger than `keep_bytes` (the check runner calls this between
+        checks): a full float copy of a tall table is cheaper to rebuild than to hold all run long."""
+        for key in [k for k in self._cache if k.startswith("matrix:")]:
+            if self._cache[key].nbytes > keep_bytes:
+                del self._cache[key]
 
     def _trim_matrices(self) -> None:
         """Drop the oldest cached matrices beyond MATRIX_CACHE_ENTRIES or MATRIX_CACHE_BYTES (the

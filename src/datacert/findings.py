@@ -76,6 +76,22 @@ def to_plain(value: Any, significant_digits: int | None = 6) -> Any:
     return value
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values in ascending order, as np.unique gives them.
+
+    Row positions mostly arrive sorted and distinct already (arg_true, flatnonzero): that is
+    checked in one comparison, and otherwise one sort and a mask of neighbours do it. numpy 2.4's
+    np.unique hashes instead (0.23 s for 300,000 positions against 2 ms for the sort).
+    """
+    values = values.reshape(-1)
+    if values.size < 2 or bool((values[1:] > values[:-1]).all()):
+        return values
+    ordered = np.sort(values)
+    keep = np.ones(ordered.size, dtype=bool)
+    keep[1:] = ordered[1:] != ordered[:-1]
+    return ordered[keep]
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem found by one check, with where it is, why we think so and what to do."""
@@ -105,7 +121,7 @@ class Finding:
         remedy: str = "",
     ) -> Finding:
         """Build a finding, sorting and capping row positions as the contract requires."""
-        all_rows = np.unique(
+        all_rows = sorted_unique(
             np.asarray(list(rows) if not isinstance(rows, np.ndarray) else rows, dtype=np.int64)
         )
         count = len(all_rows) if row_count is None else int(row_count)

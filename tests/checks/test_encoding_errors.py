@@ -102,3 +102,27 @@ def planted_encoding_errors() -> Case:
     for i in (5, 50, 150):
         values[i] = values[i].encode("utf-8").decode("latin-1")
     return planted_case(pl.DataFrame({"diagnostic": values, "age": rng.integers(18, 90, 300)}), "diagnostic")
+
+
+def test_coded_columns_tested_on_distinct_values_give_the_row_by_row_result(monkeypatch):
+    import datacert.checks.conformance.encoding_errors as module
+
+    rng = np.random.default_rng(5)
+    n = 2_000
+    levels = ["Médecine", _mis_decode("Médecine"), "Pédiatrie\ufffd", "Gér\x07iatrie", "plain", None]
+    ftfy_only = "caf\u00c3\u00a9".encode("latin-1").decode("cp1252", errors="replace")  # double-decoded
+    frame = pl.DataFrame(
+        {
+            "service": rng.choice(np.array(levels, dtype=object), n).tolist(),
+            "unit": pl.Series(rng.choice(["A", "B", ftfy_only], n)).cast(pl.Categorical),
+            "clean": rng.choice(["x", "y", "é"], n).tolist(),
+            "age": rng.integers(1, 99, n),
+        }
+    )
+    results = []
+    for share in (10, 10**9):  # every text column coded, then every one tested row by row
+        monkeypatch.setattr(module, "CODED_SHARE", share)
+        outcome = run_one(CHECK, frame)
+        results.append([(f.columns, f.evidence, tuple(f.rows)) for f in outcome.findings])
+    assert results[0] == results[1]
+    assert {tuple(c) for c, _, _ in results[0]} >= {("service",)}

@@ -144,3 +144,27 @@ def test_quiet_on_clean_codes_stored_as_text():
     rng = np.random.default_rng(4)
     cols = {**_clean(), "stage": rng.choice(["1", "2", "3", "4", "01"], N).tolist()}
     assert run_one(CHECK, pl.DataFrame(cols)).findings == ()
+
+
+def test_levels_counted_by_the_profile_give_the_findings_of_counting_them_here():
+    import dataclasses
+
+    from datacert.checks import run_checks
+    from datacert.profile import compute_profile
+
+    rng = np.random.default_rng(8)
+    n = 600
+    frame = pl.DataFrame(
+        {
+            "sex": rng.choice(["F", "M", "f", "Femme", "male", None], n).tolist(),
+            "unit": pl.Series(rng.choice(["ICU", "icu", "Ward", "ward "], n)).cast(pl.Categorical),
+            "age": rng.integers(20, 90, n),
+        }
+    )
+    data = make_dataset(frame)
+    profile = compute_profile(data.frame, dict(data.semantic_types))
+    assert {"sex", "unit"} <= set(profile.value_counts)
+    counted_here = dataclasses.replace(profile, value_counts={})
+    (shared,) = run_checks(data, profile, only=["inconsistent_categories"])
+    (own,) = run_checks(data, counted_here, only=["inconsistent_categories"])
+    assert shared.findings and [f.to_dict() for f in shared.findings] == [f.to_dict() for f in own.findings]

@@ -79,6 +79,8 @@ def run_checks(
                 result = cls().run(data, profile, resolve_params(cls, overrides))
             except Exception as exc:  # a crashed check is reported as a crash, never as bad data
                 result = CheckResult(Status.ERROR, (), {}, f"{type(exc).__name__}: {exc}")
+            finally:
+                data.release_matrices()  # a tall table's float copy must not outlive its check
         outcomes.append(
             CheckOutcome(
                 check_id,

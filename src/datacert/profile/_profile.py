@@ -50,6 +50,9 @@ class Profile:
     row_null_count: np.ndarray
     row_hash: np.ndarray
     facts: Mapping[str, Any] = field(default_factory=dict)
+    # every (value, count) of the columns whose top values are exact (at most 1,000 distinct
+    # values), most frequent first as the engine sorts them; empty for a merged partial profile
+    value_counts: Mapping[str, tuple[tuple[Any, int], ...]] = field(default_factory=dict)
 
     def column(self, name: str) -> dict[str, Any]:
         """All statistics of one column as a dict (for reports and single-column checks)."""

@@ -146,20 +146,28 @@ class InconsistentCategories(Check):
         ]
         if not columns:
             return CheckResult.quiet({"numerator": 0, "denominator": 0})
-        counted = data.frame.select(
-            [
-                (pl.col(c) if schema[c] == pl.String else pl.col(c).cast(pl.String))
-                .drop_nulls()
-                .value_counts(name="n")
-                .implode()
-                .alias(c)
-                for c in columns
-            ]
-        ).row(0, named=True)
+        # the profile counted the levels of every column with few distinct values: only columns it
+        # did not count are counted here
+        known = {c: dict(profile.value_counts[c]) for c in columns if c in profile.value_counts}
+        missing = [c for c in columns if c not in known]
+        counted = (
+            data.frame.select(
+                [
+                    (pl.col(c) if schema[c] == pl.String else pl.col(c).cast(pl.String))
+                    .drop_nulls()
+                    .value_counts(name="n")
+                    .implode()
+                    .alias(c)
+                    for c in missing
+                ]
+            ).row(0, named=True)
+            if missing
+            else {}
+        )
         counts = profile.stat("count")
         findings = []
         for c in columns:
-            levels = {item[c]: int(item["n"]) for item in counted[c] or ()}
+            levels = known[c] if c in known else {item[c]: int(item["n"]) for item in counted[c] or ()}
             mapping, domain = _mapping(levels, params)
             if mapping:
                 findings.append(self._finding(data, c, mapping, domain, levels, counts[c], params))

@@ -76,6 +76,8 @@ def _canonical_series(series: pl.Series) -> pl.Series:
     text = series.cast(pl.String)
     distinct = text.drop_nulls().unique()
     canon = distinct.to_frame("v").select(canonical_text(pl.col("v"))).to_series()
+    if canon.equals(distinct, check_names=False):  # already canonical (coded levels): nothing to map
+        return text
     return text.replace(distinct, canon)
 
 
