@@ -1,4 +1,4 @@
-"""Column-wise sorting shared by the leakage and poisoning scans: ranks and runs of equal values.
+"""Column-wise sorting shared by the leakage, poisoning and outlier scans: ranks and runs of equal values.
 
 One argsort per column block gives, at once, the average ranks (ties averaged, NaN left out)
 and the runs of identical values, so single-feature AUCs, exact functional dependencies and
@@ -39,19 +39,34 @@ def sort_block(X: np.ndarray) -> SortedBlock:
     order = np.argsort(X, axis=0, kind="stable")
     values = np.take_along_axis(X, order, axis=0)
     valid = ~np.isnan(values)
-    start = np.ones((n, b), dtype=bool)
-    start[1:] = values[1:] != values[:-1]
-    start &= valid
-    last = np.ones((n, b), dtype=bool)
-    last[:-1] = start[1:] | ~valid[1:]
-    idx = np.arange(n)[:, None]
-    first_of_run = np.maximum.accumulate(np.where(start, idx, 0), axis=0)
-    last_of_run = np.minimum.accumulate(np.where(last, idx, n - 1)[::-1], axis=0)[::-1]
+    start, first_of_run, last_of_run = run_bounds(values, valid)
     size = np.where(valid, last_of_run - first_of_run + 1, 0)
     sorted_ranks = np.where(valid, (first_of_run + last_of_run) / 2.0 + 1.0, np.nan)
     ranks = np.empty((n, b))
     np.put_along_axis(ranks, order, sorted_ranks, axis=0)
     return SortedBlock(order, valid, start, size, ranks)
+
+
+def run_bounds(
+    ordered: np.ndarray, valid: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For columns sorted ascending: where each run of equal observed values starts, and the first
+    and last sorted position of the run each element belongs to (elements not `valid` — NaN, sorted
+    last — are left out of every run). The average rank of an element is (first + last) / 2 + 1.
+    """
+    n = ordered.shape[0]
+    start = np.ones(ordered.shape, dtype=bool)
+    start[1:] = ordered[1:] != ordered[:-1]
+    last = np.ones(ordered.shape, dtype=bool)
+    if valid is None:
+        last[:-1] = start[1:]
+    else:
+        start &= valid
+        last[:-1] = start[1:] | ~valid[1:]
+    idx = np.arange(n)[:, None]
+    first_of_run = np.maximum.accumulate(np.where(start, idx, 0), axis=0)
+    last_of_run = np.minimum.accumulate(np.where(last, idx, n - 1)[::-1], axis=0)[::-1]
+    return start, first_of_run, last_of_run
 
 
 def repeating_columns(X: np.ndarray, times: int) -> np.ndarray:

@@ -394,10 +394,10 @@ def _folds_artifact(store: Artifacts) -> FoldPlan | None:
 
 
 def _midranks(values: np.ndarray) -> np.ndarray:
-    """Ranks from 1, ties sharing their mean rank (rankdata's 'average', without importing SciPy)."""
-    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
-    first = np.cumsum(counts) - counts  # 0-based position of each distinct value's first copy
-    return (first + (counts + 1) / 2.0)[inverse.reshape(-1)]
+    """Ranks from 1, ties sharing their mean rank (rankdata's 'average')."""
+    from datacert.checks._ranks import sort_block  # only a fit (scikit-learn loaded) gets here
+
+    return sort_block(values.reshape(-1, 1)).ranks[:, 0]
 
 
 def paired_difference(

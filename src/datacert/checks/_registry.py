@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from datacert.checks._base import GOVERNANCE_TOPICS, Check, validate_check_class
@@ -52,29 +52,36 @@ def load_all_checks(only: Iterable[str] | None = None) -> dict[str, type[Check]]
 def _modules_named(wanted: set[str]) -> list[str]:
     """The check modules named in `wanted`, found from the layout without importing the others
     (nor the packages of other dimensions: plausibility's reads a knowledge file)."""
-    import datacert.checks as package
-
     names = []
-    for module in pkgutil.iter_modules(package.__path__, prefix="datacert.checks."):
+    for dimension, module in _layout():
         leaf = module.name.rsplit(".", 1)[-1]
-        if leaf.startswith("_"):
-            continue
-        folder = _dimension_folder(module)
-        if folder is None and module.ispkg:  # a package of no dimension: walked as a whole
+        if dimension is None and module.ispkg:  # a package of no dimension: walked as a whole
             pkg = importlib.import_module(module.name)
             for inner in pkgutil.walk_packages(pkg.__path__, prefix=f"{module.name}."):
                 name = inner.name.rsplit(".", 1)[-1]
                 if not name.startswith("_") and (inner.ispkg or name in wanted):
                     names.append(inner.name)
-        elif folder is None:
-            if leaf in wanted:
-                names.append(module.name)
-        else:
-            for inner in pkgutil.iter_modules(folder, prefix=f"{module.name}."):
-                name = inner.name.rsplit(".", 1)[-1]
-                if not name.startswith("_") and (inner.ispkg or name in wanted):
-                    names.append(inner.name)
+        elif module.ispkg or leaf in wanted:
+            names.append(module.name)
     return names
+
+
+def _layout() -> Iterator[tuple[str | None, pkgutil.ModuleInfo]]:
+    """The public modules of the checks package, unimported: each module of a dimension's
+    sub-package with that dimension, and every other top-level module with None."""
+    import datacert.checks as package
+
+    for module in pkgutil.iter_modules(package.__path__, prefix="datacert.checks."):
+        leaf = module.name.rsplit(".", 1)[-1]
+        if leaf.startswith("_"):
+            continue
+        folder = _dimension_folder(module)
+        if folder is None:
+            yield None, module
+            continue
+        for inner in pkgutil.iter_modules(folder, prefix=f"{module.name}."):
+            if not inner.name.rsplit(".", 1)[-1].startswith("_"):
+                yield leaf, inner
 
 
 def _dimension_folder(module: pkgutil.ModuleInfo) -> list[str] | None:
@@ -109,27 +116,13 @@ def check_dimensions() -> dict[str, str]:
     dependencies (scikit-learn, SciPy's stats, text models: over a second of CPU). Modules elsewhere
     on the package path are imported and read from the registry.
     """
-    import datacert.checks as package
-
     found = {check_id: cls.dimension for check_id, cls in REGISTRY.items()}
-    for module in pkgutil.iter_modules(package.__path__, prefix="datacert.checks."):
-        leaf = module.name.rsplit(".", 1)[-1]
-        if leaf.startswith("_"):
-            continue
-        folder = _dimension_folder(module)
-        if folder is None:
-            for check_id, dimension in _imported_dimensions(module.name).items():
-                found.setdefault(check_id, dimension)
-            continue
-        for inner in pkgutil.iter_modules(folder, prefix=f"{module.name}."):
-            name = inner.name.rsplit(".", 1)[-1]
-            if name.startswith("_"):
-                continue
-            if inner.ispkg:
-                for check_id, dimension in _imported_dimensions(inner.name).items():
-                    found.setdefault(check_id, dimension)
-            else:
-                found.setdefault(name, leaf)
+    for dimension, module in _layout():
+        if dimension is None or module.ispkg:
+            for check_id, declared in _imported_dimensions(module.name).items():
+                found.setdefault(check_id, declared)
+        else:
+            found.setdefault(module.name.rsplit(".", 1)[-1], dimension)
     return dict(sorted(found.items()))
 
 

@@ -10,6 +10,7 @@ from sklearn.ensemble import IsolationForest
 
 from datacert.artifacts import row_sample, share_rows
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
+from datacert.checks._ranks import run_bounds
 from datacert.checks._registry import register
 from datacert.checks._spectral import (
     signal_rank,
@@ -491,13 +492,7 @@ def _own_normal_scores(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = Z.shape[0]
     order = np.argsort(Z, axis=0)
     ordered = np.take_along_axis(Z, order, axis=0)
-    start = np.ones(Z.shape, dtype=bool)
-    start[1:] = ordered[1:] != ordered[:-1]
-    end = np.ones(Z.shape, dtype=bool)
-    end[:-1] = start[1:]
-    index = np.arange(n)[:, None]
-    first = np.maximum.accumulate(np.where(start, index, 0), axis=0)
-    last = np.minimum.accumulate(np.where(end, index, n - 1)[::-1], axis=0)[::-1]
+    _, first, last = run_bounds(ordered)
     mid = np.empty(Z.shape)
     np.put_along_axis(mid, order, (first + last + 1) / 2.0, axis=0)
     return ordered, _ndtri(np.clip(mid, 0.5, n - 0.5) / n)
