@@ -35,6 +35,37 @@ def test_chance_pairs_from_the_profile_equal_the_counted_ones():
         assert counted > 0
 
 
+def test_profile_bounds_stop_chance_pairs_without_sorting_and_agree_with_the_exact_loop(monkeypatch):
+    from datacert.checks.uniqueness import duplicate_rows
+    from datacert.profile import compute_profile
+
+    rng = np.random.default_rng(5)
+    n = 20_000
+
+    def nearly_distinct_values() -> pl.Series:  # continuous, 2 % copies, 5 % missing: no shortcut
+        values = rng.normal(size=n)
+        copied = rng.random(n) < 0.02
+        values[copied] = values[rng.integers(0, n, int(copied.sum()))]
+        return pl.Series(values).set(pl.Series(rng.random(n) < 0.05), None)
+
+    nearly_distinct = {f"f{j}": nearly_distinct_values() for j in range(12)}
+    nearly_distinct["nan"] = np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n))
+    frame = pl.DataFrame({"code": rng.integers(0, 3, n), **nearly_distinct})
+    exact_calls = []
+    counting = duplicate_rows._equal_pairs
+    monkeypatch.setattr(duplicate_rows, "_equal_pairs", lambda s: exact_calls.append(s.name) or counting(s))
+    profile = compute_profile(frame)
+    for columns in (list(frame.columns), ["code", "f0", "f1"], ["code"] * 3 + ["f0", "f1", "nan"]):
+        exact_calls.clear()
+        exact = duplicate_rows.chance_pairs(frame, columns)  # no profile: every term counted
+        counted = len(exact_calls)
+        exact_calls.clear()
+        assert duplicate_rows.chance_pairs(frame, columns, profile=profile) == exact
+        if exact == 0.0 and len(columns) > 6:
+            assert not exact_calls and counted > 0  # the bounds decided, no column was sorted
+    assert duplicate_rows.chance_pairs(frame, ["code", "f0"], profile=profile) > 0
+
+
 def test_repeated_positions_are_the_hashes_polars_finds_duplicated():
     from datacert.checks._groups import repeated_positions
 

@@ -172,6 +172,8 @@ def chance_pairs(
     observed = profile.stat("count") if distinct else {}
     schema = frame.schema
     log_expected = math.log(rows * (rows - 1) / 2) if rows > 1 else -math.inf
+    if distinct and _negligible_by_bounds(frame, columns[:-1], distinct, observed, log_expected):
+        return 0.0
     for column in columns:
         if log_expected < -40:
             return 0.0
@@ -188,6 +190,39 @@ def chance_pairs(
             pairs = _equal_pairs(series)
         log_expected += math.log(pairs / (n * n))
     return math.exp(log_expected)
+
+
+def _negligible_by_bounds(
+    frame: pl.DataFrame,
+    columns: list[str],
+    distinct: dict[str, Any],
+    observed: dict[str, Any],
+    log_expected: float,
+) -> bool:
+    """Whether the product of collision shares is surely below the stop, from the profile alone.
+
+    `chance_pairs` returns 0.0 exactly when the running sum of log shares falls below -40 before
+    its last column; the terms are all negative, so that happens if and only if the sum over all
+    columns but the last does. Each column's Σ count² is at most missing² + (o − d + 1)² + d − 1
+    for o observed cells holding d distinct values (all copies piled on one value), which the
+    profile gives without sorting a million floats. When the sum of these upper bounds is already
+    below the stop, the exact sum is too, and the answer (0.0) is the one the exact loop gives.
+    """
+    n = frame.height
+    total = log_expected
+    for column in columns:
+        missing = frame.get_column(column).null_count()
+        seen, count = distinct.get(column), observed.get(column)
+        if seen is None or count is None or count != n - missing or seen > count:
+            continue  # no bound from the profile: the term is at most 0, left out of the sum
+        if seen:
+            bound = missing * missing + (count - seen + 1) ** 2 + seen - 1
+        else:
+            bound = missing * missing
+        total += math.log(bound / (n * n))
+        if total < -40 - 1e-9:  # a margin for rounding: the exact loop's own sum must also stop
+            return True
+    return False
 
 
 def _equal_pairs(series: pl.Series) -> int:
