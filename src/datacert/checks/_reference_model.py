@@ -298,6 +298,10 @@ class ReferenceFit:
     population_rows: int | None = None  # usable records the sample was drawn from (when sampled)
     # candidates left after the folds that showed them clearly behind the leader (see paired_difference)
     stopped_candidates: dict[str, dict[str, float]] = field(default_factory=dict)
+    # what each fit of the retained model cost, fold by fold: (training records, the
+    # datacert.audit.energy Measurement of the fit); the energy pilot reads these instead of
+    # fitting the model again. Measured figures vary by machine and load: never in the evidence.
+    fit_costs: tuple[tuple[int, Any], ...] = field(default=(), compare=False, repr=False)
 
     def evidence(self) -> dict[str, Any]:
         """What every model-based finding says about the model behind it."""
@@ -463,16 +467,27 @@ def fit_predict(
     test: np.ndarray,
     task: str,
     n_classes: int,
+    costs: list[tuple[int, Any]] | None = None,
 ) -> np.ndarray:
     """Fit a fresh model on `train` and predict `test` (class probabilities aligned on all codes).
 
     Gradient boosting runs on one OpenMP thread, as in pre-qualification: on a busy 2-core machine
     its spinning worker threads made one fit 15x slower (25 s instead of 1.5 s on 16,000 records).
+    With `costs`, the fit (not the prediction) is measured as the energy pilot measures one, and
+    (training records, Measurement) is appended to it.
     """
-    model = factory()
     with warnings.catch_warnings(), one_thread():  # the same result on any machine and any load
         warnings.simplefilter("ignore")
-        model.fit(X[train], y[train])
+        if costs is None:
+            model = factory()
+            model.fit(X[train], y[train])
+        else:
+            from datacert.audit.energy import measure  # the standard library only
+
+            with measure() as cost:
+                model = factory()
+                model.fit(X[train], y[train])
+            costs.append((int(train.size), cost))
         if task == "regression":
             return model.predict(X[test])
         proba = model.predict_proba(X[test])
@@ -513,15 +528,16 @@ def _compute_fit(data: Dataset) -> ReferenceFit | Unfittable:
     plan: FoldPlan = Artifacts.of(data).get("folds")
     folds, grouped = plan.splits, plan.grouped
     n_classes = len(classes) if task == "classification" else 0
-    best: tuple[float, str, np.ndarray, list[float]] | None = None
+    best: tuple[float, str, np.ndarray, list[float], list[tuple[int, Any]]] | None = None
     candidate_scores: dict[str, float] = {}
     stopped: dict[str, dict[str, float]] = {}
     for name, factory in candidate_models(task, design, rows.size, n_classes).items():
         oof = np.zeros((rows.size, n_classes)) if task == "classification" else np.zeros(rows.size)
         per_fold = []
+        costs: list[tuple[int, Any]] = []
         behind = 0.0, 0.0  # summed paired score difference to the leader, and its variance
         for k, (train, test) in enumerate(folds):
-            oof[test] = fit_predict(factory, X, y, train, test, task, n_classes)
+            oof[test] = fit_predict(factory, X, y, train, test, task, n_classes, costs)
             per_fold.append(score_predictions(task, y[test], oof[test]))
             paired = None if best is None else paired_difference(task, y[test], best[2][test], oof[test])
             if paired is None or k == len(folds) - 1:
@@ -536,7 +552,7 @@ def _compute_fit(data: Dataset) -> ReferenceFit | Unfittable:
         score = score_predictions(task, y, oof)
         candidate_scores[name] = score
         if best is None or score > best[0] + 1e-12:
-            best = (score, name, oof, per_fold)
+            best = (score, name, oof, per_fold, costs)
     assert best is not None
     fold_index = plan.fold_index()
     return ReferenceFit(
@@ -559,6 +575,7 @@ def _compute_fit(data: Dataset) -> ReferenceFit | Unfittable:
         excluded_columns=dict(design.excluded),
         population_rows=population,
         stopped_candidates=stopped,
+        fit_costs=tuple(best[4]),
     )
 
 
