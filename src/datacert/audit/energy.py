@@ -216,12 +216,10 @@ def measure() -> Iterator[Measurement]:
             )
             result.method = "rapl"
             result.detail = {"domains": len(domains), "scope": "CPU packages, whole machine"}
+            result.kwh = joules / 3.6e6
         else:
-            power = cpu_power()
-            joules = result.cpu_seconds * power["watts_per_core"]
-            result.method = "tdp"
-            result.detail = {"scope": "this process's CPU time", **power}
-        result.kwh = joules / 3.6e6
+            tdp = _tdp(result.seconds, result.cpu_seconds)
+            result.method, result.detail, result.kwh = tdp.method, tdp.detail, tdp.kwh
 
 
 def impacts(kwh: float) -> dict[str, float]:
@@ -260,11 +258,12 @@ class Pilot:
 def pilot_fit(dataset: Any) -> Pilot | str:
     """The measured cost of one fit of the reference model, or why it cannot be had.
 
-    The reference fit measures every fold's fit of the model it retains (ReferenceFit.fit_costs):
-    the pilot is their energy per training record times the first fold's training records, with
+    The reference fit times every fold's fit of the model it retains (ReferenceFit.fit_costs).
+    Measured by the TDP method (no RAPL counters), energy is CPU time x power per core, so the
+    pilot is the folds' CPU time per training record times the first fold's training records, with
     no fit of its own (a pilot fit repeated until 0.2 CPU s cost every run that was not a release
-    0.2 s or more). A reference fit that carries no measurements is fitted again on the first
-    fold's training part, as before.
+    0.2 s or more). Where RAPL counters are readable (they cannot be read while checking), or the
+    reference fit carries no timings, the model is fitted again on the first fold's training part.
     """
     from datacert.artifacts import Artifacts
     from datacert.checks.reference_model import ReferenceFit, design_of, reference_fit
@@ -274,7 +273,7 @@ def pilot_fit(dataset: Any) -> Pilot | str:
         return f"no reference model could be fitted ({fit.reason})"
     design = design_of(dataset)
     train, test = Artifacts.of(dataset).get("folds").splits[0]  # the reference fit's first fold
-    if fit.fit_costs:
+    if fit.fit_costs and not _rapl_domains():
         per_fit, repeats = _per_fit(fit.fit_costs, int(train.size)), len(fit.fit_costs)
     else:
         per_fit, repeats = _pilot_refit(dataset, fit, design, train, test)
@@ -284,18 +283,22 @@ def pilot_fit(dataset: Any) -> Pilot | str:
     )
 
 
-def _per_fit(costs: Sequence[tuple[int, Measurement]], rows: int) -> Measurement:
-    """One fit on `rows` training records from measured fits on other row counts, scaled linearly
-    in rows (alpha = 1, as the energy at stake is): the folds' sums over their summed rows."""
-    total_rows = max(1, sum(n for n, _ in costs))
-    scale = rows / total_rows
-    first = costs[0][1]
+def _per_fit(costs: Sequence[tuple[int, float, float]], rows: int) -> Measurement:
+    """One fit on `rows` training records from timed fits on other row counts, scaled linearly in
+    rows (alpha = 1, as the energy at stake is), energy by the TDP method as `measure` has it."""
+    scale = rows / max(1, sum(n for n, _, _ in costs))
+    return _tdp(sum(s for _, s, _ in costs) * scale, sum(c for _, _, c in costs) * scale)
+
+
+def _tdp(seconds: float, cpu_seconds: float) -> Measurement:
+    """The TDP method's measurement of a span of work: CPU time x power per core."""
+    power = cpu_power()
     return Measurement(
-        method=first.method,  # RAPL readable or not: the same for every fold of one run
-        seconds=sum(m.seconds for _, m in costs) * scale,
-        cpu_seconds=sum(m.cpu_seconds for _, m in costs) * scale,
-        kwh=sum(m.kwh for _, m in costs) * scale,
-        detail=first.detail,
+        method="tdp",
+        seconds=seconds,
+        cpu_seconds=cpu_seconds,
+        kwh=cpu_seconds * power["watts_per_core"] / 3.6e6,
+        detail={"scope": "this process's CPU time", **power},
     )
 
 
