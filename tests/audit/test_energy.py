@@ -100,3 +100,41 @@ def test_rapl_counters_are_read_when_present(monkeypatch, tmp_path):
     with energy.measure() as measured:
         (package / "energy_uj").write_text("2000000")  # wrapped around: 1 J + 2 J
     assert measured.method == "rapl" and measured.kwh == pytest.approx(3.0 / 3.6e6)
+
+
+def test_the_pilot_reads_the_reference_fits_costs_and_refits_only_without_them(monkeypatch):
+    from dataclasses import replace
+
+    from datacert.artifacts import Artifacts
+    from datacert.checks import reference_model
+
+    dataset = load_dataset(_noisy_frame(), Roles.build(target="y"))
+    fit = reference_model.reference_fit(dataset)
+    assert isinstance(fit, reference_model.ReferenceFit)
+    assert len(fit.fit_costs) == fit.n_splits  # every fold of the retained model, measured
+    train = Artifacts.of(dataset).get("folds").splits[0][0]
+    fits: list[int] = []
+    original = reference_model.fit_predict
+    monkeypatch.setattr(reference_model, "fit_predict", lambda *a, **k: fits.append(1) or original(*a, **k))
+    monkeypatch.setattr(energy, "_rapl_domains", lambda: [])  # the TDP method, as on most machines
+    pilot = energy.pilot_fit(dataset)
+    assert isinstance(pilot, energy.Pilot) and not fits  # no fit of its own
+    assert pilot.repeats == fit.n_splits and pilot.rows == train.size
+    rows = sum(n for n, _, _ in fit.fit_costs)
+    cpu = sum(c for _, _, c in fit.fit_costs)
+    assert pilot.measurement.cpu_seconds == pytest.approx(cpu * train.size / rows)
+    watts = energy.cpu_power()["watts_per_core"]
+    assert pilot.measurement.method == "tdp"
+    assert pilot.measurement.kwh == pytest.approx(pilot.measurement.cpu_seconds * watts / 3.6e6)
+    # RAPL counters readable: they cannot be read while checking, so the pilot measures a fit itself
+    monkeypatch.setattr(energy, "_rapl_domains", lambda: [(energy.RAPL_ROOT / "none", 1.0)])
+    monkeypatch.setattr(energy, "_read_rapl", lambda domains: None)
+    counted = energy.pilot_fit(dataset)
+    assert isinstance(counted, energy.Pilot) and len(fits) == counted.repeats
+    fits.clear()
+    monkeypatch.setattr(energy, "_rapl_domains", lambda: [])
+    # a reference fit that carries no measurements: the pilot fits the retained model itself
+    monkeypatch.setattr(reference_model, "reference_fit", lambda data: replace(fit, fit_costs=()))
+    again = energy.pilot_fit(dataset)
+    assert isinstance(again, energy.Pilot) and fits and again.repeats == len(fits)
+    assert (again.model, again.rows, again.features) == (pilot.model, pilot.rows, pilot.features)

@@ -27,7 +27,7 @@ import resource
 import statistics
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -216,12 +216,10 @@ def measure() -> Iterator[Measurement]:
             )
             result.method = "rapl"
             result.detail = {"domains": len(domains), "scope": "CPU packages, whole machine"}
+            result.kwh = joules / 3.6e6
         else:
-            power = cpu_power()
-            joules = result.cpu_seconds * power["watts_per_core"]
-            result.method = "tdp"
-            result.detail = {"scope": "this process's CPU time", **power}
-        result.kwh = joules / 3.6e6
+            tdp = _tdp(result.seconds, result.cpu_seconds)
+            result.method, result.detail, result.kwh = tdp.method, tdp.detail, tdp.kwh
 
 
 def impacts(kwh: float) -> dict[str, float]:
@@ -258,23 +256,58 @@ class Pilot:
 
 
 def pilot_fit(dataset: Any) -> Pilot | str:
-    """Fit the reference model once (measured), or say why it cannot be done."""
-    from datacert.checks.reference_model import (
-        ReferenceFit,
-        design_of,
-        fit_predict,
-        model_factory,
-        reference_fit,
-    )
+    """The measured cost of one fit of the reference model, or why it cannot be had.
+
+    The reference fit times every fold's fit of the model it retains (ReferenceFit.fit_costs).
+    Measured by the TDP method (no RAPL counters), energy is CPU time x power per core, so the
+    pilot is the folds' CPU time per training record times the first fold's training records, with
+    no fit of its own (a pilot fit repeated until 0.2 CPU s cost every run that was not a release
+    0.2 s or more). Where RAPL counters are readable (they cannot be read while checking), or the
+    reference fit carries no timings, the model is fitted again on the first fold's training part.
+    """
+    from datacert.artifacts import Artifacts
+    from datacert.checks.reference_model import ReferenceFit, design_of, reference_fit
 
     fit = reference_fit(dataset)  # cached when a model-based check ran
     if not isinstance(fit, ReferenceFit):
         return f"no reference model could be fitted ({fit.reason})"
     design = design_of(dataset)
-    X = design.take(fit.rows)
-    from datacert.artifacts import Artifacts
-
     train, test = Artifacts.of(dataset).get("folds").splits[0]  # the reference fit's first fold
+    if fit.fit_costs and not _rapl_domains():
+        per_fit, repeats = _per_fit(fit.fit_costs, int(train.size)), len(fit.fit_costs)
+    else:
+        per_fit, repeats = _pilot_refit(dataset, fit, design, train, test)
+    target = dataset.frame.get_column(dataset.roles.target)
+    return Pilot(
+        fit.model, int(train.size), design.n_features, int(target.drop_nulls().len()), per_fit, repeats
+    )
+
+
+def _per_fit(costs: Sequence[tuple[int, float, float]], rows: int) -> Measurement:
+    """One fit on `rows` training records from timed fits on other row counts, scaled linearly in
+    rows (alpha = 1, as the energy at stake is), energy by the TDP method as `measure` has it."""
+    scale = rows / max(1, sum(n for n, _, _ in costs))
+    return _tdp(sum(s for _, s, _ in costs) * scale, sum(c for _, _, c in costs) * scale)
+
+
+def _tdp(seconds: float, cpu_seconds: float) -> Measurement:
+    """The TDP method's measurement of a span of work: CPU time x power per core."""
+    power = cpu_power()
+    return Measurement(
+        method="tdp",
+        seconds=seconds,
+        cpu_seconds=cpu_seconds,
+        kwh=cpu_seconds * power["watts_per_core"] / 3.6e6,
+        detail={"scope": "this process's CPU time", **power},
+    )
+
+
+def _pilot_refit(dataset: Any, fit: Any, design: Any, train: Any, test: Any) -> tuple[Measurement, int]:
+    """Fit the retained model on the first fold's training part until the CPU clock has something
+    to measure: the mean per fit and the number of fits."""
+    from datacert.checks.reference_model import fit_predict, model_factory
+
+    X = design.take(fit.rows)
     factory = model_factory(dataset, fit)
     n_classes = len(fit.classes) if fit.task == "classification" else 0
     repeats = 0
@@ -293,10 +326,7 @@ def pilot_fit(dataset: Any) -> Pilot | str:
         kwh=measured.kwh / repeats,
         detail=measured.detail,
     )
-    target = dataset.frame.get_column(dataset.roles.target)
-    return Pilot(
-        fit.model, int(train.size), design.n_features, int(target.drop_nulls().len()), per_fit, repeats
-    )
+    return per_fit, repeats
 
 
 def energy_block(

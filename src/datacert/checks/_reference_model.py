@@ -27,6 +27,8 @@ the sample with the retained model fitted once on the sample, for the findings t
 
 from __future__ import annotations
 
+import resource
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -298,6 +300,10 @@ class ReferenceFit:
     population_rows: int | None = None  # usable records the sample was drawn from (when sampled)
     # candidates left after the folds that showed them clearly behind the leader (see paired_difference)
     stopped_candidates: dict[str, dict[str, float]] = field(default_factory=dict)
+    # what each fit of the retained model cost, fold by fold: (training records, wall seconds,
+    # process CPU seconds); the energy pilot reads these instead of fitting the model again.
+    # Measured figures vary by machine and load: never in the evidence.
+    fit_costs: tuple[tuple[int, float, float], ...] = field(default=(), compare=False, repr=False)
 
     def evidence(self) -> dict[str, Any]:
         """What every model-based finding says about the model behind it."""
@@ -463,22 +469,37 @@ def fit_predict(
     test: np.ndarray,
     task: str,
     n_classes: int,
+    costs: list[tuple[int, float, float]] | None = None,
 ) -> np.ndarray:
     """Fit a fresh model on `train` and predict `test` (class probabilities aligned on all codes).
 
     Gradient boosting runs on one OpenMP thread, as in pre-qualification: on a busy 2-core machine
     its spinning worker threads made one fit 15x slower (25 s instead of 1.5 s on 16,000 records).
+    With `costs`, the fit (not the prediction) is timed and (training records, wall seconds, CPU
+    seconds) appended to it: clocks only, as a check reads no file (no energy counter either).
     """
-    model = factory()
     with warnings.catch_warnings(), one_thread():  # the same result on any machine and any load
         warnings.simplefilter("ignore")
-        model.fit(X[train], y[train])
+        if costs is None:
+            model = factory()
+            model.fit(X[train], y[train])
+        else:
+            wall, cpu = time.perf_counter(), _cpu_seconds()
+            model = factory()
+            model.fit(X[train], y[train])
+            costs.append((int(train.size), time.perf_counter() - wall, _cpu_seconds() - cpu))
         if task == "regression":
             return model.predict(X[test])
         proba = model.predict_proba(X[test])
     out = np.zeros((test.size, n_classes))
     out[:, np.asarray(model.classes_, dtype=np.int64)] = proba
     return out
+
+
+def _cpu_seconds() -> float:
+    """This process's CPU time, all threads and finished child processes (as the energy meter)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def reference_fit(data: Dataset) -> ReferenceFit | Unfittable:
@@ -513,15 +534,16 @@ def _compute_fit(data: Dataset) -> ReferenceFit | Unfittable:
     plan: FoldPlan = Artifacts.of(data).get("folds")
     folds, grouped = plan.splits, plan.grouped
     n_classes = len(classes) if task == "classification" else 0
-    best: tuple[float, str, np.ndarray, list[float]] | None = None
+    best: tuple[float, str, np.ndarray, list[float], list[tuple[int, float, float]]] | None = None
     candidate_scores: dict[str, float] = {}
     stopped: dict[str, dict[str, float]] = {}
     for name, factory in candidate_models(task, design, rows.size, n_classes).items():
         oof = np.zeros((rows.size, n_classes)) if task == "classification" else np.zeros(rows.size)
         per_fold = []
+        costs: list[tuple[int, float, float]] = []
         behind = 0.0, 0.0  # summed paired score difference to the leader, and its variance
         for k, (train, test) in enumerate(folds):
-            oof[test] = fit_predict(factory, X, y, train, test, task, n_classes)
+            oof[test] = fit_predict(factory, X, y, train, test, task, n_classes, costs)
             per_fold.append(score_predictions(task, y[test], oof[test]))
             paired = None if best is None else paired_difference(task, y[test], best[2][test], oof[test])
             if paired is None or k == len(folds) - 1:
@@ -536,7 +558,7 @@ def _compute_fit(data: Dataset) -> ReferenceFit | Unfittable:
         score = score_predictions(task, y, oof)
         candidate_scores[name] = score
         if best is None or score > best[0] + 1e-12:
-            best = (score, name, oof, per_fold)
+            best = (score, name, oof, per_fold, costs)
     assert best is not None
     fold_index = plan.fold_index()
     return ReferenceFit(
@@ -559,6 +581,7 @@ def _compute_fit(data: Dataset) -> ReferenceFit | Unfittable:
         excluded_columns=dict(design.excluded),
         population_rows=population,
         stopped_candidates=stopped,
+        fit_costs=tuple(best[4]),
     )
 
 

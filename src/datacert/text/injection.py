@@ -22,6 +22,7 @@ matches or two families match together, otherwise *error*.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 FAMILIES: dict[str, tuple[str, ...]] = {
@@ -96,7 +97,12 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 }
 STRONG = frozenset({"override", "exfiltration"})
 
-_COMPILED = {family: tuple(re.compile(p) for p in patterns) for family, patterns in FAMILIES.items()}
+
+@lru_cache(maxsize=1)
+def _compiled() -> dict[str, tuple[re.Pattern[str], ...]]:
+    """The families compiled for Python's engine, on the first `scan` (the check runs them in polars,
+    so importing the check does not compile them)."""
+    return {family: tuple(re.compile(p) for p in patterns) for family, patterns in FAMILIES.items()}
 
 
 class InjectionHit(NamedTuple):
@@ -111,7 +117,7 @@ def scan(text: str | None) -> list[InjectionHit]:
         return []
     return [
         InjectionHit(family, m.start(), m.end())
-        for family, patterns in _COMPILED.items()
+        for family, patterns in _compiled().items()
         for p in patterns
         for m in p.finditer(text)
     ]

@@ -45,6 +45,7 @@ import phonenumbers
 from stdnum import luhn
 from stdnum.fr import nir as stdnum_nir
 
+from datacert.text import LABELS as LABELS  # the label set lives in the light package module
 from datacert.text import phi_model
 from datacert.text._dates import find_dates
 from datacert.text._phi_forms import (
@@ -59,25 +60,6 @@ from datacert.text._phi_forms import (
 )
 from datacert.text._resources import cities, first_names, uppercase_abbreviations
 from datacert.text._unicode import composed_view
-
-LABELS: tuple[str, ...] = (
-    "NOM",
-    "PRENOM",
-    "DATE",
-    "DATE_NAISSANCE",
-    "ADRESSE",
-    "VILLE",
-    "ZIP",
-    "TEL",
-    "MAIL",
-    "SECU",
-    "IPP",
-    "NDA",
-    "HOPITAL",
-    "URL",
-    "RPPS",
-    "AGE",
-)
 
 # lower = stronger when two spans overlap
 _PRIORITY = {

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import ftfy
-
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._text_patterns import (
@@ -64,6 +62,8 @@ class EncodingErrors(Check):
         findings = []
         header = [c for c in data.columns if _damaged(c)]
         if header:
+            import ftfy  # 0.03 s to import: loaded only where a value is probed
+
             findings.append(
                 self.finding(
                     Severity.WARNING,
@@ -116,6 +116,8 @@ class EncodingErrors(Check):
             .to_series()
             .to_list()
         )
+        import ftfy
+
         repairable = sum(ftfy.fix_text(v, uncurl_quotes=False) != v for v in damaged)
         rate = len(rows) / count if count else 0.0
         kinds = {k: int(v) for k, v in per_kind.items() if v}
@@ -165,7 +167,7 @@ def _coded_tests(data, columns: list[str]) -> tuple[dict[str, int], dict[str, li
         values = [v for v in found[c] if v is not None]
         damaged[c] = [v for v in values if _ANY.search(v)]
         probes = [v for v in values if not v.isascii()][:MAX_FTFY_PROBES]
-        fixable[c] = [v for v in probes if ftfy.fix_encoding(v) != v]
+        fixable[c] = _re_decodable(probes)
         flagged[c] = 0
     hit = [c for c in columns if damaged[c]]
     if hit:
@@ -188,7 +190,16 @@ def _ftfy_fixable(data, column: str) -> list[str]:
         .head(MAX_FTFY_PROBES)
         .to_list()
     )
-    return [v for v in values if v is not None and ftfy.fix_encoding(v) != v]
+    return _re_decodable([v for v in values if v is not None])
+
+
+def _re_decodable(values: list[str]) -> list[str]:
+    """The values ftfy would re-decode; ftfy is imported only when there is a value to probe."""
+    if not values:
+        return []
+    import ftfy
+
+    return [v for v in values if ftfy.fix_encoding(v) != v]
 
 
 def _damaged(value: str) -> bool:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import phonenumbers
 import polars as pl
 from stdnum.fr import nir as fr_nir
 from stdnum.us import ssn as us_ssn
@@ -111,6 +110,8 @@ def valid_phone(value: str) -> bool:
         regions = ("US",)
     else:
         return False
+    import phonenumbers  # loaded on the first phone-shaped value: most tables hold none
+
     for region in regions:
         try:
             number = phonenumbers.parse(text, region)

@@ -8,7 +8,7 @@ import polars as pl
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
 from datacert.checks._util import plural
-from datacert.text.phi import LABELS, detect_many
+from datacert.text import LABELS
 
 
 @register
@@ -42,6 +42,8 @@ class PhiInText(Check):
         columns = [c for c in data.roles.text if c in schema and schema[c] == pl.String]
         if not columns:
             return CheckResult.not_applicable("the text columns are not stored as text")
+        from datacert.text.phi import detect_many  # the detector's patterns: only for text columns
+
         wanted = set(params["labels"])
         n = data.n_rows
         positions = np.arange(n)
