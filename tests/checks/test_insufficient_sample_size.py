@@ -106,14 +106,19 @@ def _wide_fit(n: int = 60, p: int = 400):
     return X, y, models, train, test
 
 
-def test_the_whole_fold_point_is_the_pipelines_own_fit_bit_for_bit():
+def test_the_whole_fold_point_is_the_pipelines_own_fit_and_other_models_refit_on_every_subset():
     from datacert.checks._reference_model import fit_predict
     from datacert.checks.representativeness.insufficient_sample_size import _fold_curve
 
     X, y, models, train, test = _wide_fit()
-    for factory in models.values():
-        (shared,) = _fold_curve(factory, X, y, train, test, [train], "classification", 2)
-        assert np.array_equal(shared, fit_predict(factory, X, y, train, test, "classification", 2))
+    subset = train[::2]
+    assert set(models) == {"l1_logistic", "ridge_logistic_pca"}
+    for name, factory in models.items():
+        whole, part = _fold_curve(factory, X, y, train, test, [train, subset], "classification", 2)
+        assert np.array_equal(whole, fit_predict(factory, X, y, train, test, "classification", 2))
+        own = fit_predict(factory, X, y, subset, test, "classification", 2)
+        # L1's selection follows the scales: its subsets keep a preparation of their own
+        assert np.array_equal(part, own) == (name != "ridge_logistic_pca")
 
 
 def test_a_subsets_components_from_the_shared_gram_are_gram_pca_on_the_subset():
