@@ -497,6 +497,8 @@ def _scan_matrix(
             np.hstack([onehot[perm] for perm in perms[i : i + at_once]])
             for i in range(0, len(perms), at_once)
         ]
+        # the real indicators ride in the first product too (one NaN mask and one fill per block)
+        permuted = [np.hstack([onehot, permuted[0]]), *permuted[1:]] if permuted else [onehot]
     else:
         # codes of the target values, for the functional test on numeric targets
         _, codes = np.unique(labels, return_inverse=True)
@@ -510,12 +512,13 @@ def _scan_matrix(
             block = sort_block(X[:, part])
             ranks = block.ranks
         if task == "classification":
-            auc = auc_power(ranks, onehot)
-            power[part] = np.max(np.maximum(auc, 1.0 - auc), axis=0)
             first = 0
-            for pm in permuted:
-                count = pm.shape[1] // k
+            for i, pm in enumerate(permuted):
                 a = auc_power(ranks, pm)  # (count * k) x b, permutation by permutation
+                if i == 0:
+                    auc, a = a[:k], a[k:]
+                    power[part] = np.max(np.maximum(auc, 1.0 - auc), axis=0)
+                count = a.shape[0] // k
                 if a.size:
                     folded = np.maximum(a, 1.0 - a).reshape(count, -1).max(axis=1)
                 else:
