@@ -690,9 +690,11 @@ def _categorical_text_columns(data: Dataset, exclude: list[str]) -> list[str]:
     return [
         c
         for c in data.feature_columns()
+        # the semantic type first: a dict look-up, where a polars dtype comparison costs 1 µs
+        # (40,000 of them at 20,000 numeric columns)
         if c not in skip
-        and (schema[c] == pl.String or schema[c] == pl.Categorical)
         and data.semantic_types.get(c) in (SemanticType.CATEGORY, SemanticType.BOOLEAN)
+        and (schema[c] == pl.String or schema[c] == pl.Categorical)
     ]
 
 

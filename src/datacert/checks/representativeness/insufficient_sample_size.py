@@ -337,7 +337,12 @@ def _gram_components(
     whole = k == block.shape[0] and np.array_equal(index, np.arange(k))
     sub = gram if whole else gram[np.ix_(index, index)]
     products = cross if whole else cross[:, index]
-    mean = block.mean(axis=0) if whole else block[index].mean(axis=0)
+    if whole:
+        mean = block.mean(axis=0)
+    else:  # for the centring rule only: a weighted sum of the lines, not a copy of them
+        weights = np.zeros(block.shape[0])
+        weights[index] = 1.0 / k
+        mean = weights @ block
     spread = float(np.trace(sub)) / max(1, k)
     if float(mean @ mean) > 1e-24 * max(spread, 1e-300):  # GramPCA's rule: a real offset is centred
         line = sub.mean(axis=1)  # t·m for every training line
