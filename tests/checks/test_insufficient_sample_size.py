@@ -87,3 +87,54 @@ def planted_insufficient_sample_size() -> Case:
     X = rng.normal(size=(150, 40))
     y = (X @ rng.normal(size=40) * 0.4 + rng.normal(size=150) > 0).astype(int)
     return planted_case(frame_of(X, y=y), "y", target="y")
+
+
+# -- the shared per-fold preparation ---------------------------------------------------------
+
+
+def _wide_fit(n: int = 60, p: int = 400):
+    """A p > n design, its models and one fold (GramPCA is among the candidates)."""
+    from datacert.checks._reference_model import Design, candidate_models
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(n, p))
+    X[rng.random((n, p)) < 0.05] = np.nan
+    y = (np.nan_to_num(X[:, :5]).sum(axis=1) + rng.normal(size=n) > 0).astype(np.int64)
+    design = Design(X, tuple(f"g{j}" for j in range(p)), ())
+    models = candidate_models("classification", design, n, 2)
+    train, test = np.arange(n)[np.arange(n) % 4 != 0], np.arange(n)[np.arange(n) % 4 == 0]
+    return X, y, models, train, test
+
+
+def test_the_whole_fold_point_is_the_pipelines_own_fit_and_other_models_refit_on_every_subset():
+    from datacert.checks._reference_model import fit_predict
+    from datacert.checks.representativeness.insufficient_sample_size import _fold_curve
+
+    X, y, models, train, test = _wide_fit()
+    subset = train[::2]
+    assert set(models) == {"l1_logistic", "ridge_logistic_pca"}
+    for name, factory in models.items():
+        whole, part = _fold_curve(factory, X, y, train, test, [train, subset], "classification", 2)
+        assert np.array_equal(whole, fit_predict(factory, X, y, train, test, "classification", 2))
+        own = fit_predict(factory, X, y, subset, test, "classification", 2)
+        # L1's selection follows the scales: its subsets keep a preparation of their own
+        assert np.array_equal(part, own) == (name != "ridge_logistic_pca")
+
+
+def test_a_subsets_components_from_the_shared_gram_are_gram_pca_on_the_subset():
+    from datacert.checks._estimators import GramPCA, MedianStandardizer
+    from datacert.checks.representativeness.insufficient_sample_size import _gram_components
+
+    X, _, _, train, test = _wide_fit()
+    prepare = MedianStandardizer(unit_rows=True)
+    block, held = prepare.fit_transform(X[train]), prepare.transform(X[test])
+    index = np.arange(0, train.size, 3)
+    scores, projected = _gram_components(block, block @ block.T, held @ block.T, index)
+    pca = GramPCA()
+    expected = pca.fit_transform(block[index])
+    assert np.abs(pca.mean_).max() > 0  # the subset is off centre: the centred branch is tested
+    # components are defined up to sign: compare the Gram of the scores and the projections' products
+    assert np.allclose(scores @ scores.T, expected @ expected.T, atol=1e-10)
+    # the held-out records centred on the subset's mean, projected on its components
+    centred = (held - pca.mean_) @ pca.train_.T @ pca.projector_
+    assert np.allclose(projected @ projected.T, centred @ centred.T, atol=1e-10)

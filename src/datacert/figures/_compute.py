@@ -60,9 +60,11 @@ def missingness(data: Dataset, profile: Profile) -> dict[str, Any]:
     # every shown column was 250 MB and 0.6 s CPU at 1,000,000 x 31
     sums = np.empty((starts.size, len(shown)))
     for j, c in enumerate(shown):
-        missing = (pl.col(c).is_null() | pl.col(c).is_nan()) if schema[c].is_float() else pl.col(c).is_null()
-        mask = data.frame.select(missing).to_series().to_numpy()
-        sums[:, j] = np.add.reduceat(mask.astype(np.int64), starts)
+        # on the Series itself: a select on the frame plans against its whole schema (2.5 ms a
+        # column at 20,000 columns, 40 times)
+        series = data.frame.get_column(c)
+        missing = (series.is_null() | series.is_nan()) if schema[c].is_float() else series.is_null()
+        sums[:, j] = np.add.reduceat(missing.to_numpy().astype(np.int64), starts)
     sizes = np.diff(np.append(starts, data.n_rows))[:, None]
     out.update(
         columns=shown,
