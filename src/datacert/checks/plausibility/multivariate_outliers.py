@@ -10,7 +10,7 @@ from sklearn.ensemble import IsolationForest
 
 from datacert.artifacts import row_sample, rows_matrix, share_rows
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
-from datacert.checks._ranks import run_bounds
+from datacert.checks._ranks import one_blas_thread, run_bounds
 from datacert.checks._registry import register
 from datacert.checks._spectral import (
     signal_rank,
@@ -175,6 +175,12 @@ class MultivariateOutliers(Check):
     # n records and p features with probability about joint_alpha (Bonferroni)
 
     def run(self, data, profile, params):
+        # products of a few dozen columns by chunks of records: a second BLAS thread mostly waits to be
+        # scheduled (tall benchmark: 2.0 instead of 4.6-5.8 CPU s for the same figures, less wall time too)
+        with one_blas_thread():
+            return self._run(data, profile, params)
+
+    def _run(self, data, profile, params):
         measures = {SemanticType.CONTINUOUS, SemanticType.COUNT}
         n_unique = profile.stat("n_unique")
         # continuous measurements only: binary flags and integer-coded categories would make a rare
