@@ -216,3 +216,5 @@ def test_repeated_value_groups_match_the_polars_group_by():
         )
         assert got.sort("v").rows() == expected.rows()
         assert got.height > 0
+        v = got.get_column("v").to_numpy()
+        assert not np.signbit(v[v == 0.0]).any()  # the value 0.0, never -0.0 (as the group-by names it)

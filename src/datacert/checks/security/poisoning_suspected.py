@@ -502,23 +502,22 @@ def _numeric_triggers_grouped(
 def _repeated_value_groups(series: pl.Series, codes: np.ndarray, low: int, high: int) -> pl.DataFrame:
     """The groups of `grouped_values` for one column (value v, records m, smallest and largest label),
     from a sort of its values: only the values held by `low` to `high` records are looked up."""
-    x = series.cast(pl.Float64).to_numpy()
-    observed = ~np.isnan(x)  # null and NaN are missing, as in the grouped scan
-    x, y = x[observed], codes[observed]
-    x[x == 0.0] = 0.0  # -0.0 is the value 0.0
-    ordered = np.sort(x)
+    x = series.cast(pl.Float64).to_numpy()  # null is NaN: missing, as in the grouped scan
+    ordered = np.sort(x)  # NaN last; -0.0 and 0.0 compare equal, so they share a run
+    ordered = ordered[: int(np.searchsorted(ordered, np.inf, side="right"))]
     starts = (
         np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if ordered.size else np.empty(0, np.intp)
     )
     sizes = np.diff(np.r_[starts, ordered.size])
     within = (sizes >= low) & (sizes <= high)
     values = ordered[starts[within]]
+    values[values == 0.0] = 0.0  # -0.0 is the value 0.0
     label = np.empty(values.size, dtype=np.int64)
     top = np.empty(values.size, dtype=np.int64)
     if values.size:
         where = np.minimum(np.searchsorted(values, x), values.size - 1)
-        hit = np.flatnonzero(values[where] == x)
-        group, labels = where[hit], y[hit].astype(np.int64)
+        hit = np.flatnonzero(values[where] == x)  # NaN equals nothing
+        group, labels = where[hit], codes[hit].astype(np.int64)
         order = np.lexsort((labels, group))
         group, labels = group[order], labels[order]
         first = np.searchsorted(group, np.arange(values.size), side="left")
