@@ -183,7 +183,7 @@ def test_the_grouped_scan_of_tall_tables_finds_what_the_sorted_scan_finds(monkey
 
     sorted_scan, grouped_scan = scan(10**9), scan(0)
     assert grouped_scan == sorted_scan
-    # columns of mostly distinct values are grouped in two steps (counts, then labels): the same
+    # columns of mostly distinct values find their repeated values from a numpy sort: the same
     assert scan(0, {"x": n, "gap": n, "count": n}) == sorted_scan
     assert sorted_scan[0] > 3 and any(t[1] == 9.25 for t in sorted_scan[1])
     assert any(t[0] == "gap" and t[1] is None for t in sorted_scan[1])
