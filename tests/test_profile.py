@@ -120,3 +120,23 @@ def test_distinct_sketch_estimates_high_cardinality():
     parts = [partial_profile(frame[:10_000]), partial_profile(frame[10_000:])]
     merged = merge_partials(parts, compute_profile(frame[:100]))
     assert merged.column("v")["n_unique"] == pytest.approx(15_000, rel=0.1)
+
+
+def test_float_distinct_counts_as_polars_does():
+    """The numpy count of distinct floats agrees with polars' n_unique (nulls out, -0.0 = 0.0, NaNs one)."""
+    from datacert.profile._compute import _float_distinct
+
+    rng = np.random.default_rng(3)
+    payload = np.array([0x7FF8000000000001], dtype=np.int64).view(np.float64)[0]
+    cases = [
+        [0.0, -0.0, float("nan"), payload, None, 1.0, 1.0],
+        [None, None],
+        [float("nan")],
+        [],
+        list(np.round(rng.normal(size=5_000), 2)),
+        [*rng.normal(size=300), *([None] * 7), *([float("nan")] * 3), *([-0.0] * 4), *([0.0] * 2)],
+    ]
+    for values in cases:
+        for dtype in (pl.Float64, pl.Float32):
+            series = pl.Series(values, dtype=dtype)
+            assert _float_distinct(series) == series.drop_nulls().n_unique(), values[:8]

@@ -133,3 +133,20 @@ def clean_multivariate_outliers() -> tuple[Dataset, ...]:
     from tests.checks._issue4_data import gaussian
 
     return (make_dataset(frame_of(gaussian(200, 1500, seed=1))),)
+
+
+def test_scoring_by_chunks_names_the_same_records(monkeypatch):
+    """A tall table read from the frame by many small chunks gives the outcome of one chunk."""
+    from datacert.checks.plausibility import multivariate_outliers as module
+
+    monkeypatch.setattr(module, "FIT_ROWS", 400)
+    X = gaussian(3_000, 12, seed=6)
+    X[[5, 2_100]] += 8 * np.random.default_rng(7).normal(size=(2, 12))
+    X[[11, 1_500], 0] = -X[[11, 1_500], 0] * 6  # against the columns' correlation
+    X[::97, 3] = np.nan
+    whole = run_one("multivariate_outliers", frame_of(X))
+    monkeypatch.setattr(module, "SCORE_CHUNK", 128)
+    chunked = run_one("multivariate_outliers", frame_of(X))
+    assert whole.status == chunked.status == "fired"
+    assert [list(f.rows) for f in whole.findings] == [list(f.rows) for f in chunked.findings]
+    assert [f.evidence for f in whole.findings] == [f.evidence for f in chunked.findings]

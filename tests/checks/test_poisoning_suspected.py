@@ -183,7 +183,38 @@ def test_the_grouped_scan_of_tall_tables_finds_what_the_sorted_scan_finds(monkey
 
     sorted_scan, grouped_scan = scan(10**9), scan(0)
     assert grouped_scan == sorted_scan
-    # columns of mostly distinct values are grouped in two steps (counts, then labels): the same
+    # columns of mostly distinct values find their repeated values from a numpy sort: the same
     assert scan(0, {"x": n, "gap": n, "count": n}) == sorted_scan
     assert sorted_scan[0] > 3 and any(t[1] == 9.25 for t in sorted_scan[1])
     assert any(t[0] == "gap" and t[1] is None for t in sorted_scan[1])
+
+
+def test_repeated_value_groups_match_the_polars_group_by():
+    """The sorted route for mostly distinct columns gives the groups (value, size, labels) of a group-by."""
+    from datacert.checks.security.poisoning_suspected import _repeated_value_groups
+
+    rng = np.random.default_rng(11)
+    n = 5_000
+    x = rng.normal(size=n)
+    x[rng.choice(n, 600, replace=False)] = np.round(rng.normal(size=600), 1)  # repeated values
+    x[:40] = np.where(np.arange(40) % 2, 0.0, -0.0)
+    x[40:60] = np.nan
+    codes = rng.integers(0, 3, size=n)
+    codes[rng.choice(n, 300, replace=False)] = 0
+    series = pl.Series("x", x).scatter([60, 61, 62], None)
+    for low, high in ((3, 50), (2, 5), (1, 10_000)):
+        got = _repeated_value_groups(series, codes, low, high)
+        v = pl.col("x").fill_nan(None)
+        expected = (
+            pl.DataFrame({"x": series, "y": codes})
+            .select(pl.when(v == 0.0).then(0.0).otherwise(v).alias("v"), "y")
+            .drop_nulls("v")
+            .group_by("v")
+            .agg(pl.len().alias("m"), pl.col("y").min().alias("label"), pl.col("y").max().alias("top"))
+            .filter((pl.col("m") >= low) & (pl.col("m") <= high))
+            .sort("v")
+        )
+        assert got.sort("v").rows() == expected.rows()
+        assert got.height > 0
+        v = got.get_column("v").to_numpy()
+        assert not np.signbit(v[v == 0.0]).any()  # the value 0.0, never -0.0 (as the group-by names it)
