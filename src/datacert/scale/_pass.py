@@ -32,6 +32,7 @@ from datacert.scale._partition import (
     combine_samples,
     file_digest,
     id_buckets,
+    release_buckets,
     repeated_keys,
     scan_partition,
     spans_need_keys,
@@ -116,6 +117,8 @@ class _Spill:
                     with open(self._path(kind, bucket, piece.dtype), "ab") as handle:
                         piece.tofile(handle)
                 self.written[kind] = self.written.get(kind, 0) + len(piece)
+        if not hold:
+            release_buckets(pieces)
 
     def read(self, kind: str, bucket: int) -> list[np.ndarray]:
         """The bucket's keys: from disk, one array per key layout (compact, then wide positions),
