@@ -373,8 +373,20 @@ class _BlockPool:
             self.free.append(base)
             return True
 
+    def clear(self) -> None:
+        with self.lock:
+            self.free.clear()
+
 
 _BLOCKS = _BlockPool()
+
+
+def release_block_pool() -> None:
+    """Drop the kept key blocks (at the end of a pass: a process that goes on keeps no 16 MB
+    blocks it no longer needs)."""
+    _BLOCKS.clear()
+
+
 _RAMPS: dict[int, np.ndarray] = {}
 
 

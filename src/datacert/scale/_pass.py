@@ -32,6 +32,7 @@ from datacert.scale._partition import (
     combine_samples,
     file_digest,
     id_buckets,
+    release_block_pool,
     release_buckets,
     repeated_keys,
     scan_partition,
@@ -175,6 +176,7 @@ def stream_pass(
             spill.append("records", records)
             spill.append("ids", ids)
             summaries.append(summary)
+        release_block_pool()
         record_results = spill.reduce("records", threads)
         id_results = spill.reduce("ids", threads) if options.id_column is not None else None
         file_digests = [d.result() for d in digests]
@@ -198,4 +200,5 @@ def id_pass(plan: SourcePlan, options: ScanOptions, threads: int = 1) -> list[Re
         spill = _Spill(Path(folder), options.buckets)
         for buckets in scanner.map(lambda p: id_buckets(p, options), plan.partitions):
             spill.append("ids", buckets)
+        release_block_pool()
         return spill.reduce("ids", threads)
