@@ -387,17 +387,16 @@ def release_block_pool() -> None:
     _BLOCKS.clear()
 
 
-_RAMPS: dict[int, np.ndarray] = {}
+_RAMP = [np.arange(0, dtype=np.int64)]  # one ramp, as long as the longest batch so far
 
 
 def _ramp(n: int) -> np.ndarray:
-    """0, 1, ..., n - 1 (int64), shared: batches are mostly of one size."""
-    ramp = _RAMPS.get(n)
-    if ramp is None:
+    """0, 1, ..., n - 1 (int64): a slice of one shared ramp, grown when a batch is longer."""
+    ramp = _RAMP[0]
+    if len(ramp) < n:
         ramp = np.arange(n, dtype=np.int64)
-        if len(_RAMPS) < 8:
-            _RAMPS[n] = ramp
-    return ramp
+        _RAMP[0] = ramp
+    return ramp[:n]
 
 
 def _retuned(guide: ProfileGuide, partial: PartialProfile) -> ProfileGuide:
