@@ -22,7 +22,7 @@ from datacert.profile import compute_profile, finish_profile
 from datacert.roles import Roles
 from datacert.scale import check_partitioned, parse_memory_limit, plan_source
 from datacert.scale._assay import whole_table_pass
-from datacert.scale._partition import KEY_DTYPE, POSITION, repeated_keys, sample_keys
+from datacert.scale._partition import KEY_DTYPE, POSITION, repeated_keys, sample_candidates, sample_keys
 from datacert.scale._source import ScaleInputError
 
 COPIED = [3, 50, 51, 200, 400, 568]  # records copied at the end of the table
@@ -188,6 +188,19 @@ def test_sample_keys_are_seeded_and_spread():
     assert np.array_equal(a, sample_keys(positions, 0)) and not np.array_equal(a, b)
     share = (a < np.uint64(2**62)).mean()  # a quarter of the keys lie in the lowest quarter
     assert 0.24 < share < 0.26
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "seed", "threshold"),
+    [(0, 200_000, 0, 2**60), (123_456_789, 100_003, 7, 2**62), (5, 70_000, 3, 2**64), (2**40, 1, 1, 2**63)],
+)
+def test_sample_candidates_are_the_positions_whose_key_is_under_the_threshold(start, n, seed, threshold):
+    positions = np.arange(start, start + n)
+    keys = sample_keys(positions, seed)
+    kept = keys < np.uint64(min(threshold, 2**64 - 1)) if threshold < 2**64 else np.ones(n, bool)
+    chosen, chosen_keys = sample_candidates(start, n, seed, threshold)
+    assert kept.sum() > 0
+    assert np.array_equal(chosen, positions[kept]) and np.array_equal(chosen_keys, keys[kept])
 
 
 def test_memory_limit_is_read_as_bytes_and_rejected_when_unreadable():

@@ -165,8 +165,10 @@ def partial_profile(frame: pl.DataFrame, guide: ProfileGuide | None = None) -> P
             row.update(frame.select(late_exprs).row(0, named=True))
         by_rows += late
     moment_columns = [i for i in by_rows if kinds[i] == _NUMERIC and row[f"{i}|count"]]
-    for i, moments in zip(moment_columns, _row_moments(frame, names, moment_columns, row), strict=True):
-        row.update({f"{i}|m2": moments[0], f"{i}|m3": moments[1], f"{i}|m4": moments[2]})
+    for i, moments in zip(moment_columns, _row_moments(frame, names, moment_columns), strict=True):
+        row.update(
+            {f"{i}|mean": moments[0], f"{i}|m2": moments[1], f"{i}|m3": moments[2], f"{i}|m4": moments[3]}
+        )
 
     def stat(name: str, dtype: type = np.float64, missing: float = np.nan) -> np.ndarray:
         out: np.ndarray = np.full(p, missing, dtype=dtype)
@@ -207,8 +209,7 @@ def _row_stat_exprs(i: int, column: str, kind: int) -> list[pl.Expr]:
     x = pl.col(column)
     if kind == _NUMERIC:
         v = x.cast(pl.Float64)
-        return [
-            v.mean().alias(f"{i}|mean"),
+        return [  # the mean comes with the moments (`_row_moments`)
             v.min().alias(f"{i}|min"),
             v.max().alias(f"{i}|max"),
             (v == 0).sum().alias(f"{i}|zero_count"),
@@ -264,19 +265,22 @@ _BLOCK = 32_768  # values per step of the moment sums: two buffers of it stay in
 
 
 def _row_moments(
-    frame: pl.DataFrame, names: list[str], columns: list[int], row: Mapping[str, Any]
-) -> list[tuple[float, float, float]]:
-    """Central moment sums M2, M3, M4 of numeric columns about their batch mean, over their rows.
+    frame: pl.DataFrame, names: list[str], columns: list[int]
+) -> list[tuple[float, float, float, float]]:
+    """The batch mean and the central moment sums M2, M3, M4 of numeric columns, over their rows.
 
     Computed block by block, so the deviations and their squares never leave the cache, and with
     `einsum` rather than `dot`: its sum of products runs on one thread in a fixed order, where a
-    multi-threaded BLAS would round differently with the number of threads.
+    multi-threaded BLAS would round differently with the number of threads. The mean is numpy's
+    pairwise sum of the contiguous values rather than polars' mean, whose rounding followed how the
+    batch happened to be cut into chunks when it was decoded beside another scan (one unit in the
+    last place of a mean moved M3 of a symmetric column in its tenth digit from run to run).
     """
-    out: list[tuple[float, float, float]] = []
+    out: list[tuple[float, float, float, float]] = []
     deviation, square = np.empty(_BLOCK), np.empty(_BLOCK)
     for i in columns:
-        x = frame.get_column(names[i]).drop_nulls().cast(pl.Float64).to_numpy()
-        mean = row[f"{i}|mean"]
+        x = np.ascontiguousarray(frame.get_column(names[i]).drop_nulls().cast(pl.Float64).to_numpy())
+        mean = float(np.sum(x) / len(x))
         m2 = m3 = m4 = 0.0
         with np.errstate(invalid="ignore", over="ignore"):  # infinities give NaN moments, as in polars
             for start in range(0, len(x), _BLOCK):
@@ -286,7 +290,7 @@ def _row_moments(
                 m2 += float(np.einsum("i,i->", d, d))
                 m3 += float(np.einsum("i,i->", d2, d))
                 m4 += float(np.einsum("i,i->", d2, d2))
-        out.append((m2, m3, m4))
+        out.append((mean, m2, m3, m4))
     return out
 
 

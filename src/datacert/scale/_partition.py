@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -74,6 +75,47 @@ def sample_keys(positions: np.ndarray, seed: int) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
+_KEY_BLOCK = 65_536  # positions per step of `sample_candidates`: its two buffers stay in the core's cache
+_GOLDEN, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+
+
+def sample_candidates(start: int, n: int, seed: int, threshold: int) -> tuple[np.ndarray, np.ndarray]:
+    """The positions in [start, start + n) whose sample key is below `threshold`, and their keys.
+
+    The keys `sample_keys` gives, computed block by block in place over two small buffers: a
+    batch's full keys were eight temporary arrays of its length, freshly mapped (page faults are
+    most of their cost), to keep about one row in two thousand.
+    """
+    ramp = np.arange(min(n, _KEY_BLOCK), dtype=np.uint64)
+    z, t = np.empty_like(ramp), np.empty_like(ramp)
+    bound = np.uint64(min(threshold, 2**64 - 1))
+    shifts = (np.uint64(30), np.uint64(27), np.uint64(31))
+    mix1, mix2 = np.uint64(_MIX1), np.uint64(_MIX2)
+    offset = (seed & 0xFFFFFFFFFFFFFFFF) * _GOLDEN
+    found_positions: list[np.ndarray] = []
+    found_keys: list[np.ndarray] = []
+    for first in range(start, start + n, _KEY_BLOCK):
+        m = min(_KEY_BLOCK, start + n - first)
+        zb, tb = z[:m], t[:m]
+        np.add(ramp[:m], np.uint64((first + offset) & 0xFFFFFFFFFFFFFFFF), out=zb)
+        np.bitwise_xor(zb, np.right_shift(zb, shifts[0], out=tb), out=zb)
+        np.multiply(zb, mix1, out=zb)
+        np.bitwise_xor(zb, np.right_shift(zb, shifts[1], out=tb), out=zb)
+        np.multiply(zb, mix2, out=zb)
+        np.bitwise_xor(zb, np.right_shift(zb, shifts[2], out=tb), out=zb)
+        if threshold >= 2**64:
+            found_positions.append(np.arange(first, first + m, dtype=np.int64))
+            found_keys.append(zb.copy())
+            continue
+        chosen = np.flatnonzero(zb < bound)
+        if len(chosen):
+            found_positions.append(chosen + first)
+            found_keys.append(zb[chosen])
+    if not found_positions:
+        return np.empty(0, np.int64), np.empty(0, np.uint64)
+    return np.concatenate(found_positions).astype(np.int64), np.concatenate(found_keys)
+
+
 def sample_threshold(sample_rows: int, population_rows: int) -> int:
     """The key bound that keeps about `sample_rows` plus ten standard deviations of rows.
 
@@ -131,37 +173,33 @@ def scan_partition(
     missing: list[np.ndarray] = []
     n_missing = 0
     start = partition.offset
-    threshold = np.uint64(min(options.sample_threshold, 2**64 - 1))
     guide = options.guide
     for frame in read_batches(partition, options.batch_rows):
-        positions = np.arange(start, start + frame.height, dtype=np.int64)
+        first = start
         start += frame.height
         partial = partial_profile(frame, guide)
         partials.append(partial)
         guide = _retuned(guide, partial)
-        keys = sample_keys(positions, options.seed)
-        chosen = keys < threshold if options.sample_threshold < 2**64 else np.ones(len(keys), bool)
-        if chosen.any():
-            mask = pl.Series(chosen)
+        chosen, keys = sample_candidates(first, frame.height, options.seed, options.sample_threshold)
+        if len(chosen):
             samples.append(
-                frame.filter(mask).with_columns(
-                    pl.Series(POSITION, positions[chosen]), pl.Series(SAMPLE_KEY, keys[chosen])
-                )
+                frame[chosen - first].with_columns(pl.Series(POSITION, chosen), pl.Series(SAMPLE_KEY, keys))
             )
         record = frame.select(options.record_columns)
-        records.add(_row_hash(record, 0), _row_hash(record, 1), positions)
+        records.add(_row_hash(record, 0), _row_hash(record, 1), first)
         if options.id_column is not None:
             column = frame.get_column(options.id_column)
             present = column.is_not_null()
             n_present = int(present.sum())
             if n_present < frame.height:
+                positions = np.arange(first, start, dtype=np.int64)
                 absent = positions[~present.to_numpy()]
                 n_missing += len(absent)
                 if sum(len(m) for m in missing) < MAX_ROWS_LISTED:
                     missing.append(absent[:MAX_ROWS_LISTED])
                 column, kept = column.filter(present), positions[present.to_numpy()]
             else:
-                kept = positions
+                kept = first  # consecutive positions, from the first
             for held, held_positions in span.add(column, kept):  # what is no longer summed up by a span
                 ids.add(_value_hash(held, 0), _value_hash(held, 1), held_positions)
     empty_rows = np.empty(0, np.int64)
@@ -222,9 +260,9 @@ class _IdSpan:
         self.ordered = active
         self.first: Any = None
         self.last: Any = None
-        self.held: list[tuple[pl.Series, np.ndarray]] = []
+        self.held: list[tuple[pl.Series, np.ndarray | int]] = []
 
-    def add(self, column: pl.Series, positions: np.ndarray) -> list[tuple[pl.Series, np.ndarray]]:
+    def add(self, column: pl.Series, positions: np.ndarray | int) -> list[tuple[pl.Series, np.ndarray | int]]:
         if not len(column):
             return []
         if self.ordered and self._continues(column):
@@ -257,39 +295,108 @@ class _BucketWriter:
 
     Each batch's hashes are packed into the partition's key records as they come; at the end the
     records are ordered by bucket with one stable counting sort of the bucket numbers and one
-    gather of whole records: each bucket is a slice of that one array.
+    gather of whole records: each bucket is a slice of that one array. The packing block is taken
+    from (and given back to) a small free list: a fresh block per partition is mapped page by page
+    again, and the kernel wrote 16 bytes a record into it.
     """
 
     def __init__(self, bits: int, dtype: np.dtype, capacity: int) -> None:
         self.bits, self.dtype, self.capacity = bits, dtype, capacity
-        self.block: np.ndarray | None = None  # allocated by the first batch that gives keys
+        self.block: np.ndarray | None = None  # taken by the first batch that gives keys
         self.count = 0
 
-    def add(self, h1: pl.Series, h2: pl.Series, positions: np.ndarray) -> None:
-        n = len(positions)
+    def add(self, h1: pl.Series, h2: pl.Series, positions: np.ndarray | int) -> None:
+        """Pack a batch's keys; `positions` is an array, or the first of consecutive positions."""
+        n = len(h1)
         if not n:
             return
         if self.block is None:
-            self.block = np.empty(self.capacity, dtype=self.dtype)
+            self.block = _BLOCKS.take(self.dtype, self.capacity)
         block = self.block[self.count : self.count + n]
-        block["h1"], block["h2"], block["position"] = (
-            h1.to_numpy(),
-            h2.to_numpy(),
-            positions,
-        )  # h2: low 32 bits
+        block["h1"] = h1.to_numpy()
+        block["h2"] = h2.to_numpy()  # its low 32 bits
+        if isinstance(positions, int | np.integer):
+            np.add(_ramp(n), positions, out=block["position"], casting="unsafe")
+        else:
+            block["position"] = positions
         self.count += n
 
     def buckets(self) -> list[np.ndarray]:
         n_buckets = 1 << self.bits
         if self.block is None:
             return [np.empty(0, self.dtype) for _ in range(n_buckets)]
-        block, self.block = self.block[: self.count], None
+        staged, self.block = self.block, None
+        block = staged[: self.count]
         if not self.bits:
-            return [block]
+            kept = block.copy()  # the staged block goes back to the pool
+            _BLOCKS.give(staged)
+            return [kept]
         bucket = (block["h1"] >> np.uint64(64 - self.bits)).astype(np.uint16)
         bounds = np.concatenate([[0], np.cumsum(np.bincount(bucket, minlength=n_buckets))])
-        block = np.take(block, np.argsort(bucket, kind="stable"))
-        return [block[bounds[b] : bounds[b + 1]] for b in range(n_buckets)]
+        ordered = _BLOCKS.take(self.dtype, self.count)
+        np.take(block, np.argsort(bucket, kind="stable"), out=ordered, mode="clip")  # in range: no check
+        _BLOCKS.give(staged)
+        return [ordered[bounds[b] : bounds[b + 1]] for b in range(n_buckets)]
+
+
+def release_buckets(pieces: list[np.ndarray]) -> None:
+    """Give the array under a partition's buckets back for the next partitions, once its pieces
+    have been written out (the spill, past its budget) and are no longer referenced."""
+    for piece in pieces:
+        if piece.base is not None:
+            _BLOCKS.give(piece.base)
+            return
+
+
+class _BlockPool:
+    """A few key blocks kept for the next partitions: each scanning thread packs into one and
+    gathers its buckets into another, and the spill gives back those it has written out."""
+
+    def __init__(self, keep: int = 6) -> None:
+        self.keep = keep
+        self.free: list[np.ndarray] = []
+        self.lock = threading.Lock()
+
+    def take(self, dtype: np.dtype, capacity: int) -> np.ndarray:
+        with self.lock:
+            for i, block in enumerate(self.free):
+                if block.dtype == dtype and len(block) >= capacity:
+                    return self.free.pop(i)[:capacity]
+        return np.empty(capacity, dtype=dtype)
+
+    def give(self, block: np.ndarray) -> bool:
+        """Keep `block` for another partition; False when the pool is full (then it is dropped)."""
+        base = block if block.base is None else block.base
+        with self.lock:
+            if len(self.free) >= self.keep or not isinstance(base, np.ndarray):
+                return False
+            self.free.append(base)
+            return True
+
+    def clear(self) -> None:
+        with self.lock:
+            self.free.clear()
+
+
+_BLOCKS = _BlockPool()
+
+
+def release_block_pool() -> None:
+    """Drop the kept key blocks (at the end of a pass: a process that goes on keeps no 16 MB
+    blocks it no longer needs)."""
+    _BLOCKS.clear()
+
+
+_RAMP = [np.arange(0, dtype=np.int64)]  # one ramp, as long as the longest batch so far
+
+
+def _ramp(n: int) -> np.ndarray:
+    """0, 1, ..., n - 1 (int64): a slice of one shared ramp, grown when a batch is longer."""
+    ramp = _RAMP[0]
+    if len(ramp) < n:
+        ramp = np.arange(n, dtype=np.int64)
+        _RAMP[0] = ramp
+    return ramp[:n]
 
 
 def _retuned(guide: ProfileGuide, partial: PartialProfile) -> ProfileGuide:
@@ -316,21 +423,27 @@ def repeated_keys(pieces: list[np.ndarray]) -> RepeatedKeys:
     """Keys held by two records or more in one bucket: counts, first groups, first positions.
 
     The few records whose first hash repeats are found first (numpy's vectorised sort of the first
-    hashes, then a hash lookup of the repeated ones); only those are sorted on all keys.
+    hashes, then a hash lookup of the repeated ones); only those are sorted on all keys. Only the
+    first hashes are copied out of the pieces (8 bytes a record, where joining whole keys first
+    copied 24), and the candidates are taken from each piece where it lies.
     """
     pieces = [p for p in pieces if len(p)]
     if not pieces:
         return RepeatedKeys()
     if len({p.dtype for p in pieces}) > 1:
         pieces = [p.astype(WIDE_KEY_DTYPE) for p in pieces]
-    keys = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
-    first_hash = np.ascontiguousarray(keys["h1"])
+    first_hash = np.concatenate([p["h1"] for p in pieces])
     ordered = np.sort(first_hash)
-    repeats = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    same = ordered[1:] == ordered[:-1]
+    repeats = ordered[1:][same]  # sorted, each repeated hash once per extra copy
     if not len(repeats):
         return RepeatedKeys()
-    probe = pl.Series(first_hash).is_in(pl.Series(repeats, dtype=pl.UInt64).implode())
-    candidates = keys[probe.to_numpy()]
+    repeats = repeats[np.r_[True, repeats[1:] != repeats[:-1]]]
+    del ordered, same
+    probe = pl.Series(first_hash).is_in(pl.Series(repeats, dtype=pl.UInt64).implode()).to_numpy()
+    bounds = np.cumsum([0, *(len(p) for p in pieces)])
+    taken = [p[probe[bounds[i] : bounds[i + 1]]] for i, p in enumerate(pieces)]
+    candidates = np.concatenate(taken) if len(taken) > 1 else taken[0]
     candidates = candidates[np.lexsort((candidates["position"], candidates["h2"], candidates["h1"]))]
     h1, h2, positions = candidates["h1"], candidates["h2"], candidates["position"].astype(np.int64)
     same = np.zeros(len(positions) + 1, dtype=bool)  # same key as the next record

@@ -32,6 +32,8 @@ from datacert.scale._partition import (
     combine_samples,
     file_digest,
     id_buckets,
+    release_block_pool,
+    release_buckets,
     repeated_keys,
     scan_partition,
     spans_need_keys,
@@ -116,6 +118,8 @@ class _Spill:
                     with open(self._path(kind, bucket, piece.dtype), "ab") as handle:
                         piece.tofile(handle)
                 self.written[kind] = self.written.get(kind, 0) + len(piece)
+        if not hold:
+            release_buckets(pieces)
 
     def read(self, kind: str, bucket: int) -> list[np.ndarray]:
         """The bucket's keys: from disk, one array per key layout (compact, then wide positions),
@@ -172,6 +176,7 @@ def stream_pass(
             spill.append("records", records)
             spill.append("ids", ids)
             summaries.append(summary)
+        release_block_pool()
         record_results = spill.reduce("records", threads)
         id_results = spill.reduce("ids", threads) if options.id_column is not None else None
         file_digests = [d.result() for d in digests]
@@ -195,4 +200,5 @@ def id_pass(plan: SourcePlan, options: ScanOptions, threads: int = 1) -> list[Re
         spill = _Spill(Path(folder), options.buckets)
         for buckets in scanner.map(lambda p: id_buckets(p, options), plan.partitions):
             spill.append("ids", buckets)
+        release_block_pool()
         return spill.reduce("ids", threads)
