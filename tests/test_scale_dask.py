@@ -111,3 +111,30 @@ def test_the_dask_pass_equals_the_streaming_pass(tmp_path, cohort, scheduler, id
         assert dask.repeated_ids.groups == ((0, 390),)
     else:
         assert dask.repeated_ids.n_groups == 0
+
+
+def test_checks_are_spread_with_the_fit_sharers_together_on_the_first_worker():
+    from datacert.scale._assay import assign_checks
+
+    checks = [("a_count", False), ("label_issues", True), ("multivariate_outliers", False)]
+    checks += [("insufficient_sample_size", True), ("poisoning_suspected", False), ("z_count", False)]
+    groups = assign_checks(checks, ["w0", "w1"])
+    assert groups == assign_checks(list(reversed(checks)), ["w0", "w1"])  # order of the list: no matter
+    assert {"label_issues", "insufficient_sample_size"} <= set(groups["w0"])
+    assert sorted(c for ids in groups.values() for c in ids) == sorted(c for c, _ in checks)
+    assert {"multivariate_outliers", "poisoning_suspected"} <= set(groups["w1"])  # the fit's worker is full
+
+
+def test_the_dask_check_runs_its_checks_on_both_workers_and_certifies_as_streaming(
+    tmp_path, cohort, scheduler
+):
+    from datacert.scale import check_partitioned
+
+    source = _write(cohort, tmp_path / "assay", [200, 190, cohort.height - 390])
+    roles = Roles.build(target="target")
+    streaming = check_partitioned(source, roles, sample_rows=300)
+    dask = check_partitioned(source, roles, engine="dask", scheduler=scheduler, sample_rows=300)
+    groups = dask.run["engine"]["check_groups"]
+    assert len(groups) == 2 and all(groups)
+    assert dask.to_dict(include_run=False) == streaming.to_dict(include_run=False)
+    assert dask.run["warnings"] == streaming.run["warnings"]

@@ -15,7 +15,7 @@ from typing import Any
 from datacert._threads import one_thread
 from datacert.artifacts import Artifacts
 from datacert.certificate import Certificate
-from datacert.checks import run_checks
+from datacert.checks import CheckOutcome, run_checks
 from datacert.dataset import Dataset, build_dataset
 from datacert.figures import figure_data
 from datacert.findings import sort_findings
@@ -74,12 +74,14 @@ def certify(
     profile: Profile | None = None,
     campaign: Mapping[str, int] | None = None,
     figures: bool = True,
+    run: Callable[..., list[CheckOutcome]] = run_checks,
 ) -> Certificate:
     """Profile, check, score and decide on a prepared Dataset; measure what that cost in energy.
 
     `campaign` ({"configs", "folds", "seeds"}) is the training campaign the energy at stake is
     scaled to when the verdict is not release (default: datacert.audit.energy.DEFAULT_CAMPAIGN).
     `figures=False` leaves out the report's plot data (for certificates only compared, never drawn).
+    `run` runs the checks (`run_checks`'s signature): the Dask engine hands in its workers' outcomes.
     """
     from datacert.audit.energy import measure, with_energy
     from datacert.audit.lineage import with_lineage
@@ -88,7 +90,7 @@ def certify(
         # numpy/scipy/sklearn warnings (overflow on inf strings, degenerate fits) belong in the
         # certificate's run section, not on the user's terminal
         warnings.simplefilter("always")
-        certificate = _assay(dataset, policy, progress, only, profile, figures)
+        certificate = _assay(dataset, policy, progress, only, profile, figures, run)
     certificate = with_energy(with_lineage(certificate), dataset, assay_energy, campaign)
     certificate.run["warnings"] = summarize_warnings(caught)
     return certificate
@@ -111,6 +113,7 @@ def _assay(
     only: Iterable[str] | None,
     profile: Profile | None,
     figures: bool = True,
+    run: Callable[..., list[CheckOutcome]] = run_checks,
 ) -> Certificate:
     started = datetime.now(UTC)
     clock = time.perf_counter()
@@ -120,7 +123,7 @@ def _assay(
     profile = profile or compute_profile(dataset.frame, dict(dataset.semantic_types))
     profiled = time.perf_counter() - clock
     with one_thread():  # the same numbers on any machine and load, and no spinning BLAS threads
-        outcomes = run_checks(dataset, profile, policy.check_params, only=only, progress=progress)
+        outcomes = run(dataset, profile, policy.check_params, only=only, progress=progress)
         findings = sort_findings([f for o in outcomes for f in o.findings])
         assessment = assess(dataset, outcomes, findings, policy.scoring)
         scores, verdict, reasons = assessment.scores, assessment.verdict, assessment.reasons

@@ -23,9 +23,11 @@ import resource
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from datacert.profile import PartialProfile, combine_partials
 from datacert.scale._partition import (
@@ -122,7 +124,14 @@ def worker_count(client: Any) -> int:
 
 
 def _summary_of(scanned: tuple) -> PartitionSummary:
-    return scanned[0]
+    """The summary without its sample candidates, which travel only when a sample is combined."""
+    summary: PartitionSummary = scanned[0]
+    return replace(summary, sample=summary.sample.clear())
+
+
+def _sample_of(scanned: tuple) -> pl.DataFrame:
+    """A partition's sample candidates, with their sample keys (combine_samples chooses by them)."""
+    return scanned[0].sample
 
 
 def _bucket_of(scanned: tuple, kind: int, bucket: int) -> np.ndarray:
@@ -146,6 +155,36 @@ def dask_pass(
     What reaches the client: one partial profile and the sample candidates per partition, one
     digest per file, and the capped duplicate groups per bucket. The record hashes never do.
     """
+    scanned = cluster_pass(client, plan, options, progress)
+    return replace(scanned.result, sample=pooled_sample(client.gather(scanned.sample_parts), sample_rows))
+
+
+def pooled_sample(parts: list[pl.DataFrame], sample_rows: int) -> pl.DataFrame:
+    """The sample from the partitions' candidates, without the sample key (the streaming pass's)."""
+    sample = combine_samples(parts, sample_rows)
+    return sample.drop(SAMPLE_KEY) if SAMPLE_KEY in sample.columns else sample
+
+
+@dataclass(frozen=True)
+class ClusterPass:
+    """The pass, its sample left on the workers: `result.sample` is empty, `sample_parts` are the
+    futures of each partition's candidates in partition order (`combine_samples` takes them)."""
+
+    result: PassResult
+    sample_parts: list[Any]
+
+
+def cluster_pass(
+    client: Any,
+    plan: SourcePlan,
+    options: ScanOptions,
+    progress: Callable[[str], None] | None = None,
+) -> ClusterPass:
+    """The whole-table pass on the workers; the client gets the partials, digests and counts.
+
+    The sample candidates stay where they were scanned, so a sampled assay on the cluster never
+    moves them through the client.
+    """
     from distributed import as_completed
 
     workers = worker_count(client)
@@ -155,6 +194,7 @@ def dask_pass(
     scanned = client.map(scan_partition, list(plan.partitions), options=options)
     digests = client.map(file_digest, list(plan.files))  # after the scans: they fill the workers' gaps
     summaries = client.map(_summary_of, scanned)
+    sample_parts = client.map(_sample_of, scanned)
     records = _reductions(client, scanned, 1, options.buckets)
     ids = _reductions(client, scanned, 2, options.buckets) if options.id_column is not None else None
     del scanned  # the scan results stay on the workers only while their pieces are needed
@@ -169,7 +209,6 @@ def dask_pass(
     repeated_ids = combine_repeated(client.gather(ids)) if ids is not None else None
     file_digests = client.gather(digests)
     cpu_after = client.run(_cpu_seconds)
-    sample = combine_samples([s.sample for s in ordered], sample_rows)
     engine = {
         "name": "dask",
         "partitions": len(plan.partitions),
@@ -177,15 +216,16 @@ def dask_pass(
         "buckets": options.buckets,
         "worker_cpu_seconds": sorted(round(cpu_after[w] - cpu_before.get(w, 0.0), 2) for w in cpu_after),
     }
-    return PassResult(
+    result = PassResult(
         partial=partial,
-        sample=sample.drop(SAMPLE_KEY) if SAMPLE_KEY in sample.columns else sample,
+        sample=pl.DataFrame(),
         fingerprint=combine_fingerprints(file_digests),
         duplicate_records=duplicate_records,
         repeated_ids=repeated_ids,
         missing_ids=combine_missing([s.missing_ids for s in ordered]),
         engine=engine,
     )
+    return ClusterPass(result, sample_parts)
 
 
 def _id_keys(partition: Any, options: ScanOptions) -> tuple[list[np.ndarray]]:
