@@ -116,12 +116,13 @@ def test_the_dask_pass_equals_the_streaming_pass(tmp_path, cohort, scheduler, id
 def test_checks_are_spread_with_the_fit_sharers_together_on_the_first_worker():
     from datacert.scale._assay import assign_checks
 
-    checks = [("a_count", False), ("label_issues", True), ("multivariate_outliers", False)]
-    checks += [("insufficient_sample_size", True), ("poisoning_suspected", False), ("z_count", False)]
+    checks = [("a_count", False, 0.02), ("label_issues", True, 0.1), ("multivariate_outliers", False, 0.65)]
+    checks += [("insufficient_sample_size", True, 0.65), ("poisoning_suspected", False, 0.65)]
+    checks += [("z_count", False, 0.02)]
     groups = assign_checks(checks, ["w0", "w1"])
     assert groups == assign_checks(list(reversed(checks)), ["w0", "w1"])  # order of the list: no matter
     assert {"label_issues", "insufficient_sample_size"} <= set(groups["w0"])
-    assert sorted(c for ids in groups.values() for c in ids) == sorted(c for c, _ in checks)
+    assert sorted(c for ids in groups.values() for c in ids) == sorted(c for c, _, _ in checks)
     assert {"multivariate_outliers", "poisoning_suspected"} <= set(groups["w1"])  # the fit's worker is full
 
 

@@ -310,6 +310,9 @@ class Check:
     figure: ClassVar[Figure | None] = None
     governance: ClassVar[tuple[str, ...]] = ()  # GOVERNANCE_TOPICS its findings answer
     cost: ClassVar[str] = "linear"  # linear | n log n | sampled | blocked pairwise | model fits
+    # CPU seconds of its own work on a 100,000-record sample of the tall benchmark table (a warm
+    # run): the weight by which the Dask engine spreads the checks over its workers
+    sample_cpu_seconds: ClassVar[float] = 0.02
     # when this check's correction hook runs (default: its remedy order); a hook that drops columns
     # must run before hooks that skip dropped columns
     correction_order: ClassVar[int | None] = None

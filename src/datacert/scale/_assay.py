@@ -24,7 +24,7 @@ import polars as pl
 
 from datacert.artifacts import Artifacts, Population, RepeatedKeys
 from datacert.certificate import Certificate
-from datacert.checks._runner import CheckOutcome
+from datacert.checks import CheckOutcome
 from datacert.dataset import Dataset, build_dataset, infer_id, validate_roles
 from datacert.io import LoadedTable
 from datacert.policy import Policy
@@ -394,20 +394,8 @@ def _whole_table_checks() -> frozenset[str]:
 # the Dask engine's check: the pass, then the assay of the sample on the workers
 # ----------------------------------------------------------------------------------------------
 
-# CPU seconds of a check's own work on a 100,000-record sample of the tall benchmark table
-# (1,000,000 x 50; per-check timings of a warm run): the weights the checks are spread over the
-# workers by. The checks that share the reference model go together, with the fit counted once.
-CHECK_COSTS = {
-    "insufficient_sample_size": 0.65,
-    "multivariate_outliers": 0.65,
-    "poisoning_suspected": 0.65,
-    "target_leakage": 0.33,
-    "informative_missingness": 0.16,
-    "type_mismatch": 0.1,
-    "label_issues": 0.1,
-    "high_dimensionality": 0.07,
-}
-OTHER_CHECK_COST = 0.02  # the thirty or so checks that count and compare columns
+# the checks' weights are their classes' `sample_cpu_seconds`; the checks that share the reference
+# model go together, with the fit counted once
 FIT_COST = 2.5  # the shared reference fit (its design matrix, folds and candidate models)
 CERTIFY_COST = 0.6  # scores, figures and the pilot fit, after the checks, on the model's worker
 
@@ -521,25 +509,25 @@ def _assay_on_cluster(
     return client.gather(certified), positions, whole_table, [len(ids) for ids in groups.values()]
 
 
-def assign_checks(checks: list[tuple[str, bool]], workers: list[str]) -> dict[str, tuple[str, ...]]:
+def assign_checks(checks: list[tuple[str, bool, float]], workers: list[str]) -> dict[str, tuple[str, ...]]:
     """The checks spread over the workers, longest first onto the least loaded (LPT scheduling).
 
-    `checks` are (id, shares the reference fit); those that share it go together onto the first
+    `checks` are (id, shares the reference fit, CPU weight); those that share it go together onto the first
     worker with the fit's cost, the certificate's own work counted there too. Ties go to the
     earlier worker, so the same checks and workers give the same groups.
     """
     load = dict.fromkeys(workers, 0.0)
     groups: dict[str, list[str]] = {w: [] for w in workers}
-    model = [cid for cid, fits in checks if fits]
+    model = [(cid, weight) for cid, fits, weight in checks if fits]
     if model:
-        groups[workers[0]] += model
-        load[workers[0]] += FIT_COST + sum(CHECK_COSTS.get(c, OTHER_CHECK_COST) for c in model)
+        groups[workers[0]] += [cid for cid, _ in model]
+        load[workers[0]] += FIT_COST + sum(weight for _, weight in model)
     load[workers[0]] += CERTIFY_COST
-    rest = sorted((c for c, fits in checks if not fits), key=lambda c: -CHECK_COSTS.get(c, OTHER_CHECK_COST))
-    for cid in rest:
+    rest = sorted(((cid, weight) for cid, fits, weight in checks if not fits), key=lambda c: (-c[1], c[0]))
+    for cid, weight in rest:
         worker = min(workers, key=lambda w: load[w])
         groups[worker].append(cid)
-        load[worker] += CHECK_COSTS.get(cid, OTHER_CHECK_COST)
+        load[worker] += weight
     return {w: tuple(sorted(ids)) for w, ids in groups.items()}
 
 
@@ -562,12 +550,15 @@ def _sample_task(
     return sample_inputs(plan, pooled_sample(parts, sample_rows), *head, counts, partial, reference, declared)
 
 
-def _check_plan(inputs: SampleInputs) -> tuple[list[tuple[str, bool]], np.ndarray, frozenset[str]]:
+def _check_plan(inputs: SampleInputs) -> tuple[list[tuple[str, bool, float]], np.ndarray, frozenset[str]]:
     """Every check with whether it shares the reference fit, the sample's positions and the
     whole-table checks: what the client needs to spread the checks and to write the certificate."""
     from datacert.checks import load_all_checks
 
-    checks = [(cid, "reference_fit" in cls.needs.artifacts) for cid, cls in load_all_checks().items()]
+    checks = [
+        (cid, "reference_fit" in cls.needs.artifacts, cls.sample_cpu_seconds)
+        for cid, cls in load_all_checks().items()
+    ]
     return checks, inputs.population.positions, _whole_table_checks()
 
 

@@ -43,6 +43,7 @@ class InformativeMissingness(Check):
     """
 
     id = "informative_missingness"
+    sample_cpu_seconds = 0.16
     dimension = "completeness"
     governance = ("missingness",)
     needs = Needs(min_rows=20)

@@ -22,6 +22,7 @@ class TypeMismatch(Check):
     """
 
     id = "type_mismatch"
+    sample_cpu_seconds = 0.1
     dimension = "conformance"
     params = (
         Param(

@@ -44,6 +44,7 @@ class HighDimensionality(Check):
     """
 
     id = "high_dimensionality"
+    sample_cpu_seconds = 0.07
     dimension = "informativeness"
     governance = ("sufficiency",)
     needs = Needs(min_rows=3, artifacts=("task", "row_sample"))

@@ -59,6 +59,7 @@ class LabelIssues(Check):
     """
 
     id = "label_issues"
+    sample_cpu_seconds = 0.1
     dimension = "label_quality"
     governance = ("labelling", "errors")
     needs = Needs(roles=("target",), min_rows=20, artifacts=("task", "design", "reference_fit"))

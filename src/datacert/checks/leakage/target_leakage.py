@@ -39,6 +39,7 @@ class TargetLeakage(Check):
     """
 
     id = "target_leakage"
+    sample_cpu_seconds = 0.33
     dimension = "leakage"
     needs = Needs(roles=("target",), min_rows=10)
     params = (

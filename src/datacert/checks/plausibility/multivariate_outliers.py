@@ -113,6 +113,7 @@ class MultivariateOutliers(Check):
     """
 
     id = "multivariate_outliers"
+    sample_cpu_seconds = 0.65
     dimension = "plausibility"
     needs = Needs(min_rows=20, numeric_features=2, artifacts=("row_sample",))
     params = (

@@ -72,6 +72,7 @@ class InsufficientSampleSize(Check):
     """
 
     id = "insufficient_sample_size"
+    sample_cpu_seconds = 0.65
     dimension = "representativeness"
     governance = ("sufficiency",)
     needs = Needs(roles=("target",), min_rows=30, artifacts=("task", "design", "reference_fit", "row_sample"))

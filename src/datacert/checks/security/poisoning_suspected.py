@@ -112,6 +112,7 @@ class PoisoningSuspected(Check):
     """
 
     id = "poisoning_suspected"
+    sample_cpu_seconds = 0.65
     dimension = "security"
     needs = Needs(roles=("target",), min_rows=20, artifacts=("task", "row_sample", "feature_duplicates"))
     params = (
