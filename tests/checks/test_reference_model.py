@@ -239,3 +239,19 @@ def test_the_mixed_encoder_gives_the_column_transformer_s_matrix():
         ours = MixedEncoder(4, unit_rows)
         assert np.array_equal(ours.fit_transform(train), reference.fit_transform(train))
         assert np.array_equal(ours.transform(test), reference.transform(test))
+
+
+def test_gram_pca_projects_new_records_as_pca_does_also_for_an_uncentred_block():
+    """One-hot columns next to standardised ones are not centred: the projection must centre too."""
+    from datacert.checks._estimators import GramPCA
+
+    rng = np.random.default_rng(11)
+    train = np.hstack([rng.normal(size=(40, 120)), rng.integers(0, 2, size=(40, 8)).astype(float)])
+    new = np.hstack([rng.normal(size=(15, 120)), rng.integers(0, 2, size=(15, 8)).astype(float)])
+    gram = GramPCA()
+    scores = gram.fit_transform(train)
+    assert gram.mean_.any()  # the one-hot block has a real offset
+    mean = train.mean(axis=0)
+    # all components kept: the scores' inner products are the centred records' inner products
+    assert np.allclose(gram.transform(new) @ scores.T, (new - mean) @ (train - mean).T, atol=1e-8)
+    assert np.allclose(gram.transform(train), scores, atol=1e-8)

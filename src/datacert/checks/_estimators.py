@@ -142,8 +142,8 @@ class GramPCA(TransformerMixin, BaseEstimator):
     def transform(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
         cross = X @ self.train_.T
-        if self.mean_.any():
-            cross -= (X @ self.mean_)[:, None]
+        if self.mean_.any():  # (x - m)·t for the centred training rows t: x·t - m·t
+            cross -= (self.train_ @ self.mean_)[None, :]
         return cross @ self.projector_
 
 
