@@ -204,18 +204,9 @@ def dask_child(task: str, source: str, workers: int) -> dict:
     out: dict = {}
     started = time.perf_counter()
     if task == "dask_warm":
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
-        with (
-            LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                env=ONE_THREAD,
-            ) as cluster,
-            Client(cluster) as client,
-        ):
+        with _local_cluster(workers) as cluster, Client(cluster) as client:
             client.run(importlib.import_module, KERNEL)
             before = client.run(process_cpu_seconds)
             ready, client_cpu = time.perf_counter(), process_cpu_seconds()
@@ -234,7 +225,7 @@ def dask_child(task: str, source: str, workers: int) -> dict:
             partitions=len(plan.partitions),
         )
     elif task == "dask_check_warm":
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
         from datacert.scale import check_partitioned
 
@@ -243,16 +234,7 @@ def dask_child(task: str, source: str, workers: int) -> dict:
             pl.read_parquet(sorted(Path(source).parent.glob("*.parquet"))[-1]).head(3_000).write_parquet(
                 warm_up / "part-0.parquet"
             )
-            with (
-                LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    env=ONE_THREAD,
-                ) as cluster,
-                Client(cluster) as client,
-            ):
+            with _local_cluster(workers) as cluster, Client(cluster) as client:
                 # a standing cluster: the workers have imported the checks and their libraries
                 check_partitioned(
                     str(warm_up / "*.parquet"), roles, engine="dask", scheduler=cluster.scheduler_address
@@ -378,6 +360,15 @@ ONE_THREAD = {
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
 }
+
+
+def _local_cluster(workers: int):
+    """A LocalCluster of one-threaded worker processes, as the warmed Dask tasks measure it."""
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, env=ONE_THREAD
+    )
 
 
 def process_cpu_seconds() -> float:
