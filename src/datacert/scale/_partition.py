@@ -63,20 +63,21 @@ class PartitionSummary:
     id_keys: int = 0  # identifier keys this partition gave to the buckets
 
 
+_KEY_BLOCK = 65_536  # positions per step of `sample_candidates`: its two buffers stay in the core's cache
+_GOLDEN, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+
+
 def sample_keys(positions: np.ndarray, seed: int) -> np.ndarray:
     """A seeded pseudo-random 64-bit key per whole-table position (splitmix64 finaliser).
 
     Written out because it must not depend on a library version or on how the table is
-    partitioned: the same row gets the same key on one machine and on a cluster.
+    partitioned: the same row gets the same key on one machine and on a cluster. The scan uses
+    `sample_candidates`, the same keys computed in place; this is their plain statement.
     """
-    z = positions.astype(np.uint64) + np.uint64(seed & 0xFFFFFFFFFFFFFFFF) * np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = positions.astype(np.uint64) + np.uint64(seed & 0xFFFFFFFFFFFFFFFF) * np.uint64(_GOLDEN)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(_MIX1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(_MIX2)
     return z ^ (z >> np.uint64(31))
-
-
-_KEY_BLOCK = 65_536  # positions per step of `sample_candidates`: its two buffers stay in the core's cache
-_GOLDEN, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 
 
 def sample_candidates(start: int, n: int, seed: int, threshold: int) -> tuple[np.ndarray, np.ndarray]:
