@@ -9,7 +9,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from tests.checks._issue4_data import frame_of
 from tests.checks._planted import Case, planted, planted_case, seeded
-from tests.conftest import run_one
+from tests.conftest import make_dataset, run_one
 
 from datacert.checks.informativeness import redundant_features as module
 
@@ -112,3 +112,32 @@ def test_screen_tiles_do_not_change_the_pairs(monkeypatch):
     assert len(reference[0]) == 60
     assert run(97) == reference
     assert run(500) == reference
+
+
+def test_tall_sample_is_gathered_with_the_same_bits_as_the_numeric_block():
+    """On a table taller than max_rows the check reads only the sampled records; they must be the
+    rows of the whole float block it used to build (ints, float32, gaps and a role column)."""
+    rng = np.random.default_rng(3)
+    n = 7_001
+    wide_floats = rng.normal(size=n)
+    wide_floats[rng.choice(n, 40, replace=False)] = np.nan
+    frame = pl.DataFrame(
+        {
+            "a": wide_floats,
+            "b": pl.Series(rng.normal(size=n) * 1e3, dtype=pl.Float32),
+            "c": pl.Series(rng.integers(-50, 50, n), dtype=pl.Int16),
+            "d": pl.Series([None if i % 97 == 0 else i for i in range(n)], dtype=pl.Int64),
+            "site": rng.integers(0, 3, n),
+            "y": rng.integers(0, 2, n),
+        }
+    )
+    data = make_dataset(frame, target="y", sensitive=["site"])
+    columns = [c for c in data.numeric_feature_columns() if c not in set(data.roles.sensitive)]
+    assert columns == ["a", "b", "c", "d"]
+    sampled = module._sampled_block(data, columns, 1_000)
+    whole = data.numeric_matrix(data.numeric_feature_columns())
+    index = [data.numeric_feature_columns().index(c) for c in columns]
+    expected = whole[module.sample_rows(n, 1_000)][:, index]
+    assert sampled.shape == (1_000, 4) and sampled.dtype == np.float64
+    np.testing.assert_array_equal(sampled, expected)  # NaN where missing, the same floats elsewhere
+    assert sampled.tobytes() == np.ascontiguousarray(expected).tobytes()
