@@ -101,8 +101,10 @@ class InformativeMissingness(Check):
         target = data.roles.target
         frame = data.frame
         keep = frame.select(pl.col(target).is_not_null()).to_series().to_numpy()
-        missing = _missing_matrix(data, columns)[keep]
-        y = frame.get_column(target).filter(pl.Series(keep))
+        missing = _missing_matrix(data, columns)
+        y = frame.get_column(target)
+        if not keep.all():  # a copy of the n x k matrix only when some records have no target
+            missing, y = missing[keep], y.filter(pl.Series(keep))
         semantic_type = data.semantic_types.get(target)
         if learning_task(y, semantic_type) == "regression":
             effect, p_values, details = _mann_whitney(missing, y.cast(pl.Float64).to_numpy())
@@ -159,6 +161,9 @@ class InformativeMissingness(Check):
         # them); columns whose missingness carries the target are already reported above
         reported = {columns[j] for j in hits[: params["max_findings"]]}
         rest = [c for c in columns if c not in reported]
+        # the missing-at-random screen builds its own matrices: on a tall table, holding this
+        # n x k one beside them would add its size to the check's peak
+        del missing, y
         mar, mar_evidence = self._predictable_missingness(data, rest, nulls, params) if rest else ([], {})
         findings += mar[: max(0, params["max_findings"] - len(findings))]
         return CheckResult.fired(
