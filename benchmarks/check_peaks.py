@@ -19,15 +19,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-STATUS = Path("/proc/self/status")
+from benchmarks._measure import current_rss_mb, peak_rss_mb
+
 CLEAR_REFS = Path("/proc/self/clear_refs")
-
-
-def _status_mb(field: str) -> int:
-    for line in STATUS.read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) // 1024
-    raise RuntimeError(f"{field} is not in {STATUS}")
 
 
 def _reset_high_water_mark() -> None:
@@ -37,10 +31,10 @@ def _reset_high_water_mark() -> None:
 @dataclass
 class Step:
     name: str
-    start_mb: int
+    start_mb: float
     cpu_start: float
-    peak_mb: int = 0
-    end_mb: int = 0
+    peak_mb: float = 0.0
+    end_mb: float = 0.0
     cpu_seconds: float = 0.0
 
 
@@ -54,16 +48,16 @@ def measure(workload: str, trim: bool) -> tuple[list[Step], dict[str, float]]:
     path = workload_path(workload)  # generated before anything is measured
     release = ctypes.CDLL("libc.so.6").malloc_trim if trim else None
     load_all_checks(None)
-    facts = {"imports_mb": _status_mb("VmRSS")}
+    facts = {"imports_mb": current_rss_mb()}
     dataset = load_dataset(str(path), Roles.build(target=TARGETS.get(workload)))
-    facts["loaded_mb"] = _status_mb("VmRSS")
+    facts["loaded_mb"] = current_rss_mb()
     facts["arrow_mb"] = dataset.frame.estimated_size() / 2**20
     steps: list[Step] = []
 
     def close_step() -> None:
         if steps:
             last = steps[-1]
-            last.peak_mb, last.end_mb = _status_mb("VmHWM"), _status_mb("VmRSS")
+            last.peak_mb, last.end_mb = peak_rss_mb(), current_rss_mb()
             last.cpu_seconds = time.process_time() - last.cpu_start
 
     def progress(name: str) -> None:
@@ -71,7 +65,7 @@ def measure(workload: str, trim: bool) -> tuple[list[Step], dict[str, float]]:
         if release is not None:
             release(0)
         _reset_high_water_mark()
-        steps.append(Step(name, _status_mb("VmRSS"), time.process_time()))
+        steps.append(Step(name, current_rss_mb(), time.process_time()))
 
     certify(dataset, progress=progress)
     close_step()
@@ -91,15 +85,15 @@ def main() -> None:
     steps, facts = measure(args.workload, args.trim)
     goal = 2.5 * facts["arrow_mb"]
     print(
-        f"{args.workload}: Arrow {facts['arrow_mb']:.0f} MB (goal 2.5x = {goal:.0f} MB); "
-        f"after imports {facts['imports_mb']} MB, after loading {facts['loaded_mb']} MB"
+        f"{args.workload}: Arrow {facts['arrow_mb']:.1f} MB (goal 2.5x = {goal:.1f} MB); "
+        f"after imports {facts['imports_mb']:.0f} MB, after loading {facts['loaded_mb']:.0f} MB"
     )
     shown = sorted(steps, key=lambda s: (-s.peak_mb, s.name))[: args.top] if args.top else steps
     print(f"{'step':32s} {'peak MB':>8s} {'x Arrow':>8s} {'start':>7s} {'end':>7s} {'CPU s':>6s}")
     for s in shown:
         print(
-            f"{s.name:32s} {s.peak_mb:8d} {s.peak_mb / facts['arrow_mb']:8.2f} "
-            f"{s.start_mb:7d} {s.end_mb:7d} {s.cpu_seconds:6.2f}"
+            f"{s.name:32s} {s.peak_mb:8.0f} {s.peak_mb / facts['arrow_mb']:8.2f} "
+            f"{s.start_mb:7.0f} {s.end_mb:7.0f} {s.cpu_seconds:6.2f}"
         )
 
 

@@ -48,6 +48,24 @@ def test_missing_lab_predicts_the_label():
     assert outcome.evidence["per_column"]["crp"]["q_value"] > 0.05
 
 
+def test_records_without_a_target_are_left_out_of_the_target_test():
+    cols = _cohort(0)
+    rng = np.random.default_rng(1)
+    mask = rng.random(N) < np.where(cols["y"] == 1, 0.15, 0.60)
+    unlabelled = rng.random(N) < 0.1
+    frame = pl.DataFrame(
+        {**cols, "lactates": _with_missing(cols["lactates"], mask), "y": _with_missing(cols["y"], unlabelled)}
+    )
+    labelled = frame.filter(pl.col("y").is_not_null())
+    (finding,) = run_one(CHECK, frame, target="y").findings
+    (alone,) = run_one(CHECK, labelled, target="y").findings
+    # the same association, measured on the labelled records only; the rows still name the whole table
+    for key in ("effect", "p_value", "missing", "observed", "target_rate_missing", "target_rate_observed"):
+        assert finding.evidence[key] == alone.evidence[key]
+    assert finding.evidence["missing"] == int((mask & ~unlabelled).sum())
+    assert finding.rows == tuple(np.flatnonzero(mask).tolist())
+
+
 def test_continuous_target():
     rng = np.random.default_rng(2)
     cols = _cohort(2)
