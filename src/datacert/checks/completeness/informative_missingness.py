@@ -201,19 +201,26 @@ class InformativeMissingness(Check):
         tested = sorted(columns, key=lambda c: (-nulls[c], position[c]))[: params["max_columns"]]
         if not numeric:
             return [], {"numerator": 0, "denominator": len(tested), "mode": "other_columns"}
-        rows_missing = _missing_matrix(data, tested)
-        m = rows_missing
         sampled = None
-        if data.n_rows > MAR_SAMPLE_ROWS:  # evenly spaced records; only they are copied as floats
+        if data.n_rows > MAR_SAMPLE_ROWS:  # evenly spaced records; only they are copied
             idx = (np.arange(MAR_SAMPLE_ROWS) * (data.n_rows / MAR_SAMPLE_ROWS)).astype(np.int64)
-            x, m, sampled = rows_matrix(data, numeric, idx), m[idx], MAR_SAMPLE_ROWS
+            x, m, sampled = (
+                rows_matrix(data, numeric, idx),
+                _missing_matrix(data, tested, idx),
+                MAR_SAMPLE_ROWS,
+            )
         else:
-            x = data.numeric_matrix(numeric)
+            x, m = data.numeric_matrix(numeric), _missing_matrix(data, tested)
         observed = ~np.isnan(x)
         of = observed.astype(np.float64)
         mf = m.astype(np.float64)
         n1 = mf.T @ of  # K × p: records missing column j with predictor k observed
         n0 = of.sum(axis=0) - n1
+        del of  # the screen below holds the sample's values and their squares: one block fewer
+        # missing cells as 0 for the Welch sums; the sampled block is this check's own copy, the
+        # whole-table one is the dataset's cache and must not be written to
+        x0 = x if sampled else x.copy(order="K")
+        x0[~observed] = 0.0
         valid = (n1 >= params["min_group"]) & (n0 >= params["min_group"])
         index = {c: k for k, c in enumerate(numeric)}
         for j, c in enumerate(tested):  # a column does not predict its own missingness
@@ -224,15 +231,16 @@ class InformativeMissingness(Check):
         # is predictable", and thousands of pairs must not produce one by chance
         tests = max(int(valid.sum()), 1)
         alpha = params["mar_alpha"]
-        p = np.where(valid, _welch_p(mf, np.where(observed, x, 0.0), of, n1, n0, alpha / tests), 1.0)
+        p = np.where(valid, _welch_p(mf, x0, n1, n0, alpha / tests), 1.0)
         q = np.minimum(p * tests, 1.0)
         screened = np.flatnonzero(((q < alpha) & valid).any(axis=0))
         auc = np.full(p.shape, np.nan)
         rank_q = np.ones(p.shape)
         if screened.size:  # Mann-Whitney on the screened pairs: the AUC and a rank-based confirmation
-            sub = x[:, screened]
             seen = observed[:, screened]
-            ranks = stats.rankdata(np.where(seen, sub, np.inf), axis=0) * seen
+            ranks = stats.rankdata(np.where(seen, x0[:, screened], np.inf), axis=0)
+            ranks *= seen
+            del seen
             r1 = mf.T @ ranks
             a1, a0 = n1[:, screened], n0[:, screened]
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -256,7 +264,7 @@ class InformativeMissingness(Check):
                     "missing "
                     "completely at random.",
                     columns=[column, *predictors],
-                    rows=np.flatnonzero(rows_missing[:, j]),
+                    rows=np.flatnonzero(_missing_matrix(data, [column])[:, 0]),
                     evidence={
                         "columns": [column, *predictors],
                         "effect_measure": "auc",
@@ -309,31 +317,40 @@ class InformativeMissingness(Check):
         return True
 
 
-def _missing_matrix(data, columns: list[str]) -> np.ndarray:
-    """n × k boolean matrix of missing cells (NaN counts as missing in float columns).
+def _missing_matrix(data, columns: list[str], rows: np.ndarray | None = None) -> np.ndarray:
+    """n × k boolean matrix of missing cells (NaN counts as missing in float columns), or only of
+    the records at positions `rows`.
 
     Few columns: one engine pass of null tests (no float copy of the table). Many columns: from
     the cached numeric matrix, because planning thousands of expressions costs more than the data.
     """
     schema = data.schema
+    n = data.n_rows if rows is None else rows.size
+    at = None if rows is None else pl.Series(rows, dtype=pl.Int64)
+
+    def picked(expr: pl.Expr) -> pl.Expr:
+        return expr if at is None else expr.gather(at)
+
     if len(columns) <= WIDE_COLUMNS:
         exprs = [
-            (pl.col(c).is_null() | pl.col(c).is_nan()) if schema[c].is_float() else pl.col(c).is_null()
+            picked(
+                (pl.col(c).is_null() | pl.col(c).is_nan()) if schema[c].is_float() else pl.col(c).is_null()
+            )
             for c in columns
         ]
-        return data.frame.select(exprs).to_numpy().astype(bool, copy=False).reshape(data.n_rows, len(columns))
+        return data.frame.select(exprs).to_numpy().astype(bool, copy=False).reshape(n, len(columns))
     numeric = set(data.numeric_feature_columns())
     block = [c for c in columns if c in numeric]
-    out = np.zeros((data.n_rows, len(columns)), dtype=bool)
+    out = np.zeros((n, len(columns)), dtype=bool)
     if block:
-        values = np.isnan(data.numeric_matrix(block))
+        values = np.isnan(data.numeric_matrix(block) if rows is None else rows_matrix(data, block, rows))
         position = {c: i for i, c in enumerate(block)}
         for k, c in enumerate(columns):
             if c in position:
                 out[:, k] = values[:, position[c]]
     rest = [c for c in columns if c not in numeric]
     if rest:
-        nulls = data.frame.select([pl.col(c).is_null() for c in rest]).to_numpy()
+        nulls = data.frame.select([picked(pl.col(c).is_null()) for c in rest]).to_numpy()
         position = {c: i for i, c in enumerate(rest)}
         for k, c in enumerate(columns):
             if c in position:
@@ -348,13 +365,11 @@ def _column_sums(weights: np.ndarray, missing: np.ndarray) -> np.ndarray:
     return weights @ missing.astype(np.float64)
 
 
-def _welch_p(
-    mf: np.ndarray, x0: np.ndarray, of: np.ndarray, n1: np.ndarray, n0: np.ndarray, alpha: float
-) -> np.ndarray:
+def _welch_p(mf: np.ndarray, x0: np.ndarray, n1: np.ndarray, n0: np.ndarray, alpha: float) -> np.ndarray:
     """Two-sided Welch t-test p-values of every predictor between missing and present records, K × p.
 
-    x0 holds the predictors with missing cells set to 0 and `of` marks the observed cells, so that
-    group sums and sums of squares are matrix products. Pairs whose |t| is below the normal
+    x0 holds the predictors with missing cells set to 0 (n1, n0 count the observed cells of each
+    group), so that group sums and sums of squares are matrix products. Pairs whose |t| is below the normal
     critical value at `alpha` have p > alpha whatever the degrees of freedom: they get p = 1 without
     evaluating the t distribution (this changes no Benjamini-Hochberg decision at level alpha).
     """
