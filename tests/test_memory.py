@@ -1,0 +1,55 @@
+"""Returning the C heap's free pages between checks: done where glibc has the call, skipped elsewhere."""
+
+from __future__ import annotations
+
+import ctypes
+import platform
+
+import pytest
+
+from datacert import _memory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_lookup():
+    _memory._malloc_trim.cache_clear()
+    yield
+    _memory._malloc_trim.cache_clear()
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is a glibc call")
+def test_free_pages_are_returned_on_glibc():
+    assert _memory.return_free_memory() is True
+
+
+def test_nothing_is_done_without_a_c_library(monkeypatch):
+    def no_library(name):
+        raise OSError("no such library")
+
+    monkeypatch.setattr(ctypes, "CDLL", no_library)
+    assert _memory.return_free_memory() is False
+
+
+def test_nothing_is_done_when_the_c_library_has_no_trim(monkeypatch):
+    class OtherLibc:  # musl, macOS: a C library without malloc_trim
+        pass
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: OtherLibc())
+    assert _memory.return_free_memory() is False
+
+
+@pytest.mark.parametrize(("height", "calls"), [("below", 0), ("at", 2)])
+def test_the_runner_returns_free_pages_after_each_check_of_a_tall_table(monkeypatch, height, calls):
+    import numpy as np
+    import polars as pl
+
+    from datacert.checks import _runner
+    from datacert.profile import compute_profile
+    from tests.conftest import make_dataset
+
+    rows = _runner.TRIM_FROM_ROWS - (1 if height == "below" else 0)
+    returned = []
+    monkeypatch.setattr(_runner, "return_free_memory", lambda: returned.append(1) or True)
+    data = make_dataset(pl.DataFrame({"a": np.arange(rows, dtype=np.float64), "b": np.ones(rows)}))
+    _runner.run_checks(data, compute_profile(data.frame), only=["missing_values", "constant_columns"])
+    assert len(returned) == calls
