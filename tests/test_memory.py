@@ -5,9 +5,14 @@ from __future__ import annotations
 import ctypes
 import platform
 
+import numpy as np
+import polars as pl
 import pytest
+from tests.conftest import make_dataset
 
 from datacert import _memory
+from datacert.checks import _runner
+from datacert.profile import compute_profile
 
 
 @pytest.fixture(autouse=True)
@@ -40,13 +45,6 @@ def test_nothing_is_done_when_the_c_library_has_no_trim(monkeypatch):
 
 @pytest.mark.parametrize(("height", "calls"), [("below", 0), ("at", 2)])
 def test_the_runner_returns_free_pages_after_each_check_of_a_tall_table(monkeypatch, height, calls):
-    import numpy as np
-    import polars as pl
-
-    from datacert.checks import _runner
-    from datacert.profile import compute_profile
-    from tests.conftest import make_dataset
-
     rows = _runner.TRIM_FROM_ROWS - (1 if height == "below" else 0)
     returned = []
     monkeypatch.setattr(_runner, "return_free_memory", lambda: returned.append(1) or True)
