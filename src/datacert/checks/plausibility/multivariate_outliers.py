@@ -257,7 +257,7 @@ class MultivariateOutliers(Check):
         if candidates.size:
             forest = IsolationForest(n_estimators=100, random_state=SEED).fit(fitted_forest_input)
             inputs = np.column_stack(
-                [final.scores[candidates] / np.sqrt(final.variances), final.od[candidates] / final.od_cut]
+                [final.scores_of(candidates) / np.sqrt(final.variances), final.od[candidates] / final.od_cut]
             )
             isolated[candidates] = -forest.score_samples(inputs) > params["forest_score"]
         distant = np.flatnonzero(isolated)
@@ -523,13 +523,36 @@ def _chi2_quantile(q: float, df: int) -> float:
 
 
 class _Map:
-    """Score and orthogonal distances of every record for one PCA fit, with their cut-offs."""
+    """Score and orthogonal distances of every record for one PCA fit, with their cut-offs.
 
-    def __init__(self, scores, variances, sd, od, sd_cut, od_cut, centre=None, loadings=None, middle=None):
+    `scores` holds every record's PCA scores, or, when `scored_rows` is given, only those of the
+    records at these positions (a whole tall table's scores are only read for flagged records).
+    """
+
+    def __init__(
+        self,
+        scores,
+        variances,
+        sd,
+        od,
+        sd_cut,
+        od_cut,
+        centre=None,
+        loadings=None,
+        middle=None,
+        scored_rows=None,
+    ):
         self.scores, self.variances, self.sd, self.od = scores, variances, sd, od
         self.sd_cut, self.od_cut = sd_cut, od_cut
         self.centre, self.loadings, self.middle = centre, loadings, middle
         self.flagged = (sd > sd_cut) | (od > od_cut)
+        self.scored_rows = scored_rows
+
+    def scores_of(self, rows: np.ndarray) -> np.ndarray:
+        """The PCA scores of the records at positions `rows` (among `scored_rows` when it is set)."""
+        if self.scored_rows is None:
+            return self.scores[rows]
+        return self.scores[np.searchsorted(self.scored_rows, rows)]
 
 
 def relative_distance(Z: np.ndarray, k: int, quantile: float) -> np.ndarray:
@@ -773,18 +796,35 @@ def _score_population(
     """Every record of the table against the map fitted on a sample (its cut-offs kept) and, with a
     joint structure, the records with a cell residual beyond `cut` and their worst columns; one
     pass over the table by chunks, each prepared once."""
-    parts, rows, worst = [], [], []
+    distances, flagged_scores, flagged_rows, rows, worst = [], [], [], [], []
     for begin in range(0, data.n_rows, SCORE_CHUNK):
         Z = preparation.apply(data.numeric_block(columns, begin, begin + SCORE_CHUNK))
         if keep is not None:
             Z = Z[:, keep]
-        parts.append(_distances(Z, fit))
+        scores, sd, od = _distances(Z, fit)
+        distances.append((sd, od))
+        # only flagged records can be isolated by the forest: their scores are all that is kept
+        # (every record's would be 1,000,000 x k floats, held twice while being joined)
+        over = np.flatnonzero((sd > fit.sd_cut) | (od > fit.od_cut))
+        flagged_scores.append(scores[over])
+        flagged_rows.append(begin + over)
         if joint is not None and cut is not None:
             found, worst_columns = joint.screen(Z, cut)
             rows.append(begin + found)
             worst.append(worst_columns)
-    scores, sd, od = (np.concatenate([part[i] for part in parts]) for i in range(3))
-    mapped = _Map(scores, fit.variances, sd, od, fit.sd_cut, fit.od_cut, fit.centre, fit.loadings, fit.middle)
+    sd, od = (np.concatenate([part[i] for part in distances]) for i in range(2))
+    mapped = _Map(
+        np.concatenate(flagged_scores),
+        fit.variances,
+        sd,
+        od,
+        fit.sd_cut,
+        fit.od_cut,
+        fit.centre,
+        fit.loadings,
+        fit.middle,
+        scored_rows=np.concatenate(flagged_rows),
+    )
     if not rows:
         return mapped, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     return mapped, np.concatenate(rows), np.concatenate(worst)
