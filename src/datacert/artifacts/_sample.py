@@ -73,8 +73,6 @@ class RowSampler:
     def __init__(self, data: Dataset, task: str | None) -> None:
         self._data = weakref.ref(data)  # the sampler lives in the dataset's store: no cycle back
         self.task = task
-        self._keys: np.ndarray | None = None
-        self._strata: np.ndarray | None = None
         self._order: tuple[np.ndarray, np.ndarray] | None = None
         self._drawn: dict[tuple[int, bytes], RowSample] = {}
 
@@ -107,50 +105,48 @@ class RowSampler:
         first = np.cumsum(counts) - counts  # where each stratum begins in `ranked`
         stratum = stratum_of[ranked]
         rank = np.arange(ranked.size) - first[stratum]
-        return np.sort(ranked[rank < quota[stratum]])
+        return np.sort(ranked[rank < quota[stratum]]).astype(np.int64)
 
     def order(self) -> tuple[np.ndarray, np.ndarray]:
         """Every record by stratum, then key (a group's records are adjacent), then table position,
         and each record's stratum as a dense code: sorted once, so a draw among any candidates
         is a filter of this order rather than a sort of its own (six draws of 1,000,000 records
-        sorted for 0.8 s)."""
+        sorted for 0.8 s). Only the order and the codes are kept, as 32-bit positions where the
+        table allows (on 1,000,000 records 15 MB held all run instead of 30 MB with the keys and
+        strata they come from)."""
         if self._order is None:
             _, stratum_of = np.unique(self.strata(), return_inverse=True)
-            stratum_of = stratum_of.astype(np.int64, copy=False).reshape(-1)
+            stratum_of = stratum_of.reshape(-1)
             order = np.lexsort((np.arange(self.data.n_rows), self.keys(), stratum_of))
-            self._order = (order, stratum_of)
+            compact = np.int32 if self.data.n_rows < 2**31 else np.int64
+            self._order = (order.astype(compact), stratum_of.astype(compact))
         return self._order
 
     def keys(self) -> np.ndarray:
         """One seeded uniform key per record, shared by the records of a group."""
-        if self._keys is None:
-            rng = np.random.default_rng(SEED)
-            group = self.data.roles.group
-            if group:
-                codes = _codes(self.data.frame.get_column(group))
-                self._keys = rng.random(int(codes.max(initial=-1)) + 1)[codes]
-            else:
-                self._keys = rng.random(self.data.n_rows)
-        return self._keys
+        rng = np.random.default_rng(SEED)
+        group = self.data.roles.group
+        if group:
+            codes = _codes(self.data.frame.get_column(group))
+            return rng.random(int(codes.max(initial=-1)) + 1)[codes]  # type: ignore[no-any-return]
+        return rng.random(self.data.n_rows)
 
     def strata(self) -> np.ndarray:
         """An integer stratum per record: target class (or decile) × site."""
-        if self._strata is None:
-            strata = np.zeros(self.data.n_rows, dtype=np.int64)
-            target = self.data.roles.target
-            if target and self.task is not None:
-                column = self.data.frame.get_column(target)
-                if self.task == "regression":
-                    codes = _deciles(column)
-                else:
-                    codes = _codes(column)
-                strata = codes.astype(np.int64)
-            site = self.data.roles.split
-            if site:
-                site_codes = _codes(self.data.frame.get_column(site))
-                strata = strata * (int(site_codes.max(initial=0)) + 1) + site_codes
-            self._strata = strata
-        return self._strata
+        strata = np.zeros(self.data.n_rows, dtype=np.int64)
+        target = self.data.roles.target
+        if target and self.task is not None:
+            column = self.data.frame.get_column(target)
+            if self.task == "regression":
+                codes = _deciles(column)
+            else:
+                codes = _codes(column)
+            strata = codes.astype(np.int64)
+        site = self.data.roles.split
+        if site:
+            site_codes = _codes(self.data.frame.get_column(site))
+            strata = strata * (int(site_codes.max(initial=0)) + 1) + site_codes
+        return strata
 
 
 def _allocate(sizes: np.ndarray, budget: int) -> np.ndarray:
