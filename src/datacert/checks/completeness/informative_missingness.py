@@ -212,11 +212,13 @@ class InformativeMissingness(Check):
         else:
             x, m = data.numeric_matrix(numeric), _missing_matrix(data, tested)
         observed = ~np.isnan(x)
-        of = observed.astype(np.float64)
+        # K × p: records missing column j with predictor k observed. Counts of 0/1 products are
+        # exact in single precision below 2**24 records (the screen reads at most MAR_SAMPLE_ROWS),
+        # so the two masks are multiplied at half the memory of float64 copies
+        counting = np.float32 if observed.shape[0] < 2**24 else np.float64
+        n1 = (m.astype(counting).T @ observed.astype(counting)).astype(np.float64)
+        n0 = observed.sum(axis=0) - n1
         mf = m.astype(np.float64)
-        n1 = mf.T @ of  # K × p: records missing column j with predictor k observed
-        n0 = of.sum(axis=0) - n1
-        del of  # the screen below holds the sample's values and their squares: one block fewer
         # missing cells as 0 for the Welch sums; the sampled block is this check's own copy, the
         # whole-table one is the dataset's cache and must not be written to
         x0 = x if sampled else x.copy(order="K")
@@ -232,13 +234,17 @@ class InformativeMissingness(Check):
         tests = max(int(valid.sum()), 1)
         alpha = params["mar_alpha"]
         p = np.where(valid, _welch_p(mf, x0, n1, n0, alpha / tests), 1.0)
+        del x0  # now the squares: the screened predictors' values are read again below
         q = np.minimum(p * tests, 1.0)
         screened = np.flatnonzero(((q < alpha) & valid).any(axis=0))
         auc = np.full(p.shape, np.nan)
         rank_q = np.ones(p.shape)
         if screened.size:  # Mann-Whitney on the screened pairs: the AUC and a rank-based confirmation
             seen = observed[:, screened]
-            ranks = stats.rankdata(np.where(seen, x0[:, screened], np.inf), axis=0)
+            chosen = [numeric[k] for k in screened]
+            values = rows_matrix(data, chosen, idx) if sampled else data.numeric_matrix(numeric)[:, screened]
+            ranks = stats.rankdata(np.where(seen, values, np.inf), axis=0)
+            del values
             ranks *= seen
             del seen
             r1 = mf.T @ ranks
@@ -369,16 +375,16 @@ def _welch_p(mf: np.ndarray, x0: np.ndarray, n1: np.ndarray, n0: np.ndarray, alp
     """Two-sided Welch t-test p-values of every predictor between missing and present records, K × p.
 
     x0 holds the predictors with missing cells set to 0 (n1, n0 count the observed cells of each
-    group), so that group sums and sums of squares are matrix products. Pairs whose |t| is below the normal
+    group), so that group sums and sums of squares are matrix products; it is overwritten with its
+    squares (one block fewer held on a tall table). Pairs whose |t| is below the normal
     critical value at `alpha` have p > alpha whatever the degrees of freedom: they get p = 1 without
     evaluating the t distribution (this changes no Benjamini-Hochberg decision at level alpha).
     """
-    squares = x0 * x0
     s1 = mf.T @ x0
-    q1 = mf.T @ squares
     s0 = x0.sum(axis=0) - s1
+    squares = np.multiply(x0, x0, out=x0)  # in place: the values are not needed past their sums
+    q1 = mf.T @ squares
     q0 = squares.sum(axis=0) - q1
-    del squares
     with np.errstate(invalid="ignore", divide="ignore"):
         mean1, mean0 = s1 / n1, s0 / n0
         var1 = np.maximum(q1 - n1 * mean1**2, 0.0) / (n1 - 1)
