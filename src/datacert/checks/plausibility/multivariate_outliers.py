@@ -504,9 +504,21 @@ def _own_normal_scores(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(Z, axis=0)
     ordered = np.take_along_axis(Z, order, axis=0)
     _, first, last = run_bounds(ordered)
-    mid = np.empty(Z.shape)
-    np.put_along_axis(mid, order, (first + last + 1) / 2.0, axis=0)
-    return ordered, _ndtri(np.clip(mid, 0.5, n - 0.5) / n)
+    # the same operations as ((first + last + 1) / 2, clipped, / n, Φ⁻¹) written into the arrays
+    # already held: on a sampled tall table each n x p temporary is 6 MB, and there were eight
+    first += last
+    del last
+    first += 1
+    half = np.true_divide(first, 2.0)
+    del first
+    scores = np.empty(Z.shape)
+    np.put_along_axis(scores, order, half, axis=0)
+    del order, half
+    np.clip(scores, 0.5, n - 0.5, out=scores)
+    scores /= n
+    special.ndtri(scores, out=scores)
+    scores += 0.0  # -0.0 as 0.0, as _ndtri gives it
+    return ordered, scores
 
 
 def _ndtri(q):
@@ -575,13 +587,13 @@ def copula_tables(Z: np.ndarray, n_rows: int, replicates: int, rng: np.random.Ge
     observed column's quantile function.
     """
     n, p = Z.shape
-    _, G = _own_normal_scores(Z)  # Φ⁻¹((average rank − ½) / n)
+    ordered, G = _own_normal_scores(Z)  # Z's sorted columns; Φ⁻¹((average rank − ½) / n)
     G -= G.mean(axis=0)
     root = None
     if p < n:
         values, vectors = np.linalg.eigh(G.T @ G / n)
         root = (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
-    ordered = np.sort(Z, axis=0)
+        del G
     columns = np.arange(p)
     for _ in range(replicates):
         if root is not None:
@@ -589,12 +601,22 @@ def copula_tables(Z: np.ndarray, n_rows: int, replicates: int, rng: np.random.Ge
         else:
             simulated = rng.standard_normal((n_rows, n)) @ G / np.sqrt(n)
         spread = simulated.std(axis=0)
-        u = special.ndtr(simulated / np.where(spread > 0, spread, 1.0))  # Φ
-        position = u * (n - 1)
+        # Φ of the standardised values, then their position among the n sorted values: the same
+        # operations as new arrays would give, in the simulated block itself
+        position = simulated
+        position /= np.where(spread > 0, spread, 1.0)
+        special.ndtr(position, out=position)
+        position *= n - 1
         low = np.floor(position).astype(int)
-        high = np.minimum(low + 1, n - 1)
-        weight = position - low
-        yield ordered[low, columns] * (1.0 - weight) + ordered[high, columns] * weight
+        position -= low  # the weight of the value above
+        table = ordered[low, columns]
+        table *= 1.0 - position
+        np.minimum(low + 1, n - 1, out=low)  # the position above
+        upper = ordered[low, columns]
+        upper *= position
+        table += upper
+        del simulated, position, low, upper
+        yield table
 
 
 def null_cutoff(Z: np.ndarray, k: int, quantile: float, replicates: int, alpha: float) -> tuple[float, int]:
