@@ -818,23 +818,24 @@ def _score_population(
     """Every record of the table against the map fitted on a sample (its cut-offs kept) and, with a
     joint structure, the records with a cell residual beyond `cut` and their worst columns; one
     pass over the table by chunks, each prepared once."""
-    distances, flagged_scores, flagged_rows, rows, worst = [], [], [], [], []
+    flagged_scores, flagged_rows, rows, worst = [], [], [], []
+    # each chunk's distances are written in place (a list of chunks joined at the end held both)
+    sd, od = np.empty(data.n_rows), np.empty(data.n_rows)
     for begin in range(0, data.n_rows, SCORE_CHUNK):
         Z = preparation.apply(data.numeric_block(columns, begin, begin + SCORE_CHUNK))
         if keep is not None:
             Z = Z[:, keep]
-        scores, sd, od = _distances(Z, fit)
-        distances.append((sd, od))
+        scores, chunk_sd, chunk_od = _distances(Z, fit)
+        sd[begin : begin + Z.shape[0]], od[begin : begin + Z.shape[0]] = chunk_sd, chunk_od
         # only flagged records can be isolated by the forest: their scores are all that is kept
         # (every record's would be 1,000,000 x k floats, held twice while being joined)
-        over = np.flatnonzero((sd > fit.sd_cut) | (od > fit.od_cut))
+        over = np.flatnonzero((chunk_sd > fit.sd_cut) | (chunk_od > fit.od_cut))
         flagged_scores.append(scores[over])
         flagged_rows.append(begin + over)
         if joint is not None and cut is not None:
             found, worst_columns = joint.screen(Z, cut)
             rows.append(begin + found)
             worst.append(worst_columns)
-    sd, od = (np.concatenate([part[i] for part in distances]) for i in range(2))
     mapped = _Map(
         np.concatenate(flagged_scores),
         fit.variances,
