@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ctypes
+import os
 import platform
+import subprocess
+import sys
 
 import numpy as np
 import polars as pl
@@ -51,3 +54,32 @@ def test_the_runner_returns_free_pages_after_each_check_of_a_tall_table(monkeypa
     data = make_dataset(pl.DataFrame({"a": np.arange(rows, dtype=np.float64), "b": np.ones(rows)}))
     _runner.run_checks(data, compute_profile(data.frame), only=["missing_values", "constant_columns"])
     assert len(returned) == calls
+
+
+def _allocator_setting_after(code: str, **environment: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k != _memory.POLARS_ALLOCATOR_VARIABLE}
+    env.update(environment)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"{code}; import os; print(os.environ.get({_memory.POLARS_ALLOCATOR_VARIABLE!r}))",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_importing_datacert_first_shortens_polars_allocator_decay():
+    # polars appends the setting to its own defaults when it loads: the later value wins
+    setting = _allocator_setting_after("import datacert; import polars")
+    assert setting.endswith("," + _memory.POLARS_ALLOCATOR_SETTINGS)
+
+
+def test_the_allocator_is_left_alone_once_polars_is_loaded_or_the_user_chose():
+    assert _memory.POLARS_ALLOCATOR_SETTINGS not in _allocator_setting_after("import polars; import datacert")
+    chosen = _allocator_setting_after("import datacert", **{_memory.POLARS_ALLOCATOR_VARIABLE: "narenas:2"})
+    assert chosen == "narenas:2"

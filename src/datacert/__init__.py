@@ -10,7 +10,10 @@ synthetic = datacert.synth("train.csv", "synthetic.csv", holdout="holdout.csv", 
 
 from typing import TYPE_CHECKING, Any
 
+from datacert._memory import configure_polars_allocator
 from datacert._version import __version__
+
+configure_polars_allocator()  # read by polars when it loads, so before any engine import
 
 if TYPE_CHECKING:
     from datacert.assay import check
