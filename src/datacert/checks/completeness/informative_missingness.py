@@ -406,7 +406,11 @@ def _contingency(missing: np.ndarray, y: pl.Series) -> tuple[np.ndarray, np.ndar
     """Chi-square (Fisher for sparse 2×2) of each missing indicator against a categorical target."""
     codes, classes = _encode(y)
     k = len(classes)
-    a = np.stack([missing[codes == c].sum(axis=0) for c in range(k)], axis=1).astype(np.float64)  # p × k
+    if missing.shape[1] <= WIDE_COLUMNS:  # per column: no copy of a tall matrix's rows per class
+        a = np.stack([np.bincount(codes[missing[:, j]], minlength=k) for j in range(missing.shape[1])])
+    else:
+        a = np.stack([missing[codes == c].sum(axis=0) for c in range(k)], axis=1)
+    a = a.astype(np.float64)  # p × k: missing records per class
     class_total = np.bincount(codes, minlength=k).astype(np.float64)
     b = class_total - a  # observed records per class
     n_miss = a.sum(axis=1, keepdims=True)

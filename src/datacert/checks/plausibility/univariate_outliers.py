@@ -271,9 +271,12 @@ class UnivariateOutliers(Check):
                 (z >= threshold).fill_null(False).arg_true().implode().alias(f"p{k}"),
                 z.filter(z >= threshold).implode().alias(f"z{k}"),
             ]
-        out = data.frame.select(exprs).row(0, named=True)
+        out = data.frame.select(exprs)  # each list read as one array, not as Python numbers
         return [
-            (np.asarray(out[f"p{k}"], dtype=np.int64), np.asarray(out[f"z{k}"], dtype=np.float64))
+            (
+                out.get_column(f"p{k}")[0].to_numpy().astype(np.int64, copy=False),
+                out.get_column(f"z{k}")[0].to_numpy().astype(np.float64, copy=False),
+            )
             for k in range(len(names))
         ]
 
