@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,9 @@ class ScanOptions:
     batch_rows: int
     bucket_bits: int
     guide: ProfileGuide  # what the profile counts exactly and where it sketches
+    # values a counted column held in the partitions scanned so far (`value_hints`); only the speed
+    # of counting depends on them, never the counts
+    value_hints: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
 
     @property
     def buckets(self) -> int:
@@ -178,7 +182,7 @@ def scan_partition(
     for frame in read_batches(partition, options.batch_rows):
         first = start
         start += frame.height
-        partial = partial_profile(frame, guide)
+        partial = partial_profile(frame, guide, hinted_counts(frame, options.value_hints, guide.counted))
         partials.append(partial)
         guide = _retuned(guide, partial)
         chosen, keys = sample_candidates(first, frame.height, options.seed, options.sample_threshold)
@@ -237,6 +241,58 @@ def id_buckets(partition: Partition, options: ScanOptions) -> list[np.ndarray]:
             column, positions = column.filter(present), positions[present.to_numpy()]
         ids.add(_value_hash(column, 0), _value_hash(column, 1), positions)
     return ids.buckets()
+
+
+# Known values up to which a column is counted by comparing it with each of them rather than grouped:
+# on 1,048,576 records, one comparison and its sum cost about 0.05 ms on integers and 0.9 ms on
+# short text, a group-by 4.7 ms on an int8 column and 8 ms on text.
+HINTED_VALUES = {"integer": 32, "text": 8}
+
+
+def value_hints(partial: PartialProfile) -> dict[str, tuple[Any, ...]]:
+    """The values of the counted integer, boolean and text columns of `partial` that are few enough
+    to be counted by comparison (`HINTED_VALUES`); floating-point columns are left to the group-by,
+    whose equality of NaN and signed zeros a comparison does not share."""
+    hints: dict[str, tuple[Any, ...]] = {}
+    for name, dtype, values in zip(partial.names, partial.dtypes, partial.values, strict=True):
+        if not values:
+            continue
+        if dtype.is_integer() or dtype == pl.Boolean:
+            limit = HINTED_VALUES["integer"]
+        elif dtype == pl.String:
+            limit = HINTED_VALUES["text"]
+        else:
+            continue
+        if len(values) <= limit:
+            hints[name] = tuple(values)
+    return hints
+
+
+def hinted_counts(
+    frame: pl.DataFrame, hints: Mapping[str, tuple[Any, ...]], counted: frozenset[str]
+) -> dict[str, dict[Any, int]]:
+    """The exact value counts of the hinted columns whose every present value is a hinted one.
+
+    One `select` sums each column's equality with each hinted value beside its count of present
+    values; a column with a value outside its hints (the sums fall short of the count) is left out,
+    and the profile groups it as usual. Values that no record of the batch holds are left out, as
+    a group-by leaves them out.
+    """
+    columns = [c for c in hints if c in counted and c in frame.schema]
+    if not columns:
+        return {}
+    exprs: list[pl.Expr] = []
+    for i, c in enumerate(columns):
+        exprs.append(pl.col(c).count().alias(f"{i}"))
+        exprs += [pl.col(c).eq(v).sum().alias(f"{i}|{k}") for k, v in enumerate(hints[c])]
+    row = iter(frame.select(exprs).row(0))
+    known: dict[str, dict[Any, int]] = {}
+    for c in columns:
+        present = int(next(row))
+        sums = [int(next(row)) for _ in hints[c]]
+        if sum(sums) == present:
+            known[c] = {v: n for v, n in zip(hints[c], sums, strict=True) if n}
+    return known
 
 
 def spans_need_keys(summaries: list[PartitionSummary]) -> bool:

@@ -11,7 +11,7 @@ import tempfile
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from datacert.scale._partition import (
     repeated_keys,
     scan_partition,
     spans_need_keys,
+    value_hints,
 )
 from datacert.scale._source import SourcePlan
 
@@ -168,6 +169,8 @@ def stream_pass(
                 break
         while pending:
             summary, records, ids = pending.popleft().result()
+            if not options.value_hints:  # later partitions count the few values seen so far by comparison
+                options = replace(options, value_hints=value_hints(summary.partial))
             nxt = next(partitions, None)
             if nxt is not None:
                 pending.append(scanner.submit(scan_partition, nxt, options))
