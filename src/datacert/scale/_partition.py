@@ -351,7 +351,7 @@ class _BucketWriter:
     """Keys of one partition, split into hash buckets by the top bits of their first hash.
 
     Each batch's hashes are packed into the partition's key records as they come; at the end the
-    records are ordered by bucket with one stable counting sort of the bucket numbers and one
+    records are ordered by bucket with one stable radix sort of the bucket numbers and one
     gather of whole records: each bucket is a slice of that one array. The packing block is taken
     from (and given back to) a small free list: a fresh block per partition is mapped page by page
     again, and the kernel wrote 16 bytes a record into it.
@@ -388,11 +388,21 @@ class _BucketWriter:
             kept = block.copy()  # the staged block goes back to the pool
             _BLOCKS.give(staged)
             return [kept]
-        bucket = (block["h1"] >> np.uint64(64 - self.bits)).astype(np.uint16)
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(bucket, minlength=n_buckets))])
+        # one byte per bucket number while they fit one: numpy's radix sort then makes one pass, not two
+        bucket = np.right_shift(
+            block["h1"],
+            np.uint64(64 - self.bits),
+            out=np.empty(self.count, np.uint8 if self.bits <= 8 else np.uint16),
+            casting="unsafe",
+        )
+        order = np.argsort(bucket, kind="stable")
         ordered = _BLOCKS.take(self.dtype, self.count)
-        np.take(block, np.argsort(bucket, kind="stable"), out=ordered, mode="clip")  # in range: no check
+        np.take(block, order, out=ordered, mode="clip")  # in range: no check
         _BLOCKS.give(staged)
+        # where each bucket starts, by binary search of the sorted bucket numbers (bincount would widen
+        # them to int64; probes of their own type, or numpy would convert the whole array)
+        edges = np.searchsorted(np.take(bucket, order), np.arange(1, n_buckets, dtype=bucket.dtype))
+        bounds = np.concatenate([[0], edges, [self.count]])
         return [ordered[bounds[b] : bounds[b + 1]] for b in range(n_buckets)]
 
 
