@@ -18,14 +18,15 @@ from datacert.assay import certify
 from datacert.cli import app
 from datacert.dataset import build_dataset
 from datacert.io import LoadedTable, read_table
-from datacert.profile import compute_profile, finish_profile
+from datacert.profile import ProfileGuide, compute_profile, finish_profile, partial_profile
 from datacert.roles import Roles
 from datacert.scale import check_partitioned, parse_memory_limit, plan_source
 from datacert.scale._assay import whole_table_pass
-from datacert.profile import ProfileGuide, partial_profile
 from datacert.scale._partition import (
     KEY_DTYPE,
     POSITION,
+    WIDE_KEY_DTYPE,
+    _key_order,
     hinted_counts,
     repeated_keys,
     sample_candidates,
@@ -262,6 +263,19 @@ def test_the_pass_gives_the_same_result_with_and_without_value_hints(parts):
         _, _, grouped = whole_table_pass(str(parts), roles, sample_rows=150)
     assert len(plan.partitions) > 2
     _same_partial(hinted.partial, grouped.partial)
+
+
+@pytest.mark.parametrize("dtype", [KEY_DTYPE, WIDE_KEY_DTYPE], ids=["compact", "wide"])
+def test_keys_are_ordered_as_lexsort_orders_them(dtype):
+    """Many ties on both hashes, first hashes past 2**63 and positions past 2**32 (wide keys)."""
+    rng = np.random.default_rng(11)
+    keys = np.empty(20_000, dtype=dtype)
+    keys["h1"] = rng.integers(0, 300, 20_000).astype(np.uint64) + np.uint64(2**63)
+    keys["h2"] = rng.integers(0, 3, 20_000).astype(np.uint64) + np.uint64(2**32 - 3)
+    offset = 2**33 if dtype is WIDE_KEY_DTYPE else 0
+    keys["position"] = rng.permutation(20_000) * 7 + offset
+    expected = np.lexsort((keys["position"], keys["h2"], keys["h1"]))
+    assert _key_order(keys).tolist() == expected.tolist()
 
 
 def test_sample_keys_are_seeded_and_spread():
