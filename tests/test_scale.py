@@ -18,11 +18,21 @@ from datacert.assay import certify
 from datacert.cli import app
 from datacert.dataset import build_dataset
 from datacert.io import LoadedTable, read_table
-from datacert.profile import compute_profile, finish_profile
+from datacert.profile import ProfileGuide, compute_profile, finish_profile, partial_profile
 from datacert.roles import Roles
 from datacert.scale import check_partitioned, parse_memory_limit, plan_source
 from datacert.scale._assay import whole_table_pass
-from datacert.scale._partition import KEY_DTYPE, POSITION, repeated_keys, sample_candidates, sample_keys
+from datacert.scale._partition import (
+    KEY_DTYPE,
+    POSITION,
+    WIDE_KEY_DTYPE,
+    _key_order,
+    hinted_counts,
+    repeated_keys,
+    sample_candidates,
+    sample_keys,
+    value_hints,
+)
 from datacert.scale._source import ScaleInputError
 
 COPIED = [3, 50, 51, 200, 400, 568]  # records copied at the end of the table
@@ -180,6 +190,92 @@ def test_bucket_reduction_matches_polars_on_random_keys():
     assert counted.n_rows == duplicated.height
     assert counted.n_groups == duplicated.select(pl.struct("a", "b").n_unique()).item()
     assert list(counted.rows) == sorted(duplicated["p"].to_list())
+
+
+def _same_partial(a, b) -> None:
+    """Two partial profiles hold the same statistics, bit for bit, and the same value counts."""
+    assert (a.n_rows, a.names, a.dtypes) == (b.n_rows, b.names, b.dtypes)
+    for name in ("minimum", "maximum", "length_min", "length_max", "mean", "m2", "m3", "m4"):
+        assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
+    for name, values in a.sums.items():
+        assert np.array_equal(values, b.sums[name], equal_nan=True), name
+    assert a.values == b.values
+    assert all(np.array_equal(x, y) for x, y in zip(a.sketch, b.sketch, strict=True))
+
+
+def test_values_counted_by_comparison_give_the_group_by_partial():
+    """Integers (negative ones too), booleans and text with nulls, counted from hints, give the
+    partial the group-by gives; a batch with a value outside the hints, a column with too many
+    values to hint and floating-point columns are grouped."""
+    rng = np.random.default_rng(3)
+    n = 5_000
+    frame = pl.DataFrame(
+        {
+            "small": rng.integers(-3, 3, n).astype(np.int8),
+            "flag": rng.integers(0, 2, n).astype(bool),
+            "wide": rng.integers(-(2**40), 2**40, n) % 97 - 50,  # 97 values: too many to hint
+            "site": rng.choice(np.array(["A", "B", "Cé", ""]), n),
+            "big": rng.choice(np.array([2**63 + 5, 0, 7], dtype=np.uint64), n),
+            "score": rng.integers(0, 4, n).astype(np.float64),
+        }
+    ).with_columns(
+        pl.when(pl.int_range(pl.len()) % 7 == 3).then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("small", "flag", "site", "big")
+    )
+    guide = ProfileGuide(counted=frozenset(frame.columns))
+    first, rest = frame[:2_000], frame[2_000:]
+    hints = value_hints(partial_profile(first, guide))
+    assert set(hints) == {"small", "flag", "site", "big"}
+    known = hinted_counts(rest, hints, guide.counted)
+    assert set(known) == {"small", "flag", "site", "big"}
+    _same_partial(partial_profile(rest, guide, known), partial_profile(rest, guide))
+    # a value the hints do not hold, and a batch where a hinted value is absent
+    other = rest.with_columns(
+        pl.when(pl.int_range(pl.len()) == 10).then(pl.lit(9, pl.Int8)).otherwise("small").alias("small"),
+        pl.when(pl.col("site") == "B").then(pl.lit("A")).otherwise("site").alias("site"),
+    )
+    known = hinted_counts(other, hints, guide.counted)
+    assert "small" not in known and "B" not in known["site"]
+    _same_partial(partial_profile(other, guide, known), partial_profile(other, guide))
+    # every value missing: nothing counted, as the group-by finds nothing
+    missing = rest.with_columns(pl.lit(None, pl.Int8).alias("small"))
+    assert hinted_counts(missing, hints, guide.counted)["small"] == {}
+    _same_partial(
+        partial_profile(missing, guide, hinted_counts(missing, hints, guide.counted)),
+        partial_profile(missing, guide),
+    )
+
+
+def test_the_pass_gives_the_same_result_with_and_without_value_hints(parts):
+    """The hints change how the later partitions count, not what the pass finds."""
+    plan = plan_source(str(parts))
+    roles = Roles.build(target="target")
+    given: list[dict] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            "datacert.scale._pass.value_hints",
+            lambda partial: given.append(value_hints(partial)) or given[-1],
+        )
+        _, _, hinted = whole_table_pass(str(parts), roles, sample_rows=150)
+    assert "target" in given[0]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("datacert.scale._pass.value_hints", lambda partial: {})
+        _, _, grouped = whole_table_pass(str(parts), roles, sample_rows=150)
+    assert len(plan.partitions) > 2
+    _same_partial(hinted.partial, grouped.partial)
+
+
+@pytest.mark.parametrize("dtype", [KEY_DTYPE, WIDE_KEY_DTYPE], ids=["compact", "wide"])
+def test_keys_are_ordered_as_lexsort_orders_them(dtype):
+    """Many ties on both hashes, first hashes past 2**63 and positions past 2**32 (wide keys)."""
+    rng = np.random.default_rng(11)
+    keys = np.empty(20_000, dtype=dtype)
+    keys["h1"] = rng.integers(0, 300, 20_000).astype(np.uint64) + np.uint64(2**63)
+    keys["h2"] = rng.integers(0, 3, 20_000).astype(np.uint64) + np.uint64(2**32 - 3)
+    offset = 2**33 if dtype is WIDE_KEY_DTYPE else 0
+    keys["position"] = rng.permutation(20_000) * 7 + offset
+    expected = np.lexsort((keys["position"], keys["h2"], keys["h1"]))
+    assert _key_order(keys).tolist() == expected.tolist()
 
 
 def test_sample_keys_are_seeded_and_spread():

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from datacert.profile import profile_guide
-from datacert.scale._partition import ScanOptions, scan_partition, spans_need_keys
+from datacert.scale._partition import KEY_DTYPE, ScanOptions, _BucketWriter, scan_partition, spans_need_keys
 from datacert.scale._pass import stream_pass
 from datacert.scale._source import plan_source
 
@@ -75,6 +75,7 @@ def _check(found, truth) -> None:
         pytest.param(3, 0, id="8 buckets, all on disk"),
         pytest.param(3, 1_500, id="8 buckets, the first partitions held, the others on disk"),
         pytest.param(3, 10**9, id="8 buckets, all held in memory"),
+        pytest.param(9, 1_500, id="512 buckets (two-byte bucket numbers), some held"),
     ],
 )
 def test_duplicate_records_are_counted_exactly_across_batches_and_files(records, tmp_path, bits, key_budget):
@@ -195,3 +196,25 @@ def test_the_certificate_equals_the_in_memory_one_with_an_id_column(records, tmp
     assert partitioned == in_memory
     repeated = [f for f in in_memory["findings"] if f["check"] == "duplicate_ids"]
     assert bool(repeated) == (frame.get_column("record_id").n_unique() < frame.height)
+
+
+@pytest.mark.parametrize("bits", [1, 4, 8, 9, 12])
+def test_buckets_hold_their_keys_in_the_order_they_came(bits):
+    """Each bucket is the keys whose first hash starts with its number, in the order they were added
+    (batches of consecutive positions and of given positions), whatever the width of the numbers."""
+    rng = np.random.default_rng(bits)
+    writer = _BucketWriter(bits, KEY_DTYPE, 3_000)
+    h1 = rng.integers(0, 2**64, 3_000, dtype=np.uint64)
+    h1[:50] = 2**64 - 1 - np.arange(50, dtype=np.uint64)  # the last bucket is not empty
+    h2 = rng.integers(0, 2**64, 3_000, dtype=np.uint64)
+    positions = np.r_[np.arange(1_000), rng.permutation(2_000) + 5_000]
+    writer.add(pl.Series(h1[:1_000]), pl.Series(h2[:1_000]), 0)
+    writer.add(pl.Series(h1[1_000:]), pl.Series(h2[1_000:]), positions[1_000:])
+    pieces = writer.buckets()
+    assert len(pieces) == 2**bits and sum(len(p) for p in pieces) == 3_000
+    top = h1 >> np.uint64(64 - bits)
+    for b, piece in enumerate(pieces):
+        mine = np.flatnonzero(top == b)
+        assert piece["h1"].tolist() == h1[mine].tolist()
+        assert piece["h2"].tolist() == (h2[mine] & np.uint64(0xFFFFFFFF)).tolist()
+        assert piece["position"].tolist() == positions[mine].tolist()

@@ -96,8 +96,15 @@ def _hashes(column: str) -> pl.Expr:
     return pl.col(column).drop_nulls().hash(seed=_HASH_SEED)
 
 
-def partial_profile(frame: pl.DataFrame, guide: ProfileGuide | None = None) -> PartialProfile:
+def partial_profile(
+    frame: pl.DataFrame,
+    guide: ProfileGuide | None = None,
+    known_counts: Mapping[str, dict[Any, int]] | None = None,
+) -> PartialProfile:
     """The partial profile of one batch (every column counted exactly unless `guide` says not).
+
+    `known_counts`: the exact value counts (missing values left out) of counted columns that the
+    caller has counted already, by a cheaper route than a group-by; those columns are not grouped.
 
     One polars `select` gives the counts, the value counts of counted columns and, for the other
     columns, their sketch and extremes. A counted column's extremes, zeros, negatives, moments and
@@ -106,6 +113,7 @@ def partial_profile(frame: pl.DataFrame, guide: ProfileGuide | None = None) -> P
     a few times cheaper than the equivalent polars expressions, which allocate every power.
     """
     guide = guide if guide is not None else ProfileGuide(counted=frozenset(frame.columns))
+    known_counts = known_counts or {}
     schema = frame.schema
     names = list(schema)
     p = len(names)
@@ -118,7 +126,8 @@ def partial_profile(frame: pl.DataFrame, guide: ProfileGuide | None = None) -> P
         x = pl.col(c)
         exprs += [x.count().alias(f"{i}|count"), x.null_count().alias(f"{i}|null_count")]
         if c in guide.counted:
-            counting.append(lazy.group_by(c).agg(pl.len().alias(_COUNT)))
+            if c not in known_counts:
+                counting.append(lazy.group_by(c).agg(pl.len().alias(_COUNT)))
         else:
             # the hashes are a column of their own, so the filter reads them rather than hashing again
             h = pl.col(f"{i}|hash")
@@ -146,7 +155,7 @@ def partial_profile(frame: pl.DataFrame, guide: ProfileGuide | None = None) -> P
             values.append(None)
             sketch.append(np.sort(np.asarray(row[f"{i}|sketch"] or [], dtype=np.uint64)))
             continue
-        counted = _counts(next(value_counts))
+        counted = known_counts[c] if c in known_counts else _counts(next(value_counts))
         if len(counted) <= COUNTED_VALUES:
             values.append(counted)
             sketch.append(_EMPTY)
