@@ -38,6 +38,10 @@ import tempfile
 import time
 from pathlib import Path
 
+# first, as the command line does: datacert sets polars' allocator before polars loads
+import datacert  # noqa: F401
+
+# isort: split
 import numpy as np
 import polars as pl
 
