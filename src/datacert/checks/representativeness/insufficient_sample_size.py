@@ -295,7 +295,7 @@ def _fold_curve(
     from sklearn.base import clone
     from sklearn.pipeline import Pipeline
 
-    from datacert.checks._estimators import GramPCA
+    from datacert.checks._estimators import GramPCA, own_inputs
 
     model = factory()
     if not isinstance(model, Pipeline) or len(model.steps) < 3 or not isinstance(model.steps[1][1], GramPCA):
@@ -306,7 +306,7 @@ def _fold_curve(
     out = []
     with warnings.catch_warnings(), one_thread():  # the same result on any machine and any load
         warnings.simplefilter("ignore")
-        prepare = model.steps[0][1]
+        prepare = own_inputs(model).steps[0][1]  # X[train] and X[test] below are gathers of our own
         fold_train = prepare.fit_transform(X[train], y[train])
         fold_test = prepare.transform(X[test])
         gram, cross = fold_train @ fold_train.T, fold_test @ fold_train.T
