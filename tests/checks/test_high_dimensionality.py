@@ -65,3 +65,26 @@ def test_a_tall_table_spectrum_comes_from_the_shared_sample(monkeypatch):
 @planted("high_dimensionality")
 def planted_high_dimensionality() -> Case:
     return planted_case(frame_of(seeded(1).normal(size=(60, 1500))))
+
+
+def test_the_standardised_block_is_built_once_and_shared_read_only():
+    """high_dimensionality and the poisoning screen read one standardised copy of the block."""
+    import polars as pl
+    from tests.conftest import make_dataset
+
+    from datacert.checks import _spectral
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(40, 300))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    data = make_dataset(
+        frame_of(X, y=rng.integers(0, 2, 40)).with_columns(pl.all().fill_nan(None)), target="y"
+    )
+    columns = data.numeric_feature_columns()
+    shared = _spectral.standardized_matrix(data, columns)
+    expected = _spectral.standardize(_spectral.median_impute(data.numeric_matrix(columns)))
+    assert np.array_equal(shared, expected)
+    assert _spectral.standardized_matrix(data, columns) is shared
+    assert not shared.flags.writeable
+    data.release_matrices(keep_bytes=0)  # released with the dataset's other matrices
+    assert _spectral.standardized_matrix(data, columns) is not shared

@@ -9,10 +9,15 @@ The signal rank is the Gavish–Donoho optimal hard threshold for unknown noise 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from sklearn.utils.extmath import randomized_svd
 
 from datacert.statistics import column_medians
+
+if TYPE_CHECKING:
+    from datacert.dataset import Dataset
 
 SEED = 0
 MAX_GRAM = 2_000  # beyond this many rows and columns, rows are sub-sampled for the spectrum
@@ -38,6 +43,26 @@ def standardize(X: np.ndarray) -> np.ndarray:
     scale = np.sqrt(np.einsum("ij,ij->j", X, X) / max(1, X.shape[0]))
     X /= np.where(scale > 1e-12, scale, 1.0)
     return X
+
+
+def standardized_matrix(data: Dataset, columns: list[str]) -> np.ndarray:
+    """`standardize(median_impute(data.numeric_matrix(columns)))` of every record, computed once per
+    dataset and column set (read-only when kept): high_dimensionality and the poisoning screen's
+    neighbour space and flip clusters each built it from the same 20,000-column block on wide tables.
+
+    Only a wide block (more columns than records) is kept, with the dataset's cached matrices (the
+    check runner releases those larger than its keep limit between checks); a narrower one costs
+    little to rebuild and more to hold for the rest of the run.
+    """
+    if len(columns) <= data.n_rows:
+        return standardize(median_impute(data.numeric_matrix(columns)))
+    key = "matrix:\x1estandardized\x1f" + "\x1f".join(columns)
+    cached = data._cache.get(key)
+    if cached is None:
+        cached = standardize(median_impute(data.numeric_matrix(columns)))
+        cached.setflags(write=False)
+        data._cache[key] = cached
+    return cached
 
 
 def robust_scale(X: np.ndarray, block: int = 2_000) -> np.ndarray:

@@ -17,6 +17,7 @@ from datacert.checks._spectral import (
     singular_values,
     spectrum_rows,
     standardize,
+    standardized_matrix,
 )
 from datacert.semantics import SemanticType
 
@@ -124,7 +125,10 @@ class HighDimensionality(Check):
         else:
             matrix = data.numeric_matrix(columns)
         sample = spectrum_rows(*matrix.shape)
-        X = standardize(median_impute(matrix if sample is None else matrix[sample]))
+        if tall.sampled or sample is not None:
+            X = standardize(median_impute(matrix if sample is None else matrix[sample]))
+        else:  # every record: the block the poisoning screen standardises too
+            X = standardized_matrix(data, columns)
         values = singular_values(X)
         rank, threshold = signal_rank(values, X.shape[0], X.shape[1])
         out = {

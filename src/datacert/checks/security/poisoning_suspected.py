@@ -30,6 +30,7 @@ from datacert.checks._spectral import (
     singular_values,
     spectrum_rows,
     standardize,
+    standardized_matrix,
     top_components,
 )
 from datacert.checks._util import plural
@@ -544,7 +545,10 @@ def _neighbour_space(data: Dataset, rows: np.ndarray, leaking: set[str]) -> tupl
     ]
     if not numeric:
         return np.empty((rows.size, 0)), []
-    Z = standardize(median_impute(rows_matrix(data, numeric, rows)))
+    if rows.size == data.n_rows:  # every record: the block high_dimensionality standardises too
+        Z = standardized_matrix(data, numeric)
+    else:
+        Z = standardize(median_impute(rows_matrix(data, numeric, rows)))
     if Z.shape[1] > MAX_NEIGHBOUR_FEATURES:
         scores, _, _ = top_components(Z, MAX_NEIGHBOUR_FEATURES // 4)
         return scores, []  # components mix every column: none can be left out
@@ -700,7 +704,10 @@ def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -
         info["knn_sampled_rows"] = int(keep.size)
         info["knn_population_rows"] = sample.population
     positions, labels = rows[keep], codes[keep]
-    Z = standardize(median_impute(rows_matrix(data, numeric, positions)))
+    if positions.size == data.n_rows:  # every record (ascending): the shared standardised block
+        Z = standardized_matrix(data, numeric)
+    else:
+        Z = standardize(median_impute(rows_matrix(data, numeric, positions)))
     n, p = Z.shape
     spectrum_sample = spectrum_rows(n, p)
     values = singular_values(Z if spectrum_sample is None else Z[spectrum_sample], centre=True)
