@@ -39,16 +39,25 @@ def median_impute(matrix: np.ndarray) -> np.ndarray:
 
 def standardize(X: np.ndarray) -> np.ndarray:
     """Centre and scale columns in place (constant columns become zeros); returns X."""
+    return _standardize(X)[0]
+
+
+def _standardize(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`standardize`, and the columns' standard deviations (ddof 0) it divided by where above 1e-12."""
     X -= X.mean(axis=0)
     scale = np.sqrt(np.einsum("ij,ij->j", X, X) / max(1, X.shape[0]))
     X /= np.where(scale > 1e-12, scale, 1.0)
-    return X
+    return X, scale
+
+
+_KEY = "\x1estandardized\x1f"
 
 
 def standardized_matrix(data: Dataset, columns: list[str]) -> np.ndarray:
     """`standardize(median_impute(data.numeric_matrix(columns)))` of every record, computed once per
-    dataset and column set (read-only when kept): high_dimensionality and the poisoning screen's
-    neighbour space and flip clusters each built it from the same 20,000-column block on wide tables.
+    dataset and column set (read-only when kept): distribution_shift, high_dimensionality and the
+    poisoning screen's neighbour space and flip clusters each built it from the same 20,000-column
+    block on wide tables.
 
     Only a wide block (more columns than records) is kept, with the dataset's cached matrices (the
     check runner releases those larger than its keep limit between checks); a narrower one costs
@@ -56,13 +65,41 @@ def standardized_matrix(data: Dataset, columns: list[str]) -> np.ndarray:
     """
     if len(columns) <= data.n_rows:
         return standardize(median_impute(data.numeric_matrix(columns)))
-    key = "matrix:\x1estandardized\x1f" + "\x1f".join(columns)
+    key = "matrix:" + _KEY + "\x1f".join(columns)
     cached = data._cache.get(key)
     if cached is None:
-        cached = standardize(median_impute(data.numeric_matrix(columns)))
+        cached, scale = _standardize(median_impute(data.numeric_matrix(columns)))
         cached.setflags(write=False)
         data._cache[key] = cached
+        data._cache["scale" + _KEY + "\x1f".join(columns)] = (scale, bool(np.isfinite(cached).all()))
     return cached
+
+
+def standardized_scale(data: Dataset, columns: list[str]) -> tuple[np.ndarray, bool] | None:
+    """The standard deviations `standardized_matrix` divided by, and whether every standardised value
+    is finite (None for a block it does not keep)."""
+    if len(columns) <= data.n_rows:
+        return None
+    standardized_matrix(data, columns)
+    facts: tuple[np.ndarray, bool] = data._cache["scale" + _KEY + "\x1f".join(columns)]
+    return facts
+
+
+def standardized_gram(data: Dataset, columns: list[str]) -> np.ndarray | None:
+    """Z Zᵀ of the kept standardised block Z (n × n), computed once: the spectrum of
+    high_dimensionality and of the flip clusters, and the principal scores of distribution_shift,
+    all start from this product (None for a block `standardized_matrix` does not keep, or one of more
+    than MAX_GRAM records, whose spectrum is read from a sample of them)."""
+    if len(columns) <= data.n_rows or data.n_rows > MAX_GRAM:
+        return None
+    key = "gram" + _KEY + "\x1f".join(columns)
+    if key not in data._cache:
+        Z = standardized_matrix(data, columns)
+        gram = Z @ Z.T
+        gram.setflags(write=False)
+        data._cache[key] = gram
+    gram_: np.ndarray = data._cache[key]
+    return gram_
 
 
 def robust_scale(X: np.ndarray, block: int = 2_000) -> np.ndarray:
@@ -81,14 +118,15 @@ def robust_scale(X: np.ndarray, block: int = 2_000) -> np.ndarray:
     return X
 
 
-def singular_values(X: np.ndarray, centre: bool = False) -> np.ndarray:
+def singular_values(X: np.ndarray, centre: bool = False, gram: np.ndarray | None = None) -> np.ndarray:
     """All singular values of X (column-centred first if asked), largest first, via the smaller Gram matrix.
 
     Centring is applied to the Gram matrix itself (double centring), so no centred copy of X is made.
+    `gram`, X Xᵀ when the caller holds it already (a wide X), is not computed again.
     """
     n, p = X.shape
     if p > n:
-        gram = X @ X.T
+        gram = X @ X.T if gram is None else gram
         if centre:
             row = gram.mean(axis=1)
             gram = gram - row[:, None] - row[None, :] + row.mean()

@@ -12,6 +12,7 @@ from scipy import stats
 
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
+from datacert.checks._spectral import standardized_gram, standardized_matrix, standardized_scale
 from datacert.checks._util import plural
 from datacert.checks.representativeness._subgroups import contingency, target_classes
 from datacert.semantics import SemanticType
@@ -376,8 +377,17 @@ class DistributionShift(Check):
                     ],
                 }
             )
+        whole = len(positions) == len(numeric) and rows.size == data.n_rows
         c2st = self._c2st(
-            matrix, group, k, categorical, frame, params, cache, (rows.tobytes(), tuple(positions))
+            matrix,
+            group,
+            k,
+            categorical,
+            frame,
+            params,
+            cache,
+            (rows.tobytes(), tuple(positions)),
+            _shared_standardised(data, numeric) if whole else None,
         )
         if c2st:
             evidence.update(
@@ -441,7 +451,7 @@ class DistributionShift(Check):
         return None
 
     @staticmethod
-    def _c2st(matrix, group, k, categorical, frame, params, cache, key):
+    def _c2st(matrix, group, k, categorical, frame, params, cache, key, shared=None):
         rows = np.arange(group.size)
         limit = params["c2st_max_rows"]
         if matrix.shape[1] > params["pca_components"]:
@@ -453,9 +463,13 @@ class DistributionShift(Check):
         if matrix.shape[1]:
             key = (key, rows.tobytes())
             if key not in cache:  # the site and the split often share rows and features: one PCA
-                numeric = standardised(subset)
+                gram = None
+                if shared is not None and subset is matrix and matrix.shape[1] > params["pca_components"]:
+                    numeric, gram = shared  # the same bits as standardised(matrix), built once per run
+                else:
+                    numeric = standardised(subset)
                 if numeric.shape[1] > params["pca_components"]:
-                    numeric = principal_scores(numeric, min(params["pca_components"], rows.size - 1))
+                    numeric = principal_scores(numeric, min(params["pca_components"], rows.size - 1), gram)
                     numeric /= np.where(numeric.std(axis=0) > 0, numeric.std(axis=0), 1.0)
                     cache[key] = (numeric, f"{numeric.shape[1]} principal components")
                 else:
@@ -526,3 +540,20 @@ class DistributionShift(Check):
             "then validate per site.",
         )
         return [finding], summary
+
+
+def _shared_standardised(data, numeric: list[str]) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """`standardised(data.numeric_matrix(numeric))` and its Gram from the standardised block that
+    high_dimensionality and the poisoning screen read (datacert.checks._spectral), when the two
+    recipes give the same bits: every value finite (so no median imputed was infinite, which
+    median_impute would have clipped) and no column with a standard deviation in (0, 1e-12], which
+    `standardised` divides by and the shared block leaves unscaled. None otherwise (or for a block
+    that is not kept): the check then standardises its own copy, as before.
+    """
+    facts = standardized_scale(data, numeric)
+    if facts is None:
+        return None
+    scale, finite = facts
+    if not finite or bool(((scale > 0) & (scale <= 1e-12)).any()):
+        return None
+    return standardized_matrix(data, numeric), standardized_gram(data, numeric)

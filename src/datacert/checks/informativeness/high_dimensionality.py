@@ -17,6 +17,7 @@ from datacert.checks._spectral import (
     singular_values,
     spectrum_rows,
     standardize,
+    standardized_gram,
     standardized_matrix,
 )
 from datacert.semantics import SemanticType
@@ -127,9 +128,10 @@ class HighDimensionality(Check):
         sample = spectrum_rows(*matrix.shape)
         if tall.sampled or sample is not None:
             X = standardize(median_impute(matrix if sample is None else matrix[sample]))
-        else:  # every record: the block the poisoning screen standardises too
+            values = singular_values(X)
+        else:  # every record: the block (and its Gram) that other checks standardise too
             X = standardized_matrix(data, columns)
-        values = singular_values(X)
+            values = singular_values(X, gram=standardized_gram(data, columns))
         rank, threshold = signal_rank(values, X.shape[0], X.shape[1])
         out = {
             "numeric_features": len(columns),

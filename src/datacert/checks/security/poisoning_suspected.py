@@ -30,6 +30,7 @@ from datacert.checks._spectral import (
     singular_values,
     spectrum_rows,
     standardize,
+    standardized_gram,
     standardized_matrix,
     top_components,
 )
@@ -704,13 +705,18 @@ def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -
         info["knn_sampled_rows"] = int(keep.size)
         info["knn_population_rows"] = sample.population
     positions, labels = rows[keep], codes[keep]
-    if positions.size == data.n_rows:  # every record (ascending): the shared standardised block
+    whole = positions.size == data.n_rows  # every record (ascending): the shared standardised block
+    if whole:
         Z = standardized_matrix(data, numeric)
     else:
         Z = standardize(median_impute(rows_matrix(data, numeric, positions)))
     n, p = Z.shape
     spectrum_sample = spectrum_rows(n, p)
-    values = singular_values(Z if spectrum_sample is None else Z[spectrum_sample], centre=True)
+    if spectrum_sample is None:
+        gram = standardized_gram(data, numeric) if whole else None
+        values = singular_values(Z, centre=True, gram=gram)
+    else:
+        values = singular_values(Z[spectrum_sample], centre=True)
     rank, _ = signal_rank(values, n if spectrum_sample is None else spectrum_sample.size, p)
     n_comp = int(np.clip(rank, 2, min(params["max_components"], p, n - 1)))
     scores, _, _ = top_components(Z, n_comp)
