@@ -210,7 +210,8 @@ def _other_stats_polars(
     if not columns:
         return {}, {}
     exprs = []
-    schema = frame.schema
+    # a few columns' dtypes: reading them is cheap where the whole schema (20,000 columns) is not
+    schema = {c: frame.get_column(c).dtype for c in columns}
     for i, c in enumerate(columns):
         x = pl.col(c)
         exprs += [
