@@ -286,3 +286,22 @@ def test_the_standardiser_overwrites_only_an_input_it_is_given_and_gives_the_sam
 
 def _design_of_width(p: int) -> ref.Design:
     return ref.Design(np.zeros((1, p)), tuple(f"x{j}" for j in range(p)), ())
+
+
+def test_fits_writing_their_training_records_into_one_block_predict_the_same(monkeypatch):
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(80, 3000))
+    X[rng.random(X.shape) < 0.05] = np.nan
+    X.setflags(write=False)  # as the design's cached matrix
+    y = (rng.random(80) < 0.5).astype(np.int64)
+    design = ref.Design(X, tuple(f"x{j}" for j in range(3000)), ())
+    splits = [(np.setdiff1d(np.arange(80), np.arange(k, 80, 4)), np.arange(k, 80, 4)) for k in range(4)]
+    assert ref.row_buffer(X, splits) is None  # a small block is gathered afresh
+    monkeypatch.setattr(ref, "ROW_BUFFER_BYTES", 0)
+    lines = ref.row_buffer(X, splits)
+    assert lines is not None and lines.shape == (60, 3000)
+    for factory in ref.candidate_models("classification", design, 80, 2).values():
+        for train, test in splits:
+            alone = ref.fit_predict(factory, X, y, train, test, "classification", 2)
+            shared = ref.fit_predict(factory, X, y, train, test, "classification", 2, lines=lines)
+            assert np.array_equal(alone, shared)
