@@ -67,8 +67,8 @@ def planted_high_dimensionality() -> Case:
     return planted_case(frame_of(seeded(1).normal(size=(60, 1500))))
 
 
-def test_the_standardised_block_is_built_once_and_shared_read_only():
-    """high_dimensionality and the poisoning screen read one standardised copy of the block."""
+def test_the_standardised_block_s_gram_is_built_once_and_the_block_is_not_held():
+    """high_dimensionality, distribution_shift and the poisoning screen share one Gram product."""
     import polars as pl
     from tests.conftest import make_dataset
 
@@ -81,10 +81,16 @@ def test_the_standardised_block_is_built_once_and_shared_read_only():
         frame_of(X, y=rng.integers(0, 2, 40)).with_columns(pl.all().fill_nan(None)), target="y"
     )
     columns = data.numeric_feature_columns()
-    shared = _spectral.standardized_matrix(data, columns)
     expected = _spectral.standardize(_spectral.median_impute(data.numeric_matrix(columns)))
-    assert np.array_equal(shared, expected)
-    assert _spectral.standardized_matrix(data, columns) is shared
-    assert not shared.flags.writeable
-    data.release_matrices(keep_bytes=0)  # released with the dataset's other matrices
-    assert _spectral.standardized_matrix(data, columns) is not shared
+    block = _spectral.standardized_matrix(data, columns)
+    assert np.array_equal(block, expected) and block.flags.writeable  # a copy of the caller's own
+    gram = _spectral.standardized_gram(data, columns)
+    assert np.array_equal(gram, expected @ expected.T) and not gram.flags.writeable
+    assert _spectral.standardized_gram(data, columns) is gram
+    assert np.array_equal(
+        _spectral.gram_singular_values(gram, centre=True), _spectral.singular_values(expected, True)
+    )
+    scale, finite = _spectral.standardized_scale(data, columns)
+    assert finite and scale.shape == (300,)
+    held = [k for k, v in data._cache.items() if isinstance(v, np.ndarray) and v.nbytes >= expected.nbytes]
+    assert held == ["matrix:" + "\x1f".join(columns)]  # the numeric matrix only, not the standardised copy

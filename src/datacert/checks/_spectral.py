@@ -54,52 +54,59 @@ _KEY = "\x1estandardized\x1f"
 
 
 def standardized_matrix(data: Dataset, columns: list[str]) -> np.ndarray:
-    """`standardize(median_impute(data.numeric_matrix(columns)))` of every record, computed once per
-    dataset and column set (read-only when kept): distribution_shift, high_dimensionality and the
-    poisoning screen's neighbour space and flip clusters each built it from the same 20,000-column
-    block on wide tables.
+    """`standardize(median_impute(data.numeric_matrix(columns)))` of every record (a new array).
 
-    Only a wide block (more columns than records) is kept, with the dataset's cached matrices (the
-    check runner releases those larger than its keep limit between checks); a narrower one costs
-    little to rebuild and more to hold for the rest of the run.
+    On a wide block (more columns than records) the facts `standardized_scale` reports are kept
+    as it is built, so that a check that needs only the block's Gram product or spectrum (see
+    `standardized_gram`) never builds it again; the block itself is not held (48 MB at
+    300 x 20,000, for the rest of the run).
     """
-    if len(columns) <= data.n_rows:
-        return standardize(median_impute(data.numeric_matrix(columns)))
-    key = "matrix:" + _KEY + "\x1f".join(columns)
-    cached = data._cache.get(key)
-    if cached is None:
-        cached, scale = _standardize(median_impute(data.numeric_matrix(columns)))
-        cached.setflags(write=False)
-        data._cache[key] = cached
-        data._cache["scale" + _KEY + "\x1f".join(columns)] = (scale, bool(np.isfinite(cached).all()))
-    return cached
+    Z, scale = _standardize(median_impute(data.numeric_matrix(columns)))
+    if len(columns) > data.n_rows:
+        key = "scale" + _KEY + "\x1f".join(columns)
+        if key not in data._cache:
+            data._cache[key] = (scale, bool(np.isfinite(Z).all()))
+    return Z
 
 
 def standardized_scale(data: Dataset, columns: list[str]) -> tuple[np.ndarray, bool] | None:
-    """The standard deviations `standardized_matrix` divided by, and whether every standardised value
-    is finite (None for a block it does not keep)."""
+    """The standard deviations `standardized_matrix` divides by, and whether every standardised value
+    is finite (None for a block that is not wide)."""
     if len(columns) <= data.n_rows:
         return None
-    standardized_matrix(data, columns)
-    facts: tuple[np.ndarray, bool] = data._cache["scale" + _KEY + "\x1f".join(columns)]
+    key = "scale" + _KEY + "\x1f".join(columns)
+    if key not in data._cache:
+        standardized_gram(data, columns) if data.n_rows <= MAX_GRAM else standardized_matrix(data, columns)
+    facts: tuple[np.ndarray, bool] = data._cache[key]
     return facts
 
 
 def standardized_gram(data: Dataset, columns: list[str]) -> np.ndarray | None:
-    """Z Zᵀ of the kept standardised block Z (n × n), computed once: the spectrum of
-    high_dimensionality and of the flip clusters, and the principal scores of distribution_shift,
-    all start from this product (None for a block `standardized_matrix` does not keep, or one of more
-    than MAX_GRAM records, whose spectrum is read from a sample of them)."""
+    """Z Zᵀ (n × n, read-only) of the standardised block Z of a wide table, computed once per dataset
+    and column set: distribution_shift's principal scores, high_dimensionality's spectrum and the
+    poisoning screen's flip-cluster spectrum all start from this product, which each computed from
+    20,000 columns (None for a block that is not wide, or of more than MAX_GRAM records, whose
+    spectrum is read from a sample of them)."""
     if len(columns) <= data.n_rows or data.n_rows > MAX_GRAM:
         return None
     key = "gram" + _KEY + "\x1f".join(columns)
     if key not in data._cache:
         Z = standardized_matrix(data, columns)
         gram = Z @ Z.T
+        del Z
         gram.setflags(write=False)
         data._cache[key] = gram
     gram_: np.ndarray = data._cache[key]
     return gram_
+
+
+def gram_singular_values(gram: np.ndarray, centre: bool = False) -> np.ndarray:
+    """`singular_values(X, centre)` of a wide X (more columns than rows) from its Gram product X Xᵀ."""
+    if centre:
+        row = gram.mean(axis=1)
+        gram = gram - row[:, None] - row[None, :] + row.mean()
+    eigenvalues = np.linalg.eigvalsh(gram)[::-1]
+    return np.sqrt(np.clip(eigenvalues, 0.0, None))
 
 
 def robust_scale(X: np.ndarray, block: int = 2_000) -> np.ndarray:
@@ -118,23 +125,18 @@ def robust_scale(X: np.ndarray, block: int = 2_000) -> np.ndarray:
     return X
 
 
-def singular_values(X: np.ndarray, centre: bool = False, gram: np.ndarray | None = None) -> np.ndarray:
+def singular_values(X: np.ndarray, centre: bool = False) -> np.ndarray:
     """All singular values of X (column-centred first if asked), largest first, via the smaller Gram matrix.
 
     Centring is applied to the Gram matrix itself (double centring), so no centred copy of X is made.
-    `gram`, X Xᵀ when the caller holds it already (a wide X), is not computed again.
     """
     n, p = X.shape
     if p > n:
-        gram = X @ X.T if gram is None else gram
-        if centre:
-            row = gram.mean(axis=1)
-            gram = gram - row[:, None] - row[None, :] + row.mean()
-    else:
-        gram = X.T @ X
-        if centre:
-            mean = X.mean(axis=0)
-            gram = gram - n * np.outer(mean, mean)
+        return gram_singular_values(X @ X.T, centre)
+    gram = X.T @ X
+    if centre:
+        mean = X.mean(axis=0)
+        gram = gram - n * np.outer(mean, mean)
     eigenvalues = np.linalg.eigvalsh(gram)[::-1]
     return np.sqrt(np.clip(eigenvalues, 0.0, None))
 

@@ -12,7 +12,7 @@ from scipy import stats
 
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
-from datacert.checks._spectral import standardized_gram, standardized_matrix, standardized_scale
+from datacert.checks._spectral import standardized_gram, standardized_scale
 from datacert.checks._util import plural
 from datacert.checks.representativeness._subgroups import contingency, target_classes
 from datacert.semantics import SemanticType
@@ -463,17 +463,7 @@ class DistributionShift(Check):
         if matrix.shape[1]:
             key = (key, rows.tobytes())
             if key not in cache:  # the site and the split often share rows and features: one PCA
-                gram = None
-                if shared is not None and subset is matrix and matrix.shape[1] > params["pca_components"]:
-                    numeric, gram = shared  # the same bits as standardised(matrix), built once per run
-                else:
-                    numeric = standardised(subset)
-                if numeric.shape[1] > params["pca_components"]:
-                    numeric = principal_scores(numeric, min(params["pca_components"], rows.size - 1), gram)
-                    numeric /= np.where(numeric.std(axis=0) > 0, numeric.std(axis=0), 1.0)
-                    cache[key] = (numeric, f"{numeric.shape[1]} principal components")
-                else:
-                    cache[key] = (numeric, f"{numeric.shape[1]} standardised features")
+                cache[key] = _numeric_design(matrix, subset, rows.size, params["pca_components"], shared)
             numeric, design = cache[key]
             blocks.append(numeric)
         else:
@@ -542,13 +532,31 @@ class DistributionShift(Check):
         return [finding], summary
 
 
-def _shared_standardised(data, numeric: list[str]) -> tuple[np.ndarray, np.ndarray | None] | None:
-    """`standardised(data.numeric_matrix(numeric))` and its Gram from the standardised block that
+def _numeric_design(
+    matrix: np.ndarray, subset: np.ndarray, n_rows: int, components: int, gram: np.ndarray | None
+) -> tuple[np.ndarray, str]:
+    """The classifier test's numeric features and how they were made: the principal scores (unit
+    spread) of the standardised records when there are more than `components` columns, else the
+    standardised columns. `gram`, the Gram product of standardised(matrix) with the same bits, stands
+    for the standardised block when the test reads every record."""
+    if gram is not None and subset is matrix and matrix.shape[1] > components:
+        scores = principal_scores(None, min(components, n_rows - 1), gram)
+    else:
+        numeric = standardised(subset)
+        if numeric.shape[1] <= components:
+            return numeric, f"{numeric.shape[1]} standardised features"
+        scores = principal_scores(numeric, min(components, n_rows - 1))
+    scores /= np.where(scores.std(axis=0) > 0, scores.std(axis=0), 1.0)
+    return scores, f"{scores.shape[1]} principal components"
+
+
+def _shared_standardised(data, numeric: list[str]) -> np.ndarray | None:
+    """The Gram product of `standardised(data.numeric_matrix(numeric))` from the one that
     high_dimensionality and the poisoning screen read (datacert.checks._spectral), when the two
     recipes give the same bits: every value finite (so no median imputed was infinite, which
     median_impute would have clipped) and no column with a standard deviation in (0, 1e-12], which
     `standardised` divides by and the shared block leaves unscaled. None otherwise (or for a block
-    that is not kept): the check then standardises its own copy, as before.
+    that is not wide): the check then standardises its own copy, as before.
     """
     facts = standardized_scale(data, numeric)
     if facts is None:
@@ -556,4 +564,4 @@ def _shared_standardised(data, numeric: list[str]) -> tuple[np.ndarray, np.ndarr
     scale, finite = facts
     if not finite or bool(((scale > 0) & (scale <= 1e-12)).any()):
         return None
-    return standardized_matrix(data, numeric), standardized_gram(data, numeric)
+    return standardized_gram(data, numeric)
