@@ -140,3 +140,22 @@ def test_float_distinct_counts_as_polars_does():
         for dtype in (pl.Float64, pl.Float32):
             series = pl.Series(values, dtype=dtype)
             assert _float_distinct(series) == series.drop_nulls().n_unique(), values[:8]
+
+
+def test_wide_moments_have_the_bits_of_numpy_s_nan_reductions():
+    """The numpy path's buffers are reused in the block's own layout: its sums are numpy's."""
+    rng = np.random.default_rng(6)
+    m = np.asfortranarray(rng.normal(size=(90, 12)))
+    m[rng.random(m.shape) < 0.2] = np.nan
+    m[:, 3] = np.nan  # no value at all
+    with pytest.warns(RuntimeWarning, match="empty slice"):  # as np.nanmean warns
+        stats, _ = _compute._numeric_stats_numpy(m, [f"c{j}" for j in range(12)])
+    with np.errstate(invalid="ignore", divide="ignore"), pytest.warns(RuntimeWarning, match="empty slice"):
+        mean = np.nanmean(m, axis=0)
+    centred = np.where(np.isnan(m), 0.0, m - mean)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        std = np.sqrt((centred * centred).sum(axis=0) / (np.sum(~np.isnan(m), axis=0) - 1))
+    observed = ~np.isnan(mean)
+    assert np.array_equal(stats.get_column("mean").to_numpy()[observed], mean[observed])
+    assert np.array_equal(stats.get_column("std").to_numpy()[observed], std[observed])
+    assert stats.get_column("mean")[3] is None

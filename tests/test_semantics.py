@@ -60,3 +60,29 @@ def test_role_inference_is_recorded_and_never_overrides_the_user(clean_frame):
     assert data.roles.time == "visit_date"
     given = make_dataset(clean_frame, id="site")
     assert given.roles.id == "site" and "id" not in given.inferred
+
+
+def test_numeric_types_read_the_observed_extremes_whatever_the_missing_and_infinite_values():
+    """The range tests (0..1 for flags, a span of 20 for coded categories) see observed values only."""
+    n = 60
+    flag = np.tile([0.0, 1.0], n // 2)
+    flag[0], flag[5] = -0.0, np.nan  # -0.0 is 0
+    coded = np.arange(n, dtype=float) % 5 + 3
+    coded[::4] = np.nan
+    wide_range = np.arange(n, dtype=float) % 5
+    wide_range[7] = 40.0  # a span over 20: a count, not a coded category
+    frame = pl.DataFrame(
+        {
+            "flag": flag,
+            "coded": coded,
+            "wide_range": wide_range,
+            "with_inf": np.where(np.arange(n) == 3, np.inf, np.arange(n) % 3 + 0.5),
+            "nothing": np.full(n, np.nan),
+        }
+    )
+    types = infer_semantic_types(frame)
+    assert types["flag"] == SemanticType.BOOLEAN
+    assert types["coded"] == SemanticType.INTEGER_CATEGORY
+    assert types["wide_range"] == SemanticType.COUNT
+    assert types["with_inf"] == SemanticType.CONTINUOUS
+    assert types["nothing"] == SemanticType.EMPTY

@@ -154,8 +154,8 @@ def _numeric_types(sample: pl.DataFrame, columns: list[str]) -> dict[str, Semant
     matrix = sample.select(pl.col(columns)).to_numpy().astype(np.float64, copy=False)
     if matrix.ndim == 1:
         matrix = matrix[:, None]
-    observed = ~np.isnan(matrix)
-    n_observed = observed.sum(axis=0)
+    n = matrix.shape[0]
+    n_observed = n - np.count_nonzero(np.isnan(matrix), axis=0)
     # a comparison with NaN is False, so a column passes when every observed value does
     # (counted, without masking the missing cells first)
     with np.errstate(invalid="ignore"):
@@ -165,8 +165,15 @@ def _numeric_types(sample: pl.DataFrame, columns: list[str]) -> dict[str, Semant
     changes = np.diff(sorted_matrix, axis=0) != 0
     changes &= ~np.isnan(sorted_matrix[1:])
     n_unique = np.where(n_observed > 0, changes.sum(axis=0) + 1, 0)
-    low = np.min(np.where(observed, matrix, np.inf), axis=0, initial=np.inf)
-    high = np.max(np.where(observed, matrix, -np.inf), axis=0, initial=-np.inf)
+    # the smallest and largest observed values are the sorted column's first and last observed ones
+    # (two masked copies of the block less; only compared with 0, 1 and each other, where -0.0 and
+    # 0.0 are alike); a column without a value keeps the ±inf it had
+    if n:
+        ends = np.arange(matrix.shape[1])
+        low = np.where(n_observed > 0, sorted_matrix[0], np.inf)
+        high = np.where(n_observed > 0, sorted_matrix[np.maximum(n_observed - 1, 0), ends], -np.inf)
+    else:
+        low, high = np.full(matrix.shape[1], np.inf), np.full(matrix.shape[1], -np.inf)
     types: dict[str, SemanticType] = {}
     for j, name in enumerate(columns):
         if n_observed[j] == 0:

@@ -145,14 +145,18 @@ def cramers_v(table: np.ndarray) -> tuple[float, float, float]:
     return v, float(chi2), float(p)
 
 
-def principal_scores(design: np.ndarray, k: int) -> np.ndarray:
+def principal_scores(design: np.ndarray | None, k: int, gram: np.ndarray | None = None) -> np.ndarray:
     """Top-k principal component scores of a centred matrix through its n x n Gram matrix.
 
     When p >> n the nonzero spectrum of X'X equals that of XX' (n x n): an exact PCA at
     O(n^2 p) without any p x p matrix. Label-free, so fitting it on all rows leaves the
-    classifier test's null distribution at AUC 0.5.
+    classifier test's null distribution at AUC 0.5. `gram` is design @ design.T when the caller
+    holds it already (the design itself is then not read, and may be None).
     """
-    gram = design @ design.T
+    if gram is None:
+        if design is None:
+            raise ValueError("principal_scores needs the design or its Gram product")
+        gram = design @ design.T
     # a small symmetric eigenproblem runs fastest, and steadiest on a busy machine, on one thread
     with _THREADS.limit(limits=1 if gram.shape[0] <= 1000 else None):
         values, vectors = np.linalg.eigh(gram)

@@ -155,3 +155,32 @@ def test_every_site_like_column_is_analysed_and_a_repeated_partition_is_skipped(
     assert out.evidence["skipped"] == {"centre_code": "the same partition as 'centre'"}
     (f,) = out.findings
     assert f.columns[0] == "batch" and f.severity == "error"
+
+
+def test_the_shared_gram_is_used_only_where_it_has_standardised_s_bits():
+    from tests.conftest import make_dataset
+
+    from datacert.checks.consistency.distribution_shift import _shared_standardised
+    from datacert.shift import principal_scores, standardised
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(30, 80))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    X[:, 5] = np.nan  # no value at all: both recipes fill zeros
+    frame = frame_of(X, y=rng.integers(0, 2, 30)).with_columns(pl.all().fill_nan(None))
+    data = make_dataset(frame, target="y")
+    numeric = data.numeric_feature_columns()
+    gram = _shared_standardised(data, numeric)
+    assert gram is not None
+    expected = standardised(data.numeric_matrix(numeric))
+    assert np.array_equal(gram, expected @ expected.T)
+    assert np.array_equal(principal_scores(None, 5, gram), principal_scores(expected, 5))
+    # a column constant up to rounding: standardised divides it by its tiny spread, the shared block
+    # leaves it unscaled, so the check standardises its own copy
+    X[:, 7] = 0.1 + rng.normal(size=30) * 1e-14
+    tiny = make_dataset(
+        frame_of(X, y=rng.integers(0, 2, 30)).with_columns(pl.all().fill_nan(None)), target="y"
+    )
+    assert _shared_standardised(tiny, tiny.numeric_feature_columns()) is None
+    narrow = make_dataset(frame_of(X[:, :20], y=rng.integers(0, 2, 30)), target="y")
+    assert _shared_standardised(narrow, narrow.numeric_feature_columns()) is None  # not kept: p <= n

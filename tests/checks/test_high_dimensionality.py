@@ -65,3 +65,32 @@ def test_a_tall_table_spectrum_comes_from_the_shared_sample(monkeypatch):
 @planted("high_dimensionality")
 def planted_high_dimensionality() -> Case:
     return planted_case(frame_of(seeded(1).normal(size=(60, 1500))))
+
+
+def test_the_standardised_block_s_gram_is_built_once_and_the_block_is_not_held():
+    """high_dimensionality, distribution_shift and the poisoning screen share one Gram product."""
+    import polars as pl
+    from tests.conftest import make_dataset
+
+    from datacert.checks import _spectral
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(40, 300))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    data = make_dataset(
+        frame_of(X, y=rng.integers(0, 2, 40)).with_columns(pl.all().fill_nan(None)), target="y"
+    )
+    columns = data.numeric_feature_columns()
+    expected = _spectral.standardize(_spectral.median_impute(data.numeric_matrix(columns)))
+    block = _spectral.standardized_matrix(data, columns)
+    assert np.array_equal(block, expected) and block.flags.writeable  # a copy of the caller's own
+    gram = _spectral.standardized_gram(data, columns)
+    assert np.array_equal(gram, expected @ expected.T) and not gram.flags.writeable
+    assert _spectral.standardized_gram(data, columns) is gram
+    assert np.array_equal(
+        _spectral.gram_singular_values(gram, centre=True), _spectral.singular_values(expected, True)
+    )
+    scale, finite = _spectral.standardized_scale(data, columns)
+    assert finite and scale.shape == (300,)
+    kept = [v for k, v in data._cache.items() if "standardized" in k and isinstance(v, np.ndarray)]
+    assert all(v.nbytes < expected.nbytes for v in kept)  # the Gram (n x n), never the standardised copy

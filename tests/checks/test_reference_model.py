@@ -255,3 +255,53 @@ def test_gram_pca_projects_new_records_as_pca_does_also_for_an_uncentred_block()
     # all components kept: the scores' inner products are the centred records' inner products
     assert np.allclose(gram.transform(new) @ scores.T, (new - mean) @ (train - mean).T, atol=1e-8)
     assert np.allclose(gram.transform(train), scores, atol=1e-8)
+
+
+def test_the_standardiser_overwrites_only_an_input_it_is_given_and_gives_the_same_bits():
+    from datacert.checks._estimators import MedianStandardizer, own_inputs
+
+    rng = np.random.default_rng(5)
+    block = rng.normal(size=(60, 40))
+    block[rng.random(block.shape) < 0.1] = np.nan
+    train, test = block[:45], block[45:]
+    for unit_rows in (False, True):
+        copied = MedianStandardizer(unit_rows)
+        expected_train, expected_test = copied.fit_transform(train.copy()), copied.transform(test)
+        given_train, given_test = train.copy(), test.copy()
+        owned = MedianStandardizer(unit_rows, copy=False)
+        assert owned.fit_transform(given_train) is given_train  # standardised where it lay
+        assert np.array_equal(given_train, expected_train)
+        assert owned.transform(given_test) is given_test
+        assert np.array_equal(given_test, expected_test)
+        kept = test.copy()
+        copied.transform(kept)
+        assert np.array_equal(kept, test, equal_nan=True)  # the default never writes to its input
+        frozen = test.copy()
+        frozen.setflags(write=False)  # a read-only block (a cached matrix) is copied, not refused
+        assert np.array_equal(owned.transform(frozen), expected_test)
+    models = ref.candidate_models("classification", _design_of_width(40), 45, 2)
+    pipeline = own_inputs(models["l1_logistic"]())
+    assert pipeline.steps[0][1].copy is False
+
+
+def _design_of_width(p: int) -> ref.Design:
+    return ref.Design(np.zeros((1, p)), tuple(f"x{j}" for j in range(p)), ())
+
+
+def test_fits_writing_their_training_records_into_one_block_predict_the_same(monkeypatch):
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(80, 3000))
+    X[rng.random(X.shape) < 0.05] = np.nan
+    X.setflags(write=False)  # as the design's cached matrix
+    y = (rng.random(80) < 0.5).astype(np.int64)
+    design = ref.Design(X, tuple(f"x{j}" for j in range(3000)), ())
+    splits = [(np.setdiff1d(np.arange(80), np.arange(k, 80, 4)), np.arange(k, 80, 4)) for k in range(4)]
+    assert ref.row_buffer(X, splits) is None  # a small block is gathered afresh
+    monkeypatch.setattr(ref, "ROW_BUFFER_BYTES", 0)
+    lines = ref.row_buffer(X, splits)
+    assert lines is not None and lines.shape == (60, 3000)
+    for factory in ref.candidate_models("classification", design, 80, 2).values():
+        for train, test in splits:
+            alone = ref.fit_predict(factory, X, y, train, test, "classification", 2)
+            shared = ref.fit_predict(factory, X, y, train, test, "classification", 2, lines=lines)
+            assert np.array_equal(alone, shared)

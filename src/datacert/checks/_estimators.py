@@ -26,11 +26,19 @@ class MedianStandardizer(TransformerMixin, BaseEstimator):
     columns keep a scale of 1 so that they become zeros instead of NaN. With `unit_rows`, the
     result is also divided by sqrt(width), so that a ridge penalty means the same at p = 30 or
     20,000. `fit_transform` standardises the imputed copy it fitted on in place (the same values
-    as `fit` then `transform`, one copy of the block instead of two).
+    as `fit` then `transform`, one copy of the block instead of two). With `copy=False` a writeable
+    float64 input is imputed and standardised in place, as scikit-learn's scalers do: for a caller
+    whose input is a gather of its own (a fold's records), which would otherwise be copied once
+    more (on 240 x 20,000, the fresh 38 MB block cost as much as the whole standardisation).
     """
 
-    def __init__(self, unit_rows: bool = False):
+    def __init__(self, unit_rows: bool = False, copy: bool = True):
         self.unit_rows = unit_rows
+        self.copy = copy
+
+    def _owned(self, X: np.ndarray) -> bool:
+        """Whether X may be overwritten: the caller said so, and numpy allows it."""
+        return not self.copy and isinstance(X, np.ndarray) and X.dtype == np.float64 and X.flags.writeable
 
     def fit(self, X: np.ndarray, y: Any = None) -> MedianStandardizer:
         self._fit(X, standardise=False)
@@ -40,14 +48,18 @@ class MedianStandardizer(TransformerMixin, BaseEstimator):
         return self._fit(X, standardise=True)
 
     def _fit(self, X: np.ndarray, standardise: bool) -> np.ndarray:
+        in_place = standardise and self._owned(X)
         X = np.asarray(X, dtype=np.float64)
         missing = np.isnan(X)
         has_nan = missing.any(axis=0)
         centre = np.zeros(X.shape[1])
         if has_nan.any():
             centre[has_nan] = np.nan_to_num(column_medians(X[:, has_nan]))
-            X = np.where(missing, centre, X)
-        elif standardise:
+            if in_place:
+                np.copyto(X, np.broadcast_to(centre, X.shape), where=missing)
+            else:
+                X = np.where(missing, centre, X)
+        elif standardise and not in_place:
             X = X.copy()
         del missing
         self.median_ = centre
@@ -63,9 +75,14 @@ class MedianStandardizer(TransformerMixin, BaseEstimator):
         return X
 
     def transform(self, X: np.ndarray) -> np.ndarray:
+        in_place = self._owned(X)
         X = np.asarray(X, dtype=np.float64)
         missing = np.isnan(X)
-        out = np.where(missing, self.median_, X) if missing.any() else X.copy()
+        if in_place:
+            out = X
+            np.copyto(out, np.broadcast_to(self.median_, X.shape), where=missing)
+        else:
+            out = np.where(missing, self.median_, X) if missing.any() else X.copy()
         del missing
         out -= self.mean_
         out /= self.scale_
@@ -194,6 +211,15 @@ def preprocessor(design: Design, unit_rows: bool = False) -> Any:
     if not design.categorical:
         return MedianStandardizer(unit_rows)
     return MixedEncoder(len(design.numeric), unit_rows)
+
+
+def own_inputs(model: Any) -> Any:
+    """Let the model's MedianStandardizer overwrite what it is given (see its `copy`): for callers
+    that hand every fit and prediction a gather of their own records."""
+    steps = getattr(model, "steps", None)
+    if steps and isinstance(steps[0][1], MedianStandardizer):
+        steps[0][1].set_params(copy=False)
+    return model
 
 
 def fresh(parts: Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:

@@ -19,11 +19,12 @@ def duplicate_groups(
     if not columns or frame.height < 2:
         return []
     if hashes is None:
-        hashes = frame.select(columns).hash_rows(seed=0).to_numpy()
+        # one expression for every column: a list of 20,000 names is parsed into 20,000 expressions
+        hashes = frame.select(pl.col(columns)).hash_rows(seed=0).to_numpy()
     candidates = repeated_positions(hashes)
     if candidates.size == 0:
         return []
-    subset = frame.select(columns)[candidates].with_columns(pl.Series("__pos", candidates))
+    subset = frame.select(pl.col(columns))[candidates].with_columns(pl.Series("__pos", candidates))
     grouped = (
         subset.group_by(columns, maintain_order=True)
         .agg(pl.col("__pos"))

@@ -9,10 +9,15 @@ The signal rank is the Gavish–Donoho optimal hard threshold for unknown noise 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from sklearn.utils.extmath import randomized_svd
 
 from datacert.statistics import column_medians
+
+if TYPE_CHECKING:
+    from datacert.dataset import Dataset
 
 SEED = 0
 MAX_GRAM = 2_000  # beyond this many rows and columns, rows are sub-sampled for the spectrum
@@ -34,10 +39,74 @@ def median_impute(matrix: np.ndarray) -> np.ndarray:
 
 def standardize(X: np.ndarray) -> np.ndarray:
     """Centre and scale columns in place (constant columns become zeros); returns X."""
+    return _standardize(X)[0]
+
+
+def _standardize(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`standardize`, and the columns' standard deviations (ddof 0) it divided by where above 1e-12."""
     X -= X.mean(axis=0)
     scale = np.sqrt(np.einsum("ij,ij->j", X, X) / max(1, X.shape[0]))
     X /= np.where(scale > 1e-12, scale, 1.0)
-    return X
+    return X, scale
+
+
+_KEY = "\x1estandardized\x1f"
+
+
+def standardized_matrix(data: Dataset, columns: list[str]) -> np.ndarray:
+    """`standardize(median_impute(data.numeric_matrix(columns)))` of every record (a new array).
+
+    On a wide block (more columns than records) the facts `standardized_scale` reports are kept
+    as it is built, so that a check that needs only the block's Gram product or spectrum (see
+    `standardized_gram`) never builds it again; the block itself is not held (48 MB at
+    300 x 20,000, for the rest of the run).
+    """
+    Z, scale = _standardize(median_impute(data.numeric_matrix(columns)))
+    if len(columns) > data.n_rows:
+        key = "scale" + _KEY + "\x1f".join(columns)
+        if key not in data._cache:
+            data._cache[key] = (scale, bool(np.isfinite(Z).all()))
+    return Z
+
+
+def standardized_scale(data: Dataset, columns: list[str]) -> tuple[np.ndarray, bool] | None:
+    """The standard deviations `standardized_matrix` divides by, and whether every standardised value
+    is finite (None for a block that is not wide)."""
+    if len(columns) <= data.n_rows:
+        return None
+    key = "scale" + _KEY + "\x1f".join(columns)
+    if key not in data._cache:
+        standardized_gram(data, columns) if data.n_rows <= MAX_GRAM else standardized_matrix(data, columns)
+    facts: tuple[np.ndarray, bool] = data._cache[key]
+    return facts
+
+
+def standardized_gram(data: Dataset, columns: list[str]) -> np.ndarray | None:
+    """Z Zᵀ (n × n, read-only) of the standardised block Z of a wide table, computed once per dataset
+    and column set: distribution_shift's principal scores, high_dimensionality's spectrum and the
+    poisoning screen's flip-cluster spectrum all start from this product, which each computed from
+    20,000 columns (None for a block that is not wide, or of more than MAX_GRAM records, whose
+    spectrum is read from a sample of them)."""
+    if len(columns) <= data.n_rows or data.n_rows > MAX_GRAM:
+        return None
+    key = "gram" + _KEY + "\x1f".join(columns)
+    if key not in data._cache:
+        Z = standardized_matrix(data, columns)
+        gram = Z @ Z.T
+        del Z
+        gram.setflags(write=False)
+        data._cache[key] = gram
+    gram_: np.ndarray = data._cache[key]
+    return gram_
+
+
+def gram_singular_values(gram: np.ndarray, centre: bool = False) -> np.ndarray:
+    """`singular_values(X, centre)` of a wide X (more columns than rows) from its Gram product X Xᵀ."""
+    if centre:
+        row = gram.mean(axis=1)
+        gram = gram - row[:, None] - row[None, :] + row.mean()
+    eigenvalues = np.linalg.eigvalsh(gram)[::-1]
+    return np.sqrt(np.clip(eigenvalues, 0.0, None))
 
 
 def robust_scale(X: np.ndarray, block: int = 2_000) -> np.ndarray:
@@ -63,15 +132,11 @@ def singular_values(X: np.ndarray, centre: bool = False) -> np.ndarray:
     """
     n, p = X.shape
     if p > n:
-        gram = X @ X.T
-        if centre:
-            row = gram.mean(axis=1)
-            gram = gram - row[:, None] - row[None, :] + row.mean()
-    else:
-        gram = X.T @ X
-        if centre:
-            mean = X.mean(axis=0)
-            gram = gram - n * np.outer(mean, mean)
+        return gram_singular_values(X @ X.T, centre)
+    gram = X.T @ X
+    if centre:
+        mean = X.mean(axis=0)
+        gram = gram - n * np.outer(mean, mean)
     eigenvalues = np.linalg.eigvalsh(gram)[::-1]
     return np.sqrt(np.clip(eigenvalues, 0.0, None))
 

@@ -12,6 +12,7 @@ from scipy import stats
 
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._registry import register
+from datacert.checks._spectral import standardized_gram, standardized_scale
 from datacert.checks._util import plural
 from datacert.checks.representativeness._subgroups import contingency, target_classes
 from datacert.semantics import SemanticType
@@ -376,8 +377,17 @@ class DistributionShift(Check):
                     ],
                 }
             )
+        whole = len(positions) == len(numeric) and rows.size == data.n_rows
         c2st = self._c2st(
-            matrix, group, k, categorical, frame, params, cache, (rows.tobytes(), tuple(positions))
+            matrix,
+            group,
+            k,
+            categorical,
+            frame,
+            params,
+            cache,
+            (rows.tobytes(), tuple(positions)),
+            _shared_standardised(data, numeric) if whole else None,
         )
         if c2st:
             evidence.update(
@@ -441,7 +451,7 @@ class DistributionShift(Check):
         return None
 
     @staticmethod
-    def _c2st(matrix, group, k, categorical, frame, params, cache, key):
+    def _c2st(matrix, group, k, categorical, frame, params, cache, key, shared=None):
         rows = np.arange(group.size)
         limit = params["c2st_max_rows"]
         if matrix.shape[1] > params["pca_components"]:
@@ -453,13 +463,7 @@ class DistributionShift(Check):
         if matrix.shape[1]:
             key = (key, rows.tobytes())
             if key not in cache:  # the site and the split often share rows and features: one PCA
-                numeric = standardised(subset)
-                if numeric.shape[1] > params["pca_components"]:
-                    numeric = principal_scores(numeric, min(params["pca_components"], rows.size - 1))
-                    numeric /= np.where(numeric.std(axis=0) > 0, numeric.std(axis=0), 1.0)
-                    cache[key] = (numeric, f"{numeric.shape[1]} principal components")
-                else:
-                    cache[key] = (numeric, f"{numeric.shape[1]} standardised features")
+                cache[key] = _numeric_design(matrix, subset, rows.size, params["pca_components"], shared)
             numeric, design = cache[key]
             blocks.append(numeric)
         else:
@@ -526,3 +530,38 @@ class DistributionShift(Check):
             "then validate per site.",
         )
         return [finding], summary
+
+
+def _numeric_design(
+    matrix: np.ndarray, subset: np.ndarray, n_rows: int, components: int, gram: np.ndarray | None
+) -> tuple[np.ndarray, str]:
+    """The classifier test's numeric features and how they were made: the principal scores (unit
+    spread) of the standardised records when there are more than `components` columns, else the
+    standardised columns. `gram`, the Gram product of standardised(matrix) with the same bits, stands
+    for the standardised block when the test reads every record."""
+    if gram is not None and subset is matrix and matrix.shape[1] > components:
+        scores = principal_scores(None, min(components, n_rows - 1), gram)
+    else:
+        numeric = standardised(subset)
+        if numeric.shape[1] <= components:
+            return numeric, f"{numeric.shape[1]} standardised features"
+        scores = principal_scores(numeric, min(components, n_rows - 1))
+    scores /= np.where(scores.std(axis=0) > 0, scores.std(axis=0), 1.0)
+    return scores, f"{scores.shape[1]} principal components"
+
+
+def _shared_standardised(data, numeric: list[str]) -> np.ndarray | None:
+    """The Gram product of `standardised(data.numeric_matrix(numeric))` from the one that
+    high_dimensionality and the poisoning screen read (datacert.checks._spectral), when the two
+    recipes give the same bits: every value finite (so no median imputed was infinite, which
+    median_impute would have clipped) and no column with a standard deviation in (0, 1e-12], which
+    `standardised` divides by and the shared block leaves unscaled. None otherwise (or for a block
+    that is not wide): the check then standardises its own copy, as before.
+    """
+    facts = standardized_scale(data, numeric)
+    if facts is None:
+        return None
+    scale, finite = facts
+    if not finite or bool(((scale > 0) & (scale <= 1e-12)).any()):
+        return None
+    return standardized_gram(data, numeric)

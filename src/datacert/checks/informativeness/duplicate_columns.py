@@ -171,14 +171,16 @@ def _monotone_candidates(data, columns: list[str]) -> list[str]:
         return []
     n = data.n_rows
     probes = (0, n // 2)
-    block, held = _matrix_block(data, columns)
+    rows, held = _matrix_lines(data, columns)
     stats = np.empty((len(columns), 6), dtype=np.int64)  # argmin, argmax, (below, above) x 2 probes
-    if block is not None:
-        rows = np.ascontiguousarray(block.T)
+    if rows is not None:
         filled = np.isnan(rows)
-        if filled.any():
-            stats[held, 0] = np.argmin(np.where(filled, np.inf, rows), axis=1)
-            stats[held, 1] = np.argmax(np.where(filled, -np.inf, rows), axis=1)
+        if filled.any():  # the lines are a copy of our own: masked in place, then NaN again
+            np.copyto(rows, np.inf, where=filled)
+            stats[held, 0] = np.argmin(rows, axis=1)
+            np.copyto(rows, -np.inf, where=filled)
+            stats[held, 1] = np.argmax(rows, axis=1)
+            np.copyto(rows, np.nan, where=filled)
         else:
             stats[held, 0] = np.argmin(rows, axis=1)
             stats[held, 1] = np.argmax(rows, axis=1)
@@ -242,6 +244,20 @@ def _matrix_block(data, columns: list[str]) -> tuple[np.ndarray | None, list[int
     if not held:
         return None, []
     return data.numeric_matrix()[:, [position[columns[k]] for k in held]], held
+
+
+def _matrix_lines(data, columns: list[str]) -> tuple[np.ndarray | None, list[int]]:
+    """`_matrix_block` transposed (one contiguous line per column), gathered in one copy: the block's
+    copy and then its transposed copy were two passes over 20,000 columns."""
+    numeric = data.numeric_feature_columns()
+    if not numeric or data.n_rows * len(numeric) > WIDE_CELLS:
+        return None, []
+    position = {c: i for i, c in enumerate(numeric)}
+    held = [k for k, c in enumerate(columns) if c in position]
+    if not held:
+        return None, []
+    lines = data.numeric_matrix().T[[position[columns[k]] for k in held]]
+    return np.ascontiguousarray(lines), held
 
 
 def _codes(data, columns: list[str]) -> np.ndarray:

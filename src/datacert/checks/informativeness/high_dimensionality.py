@@ -11,12 +11,14 @@ from datacert.checks._reference_model import class_labels, target_task
 from datacert.checks._registry import register
 from datacert.checks._spectral import (
     components_for,
+    gram_singular_values,
     median_impute,
     participation_ratio,
     signal_rank,
     singular_values,
     spectrum_rows,
     standardize,
+    standardized_gram,
 )
 from datacert.semantics import SemanticType
 
@@ -124,9 +126,17 @@ class HighDimensionality(Check):
         else:
             matrix = data.numeric_matrix(columns)
         sample = spectrum_rows(*matrix.shape)
-        X = standardize(median_impute(matrix if sample is None else matrix[sample]))
-        values = singular_values(X)
-        rank, threshold = signal_rank(values, X.shape[0], X.shape[1])
+        # every record of a wide block: the Gram product of its standardised copy, shared with
+        # distribution_shift and the poisoning screen (the spectrum needs nothing else)
+        gram = None if tall.sampled or sample is not None else standardized_gram(data, columns)
+        if gram is None:
+            X = standardize(median_impute(matrix if sample is None else matrix[sample]))
+            values = singular_values(X)
+            shape = X.shape
+        else:
+            values = gram_singular_values(gram)
+            shape = matrix.shape
+        rank, threshold = signal_rank(values, shape[0], shape[1])
         out = {
             "numeric_features": len(columns),
             "signal_rank": rank,

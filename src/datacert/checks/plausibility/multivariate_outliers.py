@@ -201,7 +201,8 @@ class MultivariateOutliers(Check):
         fitted = rows_matrix(data, columns, sample.rows) if sample.sampled else data.numeric_matrix(columns)
         preparation, Z = Preparation.fit_apply(fitted)
         del fitted
-        keep = np.flatnonzero(np.abs(Z).max(axis=0) > 0)
+        # the largest |value| of each column from its two extremes, without an |Z| copy of the block
+        keep = np.flatnonzero(np.maximum(Z.max(axis=0), -Z.min(axis=0)) > 0)
         if keep.size < 2:
             return CheckResult.not_applicable("needs at least 2 numeric feature columns that vary")
         if keep.size < Z.shape[1]:
@@ -737,7 +738,8 @@ def outlier_map(
     `gram` (Z Zᵀ, for a wide Z), the components are the exact ones, read from the Gram matrix.
     """
     if gram is not None:
-        centre = Z[regular].mean(axis=0)
+        # every record regular (the first map): Z itself, not a boolean-indexed copy of the same lines
+        centre = (Z if regular.all() else Z[regular]).mean(axis=0)
         loadings = _gram_loadings(Z, gram, regular, centre, k)
     else:
         subset = Z[regular]
@@ -788,9 +790,10 @@ def _gram_loadings(
     eigenvalues, vectors = np.linalg.eigh(centred)
     order = np.argsort(eigenvalues, kind="stable")[::-1][:k]
     top = np.clip(eigenvalues[order], 1e-300, None)
-    loadings = (vectors[:, order].T @ Z[rows] - np.outer(vectors[:, order].sum(axis=0), centre)) / np.sqrt(
-        top
-    )[:, None]
+    lines = Z if rows.size == Z.shape[0] else Z[rows]  # every record: Z, not a copy of it
+    loadings = (vectors[:, order].T @ lines - np.outer(vectors[:, order].sum(axis=0), centre)) / np.sqrt(top)[
+        :, None
+    ]
     signs = np.sign(loadings[np.arange(k), np.argmax(np.abs(loadings), axis=1)])
     signs[signs == 0] = 1.0
     return loadings * signs[:, None]

@@ -16,8 +16,10 @@ from datacert.checks._reference_model import (
     design_of,
     fit_predict,
     fold_plan,
+    gather_rows,
     model_factory,
     reference_fit,
+    row_buffer,
     score_predictions,
 )
 from datacert.checks._registry import register
@@ -135,10 +137,11 @@ class InsufficientSampleSize(Check):
         # where the curve's folds are the reference fit's (the same records, the same plan), the full
         # training size is the reference fit itself: its out-of-fold predictions are reused
         reused = rows.size == fit.rows.size and _same_folds(folds, fit.folds)
+        lines = row_buffer(X, folds)  # one block for every fit's training records
         for i, (train, test) in enumerate(folds):
             subsets = [_subsample(train, y, fraction, fit.task, rng) for fraction in FRACTIONS]
             fitted = subsets[:-1] if reused else subsets
-            predictions = _fold_curve(factory, X, y, train, test, fitted, fit.task, n_classes)
+            predictions = _fold_curve(factory, X, y, train, test, fitted, fit.task, n_classes, lines)
             if reused:
                 predictions.append(fit.oof[test])
             for j, (subset, predicted) in enumerate(zip(subsets, predictions, strict=True)):
@@ -278,8 +281,10 @@ def _fold_curve(
     subsets: list[np.ndarray],
     task: str,
     n_classes: int,
+    lines: np.ndarray | None = None,
 ) -> list[np.ndarray]:
-    """The test fold's predictions by the model trained on each subset of the training fold.
+    """The test fold's predictions by the model trained on each subset of the training fold
+    (`lines`: a block for the training records, see `row_buffer`).
 
     Every model is refitted, preparation step included, on each subset, except ridge on principal
     components (GramPCA, p > n): there the preparation (median imputation, standardisation) is
@@ -295,19 +300,19 @@ def _fold_curve(
     from sklearn.base import clone
     from sklearn.pipeline import Pipeline
 
-    from datacert.checks._estimators import GramPCA
+    from datacert.checks._estimators import GramPCA, own_inputs
 
     model = factory()
     if not isinstance(model, Pipeline) or len(model.steps) < 3 or not isinstance(model.steps[1][1], GramPCA):
-        return [fit_predict(factory, X, y, subset, test, task, n_classes) for subset in subsets]
+        return [fit_predict(factory, X, y, subset, test, task, n_classes, lines=lines) for subset in subsets]
     position = np.full(X.shape[0], -1, dtype=np.int64)
     position[train] = np.arange(train.size)
     rest = model.steps[2:]
     out = []
     with warnings.catch_warnings(), one_thread():  # the same result on any machine and any load
         warnings.simplefilter("ignore")
-        prepare = model.steps[0][1]
-        fold_train = prepare.fit_transform(X[train], y[train])
+        prepare = own_inputs(model).steps[0][1]  # X[train] and X[test] below are gathers of our own
+        fold_train = prepare.fit_transform(gather_rows(X, train, lines), y[train])
         fold_test = prepare.transform(X[test])
         gram, cross = fold_train @ fold_train.T, fold_test @ fold_train.T
         for subset in subsets:

@@ -25,11 +25,14 @@ from datacert.checks._ranks import (
 from datacert.checks._reference_model import class_labels, target_task
 from datacert.checks._registry import register
 from datacert.checks._spectral import (
+    gram_singular_values,
     median_impute,
     signal_rank,
     singular_values,
     spectrum_rows,
     standardize,
+    standardized_gram,
+    standardized_matrix,
     top_components,
 )
 from datacert.checks._util import plural
@@ -544,7 +547,10 @@ def _neighbour_space(data: Dataset, rows: np.ndarray, leaking: set[str]) -> tupl
     ]
     if not numeric:
         return np.empty((rows.size, 0)), []
-    Z = standardize(median_impute(rows_matrix(data, numeric, rows)))
+    if rows.size == data.n_rows:  # every record (the wide block's facts are kept as it is built)
+        Z = standardized_matrix(data, numeric)
+    else:
+        Z = standardize(median_impute(rows_matrix(data, numeric, rows)))
     if Z.shape[1] > MAX_NEIGHBOUR_FEATURES:
         scores, _, _ = top_components(Z, MAX_NEIGHBOUR_FEATURES // 4)
         return scores, []  # components mix every column: none can be left out
@@ -700,10 +706,19 @@ def _flip_clusters(data: Dataset, rows: np.ndarray, codes: np.ndarray, params) -
         info["knn_sampled_rows"] = int(keep.size)
         info["knn_population_rows"] = sample.population
     positions, labels = rows[keep], codes[keep]
-    Z = standardize(median_impute(rows_matrix(data, numeric, positions)))
+    whole = positions.size == data.n_rows  # every record (ascending)
+    if whole:
+        Z = standardized_matrix(data, numeric)
+    else:
+        Z = standardize(median_impute(rows_matrix(data, numeric, positions)))
     n, p = Z.shape
     spectrum_sample = spectrum_rows(n, p)
-    values = singular_values(Z if spectrum_sample is None else Z[spectrum_sample], centre=True)
+    # a wide block's Gram product is shared with high_dimensionality and distribution_shift
+    gram = standardized_gram(data, numeric) if whole and spectrum_sample is None else None
+    if gram is not None:
+        values = gram_singular_values(gram, centre=True)
+    else:
+        values = singular_values(Z if spectrum_sample is None else Z[spectrum_sample], centre=True)
     rank, _ = signal_rank(values, n if spectrum_sample is None else spectrum_sample.size, p)
     n_comp = int(np.clip(rank, 2, min(params["max_components"], p, n - 1)))
     scores, _, _ = top_components(Z, n_comp)

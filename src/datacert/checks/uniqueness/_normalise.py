@@ -55,10 +55,12 @@ def round_bits(x: np.ndarray) -> np.ndarray:
     Integer arithmetic on the IEEE-754 bit pattern: round-to-nearest carries into the exponent
     correctly, and costs a few vectorised passes (no logarithms). -0.0 becomes 0.0, NaN one pattern.
     """
-    x = np.asarray(x, dtype=np.float64) + 0.0
-    x = np.where(np.isnan(x), np.nan, x)
+    x = np.asarray(x, dtype=np.float64) + 0.0  # a copy of our own: the passes below work in place
+    np.copyto(x, np.nan, where=np.isnan(x))
     bits = x.view(np.uint64)
-    return (bits + np.uint64(1 << (52 - MANTISSA_BITS - 1))) & ~np.uint64((1 << (52 - MANTISSA_BITS)) - 1)
+    bits += np.uint64(1 << (52 - MANTISSA_BITS - 1))
+    bits &= ~np.uint64((1 << (52 - MANTISSA_BITS)) - 1)
+    return bits
 
 
 def close_rows(x: np.ndarray, anchor: np.ndarray) -> np.ndarray:
@@ -104,10 +106,14 @@ def canonical_hashes(data, columns: list[str]) -> tuple[np.ndarray, np.ndarray |
         wanted = set(columns)
         in_block = [c for c in numeric if c in wanted]
         position = {c: i for i, c in enumerate(numeric)}
-        block = data.numeric_matrix()[:, [position[c] for c in in_block]]
+        index = [position[c] for c in in_block]
+        matrix = data.numeric_matrix()
+        # every numeric column, in order (the usual case): the shared matrix itself, not a copy
+        block = matrix if index == list(range(matrix.shape[1])) else matrix[:, index]
         rounded = round_bits(block)
         row_weights = np.asarray([weight_of[c] | 1 for c in in_block], dtype=np.int64).astype(np.uint64)
-        hashes = (rounded * row_weights[None, :]).sum(axis=1, dtype=np.uint64)
+        rounded *= row_weights[None, :]
+        hashes = rounded.sum(axis=1, dtype=np.uint64)
         held = set(in_block)
         engine_columns = [c for c in columns if c not in held]
     floats = [c for c in engine_columns if schema[c].is_float()]
