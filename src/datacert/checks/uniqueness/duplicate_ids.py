@@ -20,7 +20,7 @@ class DuplicateIds(Check):
     An id that repeats breaks every join and every per-record audit; if the repeats are visits of
     one patient, the column is a group (--group), not a record id. On a sampled run (a table
     checked out of core) repeats and missing ids are counted on the whole table, in the pass that
-    drew the sample (the `population` artifact), by a 128-bit hash of the identifier.
+    drew the sample (the `population` artifact), by a 96-bit key of the identifier (two hashes).
     """
 
     id = "duplicate_ids"

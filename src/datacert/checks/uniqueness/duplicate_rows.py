@@ -35,7 +35,7 @@ class DuplicateRows(Check):
     still found at every planted share.
 
     On a sampled run (a table checked out of core) the groups come from the whole table, counted
-    in the pass that drew the sample (the `population` artifact), by a 128-bit hash of the record;
+    in the pass that drew the sample (the `population` artifact), by a 96-bit key of the record (two hashes);
     the value shares of the chance model are the sample's, the pairs the whole table's.
     """
 
