@@ -80,7 +80,7 @@ class MissingnessPattern(Check):
             position = {c: i for i, c in enumerate(data.columns)}
             columns = sorted(columns, key=lambda c: (-nulls[c], position[c]))[:MAX_COLUMNS]
             columns.sort(key=position.__getitem__)
-        mask = data.frame.select(pl.col(columns).is_null()).to_numpy().astype(bool)
+        mask = data.frame.select(pl.col(columns).is_null()).to_numpy().astype(bool, copy=False)
         both = co_missing_counts(mask)
         counts = mask.sum(axis=0).astype(np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
