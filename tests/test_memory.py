@@ -83,3 +83,15 @@ def test_the_allocator_is_left_alone_once_polars_is_loaded_or_the_user_chose():
     assert _memory.POLARS_ALLOCATOR_SETTINGS not in _allocator_setting_after("import polars; import datacert")
     chosen = _allocator_setting_after("import datacert", **{_memory.POLARS_ALLOCATOR_VARIABLE: "narenas:2"})
     assert chosen == "narenas:2"
+
+
+def test_the_setting_polars_leaves_to_child_processes_is_not_taken_for_a_choice():
+    # a parent that imported polars passes polars' own defaults on: datacert still shortens the decay
+    inherited = {_memory.POLARS_ALLOCATOR_VARIABLE: _memory.POLARS_OWN_SETTINGS[0]}
+    assert _allocator_setting_after("import datacert", **inherited) == _memory.POLARS_ALLOCATOR_SETTINGS
+    assert _allocator_setting_after("import datacert", **{_memory.POLARS_ALLOCATOR_VARIABLE: ""}) == ""
+
+
+def test_polars_own_settings_are_what_polars_writes():
+    written = _allocator_setting_after("import polars", **{"POLARS_THP": "0"})
+    assert written in _memory.POLARS_OWN_SETTINGS

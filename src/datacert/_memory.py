@@ -31,10 +31,21 @@ POLARS_ALLOCATOR_VARIABLE = "_RJEM_MALLOC_CONF"
 POLARS_ALLOCATOR_SETTINGS = "dirty_decay_ms:200,muzzy_decay_ms:0"
 
 
+# what polars itself writes into the variable when it loads (polars 2.1, polars/__init__.py): a
+# process started by one that imported polars inherits it, and it is not a choice of the user's
+POLARS_OWN_SETTINGS = (
+    "dirty_decay_ms:500,muzzy_decay_ms:1000",
+    "dirty_decay_ms:500,muzzy_decay_ms:1000,thp:always,metadata_thp:always",
+)
+
+
 def configure_polars_allocator() -> bool:
     """Shorten polars' jemalloc decay before polars loads; False when it is too late or the user
-    chose a setting (the variable is then left as it is)."""
-    if "polars" in sys.modules or POLARS_ALLOCATOR_VARIABLE in os.environ:
+    chose a setting (the variable is then left as it is, also when set empty)."""
+    if "polars" in sys.modules:
+        return False
+    chosen = os.environ.get(POLARS_ALLOCATOR_VARIABLE)
+    if chosen is not None and chosen not in POLARS_OWN_SETTINGS:
         return False
     os.environ[POLARS_ALLOCATOR_VARIABLE] = POLARS_ALLOCATOR_SETTINGS
     return True
