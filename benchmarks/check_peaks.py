@@ -15,7 +15,6 @@ The goal figure is the issue's 2.5x the Arrow size of the table.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,12 +41,13 @@ class Step:
 def measure(workload: str, trim: bool) -> tuple[list[Step], dict[str, float]]:
     """Run the full check of a workload once and return each step's peak, plus the run's facts."""
     from benchmarks.workloads import TARGETS, workload_path
+    from datacert._memory import return_free_memory
     from datacert.assay import certify, load_dataset
     from datacert.checks import load_all_checks
     from datacert.roles import Roles
 
     path = workload_path(workload)  # generated before anything is measured
-    release = ctypes.CDLL("libc.so.6").malloc_trim if trim else None
+    release = return_free_memory if trim else None
     load_all_checks(None)
     facts = {"imports_mb": current_rss_mb()}
     dataset = load_dataset(str(path), Roles.build(target=TARGETS.get(workload)))
@@ -64,7 +64,7 @@ def measure(workload: str, trim: bool) -> tuple[list[Step], dict[str, float]]:
     def progress(name: str) -> None:
         close_step()
         if release is not None:
-            release(0)
+            release()
         _reset_high_water_mark()
         steps.append(Step(name, current_rss_mb(), time.process_time()))
 

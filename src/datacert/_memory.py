@@ -13,8 +13,9 @@ polars allocates through its own jemalloc, which keeps freed pages for `dirty_de
 sets 500) and then, still resident, for `muzzy_decay_ms` (1000): a check's polars work was
 still resident while the next checks ran. polars reads `_RJEM_MALLOC_CONF` once, when it loads,
 and appends it to its own settings; datacert sets it on import, before the engine loads, unless
-polars is already loaded or the variable is set. On the 1,000,000 x 50 benchmark table the run's
-peak fell from 953-972 to 906-913 MB at the same CPU time (three runs each, one machine).
+polars is already loaded or the variable holds a value other than the one polars writes itself.
+On the 1,000,000 x 50 benchmark table the run's peak fell from 953-972 to 906-913 MB at the same
+CPU time (three runs each, one machine).
 """
 
 from __future__ import annotations

@@ -27,11 +27,15 @@ def _with_missing(values: np.ndarray, mask: np.ndarray) -> list[float | None]:
     return [None if m else float(v) for v, m in zip(values, mask, strict=True)]
 
 
+def _measured_when_sick(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Lactates measured mostly in sick patients: missing for 60 % of y = 0, 15 % of y = 1."""
+    return rng.random(N) < np.where(y == 1, 0.15, 0.60)
+
+
 def test_missing_lab_predicts_the_label():
     cols = _cohort(0)
     rng = np.random.default_rng(1)
-    # lactates are measured mostly in sick patients: missing for 60 % of y = 0, 15 % of y = 1
-    mask = rng.random(N) < np.where(cols["y"] == 1, 0.15, 0.60)
+    mask = _measured_when_sick(cols["y"], rng)
     mcar = rng.random(N) < 0.2
     frame = pl.DataFrame(
         {**cols, "lactates": _with_missing(cols["lactates"], mask), "crp": _with_missing(cols["crp"], mcar)}
@@ -51,7 +55,7 @@ def test_missing_lab_predicts_the_label():
 def test_records_without_a_target_are_left_out_of_the_target_test():
     cols = _cohort(0)
     rng = np.random.default_rng(1)
-    mask = rng.random(N) < np.where(cols["y"] == 1, 0.15, 0.60)
+    mask = _measured_when_sick(cols["y"], rng)
     unlabelled = rng.random(N) < 0.1
     frame = pl.DataFrame(
         {**cols, "lactates": _with_missing(cols["lactates"], mask), "y": _with_missing(cols["y"], unlabelled)}

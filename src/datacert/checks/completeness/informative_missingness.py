@@ -270,7 +270,7 @@ class InformativeMissingness(Check):
                     "missing "
                     "completely at random.",
                     columns=[column, *predictors],
-                    rows=np.flatnonzero(_missing_matrix(data, [column])[:, 0]),
+                    rows=np.flatnonzero(_missing_matrix(data, [column])[:, 0] if sampled else m[:, j]),
                     evidence={
                         "columns": [column, *predictors],
                         "effect_measure": "auc",

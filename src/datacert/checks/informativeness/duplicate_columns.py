@@ -234,30 +234,32 @@ def _equal_columns(columns: list[str], codes: np.ndarray, reverse: np.ndarray | 
     return groups
 
 
-def _matrix_block(data, columns: list[str]) -> tuple[np.ndarray | None, list[int]]:
-    """The shared numeric matrix restricted to `columns` when affordable, and which of them it holds."""
+def _held(data, columns: list[str]) -> tuple[list[int], list[int]]:
+    """Which of `columns` the shared numeric matrix holds when it is affordable (their positions in
+    `columns`, and their column numbers in the matrix); empty when it is not."""
     numeric = data.numeric_feature_columns()
     if not numeric or data.n_rows * len(numeric) > WIDE_CELLS:
-        return None, []
+        return [], []
     position = {c: i for i, c in enumerate(numeric)}
     held = [k for k, c in enumerate(columns) if c in position]
+    return held, [position[columns[k]] for k in held]
+
+
+def _matrix_block(data, columns: list[str]) -> tuple[np.ndarray | None, list[int]]:
+    """The shared numeric matrix restricted to `columns` when affordable, and which of them it holds."""
+    held, at = _held(data, columns)
     if not held:
         return None, []
-    return data.numeric_matrix()[:, [position[columns[k]] for k in held]], held
+    return data.numeric_matrix()[:, at], held
 
 
 def _matrix_lines(data, columns: list[str]) -> tuple[np.ndarray | None, list[int]]:
     """`_matrix_block` transposed (one contiguous line per column), gathered in one copy: the block's
     copy and then its transposed copy were two passes over 20,000 columns."""
-    numeric = data.numeric_feature_columns()
-    if not numeric or data.n_rows * len(numeric) > WIDE_CELLS:
-        return None, []
-    position = {c: i for i, c in enumerate(numeric)}
-    held = [k for k, c in enumerate(columns) if c in position]
+    held, at = _held(data, columns)
     if not held:
         return None, []
-    lines = data.numeric_matrix().T[[position[columns[k]] for k in held]]
-    return np.ascontiguousarray(lines), held
+    return np.ascontiguousarray(data.numeric_matrix().T[at]), held
 
 
 def _codes(data, columns: list[str]) -> np.ndarray:
