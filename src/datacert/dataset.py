@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,7 @@ MATRIX_CACHE_BYTES = 512 * 2**20
 MATRIX_KEEP_BYTES = 64 * 2**20
 COLUMNWISE_ROWS = 100_000  # from this many records numeric matrices are filled block by block
 MATRIX_BLOCK_ROWS = 16_384  # records per block (a few MB of transient copy)
+_MISSING = object()  # a cached entry not computed yet (None is a valid entry)
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,6 +63,24 @@ class Dataset:
     reference: Any = None
     declared_schema: Any = None  # a datacert.declared_schema.DeclaredSchema given with --schema
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # one lock per cached entry: checks that run side by side compute a shared entry once, and a
+    # check waiting for one entry never holds up the computation of another
+    _locks: dict[str, threading.RLock] = field(default_factory=dict, repr=False, compare=False)
+    _locks_guard: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """The cached entry `key`, computed by `compute()` on first request (once, also when checks
+        running side by side ask for it at the same time)."""
+        value = self._cache.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
+        with self._locks_guard:
+            lock = self._locks.setdefault(key, threading.RLock())
+        with lock:
+            value = self._cache.get(key, _MISSING)
+            if value is _MISSING:
+                value = self._cache[key] = compute()
+            return value
 
     @property
     def n_rows(self) -> int:
@@ -114,27 +134,32 @@ class Dataset:
         """
         columns = self.numeric_feature_columns() if columns is None else columns
         key = "matrix:" + "\x1f".join(columns)
-        if key not in self._cache:
-            if not columns:
-                matrix = np.empty((self.n_rows, 0))
-            elif self.n_rows >= COLUMNWISE_ROWS:
-                # tall: filled a block of records at a time, so the only copy is the matrix itself
-                # (the frame route held a cast frame, a Fortran-order and a C-order copy at once:
-                # +1 GB at 1,000,000 x 40); blocks of rows, not single columns, because writing one
-                # column of a C-order matrix strides across all of it (4x the CPU time). Each block
-                # is gathered column by column into a small column-major buffer and transposed into
-                # place: a few MB of transient copy, and 2-4x less CPU than a polars select per block
-                matrix = self.numeric_block(columns, 0, self.n_rows)
-            else:
-                selected = self.frame.select(pl.col(columns).cast(pl.Float64))  # one expression, any width
-                # row-major straight from polars: its default column-major result and the C-order
-                # copy made from it cost 4x more at 300 x 20,000
-                matrix = selected.to_numpy(order="c").astype(np.float64, copy=False)
-                matrix = np.ascontiguousarray(matrix)
-            matrix.setflags(write=False)
-            self._cache[key] = matrix
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self.memo(key, lambda: self._build_matrix(columns))
             self._trim_matrices()
-        return self._cache[key]
+        matrix: np.ndarray = cached
+        return matrix
+
+    def _build_matrix(self, columns: list[str]) -> np.ndarray:
+        if not columns:
+            matrix = np.empty((self.n_rows, 0))
+        elif self.n_rows >= COLUMNWISE_ROWS:
+            # tall: filled a block of records at a time, so the only copy is the matrix itself
+            # (the frame route held a cast frame, a Fortran-order and a C-order copy at once:
+            # +1 GB at 1,000,000 x 40); blocks of rows, not single columns, because writing one
+            # column of a C-order matrix strides across all of it (4x the CPU time). Each block
+            # is gathered column by column into a small column-major buffer and transposed into
+            # place: a few MB of transient copy, and 2-4x less CPU than a polars select per block
+            matrix = self.numeric_block(columns, 0, self.n_rows)
+        else:
+            selected = self.frame.select(pl.col(columns).cast(pl.Float64))  # one expression, any width
+            # row-major straight from polars: its default column-major result and the C-order
+            # copy made from it cost 4x more at 300 x 20,000
+            matrix = selected.to_numpy(order="c").astype(np.float64, copy=False)
+            matrix = np.ascontiguousarray(matrix)
+        matrix.setflags(write=False)
+        return matrix
 
     def numeric_block(self, columns: list[str], start: int, stop: int) -> np.ndarray:
         """Records start..stop of `columns` as a new C-order float64 matrix (NaN = missing), not cached.
@@ -157,19 +182,19 @@ class Dataset:
     def release_matrices(self, keep_bytes: int = MATRIX_KEEP_BYTES) -> None:
         """Forget cached matrices larger than `keep_bytes` (the check runner calls this between
         checks): a full float copy of a tall table is cheaper to rebuild than to hold all run long."""
-        for key in [k for k in self._cache if k.startswith("matrix:")]:
-            if self._cache[key].nbytes > keep_bytes:
-                del self._cache[key]
+        for key in [k for k in list(self._cache) if k.startswith("matrix:")]:
+            if getattr(self._cache.get(key), "nbytes", 0) > keep_bytes:
+                self._cache.pop(key, None)
 
     def _trim_matrices(self) -> None:
         """Drop the oldest cached matrices beyond MATRIX_CACHE_ENTRIES or MATRIX_CACHE_BYTES (the
         newest is always kept): on a tall table each column set is hundreds of MB."""
-        keys = [k for k in self._cache if k.startswith("matrix:")]
-        sizes = {k: self._cache[k].nbytes for k in keys}
+        keys = [k for k in list(self._cache) if k.startswith("matrix:")]
+        sizes = {k: getattr(self._cache.get(k), "nbytes", 0) for k in keys}
         while len(keys) > 1 and (
             len(keys) > MATRIX_CACHE_ENTRIES or sum(sizes[k] for k in keys) > MATRIX_CACHE_BYTES
         ):
-            del self._cache[keys.pop(0)]
+            self._cache.pop(keys.pop(0), None)
 
     def target(self) -> pl.Series | None:
         return self.frame.get_column(self.roles.target) if self.roles.target else None

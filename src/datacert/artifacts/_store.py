@@ -7,6 +7,7 @@ store lives beside the Dataset, not inside it: checks never write into the Datas
 
 from __future__ import annotations
 
+import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -30,6 +31,7 @@ ARTIFACTS = (
 Provider = Callable[["Artifacts"], Any]
 _PROVIDERS: dict[str, Provider] = {}
 _STORES: dict[int, Artifacts] = {}
+_STORES_GUARD = threading.Lock()  # one store per dataset, also when checks side by side ask first
 
 
 def provide(name: str) -> Callable[[Provider], Provider]:
@@ -55,7 +57,11 @@ class Artifacts:
         # wall seconds spent computing each artifact, its own artifacts' time excluded (run facts:
         # a check's time includes the artifacts it was the first to ask for)
         self.seconds: dict[str, float] = {}
-        self._open: list[float] = []  # time taken by nested artifacts, per artifact being computed
+        # time taken by nested artifacts, per artifact being computed, per thread (checks may run
+        # side by side); one lock per artifact, so that each is computed once
+        self._nesting = threading.local()
+        self._locks: dict[str, threading.RLock] = {}
+        self._locks_guard = threading.Lock()
 
     @property
     def data(self) -> Dataset:
@@ -68,10 +74,11 @@ class Artifacts:
     def of(cls, data: Dataset) -> Artifacts:
         """The store of this dataset, created on first use and released with the dataset."""
         key = id(data)
-        store = _STORES.get(key)
-        if store is None or store._data() is not data:
-            store = _STORES[key] = cls(data)
-            weakref.finalize(data, _STORES.pop, key, None)
+        with _STORES_GUARD:
+            store = _STORES.get(key)
+            if store is None or store._data() is not data:
+                store = _STORES[key] = cls(data)
+                weakref.finalize(data, _STORES.pop, key, None)
         return store
 
     def has(self, name: str) -> bool:
@@ -87,18 +94,27 @@ class Artifacts:
     def get(self, name: str) -> Any:
         if name not in ARTIFACTS:
             raise KeyError(f"unknown artifact {name!r}; known: {', '.join(ARTIFACTS)}")
-        if name not in self._values:
-            started = time.perf_counter()
-            self._open.append(0.0)
-            try:
-                self._values[name] = _provider(name)(self)
-            finally:
-                nested = self._open.pop()
-                elapsed = time.perf_counter() - started
-                self.seconds[name] = self.seconds.get(name, 0.0) + elapsed - nested
-                if self._open:
-                    self._open[-1] += elapsed
+        if name in self._values:
+            return self._values[name]
+        with self._locks_guard:
+            lock = self._locks.setdefault(name, threading.RLock())
+        with lock:
+            if name not in self._values:
+                self._compute(name)
         return self._values[name]
+
+    def _compute(self, name: str) -> None:
+        opened: list[float] = self._nesting.__dict__.setdefault("open", [])
+        started = time.perf_counter()
+        opened.append(0.0)
+        try:
+            self._values[name] = _provider(name)(self)
+        finally:
+            nested = opened.pop()
+            elapsed = time.perf_counter() - started
+            self.seconds[name] = self.seconds.get(name, 0.0) + elapsed - nested
+            if opened:
+                opened[-1] += elapsed
 
     @property
     def task(self) -> str | None:

@@ -160,10 +160,13 @@ def leakage_screen(data: Dataset, params: dict[str, Any] | None = None) -> Leaka
     """The screen for this dataset (None without a learnable target), computed once per parameters."""
     merged = {**DEFAULTS, **{k: v for k, v in (params or {}).items() if k in DEFAULTS}}
     key = CACHE_KEY + repr(sorted(merged.items()))
-    if key not in data._cache:
+
+    def compute() -> LeakageScreen | None:
         with one_blas_thread():
-            data._cache[key] = _compute(data, merged)
-    return data._cache[key]
+            return _compute(data, merged)
+
+    screen: LeakageScreen | None = data.memo(key, compute)
+    return screen
 
 
 def excluded_columns(data: Dataset) -> dict[str, str]:

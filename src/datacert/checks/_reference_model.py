@@ -27,9 +27,7 @@ the sample with the retained model fitted once on the sample, for the findings t
 
 from __future__ import annotations
 
-import resource
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -38,6 +36,7 @@ import numpy as np
 import polars as pl
 
 from datacert._threads import one_thread
+from datacert._warnings import ignoring
 from datacert.artifacts import Artifacts, FoldPlan, Task, auc_rows, provide, row_sample
 from datacert.artifacts import fold_plan as shared_fold_plan
 from datacert.dataset import Dataset
@@ -484,8 +483,7 @@ def fit_predict(
     """
     from datacert.checks._estimators import own_inputs  # only a fit (scikit-learn loaded) gets here
 
-    with warnings.catch_warnings(), one_thread():  # the same result on any machine and any load
-        warnings.simplefilter("ignore")
+    with ignoring(), one_thread():  # the same result on any machine and any load
         # X[train] and X[test] are gathers of this call's own: the preparation standardises them in place
         if costs is None:
             model = own_inputs(factory())
@@ -527,9 +525,9 @@ def gather_rows(X: np.ndarray, rows: np.ndarray, lines: np.ndarray | None) -> np
 
 
 def _cpu_seconds() -> float:
-    """This process's CPU time, all threads and finished child processes (as the energy meter)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    """The calling thread's CPU time: a fit runs on it alone (one BLAS and OpenMP thread), and a
+    check running beside it on another thread must not be counted in the fit's cost."""
+    return time.thread_time()
 
 
 def reference_fit(data: Dataset) -> ReferenceFit | Unfittable:
@@ -649,15 +647,13 @@ def score_population(data: Dataset, fit: ReferenceFit) -> PopulationScores | Non
     design = design_of(data)
     model = model_factory(data, fit)()
     n_classes = len(fit.classes) if fit.task == "classification" else 0
-    with warnings.catch_warnings(), one_thread():
-        warnings.simplefilter("ignore")
+    with ignoring(), one_thread():
         model.fit(design.take(fit.rows), fit.y)
     encode = _design_encoder(data, design)
     parts = []
     for start in range(0, rows.size, POPULATION_BATCH):
         X = encode(rows[start : start + POPULATION_BATCH])
-        with warnings.catch_warnings(), one_thread():
-            warnings.simplefilter("ignore")
+        with ignoring(), one_thread():
             if fit.task == "regression":
                 parts.append(np.asarray(model.predict(X), dtype=np.float64))
                 continue

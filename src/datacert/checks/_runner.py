@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from datacert._memory import return_free_memory
+from datacert._warnings import per_thread_warnings
+from datacert.artifacts import Artifacts
 from datacert.checks._base import Check, CheckResult
 from datacert.checks._registry import load_all_checks
 from datacert.dataset import Dataset
@@ -17,6 +21,10 @@ from datacert.profile import Profile
 # tables from this height have their allocator's free pages returned between checks: below it the
 # transients are a few MB and returning them would only cost page faults in the next check
 TRIM_FROM_ROWS = 100_000
+# tables below both bounds have two checks run at once (see `check_threads`)
+SIDE_BY_SIDE_ROWS = TRIM_FROM_ROWS
+SIDE_BY_SIDE_BYTES = 256 * 2**20
+THREADS_VARIABLE = "DATACERT_CHECK_THREADS"
 
 
 @dataclass(frozen=True)
@@ -56,47 +64,144 @@ def run_checks(
     check_params: Mapping[str, Mapping[str, Any]] | None = None,
     only: Iterable[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    threads: int | None = None,
 ) -> list[CheckOutcome]:
-    """Run every registered check (or `only` those ids) and return their outcomes by id."""
+    """Run every registered check (or `only` those ids) and return their outcomes by id.
+
+    `threads` checks run at once (default `check_threads(data)`). The outcomes are the same, bit
+    for bit, whatever the number: checks are pure, shared results are computed once under a lock,
+    and every fit runs on one BLAS thread.
+    """
     wanted = set(only) if only is not None else None
     registry = load_all_checks(wanted)
     check_params = check_params or {}
-    outcomes: list[CheckOutcome] = []
-    for check_id, cls in registry.items():
-        if wanted is not None and check_id not in wanted:
-            continue
-        overrides = check_params.get(check_id, {})
-        if overrides.get("enabled", True) is False:
-            outcomes.append(
-                CheckOutcome(
-                    check_id, cls.dimension, Status.NOT_APPLICABLE, (), {}, "disabled by the policy", 0.0
-                )
-            )
-            continue
-        if progress:
-            progress(check_id)
-        started = time.perf_counter()
-        unmet = cls.needs.unmet(data)
-        if unmet:
-            result = CheckResult.not_applicable(unmet)
-        else:
+    planned = [
+        Planned(check_id, cls, check_params.get(check_id, {}))
+        for check_id, cls in registry.items()
+        if wanted is None or check_id in wanted
+    ]
+    threads = check_threads(data) if threads is None else threads
+    if threads < 1:
+        raise ValueError(f"threads must be 1 or more, not {threads}")
+
+    def one(item: Planned) -> CheckOutcome:
+        return _run_one(data, profile, item, progress)
+
+    if threads == 1 or len(planned) < 2:
+        return [one(item) for item in planned]
+    with per_thread_warnings():
+        done = _side_by_side(planned, one, threads, Artifacts.of(data))
+    return [done[item.check_id] for item in planned]
+
+
+def check_threads(data: Dataset) -> int:
+    """How many checks run at once on `data`: `DATACERT_CHECK_THREADS` when set, else 2 on a
+    table below SIDE_BY_SIDE_ROWS records and SIDE_BY_SIDE_BYTES when the process may use 2 cores.
+
+    Every fit runs on one BLAS thread (the same numbers on any machine), so on a small table most
+    of the run used one core; on a tall one two checks at once would stack their peaks.
+    """
+    declared = os.environ.get(THREADS_VARIABLE, "").strip()
+    if declared:
+        if not declared.isdigit() or int(declared) < 1:
+            raise ValueError(f"{THREADS_VARIABLE} must be a whole number of 1 or more, not {declared!r}")
+        return int(declared)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cores < 2 or data.n_rows >= SIDE_BY_SIDE_ROWS or data.frame.estimated_size() > SIDE_BY_SIDE_BYTES:
+        return 1
+    return 2
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A check to run, with the policy's overrides of its parameters."""
+
+    check_id: str
+    cls: type[Check]
+    overrides: Mapping[str, Any]
+
+
+def _side_by_side(
+    planned: list[Planned], one: Callable[[Planned], CheckOutcome], threads: int, store: Artifacts
+) -> dict[str, CheckOutcome]:
+    """Run the checks on `threads` threads and return their outcomes by id (any order of running
+    gives the same outcomes).
+
+    Checks that need the reference fit start first: it is the longest chain of shared work. A free
+    thread then takes the next check in registry order that needs no artifact a running check is
+    building, so it does not wait on the other thread's fit while other checks are left.
+    """
+    pending = sorted(planned, key=lambda item: _start_rank(item.cls))
+    building: dict[str, set[str]] = {}  # running check -> the artifacts it declares, not yet built
+    done: dict[str, CheckOutcome] = {}
+    failures: list[BaseException] = []
+    guard = threading.Lock()
+
+    def take() -> Planned | None:
+        with guard:
+            if not pending or failures:
+                return None
+            busy = set().union(*building.values())
+            chosen = next((p for p in pending if busy.isdisjoint(p.cls.needs.artifacts)), pending[0])
+            pending.remove(chosen)
+            building[chosen.check_id] = {a for a in chosen.cls.needs.artifacts if not store.has(a)}
+            return chosen
+
+    def work() -> None:
+        while (item := take()) is not None:
             try:
-                result = cls().run(data, profile, resolve_params(cls, overrides))
-            except Exception as exc:  # a crashed check is reported as a crash, never as bad data
-                result = CheckResult(Status.ERROR, (), {}, f"{type(exc).__name__}: {exc}")
-            finally:
-                data.release_matrices()  # a tall table's float copy must not outlive its check
-                if data.n_rows >= TRIM_FROM_ROWS:  # the next check starts from what the run holds
-                    return_free_memory()
-        outcomes.append(
-            CheckOutcome(
-                check_id,
-                cls.dimension,
-                result.status,
-                tuple(result.findings),
-                dict(result.evidence),
-                result.reason,
-                time.perf_counter() - started,
-            )
-        )
-    return outcomes
+                outcome = one(item)
+            except BaseException as exc:  # re-raised by the calling thread
+                with guard:
+                    failures.append(exc)
+                return
+            with guard:
+                del building[item.check_id]
+                done[item.check_id] = outcome
+
+    workers = [threading.Thread(target=work, name=f"datacert-check-{i}") for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if failures:
+        raise failures[0]
+    return done
+
+
+def _start_rank(cls: type[Check]) -> int:
+    needs = cls.needs.artifacts
+    return 0 if "reference_fit" in needs else 1 if "design" in needs else 2
+
+
+def _run_one(
+    data: Dataset, profile: Profile, item: Planned, progress: Callable[[str], None] | None
+) -> CheckOutcome:
+    cls = item.cls
+    if item.overrides.get("enabled", True) is False:
+        reason = "disabled by the policy"
+        return CheckOutcome(item.check_id, cls.dimension, Status.NOT_APPLICABLE, (), {}, reason, 0.0)
+    if progress:
+        progress(item.check_id)
+    started = time.perf_counter()
+    unmet = cls.needs.unmet(data)
+    if unmet:
+        result = CheckResult.not_applicable(unmet)
+    else:
+        try:
+            result = cls().run(data, profile, resolve_params(cls, item.overrides))
+        except Exception as exc:  # a crashed check is reported as a crash, never as bad data
+            result = CheckResult(Status.ERROR, (), {}, f"{type(exc).__name__}: {exc}")
+        finally:
+            data.release_matrices()  # a tall table's float copy must not outlive its check
+            if data.n_rows >= TRIM_FROM_ROWS:  # the next check starts from what the run holds
+                return_free_memory()
+    return CheckOutcome(
+        item.check_id,
+        cls.dimension,
+        result.status,
+        tuple(result.findings),
+        dict(result.evidence),
+        result.reason,
+        time.perf_counter() - started,
+    )

@@ -89,14 +89,15 @@ def standardized_gram(data: Dataset, columns: list[str]) -> np.ndarray | None:
     spectrum is read from a sample of them)."""
     if len(columns) <= data.n_rows or data.n_rows > MAX_GRAM:
         return None
-    key = "gram" + _KEY + "\x1f".join(columns)
-    if key not in data._cache:
+
+    def compute() -> np.ndarray:
         Z = standardized_matrix(data, columns)
         gram = Z @ Z.T
         del Z
         gram.setflags(write=False)
-        data._cache[key] = gram
-    gram_: np.ndarray = data._cache[key]
+        return gram
+
+    gram_: np.ndarray = data.memo("gram" + _KEY + "\x1f".join(columns), compute)
     return gram_
 
 

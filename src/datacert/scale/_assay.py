@@ -584,7 +584,8 @@ def _run_group(inputs: SampleInputs, check_params: Mapping[str, Any], ids: tuple
         store.supply("population", inputs.population)
     with warnings.catch_warnings(record=True) as caught, one_thread():
         warnings.simplefilter("always")
-        outcomes = run_checks(inputs.dataset, inputs.profile, check_params, only=ids)
+        # one check at a time: the cluster's workers are the parallelism here
+        outcomes = run_checks(inputs.dataset, inputs.profile, check_params, only=ids, threads=1)
     shared = {name: store.get(name) for name in SHARED if store.has(name)}
     return GroupRun(outcomes, [(w.category, str(w.message)) for w in caught], shared)
 

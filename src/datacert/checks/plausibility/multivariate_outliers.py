@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from scipy import special
 from sklearn.ensemble import IsolationForest
 
+from datacert._warnings import ignoring
 from datacert.artifacts import row_sample, rows_matrix, share_rows
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._ranks import one_blas_thread, run_bounds
@@ -693,8 +692,7 @@ class Preparation:
             if skewed.size:
                 sub = X[:, skewed]
                 positive = np.where(sub > 0, sub, np.nan)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
+                with ignoring(RuntimeWarning):
                     log_scale = np.nan_to_num(np.nanmedian(positive, axis=0), nan=1.0)
                 X[:, skewed] = _log(sub, log_scale)
         centre = column_medians(X)  # np.median's values, from one sort (faster on short, wide blocks)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from datacert._threads import one_thread
+from datacert._warnings import ignoring
 from datacert.artifacts import auc_rows, row_sample
 from datacert.checks._base import Check, CheckResult, Needs, Param, Remedy
 from datacert.checks._reference_model import (
@@ -309,8 +309,7 @@ def _fold_curve(
     position[train] = np.arange(train.size)
     rest = model.steps[2:]
     out = []
-    with warnings.catch_warnings(), one_thread():  # the same result on any machine and any load
-        warnings.simplefilter("ignore")
+    with ignoring(), one_thread():  # the same result on any machine and any load
         prepare = own_inputs(model).steps[0][1]  # X[train] and X[test] below are gathers of our own
         fold_train = prepare.fit_transform(gather_rows(X, train, lines), y[train])
         fold_test = prepare.transform(X[test])
@@ -393,8 +392,7 @@ def _fit_curve(
         from scipy.optimize import curve_fit  # imported on use: SciPy's optimisers cost 0.5 s to import
 
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with ignoring():
                 fitted, _ = curve_fit(
                     power_law,
                     sizes,
