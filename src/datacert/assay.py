@@ -15,7 +15,7 @@ from typing import Any
 from datacert._threads import one_thread
 from datacert.artifacts import Artifacts
 from datacert.certificate import Certificate
-from datacert.checks import CheckOutcome, run_checks
+from datacert.checks import CheckOutcome, prefetch_checks, run_checks, wait_for_prefetch
 from datacert.dataset import Dataset, build_dataset
 from datacert.figures import figure_data
 from datacert.findings import sort_findings
@@ -30,17 +30,28 @@ from datacert.scoring import assess
 MAX_LISTED_LINES = 100  # line numbers the certificate lists for a repair (the first ones)
 
 
-def load_dataset(data: Any, roles: Roles | None = None, reference: Any = None, schema: Any = None) -> Dataset:
+def load_dataset(
+    data: Any, roles: Roles | None = None, reference: Any = None, schema: Any = None, *, prefetch: bool = False
+) -> Dataset:
     """A Dataset from a file path or a dataframe object, with roles given and inferred.
 
     `reference` (a file path or a mapping) gives the intended population's subgroup proportions.
     `schema` (a Table Schema file path, mapping or DeclaredSchema) declares types and constraints.
+    `prefetch=True`, for a run that checks the table next, imports the check modules and their
+    libraries on a background thread while the table is read (`prefetch_checks`).
     """
-    schema = _declared_schema(schema)
-    if reference is not None:
-        reference = load_reference(reference, (roles or Roles()).sensitive)
-    table: LoadedTable = read_table(data) if isinstance(data, (str, Path)) else from_object(data)
-    return build_dataset(table, roles, reference=reference, declared_schema=schema)
+    if prefetch:
+        prefetch_checks()
+    try:
+        schema = _declared_schema(schema)
+        if reference is not None:
+            reference = load_reference(reference, (roles or Roles()).sensitive)
+        table: LoadedTable = read_table(data) if isinstance(data, (str, Path)) else from_object(data)
+        return build_dataset(table, roles, reference=reference, declared_schema=schema)
+    except BaseException:
+        if prefetch:
+            wait_for_prefetch()  # the process may be about to exit: let the import finish first
+        raise
 
 
 def _declared_schema(schema: Any) -> Any:
@@ -218,5 +229,5 @@ def check(
         text=text,
         duration=duration,
     )
-    dataset = load_dataset(data, roles, reference=reference, schema=schema)
+    dataset = load_dataset(data, roles, reference=reference, schema=schema, prefetch=True)
     return certify(dataset, load_policy(policy, profile=profile))

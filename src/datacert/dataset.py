@@ -105,9 +105,8 @@ class Dataset:
 
     @property
     def fingerprint(self) -> str:
-        if "fingerprint" not in self._cache:
-            self._cache["fingerprint"] = fingerprint_frame(self.frame)
-        return self._cache["fingerprint"]
+        fingerprint: str = self.memo("fingerprint", lambda: fingerprint_frame(self.frame))
+        return fingerprint
 
     def feature_columns(self) -> list[str]:
         """Columns a model would learn from: everything but target, ids, group, time, split, text."""

@@ -21,9 +21,11 @@ from datacert.checks._registry import (
     check_dimensions,
     checks_about,
     load_all_checks,
+    prefetch_checks,
     register,
+    wait_for_prefetch,
 )
-from datacert.checks._runner import CheckOutcome, resolve_params, run_checks
+from datacert.checks._runner import CheckOutcome, check_threads, declared_threads, resolve_params, run_checks
 
 __all__ = [
     "GOVERNANCE_TOPICS",
@@ -39,9 +41,13 @@ __all__ = [
     "Remedy",
     "catalogue",
     "check_dimensions",
+    "check_threads",
     "checks_about",
+    "declared_threads",
     "load_all_checks",
+    "prefetch_checks",
     "register",
     "resolve_params",
     "run_checks",
+    "wait_for_prefetch",
 ]

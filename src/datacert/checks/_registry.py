@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -16,6 +17,9 @@ from datacert.checks._base import GOVERNANCE_TOPICS, Check, validate_check_class
 from datacert.findings import DIMENSIONS
 
 REGISTRY: dict[str, type[Check]] = {}
+_loaded = threading.Event()  # every check module was imported once
+_prefetching: threading.Thread | None = None
+_prefetch_guard = threading.Lock()
 
 
 def register(cls: type[Check]) -> type[Check]:
@@ -37,6 +41,7 @@ def load_all_checks(only: Iterable[str] | None = None) -> dict[str, type[Check]]
     """
     import datacert.checks as package
 
+    wait_for_prefetch()
     wanted = set(only) if only is not None else None
     if wanted is not None:
         for name in _modules_named(wanted):
@@ -45,8 +50,39 @@ def load_all_checks(only: Iterable[str] | None = None) -> dict[str, type[Check]]
         for module in pkgutil.walk_packages(package.__path__, prefix="datacert.checks."):
             if not module.name.rsplit(".", 1)[-1].startswith("_"):
                 importlib.import_module(module.name)
+        _loaded.set()
     registry = dict(sorted(REGISTRY.items()))
     return registry if wanted is None else {k: v for k, v in registry.items() if k in wanted}
+
+
+def prefetch_checks() -> None:
+    """Start importing every check module on a background thread, unless done or under way.
+
+    The check modules bring scikit-learn, pandas and SciPy's stats (about a second of import on a
+    2-core machine). `load_dataset` starts this before it reads a table, so that the import runs
+    while polars reads and decodes (which releases the interpreter); `load_all_checks` waits for it.
+    """
+    global _prefetching
+    with _prefetch_guard:
+        if _loaded.is_set() or _prefetching is not None:
+            return
+        _prefetching = threading.Thread(target=_prefetch, name="datacert-import-checks", daemon=True)
+        _prefetching.start()
+
+
+def _prefetch() -> None:
+    try:
+        load_all_checks()
+    except Exception:  # the caller's own load_all_checks raises the same error, in its thread
+        pass
+
+
+def wait_for_prefetch() -> None:
+    """Return once a started prefetch has finished (also before giving up on a run: an import cut
+    short by the interpreter's shutdown can fail noisily)."""
+    thread = _prefetching
+    if thread is not None and thread is not threading.current_thread():
+        thread.join()
 
 
 def _modules_named(wanted: set[str]) -> list[str]:

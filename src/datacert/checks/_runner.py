@@ -21,9 +21,9 @@ from datacert.profile import Profile
 # tables from this height have their allocator's free pages returned between checks: below it the
 # transients are a few MB and returning them would only cost page faults in the next check
 TRIM_FROM_ROWS = 100_000
-# tables below both bounds have two checks run at once (see `check_threads`)
-SIDE_BY_SIDE_ROWS = TRIM_FROM_ROWS
-SIDE_BY_SIDE_BYTES = 256 * 2**20
+# tables within both bounds have two checks run at once (see `check_threads`)
+SIDE_BY_SIDE_FROM_CELLS = 60_000
+SIDE_BY_SIDE_BYTES = 128 * 2**20
 THREADS_VARIABLE = "DATACERT_CHECK_THREADS"
 
 
@@ -95,21 +95,33 @@ def run_checks(
 
 
 def check_threads(data: Dataset) -> int:
-    """How many checks run at once on `data`: `DATACERT_CHECK_THREADS` when set, else 2 on a
-    table below SIDE_BY_SIDE_ROWS records and SIDE_BY_SIDE_BYTES when the process may use 2 cores.
+    """How many checks run at once on `data`: `DATACERT_CHECK_THREADS` when set, else 2 when the
+    process may use 2 cores and the table has from SIDE_BY_SIDE_FROM_CELLS cells up to
+    SIDE_BY_SIDE_BYTES in memory, else 1.
 
-    Every fit runs on one BLAS thread (the same numbers on any machine), so on a small table most
-    of the run used one core; on a tall one two checks at once would stack their peaks.
+    Every fit runs on one BLAS thread (the same numbers on any machine), so most of a run used one
+    core. Below the cells bound a run takes well under a second, mostly Python of the checks' own,
+    and two threads would contend for the interpreter (3-8 % slower on real tables of 15,000 to
+    45,000 cells); above the bytes bound two checks' peaks would stack on a tall table.
     """
-    declared = os.environ.get(THREADS_VARIABLE, "").strip()
-    if declared:
-        if not declared.isdigit() or int(declared) < 1:
-            raise ValueError(f"{THREADS_VARIABLE} must be a whole number of 1 or more, not {declared!r}")
-        return int(declared)
+    declared = declared_threads()
+    if declared is not None:
+        return declared
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if cores < 2 or data.n_rows >= SIDE_BY_SIDE_ROWS or data.frame.estimated_size() > SIDE_BY_SIDE_BYTES:
+    cells = data.n_rows * data.n_columns
+    if cores < 2 or cells < SIDE_BY_SIDE_FROM_CELLS or data.frame.estimated_size() > SIDE_BY_SIDE_BYTES:
         return 1
     return 2
+
+
+def declared_threads() -> int | None:
+    """The number of checks to run at once that `DATACERT_CHECK_THREADS` sets (None when unset)."""
+    declared = os.environ.get(THREADS_VARIABLE, "").strip()
+    if not declared:
+        return None
+    if not declared.isdigit() or int(declared) < 1:
+        raise ValueError(f"{THREADS_VARIABLE} must be a whole number of 1 or more, not {declared!r}")
+    return int(declared)
 
 
 @dataclass(frozen=True)

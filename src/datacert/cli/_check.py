@@ -121,6 +121,12 @@ def check_command(
 
     if demo == (path is not None):
         raise fail("give either a data file PATH or --demo.")
+    from datacert.checks import declared_threads
+
+    try:
+        declared_threads()
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     roles = Roles.build(
         target=target,
         id=id_column,
@@ -160,7 +166,7 @@ def check_command(
                     declared_campaign,
                 )  # fmt: skip
         else:
-            dataset = load_dataset(source, roles, reference=reference, schema=schema)
+            dataset = load_dataset(source, roles, reference=reference, schema=schema, prefetch=True)
             with progress_display(True) as progress:
                 certificate = certify(dataset, loaded_policy, progress=progress, campaign=declared_campaign)
         from datacert.audit import note_result

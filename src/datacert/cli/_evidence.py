@@ -105,7 +105,8 @@ def _certificate_for(
     from datacert.assay import certify, load_dataset
     from datacert.roles import Roles
 
-    certificate = certify(load_dataset(source, Roles.build(target=target, group=group, sensitive=sensitive)))
+    roles = Roles.build(target=target, group=group, sensitive=sensitive)
+    certificate = certify(load_dataset(source, roles, prefetch=True))
     return json.loads(certificate.to_json()), None
 
 

@@ -90,7 +90,7 @@ def prequalify_command(
     with outputs:
         spec = load_recipe(recipe) if recipe is not None else None
         loaded_policy = load_policy(policy)
-        dataset = load_dataset(path, roles)
+        dataset = load_dataset(path, roles, prefetch=True)
         with progress_display(True) as progress:
             result = run_prequalification(
                 dataset,
