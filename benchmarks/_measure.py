@@ -5,6 +5,7 @@ A fresh process per measurement gives a clean peak RSS and no warm caches betwee
 
 from __future__ import annotations
 
+import inspect
 import json
 import resource
 import sys
@@ -86,7 +87,9 @@ def datacert_run(path: str, only: list[str] | None, target: str | None, html: bo
     # imports the check modules' libraries (scikit-learn, SciPy's stats) while the table is read,
     # so for it this is measured before they are imported
     rss_before_data = current_rss_mb()
-    dataset = load_dataset(path, Roles.build(target=target, **roles), prefetch=only is None)
+    # (a checkout measured with --against may predate the keyword: it then reads the table first)
+    early = {"prefetch": only is None} if "prefetch" in inspect.signature(load_dataset).parameters else {}
+    dataset = load_dataset(path, Roles.build(target=target, **roles), **early)
     cert = certify(dataset, only=only)
     out = {
         "rss_before_data_mb": rss_before_data,

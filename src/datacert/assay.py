@@ -15,9 +15,9 @@ from typing import Any
 from datacert._threads import one_thread
 from datacert.artifacts import Artifacts
 from datacert.certificate import Certificate
-from datacert.checks import CheckOutcome, prefetch_checks, run_checks, wait_for_prefetch
+from datacert.checks import CheckOutcome, check_threads, prefetch_checks, run_checks, wait_for_prefetch
 from datacert.dataset import Dataset, build_dataset
-from datacert.figures import figure_data
+from datacert.figures import figure_data, start_figures
 from datacert.findings import sort_findings
 from datacert.io import LoadedTable, from_object, read_table
 from datacert.policy import Policy, load_policy
@@ -31,7 +31,12 @@ MAX_LISTED_LINES = 100  # line numbers the certificate lists for a repair (the f
 
 
 def load_dataset(
-    data: Any, roles: Roles | None = None, reference: Any = None, schema: Any = None, *, prefetch: bool = False
+    data: Any,
+    roles: Roles | None = None,
+    reference: Any = None,
+    schema: Any = None,
+    *,
+    prefetch: bool = False,
 ) -> Dataset:
     """A Dataset from a file path or a dataframe object, with roles given and inferred.
 
@@ -137,7 +142,12 @@ def _assay(
     profile = profile or compute_profile(dataset.frame, dict(dataset.semantic_types))
     profiled = time.perf_counter() - clock
     with one_thread():  # the same numbers on any machine and load, and no spinning BLAS threads
+        # checks side by side: the findings-free figures fill the idle moments of either core
+        beside = figures and run is run_checks and check_threads(dataset) > 1
+        early = start_figures(dataset) if beside else None
         outcomes = run(dataset, profile, policy.check_params, only=only, progress=progress)
+        if early is not None:
+            early.join()  # a failure there is raised again by figure_data, on this thread
         findings = sort_findings([f for o in outcomes for f in o.findings])
         assessment = assess(dataset, outcomes, findings, policy.scoring)
         scores, verdict, reasons = assessment.scores, assessment.verdict, assessment.reasons

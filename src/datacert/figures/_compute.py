@@ -185,10 +185,18 @@ def batch_column(data: Dataset) -> str | None:
     return None
 
 
+EMBEDDING_KEY = "figure:embedding"
+
+
 def embeddings(data: Dataset) -> dict[str, Any] | None:
     """PCA map (and t-SNE on <= 400 points when p >= n) of the numeric features, on at most MAX_POINTS
-    rows.
+    rows (computed once per dataset: `start_figures` may have built it beside the checks).
     """
+    embedding: dict[str, Any] | None = data.memo(EMBEDDING_KEY, lambda: _embeddings(data))
+    return embedding
+
+
+def _embeddings(data: Dataset) -> dict[str, Any] | None:
     columns = data.numeric_feature_columns()
     if len(columns) < 2 or data.n_rows < 5:
         return None
