@@ -235,3 +235,16 @@ def test_without_prefetch_loading_a_table_imports_no_check():
         "print(_registry._prefetching is None, 'sklearn' in sys.modules)\n"
     )
     assert out == "True False"
+
+
+def test_a_dataset_travels_by_pickle_with_its_entries_and_fresh_locks():
+    import pickle
+
+    data = make_dataset(pl.DataFrame({"a": [1.0, 2.0, 3.0]}))
+    data.memo("entry", lambda: 41)
+    fingerprint = data.fingerprint
+    copy = pickle.loads(pickle.dumps(data))
+    assert copy.memo("entry", lambda: 0) == 41  # the cached entry came along
+    assert copy.fingerprint == fingerprint
+    assert copy._locks is not data._locks and copy._locks_guard is not data._locks_guard
+    assert copy.memo("other", lambda: 7) == 7  # and new entries are computed under new locks

@@ -68,6 +68,19 @@ class Dataset:
     _locks: dict[str, threading.RLock] = field(default_factory=dict, repr=False, compare=False)
     _locks_guard: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without its locks (a Dataset travels between Dask workers); new ones on arrival."""
+        state = dict(self.__dict__)
+        state.pop("_locks", None)
+        state.pop("_locks_guard", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_locks", {})
+        object.__setattr__(self, "_locks_guard", threading.Lock())
+
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         """The cached entry `key`, computed by `compute()` on first request (once, also when checks
         running side by side ask for it at the same time)."""
