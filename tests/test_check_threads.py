@@ -248,3 +248,22 @@ def test_a_dataset_travels_by_pickle_with_its_entries_and_fresh_locks():
     assert copy.fingerprint == fingerprint
     assert copy._locks is not data._locks and copy._locks_guard is not data._locks_guard
     assert copy.memo("other", lambda: 7) == 7  # and new entries are computed under new locks
+
+
+def test_after_a_failure_outside_a_check_no_thread_takes_a_further_check(monkeypatch):
+    data = make_dataset(pl.DataFrame({"a": np.arange(50.0), "b": np.ones(50)}))
+    started: list[str] = []
+    real = _runner._run_one
+
+    def interrupted_first(data, profile, item, progress):
+        started.append(item.check_id)
+        if len(started) == 1:
+            raise KeyboardInterrupt  # as an interruption reaching a check's thread
+        time.sleep(0.2)
+        return real(data, profile, item, progress)
+
+    monkeypatch.setattr(_runner, "_run_one", interrupted_first)
+    ids = ["constant_columns", "missing_values", "empty_rows", "duplicate_rows", "type_mismatch"]
+    with pytest.raises(KeyboardInterrupt):
+        run_checks(data, compute_profile(data.frame), only=ids, threads=2)
+    assert len(started) <= 2  # the check under way on the other thread finished, no other began

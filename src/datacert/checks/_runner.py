@@ -171,11 +171,18 @@ def _side_by_side(
                 del building[item.check_id]
                 done[item.check_id] = outcome
 
-    workers = [threading.Thread(target=work, name=f"datacert-check-{i}") for i in range(threads)]
+    # daemon threads: an interrupted run (SIGINT, SIGTERM) exits without waiting for the checks
+    # under way, and once a failure is recorded no thread takes a further check
+    workers = [threading.Thread(target=work, name=f"datacert-check-{i}", daemon=True) for i in range(threads)]
     for worker in workers:
         worker.start()
-    for worker in workers:
-        worker.join()
+    try:
+        for worker in workers:
+            worker.join()
+    except BaseException as exc:
+        with guard:
+            failures.append(exc)
+        raise
     if failures:
         raise failures[0]
     return done
