@@ -45,6 +45,14 @@ def test_two_threads_give_the_certificate_of_one_on_a_real_table(breast_cancer, 
     assert two == one
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_run_section_says_how_many_checks_ran_at_once(breast_cancer, monkeypatch, threads):
+    monkeypatch.setenv(_runner.THREADS_VARIABLE, str(threads))
+    data = make_dataset(breast_cancer, target="target")
+    certificate = certify(data, figures=False, only=["constant_columns"])
+    assert certificate.run["check_threads"] == threads
+
+
 def test_outcomes_keep_the_registry_order_whatever_ran_first(breast_cancer):
     data = make_dataset(breast_cancer, target="target")
     profile = compute_profile(data.frame, dict(data.semantic_types))

@@ -196,6 +196,7 @@ def _assay(
             "profile_seconds": round(profiled, 3),
             "figures_seconds": round(figured, 3),
             "check_seconds": {o.check: round(o.seconds, 4) for o in outcomes},
+            **({"check_threads": check_threads(dataset)} if run is run_checks else {}),  # checks at once
             # shared results (reference fit, design...), also inside the time of their first reader
             "artifact_seconds": {k: round(v, 4) for k, v in sorted(Artifacts.of(dataset).seconds.items())},
             "host": {
