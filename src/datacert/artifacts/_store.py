@@ -7,11 +7,14 @@ store lives beside the Dataset, not inside it: checks never write into the Datas
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import weakref
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from datacert.artifacts._sample import RowSampler
 from datacert.artifacts._task import learning_task
@@ -108,7 +111,7 @@ class Artifacts:
         started = time.perf_counter()
         opened.append(0.0)
         try:
-            self._values[name] = _provider(name)(self)
+            self._values[name] = read_only(_provider(name)(self))
         finally:
             nested = opened.pop()
             elapsed = time.perf_counter() - started
@@ -120,6 +123,29 @@ class Artifacts:
     def task(self) -> str | None:
         """'classification', 'regression' or None: the learning task of the dataset's target."""
         return self.get("task")  # type: ignore[no-any-return]
+
+
+def read_only(value: Any) -> Any:
+    """`value` with the numpy arrays it holds (itself, or the fields of a dataclass, a tuple or a list
+    of them) made read-only: every check shares them, also two at once, so a check that wrote into
+    one would change what the others read. A write now raises instead."""
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            read_only_arrays(getattr(value, item.name))
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            read_only_arrays(item)
+    return value
+
+
+def read_only_arrays(value: Any) -> None:
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            read_only_arrays(item)
 
 
 def _provider(name: str) -> Provider:
