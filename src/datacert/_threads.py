@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import importlib.util
+import os
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,13 @@ _POOLS = (
     ("scipy", "scipy.libs", ("libscipy_openblas*.so*", "libopenblas*.so*")),
     ("sklearn", "scikit_learn.libs", ("libgomp*.so*",)),
 )
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def one_thread() -> AbstractContextManager[Any]:

@@ -125,27 +125,20 @@ class Artifacts:
         return self.get("task")  # type: ignore[no-any-return]
 
 
-def read_only(value: Any) -> Any:
-    """`value` with the numpy arrays it holds (itself, or the fields of a dataclass, a tuple or a list
-    of them) made read-only: every check shares them, also two at once, so a check that wrote into
-    one would change what the others read. A write now raises instead."""
+def read_only(value: Any, fields: bool = True) -> Any:
+    """`value` with the numpy arrays it holds (itself, the fields of a dataclass, the items of a tuple
+    or a list) made read-only: every check shares them, also two at once, so a check that wrote into
+    one would change what the others read. A write now raises instead. Only the artifact's own
+    fields are walked (`fields`), not the dataclasses they hold in turn."""
     if isinstance(value, np.ndarray):
         value.setflags(write=False)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+    elif fields and dataclasses.is_dataclass(value) and not isinstance(value, type):
         for item in dataclasses.fields(value):
-            read_only_arrays(getattr(value, item.name))
+            read_only(getattr(value, item.name), fields=False)
     elif isinstance(value, (tuple, list)):
         for item in value:
-            read_only_arrays(item)
+            read_only(item, fields=False)
     return value
-
-
-def read_only_arrays(value: Any) -> None:
-    if isinstance(value, np.ndarray):
-        value.setflags(write=False)
-    elif isinstance(value, (tuple, list)):
-        for item in value:
-            read_only_arrays(item)
 
 
 def _provider(name: str) -> Provider:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from datacert._memory import return_free_memory
+from datacert._threads import usable_cores
 from datacert._warnings import per_thread_warnings
 from datacert.artifacts import Artifacts
 from datacert.checks._base import Check, CheckResult
@@ -107,7 +108,7 @@ def check_threads(data: Dataset) -> int:
     declared = declared_threads()
     if declared is not None:
         return declared
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = usable_cores()
     cells = data.n_rows * data.n_columns
     if cores < 2 or cells < SIDE_BY_SIDE_FROM_CELLS or data.frame.estimated_size() > SIDE_BY_SIDE_BYTES:
         return 1

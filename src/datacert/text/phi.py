@@ -33,7 +33,6 @@ carry the text they cover.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -45,6 +44,7 @@ import phonenumbers
 from stdnum import luhn
 from stdnum.fr import nir as stdnum_nir
 
+from datacert._threads import usable_cores
 from datacert.text import LABELS as LABELS  # the label set lives in the light package module
 from datacert.text import phi_model
 from datacert.text._dates import find_dates
@@ -604,9 +604,7 @@ def detect_many(texts: Iterable[str | None], workers: int | None = None) -> list
     """
     items = list(texts)
     if workers is None:
-        workers = min(
-            4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        )
+        workers = min(4, usable_cores())
     if workers <= 1 or len(items) < PARALLEL_FROM:
         return [detect(t) if t else [] for t in items]
     size = -(-len(items) // (workers * 4))
